@@ -1,0 +1,70 @@
+//! crossbeam: scoped threads pulling chunks from a channel work queue.
+//!
+//! The analogue of `multiprocessing.Pool.map` with its default chunksize: the
+//! chunks go into a crossbeam-channel queue and each thread takes the next
+//! one when it is done, so uneven work balances itself (dynamic scheduling).
+//! Threads are scoped, so they are spawned per call like `std_scope`.
+
+use anyhow::{Context, Result};
+
+use super::{Backend, Executor, RunStats, Task, WorkersUsed, catch_panic, chunks, panic_message, pool_map_chunk_len};
+
+pub struct Crossbeam;
+
+impl Backend for Crossbeam {
+    fn id(&self) -> &'static str {
+        "crossbeam"
+    }
+    fn about(&self) -> &'static str {
+        "crossbeam scoped threads pulling Pool.map-sized chunks from a crossbeam-channel queue"
+    }
+    fn executor(&self, threads: usize) -> Result<Box<dyn Executor>> {
+        super::check_threads(threads)?;
+        Ok(Box::new(CrossbeamExecutor { threads }))
+    }
+}
+
+struct CrossbeamExecutor {
+    threads: usize,
+}
+
+impl Executor for CrossbeamExecutor {
+    fn threads(&self) -> usize {
+        self.threads
+    }
+
+    fn run(&self, n: usize, out: &mut [u64], task: &Task<'_>) -> Result<RunStats> {
+        let chunks = chunks(n, pool_map_chunk_len(n, self.threads), out);
+        let stats_chunks = chunks.len();
+        let (sender, queue) = crossbeam::channel::bounded(chunks.len().max(1));
+        for chunk in chunks {
+            sender.send(chunk).expect("the queue has room for every chunk");
+        }
+        // Closed before the workers start: each stops when the queue is empty.
+        drop(sender);
+        let used = WorkersUsed::new(self.threads);
+        let spawned = self.threads.min(stats_chunks);
+        catch_panic("crossbeam", || {
+            crossbeam::thread::scope(|scope| -> Result<()> {
+                for worker in 0..spawned {
+                    let (queue, used) = (&queue, &used);
+                    scope
+                        .builder()
+                        .name(format!("parbench-crossbeam-{worker}"))
+                        .spawn(move |_| {
+                            while let Ok(chunk) = queue.recv() {
+                                used.mark(worker);
+                                task(worker, chunk);
+                            }
+                        })
+                        .with_context(|| format!("cannot spawn thread {worker}"))?;
+                }
+                Ok(())
+            })
+            .map_err(|payload| {
+                anyhow::anyhow!("a work item panicked on backend crossbeam: {}", panic_message(&*payload))
+            })?
+        })?;
+        Ok(RunStats { chunks: stats_chunks, workers_used: used.count() })
+    }
+}

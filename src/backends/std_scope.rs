@@ -1,0 +1,54 @@
+//! `std::thread::scope`: static contiguous chunks, threads spawned per call.
+//!
+//! The plainest parallelism the standard library offers: cut the items into
+//! one contiguous block per thread, spawn a scoped thread for each, join. No
+//! pool to keep, so every call pays for spawning; no rebalancing, so uneven
+//! work leaves threads idle.
+
+use anyhow::{Context, Result};
+
+use super::{Backend, Executor, RunStats, Task, catch_panic, chunks};
+
+pub struct StdScope;
+
+impl Backend for StdScope {
+    fn id(&self) -> &'static str {
+        "std_scope"
+    }
+    fn about(&self) -> &'static str {
+        "std::thread::scope: one static contiguous block per thread, threads spawned per call"
+    }
+    fn executor(&self, threads: usize) -> Result<Box<dyn Executor>> {
+        super::check_threads(threads)?;
+        Ok(Box::new(StdScopeExecutor { threads }))
+    }
+}
+
+struct StdScopeExecutor {
+    threads: usize,
+}
+
+impl Executor for StdScopeExecutor {
+    fn threads(&self) -> usize {
+        self.threads
+    }
+
+    fn run(&self, n: usize, out: &mut [u64], task: &Task<'_>) -> Result<RunStats> {
+        // One block per thread; with fewer items than threads, only as many
+        // threads as there are blocks are spawned.
+        let blocks = chunks(n, n.div_ceil(self.threads), out);
+        let stats = RunStats { chunks: blocks.len(), workers_used: blocks.len() };
+        catch_panic("std_scope", || {
+            std::thread::scope(|scope| -> Result<()> {
+                for (worker, block) in blocks.into_iter().enumerate() {
+                    std::thread::Builder::new()
+                        .name(format!("parbench-std-{worker}"))
+                        .spawn_scoped(scope, move || task(worker, block))
+                        .with_context(|| format!("cannot spawn thread {worker}"))?;
+                }
+                Ok(())
+            })
+        })?;
+        Ok(stats)
+    }
+}

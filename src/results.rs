@@ -1,0 +1,326 @@
+//! The results file: one per machine, `reports/runs/<label>.json`.
+//!
+//! This is what travels between machines, so it is versioned, validated on
+//! load and never lost: writes are atomic (temporary file + rename), a
+//! filtered run merges into the existing file, and a file that cannot be
+//! parsed is moved aside rather than overwritten. The schema is documented
+//! in `reports/README.md`.
+//!
+//! Versions: 1 (the timing sweep) and 2 (adds the memory fields of each
+//! benchmark). Both are read; 2 is written.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+
+/// The version this build writes.
+pub const SCHEMA_VERSION: u32 = 2;
+/// Every version this build reads.
+pub const READABLE_VERSIONS: &[u32] = &[1, 2];
+
+/// Who ran it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Machine {
+    /// `PARBENCH_MACHINE`, or the hostname, cleaned to `[A-Za-z0-9._-]`.
+    pub label: String,
+    pub hostname: String,
+    pub os: String,
+    pub arch: String,
+    pub cpu_model: String,
+    pub logical_cores: u64,
+    pub physical_cores: Option<u64>,
+    pub memory_bytes: u64,
+    pub rustc: String,
+    pub parbench_version: String,
+    pub git_commit: Option<String>,
+}
+
+/// The criterion settings a run used.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CriterionSettings {
+    pub warm_up_ms: u64,
+    pub measurement_ms: u64,
+    pub sample_size: u64,
+    pub nresamples: u64,
+}
+
+/// The machine's own ceiling at one thread count: the throughput of a
+/// pure-ALU spin loop on that many threads over one thread.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CeilingPoint {
+    pub threads: u64,
+    pub speedup: f64,
+}
+
+/// How the latest run that wrote this file was made.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    /// UTC, RFC 3339.
+    pub started_at: String,
+    pub profile: String,
+    pub threads: Vec<u64>,
+    pub criterion: CriterionSettings,
+    pub ceiling: Vec<CeilingPoint>,
+}
+
+/// Criterion's estimate of the time per call, with its 95% confidence bounds.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TimeNs {
+    /// The typical time: criterion's slope when present, else its mean.
+    pub estimate: f64,
+    pub lower: f64,
+    pub upper: f64,
+    pub median: f64,
+}
+
+/// One measured combination.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Benchmark {
+    pub workload: String,
+    pub variant: String,
+    pub backend: String,
+    pub threads: u64,
+    pub items: u64,
+    pub time_ns: TimeNs,
+    pub items_per_s: f64,
+    /// Sequential time on the same workload and machine over this one's
+    /// (null when the sequential loop was not measured).
+    pub speedup: Option<f64>,
+    /// `speedup / threads`.
+    pub efficiency: Option<f64>,
+    /// When this entry was measured (UTC, RFC 3339).
+    pub measured_at: String,
+    /// Deep copies of the constant state made by one call (schema 2).
+    #[serde(default)]
+    pub state_copies: Option<u64>,
+    /// Bytes allocated by one call (schema 2).
+    #[serde(default)]
+    pub bytes_allocated: Option<u64>,
+    /// Peak live heap bytes above the level before the call (schema 2).
+    #[serde(default)]
+    pub peak_live_bytes: Option<u64>,
+    /// The process's peak resident set during the call (schema 2, Linux).
+    #[serde(default)]
+    pub peak_rss_bytes: Option<u64>,
+}
+
+impl Benchmark {
+    /// The identity of an entry within one machine's file.
+    pub fn key(&self) -> (String, String, String, u64) {
+        (self.workload.clone(), self.variant.clone(), self.backend.clone(), self.threads)
+    }
+
+    /// Why this entry's numbers cannot be used, if they cannot.
+    fn invalid(&self) -> Option<String> {
+        let t = &self.time_ns;
+        let times = [t.estimate, t.lower, t.upper, t.median];
+        if times.iter().any(|x| !x.is_finite() || *x <= 0.0) {
+            return Some(format!("time_ns has a non-positive or non-finite value {times:?}"));
+        }
+        if t.lower > t.upper {
+            return Some(format!("time_ns.lower {} is above time_ns.upper {}", t.lower, t.upper));
+        }
+        if self.threads == 0 {
+            return Some("threads is 0".to_string());
+        }
+        if !self.items_per_s.is_finite() || self.items_per_s < 0.0 {
+            return Some(format!("items_per_s is {}", self.items_per_s));
+        }
+        None
+    }
+}
+
+/// A whole results file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResultsFile {
+    pub schema_version: u32,
+    pub machine: Machine,
+    pub run: RunInfo,
+    pub benchmarks: Vec<Benchmark>,
+}
+
+/// A file that was read, with what was wrong in it.
+#[derive(Debug)]
+pub struct Loaded {
+    pub path: PathBuf,
+    pub results: ResultsFile,
+    /// Entries dropped or values ignored, each naming the file.
+    pub warnings: Vec<String>,
+}
+
+impl ResultsFile {
+    /// Reads and validates one results file. Entries with unusable numbers
+    /// are dropped with a warning; a file that is not a results file at all
+    /// (not JSON, truncated, unknown schema version) is an error naming it.
+    pub fn load(path: &Path) -> Result<Loaded> {
+        let text = fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        Self::parse(&text, path)
+    }
+
+    /// [`ResultsFile::load`] on text already read; `path` names it in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Loaded> {
+        let shown = path.display();
+        let raw: serde_json::Value =
+            serde_json::from_str(text).with_context(|| format!("{shown} is not valid JSON (truncated?)"))?;
+        let version = raw.get("schema_version").and_then(serde_json::Value::as_u64);
+        match version {
+            Some(v) if READABLE_VERSIONS.contains(&(v as u32)) => {}
+            Some(v) => bail!("{shown} has schema_version {v}; this parbench reads {READABLE_VERSIONS:?}"),
+            None => bail!("{shown} has no schema_version: not a parbench results file"),
+        }
+        let mut results: ResultsFile =
+            serde_json::from_value(raw).with_context(|| format!("{shown} does not follow the results schema"))?;
+        let mut warnings = Vec::new();
+        results.benchmarks.retain(|b| match b.invalid() {
+            Some(why) => {
+                warnings.push(format!(
+                    "{shown}: dropped {}/{}/{}/{}: {why}",
+                    b.workload, b.variant, b.backend, b.threads
+                ));
+                false
+            }
+            None => true,
+        });
+        for b in &mut results.benchmarks {
+            for (name, value) in [("speedup", &mut b.speedup), ("efficiency", &mut b.efficiency)] {
+                if value.is_some_and(|x| !x.is_finite() || x < 0.0) {
+                    warnings.push(format!(
+                        "{shown}: ignored {name} {:?} of {}/{}/{}/{}",
+                        value, b.workload, b.variant, b.backend, b.threads
+                    ));
+                    *value = None;
+                }
+            }
+        }
+        results.run.ceiling.retain(|p| p.speedup.is_finite() && p.speedup > 0.0 && p.threads > 0);
+        Ok(Loaded { path: path.to_path_buf(), results, warnings })
+    }
+
+    /// Replaces entries measured again and keeps every other one, then
+    /// recomputes speedups: what a filtered run does to a machine's file.
+    pub fn merge(mut self, newer: ResultsFile) -> ResultsFile {
+        let mut by_key: BTreeMap<_, Benchmark> = self.benchmarks.drain(..).map(|b| (b.key(), b)).collect();
+        for b in newer.benchmarks {
+            by_key.insert(b.key(), b);
+        }
+        let mut merged = ResultsFile {
+            schema_version: SCHEMA_VERSION,
+            machine: newer.machine,
+            run: newer.run,
+            benchmarks: by_key.into_values().collect(),
+        };
+        merged.compute_speedups();
+        merged
+    }
+
+    /// Fills `speedup` and `efficiency` from the sequential entry of the same
+    /// workload in this file.
+    pub fn compute_speedups(&mut self) {
+        let sequential: BTreeMap<String, f64> = self
+            .benchmarks
+            .iter()
+            .filter(|b| b.variant == "sequential")
+            .map(|b| (b.workload.clone(), b.time_ns.estimate))
+            .collect();
+        for b in &mut self.benchmarks {
+            b.speedup = sequential.get(&b.workload).map(|seq| seq / b.time_ns.estimate);
+            b.efficiency = b.speedup.map(|s| s / b.threads as f64);
+        }
+    }
+
+    /// Writes atomically: a temporary file in the same folder, then a rename.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let json = serde_json::to_string_pretty(self).context("cannot serialise results")?;
+        write_atomically(path, json.as_bytes())
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder, so
+/// a reader (or an interrupted run) never sees a half-written file.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".parbench-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    tmp.write_all(bytes).with_context(|| format!("cannot write {}", tmp.path().display()))?;
+    tmp.as_file().sync_all().with_context(|| format!("cannot flush {}", tmp.path().display()))?;
+    tmp.persist(path).with_context(|| format!("cannot rename into {}", path.display()))?;
+    Ok(())
+}
+
+/// Merges `newer` into the results file at `path` and saves it. A file there
+/// that cannot be read as results is moved aside (its new name is returned
+/// in the warnings), never overwritten.
+pub fn merge_into(path: &Path, newer: ResultsFile) -> Result<Vec<String>> {
+    let mut warnings = Vec::new();
+    let mut merged = match path.exists() {
+        false => newer,
+        true => match ResultsFile::load(path) {
+            Ok(loaded) => {
+                warnings.extend(loaded.warnings);
+                loaded.results.merge(newer)
+            }
+            Err(err) => {
+                let aside = moved_aside_name(path);
+                fs::rename(path, &aside)
+                    .with_context(|| format!("cannot move unreadable {} aside", path.display()))?;
+                warnings.push(format!("{err:#}; moved it aside to {} and started a new file", aside.display()));
+                newer
+            }
+        },
+    };
+    merged.compute_speedups();
+    merged.save(path)?;
+    Ok(warnings)
+}
+
+/// `<name>.unreadable-<UTC time>`: not `.json`, so the report skips it.
+fn moved_aside_name(path: &Path) -> PathBuf {
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".unreadable-{stamp}"));
+    path.with_file_name(name)
+}
+
+/// Every `*.json` results file in `dir`, sorted by path. Files that cannot
+/// be read are reported, not fatal: the others still load.
+pub fn load_dir(dir: &Path) -> Result<(Vec<Loaded>, Vec<String>)> {
+    let mut paths: Vec<PathBuf> = fs::read_dir(dir)
+        .with_context(|| format!("cannot list {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    Ok(load_files(&paths))
+}
+
+/// Loads each file, collecting the readable ones and a warning per unreadable one.
+pub fn load_files(paths: &[PathBuf]) -> (Vec<Loaded>, Vec<String>) {
+    let mut loaded = Vec::new();
+    let mut warnings = Vec::new();
+    for path in paths {
+        match ResultsFile::load(path) {
+            Ok(file) => {
+                warnings.extend(file.warnings.iter().cloned());
+                loaded.push(file);
+            }
+            Err(err) => warnings.push(format!("skipped {}: {err:#}", path.display())),
+        }
+    }
+    (loaded, warnings)
+}
+
+/// Cleans a machine label to `[A-Za-z0-9._-]`, so it is a safe file name.
+pub fn clean_label(raw: &str) -> String {
+    let cleaned: String =
+        raw.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' }).collect();
+    let cleaned = cleaned.trim_matches('.').to_string();
+    if cleaned.is_empty() { "machine".to_string() } else { cleaned }
+}

@@ -1,0 +1,155 @@
+//! Variants: how the work function and its constant state reach the threads.
+//!
+//! Every variant computes the same thing, [`Constants::item`] for each item;
+//! they differ only in how that function and its state travel to the worker
+//! threads (borrowed by a closure, held by a function object, behind `Arc`,
+//! deep-copied per worker or per task) or in how results come back (returned
+//! per item, or added into shared mutable state). Each variant's doc names
+//! the Python idiom from the seed it mirrors.
+//!
+//! Adding a variant is one unit struct implementing [`Variant`] in the file
+//! of its family and one entry in [`VARIANTS`]; `list`, `verify`, the tests,
+//! the benches and the report pick it up from there.
+
+mod ownership;
+mod passing;
+mod shared;
+
+use std::sync::Arc;
+
+use anyhow::{Result, anyhow};
+use crossbeam::utils::CachePadded;
+use serde::Serialize;
+
+use crate::backends::{Chunk, Executor, RunStats};
+use crate::workload::Constants;
+
+pub use ownership::{ArcState, ClonePerTask, ClonePerWorker};
+pub use passing::{Closure, DynCallable, FunctionObject, MethodReference, Multiplier, Sequential};
+pub use shared::{AtomicSum, CountingWorker, FoldReduce, MutexSum, MutexWorker, ShardedSum, WorkerPerThread};
+
+/// Which question of the seed a variant helps answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    /// The sequential loop: the oracle and the baseline of every speedup.
+    Baseline,
+    /// How the function and its borrowed state are passed (`partial`,
+    /// function object, bound method, dynamic dispatch).
+    Passing,
+    /// Who owns the constant state during the call (the seed's memory question).
+    Ownership,
+    /// Every item adds into shared state (the seed's "all hell breaks loose").
+    SharedMutable,
+}
+
+impl Family {
+    pub fn label(self) -> &'static str {
+        match self {
+            Family::Baseline => "baseline",
+            Family::Passing => "passing the function",
+            Family::Ownership => "owning the state",
+            Family::SharedMutable => "shared mutable state",
+        }
+    }
+}
+
+/// What a call produced: per-item results (written into the caller's output
+/// slice) or one sum, plus how many times a stateful worker was called.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Produced {
+    Items,
+    Sum(u64),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub produced: Produced,
+    /// Calls counted by a stateful worker (must equal the item count).
+    pub calls: Option<u64>,
+    pub stats: RunStats,
+}
+
+/// One entry of the `variant` axis.
+pub trait Variant: Sync {
+    fn id(&self) -> &'static str;
+    fn family(&self) -> Family;
+    /// The Python idiom of the seed it mirrors.
+    fn python(&self) -> &'static str;
+    /// What it shows, in one sentence.
+    fn shows(&self) -> &'static str;
+    /// False only for the sequential loop, which runs on no backend.
+    fn parallel(&self) -> bool {
+        true
+    }
+    /// Runs the whole problem once. `out` holds one slot per item; variants
+    /// that produce a sum leave it untouched.
+    fn run(&self, consts: &Arc<Constants>, exec: &dyn Executor, out: &mut [u64]) -> Result<Outcome>;
+}
+
+/// Every variant, in report order.
+pub const VARIANTS: &[&dyn Variant] = &[
+    &Sequential,
+    &Closure,
+    &FunctionObject,
+    &MethodReference,
+    &DynCallable,
+    &ArcState,
+    &ClonePerWorker,
+    &ClonePerTask,
+    &MutexSum,
+    &AtomicSum,
+    &ShardedSum,
+    &FoldReduce,
+    &MutexWorker,
+    &WorkerPerThread,
+];
+
+/// Looks a variant up by id.
+pub fn variant(id: &str) -> Result<&'static dyn Variant> {
+    VARIANTS.iter().copied().find(|v| v.id() == id).ok_or_else(|| {
+        anyhow!(
+            "unknown variant '{id}' (expected one of: {})",
+            crate::workload::ids(VARIANTS.iter().map(|v| v.id()))
+        )
+    })
+}
+
+/// The map every per-item variant shares: each chunk first obtains a handle
+/// to the state (`per_chunk(worker)`: a borrow, an `Arc` clone, a deep copy),
+/// then writes `f(&handle, i)` for each of its items.
+fn map_chunks<H>(
+    exec: &dyn Executor,
+    out: &mut [u64],
+    per_chunk: impl Fn(usize) -> H + Sync,
+    f: impl Fn(&H, usize) -> u64 + Sync,
+) -> Result<Outcome> {
+    let stats = exec.run(out.len(), out, &|worker, chunk: Chunk<'_>| {
+        let handle = per_chunk(worker);
+        for (slot, i) in chunk.out.iter_mut().zip(chunk.items) {
+            *slot = f(&handle, i);
+        }
+    })?;
+    Ok(Outcome { produced: Produced::Items, calls: None, stats })
+}
+
+/// [`map_chunks`] for state that needs no per-chunk handle.
+fn map_items(exec: &dyn Executor, out: &mut [u64], f: impl Fn(usize) -> u64 + Sync) -> Result<Outcome> {
+    map_chunks(exec, out, |_| (), |(), i| f(i))
+}
+
+/// One cache-line-padded slot per worker thread, so neighbours never share
+/// a line (no false sharing).
+struct PerWorker<T>(Vec<CachePadded<T>>);
+
+impl<T> PerWorker<T> {
+    fn new(threads: usize, init: impl Fn() -> T) -> Self {
+        PerWorker((0..threads).map(|_| CachePadded::new(init())).collect())
+    }
+    fn get(&self, worker: usize) -> &T {
+        &self.0[worker]
+    }
+    fn into_inner(self) -> impl Iterator<Item = T> {
+        self.0.into_iter().map(CachePadded::into_inner)
+    }
+}

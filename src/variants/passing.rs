@@ -1,0 +1,189 @@
+//! Passing the function: the seed's three idioms, plus dynamic dispatch.
+//!
+//! All borrow the constant state; none copies it. In Rust, closure capture,
+//! a function object and a method path all compile to a direct, inlinable
+//! call, so any difference between them is noise; `dyn_callable` is the one
+//! that pays for an indirect call per item, as every Python call does.
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use anyhow::Result;
+
+use super::{Family, Outcome, Produced, Variant, map_items};
+use crate::backends::{Executor, RunStats};
+use crate::workload::Constants;
+
+/// The sequential loop: the oracle and the baseline of every speedup.
+///
+/// ```python
+/// results = [(a + b) * const for a, b in zip(range(20), range(100, 120))]
+/// ```
+pub struct Sequential;
+
+impl Variant for Sequential {
+    fn id(&self) -> &'static str {
+        "sequential"
+    }
+    fn family(&self) -> Family {
+        Family::Baseline
+    }
+    fn python(&self) -> &'static str {
+        "[(a + b) * const for a, b in zip(...)]"
+    }
+    fn shows(&self) -> &'static str {
+        "the oracle: correct results and the time every speedup is measured against"
+    }
+    fn parallel(&self) -> bool {
+        false
+    }
+    fn run(&self, consts: &Arc<Constants>, _exec: &dyn Executor, out: &mut [u64]) -> Result<Outcome> {
+        consts.oracle_into(out);
+        Ok(Outcome { produced: Produced::Items, calls: None, stats: RunStats { chunks: 1, workers_used: 1 } })
+    }
+}
+
+/// A closure capturing the constant state by reference.
+///
+/// ```python
+/// pool.map(functools.partial(f, const=const), zip(a, b))
+/// ```
+/// Python's `partial` is pickled and sent with every chunk; the Rust closure
+/// captures one reference and is shared by all threads.
+pub struct Closure;
+
+impl Variant for Closure {
+    fn id(&self) -> &'static str {
+        "closure"
+    }
+    fn family(&self) -> Family {
+        Family::Passing
+    }
+    fn python(&self) -> &'static str {
+        "pool.map(functools.partial(f, const=c), items)"
+    }
+    fn shows(&self) -> &'static str {
+        "the partial analogue: a closure borrowing the constants"
+    }
+    fn run(&self, consts: &Arc<Constants>, exec: &dyn Executor, out: &mut [u64]) -> Result<Outcome> {
+        let consts: &Constants = consts;
+        let partial = move |i: usize| consts.item(i);
+        map_items(exec, out, partial)
+    }
+}
+
+/// A struct holding the constant state, with a call method: the seed's
+/// callable class.
+///
+/// ```python
+/// class Multiplier:
+///     def __init__(self, const): self.const = const
+///     def __call__(self, ab): return (ab[0] + ab[1]) * self.const
+/// pool.map(Multiplier(const), items)
+/// ```
+/// Stable Rust cannot implement `Fn` for a struct (`impl Fn for` needs the
+/// unstable `fn_traits` and `unboxed_closures` features), so the object is
+/// called through its own method, [`Multiplier::call`].
+pub struct FunctionObject;
+
+/// The function object: holds (a borrow of) the constants, computes an item.
+#[derive(Clone, Copy)]
+pub struct Multiplier<'a> {
+    consts: &'a Constants,
+}
+
+impl<'a> Multiplier<'a> {
+    pub fn new(consts: &'a Constants) -> Self {
+        Multiplier { consts }
+    }
+    /// `__call__`.
+    #[inline]
+    pub fn call(&self, i: usize) -> u64 {
+        self.consts.item(i)
+    }
+    /// The seed's `worker.foo`: the same computation as a named method.
+    #[inline]
+    pub fn foo(&self, i: usize) -> u64 {
+        self.consts.item(i)
+    }
+}
+
+impl Variant for FunctionObject {
+    fn id(&self) -> &'static str {
+        "function_object"
+    }
+    fn family(&self) -> Family {
+        Family::Passing
+    }
+    fn python(&self) -> &'static str {
+        "pool.map(Multiplier(const), items)  # __call__"
+    }
+    fn shows(&self) -> &'static str {
+        "the callable class: a struct holding the constants, called through a method"
+    }
+    fn run(&self, consts: &Arc<Constants>, exec: &dyn Executor, out: &mut [u64]) -> Result<Outcome> {
+        let object = Multiplier::new(consts);
+        map_items(exec, out, |i| object.call(i))
+    }
+}
+
+/// A method passed by its path, with the worker it is called on.
+///
+/// ```python
+/// worker = Worker(const)
+/// pool.map(worker.foo, items)
+/// ```
+/// Rust has no bound-method value: the nearest is the path `Multiplier::foo`,
+/// a function item taking the worker as its first argument.
+pub struct MethodReference;
+
+impl Variant for MethodReference {
+    fn id(&self) -> &'static str {
+        "method_reference"
+    }
+    fn family(&self) -> Family {
+        Family::Passing
+    }
+    fn python(&self) -> &'static str {
+        "pool.map(worker.foo, items)"
+    }
+    fn shows(&self) -> &'static str {
+        "the bound method: a method path applied to a shared worker"
+    }
+    fn run(&self, consts: &Arc<Constants>, exec: &dyn Executor, out: &mut [u64]) -> Result<Outcome> {
+        let worker = Multiplier::new(consts);
+        let foo = Multiplier::foo;
+        map_items(exec, out, |i| foo(&worker, i))
+    }
+}
+
+/// The same closure behind a boxed trait object: one indirect call per item.
+///
+/// ```python
+/// f = functools.partial(g, const=const)   # every Python call is dynamic
+/// pool.map(f, items)
+/// ```
+/// `black_box` hides the concrete type from the optimiser, so the call stays
+/// dynamic as it would behind a plug-in boundary.
+pub struct DynCallable;
+
+impl Variant for DynCallable {
+    fn id(&self) -> &'static str {
+        "dyn_callable"
+    }
+    fn family(&self) -> Family {
+        Family::Passing
+    }
+    fn python(&self) -> &'static str {
+        "pool.map(f, items)  # any callable, dispatched at run time"
+    }
+    fn shows(&self) -> &'static str {
+        "the price of dynamic dispatch: Box<dyn Fn + Sync>, one indirect call per item"
+    }
+    fn run(&self, consts: &Arc<Constants>, exec: &dyn Executor, out: &mut [u64]) -> Result<Outcome> {
+        let consts: &Constants = consts;
+        let boxed: Box<dyn Fn(usize) -> u64 + Sync + '_> = Box::new(move |i| consts.item(i));
+        let callable: &(dyn Fn(usize) -> u64 + Sync) = black_box(&*boxed);
+        map_items(exec, out, callable)
+    }
+}

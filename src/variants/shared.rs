@@ -1,0 +1,286 @@
+//! Shared mutable state: the seed's "all hell breaks loose".
+//!
+//! Every item adds its result into shared state instead of returning it.
+//! In Python the race is silent; in Rust it does not compile (see the
+//! `compile_fail` example on [`CountingWorker`]), so each variant here is
+//! one way of making it compile, and what that way costs: a lock per item,
+//! an atomic per item, a padded slot per thread, or a private accumulator
+//! merged at the end.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use anyhow::Result;
+
+use super::{Family, Outcome, PerWorker, Produced, Variant};
+use crate::backends::{Executor, RunStats};
+use crate::workload::Constants;
+
+/// Locks, ignoring poison: a panicking item is already reported as an error
+/// by the backend, and the sum is discarded then.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Runs `f(worker, i)` for every item, with no per-item output.
+fn for_each_item(exec: &dyn Executor, n: usize, f: impl Fn(usize, usize) + Sync) -> Result<RunStats> {
+    exec.run(n, &mut [], &|worker, chunk| {
+        for i in chunk.items {
+            f(worker, i);
+        }
+    })
+}
+
+fn sum(sum: u64, calls: Option<u64>, stats: RunStats) -> Outcome {
+    Outcome { produced: Produced::Sum(sum), calls, stats }
+}
+
+/// A `Mutex<u64>` locked by every item.
+///
+/// ```python
+/// total = manager.Value('Q', 0); lock = manager.Lock()
+/// def f(ab):
+///     with lock: total.value += (ab[0] + ab[1]) * const
+/// ```
+pub struct MutexSum;
+
+impl Variant for MutexSum {
+    fn id(&self) -> &'static str {
+        "mutex_sum"
+    }
+    fn family(&self) -> Family {
+        Family::SharedMutable
+    }
+    fn python(&self) -> &'static str {
+        "with lock: total.value += f(ab)"
+    }
+    fn shows(&self) -> &'static str {
+        "a lock per item: contention serialises the threads"
+    }
+    fn run(&self, consts: &Arc<Constants>, exec: &dyn Executor, _out: &mut [u64]) -> Result<Outcome> {
+        let total = Mutex::new(0u64);
+        let stats = for_each_item(exec, consts.spec.items, |_, i| {
+            let result = consts.item(i);
+            let mut total = lock(&total);
+            *total = total.wrapping_add(result);
+        })?;
+        Ok(sum(total.into_inner().unwrap_or_else(PoisonError::into_inner), None, stats))
+    }
+}
+
+/// One `AtomicU64` that every item `fetch_add`s into.
+///
+/// ```python
+/// total = multiprocessing.Value('Q', 0)   # with its lock, per item
+/// ```
+pub struct AtomicSum;
+
+impl Variant for AtomicSum {
+    fn id(&self) -> &'static str {
+        "atomic_sum"
+    }
+    fn family(&self) -> Family {
+        Family::SharedMutable
+    }
+    fn python(&self) -> &'static str {
+        "total = multiprocessing.Value('Q'); total.value += f(ab)"
+    }
+    fn shows(&self) -> &'static str {
+        "an atomic per item: no lock, but one contended cache line"
+    }
+    fn run(&self, consts: &Arc<Constants>, exec: &dyn Executor, _out: &mut [u64]) -> Result<Outcome> {
+        let total = AtomicU64::new(0);
+        let stats = for_each_item(exec, consts.spec.items, |_, i| {
+            total.fetch_add(consts.item(i), Ordering::Relaxed);
+        })?;
+        Ok(sum(total.into_inner(), None, stats))
+    }
+}
+
+/// One cache-padded atomic slot per thread, summed at the end.
+///
+/// ```python
+/// totals = multiprocessing.Array('Q', n_workers)  # one slot per worker
+/// ```
+pub struct ShardedSum;
+
+impl Variant for ShardedSum {
+    fn id(&self) -> &'static str {
+        "sharded_sum"
+    }
+    fn family(&self) -> Family {
+        Family::SharedMutable
+    }
+    fn python(&self) -> &'static str {
+        "totals = multiprocessing.Array('Q', workers); totals[me] += f(ab)"
+    }
+    fn shows(&self) -> &'static str {
+        "an uncontended atomic per item: a CachePadded slot per thread"
+    }
+    fn run(&self, consts: &Arc<Constants>, exec: &dyn Executor, _out: &mut [u64]) -> Result<Outcome> {
+        let slots: PerWorker<AtomicU64> = PerWorker::new(exec.threads(), || AtomicU64::new(0));
+        let stats = for_each_item(exec, consts.spec.items, |worker, i| {
+            slots.get(worker).fetch_add(consts.item(i), Ordering::Relaxed);
+        })?;
+        let total = slots.into_inner().fold(0u64, |acc, slot| acc.wrapping_add(slot.into_inner()));
+        Ok(sum(total, None, stats))
+    }
+}
+
+/// A private accumulator per task, folded into its thread's slot once per
+/// task, all combined at the end (map-reduce).
+///
+/// ```python
+/// total = sum(pool.map(f, items))   # reduce in the parent
+/// ```
+pub struct FoldReduce;
+
+impl Variant for FoldReduce {
+    fn id(&self) -> &'static str {
+        "fold_reduce"
+    }
+    fn family(&self) -> Family {
+        Family::SharedMutable
+    }
+    fn python(&self) -> &'static str {
+        "sum(pool.map(f, items))"
+    }
+    fn shows(&self) -> &'static str {
+        "no sharing at all: fold privately, combine once per thread"
+    }
+    fn run(&self, consts: &Arc<Constants>, exec: &dyn Executor, _out: &mut [u64]) -> Result<Outcome> {
+        let slots: PerWorker<AtomicU64> = PerWorker::new(exec.threads(), || AtomicU64::new(0));
+        let stats = exec.run(consts.spec.items, &mut [], &|worker, chunk| {
+            let local = chunk.items.fold(0u64, |acc, i| acc.wrapping_add(consts.item(i)));
+            slots.get(worker).fetch_add(local, Ordering::Relaxed);
+        })?;
+        let total = slots.into_inner().fold(0u64, |acc, slot| acc.wrapping_add(slot.into_inner()));
+        Ok(sum(total, None, stats))
+    }
+}
+
+/// A stateful function object: every call updates its own fields, like a
+/// Python callable class whose `__call__` does `self.calls += 1`.
+///
+/// Sharing one across threads unsynchronised is the seed's hazard, and
+/// Rust rejects it at compile time:
+///
+/// ```compile_fail
+/// use parbench::variants::CountingWorker;
+/// use parbench::workload::{Constants, workload};
+/// let consts = Constants::new(workload("seed").unwrap().full).unwrap();
+/// let mut worker = CountingWorker::new(&consts);
+/// std::thread::scope(|s| {
+///     s.spawn(|| worker.call(0));
+///     s.spawn(|| worker.call(1)); // error[E0499]: `worker` borrowed as mutable twice
+/// });
+/// ```
+///
+/// The same code with the worker behind a `Mutex` compiles (this is
+/// `mutex_worker`):
+///
+/// ```
+/// use parbench::variants::CountingWorker;
+/// use parbench::workload::{Constants, workload};
+/// use std::sync::Mutex;
+/// let consts = Constants::new(workload("seed").unwrap().full).unwrap();
+/// let worker = Mutex::new(CountingWorker::new(&consts));
+/// std::thread::scope(|s| {
+///     s.spawn(|| worker.lock().unwrap().call(0));
+///     s.spawn(|| worker.lock().unwrap().call(1));
+/// });
+/// assert_eq!(worker.into_inner().unwrap().calls, 2);
+/// ```
+#[derive(Debug)]
+pub struct CountingWorker<'a> {
+    consts: &'a Constants,
+    /// Items this worker was called on.
+    pub calls: u64,
+    /// Wrapping sum of their results.
+    pub total: u64,
+}
+
+impl<'a> CountingWorker<'a> {
+    pub fn new(consts: &'a Constants) -> Self {
+        CountingWorker { consts, calls: 0, total: 0 }
+    }
+    /// `__call__`, mutating the worker.
+    #[inline]
+    pub fn call(&mut self, i: usize) {
+        self.total = self.total.wrapping_add(self.consts.item(i));
+        self.calls += 1;
+    }
+    /// Folds another worker's counts into this one.
+    pub fn merge(&mut self, other: &CountingWorker<'_>) {
+        self.total = self.total.wrapping_add(other.total);
+        self.calls += other.calls;
+    }
+}
+
+/// One stateful worker shared by all threads under a `Mutex`.
+///
+/// ```python
+/// class Worker:
+///     def __call__(self, ab): self.calls += 1; self.total += f(ab)
+/// pool.map(worker, items)   # each process mutates its own pickled copy!
+/// ```
+pub struct MutexWorker;
+
+impl Variant for MutexWorker {
+    fn id(&self) -> &'static str {
+        "mutex_worker"
+    }
+    fn family(&self) -> Family {
+        Family::SharedMutable
+    }
+    fn python(&self) -> &'static str {
+        "pool.map(stateful_worker, items): every process mutates its own copy"
+    }
+    fn shows(&self) -> &'static str {
+        "a stateful function object made shareable by a Mutex: a lock per call"
+    }
+    fn run(&self, consts: &Arc<Constants>, exec: &dyn Executor, _out: &mut [u64]) -> Result<Outcome> {
+        let worker = Mutex::new(CountingWorker::new(consts));
+        let stats = for_each_item(exec, consts.spec.items, |_, i| lock(&worker).call(i))?;
+        let worker = worker.into_inner().unwrap_or_else(PoisonError::into_inner);
+        Ok(sum(worker.total, Some(worker.calls), stats))
+    }
+}
+
+/// One stateful worker per thread, merged at the end.
+///
+/// ```python
+/// def init(): global WORKER; WORKER = Worker()
+/// pool = Pool(initializer=init)   # then collect and merge each WORKER
+/// ```
+pub struct WorkerPerThread;
+
+impl Variant for WorkerPerThread {
+    fn id(&self) -> &'static str {
+        "worker_per_thread"
+    }
+    fn family(&self) -> Family {
+        Family::SharedMutable
+    }
+    fn python(&self) -> &'static str {
+        "Pool(initializer=make_worker): one worker per process, merged after"
+    }
+    fn shows(&self) -> &'static str {
+        "a stateful function object per thread: no lock in the hot loop, merge at the end"
+    }
+    fn run(&self, consts: &Arc<Constants>, exec: &dyn Executor, _out: &mut [u64]) -> Result<Outcome> {
+        let workers = PerWorker::new(exec.threads(), || Mutex::new(CountingWorker::new(consts)));
+        let stats = exec.run(consts.spec.items, &mut [], &|worker, chunk| {
+            // Only this thread ever locks its own slot: uncontended, once per task.
+            let mut mine = lock(workers.get(worker));
+            for i in chunk.items {
+                mine.call(i);
+            }
+        })?;
+        let mut merged = CountingWorker::new(consts);
+        for worker in workers.into_inner() {
+            merged.merge(&worker.into_inner().unwrap_or_else(PoisonError::into_inner));
+        }
+        Ok(sum(merged.total, Some(merged.calls), stats))
+    }
+}

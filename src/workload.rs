@@ -1,0 +1,314 @@
+//! The seed problem, generalised, and its oracle.
+//!
+//! The seed maps `(a + b) * const` over `zip(range(20), range(100, 120))`. Here
+//! item `i` is the pair `(a, b) = (i, 100 + i)` and its result is
+//! `f((a + b) * c)`, where `f` applies a deterministic integer mixing step a
+//! number of times that the workload chooses (its cost per item), and may add
+//! an entry of a read-only lookup table (the "constant state" that the seed
+//! hands to every worker). With no rounds and no table the result is exactly
+//! the seed's `(a + b) * const`. All arithmetic wraps on `u64`.
+//!
+//! [`Constants`] is everything a worker needs: the constant `c`, the table and
+//! the cost knobs. Its [`Constants::item`] is the one kernel every variant
+//! calls; [`Constants::oracle`] is the sequential loop that defines the
+//! correct answer. Deep copies of `Constants` are counted where they happen
+//! (in its `Clone`), which is how parbench answers the seed's memory question.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::{Result, bail};
+use serde::Serialize;
+
+/// The seed's constant.
+pub const SEED_CONSTANT: u64 = 100;
+
+/// How cost is spread over the items.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Imbalance {
+    /// Every item costs `rounds`.
+    Uniform,
+    /// Item `i` costs `2 * rounds * i / n`: a ramp from free to twice the mean,
+    /// so the last quarter of the items holds almost half of the work and
+    /// static contiguous chunks leave early threads idle.
+    Ramp,
+    /// Every `every`-th item costs `factor` times `rounds`, the others `rounds`.
+    Spikes { every: usize, factor: u32 },
+}
+
+impl fmt::Display for Imbalance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Imbalance::Uniform => write!(f, "uniform"),
+            Imbalance::Ramp => write!(f, "ramp"),
+            Imbalance::Spikes { every, factor } => write!(f, "every {every}th item x{factor}"),
+        }
+    }
+}
+
+/// The size and cost knobs of one problem.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Spec {
+    /// Number of items.
+    pub items: usize,
+    /// Mixing rounds per item (the mean, under an imbalance).
+    pub rounds: u32,
+    pub imbalance: Imbalance,
+    /// Size of the read-only lookup table in the constant state (0: just `c`).
+    pub state_bytes: usize,
+}
+
+impl Spec {
+    /// Mixing rounds that item `i` costs.
+    #[inline]
+    pub fn rounds_for(&self, i: usize) -> u64 {
+        let rounds = u64::from(self.rounds);
+        match self.imbalance {
+            Imbalance::Uniform => rounds,
+            Imbalance::Ramp => {
+                let n = self.items.max(1) as u128;
+                (2 * rounds as u128 * i as u128 / n) as u64
+            }
+            Imbalance::Spikes { every, factor } => {
+                if every != 0 && i % every == 0 {
+                    rounds * u64::from(factor)
+                } else {
+                    rounds
+                }
+            }
+        }
+    }
+
+    /// Total mixing rounds over all items: the work, in kernel steps.
+    pub fn total_rounds(&self) -> u128 {
+        (0..self.items).map(|i| self.rounds_for(i) as u128).sum()
+    }
+}
+
+/// A named preset: the axis `workload` of the matrix.
+#[derive(Debug)]
+pub struct Workload {
+    pub id: &'static str,
+    /// What it stresses, in one sentence.
+    pub about: &'static str,
+    /// The sizes `cargo bench` and `parbench verify` use.
+    pub full: Spec,
+    /// Smaller sizes for `verify --quick` and the test suite.
+    pub quick: Spec,
+}
+
+const MIB: usize = 1 << 20;
+
+/// Rounds per item of `compute` and `imbalanced`: about 2 µs per item on a
+/// 3 GHz core (the mixing step is a dependent chain of multiplies).
+const COMPUTE_ROUNDS: u32 = 400;
+
+/// Every workload, in report order.
+pub const WORKLOADS: &[Workload] = &[
+    Workload {
+        id: "seed",
+        about: "the seed's literal problem: 20 items, (a + b) * 100; pure overhead",
+        full: Spec { items: 20, rounds: 0, imbalance: Imbalance::Uniform, state_bytes: 0 },
+        quick: Spec { items: 20, rounds: 0, imbalance: Imbalance::Uniform, state_bytes: 0 },
+    },
+    Workload {
+        id: "trivial",
+        about: "1,000,000 items of (a + b) * 100: memory-bound, where overhead dominates",
+        full: Spec { items: 1_000_000, rounds: 0, imbalance: Imbalance::Uniform, state_bytes: 0 },
+        quick: Spec { items: 10_000, rounds: 0, imbalance: Imbalance::Uniform, state_bytes: 0 },
+    },
+    Workload {
+        id: "compute",
+        about: "6,000 items of 400 mixing rounds (about 2 µs each): CPU-bound",
+        full: Spec {
+            items: 6_000,
+            rounds: COMPUTE_ROUNDS,
+            imbalance: Imbalance::Uniform,
+            state_bytes: 0,
+        },
+        quick: Spec { items: 300, rounds: 40, imbalance: Imbalance::Uniform, state_bytes: 0 },
+    },
+    Workload {
+        id: "imbalanced",
+        about: "the work of `compute` on a ramp: item cost grows from 0 to twice the mean, \
+                so static chunks leave threads idle",
+        full: Spec { items: 6_000, rounds: COMPUTE_ROUNDS, imbalance: Imbalance::Ramp, state_bytes: 0 },
+        quick: Spec { items: 300, rounds: 40, imbalance: Imbalance::Ramp, state_bytes: 0 },
+    },
+    Workload {
+        id: "big_state",
+        about: "a 64 MiB read-only table in the constant state, read by each of 100,000 items",
+        full: Spec {
+            items: 100_000,
+            rounds: 4,
+            imbalance: Imbalance::Uniform,
+            state_bytes: 64 * MIB,
+        },
+        quick: Spec { items: 2_000, rounds: 4, imbalance: Imbalance::Uniform, state_bytes: MIB },
+    },
+];
+
+/// Looks a workload up by id.
+pub fn workload(id: &str) -> Result<&'static Workload> {
+    match WORKLOADS.iter().find(|w| w.id == id) {
+        Some(w) => Ok(w),
+        None => bail!("unknown workload '{id}' (expected one of: {})", ids(WORKLOADS.iter().map(|w| w.id))),
+    }
+}
+
+pub(crate) fn ids<'a>(ids: impl Iterator<Item = &'a str>) -> String {
+    ids.collect::<Vec<_>>().join(", ")
+}
+
+/// Counts the deep copies of one [`Constants`] and of every copy made from it.
+#[derive(Debug, Default)]
+pub struct CopyCounter {
+    copies: AtomicU64,
+    bytes: AtomicU64,
+}
+
+impl CopyCounter {
+    /// Deep copies made so far.
+    pub fn copies(&self) -> u64 {
+        self.copies.load(Ordering::Relaxed)
+    }
+    /// Bytes of table copied so far.
+    pub fn bytes(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
+    }
+}
+
+/// The constant state handed to every worker: the seed's `c`, the lookup
+/// table and the cost knobs. Read-only during a run.
+#[derive(Debug)]
+pub struct Constants {
+    pub spec: Spec,
+    pub c: u64,
+    table: Vec<u64>,
+    /// Shared by the original and all its copies.
+    counter: Arc<CopyCounter>,
+}
+
+impl Clone for Constants {
+    /// A deep copy, table included; counted.
+    fn clone(&self) -> Self {
+        self.counter.copies.fetch_add(1, Ordering::Relaxed);
+        self.counter.bytes.fetch_add((self.table.len() * 8) as u64, Ordering::Relaxed);
+        Constants { spec: self.spec, c: self.c, table: self.table.clone(), counter: Arc::clone(&self.counter) }
+    }
+}
+
+/// One step of the mixer (splitmix64's finaliser): a dependent chain of
+/// shifts and multiplies that the compiler cannot fold away.
+#[inline(always)]
+fn mix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+impl Constants {
+    /// Builds the constant state for `spec`; the table's memory is reserved
+    /// fallibly, so a size that cannot be allocated is an error, not an abort.
+    pub fn new(spec: Spec) -> Result<Constants> {
+        let entries = spec.state_bytes / 8;
+        let mut table = Vec::new();
+        if table.try_reserve_exact(entries).is_err() {
+            bail!("cannot allocate a constant-state table of {} bytes", spec.state_bytes);
+        }
+        table.extend((0..entries as u64).map(mix));
+        Ok(Constants { spec, c: SEED_CONSTANT, table, counter: Arc::default() })
+    }
+
+    /// Copies of this state made so far (shared with its copies).
+    pub fn copy_counter(&self) -> &CopyCounter {
+        &self.counter
+    }
+
+    /// Bytes of the lookup table.
+    pub fn table_bytes(&self) -> usize {
+        self.table.len() * 8
+    }
+
+    /// The kernel: the result of item `i`. Every variant computes exactly this.
+    #[inline]
+    pub fn item(&self, i: usize) -> u64 {
+        let a = i as u64;
+        let b = 100 + i as u64;
+        let mut x = a.wrapping_add(b).wrapping_mul(self.c);
+        for _ in 0..self.spec.rounds_for(i) {
+            x = mix(x);
+        }
+        if !self.table.is_empty() {
+            let slot = mix(a) as usize % self.table.len();
+            x = x.wrapping_add(self.table[slot]);
+        }
+        x
+    }
+
+    /// The oracle: the sequential loop, writing every item's result.
+    pub fn oracle_into(&self, out: &mut [u64]) {
+        for (i, slot) in out.iter_mut().enumerate() {
+            *slot = self.item(i);
+        }
+    }
+
+    /// The oracle's per-item results.
+    pub fn oracle(&self) -> Vec<u64> {
+        let mut out = vec![0; self.spec.items];
+        self.oracle_into(&mut out);
+        out
+    }
+}
+
+/// The wrapping sum of results, which the shared-state variants compute.
+pub fn wrapping_sum(results: &[u64]) -> u64 {
+    results.iter().fold(0u64, |acc, &x| acc.wrapping_add(x))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_is_the_literal_problem() {
+        let seed = Constants::new(workload("seed").unwrap().full).unwrap();
+        let expected: Vec<u64> = (0..20u64).zip(100..120u64).map(|(a, b)| (a + b) * 100).collect();
+        assert_eq!(seed.oracle(), expected);
+        assert_eq!(seed.oracle()[..2], [10000, 10200]);
+        assert_eq!(*seed.oracle().last().unwrap(), 13800);
+    }
+
+    #[test]
+    fn imbalanced_does_about_the_work_of_compute() {
+        let compute = workload("compute").unwrap().full.total_rounds() as f64;
+        let imbalanced = workload("imbalanced").unwrap().full.total_rounds() as f64;
+        assert!((imbalanced / compute - 1.0).abs() < 0.01, "{imbalanced} vs {compute}");
+    }
+
+    #[test]
+    fn big_state_is_at_least_64_mib() {
+        assert!(workload("big_state").unwrap().full.state_bytes >= 64 * MIB);
+    }
+
+    #[test]
+    fn clone_is_deep_and_counted() {
+        let spec = Spec { items: 10, rounds: 1, imbalance: Imbalance::Uniform, state_bytes: 4096 };
+        let original = Constants::new(spec).unwrap();
+        let copy = original.clone();
+        let _copy_of_copy = copy.clone();
+        assert_eq!(original.copy_counter().copies(), 2);
+        assert_eq!(original.copy_counter().bytes(), 8192);
+        assert_ne!(original.table.as_ptr(), copy.table.as_ptr());
+        assert_eq!(original.oracle(), copy.oracle());
+    }
+
+    #[test]
+    fn unknown_workload_is_named() {
+        let err = workload("nope").unwrap_err().to_string();
+        assert!(err.contains("'nope'") && err.contains("compute"), "{err}");
+    }
+}
