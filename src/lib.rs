@@ -14,6 +14,7 @@
 //! - [`memory`]: counting what one call allocates and copies.
 
 pub mod backends;
+pub mod commands;
 pub mod matrix;
 pub mod memory;
 pub mod results;

@@ -1,1 +1,150 @@
-fn main(){}
+//! The `parbench` command line: a table of subcommands, each one library call.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand, ValueEnum};
+use parbench::commands::{self, RunOptions};
+use parbench::matrix;
+
+/// Measures what each way of parallelising one problem really costs.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Lists the matrix: one entry per (workload, variant, backend).
+    List {
+        #[arg(long, value_enum, default_value = "text")]
+        format: ListFormat,
+    },
+    /// Runs every variant on every backend and workload against the oracle.
+    Verify {
+        /// Thread counts, comma-separated.
+        #[arg(long, default_value = "1,2,3,8")]
+        threads: String,
+        /// Smaller sizes of every workload.
+        #[arg(long)]
+        quick: bool,
+    },
+    /// Runs one combination once: wall time, checksum, copies and memory.
+    Run {
+        #[arg(long)]
+        workload: String,
+        #[arg(long)]
+        variant: String,
+        /// rayon, crossbeam, std_scope (or none, for sequential).
+        #[arg(long, default_value = "rayon")]
+        backend: String,
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+        /// Print the per-item results as a JSON array (or the sum) on stdout.
+        #[arg(long)]
+        print: bool,
+        /// The workload's smaller size.
+        #[arg(long)]
+        quick: bool,
+        /// Override the number of items.
+        #[arg(long)]
+        items: Option<usize>,
+        /// Override the mixing rounds per item.
+        #[arg(long)]
+        rounds: Option<u32>,
+        /// Override the size of the constant-state table, in bytes.
+        #[arg(long)]
+        state_bytes: Option<usize>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) if !err.use_stderr() => {
+            let _ = err.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(err) => {
+            // One line naming the value at fault, not clap's usage screen.
+            let rendered = err.to_string();
+            eprintln!("{}", rendered.lines().next().unwrap_or("invalid arguments"));
+            return ExitCode::from(2);
+        }
+    };
+    match dispatch(cli.command) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn dispatch(command: Command) -> Result<ExitCode> {
+    match command {
+        Command::List { format } => {
+            let entries = matrix::list();
+            match format {
+                ListFormat::Text => print!("{}", commands::list_text(&entries)),
+                ListFormat::Json => println!("{}", serde_json::to_string_pretty(&entries)?),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify { threads, quick } => {
+            let threads = commands::parse_threads(&threads)?;
+            let verdicts = commands::verify(&threads, quick)?;
+            print!("{}", commands::verify_table(&verdicts, &threads));
+            let failed: Vec<_> = verdicts.iter().filter(|v| v.mismatch.is_some()).collect();
+            for v in &failed {
+                eprintln!(
+                    "MISMATCH {}/{}/{} threads={}: {}",
+                    v.workload,
+                    v.variant,
+                    v.backend,
+                    v.threads,
+                    v.mismatch.as_deref().unwrap_or_default()
+                );
+            }
+            println!("{} passed, {} failed", verdicts.len() - failed.len(), failed.len());
+            Ok(if failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Command::Run { workload, variant, backend, threads, print, quick, items, rounds, state_bytes } => {
+            let opts = RunOptions { workload, variant, backend, threads, quick, items, rounds, state_bytes };
+            let report = commands::run(&opts)?;
+            let m = &report.measured;
+            let summary = [
+                format!("{} threads={} items={}", report.combo_name, report.threads, report.spec.items),
+                format!("wall_time: {:.3} ms", m.wall.as_secs_f64() * 1e3),
+                format!("checksum: {}", report.checksum),
+                format!("state_copies: {}", m.state_copies),
+                format!("bytes_allocated: {}", m.footprint.bytes_allocated),
+                format!("peak_live_bytes: {}", m.footprint.peak_live_bytes),
+                format!(
+                    "peak_rss_bytes: {}",
+                    m.footprint.peak_rss_bytes.map_or("unknown".to_string(), |b| b.to_string())
+                ),
+                format!("chunks: {} workers_used: {}", report.stats().chunks, report.stats().workers_used),
+            ];
+            for line in summary {
+                // With --print, stdout carries only the results.
+                if print { eprintln!("{line}") } else { println!("{line}") }
+            }
+            if print {
+                match &report.items {
+                    Some(items) => println!("{}", commands::json_array(items)),
+                    None => println!("{}", report.checksum),
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -180,7 +180,7 @@ mod tests {
 
     #[test]
     fn unknown_backend_and_bad_threads_are_named() {
-        assert!(backend("gpu").unwrap_err().to_string().contains("'gpu'"));
+        assert!(backend("gpu").err().unwrap().to_string().contains("'gpu'"));
         assert!(check_threads(0).unwrap_err().to_string().contains("got 0"));
         assert!(check_threads(1).is_ok());
     }

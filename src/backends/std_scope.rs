@@ -5,9 +5,9 @@
 //! pool to keep, so every call pays for spawning; no rebalancing, so uneven
 //! work leaves threads idle.
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 
-use super::{Backend, Executor, RunStats, Task, catch_panic, chunks};
+use super::{Backend, Executor, RunStats, Task, catch_panic, chunks, panic_message};
 
 pub struct StdScope;
 
@@ -40,11 +40,19 @@ impl Executor for StdScopeExecutor {
         let stats = RunStats { chunks: blocks.len(), workers_used: blocks.len() };
         catch_panic("std_scope", || {
             std::thread::scope(|scope| -> Result<()> {
+                let mut handles = Vec::with_capacity(blocks.len());
                 for (worker, block) in blocks.into_iter().enumerate() {
-                    std::thread::Builder::new()
+                    let handle = std::thread::Builder::new()
                         .name(format!("parbench-std-{worker}"))
                         .spawn_scoped(scope, move || task(worker, block))
                         .with_context(|| format!("cannot spawn thread {worker}"))?;
+                    handles.push(handle);
+                }
+                // Joined here, not by the scope, to keep the panic's message.
+                let panics: Vec<String> =
+                    handles.into_iter().filter_map(|h| h.join().err()).map(|p| panic_message(&*p)).collect();
+                if !panics.is_empty() {
+                    bail!("a work item panicked on backend std_scope: {}", panics.join("; "));
                 }
                 Ok(())
             })
