@@ -13,9 +13,16 @@ use crate::workload::Spec;
 
 /// `parbench list --format text`: one line per (workload, variant, backend).
 pub fn list_text(entries: &[ListEntry]) -> String {
-    let mut text = format!("{:<11} {:<18} {:<10} {}\n", "WORKLOAD", "VARIANT", "BACKEND", "PYTHON");
+    let mut text = format!(
+        "{:<11} {:<18} {:<10} {}\n",
+        "WORKLOAD", "VARIANT", "BACKEND", "PYTHON"
+    );
     for e in entries {
-        let _ = writeln!(text, "{:<11} {:<18} {:<10} {}", e.workload, e.variant, e.backend, e.python);
+        let _ = writeln!(
+            text,
+            "{:<11} {:<18} {:<10} {}",
+            e.workload, e.variant, e.backend, e.python
+        );
     }
     text
 }
@@ -25,9 +32,12 @@ pub fn parse_threads(list: &str) -> Result<Vec<usize>> {
     let mut threads = Vec::new();
     for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let Ok(n) = part.parse::<usize>() else {
-            bail!("invalid thread count '{part}' in '{list}': expected a whole number such as 1,2,4");
+            bail!(
+                "invalid thread count '{part}' in '{list}': expected a whole number such as 1,2,4"
+            );
         };
-        crate::backends::check_threads(n).map_err(|e| anyhow::anyhow!("invalid thread count in '{list}': {e}"))?;
+        crate::backends::check_threads(n)
+            .map_err(|e| anyhow::anyhow!("invalid thread count in '{list}': {e}"))?;
         if !threads.contains(&n) {
             threads.push(n);
         }
@@ -56,7 +66,11 @@ pub fn verify(threads: &[usize], quick: bool) -> Result<Vec<Verdict>> {
         let problem = Problem::new(if quick { workload.quick } else { workload.full })?;
         let mut out = problem.output()?;
         for combo in matrix::combos().filter(|c| c.workload.id == workload.id) {
-            let thread_counts: &[usize] = if combo.backend.is_some() { threads } else { &[1] };
+            let thread_counts: &[usize] = if combo.backend.is_some() {
+                threads
+            } else {
+                &[1]
+            };
             for &t in thread_counts {
                 let exec = matrix::executor(combo.backend, t)?;
                 let mismatch = problem
@@ -84,14 +98,19 @@ pub fn verify_table(verdicts: &[Verdict], threads: &[usize]) -> String {
         let _ = write!(text, " {:>5}", format!("t={t}"));
     }
     text.push('\n');
-    let mut rows: Vec<(&str, &str, &str)> = verdicts.iter().map(|v| (v.workload, v.variant, v.backend)).collect();
+    let mut rows: Vec<(&str, &str, &str)> = verdicts
+        .iter()
+        .map(|v| (v.workload, v.variant, v.backend))
+        .collect();
     rows.dedup();
     for (workload, variant, backend) in rows {
         let _ = write!(text, "{workload:<11} {variant:<18} {backend:<10}");
         for &t in threads {
             let cell = verdicts
                 .iter()
-                .find(|v| (v.workload, v.variant, v.backend, v.threads) == (workload, variant, backend, t))
+                .find(|v| {
+                    (v.workload, v.variant, v.backend, v.threads) == (workload, variant, backend, t)
+                })
                 .map_or("-", |v| if v.mismatch.is_none() { "ok" } else { "FAIL" });
             let _ = write!(text, " {cell:>5}");
         }
@@ -153,12 +172,20 @@ fn check_fits(spec: &Spec) -> Result<()> {
 /// Runs one combination once, checked against the oracle.
 pub fn run(opts: &RunOptions) -> Result<RunReport> {
     let combo: Combo = matrix::find(&opts.workload, &opts.variant, &opts.backend)?;
-    let mut spec = if opts.quick { combo.workload.quick } else { combo.workload.full };
+    let mut spec = if opts.quick {
+        combo.workload.quick
+    } else {
+        combo.workload.full
+    };
     spec.items = opts.items.unwrap_or(spec.items);
     spec.rounds = opts.rounds.unwrap_or(spec.rounds);
     spec.state_bytes = opts.state_bytes.unwrap_or(spec.state_bytes);
     if combo.backend.is_none() && opts.threads != 1 {
-        bail!("variant '{}' runs on one thread only (got --threads {})", combo.variant.id(), opts.threads);
+        bail!(
+            "variant '{}' runs on one thread only (got --threads {})",
+            combo.variant.id(),
+            opts.threads
+        );
     }
     let exec = matrix::executor(combo.backend, opts.threads)?;
     check_fits(&spec)?;
@@ -168,7 +195,14 @@ pub fn run(opts: &RunOptions) -> Result<RunReport> {
         .map_err(|e| anyhow::anyhow!("{} on {} threads: {e:#}", combo.name(), opts.threads))?;
     let checksum = Problem::checksum(&measured.outcome, &out);
     let items = matches!(measured.outcome.produced, Produced::Items).then_some(out);
-    Ok(RunReport { combo_name: combo.name(), spec, threads: opts.threads, measured, checksum, items })
+    Ok(RunReport {
+        combo_name: combo.name(),
+        spec,
+        threads: opts.threads,
+        measured,
+        checksum,
+        items,
+    })
 }
 
 /// The per-item results as a JSON array, `[10000, 10200, ...]`.

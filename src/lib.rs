@@ -15,9 +15,12 @@
 
 pub mod backends;
 pub mod commands;
+pub mod criterion_dir;
+pub mod machine;
 pub mod matrix;
 pub mod memory;
 pub mod results;
+pub mod sweep;
 pub mod variants;
 pub mod workload;
 

@@ -114,15 +114,45 @@ fn dispatch(command: Command) -> Result<ExitCode> {
                     v.mismatch.as_deref().unwrap_or_default()
                 );
             }
-            println!("{} passed, {} failed", verdicts.len() - failed.len(), failed.len());
-            Ok(if failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            println!(
+                "{} passed, {} failed",
+                verdicts.len() - failed.len(),
+                failed.len()
+            );
+            Ok(if failed.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
-        Command::Run { workload, variant, backend, threads, print, quick, items, rounds, state_bytes } => {
-            let opts = RunOptions { workload, variant, backend, threads, quick, items, rounds, state_bytes };
+        Command::Run {
+            workload,
+            variant,
+            backend,
+            threads,
+            print,
+            quick,
+            items,
+            rounds,
+            state_bytes,
+        } => {
+            let opts = RunOptions {
+                workload,
+                variant,
+                backend,
+                threads,
+                quick,
+                items,
+                rounds,
+                state_bytes,
+            };
             let report = commands::run(&opts)?;
             let m = &report.measured;
             let summary = [
-                format!("{} threads={} items={}", report.combo_name, report.threads, report.spec.items),
+                format!(
+                    "{} threads={} items={}",
+                    report.combo_name, report.threads, report.spec.items
+                ),
                 format!("wall_time: {:.3} ms", m.wall.as_secs_f64() * 1e3),
                 format!("checksum: {}", report.checksum),
                 format!("state_copies: {}", m.state_copies),
@@ -130,13 +160,23 @@ fn dispatch(command: Command) -> Result<ExitCode> {
                 format!("peak_live_bytes: {}", m.footprint.peak_live_bytes),
                 format!(
                     "peak_rss_bytes: {}",
-                    m.footprint.peak_rss_bytes.map_or("unknown".to_string(), |b| b.to_string())
+                    m.footprint
+                        .peak_rss_bytes
+                        .map_or("unknown".to_string(), |b| b.to_string())
                 ),
-                format!("chunks: {} workers_used: {}", report.stats().chunks, report.stats().workers_used),
+                format!(
+                    "chunks: {} workers_used: {}",
+                    report.stats().chunks,
+                    report.stats().workers_used
+                ),
             ];
             for line in summary {
                 // With --print, stdout carries only the results.
-                if print { eprintln!("{line}") } else { println!("{line}") }
+                if print {
+                    eprintln!("{line}")
+                } else {
+                    println!("{line}")
+                }
             }
             if print {
                 match &report.items {

@@ -34,7 +34,12 @@ impl Combo {
     }
     /// `workload/variant/backend`.
     pub fn name(&self) -> String {
-        format!("{}/{}/{}", self.workload.id, self.variant.id(), self.backend_id())
+        format!(
+            "{}/{}/{}",
+            self.workload.id,
+            self.variant.id(),
+            self.backend_id()
+        )
     }
 }
 
@@ -50,14 +55,22 @@ pub struct ListEntry {
 
 /// The backends a variant runs on: all of them, or none for the sequential loop.
 pub fn backends_for(variant: &dyn Variant) -> Vec<Option<&'static dyn Backend>> {
-    if variant.parallel() { BACKENDS.iter().copied().map(Some).collect() } else { vec![None] }
+    if variant.parallel() {
+        BACKENDS.iter().copied().map(Some).collect()
+    } else {
+        vec![None]
+    }
 }
 
 /// Every (workload, variant, backend), in report order.
 pub fn combos() -> impl Iterator<Item = Combo> {
     WORKLOADS.iter().flat_map(|workload| {
         VARIANTS.iter().copied().flat_map(move |variant| {
-            backends_for(variant).into_iter().map(move |backend| Combo { workload, variant, backend })
+            backends_for(variant).into_iter().map(move |backend| Combo {
+                workload,
+                variant,
+                backend,
+            })
         })
     })
 }
@@ -78,13 +91,24 @@ pub fn list() -> Vec<ListEntry> {
 pub fn find(workload_id: &str, variant_id: &str, backend_id: &str) -> Result<Combo> {
     let workload = workload::workload(workload_id)?;
     let variant = variants::variant(variant_id)?;
-    let backend = if backend_id == NO_BACKEND { None } else { Some(backends::backend(backend_id)?) };
+    let backend = if backend_id == NO_BACKEND {
+        None
+    } else {
+        Some(backends::backend(backend_id)?)
+    };
     match (variant.parallel(), backend) {
         (false, Some(b)) => {
-            bail!("variant '{variant_id}' runs on no backend: use --backend {NO_BACKEND}, not '{}'", b.id())
+            bail!(
+                "variant '{variant_id}' runs on no backend: use --backend {NO_BACKEND}, not '{}'",
+                b.id()
+            )
         }
         (true, None) => bail!("variant '{variant_id}' needs a backend, not '{NO_BACKEND}'"),
-        _ => Ok(Combo { workload, variant, backend }),
+        _ => Ok(Combo {
+            workload,
+            variant,
+            backend,
+        }),
     }
 }
 
@@ -98,7 +122,10 @@ impl Executor for Inline {
     }
     fn run(&self, n: usize, out: &mut [u64], task: &Task<'_>) -> Result<RunStats> {
         task(0, Chunk { items: 0..n, out });
-        Ok(RunStats { chunks: 1, workers_used: 1 })
+        Ok(RunStats {
+            chunks: 1,
+            workers_used: 1,
+        })
     }
 }
 
@@ -129,20 +156,31 @@ impl Problem {
         expected.resize(spec.items, 0);
         consts.oracle_into(&mut expected);
         let expected_sum = wrapping_sum(&expected);
-        Ok(Problem { consts: Arc::new(consts), expected, expected_sum })
+        Ok(Problem {
+            consts: Arc::new(consts),
+            expected,
+            expected_sum,
+        })
     }
 
     /// A zeroed output buffer of one slot per item.
     pub fn output(&self) -> Result<Vec<u64>> {
         let mut out = Vec::new();
         out.try_reserve_exact(self.expected.len())
-            .with_context(|| format!("cannot allocate results for {} items", self.expected.len()))?;
+            .with_context(|| {
+                format!("cannot allocate results for {} items", self.expected.len())
+            })?;
         out.resize(self.expected.len(), 0);
         Ok(out)
     }
 
     /// Runs `variant` once on `exec`, writing into `out`.
-    pub fn run(&self, variant: &dyn Variant, exec: &dyn Executor, out: &mut [u64]) -> Result<Outcome> {
+    pub fn run(
+        &self,
+        variant: &dyn Variant,
+        exec: &dyn Executor,
+        out: &mut [u64],
+    ) -> Result<Outcome> {
         out.fill(0);
         variant.run(&self.consts, exec, out)
     }
@@ -202,5 +240,10 @@ pub fn measure_once(
     let outcome = outcome?;
     problem.check(&outcome, out)?;
     let state_copies = problem.consts.copy_counter().copies() - copies_before;
-    Ok(Measured { outcome, wall, footprint, state_copies })
+    Ok(Measured {
+        outcome,
+        wall,
+        footprint,
+        state_copies,
+    })
 }

@@ -83,7 +83,9 @@ pub struct Footprint {
 
 /// Runs `f` with allocation counting on and returns what it allocated.
 pub fn measure<R>(f: impl FnOnce() -> R) -> (R, Footprint) {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _one = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     for counter in [&BYTES_ALLOCATED, &ALLOCATIONS] {
         counter.store(0, Relaxed);
     }
@@ -112,6 +114,12 @@ fn reset_peak_rss() -> bool {
 fn peak_rss() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: u64 = line.trim_start_matches("VmHWM:").trim().trim_end_matches("kB").trim().parse().ok()?;
+    let kib: u64 = line
+        .trim_start_matches("VmHWM:")
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
     Some(kib * 1024)
 }

@@ -111,7 +111,12 @@ pub struct Benchmark {
 impl Benchmark {
     /// The identity of an entry within one machine's file.
     pub fn key(&self) -> (String, String, String, u64) {
-        (self.workload.clone(), self.variant.clone(), self.backend.clone(), self.threads)
+        (
+            self.workload.clone(),
+            self.variant.clone(),
+            self.backend.clone(),
+            self.threads,
+        )
     }
 
     /// Why this entry's numbers cannot be used, if they cannot.
@@ -119,10 +124,15 @@ impl Benchmark {
         let t = &self.time_ns;
         let times = [t.estimate, t.lower, t.upper, t.median];
         if times.iter().any(|x| !x.is_finite() || *x <= 0.0) {
-            return Some(format!("time_ns has a non-positive or non-finite value {times:?}"));
+            return Some(format!(
+                "time_ns has a non-positive or non-finite value {times:?}"
+            ));
         }
         if t.lower > t.upper {
-            return Some(format!("time_ns.lower {} is above time_ns.upper {}", t.lower, t.upper));
+            return Some(format!(
+                "time_ns.lower {} is above time_ns.upper {}",
+                t.lower, t.upper
+            ));
         }
         if self.threads == 0 {
             return Some("threads is 0".to_string());
@@ -157,24 +167,50 @@ impl ResultsFile {
     /// are dropped with a warning; a file that is not a results file at all
     /// (not JSON, truncated, unknown schema version) is an error naming it.
     pub fn load(path: &Path) -> Result<Loaded> {
-        let text = fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let text =
+            fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
         Self::parse(&text, path)
     }
 
     /// [`ResultsFile::load`] on text already read; `path` names it in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Loaded> {
         let shown = path.display();
-        let raw: serde_json::Value =
-            serde_json::from_str(text).with_context(|| format!("{shown} is not valid JSON (truncated?)"))?;
-        let version = raw.get("schema_version").and_then(serde_json::Value::as_u64);
+        let raw: serde_json::Value = serde_json::from_str(text)
+            .with_context(|| format!("{shown} is not valid JSON (truncated?)"))?;
+        let version = raw
+            .get("schema_version")
+            .and_then(serde_json::Value::as_u64);
         match version {
             Some(v) if READABLE_VERSIONS.contains(&(v as u32)) => {}
-            Some(v) => bail!("{shown} has schema_version {v}; this parbench reads {READABLE_VERSIONS:?}"),
+            Some(v) => {
+                bail!("{shown} has schema_version {v}; this parbench reads {READABLE_VERSIONS:?}")
+            }
             None => bail!("{shown} has no schema_version: not a parbench results file"),
         }
-        let mut results: ResultsFile =
-            serde_json::from_value(raw).with_context(|| format!("{shown} does not follow the results schema"))?;
+        // Entries are read one by one, so one malformed entry (a null time, a
+        // string where a number belongs) costs that entry, not the file.
+        #[derive(Deserialize)]
+        struct Raw {
+            schema_version: u32,
+            machine: Machine,
+            run: RunInfo,
+            benchmarks: Vec<serde_json::Value>,
+        }
+        let raw: Raw = serde_json::from_value(raw)
+            .with_context(|| format!("{shown} does not follow the results schema"))?;
         let mut warnings = Vec::new();
+        let mut results = ResultsFile {
+            schema_version: raw.schema_version,
+            machine: raw.machine,
+            run: raw.run,
+            benchmarks: Vec::with_capacity(raw.benchmarks.len()),
+        };
+        for (index, entry) in raw.benchmarks.into_iter().enumerate() {
+            match serde_json::from_value::<Benchmark>(entry) {
+                Ok(b) => results.benchmarks.push(b),
+                Err(e) => warnings.push(format!("{shown}: dropped benchmark #{index}: {e}")),
+            }
+        }
         results.benchmarks.retain(|b| match b.invalid() {
             Some(why) => {
                 warnings.push(format!(
@@ -186,7 +222,10 @@ impl ResultsFile {
             None => true,
         });
         for b in &mut results.benchmarks {
-            for (name, value) in [("speedup", &mut b.speedup), ("efficiency", &mut b.efficiency)] {
+            for (name, value) in [
+                ("speedup", &mut b.speedup),
+                ("efficiency", &mut b.efficiency),
+            ] {
                 if value.is_some_and(|x| !x.is_finite() || x < 0.0) {
                     warnings.push(format!(
                         "{shown}: ignored {name} {:?} of {}/{}/{}/{}",
@@ -196,14 +235,22 @@ impl ResultsFile {
                 }
             }
         }
-        results.run.ceiling.retain(|p| p.speedup.is_finite() && p.speedup > 0.0 && p.threads > 0);
-        Ok(Loaded { path: path.to_path_buf(), results, warnings })
+        results
+            .run
+            .ceiling
+            .retain(|p| p.speedup.is_finite() && p.speedup > 0.0 && p.threads > 0);
+        Ok(Loaded {
+            path: path.to_path_buf(),
+            results,
+            warnings,
+        })
     }
 
     /// Replaces entries measured again and keeps every other one, then
     /// recomputes speedups: what a filtered run does to a machine's file.
     pub fn merge(mut self, newer: ResultsFile) -> ResultsFile {
-        let mut by_key: BTreeMap<_, Benchmark> = self.benchmarks.drain(..).map(|b| (b.key(), b)).collect();
+        let mut by_key: BTreeMap<_, Benchmark> =
+            self.benchmarks.drain(..).map(|b| (b.key(), b)).collect();
         for b in newer.benchmarks {
             by_key.insert(b.key(), b);
         }
@@ -227,7 +274,9 @@ impl ResultsFile {
             .map(|b| (b.workload.clone(), b.time_ns.estimate))
             .collect();
         for b in &mut self.benchmarks {
-            b.speedup = sequential.get(&b.workload).map(|seq| seq / b.time_ns.estimate);
+            b.speedup = sequential
+                .get(&b.workload)
+                .map(|seq| seq / b.time_ns.estimate);
             b.efficiency = b.speedup.map(|s| s / b.threads as f64);
         }
     }
@@ -242,16 +291,23 @@ impl ResultsFile {
 /// Writes `bytes` to `path` through a temporary file in the same folder, so
 /// a reader (or an interrupted run) never sees a half-written file.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".parbench-")
         .suffix(".tmp")
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    tmp.write_all(bytes).with_context(|| format!("cannot write {}", tmp.path().display()))?;
-    tmp.as_file().sync_all().with_context(|| format!("cannot flush {}", tmp.path().display()))?;
-    tmp.persist(path).with_context(|| format!("cannot rename into {}", path.display()))?;
+    tmp.write_all(bytes)
+        .with_context(|| format!("cannot write {}", tmp.path().display()))?;
+    tmp.as_file()
+        .sync_all()
+        .with_context(|| format!("cannot flush {}", tmp.path().display()))?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot rename into {}", path.display()))?;
     Ok(())
 }
 
@@ -271,7 +327,10 @@ pub fn merge_into(path: &Path, newer: ResultsFile) -> Result<Vec<String>> {
                 let aside = moved_aside_name(path);
                 fs::rename(path, &aside)
                     .with_context(|| format!("cannot move unreadable {} aside", path.display()))?;
-                warnings.push(format!("{err:#}; moved it aside to {} and started a new file", aside.display()));
+                warnings.push(format!(
+                    "{err:#}; moved it aside to {} and started a new file",
+                    aside.display()
+                ));
                 newer
             }
         },
@@ -319,8 +378,20 @@ pub fn load_files(paths: &[PathBuf]) -> (Vec<Loaded>, Vec<String>) {
 
 /// Cleans a machine label to `[A-Za-z0-9._-]`, so it is a safe file name.
 pub fn clean_label(raw: &str) -> String {
-    let cleaned: String =
-        raw.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' }).collect();
+    let cleaned: String = raw
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     let cleaned = cleaned.trim_matches('.').to_string();
-    if cleaned.is_empty() { "machine".to_string() } else { cleaned }
+    if cleaned.is_empty() {
+        "machine".to_string()
+    } else {
+        cleaned
+    }
 }

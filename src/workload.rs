@@ -101,8 +101,9 @@ pub struct Workload {
 
 const MIB: usize = 1 << 20;
 
-/// Rounds per item of `compute` and `imbalanced`: about 2 µs per item on a
-/// 3 GHz core (the mixing step is a dependent chain of multiplies).
+/// Rounds per item of `compute` and `imbalanced`: 1 to 2 µs per item on a
+/// current core (the mixing step is a dependent chain of multiplies), so
+/// 8,000 items take over 10 ms sequentially.
 const COMPUTE_ROUNDS: u32 = 400;
 
 /// Every workload, in report order.
@@ -110,32 +111,67 @@ pub const WORKLOADS: &[Workload] = &[
     Workload {
         id: "seed",
         about: "the seed's literal problem: 20 items, (a + b) * 100; pure overhead",
-        full: Spec { items: 20, rounds: 0, imbalance: Imbalance::Uniform, state_bytes: 0 },
-        quick: Spec { items: 20, rounds: 0, imbalance: Imbalance::Uniform, state_bytes: 0 },
+        full: Spec {
+            items: 20,
+            rounds: 0,
+            imbalance: Imbalance::Uniform,
+            state_bytes: 0,
+        },
+        quick: Spec {
+            items: 20,
+            rounds: 0,
+            imbalance: Imbalance::Uniform,
+            state_bytes: 0,
+        },
     },
     Workload {
         id: "trivial",
         about: "1,000,000 items of (a + b) * 100: memory-bound, where overhead dominates",
-        full: Spec { items: 1_000_000, rounds: 0, imbalance: Imbalance::Uniform, state_bytes: 0 },
-        quick: Spec { items: 10_000, rounds: 0, imbalance: Imbalance::Uniform, state_bytes: 0 },
+        full: Spec {
+            items: 1_000_000,
+            rounds: 0,
+            imbalance: Imbalance::Uniform,
+            state_bytes: 0,
+        },
+        quick: Spec {
+            items: 10_000,
+            rounds: 0,
+            imbalance: Imbalance::Uniform,
+            state_bytes: 0,
+        },
     },
     Workload {
         id: "compute",
-        about: "6,000 items of 400 mixing rounds (about 2 µs each): CPU-bound",
+        about: "8,000 items of 400 mixing rounds (1 to 2 µs each): CPU-bound",
         full: Spec {
-            items: 6_000,
+            items: 8_000,
             rounds: COMPUTE_ROUNDS,
             imbalance: Imbalance::Uniform,
             state_bytes: 0,
         },
-        quick: Spec { items: 300, rounds: 40, imbalance: Imbalance::Uniform, state_bytes: 0 },
+        quick: Spec {
+            items: 300,
+            rounds: 40,
+            imbalance: Imbalance::Uniform,
+            state_bytes: 0,
+        },
     },
     Workload {
         id: "imbalanced",
         about: "the work of `compute` on a ramp: item cost grows from 0 to twice the mean, \
                 so static chunks leave threads idle",
-        full: Spec { items: 6_000, rounds: COMPUTE_ROUNDS, imbalance: Imbalance::Ramp, state_bytes: 0 },
-        quick: Spec { items: 300, rounds: 40, imbalance: Imbalance::Ramp, state_bytes: 0 },
+        full: Spec {
+            items: 8_000,
+            rounds: COMPUTE_ROUNDS,
+            imbalance: Imbalance::Ramp,
+            state_bytes: 0,
+        },
+        quick: Spec {
+            items: 300,
+            rounds: 40,
+            imbalance: Imbalance::Ramp,
+            state_bytes: 0,
+        },
     },
     Workload {
         id: "big_state",
@@ -146,7 +182,12 @@ pub const WORKLOADS: &[Workload] = &[
             imbalance: Imbalance::Uniform,
             state_bytes: 64 * MIB,
         },
-        quick: Spec { items: 2_000, rounds: 4, imbalance: Imbalance::Uniform, state_bytes: MIB },
+        quick: Spec {
+            items: 2_000,
+            rounds: 4,
+            imbalance: Imbalance::Uniform,
+            state_bytes: MIB,
+        },
     },
 ];
 
@@ -154,7 +195,10 @@ pub const WORKLOADS: &[Workload] = &[
 pub fn workload(id: &str) -> Result<&'static Workload> {
     match WORKLOADS.iter().find(|w| w.id == id) {
         Some(w) => Ok(w),
-        None => bail!("unknown workload '{id}' (expected one of: {})", ids(WORKLOADS.iter().map(|w| w.id))),
+        None => bail!(
+            "unknown workload '{id}' (expected one of: {})",
+            ids(WORKLOADS.iter().map(|w| w.id))
+        ),
     }
 }
 
@@ -195,8 +239,15 @@ impl Clone for Constants {
     /// A deep copy, table included; counted.
     fn clone(&self) -> Self {
         self.counter.copies.fetch_add(1, Ordering::Relaxed);
-        self.counter.bytes.fetch_add((self.table.len() * 8) as u64, Ordering::Relaxed);
-        Constants { spec: self.spec, c: self.c, table: self.table.clone(), counter: Arc::clone(&self.counter) }
+        self.counter
+            .bytes
+            .fetch_add((self.table.len() * 8) as u64, Ordering::Relaxed);
+        Constants {
+            spec: self.spec,
+            c: self.c,
+            table: self.table.clone(),
+            counter: Arc::clone(&self.counter),
+        }
     }
 }
 
@@ -217,10 +268,18 @@ impl Constants {
         let entries = spec.state_bytes / 8;
         let mut table = Vec::new();
         if table.try_reserve_exact(entries).is_err() {
-            bail!("cannot allocate a constant-state table of {} bytes", spec.state_bytes);
+            bail!(
+                "cannot allocate a constant-state table of {} bytes",
+                spec.state_bytes
+            );
         }
         table.extend((0..entries as u64).map(mix));
-        Ok(Constants { spec, c: SEED_CONSTANT, table, counter: Arc::default() })
+        Ok(Constants {
+            spec,
+            c: SEED_CONSTANT,
+            table,
+            counter: Arc::default(),
+        })
     }
 
     /// Copies of this state made so far (shared with its copies).
@@ -276,7 +335,10 @@ mod tests {
     #[test]
     fn seed_is_the_literal_problem() {
         let seed = Constants::new(workload("seed").unwrap().full).unwrap();
-        let expected: Vec<u64> = (0..20u64).zip(100..120u64).map(|(a, b)| (a + b) * 100).collect();
+        let expected: Vec<u64> = (0..20u64)
+            .zip(100..120u64)
+            .map(|(a, b)| (a + b) * 100)
+            .collect();
         assert_eq!(seed.oracle(), expected);
         assert_eq!(seed.oracle()[..2], [10000, 10200]);
         assert_eq!(*seed.oracle().last().unwrap(), 13800);
@@ -286,7 +348,10 @@ mod tests {
     fn imbalanced_does_about_the_work_of_compute() {
         let compute = workload("compute").unwrap().full.total_rounds() as f64;
         let imbalanced = workload("imbalanced").unwrap().full.total_rounds() as f64;
-        assert!((imbalanced / compute - 1.0).abs() < 0.01, "{imbalanced} vs {compute}");
+        assert!(
+            (imbalanced / compute - 1.0).abs() < 0.01,
+            "{imbalanced} vs {compute}"
+        );
     }
 
     #[test]
@@ -296,7 +361,12 @@ mod tests {
 
     #[test]
     fn clone_is_deep_and_counted() {
-        let spec = Spec { items: 10, rounds: 1, imbalance: Imbalance::Uniform, state_bytes: 4096 };
+        let spec = Spec {
+            items: 10,
+            rounds: 1,
+            imbalance: Imbalance::Uniform,
+            state_bytes: 4096,
+        };
         let original = Constants::new(spec).unwrap();
         let copy = original.clone();
         let _copy_of_copy = copy.clone();

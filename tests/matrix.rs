@@ -15,7 +15,9 @@ fn failures(spec: Spec, threads: &[usize]) -> Vec<String> {
         for backend in matrix::backends_for(*variant) {
             for &t in if backend.is_some() { threads } else { &[1] } {
                 let exec = matrix::executor(backend, t).unwrap();
-                let checked = problem.run(*variant, &*exec, &mut out).and_then(|o| problem.check(&o, &out));
+                let checked = problem
+                    .run(*variant, &*exec, &mut out)
+                    .and_then(|o| problem.check(&o, &out));
                 if let Err(e) = checked {
                     let backend = backend.map_or("none", |b| b.id());
                     failed.push(format!("{spec:?} {}/{backend}/{t}: {e:#}", variant.id()));
@@ -36,13 +38,19 @@ fn every_combination_matches_the_oracle() {
 
 #[test]
 fn the_seed_itself_matches_at_full_size() {
-    let failed = failures(parbench::workload::workload("seed").unwrap().full, &[1, 2, 3, 4, 7, 16, 21]);
+    let failed = failures(
+        parbench::workload::workload("seed").unwrap().full,
+        &[1, 2, 3, 4, 7, 16, 21],
+    );
     assert!(failed.is_empty(), "{failed:#?}");
 }
 
 #[test]
 fn sixty_four_threads_on_two_cores_complete() {
-    let failed = failures(parbench::workload::workload("compute").unwrap().quick, &[64]);
+    let failed = failures(
+        parbench::workload::workload("compute").unwrap().quick,
+        &[64],
+    );
     assert!(failed.is_empty(), "{failed:#?}");
 }
 
@@ -58,7 +66,11 @@ fn a_panicking_item_is_an_error_on_every_backend() {
                 }
             });
             let err = result.expect_err(backend.id()).to_string();
-            assert!(err.contains("panicked") && err.contains("item 42 is poisoned"), "{}: {err}", backend.id());
+            assert!(
+                err.contains("panicked") && err.contains("item 42 is poisoned"),
+                "{}: {err}",
+                backend.id()
+            );
             // The executor is still usable after the panic.
             let stats = exec.run(10, &mut [], &|_, _| {}).unwrap();
             assert!(stats.chunks >= 1);

@@ -10,11 +10,19 @@ use parbench::variants::{Variant, variant};
 use parbench::workload::{Imbalance, Spec};
 
 fn spec(items: usize, state_bytes: usize) -> Spec {
-    Spec { items, rounds: 2, imbalance: Imbalance::Uniform, state_bytes }
+    Spec {
+        items,
+        rounds: 2,
+        imbalance: Imbalance::Uniform,
+        state_bytes,
+    }
 }
 
 fn measure(problem: &Problem, variant: &dyn Variant, backend: &str, threads: usize) -> Measured {
-    let exec = parbench::backends::backend(backend).unwrap().executor(threads).unwrap();
+    let exec = parbench::backends::backend(backend)
+        .unwrap()
+        .executor(threads)
+        .unwrap();
     let mut out = problem.output().unwrap();
     matrix::measure_once(problem, variant, &*exec, &mut out).unwrap()
 }
@@ -35,7 +43,13 @@ fn copies_and_allocations_per_variant() {
     for backend in BACKENDS.iter().map(|b| b.id()) {
         for threads in [1, 2, 3, 4, 7] {
             let at = format!("{backend} threads={threads}");
-            for borrowing in ["closure", "function_object", "method_reference", "dyn_callable", "arc_state"] {
+            for borrowing in [
+                "closure",
+                "function_object",
+                "method_reference",
+                "dyn_callable",
+                "arc_state",
+            ] {
                 let v = variant(borrowing).unwrap();
                 let m_small = measure(&small, v, backend, threads);
                 let m_large = measure(&large, v, backend, threads);
@@ -44,29 +58,56 @@ fn copies_and_allocations_per_variant() {
                 // Scheduling bookkeeping only: far below even the small table,
                 // and not growing with a 16x larger one.
                 for m in [&m_small, &m_large] {
-                    assert!(m.footprint.bytes_allocated < 64 * 1024, "{borrowing} {at}: {:?}", m.footprint);
+                    assert!(
+                        m.footprint.bytes_allocated < 64 * 1024,
+                        "{borrowing} {at}: {:?}",
+                        m.footprint
+                    );
                 }
             }
 
-            let per_worker = measure(&large, variant("clone_per_worker").unwrap(), backend, threads);
+            let per_worker = measure(
+                &large,
+                variant("clone_per_worker").unwrap(),
+                backend,
+                threads,
+            );
             let stats = per_worker.outcome.stats;
-            assert_eq!(per_worker.state_copies, stats.workers_used as u64, "clone_per_worker {at}");
-            assert!(stats.workers_used >= 1 && stats.workers_used <= threads, "{at}: {stats:?}");
+            assert_eq!(
+                per_worker.state_copies, stats.workers_used as u64,
+                "clone_per_worker {at}"
+            );
+            assert!(
+                stats.workers_used >= 1 && stats.workers_used <= threads,
+                "{at}: {stats:?}"
+            );
             if backend == "std_scope" {
                 assert_eq!(stats.workers_used, threads.min(1000), "{at}");
             }
-            assert!(per_worker.footprint.bytes_allocated >= per_worker.state_copies * 16 * STATE as u64);
+            assert!(
+                per_worker.footprint.bytes_allocated >= per_worker.state_copies * 16 * STATE as u64
+            );
 
             let per_task = measure(&large, variant("clone_per_task").unwrap(), backend, threads);
             let chunks = expected_chunks(backend, 1000, threads);
             assert_eq!(per_task.outcome.stats.chunks, chunks, "{at}");
             assert_eq!(per_task.state_copies, chunks as u64, "clone_per_task {at}");
-            assert!(per_task.footprint.bytes_allocated >= chunks as u64 * 16 * STATE as u64, "{at}");
+            assert!(
+                per_task.footprint.bytes_allocated >= chunks as u64 * 16 * STATE as u64,
+                "{at}"
+            );
             // Each copy is dropped when its task ends: at most one per thread is
             // live. (Peak is net of frees of older memory, hence the slack.)
             let copy_bytes = 16 * STATE as u64;
-            assert!(per_task.footprint.peak_live_bytes > copy_bytes - 64 * 1024, "{at}: {:?}", per_task.footprint);
-            assert!(per_task.footprint.peak_live_bytes < (threads as u64 + 1) * copy_bytes, "{at}");
+            assert!(
+                per_task.footprint.peak_live_bytes > copy_bytes - 64 * 1024,
+                "{at}: {:?}",
+                per_task.footprint
+            );
+            assert!(
+                per_task.footprint.peak_live_bytes < (threads as u64 + 1) * copy_bytes,
+                "{at}"
+            );
         }
     }
 }

@@ -7,7 +7,10 @@
 
 use anyhow::{Context, Result};
 
-use super::{Backend, Executor, RunStats, Task, WorkersUsed, catch_panic, chunks, panic_message, pool_map_chunk_len};
+use super::{
+    Backend, Executor, RunStats, Task, WorkersUsed, catch_panic, chunks, panic_message,
+    pool_map_chunk_len,
+};
 
 pub struct Crossbeam;
 
@@ -38,7 +41,9 @@ impl Executor for CrossbeamExecutor {
         let stats_chunks = chunks.len();
         let (sender, queue) = crossbeam::channel::bounded(chunks.len().max(1));
         for chunk in chunks {
-            sender.send(chunk).expect("the queue has room for every chunk");
+            sender
+                .send(chunk)
+                .expect("the queue has room for every chunk");
         }
         // Closed before the workers start: each stops when the queue is empty.
         drop(sender);
@@ -62,9 +67,15 @@ impl Executor for CrossbeamExecutor {
                 Ok(())
             })
             .map_err(|payload| {
-                anyhow::anyhow!("a work item panicked on backend crossbeam: {}", panic_message(&*payload))
+                anyhow::anyhow!(
+                    "a work item panicked on backend crossbeam: {}",
+                    panic_message(&*payload)
+                )
             })?
         })?;
-        Ok(RunStats { chunks: stats_chunks, workers_used: used.count() })
+        Ok(RunStats {
+            chunks: stats_chunks,
+            workers_used: used.count(),
+        })
     }
 }

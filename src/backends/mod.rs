@@ -66,12 +66,16 @@ pub const BACKENDS: &[&dyn Backend] = &[&Rayon, &Crossbeam, &StdScope];
 
 /// Looks a backend up by id.
 pub fn backend(id: &str) -> Result<&'static dyn Backend> {
-    BACKENDS.iter().copied().find(|b| b.id() == id).ok_or_else(|| {
-        anyhow!(
-            "unknown backend '{id}' (expected one of: {})",
-            crate::workload::ids(BACKENDS.iter().map(|b| b.id()))
-        )
-    })
+    BACKENDS
+        .iter()
+        .copied()
+        .find(|b| b.id() == id)
+        .ok_or_else(|| {
+            anyhow!(
+                "unknown backend '{id}' (expected one of: {})",
+                crate::workload::ids(BACKENDS.iter().map(|b| b.id()))
+            )
+        })
 }
 
 /// Rejects thread counts no backend can use.
@@ -98,7 +102,10 @@ pub fn pool_map_chunk_len(n: usize, threads: usize) -> usize {
 /// Cuts `0..n` into chunks of `len` items, pairing each with its slice of
 /// `out` when `out` is not empty.
 pub fn chunks(n: usize, len: usize, out: &mut [u64]) -> Vec<Chunk<'_>> {
-    assert!(out.is_empty() || out.len() == n, "output must be empty or hold one slot per item");
+    assert!(
+        out.is_empty() || out.len() == n,
+        "output must be empty or hold one slot per item"
+    );
     let len = len.max(1);
     let mut chunks = Vec::with_capacity(n.div_ceil(len));
     let mut rest = out;
@@ -108,7 +115,10 @@ pub fn chunks(n: usize, len: usize, out: &mut [u64]) -> Vec<Chunk<'_>> {
         let take = if rest.is_empty() { 0 } else { end - start };
         let (head, tail) = std::mem::take(&mut rest).split_at_mut(take);
         rest = tail;
-        chunks.push(Chunk { items: start..end, out: head });
+        chunks.push(Chunk {
+            items: start..end,
+            out: head,
+        });
         start = end;
     }
     chunks
@@ -125,7 +135,10 @@ impl WorkersUsed {
         self.0[worker].store(true, Ordering::Relaxed);
     }
     pub(crate) fn count(&self) -> usize {
-        self.0.iter().filter(|used| used.load(Ordering::Relaxed)).count()
+        self.0
+            .iter()
+            .filter(|used| used.load(Ordering::Relaxed))
+            .count()
     }
 }
 
@@ -133,7 +146,10 @@ impl WorkersUsed {
 pub(crate) fn catch_panic<T>(backend: &str, body: impl FnOnce() -> Result<T>) -> Result<T> {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(result) => result,
-        Err(payload) => Err(anyhow!("a work item panicked on backend {backend}: {}", panic_message(&*payload))),
+        Err(payload) => Err(anyhow!(
+            "a work item panicked on backend {backend}: {}",
+            panic_message(&*payload)
+        )),
     }
 }
 
@@ -144,7 +160,10 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
         s.clone()
     } else if let Some(all) = payload.downcast_ref::<Vec<Box<dyn Any + Send + 'static>>>() {
         // crossbeam's scope collects the panics of all its threads.
-        all.iter().map(|p| panic_message(&**p)).collect::<Vec<_>>().join("; ")
+        all.iter()
+            .map(|p| panic_message(&**p))
+            .collect::<Vec<_>>()
+            .join("; ")
     } else {
         "(non-string panic payload)".to_string()
     }

@@ -8,7 +8,9 @@
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
-use super::{Backend, Executor, RunStats, Task, WorkersUsed, catch_panic, chunks, pool_map_chunk_len};
+use super::{
+    Backend, Executor, RunStats, Task, WorkersUsed, catch_panic, chunks, pool_map_chunk_len,
+};
 
 pub struct Rayon;
 
@@ -54,6 +56,9 @@ impl Executor for RayonExecutor {
             });
             Ok(())
         })?;
-        Ok(RunStats { chunks: stats_chunks, workers_used: used.count() })
+        Ok(RunStats {
+            chunks: stats_chunks,
+            workers_used: used.count(),
+        })
     }
 }

@@ -37,7 +37,10 @@ impl Executor for StdScopeExecutor {
         // One block per thread; with fewer items than threads, only as many
         // threads as there are blocks are spawned.
         let blocks = chunks(n, n.div_ceil(self.threads), out);
-        let stats = RunStats { chunks: blocks.len(), workers_used: blocks.len() };
+        let stats = RunStats {
+            chunks: blocks.len(),
+            workers_used: blocks.len(),
+        };
         catch_panic("std_scope", || {
             std::thread::scope(|scope| -> Result<()> {
                 let mut handles = Vec::with_capacity(blocks.len());
@@ -49,10 +52,16 @@ impl Executor for StdScopeExecutor {
                     handles.push(handle);
                 }
                 // Joined here, not by the scope, to keep the panic's message.
-                let panics: Vec<String> =
-                    handles.into_iter().filter_map(|h| h.join().err()).map(|p| panic_message(&*p)).collect();
+                let panics: Vec<String> = handles
+                    .into_iter()
+                    .filter_map(|h| h.join().err())
+                    .map(|p| panic_message(&*p))
+                    .collect();
                 if !panics.is_empty() {
-                    bail!("a work item panicked on backend std_scope: {}", panics.join("; "));
+                    bail!(
+                        "a work item panicked on backend std_scope: {}",
+                        panics.join("; ")
+                    );
                 }
                 Ok(())
             })

@@ -26,7 +26,9 @@ use crate::workload::Constants;
 
 pub use ownership::{ArcState, ClonePerTask, ClonePerWorker};
 pub use passing::{Closure, DynCallable, FunctionObject, MethodReference, Multiplier, Sequential};
-pub use shared::{AtomicSum, CountingWorker, FoldReduce, MutexSum, MutexWorker, ShardedSum, WorkerPerThread};
+pub use shared::{
+    AtomicSum, CountingWorker, FoldReduce, MutexSum, MutexWorker, ShardedSum, WorkerPerThread,
+};
 
 /// Which question of the seed a variant helps answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -84,7 +86,8 @@ pub trait Variant: Sync {
     }
     /// Runs the whole problem once. `out` holds one slot per item; variants
     /// that produce a sum leave it untouched.
-    fn run(&self, consts: &Arc<Constants>, exec: &dyn Executor, out: &mut [u64]) -> Result<Outcome>;
+    fn run(&self, consts: &Arc<Constants>, exec: &dyn Executor, out: &mut [u64])
+    -> Result<Outcome>;
 }
 
 /// Every variant, in report order.
@@ -107,12 +110,16 @@ pub const VARIANTS: &[&dyn Variant] = &[
 
 /// Looks a variant up by id.
 pub fn variant(id: &str) -> Result<&'static dyn Variant> {
-    VARIANTS.iter().copied().find(|v| v.id() == id).ok_or_else(|| {
-        anyhow!(
-            "unknown variant '{id}' (expected one of: {})",
-            crate::workload::ids(VARIANTS.iter().map(|v| v.id()))
-        )
-    })
+    VARIANTS
+        .iter()
+        .copied()
+        .find(|v| v.id() == id)
+        .ok_or_else(|| {
+            anyhow!(
+                "unknown variant '{id}' (expected one of: {})",
+                crate::workload::ids(VARIANTS.iter().map(|v| v.id()))
+            )
+        })
 }
 
 /// The map every per-item variant shares: each chunk first obtains a handle
@@ -130,11 +137,19 @@ fn map_chunks<H>(
             *slot = f(&handle, i);
         }
     })?;
-    Ok(Outcome { produced: Produced::Items, calls: None, stats })
+    Ok(Outcome {
+        produced: Produced::Items,
+        calls: None,
+        stats,
+    })
 }
 
 /// [`map_chunks`] for state that needs no per-chunk handle.
-fn map_items(exec: &dyn Executor, out: &mut [u64], f: impl Fn(usize) -> u64 + Sync) -> Result<Outcome> {
+fn map_items(
+    exec: &dyn Executor,
+    out: &mut [u64],
+    f: impl Fn(usize) -> u64 + Sync,
+) -> Result<Outcome> {
     map_chunks(exec, out, |_| (), |(), i| f(i))
 }
 

@@ -36,8 +36,18 @@ impl Variant for ArcState {
     fn shows(&self) -> &'static str {
         "shared ownership: an Arc handle per task, zero deep copies"
     }
-    fn run(&self, consts: &Arc<Constants>, exec: &dyn Executor, out: &mut [u64]) -> Result<Outcome> {
-        map_chunks(exec, out, |_| Arc::clone(consts), |handle, i| handle.item(i))
+    fn run(
+        &self,
+        consts: &Arc<Constants>,
+        exec: &dyn Executor,
+        out: &mut [u64],
+    ) -> Result<Outcome> {
+        map_chunks(
+            exec,
+            out,
+            |_| Arc::clone(consts),
+            |handle, i| handle.item(i),
+        )
     }
 }
 
@@ -63,7 +73,12 @@ impl Variant for ClonePerWorker {
     fn shows(&self) -> &'static str {
         "one deep copy per worker thread that ran"
     }
-    fn run(&self, consts: &Arc<Constants>, exec: &dyn Executor, out: &mut [u64]) -> Result<Outcome> {
+    fn run(
+        &self,
+        consts: &Arc<Constants>,
+        exec: &dyn Executor,
+        out: &mut [u64],
+    ) -> Result<Outcome> {
         let copies: PerWorker<OnceLock<Constants>> = PerWorker::new(exec.threads(), OnceLock::new);
         map_chunks(
             exec,
@@ -94,7 +109,17 @@ impl Variant for ClonePerTask {
     fn shows(&self) -> &'static str {
         "what Pool.map does to a partial: one deep copy per chunk"
     }
-    fn run(&self, consts: &Arc<Constants>, exec: &dyn Executor, out: &mut [u64]) -> Result<Outcome> {
-        map_chunks(exec, out, |_| Constants::clone(consts), |copy, i| copy.item(i))
+    fn run(
+        &self,
+        consts: &Arc<Constants>,
+        exec: &dyn Executor,
+        out: &mut [u64],
+    ) -> Result<Outcome> {
+        map_chunks(
+            exec,
+            out,
+            |_| Constants::clone(consts),
+            |copy, i| copy.item(i),
+        )
     }
 }

@@ -37,9 +37,21 @@ impl Variant for Sequential {
     fn parallel(&self) -> bool {
         false
     }
-    fn run(&self, consts: &Arc<Constants>, _exec: &dyn Executor, out: &mut [u64]) -> Result<Outcome> {
+    fn run(
+        &self,
+        consts: &Arc<Constants>,
+        _exec: &dyn Executor,
+        out: &mut [u64],
+    ) -> Result<Outcome> {
         consts.oracle_into(out);
-        Ok(Outcome { produced: Produced::Items, calls: None, stats: RunStats { chunks: 1, workers_used: 1 } })
+        Ok(Outcome {
+            produced: Produced::Items,
+            calls: None,
+            stats: RunStats {
+                chunks: 1,
+                workers_used: 1,
+            },
+        })
     }
 }
 
@@ -65,7 +77,12 @@ impl Variant for Closure {
     fn shows(&self) -> &'static str {
         "the partial analogue: a closure borrowing the constants"
     }
-    fn run(&self, consts: &Arc<Constants>, exec: &dyn Executor, out: &mut [u64]) -> Result<Outcome> {
+    fn run(
+        &self,
+        consts: &Arc<Constants>,
+        exec: &dyn Executor,
+        out: &mut [u64],
+    ) -> Result<Outcome> {
         let consts: &Constants = consts;
         let partial = move |i: usize| consts.item(i);
         map_items(exec, out, partial)
@@ -121,7 +138,12 @@ impl Variant for FunctionObject {
     fn shows(&self) -> &'static str {
         "the callable class: a struct holding the constants, called through a method"
     }
-    fn run(&self, consts: &Arc<Constants>, exec: &dyn Executor, out: &mut [u64]) -> Result<Outcome> {
+    fn run(
+        &self,
+        consts: &Arc<Constants>,
+        exec: &dyn Executor,
+        out: &mut [u64],
+    ) -> Result<Outcome> {
         let object = Multiplier::new(consts);
         map_items(exec, out, |i| object.call(i))
     }
@@ -150,7 +172,12 @@ impl Variant for MethodReference {
     fn shows(&self) -> &'static str {
         "the bound method: a method path applied to a shared worker"
     }
-    fn run(&self, consts: &Arc<Constants>, exec: &dyn Executor, out: &mut [u64]) -> Result<Outcome> {
+    fn run(
+        &self,
+        consts: &Arc<Constants>,
+        exec: &dyn Executor,
+        out: &mut [u64],
+    ) -> Result<Outcome> {
         let worker = Multiplier::new(consts);
         let foo = Multiplier::foo;
         map_items(exec, out, |i| foo(&worker, i))
@@ -180,7 +207,12 @@ impl Variant for DynCallable {
     fn shows(&self) -> &'static str {
         "the price of dynamic dispatch: Box<dyn Fn + Sync>, one indirect call per item"
     }
-    fn run(&self, consts: &Arc<Constants>, exec: &dyn Executor, out: &mut [u64]) -> Result<Outcome> {
+    fn run(
+        &self,
+        consts: &Arc<Constants>,
+        exec: &dyn Executor,
+        out: &mut [u64],
+    ) -> Result<Outcome> {
         let consts: &Constants = consts;
         let boxed: Box<dyn Fn(usize) -> u64 + Sync + '_> = Box::new(move |i| consts.item(i));
         let callable: &(dyn Fn(usize) -> u64 + Sync) = black_box(&*boxed);

@@ -23,7 +23,11 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// Runs `f(worker, i)` for every item, with no per-item output.
-fn for_each_item(exec: &dyn Executor, n: usize, f: impl Fn(usize, usize) + Sync) -> Result<RunStats> {
+fn for_each_item(
+    exec: &dyn Executor,
+    n: usize,
+    f: impl Fn(usize, usize) + Sync,
+) -> Result<RunStats> {
     exec.run(n, &mut [], &|worker, chunk| {
         for i in chunk.items {
             f(worker, i);
@@ -32,7 +36,11 @@ fn for_each_item(exec: &dyn Executor, n: usize, f: impl Fn(usize, usize) + Sync)
 }
 
 fn sum(sum: u64, calls: Option<u64>, stats: RunStats) -> Outcome {
-    Outcome { produced: Produced::Sum(sum), calls, stats }
+    Outcome {
+        produced: Produced::Sum(sum),
+        calls,
+        stats,
+    }
 }
 
 /// A `Mutex<u64>` locked by every item.
@@ -57,14 +65,23 @@ impl Variant for MutexSum {
     fn shows(&self) -> &'static str {
         "a lock per item: contention serialises the threads"
     }
-    fn run(&self, consts: &Arc<Constants>, exec: &dyn Executor, _out: &mut [u64]) -> Result<Outcome> {
+    fn run(
+        &self,
+        consts: &Arc<Constants>,
+        exec: &dyn Executor,
+        _out: &mut [u64],
+    ) -> Result<Outcome> {
         let total = Mutex::new(0u64);
         let stats = for_each_item(exec, consts.spec.items, |_, i| {
             let result = consts.item(i);
             let mut total = lock(&total);
             *total = total.wrapping_add(result);
         })?;
-        Ok(sum(total.into_inner().unwrap_or_else(PoisonError::into_inner), None, stats))
+        Ok(sum(
+            total.into_inner().unwrap_or_else(PoisonError::into_inner),
+            None,
+            stats,
+        ))
     }
 }
 
@@ -88,7 +105,12 @@ impl Variant for AtomicSum {
     fn shows(&self) -> &'static str {
         "an atomic per item: no lock, but one contended cache line"
     }
-    fn run(&self, consts: &Arc<Constants>, exec: &dyn Executor, _out: &mut [u64]) -> Result<Outcome> {
+    fn run(
+        &self,
+        consts: &Arc<Constants>,
+        exec: &dyn Executor,
+        _out: &mut [u64],
+    ) -> Result<Outcome> {
         let total = AtomicU64::new(0);
         let stats = for_each_item(exec, consts.spec.items, |_, i| {
             total.fetch_add(consts.item(i), Ordering::Relaxed);
@@ -117,12 +139,21 @@ impl Variant for ShardedSum {
     fn shows(&self) -> &'static str {
         "an uncontended atomic per item: a CachePadded slot per thread"
     }
-    fn run(&self, consts: &Arc<Constants>, exec: &dyn Executor, _out: &mut [u64]) -> Result<Outcome> {
+    fn run(
+        &self,
+        consts: &Arc<Constants>,
+        exec: &dyn Executor,
+        _out: &mut [u64],
+    ) -> Result<Outcome> {
         let slots: PerWorker<AtomicU64> = PerWorker::new(exec.threads(), || AtomicU64::new(0));
         let stats = for_each_item(exec, consts.spec.items, |worker, i| {
-            slots.get(worker).fetch_add(consts.item(i), Ordering::Relaxed);
+            slots
+                .get(worker)
+                .fetch_add(consts.item(i), Ordering::Relaxed);
         })?;
-        let total = slots.into_inner().fold(0u64, |acc, slot| acc.wrapping_add(slot.into_inner()));
+        let total = slots
+            .into_inner()
+            .fold(0u64, |acc, slot| acc.wrapping_add(slot.into_inner()));
         Ok(sum(total, None, stats))
     }
 }
@@ -148,13 +179,22 @@ impl Variant for FoldReduce {
     fn shows(&self) -> &'static str {
         "no sharing at all: fold privately, combine once per thread"
     }
-    fn run(&self, consts: &Arc<Constants>, exec: &dyn Executor, _out: &mut [u64]) -> Result<Outcome> {
+    fn run(
+        &self,
+        consts: &Arc<Constants>,
+        exec: &dyn Executor,
+        _out: &mut [u64],
+    ) -> Result<Outcome> {
         let slots: PerWorker<AtomicU64> = PerWorker::new(exec.threads(), || AtomicU64::new(0));
         let stats = exec.run(consts.spec.items, &mut [], &|worker, chunk| {
-            let local = chunk.items.fold(0u64, |acc, i| acc.wrapping_add(consts.item(i)));
+            let local = chunk
+                .items
+                .fold(0u64, |acc, i| acc.wrapping_add(consts.item(i)));
             slots.get(worker).fetch_add(local, Ordering::Relaxed);
         })?;
-        let total = slots.into_inner().fold(0u64, |acc, slot| acc.wrapping_add(slot.into_inner()));
+        let total = slots
+            .into_inner()
+            .fold(0u64, |acc, slot| acc.wrapping_add(slot.into_inner()));
         Ok(sum(total, None, stats))
     }
 }
@@ -202,7 +242,11 @@ pub struct CountingWorker<'a> {
 
 impl<'a> CountingWorker<'a> {
     pub fn new(consts: &'a Constants) -> Self {
-        CountingWorker { consts, calls: 0, total: 0 }
+        CountingWorker {
+            consts,
+            calls: 0,
+            total: 0,
+        }
     }
     /// `__call__`, mutating the worker.
     #[inline]
@@ -239,7 +283,12 @@ impl Variant for MutexWorker {
     fn shows(&self) -> &'static str {
         "a stateful function object made shareable by a Mutex: a lock per call"
     }
-    fn run(&self, consts: &Arc<Constants>, exec: &dyn Executor, _out: &mut [u64]) -> Result<Outcome> {
+    fn run(
+        &self,
+        consts: &Arc<Constants>,
+        exec: &dyn Executor,
+        _out: &mut [u64],
+    ) -> Result<Outcome> {
         let worker = Mutex::new(CountingWorker::new(consts));
         let stats = for_each_item(exec, consts.spec.items, |_, i| lock(&worker).call(i))?;
         let worker = worker.into_inner().unwrap_or_else(PoisonError::into_inner);
@@ -268,7 +317,12 @@ impl Variant for WorkerPerThread {
     fn shows(&self) -> &'static str {
         "a stateful function object per thread: no lock in the hot loop, merge at the end"
     }
-    fn run(&self, consts: &Arc<Constants>, exec: &dyn Executor, _out: &mut [u64]) -> Result<Outcome> {
+    fn run(
+        &self,
+        consts: &Arc<Constants>,
+        exec: &dyn Executor,
+        _out: &mut [u64],
+    ) -> Result<Outcome> {
         let workers = PerWorker::new(exec.threads(), || Mutex::new(CountingWorker::new(consts)));
         let stats = exec.run(consts.spec.items, &mut [], &|worker, chunk| {
             // Only this thread ever locks its own slot: uncontended, once per task.

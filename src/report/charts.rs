@@ -1,0 +1,601 @@
+//! Every chart of the report, drawn with plotters' SVG backend.
+//!
+//! This is the only module that imports plotters: the rest of the report
+//! hands it plain numbers (series of `(x, y, lower, upper)` per label) and gets
+//! back finished SVG markup, the [`Svg`] type, which only this module can
+//! make. That is what lets the page insert it as trusted markup: plotters
+//! escapes `<`, `>`, `&` and quotes in every text it writes (labels, titles,
+//! legends come from results files), and a test holds it to that.
+//!
+//! Legibility, with up to 13 parallel variants x 3 backends: one chart of
+//! 39 lines is unreadable, so a line chart is a row of small panels, one per
+//! backend, sharing one y range and one legend. Within a panel each variant
+//! keeps the same colour in every chart of the page, and its marker tells its
+//! family apart; the legend sits beside the panels, never over a line. The
+//! backends can then be compared panel to panel (same y range) and the
+//! variants line to line. Confidence intervals are error bars: bands of a
+//! dozen series would cover each other. The threads axis is logarithmic (base
+//! 2) with a tick at each measured thread count. Values a log axis cannot hold
+//! (zero, negative) and missing or non-finite values are skipped, never drawn.
+
+use std::ops::Range;
+
+use anyhow::{Context, Result};
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::prelude::*;
+use serde::{Serialize, Serializer};
+
+/// SVG markup drawn by this module: the only markup the page trusts.
+#[derive(Clone, Debug)]
+pub struct Svg(String);
+
+impl Svg {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Serialize for Svg {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+/// The colour of a series.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Ink {
+    /// The n-th colour of the palette (wraps around).
+    Palette(usize),
+    /// Reference lines: the ideal speedup, the sequential loop.
+    Reference,
+    /// The machine's measured ceiling.
+    Ceiling,
+}
+
+/// A qualitative palette: distinct hues, none grey (grey is for references).
+const PALETTE: [RGBColor; 16] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+    RGBColor(57, 59, 121),
+    RGBColor(99, 121, 57),
+    RGBColor(173, 73, 74),
+    RGBColor(107, 110, 207),
+    RGBColor(231, 150, 156),
+    RGBColor(140, 109, 49),
+    RGBColor(0, 90, 80),
+];
+
+impl Ink {
+    fn colour(self) -> RGBColor {
+        match self {
+            Ink::Palette(i) => PALETTE[i % PALETTE.len()],
+            Ink::Reference => RGBColor(40, 40, 40),
+            Ink::Ceiling => RGBColor(120, 120, 120),
+        }
+    }
+}
+
+/// The shape drawn at each point of a series.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Marker {
+    Circle,
+    Square,
+    Triangle,
+    Cross,
+    None,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Style {
+    pub ink: Ink,
+    pub marker: Marker,
+    pub dashed: bool,
+}
+
+/// One measured point; `lower`/`upper` bound its 95% confidence interval.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Point {
+    pub x: f64,
+    pub y: f64,
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+}
+
+impl Point {
+    pub fn exact(x: f64, y: f64) -> Self {
+        Point { x, y, lower: None, upper: None }
+    }
+}
+
+/// One line of a chart.
+#[derive(Clone, Debug)]
+pub struct Series {
+    pub label: String,
+    pub style: Style,
+    pub points: Vec<Point>,
+}
+
+/// One small chart of a row: typically one backend.
+#[derive(Clone, Debug)]
+pub struct Panel {
+    pub title: String,
+    pub series: Vec<Series>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum YAxis {
+    /// For times, which span orders of magnitude; only positive values.
+    Log,
+    /// For speedups, efficiencies and bytes, from zero.
+    LinearFromZero,
+}
+
+/// A row of panels against threads, sharing a y range and a legend.
+#[derive(Clone, Debug)]
+pub struct LineChart {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub y_axis: YAxis,
+    /// Writes a y tick label.
+    pub y_format: fn(f64) -> String,
+    pub panels: Vec<Panel>,
+}
+
+/// One bar: a value with its confidence interval and a note written after it.
+#[derive(Clone, Debug)]
+pub struct Bar {
+    pub label: String,
+    pub ink: Ink,
+    pub value: f64,
+    pub lower: f64,
+    pub upper: f64,
+    pub note: String,
+}
+
+/// Horizontal bars on a logarithmic value axis (times span orders of
+/// magnitude: the sequential loop of `seed` against a thread pool's wake-up).
+#[derive(Clone, Debug)]
+pub struct BarChart {
+    pub title: String,
+    pub x_label: String,
+    pub x_format: fn(f64) -> String,
+    pub bars: Vec<Bar>,
+    /// What each colour means.
+    pub legend: Vec<(String, Ink)>,
+}
+
+const WIDTH: u32 = 1160;
+const LEGEND_WIDTH: u32 = 210;
+const LINE_CHART_HEIGHT: u32 = 400;
+const LEGEND_ROW: i32 = 18;
+const BAR_ROW: u32 = 20;
+const FONT: &str = "sans-serif";
+/// Longest label shown in a legend or on an axis, in characters.
+const LABEL_CHARS: usize = 30;
+
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+
+/// Draws a line chart; panels without a drawable point keep their place, empty.
+pub fn line_chart(chart: &LineChart) -> Result<Svg> {
+    let panels: Vec<Panel> = chart.panels.iter().map(|p| drawable_panel(p, chart.y_axis)).collect();
+    let points = || panels.iter().flat_map(|p| &p.series).flat_map(|s| &s.points);
+    let legend = legend_entries(&panels);
+    let height = LINE_CHART_HEIGHT.max(80 + LEGEND_ROW as u32 * legend.len() as u32);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE).context("cannot draw a chart background")?;
+        let body = root.titled(&shorten(&chart.title, 90), (FONT, 20)).context("cannot draw a chart title")?;
+        let mut xs: Vec<f64> = points().map(|p| p.x).collect();
+        if xs.is_empty() {
+            nothing_to_plot(&body)?;
+        } else {
+            xs.sort_by(f64::total_cmp);
+            xs.dedup();
+            let values: Vec<f64> = points().flat_map(|p| [Some(p.y), p.lower, p.upper]).flatten().collect();
+            let (plots, legend_area) = body.split_horizontally(WIDTH - LEGEND_WIDTH);
+            let areas = plots.split_evenly((1, panels.len().max(1)));
+            for (i, (panel, area)) in panels.iter().zip(&areas).enumerate() {
+                let y_label = if i == 0 { chart.y_label.as_str() } else { "" };
+                let axes = Axes { x_label: &chart.x_label, y_label, y_format: chart.y_format, x_ticks: &xs };
+                match chart.y_axis {
+                    YAxis::Log => {
+                        let (range, ticks) = log_range(&values);
+                        draw_panel(area, panel, &axes, range.log_scale().with_key_points(ticks))?;
+                    }
+                    YAxis::LinearFromZero => {
+                        let (range, ticks) = linear_range(&values);
+                        draw_panel(area, panel, &axes, range.with_key_points(ticks))?;
+                    }
+                }
+            }
+            draw_legend(&legend_area, &legend)?;
+        }
+        root.present().context("cannot finish a chart")?;
+    }
+    Ok(Svg(svg))
+}
+
+/// Draws horizontal bars with error bars, top to bottom in the given order.
+pub fn bar_chart(chart: &BarChart) -> Result<Svg> {
+    let bars: Vec<&Bar> = chart.bars.iter().filter(|b| positive(b.value)).collect();
+    let height = 110 + BAR_ROW * bars.len() as u32;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE).context("cannot draw a chart background")?;
+        let body = root.titled(&shorten(&chart.title, 90), (FONT, 20)).context("cannot draw a chart title")?;
+        if bars.is_empty() {
+            nothing_to_plot(&body)?;
+        } else {
+            let (plot, legend_area) = body.split_horizontally(WIDTH - LEGEND_WIDTH);
+            draw_bars(&plot, chart, &bars)?;
+            let legend: Vec<(String, Style)> = chart
+                .legend
+                .iter()
+                .map(|(label, ink)| (label.clone(), Style { ink: *ink, marker: Marker::Square, dashed: false }))
+                .collect();
+            draw_legend(&legend_area, &legend)?;
+        }
+        root.present().context("cannot finish a chart")?;
+    }
+    Ok(Svg(svg))
+}
+
+fn positive(x: f64) -> bool {
+    x.is_finite() && x > 0.0
+}
+
+/// The panel without the values its axes cannot show.
+fn drawable_panel(panel: &Panel, y_axis: YAxis) -> Panel {
+    let usable = |v: f64| match y_axis {
+        YAxis::Log => positive(v),
+        YAxis::LinearFromZero => v.is_finite() && v >= 0.0,
+    };
+    let bound = |v: Option<f64>| v.filter(|v| usable(*v));
+    let series = panel
+        .series
+        .iter()
+        .map(|s| Series {
+            label: s.label.clone(),
+            style: s.style,
+            points: s
+                .points
+                .iter()
+                .filter(|p| positive(p.x) && usable(p.y))
+                .map(|p| Point { x: p.x, y: p.y, lower: bound(p.lower), upper: bound(p.upper) })
+                .collect(),
+        })
+        .collect();
+    Panel { title: panel.title.clone(), series }
+}
+
+/// One legend entry per label, in order of first appearance, for series that
+/// have a point to show.
+fn legend_entries(panels: &[Panel]) -> Vec<(String, Style)> {
+    let mut entries: Vec<(String, Style)> = Vec::new();
+    for s in panels.iter().flat_map(|p| &p.series).filter(|s| !s.points.is_empty()) {
+        if !entries.iter().any(|(label, _)| *label == s.label) {
+            entries.push((s.label.clone(), s.style));
+        }
+    }
+    entries
+}
+
+/// A log range over whole decades (so it always holds a tick), ticked at
+/// 1, 2 and 5 times powers of ten, or at powers of ten alone when it is wide.
+fn log_range(values: &[f64]) -> (Range<f64>, Vec<f64>) {
+    let (lo, hi) = min_max(values.iter().copied().filter(|v| positive(*v)), 1.0);
+    let first = lo.log10().floor() as i32;
+    let last = (hi.log10().ceil() as i32).max(first + 1);
+    let steps: &[f64] = if last - first > 4 { &[1.0] } else { &[1.0, 2.0, 5.0] };
+    let ticks =
+        (first..=last).flat_map(|e| steps.iter().map(move |m| m * 10f64.powi(e))).filter(|t| *t <= 10f64.powi(last));
+    (10f64.powi(first)..10f64.powi(last), ticks.collect())
+}
+
+/// A linear range from zero with about five round ticks.
+fn linear_range(values: &[f64]) -> (Range<f64>, Vec<f64>) {
+    let (_, hi) = min_max(values.iter().copied().filter(|v| v.is_finite()), 1.0);
+    let hi = if hi > 0.0 { hi } else { 1.0 };
+    let step = round_step(hi / 5.0);
+    let top = (hi / step).ceil() * step;
+    let ticks = (0..).map(|i| i as f64 * step).take_while(|t| *t <= top + step / 2.0).collect();
+    (0.0..top + step * 0.05, ticks)
+}
+
+/// 1, 2 or 5 times a power of ten, at least `raw`.
+fn round_step(raw: f64) -> f64 {
+    let power = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * power).find(|s| *s >= raw).unwrap_or(10.0 * power)
+}
+
+fn min_max(values: impl Iterator<Item = f64>, fallback: f64) -> (f64, f64) {
+    values.fold(None, |acc: Option<(f64, f64)>, v| Some(acc.map_or((v, v), |(lo, hi)| (lo.min(v), hi.max(v)))))
+        .unwrap_or((fallback, fallback))
+}
+
+/// The threads axis: log base 2, a little room either side, a tick per count.
+fn threads_axis(ticks: &[f64]) -> impl AsRangedCoord<Value = f64, CoordDescType: ValueFormatter<f64>> {
+    let (lo, hi) = min_max(ticks.iter().copied(), 1.0);
+    (lo / 1.3..hi * 1.3).log_scale().with_key_points(ticks.to_vec())
+}
+
+struct Axes<'a> {
+    x_label: &'a str,
+    y_label: &'a str,
+    y_format: fn(f64) -> String,
+    x_ticks: &'a [f64],
+}
+
+fn draw_panel<Y>(area: &Area<'_>, panel: &Panel, axes: &Axes<'_>, y_spec: Y) -> Result<()>
+where
+    Y: AsRangedCoord<Value = f64>,
+    Y::CoordDescType: ValueFormatter<f64>,
+{
+    let mut chart = ChartBuilder::on(area)
+        .caption(shorten(&panel.title, 40), (FONT, 15))
+        .margin(8)
+        .x_label_area_size(40)
+        .y_label_area_size(if axes.y_label.is_empty() { 58 } else { 78 })
+        .build_cartesian_2d(threads_axis(axes.x_ticks), y_spec)
+        .context("cannot lay out a chart panel")?;
+    let y_format = axes.y_format;
+    chart
+        .configure_mesh()
+        .x_desc(axes.x_label)
+        .y_desc(axes.y_label)
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| y_format(*y))
+        .bold_line_style(RGBColor(0, 0, 0).mix(0.08))
+        .label_style((FONT, 12))
+        .axis_desc_style((FONT, 13))
+        .draw()
+        .context("cannot draw chart axes")?;
+    for series in &panel.series {
+        draw_series(&mut chart, series)?;
+    }
+    Ok(())
+}
+
+fn draw_series<X, Y>(chart: &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<X, Y>>, series: &Series) -> Result<()>
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    let colour = series.style.ink.colour();
+    let mut points = series.points.clone();
+    points.sort_by(|a, b| a.x.total_cmp(&b.x));
+    let line: Vec<(f64, f64)> = points.iter().map(|p| (p.x, p.y)).collect();
+    let stroke = colour.stroke_width(2);
+    if series.style.dashed {
+        chart.draw_series(DashedLineSeries::new(line, 7, 5, stroke)).context("cannot draw a line")?;
+    } else {
+        chart.draw_series(LineSeries::new(line, stroke)).context("cannot draw a line")?;
+    }
+    for p in &points {
+        if let (Some(lower), Some(upper)) = (p.lower, p.upper) {
+            let whisker = colour.stroke_width(1);
+            let cap = |y: f64| EmptyElement::at((p.x, y)) + PathElement::new(vec![(-4, 0), (4, 0)], whisker);
+            chart
+                .draw_series([PathElement::new(vec![(p.x, lower), (p.x, upper)], whisker)])
+                .context("cannot draw an error bar")?;
+            chart.draw_series([cap(lower), cap(upper)]).context("cannot draw an error bar")?;
+        }
+    }
+    let at = points.iter().map(|p| (p.x, p.y));
+    let drawn = match series.style.marker {
+        Marker::Circle => chart.draw_series(at.map(|c| Circle::new(c, 3, colour.filled()))).map(|_| ()),
+        Marker::Square => chart
+            .draw_series(at.map(|c| EmptyElement::at(c) + Rectangle::new([(-3, -3), (3, 3)], colour.filled())))
+            .map(|_| ()),
+        Marker::Triangle => chart.draw_series(at.map(|c| TriangleMarker::new(c, 4, colour.filled()))).map(|_| ()),
+        Marker::Cross => chart.draw_series(at.map(|c| Cross::new(c, 4, colour.stroke_width(2)))).map(|_| ()),
+        Marker::None => Ok(()),
+    };
+    drawn.context("cannot draw markers")
+}
+
+fn draw_bars(plot: &Area<'_>, chart: &BarChart, bars: &[&Bar]) -> Result<()> {
+    let values: Vec<f64> = bars.iter().flat_map(|b| [b.value, b.lower, b.upper]).filter(|v| positive(*v)).collect();
+    let (range, ticks) = log_range(&values);
+    // Room right of the longest bar for its note.
+    let (lo, hi) = (range.start, range.end);
+    let hi = hi * (hi / lo).powf(0.22);
+    let rows = bars.len() as f64;
+    let centre = |i: usize| rows - i as f64 - 0.5;
+    let labels: Vec<String> = bars.iter().map(|b| shorten(&b.label, LABEL_CHARS)).collect();
+    let label_of = |y: &f64| {
+        let i = (rows - y - 0.5).round();
+        if i >= 0.0 { labels.get(i as usize).cloned().unwrap_or_default() } else { String::new() }
+    };
+    let x_format = chart.x_format;
+    let mut plot_chart = ChartBuilder::on(plot)
+        .margin(8)
+        .x_label_area_size(40)
+        .y_label_area_size(230)
+        .build_cartesian_2d(
+            (lo..hi).log_scale().with_key_points(ticks),
+            (0.0..rows).with_key_points((0..bars.len()).map(centre).collect()),
+        )
+        .context("cannot lay out a bar chart")?;
+    plot_chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .x_desc(chart.x_label.as_str())
+        .x_label_formatter(&|x| x_format(*x))
+        .y_label_formatter(&label_of)
+        .bold_line_style(RGBColor(0, 0, 0).mix(0.08))
+        .label_style((FONT, 12))
+        .axis_desc_style((FONT, 13))
+        .draw()
+        .context("cannot draw bar chart axes")?;
+    for (i, bar) in bars.iter().enumerate() {
+        let c = centre(i);
+        let colour = bar.ink.colour();
+        plot_chart
+            .draw_series([Rectangle::new([(lo, c - 0.36), (bar.value, c + 0.36)], colour.mix(0.85).filled())])
+            .context("cannot draw a bar")?;
+        let whisker = RGBColor(30, 30, 30).stroke_width(1);
+        let (lower, upper) = (bar.lower, bar.upper);
+        let mut note_at = bar.value;
+        if positive(lower) && positive(upper) && lower <= upper {
+            let cap = |x: f64| EmptyElement::at((x, c)) + PathElement::new(vec![(0, -5), (0, 5)], whisker);
+            plot_chart
+                .draw_series([PathElement::new(vec![(lower, c), (upper, c)], whisker)])
+                .context("cannot draw an error bar")?;
+            plot_chart.draw_series([cap(lower), cap(upper)]).context("cannot draw an error bar")?;
+            note_at = note_at.max(upper);
+        }
+        let note = EmptyElement::at((note_at, c))
+            + Text::new(shorten(&bar.note, 40), (6, -6), (FONT, 12).into_font().color(&RGBColor(30, 30, 30)));
+        plot_chart.draw_series([note]).context("cannot draw a bar note")?;
+    }
+    Ok(())
+}
+
+/// The legend: a sample of each line (dash, marker) and its label.
+fn draw_legend(area: &Area<'_>, entries: &[(String, Style)]) -> Result<()> {
+    let text = (FONT, 13).into_font().color(&RGBColor(20, 20, 20));
+    for (i, (label, style)) in entries.iter().enumerate() {
+        let y = 46 + i as i32 * LEGEND_ROW;
+        let colour = style.ink.colour();
+        let stroke = colour.stroke_width(2);
+        let segments: Vec<[(i32, i32); 2]> = if style.dashed {
+            vec![[(6, y), (14, y)], [(19, y), (27, y)], [(32, y), (36, y)]]
+        } else {
+            vec![[(6, y), (36, y)]]
+        };
+        for segment in segments {
+            area.draw(&PathElement::new(segment.to_vec(), stroke)).context("cannot draw the legend")?;
+        }
+        let drawn = match style.marker {
+            Marker::Circle => area.draw(&Circle::new((21, y), 3, colour.filled())),
+            Marker::Square => area.draw(&Rectangle::new([(17, y - 4), (25, y + 4)], colour.filled())),
+            Marker::Triangle => area.draw(&TriangleMarker::new((21, y), 4, colour.filled())),
+            Marker::Cross => area.draw(&Cross::new((21, y), 4, colour.stroke_width(2))),
+            Marker::None => Ok(()),
+        };
+        drawn.context("cannot draw the legend")?;
+        area.draw(&Text::new(shorten(label, LABEL_CHARS), (44, y - 7), text.clone()))
+            .context("cannot draw the legend")?;
+    }
+    Ok(())
+}
+
+fn nothing_to_plot(area: &Area<'_>) -> Result<()> {
+    area.draw(&Text::new("nothing to plot: no valid measurement", (40, 40), (FONT, 15)))
+        .context("cannot draw an empty chart")?;
+    Ok(())
+}
+
+/// At most `max` characters, with an ellipsis when cut.
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max - 1).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn style(i: usize) -> Style {
+        Style { ink: Ink::Palette(i), marker: Marker::Circle, dashed: false }
+    }
+
+    fn chart(y_axis: YAxis, series: Vec<Series>) -> LineChart {
+        LineChart {
+            title: "time per call".to_string(),
+            x_label: "threads".to_string(),
+            y_label: "time".to_string(),
+            y_axis,
+            y_format: |y| format!("{y}"),
+            panels: vec![Panel { title: "rayon".to_string(), series }],
+        }
+    }
+
+    #[test]
+    fn text_from_results_is_escaped_inside_the_svg() {
+        let hostile = Series {
+            label: "<script>alert(1)</script> & co".to_string(),
+            style: style(0),
+            points: vec![Point::exact(1.0, 10.0), Point::exact(2.0, 6.0)],
+        };
+        let svg = line_chart(&chart(YAxis::Log, vec![hostile])).unwrap();
+        assert!(!svg.as_str().contains("<script"), "raw markup in the SVG");
+        assert!(svg.as_str().contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"));
+        let bars = BarChart {
+            title: "<b>best</b>".to_string(),
+            x_label: "time".to_string(),
+            x_format: |x| format!("{x}"),
+            bars: vec![Bar {
+                label: "<img src=x>".to_string(),
+                ink: Ink::Palette(0),
+                value: 5.0,
+                lower: 4.0,
+                upper: 6.0,
+                note: "<i>".to_string(),
+            }],
+            legend: vec![("<u>".to_string(), Ink::Palette(0))],
+        };
+        let svg = bar_chart(&bars).unwrap();
+        for raw in ["<b>", "<img", "<i>", "<u>"] {
+            assert!(!svg.as_str().contains(raw), "raw {raw} in the SVG");
+        }
+    }
+
+    #[test]
+    fn values_a_log_axis_cannot_hold_are_skipped() {
+        let panel = Panel {
+            title: "p".to_string(),
+            series: vec![Series {
+                label: "s".to_string(),
+                style: style(0),
+                points: vec![
+                    Point::exact(1.0, 0.0),
+                    Point::exact(2.0, -3.0),
+                    Point::exact(4.0, f64::NAN),
+                    Point { x: 8.0, y: 5.0, lower: Some(-1.0), upper: Some(6.0) },
+                ],
+            }],
+        };
+        let kept = drawable_panel(&panel, YAxis::Log);
+        assert_eq!(kept.series[0].points, [Point { x: 8.0, y: 5.0, lower: None, upper: Some(6.0) }]);
+        let kept = drawable_panel(&panel, YAxis::LinearFromZero);
+        assert_eq!(kept.series[0].points.len(), 2, "zero is fine on a linear axis, negatives and NaN are not");
+    }
+
+    #[test]
+    fn a_chart_without_valid_points_says_so() {
+        let svg = line_chart(&chart(YAxis::Log, vec![Series {
+            label: "s".to_string(),
+            style: style(0),
+            points: vec![Point::exact(1.0, f64::NAN)],
+        }]))
+        .unwrap();
+        assert!(svg.as_str().contains("nothing to plot"));
+    }
+
+    #[test]
+    fn ranges_hold_every_value_with_round_ticks() {
+        let (range, ticks) = log_range(&[12.0, 40.0]);
+        assert_eq!(range, 10.0..100.0);
+        assert_eq!(ticks, [10.0, 20.0, 50.0, 100.0]);
+        let (range, ticks) = linear_range(&[0.0, 3.7]);
+        assert!(range.end >= 3.7);
+        assert_eq!(ticks, [0.0, 1.0, 2.0, 3.0, 4.0]);
+    }
+}

@@ -1,0 +1,258 @@
+//! The loaded runs as every output reads them.
+//!
+//! The page, the findings, `summary.md` and `export` all need the same few
+//! things from a results file: its entries in report order (workloads, variants
+//! and backends in the order of their lists, unknown ids from a newer parbench
+//! after them), one entry looked up by its identity, the best thread count of
+//! each variant on each backend, and whether two estimates are within noise.
+//! They live here once, so that the outputs cannot disagree.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::backends::BACKENDS;
+use crate::results::{Benchmark, Loaded, ResultsFile, TimeNs};
+use crate::variants::{VARIANTS, variant};
+use crate::workload::WORKLOADS;
+
+/// The `backend` of the sequential loop, which runs on none.
+pub const NO_BACKEND: &str = "none";
+/// The variant every speedup is measured against.
+pub const SEQUENTIAL: &str = "sequential";
+
+/// One results file: one machine's runs.
+#[derive(Debug)]
+pub struct Run {
+    pub path: PathBuf,
+    pub file: ResultsFile,
+}
+
+impl From<Loaded> for Run {
+    fn from(loaded: Loaded) -> Self {
+        Run { path: loaded.path, file: loaded.results }
+    }
+}
+
+impl Run {
+    pub fn label(&self) -> &str {
+        &self.file.machine.label
+    }
+
+    /// The file name, which tells apart two files of the same label.
+    pub fn file_name(&self) -> String {
+        self.path.file_name().map_or_else(|| self.path.display().to_string(), |n| n.to_string_lossy().into_owned())
+    }
+
+    /// The workloads this run measured, in report order.
+    pub fn workloads(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = self.file.benchmarks.iter().map(|b| b.workload.as_str()).collect();
+        ids.sort_by(|a, b| workload_order(a, b));
+        ids.dedup();
+        ids
+    }
+
+    /// The entries of one workload in report order: variant, backend, threads.
+    pub fn rows(&self, workload: &str) -> Vec<&Benchmark> {
+        rows_of(&self.file.benchmarks, workload)
+    }
+}
+
+/// The entries of one workload in `benchmarks`, in report order.
+pub fn rows_of<'a>(benchmarks: &'a [Benchmark], workload: &str) -> Vec<&'a Benchmark> {
+    let mut rows: Vec<&Benchmark> = benchmarks.iter().filter(|b| b.workload == workload).collect();
+    rows.sort_by(|a, b| entry_order(a, b));
+    rows
+}
+
+/// Report order of two entries of any workloads.
+pub fn entry_order(a: &Benchmark, b: &Benchmark) -> Ordering {
+    workload_order(&a.workload, &b.workload)
+        .then_with(|| variant_order(&a.variant, &b.variant))
+        .then_with(|| backend_order(&a.backend, &b.backend))
+        .then_with(|| a.threads.cmp(&b.threads))
+}
+
+/// Position in a list of known ids first, then unknown ids alphabetically.
+fn listed_order(position: impl Fn(&str) -> Option<usize>, a: &str, b: &str) -> Ordering {
+    let rank = |id: &str| position(id).unwrap_or(usize::MAX);
+    rank(a).cmp(&rank(b)).then_with(|| a.cmp(b))
+}
+
+pub fn workload_order(a: &str, b: &str) -> Ordering {
+    listed_order(|id| WORKLOADS.iter().position(|w| w.id == id), a, b)
+}
+
+pub fn variant_order(a: &str, b: &str) -> Ordering {
+    listed_order(variant_position, a, b)
+}
+
+/// The sequential loop's `none` comes before every backend.
+pub fn backend_order(a: &str, b: &str) -> Ordering {
+    listed_order(backend_position, a, b)
+}
+
+/// Where a variant stands in [`VARIANTS`], if this build knows it.
+pub fn variant_position(id: &str) -> Option<usize> {
+    VARIANTS.iter().position(|v| v.id() == id)
+}
+
+/// Where a backend stands among the backends (`none` first), if known.
+pub fn backend_position(id: &str) -> Option<usize> {
+    if id == NO_BACKEND {
+        return Some(0);
+    }
+    BACKENDS.iter().position(|b| b.id() == id).map(|p| p + 1)
+}
+
+/// The family label of a variant; "other" for one this build does not know.
+pub fn family_label(id: &str) -> &'static str {
+    variant(id).map_or("other", |v| v.family().label())
+}
+
+/// What a workload stresses, when this build knows it.
+pub fn workload_about(id: &str) -> Option<&'static str> {
+    WORKLOADS.iter().find(|w| w.id == id).map(|w| w.about)
+}
+
+/// True when the two 95% confidence intervals overlap: the difference
+/// between the estimates is within noise.
+pub fn within_noise(a: &TimeNs, b: &TimeNs) -> bool {
+    a.lower <= b.upper && b.lower <= a.upper
+}
+
+/// Entries looked up by identity: (workload, variant, backend, threads).
+pub struct Index<'a> {
+    benchmarks: &'a [Benchmark],
+    by_key: BTreeMap<(&'a str, &'a str, &'a str, u64), &'a Benchmark>,
+}
+
+impl<'a> Index<'a> {
+    pub fn new(benchmarks: &'a [Benchmark]) -> Self {
+        let by_key = benchmarks
+            .iter()
+            .map(|b| ((b.workload.as_str(), b.variant.as_str(), b.backend.as_str(), b.threads), b))
+            .collect();
+        Index { benchmarks, by_key }
+    }
+
+    pub fn get(&self, workload: &str, variant: &str, backend: &str, threads: u64) -> Option<&'a Benchmark> {
+        self.by_key.get(&(workload, variant, backend, threads)).copied()
+    }
+
+    /// Every entry of a workload, in report order.
+    pub fn of_workload(&self, workload: &str) -> Vec<&'a Benchmark> {
+        rows_of(self.benchmarks, workload)
+    }
+
+    /// The sequential loop of a workload.
+    pub fn sequential(&self, workload: &str) -> Option<&'a Benchmark> {
+        self.get(workload, SEQUENTIAL, NO_BACKEND, 1)
+    }
+
+    /// True when any entry of the workload was measured.
+    pub fn has_workload(&self, workload: &str) -> bool {
+        self.benchmarks.iter().any(|b| b.workload == workload)
+    }
+}
+
+/// For each (variant, backend) of the given rows, the entry at its fastest
+/// thread count, in report order.
+pub fn best_per_variant_backend<'a>(rows: &[&'a Benchmark]) -> Vec<&'a Benchmark> {
+    let mut best: BTreeMap<(&str, &str), &Benchmark> = BTreeMap::new();
+    for &b in rows {
+        best.entry((b.variant.as_str(), b.backend.as_str()))
+            .and_modify(|kept| {
+                if b.time_ns.estimate < kept.time_ns.estimate {
+                    *kept = b;
+                }
+            })
+            .or_insert(b);
+    }
+    let mut best: Vec<&Benchmark> = best.into_values().collect();
+    best.sort_by(|a, b| entry_order(a, b));
+    best
+}
+
+/// The entry with the lowest time estimate.
+pub fn fastest<'a>(rows: impl IntoIterator<Item = &'a Benchmark>) -> Option<&'a Benchmark> {
+    rows.into_iter().min_by(|a, b| a.time_ns.estimate.total_cmp(&b.time_ns.estimate))
+}
+
+/// The backends (not `none`) and thread counts present in `rows`, each in order.
+pub fn backends_and_threads(rows: &[&Benchmark]) -> (Vec<String>, Vec<u64>) {
+    let mut backends: Vec<String> =
+        rows.iter().filter(|b| b.backend != NO_BACKEND).map(|b| b.backend.clone()).collect();
+    backends.sort_by(|a, b| backend_order(a, b));
+    backends.dedup();
+    let mut threads: Vec<u64> = rows.iter().map(|b| b.threads).collect();
+    threads.sort_unstable();
+    threads.dedup();
+    (backends, threads)
+}
+
+/// The variants present in `rows`, in report order.
+pub fn variants_of(rows: &[&Benchmark]) -> Vec<String> {
+    let mut variants: Vec<String> = rows.iter().map(|b| b.variant.clone()).collect();
+    variants.sort_by(|a, b| variant_order(a, b));
+    variants.dedup();
+    variants
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::results::TimeNs;
+
+    /// A synthetic entry: time estimate `ns` with a ±2% interval.
+    pub(crate) fn entry(workload: &str, variant: &str, backend: &str, threads: u64, ns: f64) -> Benchmark {
+        Benchmark {
+            workload: workload.to_string(),
+            variant: variant.to_string(),
+            backend: backend.to_string(),
+            threads,
+            items: 1000,
+            time_ns: TimeNs { estimate: ns, lower: ns * 0.98, upper: ns * 1.02, median: ns },
+            items_per_s: 1000.0 / ns * 1e9,
+            speedup: None,
+            efficiency: None,
+            measured_at: "2025-01-01T00:00:00Z".to_string(),
+            state_copies: None,
+            bytes_allocated: None,
+            peak_live_bytes: None,
+            peak_rss_bytes: None,
+        }
+    }
+
+    #[test]
+    fn known_ids_come_in_list_order_and_unknown_ones_after() {
+        assert_eq!(workload_order("seed", "big_state"), Ordering::Less);
+        assert_eq!(workload_order("zz_new", "big_state"), Ordering::Greater);
+        assert_eq!(variant_order("sequential", "closure"), Ordering::Less);
+        assert_eq!(variant_order("a_new_variant", "worker_per_thread"), Ordering::Greater);
+        assert_eq!(backend_order(NO_BACKEND, "rayon"), Ordering::Less);
+        assert_eq!(backend_order("gpu", "std_scope"), Ordering::Greater);
+        assert_eq!(family_label("a_new_variant"), "other");
+    }
+
+    #[test]
+    fn best_thread_count_is_the_fastest_per_variant_and_backend() {
+        let entries = [
+            entry("compute", "closure", "rayon", 1, 100.0),
+            entry("compute", "closure", "rayon", 2, 60.0),
+            entry("compute", "closure", "rayon", 4, 70.0),
+            entry("compute", "closure", "crossbeam", 2, 80.0),
+        ];
+        let rows: Vec<&Benchmark> = entries.iter().collect();
+        let best = best_per_variant_backend(&rows);
+        let picked: Vec<(&str, u64)> = best.iter().map(|b| (b.backend.as_str(), b.threads)).collect();
+        assert_eq!(picked, [("rayon", 2), ("crossbeam", 2)]);
+    }
+
+    #[test]
+    fn overlapping_intervals_are_within_noise() {
+        let a = entry("w", "closure", "rayon", 1, 100.0).time_ns;
+        assert!(within_noise(&a, &entry("w", "closure", "rayon", 1, 103.0).time_ns));
+        assert!(!within_noise(&a, &entry("w", "closure", "rayon", 1, 110.0).time_ns));
+    }
+}
