@@ -46,16 +46,21 @@ impl Run {
 
     /// The workloads this run measured, in report order.
     pub fn workloads(&self) -> Vec<&str> {
-        let mut ids: Vec<&str> = self.file.benchmarks.iter().map(|b| b.workload.as_str()).collect();
-        ids.sort_by(|a, b| workload_order(a, b));
-        ids.dedup();
-        ids
+        workloads_of(&self.file.benchmarks)
     }
 
     /// The entries of one workload in report order: variant, backend, threads.
     pub fn rows(&self, workload: &str) -> Vec<&Benchmark> {
         rows_of(&self.file.benchmarks, workload)
     }
+}
+
+/// The workloads of `benchmarks`, in report order.
+pub fn workloads_of(benchmarks: &[Benchmark]) -> Vec<&str> {
+    let mut ids: Vec<&str> = benchmarks.iter().map(|b| b.workload.as_str()).collect();
+    ids.sort_by(|a, b| workload_order(a, b));
+    ids.dedup();
+    ids
 }
 
 /// The entries of one workload in `benchmarks`, in report order.
@@ -138,6 +143,15 @@ impl<'a> Index<'a> {
 
     pub fn get(&self, workload: &str, variant: &str, backend: &str, threads: u64) -> Option<&'a Benchmark> {
         self.by_key.get(&(workload, variant, backend, threads)).copied()
+    }
+
+    pub fn all(&self) -> std::slice::Iter<'a, Benchmark> {
+        self.benchmarks.iter()
+    }
+
+    /// The workloads measured, in report order.
+    pub fn workloads(&self) -> Vec<&'a str> {
+        workloads_of(self.benchmarks)
     }
 
     /// Every entry of a workload, in report order.

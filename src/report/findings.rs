@@ -1,0 +1,678 @@
+//! The "Findings": the seed's questions, answered in sentences computed from
+//! one machine's numbers.
+//!
+//! Nothing here is typed-in: every sentence is built from the entries of a
+//! results file, every comparison says whether it is within noise (the 95%
+//! confidence intervals overlap) or not, and where the data cannot answer (a
+//! workload was not run, a variant is missing) the sentence says so. Each
+//! question is a pure function of the entries, so it is tested on synthetic
+//! data below.
+//!
+//! Where a question needs one point to quote, the point is chosen the same way
+//! each time: the preferred backend (the order of the backends list) and the
+//! largest thread count at which everything compared was measured.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::data::{Index, NO_BACKEND, SEQUENTIAL, backend_order, backend_position, fastest, within_noise};
+use super::format::{bytes, duration_ns, percent, time_with_ci, times};
+use crate::results::Benchmark;
+
+/// One question of the seed and its computed answer.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Finding {
+    pub question: &'static str,
+    pub answer: String,
+}
+
+/// Every finding for one machine's entries.
+pub fn findings(benchmarks: &[Benchmark]) -> Vec<Finding> {
+    let index = Index::new(benchmarks);
+    vec![passing(&index), shared_state(&index), backends_on_imbalanced(&index), break_even(&index), memory(&index)]
+}
+
+const PASSING: [&str; 3] = ["closure", "function_object", "method_reference"];
+const SHARED_SUMS: [&str; 4] = ["fold_reduce", "sharded_sum", "atomic_sum", "mutex_sum"];
+const MEMORY_VARIANTS: [&str; 5] = ["clone_per_task", "clone_per_worker", "arc_state", "function_object", "closure"];
+const IMBALANCED: &str = "imbalanced";
+const BIG_STATE: &str = "big_state";
+
+fn threads(n: u64) -> String {
+    if n == 1 { "1 thread".to_string() } else { format!("{n} threads") }
+}
+
+/// `a, b and c`.
+fn listing(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// `workload (backend, N threads)`: where a quoted number comes from.
+fn place(b: &Benchmark) -> String {
+    format!("{} ({}, {})", b.workload, b.backend, threads(b.threads))
+}
+
+/// Backend rank for choosing a point to quote: known backends in list order.
+fn backend_rank(backend: &str) -> usize {
+    backend_position(backend).unwrap_or(usize::MAX)
+}
+
+fn not_answered(question: &'static str, why: String) -> Finding {
+    Finding { question, answer: format!("Not answered: {why}") }
+}
+
+fn passing(index: &Index<'_>) -> Finding {
+    let question = "Do closure, function object and method reference differ?";
+    let mut points: Vec<[&Benchmark; 3]> = index
+        .all()
+        .filter(|b| b.variant == PASSING[0])
+        .filter_map(|c| {
+            let other = |v: &str| index.get(&c.workload, v, &c.backend, c.threads);
+            Some([c, other(PASSING[1])?, other(PASSING[2])?])
+        })
+        .collect();
+    if points.is_empty() {
+        return not_answered(
+            question,
+            "closure, function_object and method_reference were never measured together \
+             (same workload, backend and thread count)."
+                .to_string(),
+        );
+    }
+    // Per-item call overhead shows most where the work per item is least.
+    let preferred = ["trivial", "compute", "seed"];
+    points.sort_by_key(|[c, ..]| {
+        let workload = preferred.iter().position(|w| *w == c.workload).unwrap_or(preferred.len());
+        (workload, backend_rank(&c.backend), std::cmp::Reverse(c.threads))
+    });
+    let spread = |p: &[&Benchmark; 3]| {
+        let slowest = p.iter().max_by(|a, b| a.time_ns.estimate.total_cmp(&b.time_ns.estimate)).copied();
+        let quickest = fastest(p.iter().copied());
+        let (slowest, quickest) = (slowest.unwrap_or(p[0]), quickest.unwrap_or(p[0]));
+        let noisy = p.iter().all(|a| p.iter().all(|b| within_noise(&a.time_ns, &b.time_ns)));
+        (slowest, quickest, slowest.time_ns.estimate / quickest.time_ns.estimate - 1.0, noisy)
+    };
+    let head = &points[0];
+    let (slowest, quickest, gap, noisy) = spread(head);
+    let each: Vec<String> = head.iter().map(|b| format!("{} {}", b.variant, time_with_ci(&b.time_ns))).collect();
+    let verdict = if noisy {
+        "within noise: all three confidence intervals overlap".to_string()
+    } else {
+        format!("beyond noise: the intervals of {} and {} do not overlap", quickest.variant, slowest.variant)
+    };
+    let mut answer = format!(
+        "On {}: {}. The slowest, {}, takes {} longer than the fastest, {}: {verdict}.",
+        place(head[0]),
+        listing(&each),
+        slowest.variant,
+        percent(gap),
+        quickest.variant
+    );
+    let apart: Vec<_> = points.iter().map(spread).filter(|(.., noisy)| !noisy).collect();
+    answer.push_str(&format!(
+        " Over all {} workload, backend and thread-count points where the three ran together, \
+         their intervals overlap in {}.",
+        points.len(),
+        points.len() - apart.len()
+    ));
+    match apart.iter().max_by(|a, b| a.2.total_cmp(&b.2)) {
+        None => answer.push_str(
+            " Passing the function as a closure, a function object or a method reference makes no \
+             measurable difference on this machine.",
+        ),
+        Some((slow, quick, gap, _)) => answer.push_str(&format!(
+            " Where they do not, the largest gap is {}: {} slower than {} on {}.",
+            percent(*gap),
+            slow.variant,
+            quick.variant,
+            place(slow)
+        )),
+    }
+    Finding { question, answer }
+}
+
+fn shared_state(index: &Index<'_>) -> Finding {
+    let question = "What does shared mutable state cost?";
+    let workloads = ["trivial", "compute"];
+    let mut sentences = Vec::new();
+    let mut not_run = Vec::new();
+    for workload in workloads {
+        if !index.has_workload(workload) {
+            not_run.push(workload.to_string());
+            continue;
+        }
+        sentences.push(shared_sums(index, workload));
+        if let Some(sentence) = shared_workers(index, workload) {
+            sentences.push(sentence);
+        }
+    }
+    if sentences.is_empty() {
+        return not_answered(question, "neither trivial nor compute was run on this machine.".to_string());
+    }
+    if !not_run.is_empty() {
+        sentences.push(format!("({} was not run on this machine.)", listing(&not_run)));
+    }
+    Finding { question, answer: sentences.join(" ") }
+}
+
+/// The (backend, threads) of a workload where most of `variants` were
+/// measured, preferring more threads and then the preferred backend.
+fn common_point<'a>(index: &Index<'a>, workload: &str, variants: &[&str]) -> Vec<&'a Benchmark> {
+    let mut best: Vec<&Benchmark> = Vec::new();
+    let mut best_key = None;
+    for b in index.of_workload(workload).into_iter().filter(|b| variants.contains(&b.variant.as_str())) {
+        let present: Vec<&Benchmark> =
+            variants.iter().filter_map(|v| index.get(workload, v, &b.backend, b.threads)).collect();
+        let key = (present.len(), b.threads, std::cmp::Reverse(backend_rank(&b.backend)));
+        if best_key.is_none_or(|k| key > k) {
+            best_key = Some(key);
+            best = present;
+        }
+    }
+    best
+}
+
+fn shared_sums(index: &Index<'_>, workload: &str) -> String {
+    let present = common_point(index, workload, &SHARED_SUMS);
+    if present.len() < 2 {
+        return format!(
+            "On {workload}, fewer than two of {} were measured at the same backend and thread count.",
+            listing(&SHARED_SUMS.map(String::from))
+        );
+    }
+    let baseline = present.iter().find(|b| b.variant == SHARED_SUMS[0]).copied();
+    let baseline = baseline.or_else(|| fastest(present.iter().copied())).unwrap_or(present[0]);
+    let mut others: Vec<&Benchmark> = present.iter().copied().filter(|b| b.variant != baseline.variant).collect();
+    others.sort_by(|a, b| a.time_ns.estimate.total_cmp(&b.time_ns.estimate));
+    let compared: Vec<String> = others
+        .iter()
+        .map(|b| {
+            let noise = if within_noise(&b.time_ns, &baseline.time_ns) { " (within noise)" } else { "" };
+            format!("{} {}{noise}", b.variant, times(b.time_ns.estimate / baseline.time_ns.estimate))
+        })
+        .collect();
+    let mut sentence = format!(
+        "On {}, against {} at {}: {} the time.",
+        place(baseline),
+        baseline.variant,
+        time_with_ci(&baseline.time_ns),
+        listing(&compared)
+    );
+    let missing: Vec<String> =
+        SHARED_SUMS.iter().filter(|v| !present.iter().any(|b| b.variant == **v)).map(|v| v.to_string()).collect();
+    if !missing.is_empty() {
+        sentence.push_str(&format!(" ({} not measured there.)", listing(&missing)));
+    }
+    sentence
+}
+
+fn shared_workers(index: &Index<'_>, workload: &str) -> Option<String> {
+    let present = common_point(index, workload, &["mutex_worker", "worker_per_thread"]);
+    let [locked, private] = present.as_slice() else { return None };
+    let noise = if within_noise(&locked.time_ns, &private.time_ns) { "within noise" } else { "beyond noise" };
+    Some(format!(
+        "One stateful worker behind a Mutex (mutex_worker) takes {} the time of one worker per thread \
+         (worker_per_thread), {} against {} ({noise}).",
+        times(locked.time_ns.estimate / private.time_ns.estimate),
+        duration_ns(locked.time_ns.estimate),
+        duration_ns(private.time_ns.estimate)
+    ))
+}
+
+fn backends_on_imbalanced(index: &Index<'_>) -> Finding {
+    let question = "Which backend wins on imbalanced work?";
+    if !index.has_workload(IMBALANCED) {
+        return not_answered(question, format!("the {IMBALANCED} workload was not run on this machine."));
+    }
+    let mut groups: BTreeMap<(String, u64), Vec<&Benchmark>> = BTreeMap::new();
+    for b in index.of_workload(IMBALANCED).into_iter().filter(|b| b.threads > 1 && b.backend != NO_BACKEND) {
+        groups.entry((b.variant.clone(), b.threads)).or_default().push(b);
+    }
+    groups.retain(|_, g| g.len() > 1);
+    if groups.is_empty() {
+        return not_answered(
+            question,
+            format!("on {IMBALANCED}, no variant ran on two or more backends at the same thread count above 1."),
+        );
+    }
+    let ranked = |g: &[&Benchmark]| {
+        let mut g = g.to_vec();
+        g.sort_by(|a, b| a.time_ns.estimate.total_cmp(&b.time_ns.estimate));
+        g
+    };
+    let head = groups
+        .iter()
+        .max_by_key(|((variant, threads), _)| (variant == PASSING[0], *threads))
+        .map(|(_, g)| ranked(g))
+        .unwrap_or_default();
+    let each: Vec<String> = head.iter().map(|b| format!("{} with {}", duration_ns(b.time_ns.estimate), b.backend)).collect();
+    let (winner, runner_up) = (head[0], head[1]);
+    let noise = if within_noise(&winner.time_ns, &runner_up.time_ns) { "within noise" } else { "beyond noise" };
+    let mut answer = format!(
+        "On {IMBALANCED} at {}, {} takes {}: {} is fastest, {} ahead of {} ({noise}).",
+        threads(winner.threads),
+        winner.variant,
+        listing(&each),
+        winner.backend,
+        times(runner_up.time_ns.estimate / winner.time_ns.estimate),
+        runner_up.backend
+    );
+    let mut wins: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for group in groups.values() {
+        for b in group {
+            wins.entry(b.backend.as_str()).or_default();
+        }
+        let g = ranked(group);
+        let clear = !within_noise(&g[0].time_ns, &g[1].time_ns);
+        let tally = wins.entry(g[0].backend.as_str()).or_default();
+        tally.0 += 1;
+        tally.1 += usize::from(clear);
+    }
+    let mut tallies: Vec<(&str, (usize, usize))> = wins.into_iter().collect();
+    tallies.sort_by(|a, b| b.1.0.cmp(&a.1.0).then_with(|| backend_order(a.0, b.0)));
+    let tallies: Vec<String> = tallies
+        .iter()
+        .map(|(backend, (won, clear))| format!("{backend} {won} ({clear} beyond noise)"))
+        .collect();
+    answer.push_str(&format!(
+        " Over all {} variant and thread-count points where two or more backends ran, the fastest was: {}.",
+        groups.len(),
+        listing(&tallies)
+    ));
+    Finding { question, answer }
+}
+
+/// How the best parallel run of a workload compares with its sequential loop.
+struct Race<'a> {
+    workload: &'a str,
+    ns_per_item: f64,
+    call_ns: f64,
+    best: &'a Benchmark,
+    sequential: &'a Benchmark,
+}
+
+impl Race<'_> {
+    fn parallel_wins(&self) -> bool {
+        self.best.time_ns.upper < self.sequential.time_ns.lower
+    }
+
+    fn describe(&self) -> String {
+        let (best, seq) = (&self.best.time_ns, &self.sequential.time_ns);
+        let outcome = if within_noise(best, seq) {
+            "is within noise of it".to_string()
+        } else if self.parallel_wins() {
+            format!("is {} faster", times(seq.estimate / best.estimate))
+        } else {
+            format!("takes {} as long", times(best.estimate / seq.estimate))
+        };
+        format!(
+            "{} ({} per item, {} per call sequentially): the best parallel run ({}, {}, {}) {outcome}",
+            self.workload,
+            duration_ns(self.ns_per_item),
+            duration_ns(self.call_ns),
+            self.best.variant,
+            self.best.backend,
+            threads(self.best.threads)
+        )
+    }
+}
+
+/// The measure (per item or per call) above which parallel wins, if one
+/// separates the winning workloads from the others.
+fn threshold(races: &[Race<'_>], measure: fn(&Race<'_>) -> f64, unit: &str) -> Option<String> {
+    let (won, lost): (Vec<&Race>, Vec<&Race>) = races.iter().partition(|r| r.parallel_wins());
+    let highest_loss = lost.iter().max_by(|a, b| measure(a).total_cmp(&measure(b)))?;
+    let lowest_win = won.iter().min_by(|a, b| measure(a).total_cmp(&measure(b)))?;
+    (measure(highest_loss) < measure(lowest_win)).then(|| {
+        format!(
+            "So on this machine parallel pays off from somewhere between {} ({}, where it does not) and {} \
+             ({}, where it does) of sequential work {unit}.",
+            duration_ns(measure(highest_loss)),
+            highest_loss.workload,
+            duration_ns(measure(lowest_win)),
+            lowest_win.workload
+        )
+    })
+}
+
+fn break_even(index: &Index<'_>) -> Finding {
+    let question = "From how much work per item does parallel beat sequential?";
+    let mut races = Vec::new();
+    let mut unmeasured = Vec::new();
+    for workload in index.workloads() {
+        let rows = index.of_workload(workload);
+        let best = fastest(rows.iter().copied().filter(|b| b.variant != SEQUENTIAL));
+        match (index.sequential(workload), best) {
+            (Some(sequential), Some(best)) if sequential.items > 0 => races.push(Race {
+                workload,
+                ns_per_item: sequential.time_ns.estimate / sequential.items as f64,
+                call_ns: sequential.time_ns.estimate,
+                best,
+                sequential,
+            }),
+            _ => unmeasured.push(workload.to_string()),
+        }
+    }
+    if races.is_empty() {
+        return not_answered(
+            question,
+            "no workload has both its sequential loop and a parallel run measured on this machine.".to_string(),
+        );
+    }
+    races.sort_by(|a, b| a.ns_per_item.total_cmp(&b.ns_per_item));
+    let each: Vec<String> = races.iter().map(Race::describe).collect();
+    let mut answer = format!("{}.", each.join("; "));
+    let winners = races.iter().filter(|r| r.parallel_wins()).count();
+    let conclusion = if winners == 0 {
+        let most = races.last().map_or(0.0, |r| r.ns_per_item);
+        format!(
+            "Parallel never beat the sequential loop beyond noise here, even at {} per item.",
+            duration_ns(most)
+        )
+    } else if winners == races.len() {
+        format!(
+            "Parallel beat the sequential loop on every workload, down to {} per item.",
+            duration_ns(races[0].ns_per_item)
+        )
+    } else if let Some(per_item) = threshold(&races, |r| r.ns_per_item, "per item") {
+        per_item
+    } else if let Some(per_call) = threshold(&races, |r| r.call_ns, "per call") {
+        format!("No amount of work per item separates the workloads where parallel wins, but the work per call does. {per_call}")
+    } else {
+        "Neither the work per item nor the work per call separates the workloads where parallel wins \
+         from the others: other factors (imbalance, memory traffic) decide here."
+            .to_string()
+    };
+    answer.push(' ');
+    answer.push_str(&conclusion);
+    if !unmeasured.is_empty() {
+        answer.push_str(&format!(
+            " Left out, without both a sequential and a parallel run: {}.",
+            listing(&unmeasured)
+        ));
+    }
+    Finding { question, answer }
+}
+
+fn memory(index: &Index<'_>) -> Finding {
+    let question = "Does a function object hold the constant state more cheaply than a closure (partial)?";
+    if !index.has_workload(BIG_STATE) {
+        return not_answered(
+            question,
+            format!("the {BIG_STATE} workload was not run on this machine, so copies of the state were not counted."),
+        );
+    }
+    let counted: Vec<&Benchmark> =
+        index.of_workload(BIG_STATE).into_iter().filter(|b| b.state_copies.is_some()).collect();
+    let Some(threads_used) = counted
+        .iter()
+        .map(|b| b.threads)
+        .filter(|t| *t > 1)
+        .min_by_key(|t| (*t != 2, *t))
+        .or_else(|| counted.first().map(|b| b.threads))
+    else {
+        return not_answered(
+            question,
+            format!("the {BIG_STATE} entries carry no memory figures (a schema 1 file, or no memory pass)."),
+        );
+    };
+    let Some(backend) = counted
+        .iter()
+        .filter(|b| b.threads == threads_used && MEMORY_VARIANTS.contains(&b.variant.as_str()))
+        .map(|b| b.backend.as_str())
+        .min_by_key(|b| backend_rank(b))
+    else {
+        return not_answered(
+            question,
+            format!("none of {} has memory figures on {BIG_STATE}.", listing(&MEMORY_VARIANTS.map(String::from))),
+        );
+    };
+    let at = |variant: &str| index.get(BIG_STATE, variant, backend, threads_used).filter(|b| b.state_copies.is_some());
+    let copies = |b: &Benchmark| b.state_copies.unwrap_or_default();
+    let mut each = Vec::new();
+    let mut missing = Vec::new();
+    for variant in MEMORY_VARIANTS {
+        match at(variant) {
+            Some(b) => {
+                let mut figures = Vec::new();
+                if let Some(n) = b.bytes_allocated {
+                    figures.push(format!("{} allocated", bytes(n)));
+                }
+                if let Some(n) = b.peak_live_bytes {
+                    figures.push(format!("peak {} live", bytes(n)));
+                }
+                let figures = if figures.is_empty() { String::new() } else { format!(" ({})", figures.join(", ")) };
+                each.push(format!("{variant} {}{figures}", copies(b)));
+            }
+            None => missing.push(variant.to_string()),
+        }
+    }
+    let mut answer = format!(
+        "On {BIG_STATE} with {backend} at {}, the deep copies of the constant state made by one call were: {}.",
+        threads(threads_used),
+        listing(&each)
+    );
+    if let (Some(object), Some(closure)) = (at("function_object"), at("closure")) {
+        answer.push_str(&if copies(object) == copies(closure) {
+            format!(
+                " A function object copies the state exactly as often as a closure capturing it ({} times).",
+                copies(closure)
+            )
+        } else {
+            format!(
+                " A function object made {} copies against {} for a closure capturing it.",
+                copies(object),
+                copies(closure)
+            )
+        });
+    }
+    if let (Some(per_task), Some(closure)) = (at("clone_per_task"), at("closure")) {
+        let allocated = match (per_task.bytes_allocated, closure.bytes_allocated) {
+            (Some(p), Some(c)) => format!(", allocating {} against {}", bytes(p), bytes(c)),
+            _ => String::new(),
+        };
+        answer.push_str(&format!(
+            " Copying the state per task made {} copies where borrowing it made {}{allocated}.",
+            copies(per_task),
+            copies(closure)
+        ));
+    }
+    let elsewhere: Vec<String> = counted
+        .iter()
+        .filter(|b| b.variant == "clone_per_task" && b.threads == threads_used && b.backend != backend)
+        .map(|b| format!("{} with {}", copies(b), b.backend))
+        .collect();
+    if !elsewhere.is_empty() {
+        answer.push_str(&format!(
+            " On the other backends at {}, clone_per_task made {}.",
+            threads(threads_used),
+            listing(&elsewhere)
+        ));
+    }
+    if !missing.is_empty() {
+        answer.push_str(&format!(" Not measured there: {}.", listing(&missing)));
+    }
+    Finding { question, answer }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::data::tests::entry;
+
+    fn answer_to(findings: &[Finding], starts: &str) -> String {
+        findings.iter().find(|f| f.question.starts_with(starts)).map(|f| f.answer.clone()).unwrap()
+    }
+
+    #[test]
+    fn passing_variants_within_noise_are_called_so() {
+        let entries = [
+            entry("trivial", "closure", "rayon", 4, 1000.0),
+            entry("trivial", "function_object", "rayon", 4, 1010.0),
+            entry("trivial", "method_reference", "rayon", 4, 1005.0),
+        ];
+        let answer = answer_to(&findings(&entries), "Do closure");
+        assert!(answer.starts_with("On trivial (rayon, 4 threads): closure 1.00 µs"), "{answer}");
+        assert!(answer.contains("function_object, takes 1% longer than the fastest, closure: within noise"));
+        assert!(answer.contains("overlap in 1."));
+        assert!(answer.contains("no measurable difference"));
+    }
+
+    #[test]
+    fn passing_variants_apart_are_called_beyond_noise() {
+        let entries = [
+            entry("compute", "closure", "crossbeam", 2, 1000.0),
+            entry("compute", "function_object", "crossbeam", 2, 1000.0),
+            entry("compute", "method_reference", "crossbeam", 2, 1500.0),
+            entry("seed", "closure", "rayon", 2, 1000.0),
+            entry("seed", "function_object", "rayon", 2, 1001.0),
+            entry("seed", "method_reference", "rayon", 2, 1002.0),
+        ];
+        let answer = answer_to(&findings(&entries), "Do closure");
+        assert!(answer.starts_with("On compute (crossbeam, 2 threads)"), "{answer}");
+        assert!(answer.contains("beyond noise: the intervals of closure and method_reference do not overlap"));
+        assert!(answer.contains("Over all 2 workload, backend and thread-count points"));
+        assert!(answer.contains("overlap in 1. Where they do not, the largest gap is 50%"), "{answer}");
+    }
+
+    #[test]
+    fn shared_state_costs_are_ratios_to_the_private_fold() {
+        let entries = [
+            entry("compute", "fold_reduce", "rayon", 4, 1000.0),
+            entry("compute", "sharded_sum", "rayon", 4, 1010.0),
+            entry("compute", "atomic_sum", "rayon", 4, 1500.0),
+            entry("compute", "mutex_sum", "rayon", 4, 4000.0),
+            entry("compute", "fold_reduce", "rayon", 2, 1800.0),
+            entry("compute", "mutex_worker", "rayon", 4, 3000.0),
+            entry("compute", "worker_per_thread", "rayon", 4, 1000.0),
+        ];
+        let answer = answer_to(&findings(&entries), "What does shared");
+        assert!(
+            answer.contains(
+                "On compute (rayon, 4 threads), against fold_reduce at 1.00 µs (980 ns–1.02 µs): \
+                 sharded_sum 1.01× (within noise), atomic_sum 1.50× and mutex_sum 4.00× the time."
+            ),
+            "{answer}"
+        );
+        assert!(answer.contains("(mutex_worker) takes 3.00× the time"), "{answer}");
+        assert!(answer.contains("(trivial was not run on this machine.)"));
+    }
+
+    #[test]
+    fn missing_workloads_are_said_to_be_missing() {
+        let entries = [entry("seed", "sequential", "none", 1, 50.0)];
+        let found = findings(&entries);
+        assert!(answer_to(&found, "Do closure").starts_with("Not answered"));
+        assert_eq!(
+            answer_to(&found, "What does shared"),
+            "Not answered: neither trivial nor compute was run on this machine."
+        );
+        assert_eq!(
+            answer_to(&found, "Which backend"),
+            "Not answered: the imbalanced workload was not run on this machine."
+        );
+        assert!(answer_to(&found, "From how much").starts_with("Not answered"));
+        assert!(answer_to(&found, "Does a function object").contains("big_state workload was not run"));
+    }
+
+    #[test]
+    fn the_winning_backend_on_imbalanced_is_named_with_its_tally() {
+        let entries = [
+            entry("imbalanced", "closure", "rayon", 4, 1000.0),
+            entry("imbalanced", "closure", "crossbeam", 4, 1100.0),
+            entry("imbalanced", "closure", "std_scope", 4, 2000.0),
+            entry("imbalanced", "arc_state", "rayon", 4, 1300.0),
+            entry("imbalanced", "arc_state", "crossbeam", 4, 1000.0),
+            entry("imbalanced", "closure", "rayon", 1, 3000.0),
+        ];
+        let answer = answer_to(&findings(&entries), "Which backend");
+        assert!(
+            answer.starts_with(
+                "On imbalanced at 4 threads, closure takes 1.00 µs with rayon, 1.10 µs with crossbeam and \
+                 2.00 µs with std_scope: rayon is fastest, 1.10× ahead of crossbeam (beyond noise)."
+            ),
+            "{answer}"
+        );
+        assert!(answer.contains("Over all 2 variant and thread-count points"));
+        assert!(answer.contains("rayon 1 (1 beyond noise), crossbeam 1 (1 beyond noise) and std_scope 0"));
+    }
+
+    #[test]
+    fn break_even_lies_between_the_workloads_that_lose_and_win() {
+        let mut entries = vec![
+            entry("seed", "sequential", "none", 1, 40.0),
+            entry("seed", "closure", "rayon", 2, 20_000.0),
+            entry("compute", "sequential", "none", 1, 2_000_000.0),
+            entry("compute", "closure", "rayon", 4, 600_000.0),
+            entry("big_state", "closure", "rayon", 2, 5000.0),
+        ];
+        entries[0].items = 20;
+        entries[2].items = 1000;
+        let answer = answer_to(&findings(&entries), "From how much");
+        assert!(answer.starts_with("seed (2.00 ns per item, 40.0 ns per call sequentially)"), "{answer}");
+        assert!(answer.contains("(closure, rayon, 2 threads) takes 500× as long"));
+        assert!(answer.contains("compute (2.00 µs per item, 2.00 ms per call sequentially)"));
+        assert!(answer.contains("is 3.33× faster"));
+        assert!(answer.contains("between 2.00 ns (seed, where it does not) and 2.00 µs (compute, where it does)"));
+        assert!(answer.contains("Left out, without both a sequential and a parallel run: big_state."));
+    }
+
+    #[test]
+    fn break_even_falls_back_to_the_work_per_call() {
+        let mut entries = vec![
+            entry("seed", "sequential", "none", 1, 40.0),
+            entry("seed", "closure", "rayon", 2, 20_000.0),
+            entry("trivial", "sequential", "none", 1, 1_000_000.0),
+            entry("trivial", "closure", "rayon", 4, 400_000.0),
+        ];
+        entries[0].items = 20;
+        entries[2].items = 1_000_000;
+        let answer = answer_to(&findings(&entries), "From how much");
+        assert!(answer.contains("No amount of work per item separates"), "{answer}");
+        assert!(answer.contains("between 40.0 ns (seed, where it does not) and 1.00 ms (trivial, where it does)"));
+    }
+
+    #[test]
+    fn memory_copies_are_counted_per_variant_at_two_threads() {
+        let with_memory = |variant: &str, backend: &str, threads: u64, copies: u64| {
+            let mut b = entry("big_state", variant, backend, threads, 1000.0);
+            b.state_copies = Some(copies);
+            b.bytes_allocated = Some(copies * (64 << 20) + 512);
+            b.peak_live_bytes = Some(copies.min(threads) * (64 << 20) + 256);
+            b
+        };
+        let entries = [
+            with_memory("clone_per_task", "rayon", 2, 16),
+            with_memory("clone_per_task", "std_scope", 2, 2),
+            with_memory("clone_per_worker", "rayon", 2, 2),
+            with_memory("arc_state", "rayon", 2, 0),
+            with_memory("function_object", "rayon", 2, 0),
+            with_memory("closure", "rayon", 2, 0),
+            with_memory("closure", "rayon", 4, 0),
+        ];
+        let answer = answer_to(&findings(&entries), "Does a function object");
+        assert!(
+            answer.starts_with(
+                "On big_state with rayon at 2 threads, the deep copies of the constant state made by one call \
+                 were: clone_per_task 16 (1.00 GiB allocated, peak 128 MiB live), clone_per_worker 2"
+            ),
+            "{answer}"
+        );
+        assert!(answer.contains("function_object 0 (512 B allocated, peak 256 B live) and closure 0"));
+        assert!(answer.contains("exactly as often as a closure capturing it (0 times)"));
+        assert!(answer.contains("per task made 16 copies where borrowing it made 0, allocating 1.00 GiB against 512 B"));
+        assert!(answer.contains("On the other backends at 2 threads, clone_per_task made 2 with std_scope."));
+    }
+
+    #[test]
+    fn memory_without_figures_is_not_answered() {
+        let entries = [entry("big_state", "closure", "rayon", 2, 1000.0)];
+        let answer = answer_to(&findings(&entries), "Does a function object");
+        assert!(answer.starts_with("Not answered: the big_state entries carry no memory figures"), "{answer}");
+    }
+}
