@@ -74,8 +74,7 @@ pub fn verify(threads: &[usize], quick: bool) -> Result<Vec<Verdict>> {
             for &t in thread_counts {
                 let exec = matrix::executor(combo.backend, t)?;
                 let mismatch = problem
-                    .run(combo.variant, &*exec, &mut out)
-                    .and_then(|outcome| problem.check(&outcome, &out))
+                    .run_checked(combo.variant, &*exec, &mut out)
                     .err()
                     .map(|e| format!("{e:#}"));
                 verdicts.push(Verdict {

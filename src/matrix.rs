@@ -174,15 +174,28 @@ impl Problem {
         Ok(out)
     }
 
-    /// Runs `variant` once on `exec`, writing into `out`.
+    /// Runs `variant` once on `exec`, writing into `out`: the timed call.
     pub fn run(
         &self,
         variant: &dyn Variant,
         exec: &dyn Executor,
         out: &mut [u64],
     ) -> Result<Outcome> {
-        out.fill(0);
         variant.run(&self.consts, exec, out)
+    }
+
+    /// Runs `variant` once and checks it against the oracle. `out` is zeroed
+    /// first, so results left by an earlier call cannot pass for this one's.
+    pub fn run_checked(
+        &self,
+        variant: &dyn Variant,
+        exec: &dyn Executor,
+        out: &mut [u64],
+    ) -> Result<Outcome> {
+        out.fill(0);
+        let outcome = self.run(variant, exec, out)?;
+        self.check(&outcome, out)?;
+        Ok(outcome)
     }
 
     /// Checks an outcome against the oracle, naming the first difference.
@@ -232,6 +245,7 @@ pub fn measure_once(
     out: &mut [u64],
 ) -> Result<Measured> {
     let copies_before = problem.consts.copy_counter().copies();
+    out.fill(0);
     let ((outcome, wall), footprint) = memory::measure(|| {
         let start = Instant::now();
         let outcome = problem.run(variant, exec, out);

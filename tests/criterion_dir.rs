@@ -11,7 +11,10 @@ use parbench::memory::Footprint;
 use parbench::sweep::{self, Checked, Planned};
 
 fn fixtures() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/criterion"))
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/criterion"
+    ))
 }
 
 fn estimates(dir: &str) -> serde_json::Value {
@@ -28,8 +31,14 @@ fn identity_comes_from_benchmark_json_not_directory_names() {
     let (found, _) = read();
     let ids: Vec<String> = found.iter().map(|m| m.id.full_id()).collect();
     // Folders are `closure_rayon` and `sequential_none`; the ids keep the slash.
-    assert_eq!(ids, vec!["compute/closure/rayon/2", "compute/sequential/none/1"]);
-    assert!(found.iter().all(|m| m.dir.ends_with("new")), "baselines are ignored");
+    assert_eq!(
+        ids,
+        vec!["compute/closure/rayon/2", "compute/sequential/none/1"]
+    );
+    assert!(
+        found.iter().all(|m| m.dir.ends_with("new")),
+        "baselines are ignored"
+    );
 }
 
 #[test]
@@ -38,23 +47,51 @@ fn typical_is_the_slope_when_present_else_the_mean() {
     let rayon = &found[0];
     let e = estimates("compute/closure_rayon/2");
     assert!(!e["slope"].is_null(), "fixture has a slope");
-    assert_eq!(rayon.typical_ns, e["slope"]["point_estimate"].as_f64().unwrap());
-    assert_eq!(rayon.lower_ns, e["slope"]["confidence_interval"]["lower_bound"].as_f64().unwrap());
-    assert_eq!(rayon.upper_ns, e["slope"]["confidence_interval"]["upper_bound"].as_f64().unwrap());
-    assert_eq!(rayon.median_ns, e["median"]["point_estimate"].as_f64().unwrap());
+    assert_eq!(
+        rayon.typical_ns,
+        e["slope"]["point_estimate"].as_f64().unwrap()
+    );
+    assert_eq!(
+        rayon.lower_ns,
+        e["slope"]["confidence_interval"]["lower_bound"]
+            .as_f64()
+            .unwrap()
+    );
+    assert_eq!(
+        rayon.upper_ns,
+        e["slope"]["confidence_interval"]["upper_bound"]
+            .as_f64()
+            .unwrap()
+    );
+    assert_eq!(
+        rayon.median_ns,
+        e["median"]["point_estimate"].as_f64().unwrap()
+    );
 
     let sequential = &found[1];
     let e = estimates("compute/sequential_none/1");
-    assert!(e["slope"].is_null(), "fixture was measured with flat sampling");
-    assert_eq!(sequential.typical_ns, e["mean"]["point_estimate"].as_f64().unwrap());
-    assert!(sequential.lower_ns <= sequential.typical_ns && sequential.typical_ns <= sequential.upper_ns);
+    assert!(
+        e["slope"].is_null(),
+        "fixture was measured with flat sampling"
+    );
+    assert_eq!(
+        sequential.typical_ns,
+        e["mean"]["point_estimate"].as_f64().unwrap()
+    );
+    assert!(
+        sequential.lower_ns <= sequential.typical_ns
+            && sequential.typical_ns <= sequential.upper_ns
+    );
 }
 
 #[test]
 fn a_half_written_folder_is_reported_by_path() {
     let (_, problems) = read();
     assert_eq!(problems.len(), 1, "{problems:?}");
-    assert!(problems[0].contains("broken_rayon") && problems[0].contains("estimates.json"), "{problems:?}");
+    assert!(
+        problems[0].contains("broken_rayon") && problems[0].contains("estimates.json"),
+        "{problems:?}"
+    );
 }
 
 #[test]
@@ -62,15 +99,32 @@ fn measured_benchmarks_become_results_with_throughput() {
     let (found, _) = read();
     let combo = matrix::find("compute", "closure", "rayon").unwrap();
     let unmeasured = matrix::find("compute", "closure", "crossbeam").unwrap();
-    let checked = Checked { footprint: Footprint::default(), state_copies: 0 };
+    let checked = Checked {
+        footprint: Footprint::default(),
+        state_copies: 0,
+    };
     let measured = [
         (Planned { combo, threads: 2 }, checked),
-        (Planned { combo: unmeasured, threads: 2 }, checked),
+        (
+            Planned {
+                combo: unmeasured,
+                threads: 2,
+            },
+            checked,
+        ),
     ];
     let (benchmarks, missing) = sweep::to_benchmarks(&measured, &found, "2026-01-01T00:00:00Z");
     assert_eq!(missing, vec!["compute/closure/crossbeam/2"]);
     let b = &benchmarks[0];
-    assert_eq!((b.workload.as_str(), b.variant.as_str(), b.backend.as_str(), b.threads), ("compute", "closure", "rayon", 2));
+    assert_eq!(
+        (
+            b.workload.as_str(),
+            b.variant.as_str(),
+            b.backend.as_str(),
+            b.threads
+        ),
+        ("compute", "closure", "rayon", 2)
+    );
     assert_eq!(b.time_ns.estimate, found[0].typical_ns);
     assert_eq!(b.items, 8000);
     assert!((b.items_per_s - 8000.0 / (found[0].typical_ns * 1e-9)).abs() < 1e-6);

@@ -15,9 +15,7 @@ fn failures(spec: Spec, threads: &[usize]) -> Vec<String> {
         for backend in matrix::backends_for(*variant) {
             for &t in if backend.is_some() { threads } else { &[1] } {
                 let exec = matrix::executor(backend, t).unwrap();
-                let checked = problem
-                    .run(*variant, &*exec, &mut out)
-                    .and_then(|o| problem.check(&o, &out));
+                let checked = problem.run_checked(*variant, &*exec, &mut out);
                 if let Err(e) = checked {
                     let backend = backend.map_or("none", |b| b.id());
                     failed.push(format!("{spec:?} {}/{backend}/{t}: {e:#}", variant.id()));

@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use parbench::results::{
-    self, Benchmark, CeilingPoint, CriterionSettings, Machine, ResultsFile, RunInfo, SCHEMA_VERSION, TimeNs,
+    self, Benchmark, CeilingPoint, CriterionSettings, Machine, ResultsFile, RunInfo,
+    SCHEMA_VERSION, TimeNs,
 };
 
 fn machine(label: &str) -> Machine {
@@ -31,7 +32,12 @@ fn bench(workload: &str, variant: &str, backend: &str, threads: u64, ns: f64) ->
         backend: backend.into(),
         threads,
         items: 100,
-        time_ns: TimeNs { estimate: ns, lower: ns * 0.9, upper: ns * 1.1, median: ns },
+        time_ns: TimeNs {
+            estimate: ns,
+            lower: ns * 0.9,
+            upper: ns * 1.1,
+            median: ns,
+        },
         items_per_s: 100.0 / (ns * 1e-9),
         speedup: None,
         efficiency: None,
@@ -51,8 +57,22 @@ fn file(benchmarks: Vec<Benchmark>) -> ResultsFile {
             started_at: "2026-11-25T00:00:00Z".into(),
             profile: "quick".into(),
             threads: vec![1, 2],
-            criterion: CriterionSettings { warm_up_ms: 1, measurement_ms: 1, sample_size: 10, nresamples: 10 },
-            ceiling: vec![CeilingPoint { threads: 1, speedup: 1.0 }, CeilingPoint { threads: 2, speedup: 1.9 }],
+            criterion: CriterionSettings {
+                warm_up_ms: 1,
+                measurement_ms: 1,
+                sample_size: 10,
+                nresamples: 10,
+            },
+            ceiling: vec![
+                CeilingPoint {
+                    threads: 1,
+                    speedup: 1.0,
+                },
+                CeilingPoint {
+                    threads: 2,
+                    speedup: 1.9,
+                },
+            ],
         },
         benchmarks,
     }
@@ -73,7 +93,13 @@ fn a_filtered_run_updates_only_what_it_measured() {
 
     let merged = ResultsFile::load(&path).unwrap().results;
     assert_eq!(merged.benchmarks.len(), 3);
-    let get = |v: &str, b: &str| merged.benchmarks.iter().find(|x| x.variant == v && x.backend == b).unwrap();
+    let get = |v: &str, b: &str| {
+        merged
+            .benchmarks
+            .iter()
+            .find(|x| x.variant == v && x.backend == b)
+            .unwrap()
+    };
     assert_eq!(get("closure", "rayon").time_ns.estimate, 500.0);
     assert_eq!(get("closure", "crossbeam").time_ns.estimate, 700.0);
     // Speedups are recomputed against the kept sequential entry.
@@ -88,17 +114,30 @@ fn an_unreadable_results_file_is_moved_aside_not_overwritten() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("box.json");
     std::fs::write(&path, "{\"schema_version\": 2, \"machine\": {").unwrap();
-    let warnings = results::merge_into(&path, file(vec![bench("seed", "sequential", "none", 1, 10.0)])).unwrap();
+    let warnings = results::merge_into(
+        &path,
+        file(vec![bench("seed", "sequential", "none", 1, 10.0)]),
+    )
+    .unwrap();
     assert_eq!(warnings.len(), 1);
-    assert!(warnings[0].contains("box.json") && warnings[0].contains("moved it aside"), "{warnings:?}");
+    assert!(
+        warnings[0].contains("box.json") && warnings[0].contains("moved it aside"),
+        "{warnings:?}"
+    );
     let aside: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .filter(|n| n.starts_with("box.json.unreadable-"))
         .collect();
     assert_eq!(aside.len(), 1);
-    assert_eq!(std::fs::read_to_string(dir.path().join(&aside[0])).unwrap(), "{\"schema_version\": 2, \"machine\": {");
-    assert_eq!(ResultsFile::load(&path).unwrap().results.benchmarks.len(), 1);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join(&aside[0])).unwrap(),
+        "{\"schema_version\": 2, \"machine\": {"
+    );
+    assert_eq!(
+        ResultsFile::load(&path).unwrap().results.benchmarks.len(),
+        1
+    );
 }
 
 #[test]
@@ -109,19 +148,27 @@ fn bad_files_are_errors_naming_the_file() {
         ("{\"schema_version\": 2, \"machine\"", "not valid JSON"),
         ("{\"schema_version\": 99}", "schema_version 99"),
         ("{\"benchmarks\": []}", "no schema_version"),
-        ("{\"schema_version\": 2, \"machine\": 5}", "does not follow the results schema"),
+        (
+            "{\"schema_version\": 2, \"machine\": 5}",
+            "does not follow the results schema",
+        ),
     ];
     for (text, why) in cases {
         let err = format!("{:#}", ResultsFile::parse(text, path).unwrap_err());
-        assert!(err.contains("runs/odd.json") && err.contains(why), "{text}: {err}");
+        assert!(
+            err.contains("runs/odd.json") && err.contains(why),
+            "{text}: {err}"
+        );
     }
 }
 
 #[test]
 fn entries_with_unusable_numbers_are_dropped_with_a_warning() {
     let mut good = file(vec![bench("seed", "closure", "rayon", 2, 50.0)]);
-    good.benchmarks.push(bench("seed", "closure", "crossbeam", 2, -5.0));
-    good.benchmarks.push(bench("seed", "closure", "std_scope", 2, 0.0));
+    good.benchmarks
+        .push(bench("seed", "closure", "crossbeam", 2, -5.0));
+    good.benchmarks
+        .push(bench("seed", "closure", "std_scope", 2, 0.0));
     let mut bad_speedup = bench("seed", "sequential", "none", 1, 40.0);
     bad_speedup.speedup = Some(-1.0);
     good.benchmarks.push(bad_speedup);
@@ -129,16 +176,26 @@ fn entries_with_unusable_numbers_are_dropped_with_a_warning() {
     let loaded = ResultsFile::parse(&text, Path::new("x.json")).unwrap();
     assert_eq!(loaded.results.benchmarks.len(), 2);
     assert_eq!(loaded.warnings.len(), 3, "{:?}", loaded.warnings);
-    assert!(loaded.warnings[0].contains("#2") && loaded.warnings[0].contains("null"), "{:?}", loaded.warnings);
+    assert!(
+        loaded.warnings[0].contains("#2") && loaded.warnings[0].contains("null"),
+        "{:?}",
+        loaded.warnings
+    );
     assert!(loaded.warnings.iter().all(|w| w.starts_with("x.json")));
     assert_eq!(loaded.results.benchmarks[1].speedup, None);
 }
 
 #[test]
 fn schema_1_files_without_memory_fields_still_load() {
-    let mut v1 = serde_json::to_value(file(vec![bench("seed", "closure", "rayon", 2, 50.0)])).unwrap();
+    let mut v1 =
+        serde_json::to_value(file(vec![bench("seed", "closure", "rayon", 2, 50.0)])).unwrap();
     v1["schema_version"] = 1.into();
-    for key in ["state_copies", "bytes_allocated", "peak_live_bytes", "peak_rss_bytes"] {
+    for key in [
+        "state_copies",
+        "bytes_allocated",
+        "peak_live_bytes",
+        "peak_rss_bytes",
+    ] {
         v1["benchmarks"][0].as_object_mut().unwrap().remove(key);
     }
     let loaded = ResultsFile::parse(&v1.to_string(), Path::new("old.json")).unwrap();
@@ -148,7 +205,10 @@ fn schema_1_files_without_memory_fields_still_load() {
 #[test]
 fn labels_are_cleaned_to_safe_file_names() {
     assert_eq!(results::clean_label("my box (lab)/2"), "my_box__lab__2");
-    assert_eq!(results::clean_label("<script>alert(1)</script>"), "_script_alert_1___script_");
+    assert_eq!(
+        results::clean_label("<script>alert(1)</script>"),
+        "_script_alert_1___script_"
+    );
     assert_eq!(results::clean_label("../.."), "_");
     assert_eq!(results::clean_label(""), "machine");
     assert_eq!(results::clean_label("ci-runner.eu_1"), "ci-runner.eu_1");

@@ -1,0 +1,671 @@
+//! The page model: everything `page.html` shows, assembled from the runs.
+//!
+//! The template only lays out; every number is chosen, formatted and
+//! charted here, as plain strings (escaped by the template engine) and
+//! [`Svg`]s (the one kind of markup the template trusts). Per machine: its
+//! fingerprint and ceiling, its findings, and per workload the four charts
+//! (time, speedup, efficiency, best thread count), a table of the best thread
+//! count of each variant on each backend and one of every entry; `big_state`
+//! adds its memory charts and table. With two or more runs: the overlays and
+//! side-by-side tables across machines.
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::charts::{self, Bar, BarChart, Ink, LineChart, Marker, Panel, Point, Series, Style, Svg, YAxis};
+use super::data::{
+    NO_BACKEND, Run, SEQUENTIAL, backend_order, backend_position, backends_and_threads, best_per_variant_backend, entry_order,
+    family_label, fastest, variant_position, variants_of, workload_about, workload_order,
+};
+use super::findings::{Finding, findings};
+use super::format::{
+    MISSING, bytes, bytes_axis, count, duration_ns, items_per_s, or_missing, percent, plain, time_with_ci, times,
+};
+use crate::backends::BACKENDS;
+use crate::results::{Benchmark, CeilingPoint};
+use crate::variants::{Family, VARIANTS, variant};
+
+/// The workload whose memory figures get their own charts and table.
+const MEMORY_WORKLOAD: &str = "big_state";
+/// The variant the cross-machine overlays follow: the plain parallel map.
+const OVERLAY_VARIANT: &str = "closure";
+
+#[derive(Debug, Serialize)]
+pub struct Page {
+    pub title: String,
+    pub generated_at: String,
+    /// Where the runs came from: a folder, or the files compared.
+    pub source: String,
+    /// A link to criterion's own report, when it exists.
+    pub criterion_report: Option<String>,
+    pub warnings: Vec<String>,
+    pub machines: Vec<MachineView>,
+    /// Present with two or more runs.
+    pub comparison: Option<Vec<ComparedWorkload>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MachineView {
+    pub anchor: String,
+    /// The label, with the file name when two runs share a label.
+    pub name: String,
+    pub file: String,
+    pub hostname: String,
+    pub cpu: String,
+    pub cores: String,
+    pub memory: String,
+    pub os: String,
+    pub rustc: String,
+    pub parbench: String,
+    pub started_at: String,
+    pub profile: String,
+    pub threads: String,
+    pub criterion: String,
+    pub ceiling: Vec<CeilingView>,
+    pub findings: Vec<Finding>,
+    pub workloads: Vec<WorkloadView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CeilingView {
+    pub threads: u64,
+    pub speedup: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WorkloadView {
+    pub anchor: String,
+    pub id: String,
+    pub about: Option<&'static str>,
+    pub items: String,
+    pub charts: Vec<Chart>,
+    pub best: Table,
+    pub all: Table,
+    pub memory: Option<MemoryView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Chart {
+    pub anchor: String,
+    pub caption: String,
+    pub svg: Svg,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Table {
+    /// The `seed` column: time above the sequential loop's.
+    pub show_overhead: bool,
+    pub show_memory: bool,
+    pub rows: Vec<Row>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Row {
+    pub variant: String,
+    pub family: &'static str,
+    pub backend: String,
+    pub threads: u64,
+    pub time: String,
+    pub speedup: String,
+    pub efficiency: String,
+    pub items_per_s: String,
+    pub overhead_us: String,
+    pub copies: String,
+    pub allocated: String,
+    pub peak_live: String,
+    pub fastest: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MemoryView {
+    pub charts: Vec<Chart>,
+    pub threads: Vec<u64>,
+    pub rows: Vec<MemoryRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MemoryRow {
+    pub variant: String,
+    pub backend: String,
+    /// One per thread count: copies, bytes allocated, peak live bytes.
+    pub cells: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ComparedWorkload {
+    pub anchor: String,
+    pub id: String,
+    pub chart: Chart,
+    pub machines: Vec<String>,
+    pub rows: Vec<ComparedRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ComparedRow {
+    pub variant: String,
+    pub backend: String,
+    pub threads: u64,
+    pub cells: Vec<ComparedCell>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ComparedCell {
+    pub time: String,
+    pub speedup: String,
+    /// Time over the first machine's.
+    pub vs_first: String,
+    pub fastest: bool,
+}
+
+/// Builds the page over `runs`.
+pub fn build(
+    title: &str,
+    source: String,
+    runs: &[Run],
+    warnings: Vec<String>,
+    criterion_report: Option<String>,
+) -> Result<Page> {
+    let names = display_names(runs);
+    let machines = runs
+        .iter()
+        .zip(&names)
+        .enumerate()
+        .map(|(i, (run, name))| machine_view(i, run, name))
+        .collect::<Result<Vec<_>>>()?;
+    let comparison = if runs.len() > 1 { Some(compare_workloads(runs, &names)?) } else { None };
+    Ok(Page {
+        title: title.to_string(),
+        generated_at: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+        source,
+        criterion_report,
+        warnings,
+        machines,
+        comparison,
+    })
+}
+
+/// Each run's label, with its file name when another run has the same label.
+fn display_names(runs: &[Run]) -> Vec<String> {
+    runs.iter()
+        .map(|run| match runs.iter().filter(|r| r.label() == run.label()).count() {
+            1 => run.label().to_string(),
+            _ => format!("{} ({})", run.label(), run.file_name()),
+        })
+        .collect()
+}
+
+/// An id for an HTML anchor: `[a-z0-9_-]` only, whatever the input.
+fn slug(text: &str) -> String {
+    text.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c.to_ascii_lowercase() } else { '-' }).collect()
+}
+
+fn machine_view(i: usize, run: &Run, name: &str) -> Result<MachineView> {
+    let m = &run.file.machine;
+    let r = &run.file.run;
+    let anchor = format!("m{}", i + 1);
+    let workloads = run
+        .workloads()
+        .into_iter()
+        .enumerate()
+        .map(|(j, workload)| workload_view(&format!("{anchor}-{}-{}", j + 1, slug(workload)), run, workload))
+        .collect::<Result<Vec<_>>>()?;
+    let c = &r.criterion;
+    Ok(MachineView {
+        anchor,
+        name: name.to_string(),
+        file: run.file_name(),
+        hostname: m.hostname.clone(),
+        cpu: m.cpu_model.clone(),
+        cores: match m.physical_cores {
+            Some(physical) => format!("{} logical, {physical} physical", m.logical_cores),
+            None => format!("{} logical", m.logical_cores),
+        },
+        memory: bytes(m.memory_bytes),
+        os: format!("{} {}", m.os, m.arch),
+        rustc: m.rustc.clone(),
+        parbench: match &m.git_commit {
+            Some(commit) => format!("{} ({commit})", m.parbench_version),
+            None => m.parbench_version.clone(),
+        },
+        started_at: r.started_at.clone(),
+        profile: r.profile.clone(),
+        threads: r.threads.iter().map(u64::to_string).collect::<Vec<_>>().join(", "),
+        criterion: format!(
+            "warm-up {} ms, measurement {} ms, {} samples, {} resamples",
+            c.warm_up_ms, c.measurement_ms, c.sample_size, c.nresamples
+        ),
+        ceiling: r.ceiling.iter().map(|p| CeilingView { threads: p.threads, speedup: times(p.speedup) }).collect(),
+        findings: findings(&run.file.benchmarks),
+        workloads,
+    })
+}
+
+fn workload_view(anchor: &str, run: &Run, workload: &str) -> Result<WorkloadView> {
+    let rows = run.rows(workload);
+    let sequential = rows.iter().find(|b| b.variant == SEQUENTIAL && b.backend == NO_BACKEND).copied();
+    let (backends, _) = backends_and_threads(&rows);
+    let variants = variants_of(&rows);
+    let style = |v: &str| variant_style(v, &variants);
+    let parallel: Vec<&Benchmark> = rows.iter().copied().filter(|b| b.variant != SEQUENTIAL).collect();
+    let charts = [
+        (
+            "time",
+            "Time per call against threads (log scale); whiskers are 95% confidence intervals, the dashed line \
+             is the sequential loop.",
+            time_chart(workload, &parallel, &backends, sequential, &style)?,
+        ),
+        (
+            "speedup",
+            "Speedup over the sequential loop against threads, with the ideal (speedup = threads) and this \
+             machine's measured ceiling (a pure-ALU spin loop).",
+            speedup_chart(workload, &parallel, &backends, &run.file.run.ceiling, &style)?,
+        ),
+        (
+            "efficiency",
+            "Parallel efficiency (speedup / threads) against threads; 100% is perfect scaling.",
+            efficiency_chart(workload, &parallel, &backends, &style)?,
+        ),
+        (
+            "best",
+            "Every variant on every backend at its best thread count, sequential loop included (log scale); \
+             whiskers are 95% confidence intervals.",
+            best_chart(workload, &rows)?,
+        ),
+    ];
+    let charts = charts
+        .into_iter()
+        .map(|(kind, caption, svg)| Chart { anchor: format!("{anchor}-{kind}"), caption: caption.to_string(), svg })
+        .collect();
+    let show_overhead = workload == "seed" && sequential.is_some();
+    let show_memory = rows.iter().any(|b| b.state_copies.is_some() || b.bytes_allocated.is_some());
+    let table = |rows: Vec<&Benchmark>| {
+        let quickest = fastest(rows.iter().copied()).map(Benchmark::key);
+        Table {
+            show_overhead,
+            show_memory,
+            rows: rows
+                .iter()
+                .map(|b| row(b, sequential, quickest.as_ref().is_some_and(|k| *k == b.key())))
+                .collect(),
+        }
+    };
+    let memory = if workload == MEMORY_WORKLOAD && show_memory {
+        Some(memory_view(anchor, workload, &rows, &backends, &style)?)
+    } else {
+        None
+    };
+    Ok(WorkloadView {
+        anchor: anchor.to_string(),
+        id: workload.to_string(),
+        about: workload_about(workload),
+        items: rows.first().map(|b| count(b.items)).unwrap_or_default(),
+        charts,
+        best: table(best_per_variant_backend(&rows)),
+        all: table(rows.clone()),
+        memory,
+    })
+}
+
+fn row(b: &Benchmark, sequential: Option<&Benchmark>, fastest: bool) -> Row {
+    Row {
+        variant: b.variant.clone(),
+        family: family_label(&b.variant),
+        backend: b.backend.clone(),
+        threads: b.threads,
+        time: time_with_ci(&b.time_ns),
+        speedup: or_missing(b.speedup, times),
+        efficiency: or_missing(b.efficiency, percent),
+        items_per_s: items_per_s(b.items_per_s),
+        overhead_us: or_missing(sequential, |s| format!("{:.2}", (b.time_ns.estimate - s.time_ns.estimate) / 1e3)),
+        copies: or_missing(b.state_copies, |n| n.to_string()),
+        allocated: or_missing(b.bytes_allocated, bytes),
+        peak_live: or_missing(b.peak_live_bytes, bytes),
+        fastest,
+    }
+}
+
+/// A variant's colour (the same in every chart) and its family's marker.
+/// Variants this build does not know get the colours after the known ones.
+fn variant_style(variant_id: &str, variants: &[String]) -> Style {
+    let unknown_rank = || variants.iter().filter(|v| variant_position(v).is_none()).position(|v| v == variant_id);
+    let colour = match variant_position(variant_id) {
+        Some(p) => p.saturating_sub(1),
+        None => VARIANTS.len() + unknown_rank().unwrap_or(0),
+    };
+    let marker = match variant(variant_id).map(|v| v.family()) {
+        Ok(Family::Passing) => Marker::Circle,
+        Ok(Family::Ownership) => Marker::Square,
+        Ok(Family::SharedMutable) => Marker::Triangle,
+        Ok(Family::Baseline) | Err(_) => Marker::Cross,
+    };
+    Style { ink: Ink::Palette(colour), marker, dashed: false }
+}
+
+/// A backend's colour in the bar chart; the sequential loop is the reference.
+fn backend_ink(backend: &str, backends: &[String]) -> Ink {
+    match backend_position(backend) {
+        Some(0) => Ink::Reference,
+        Some(p) => Ink::Palette(p - 1),
+        None => Ink::Palette(BACKENDS.len() + backends.iter().position(|b| b == backend).unwrap_or(0)),
+    }
+}
+
+fn reference(label: &str, ink: Ink, points: Vec<Point>) -> Series {
+    Series { label: label.to_string(), style: Style { ink, marker: Marker::None, dashed: true }, points }
+}
+
+/// One panel per backend, one series per variant: `value` gives a point.
+fn panels_by_backend(
+    rows: &[&Benchmark],
+    backends: &[String],
+    style: &dyn Fn(&str) -> Style,
+    value: impl Fn(&Benchmark) -> Option<Point>,
+    extra: impl Fn(&[u64]) -> Vec<Series>,
+) -> Vec<Panel> {
+    backends
+        .iter()
+        .map(|backend| {
+            let on_backend: Vec<&Benchmark> = rows.iter().copied().filter(|b| b.backend == *backend).collect();
+            let mut threads: Vec<u64> = on_backend.iter().map(|b| b.threads).collect();
+            threads.sort_unstable();
+            threads.dedup();
+            let mut series: Vec<Series> = variants_of(&on_backend)
+                .into_iter()
+                .map(|v| Series {
+                    style: style(&v),
+                    points: on_backend.iter().filter(|b| b.variant == v).filter_map(|b| value(b)).collect(),
+                    label: v,
+                })
+                .collect();
+            series.extend(extra(&threads));
+            Panel { title: backend.clone(), series }
+        })
+        .collect()
+}
+
+fn thread_span(threads: &[u64]) -> Vec<f64> {
+    match (threads.first(), threads.last()) {
+        (Some(first), Some(last)) => vec![*first as f64, *last as f64],
+        _ => Vec::new(),
+    }
+}
+
+fn time_chart(
+    workload: &str,
+    rows: &[&Benchmark],
+    backends: &[String],
+    sequential: Option<&Benchmark>,
+    style: &dyn Fn(&str) -> Style,
+) -> Result<Svg> {
+    let time = |b: &Benchmark| {
+        let t = &b.time_ns;
+        Some(Point { x: b.threads as f64, y: t.estimate, lower: Some(t.lower), upper: Some(t.upper) })
+    };
+    let baseline = |threads: &[u64]| match sequential {
+        Some(s) => {
+            let points = thread_span(threads).into_iter().map(|x| Point::exact(x, s.time_ns.estimate)).collect();
+            vec![reference("sequential loop", Ink::Reference, points)]
+        }
+        None => Vec::new(),
+    };
+    charts::line_chart(&LineChart {
+        title: format!("{workload}: time per call"),
+        x_label: "threads".to_string(),
+        y_label: "time per call".to_string(),
+        y_axis: YAxis::Log,
+        y_format: duration_ns,
+        panels: panels_by_backend(rows, backends, style, time, baseline),
+    })
+}
+
+fn speedup_chart(
+    workload: &str,
+    rows: &[&Benchmark],
+    backends: &[String],
+    ceiling: &[CeilingPoint],
+    style: &dyn Fn(&str) -> Style,
+) -> Result<Svg> {
+    let speedup = |b: &Benchmark| b.speedup.map(|s| Point::exact(b.threads as f64, s));
+    let guides = |threads: &[u64]| {
+        let ideal = threads.iter().map(|t| Point::exact(*t as f64, *t as f64)).collect();
+        let measured = ceiling.iter().map(|p| Point::exact(p.threads as f64, p.speedup)).collect();
+        vec![
+            reference("ideal: speedup = threads", Ink::Reference, ideal),
+            reference("machine ceiling", Ink::Ceiling, measured),
+        ]
+    };
+    charts::line_chart(&LineChart {
+        title: format!("{workload}: speedup over the sequential loop"),
+        x_label: "threads".to_string(),
+        y_label: "speedup".to_string(),
+        y_axis: YAxis::LinearFromZero,
+        y_format: |y| format!("{}×", plain(y)),
+        panels: panels_by_backend(rows, backends, style, speedup, guides),
+    })
+}
+
+fn efficiency_chart(
+    workload: &str,
+    rows: &[&Benchmark],
+    backends: &[String],
+    style: &dyn Fn(&str) -> Style,
+) -> Result<Svg> {
+    let efficiency = |b: &Benchmark| b.efficiency.map(|e| Point::exact(b.threads as f64, e));
+    let perfect = |threads: &[u64]| {
+        let points = thread_span(threads).into_iter().map(|x| Point::exact(x, 1.0)).collect();
+        vec![reference("perfect scaling: 100%", Ink::Reference, points)]
+    };
+    charts::line_chart(&LineChart {
+        title: format!("{workload}: parallel efficiency"),
+        x_label: "threads".to_string(),
+        y_label: "efficiency".to_string(),
+        y_axis: YAxis::LinearFromZero,
+        y_format: percent,
+        panels: panels_by_backend(rows, backends, style, efficiency, perfect),
+    })
+}
+
+fn best_chart(workload: &str, rows: &[&Benchmark]) -> Result<Svg> {
+    let best = best_per_variant_backend(rows);
+    let mut backends: Vec<String> = best.iter().map(|b| b.backend.clone()).collect();
+    backends.sort_by(|a, b| backend_order(a, b));
+    backends.dedup();
+    let bars = best
+        .iter()
+        .map(|b| Bar {
+            label: if b.backend == NO_BACKEND { b.variant.clone() } else { format!("{} · {}", b.variant, b.backend) },
+            ink: backend_ink(&b.backend, &backends),
+            value: b.time_ns.estimate,
+            lower: b.time_ns.lower,
+            upper: b.time_ns.upper,
+            note: format!("{} at {}", duration_ns(b.time_ns.estimate), b.threads),
+        })
+        .collect();
+    let legend = backends
+        .iter()
+        .map(|b| {
+            let label = if b == NO_BACKEND { "sequential loop".to_string() } else { b.clone() };
+            (label, backend_ink(b, &backends))
+        })
+        .collect();
+    charts::bar_chart(&BarChart {
+        title: format!("{workload}: each variant at its best thread count"),
+        x_label: "time per call (log scale); the note gives the thread count".to_string(),
+        x_format: duration_ns,
+        bars,
+        legend,
+    })
+}
+
+fn memory_view(
+    anchor: &str,
+    workload: &str,
+    rows: &[&Benchmark],
+    backends: &[String],
+    style: &dyn Fn(&str) -> Style,
+) -> Result<MemoryView> {
+    let measured: Vec<&Benchmark> =
+        rows.iter().copied().filter(|b| b.variant != SEQUENTIAL && b.bytes_allocated.is_some()).collect();
+    let chart = |kind: &str, title: &str, value: fn(&Benchmark) -> Option<u64>, caption: &str| -> Result<Chart> {
+        let point = |b: &Benchmark| value(b).map(|n| Point::exact(b.threads as f64, n as f64));
+        let svg = charts::line_chart(&LineChart {
+            title: format!("{workload}: {title}"),
+            x_label: "threads".to_string(),
+            y_label: title.to_string(),
+            y_axis: YAxis::LinearFromZero,
+            y_format: bytes_axis,
+            panels: panels_by_backend(&measured, backends, style, point, |_| Vec::new()),
+        })?;
+        Ok(Chart { anchor: format!("{anchor}-{kind}"), caption: caption.to_string(), svg })
+    };
+    let charts = vec![
+        chart(
+            "allocated",
+            "bytes allocated per call",
+            |b| b.bytes_allocated,
+            "Bytes allocated during one call, against threads: a deep copy of the constant state allocates its \
+             whole table.",
+        )?,
+        chart(
+            "peak-live",
+            "peak live heap bytes",
+            |b| b.peak_live_bytes,
+            "The peak of live heap bytes above the level before the call: how many copies existed at once.",
+        )?,
+    ];
+    let (_, threads) = backends_and_threads(&measured);
+    let mut rows = Vec::new();
+    for variant in variants_of(&measured) {
+        for backend in backends {
+            let entries: Vec<&Benchmark> =
+                measured.iter().copied().filter(|b| b.variant == variant && b.backend == *backend).collect();
+            if entries.is_empty() {
+                continue;
+            }
+            let cells = threads
+                .iter()
+                .map(|t| match entries.iter().find(|b| b.threads == *t) {
+                    Some(b) => format!(
+                        "{} copies · {} · peak {}",
+                        or_missing(b.state_copies, |n| n.to_string()),
+                        or_missing(b.bytes_allocated, bytes),
+                        or_missing(b.peak_live_bytes, bytes)
+                    ),
+                    None => MISSING.to_string(),
+                })
+                .collect();
+            rows.push(MemoryRow { variant: variant.clone(), backend: backend.clone(), cells });
+        }
+    }
+    Ok(MemoryView { charts, threads, rows })
+}
+
+/// The cross-machine part: per workload an overlay of speedups and a
+/// side-by-side table.
+fn compare_workloads(runs: &[Run], names: &[String]) -> Result<Vec<ComparedWorkload>> {
+    let mut workloads: Vec<&str> = runs.iter().flat_map(|r| r.workloads()).collect();
+    workloads.sort_by(|a, b| workload_order(a, b));
+    workloads.dedup();
+    workloads
+        .into_iter()
+        .enumerate()
+        .map(|(j, workload)| {
+            let anchor = format!("cmp-{}-{}", j + 1, slug(workload));
+            let chart = overlay_chart(&anchor, workload, runs, names)?;
+            Ok(ComparedWorkload {
+                rows: side_by_side(workload, runs),
+                anchor,
+                id: workload.to_string(),
+                chart,
+                machines: names.to_vec(),
+            })
+        })
+        .collect()
+}
+
+fn overlay_chart(anchor: &str, workload: &str, runs: &[Run], names: &[String]) -> Result<Chart> {
+    let all: Vec<&Benchmark> = runs.iter().flat_map(|r| r.rows(workload)).collect();
+    let followed = if all.iter().any(|b| b.variant == OVERLAY_VARIANT) {
+        OVERLAY_VARIANT.to_string()
+    } else {
+        variants_of(&all).into_iter().find(|v| v != SEQUENTIAL).unwrap_or_else(|| OVERLAY_VARIANT.to_string())
+    };
+    let (backends, threads) = backends_and_threads(&all);
+    let panels = backends
+        .iter()
+        .map(|backend| {
+            let mut series = Vec::new();
+            for (i, (run, name)) in runs.iter().zip(names).enumerate() {
+                let points: Vec<Point> = run
+                    .rows(workload)
+                    .into_iter()
+                    .filter(|b| b.variant == followed && b.backend == *backend)
+                    .filter_map(|b| b.speedup.map(|s| Point::exact(b.threads as f64, s)))
+                    .collect();
+                let ink = Ink::Palette(i);
+                series.push(Series {
+                    label: name.clone(),
+                    style: Style { ink, marker: Marker::Circle, dashed: false },
+                    points,
+                });
+                let ceiling = run.file.run.ceiling.iter().map(|p| Point::exact(p.threads as f64, p.speedup));
+                series.push(reference(&format!("{name}: ceiling"), ink, ceiling.collect()));
+            }
+            let ideal = threads.iter().map(|t| Point::exact(*t as f64, *t as f64)).collect();
+            series.push(reference("ideal: speedup = threads", Ink::Reference, ideal));
+            Panel { title: backend.clone(), series }
+        })
+        .collect();
+    let svg = charts::line_chart(&LineChart {
+        title: format!("{workload}: speedup of {followed} on each machine"),
+        x_label: "threads".to_string(),
+        y_label: "speedup".to_string(),
+        y_axis: YAxis::LinearFromZero,
+        y_format: |y| format!("{}×", plain(y)),
+        panels,
+    })?;
+    let caption = format!(
+        "Speedup of {followed} over each machine's own sequential loop, one colour per machine; the dashed line \
+         of a machine's colour is its measured ceiling."
+    );
+    Ok(Chart { anchor: format!("{anchor}-overlay"), caption, svg })
+}
+
+fn side_by_side(workload: &str, runs: &[Run]) -> Vec<ComparedRow> {
+    let mut keys: Vec<&Benchmark> = runs.iter().flat_map(|r| r.rows(workload)).collect();
+    keys.sort_by(|a, b| entry_order(a, b));
+    keys.dedup_by(|a, b| a.key() == b.key());
+    keys.iter()
+        .map(|key| {
+            let found: Vec<Option<&Benchmark>> = runs
+                .iter()
+                .map(|r| r.file.benchmarks.iter().find(|b| b.key() == key.key()))
+                .collect();
+            let quickest = fastest(found.iter().flatten().copied()).map(|b| b.time_ns.estimate);
+            let first = found[0].map(|b| b.time_ns.estimate);
+            let several = found.iter().flatten().count() > 1;
+            let cells = found
+                .iter()
+                .enumerate()
+                .map(|(i, b)| match b {
+                    Some(b) => ComparedCell {
+                        time: time_with_ci(&b.time_ns),
+                        speedup: or_missing(b.speedup, times),
+                        vs_first: match first {
+                            Some(first) if i > 0 => times(b.time_ns.estimate / first),
+                            _ => String::new(),
+                        },
+                        fastest: several && quickest == Some(b.time_ns.estimate),
+                    },
+                    None => ComparedCell {
+                        time: MISSING.to_string(),
+                        speedup: String::new(),
+                        vs_first: String::new(),
+                        fastest: false,
+                    },
+                })
+                .collect();
+            ComparedRow { variant: key.variant.clone(), backend: key.backend.clone(), threads: key.threads, cells }
+        })
+        .collect()
+}
