@@ -205,7 +205,7 @@ impl Variant for FoldReduce {
 /// Sharing one across threads unsynchronised is the seed's hazard, and
 /// Rust rejects it at compile time:
 ///
-/// ```compile_fail
+/// ```compile_fail,E0499
 /// use parbench::variants::CountingWorker;
 /// use parbench::workload::{Constants, workload};
 /// let consts = Constants::new(workload("seed").unwrap().full).unwrap();
