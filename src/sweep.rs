@@ -5,9 +5,10 @@
 //!
 //! Profiles (`PARBENCH_PROFILE`), on a 2-core machine, compile time excluded:
 //! - `quick` (within 2 minutes): every variant on every backend at every
-//!   thread count on `compute`, plus the sequential loop, the borrowing and
-//!   the ownership variants on `big_state` (so a quick run answers the
-//!   memory question too). Short criterion windows, no criterion plots.
+//!   thread count on `compute`, plus the sequential loop, `closure`,
+//!   `function_object` and the ownership variants on `big_state` (so a quick
+//!   run answers the memory question too). Short criterion windows, no
+//!   criterion plots.
 //! - `default` (within 12 minutes): every variant on every workload where it
 //!   says something: the passing variants on all five workloads (overhead,
 //!   break-even, imbalance, state size), the ownership variants on
