@@ -1,0 +1,220 @@
+//! The `parbench` binary as a user meets it: the seed's own output, the
+//! matrix listing, and one clear line with exit code 2 for bad input.
+
+use std::process::{Command, Output};
+
+fn parbench(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_parbench"))
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn run_print_gives_the_seeds_own_output() {
+    let o = parbench(&[
+        "run",
+        "--workload",
+        "seed",
+        "--variant",
+        "closure",
+        "--backend",
+        "rayon",
+        "--threads",
+        "2",
+        "--print",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let expected: Vec<String> = (0..20u64)
+        .map(|i| ((i + 100 + i) * 100).to_string())
+        .collect();
+    assert_eq!(stdout(&o).trim(), format!("[{}]", expected.join(", ")));
+    assert!(stdout(&o).starts_with("[10000, 10200, ") && stdout(&o).trim().ends_with("13800]"));
+    assert!(
+        stderr(&o).contains("wall_time") && stderr(&o).contains("checksum: 238000"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn run_of_a_sum_variant_prints_the_sum_and_copies() {
+    let o = parbench(&[
+        "run",
+        "--workload",
+        "seed",
+        "--variant",
+        "worker_per_thread",
+        "--backend",
+        "crossbeam",
+        "--threads",
+        "3",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    for field in [
+        "wall_time:",
+        "checksum: 238000",
+        "state_copies: 0",
+        "bytes_allocated:",
+        "peak_live_bytes:",
+    ] {
+        assert!(out.contains(field), "{field} missing from {out}");
+    }
+}
+
+#[test]
+fn list_json_names_every_axis() {
+    let o = parbench(&["list", "--format", "json"]);
+    assert!(o.status.success());
+    let entries: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
+    let values = |key: &str| {
+        let mut v: Vec<String> = entries
+            .iter()
+            .map(|e| e[key].as_str().unwrap().to_string())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    assert_eq!(
+        values("workload"),
+        ["big_state", "compute", "imbalanced", "seed", "trivial"]
+    );
+    assert_eq!(
+        values("backend"),
+        ["crossbeam", "none", "rayon", "std_scope"]
+    );
+    for v in parbench::variants::VARIANTS {
+        assert!(
+            values("variant").contains(&v.id().to_string()),
+            "{}",
+            v.id()
+        );
+    }
+}
+
+#[test]
+fn bad_input_is_one_line_naming_the_value_and_exit_code_2() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "run",
+                "--workload",
+                "seed",
+                "--variant",
+                "closure",
+                "--threads",
+                "0",
+            ],
+            "got 0",
+        ),
+        (
+            &["run", "--workload", "nope", "--variant", "closure"],
+            "'nope'",
+        ),
+        (
+            &["run", "--workload", "seed", "--variant", "nope"],
+            "'nope'",
+        ),
+        (
+            &[
+                "run",
+                "--workload",
+                "seed",
+                "--variant",
+                "closure",
+                "--backend",
+                "gpu",
+            ],
+            "'gpu'",
+        ),
+        (
+            &[
+                "run",
+                "--workload",
+                "seed",
+                "--variant",
+                "sequential",
+                "--backend",
+                "rayon",
+            ],
+            "'sequential'",
+        ),
+        (
+            &[
+                "run",
+                "--workload",
+                "seed",
+                "--variant",
+                "closure",
+                "--backend",
+                "none",
+            ],
+            "'closure'",
+        ),
+        (
+            &[
+                "run",
+                "--workload",
+                "seed",
+                "--variant",
+                "closure",
+                "--threads",
+                "two",
+            ],
+            "'two'",
+        ),
+        (
+            &[
+                "run",
+                "--workload",
+                "big_state",
+                "--variant",
+                "closure",
+                "--state-bytes",
+                "100000000000000000",
+            ],
+            "100000000000000000",
+        ),
+        (
+            &[
+                "run",
+                "--workload",
+                "seed",
+                "--variant",
+                "closure",
+                "--items",
+                "1000000000000000000",
+            ],
+            "1000000000000000000",
+        ),
+        (&["verify", "--threads", "1,0"], "'1,0'"),
+    ];
+    for (args, named) in cases {
+        let o = parbench(args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(named), "{args:?} should name {named}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("backtrace"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn verify_quick_passes_and_says_so() {
+    let o = parbench(&["verify", "--quick", "--threads", "1,3"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains(" 0 failed"), "{}", stdout(&o));
+}
