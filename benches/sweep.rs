@@ -1,15 +1,17 @@
 //! The criterion sweep behind `cargo bench`: times every planned
 //! (workload, variant, backend, threads), each first checked against the
 //! oracle in an untimed pass that also counts its copies and allocations,
-//! then writes this machine's results file and the HTML report.
+//! then writes this machine's results file (`reports/runs/<label>.json`) and
+//! the HTML report over every results file (`reports/index.html`).
 //!
 //! Benchmark ids keep the dimensions apart: group = workload,
 //! function = `variant/backend`, parameter = threads. The plan, profiles
 //! and bookkeeping live in `parbench::sweep`.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -19,24 +21,12 @@ use parbench::matrix::{self, Problem};
 use parbench::results::{self, ResultsFile, RunInfo, SCHEMA_VERSION};
 use parbench::sweep::{self, BenchArgs, Checked, Planned, Profile, Progress};
 use parbench::workload::WORKLOADS;
-use parbench::{criterion_dir, machine};
+use parbench::{criterion_dir, machine, report};
 
 fn main() {
     if let Err(err) = sweep_main() {
         eprintln!("parbench sweep: {err:#}");
         std::process::exit(1);
-    }
-}
-
-/// Where criterion writes: `CRITERION_HOME`, else `$CARGO_TARGET_DIR/criterion`,
-/// else `target/criterion` in the package (criterion's own order).
-fn criterion_home(repo: &Path) -> PathBuf {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return PathBuf::from(home);
-    }
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(target) => repo.join(target).join("criterion"),
-        None => repo.join("target").join("criterion"),
     }
 }
 
@@ -50,7 +40,7 @@ fn sweep_main() -> Result<()> {
     )?;
     let settings = profile.criterion_settings();
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let home = criterion_home(repo);
+    let home = criterion_dir::home(repo);
 
     let mut criterion = Criterion::default()
         .output_directory(&home)
@@ -112,10 +102,13 @@ fn sweep_main() -> Result<()> {
         for planned in in_group {
             println!("{}", progress.next(&planned.full_id()));
             let key = (planned.combo.backend_id(), planned.threads);
-            if !executors.contains_key(&key) {
-                executors.insert(key, matrix::executor(planned.backend(), planned.threads)?);
-            }
-            let exec = &*executors[&key];
+            // Pools and threads are built once per (backend, threads), before any timing.
+            let exec: &dyn Executor = match executors.entry(key) {
+                Entry::Occupied(built) => &**built.into_mut(),
+                Entry::Vacant(slot) => {
+                    &**slot.insert(matrix::executor(planned.backend(), planned.threads)?)
+                }
+            };
             let variant = planned.variant();
             match matrix::measure_once(&problem, variant, exec, &mut out) {
                 Ok(m) => checked.push((
@@ -176,6 +169,20 @@ fn sweep_main() -> Result<()> {
             eprintln!("parbench: warning: {warning}");
         }
         println!("parbench: results written to {}", path.display());
+    }
+    if bench_args.measuring {
+        let reports = repo.join("reports");
+        let criterion_report = criterion_dir::html_report(&home);
+        let outcome =
+            report::write_report_with(&reports.join("runs"), &reports, Some(&criterion_report))?;
+        for warning in &outcome.warnings {
+            eprintln!("parbench: warning: {warning}");
+        }
+        println!(
+            "parbench: report of {} machine(s) written to {}",
+            outcome.runs,
+            outcome.index.display()
+        );
     }
 
     if !mismatches.is_empty() {

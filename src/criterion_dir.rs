@@ -12,6 +12,24 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde::Deserialize;
 
+/// Where criterion writes, in criterion's own order of preference:
+/// `CRITERION_HOME`, else `$CARGO_TARGET_DIR/criterion`, else
+/// `target/criterion` in the package at `repo`.
+pub fn home(repo: &Path) -> PathBuf {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        return PathBuf::from(home);
+    }
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(target) => repo.join(target).join("criterion"),
+        None => repo.join("target").join("criterion"),
+    }
+}
+
+/// Criterion's own HTML report under its home folder.
+pub fn html_report(home: &Path) -> PathBuf {
+    home.join("report").join("index.html")
+}
+
 /// `benchmark.json`: who the benchmark is (the fields parbench uses).
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 pub struct CriterionId {

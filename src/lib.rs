@@ -11,7 +11,8 @@
 //! - [`variants`]: how the function and its state reach the threads;
 //! - [`backends`]: who runs the threads (rayon, crossbeam, `std::thread::scope`);
 //! - [`matrix`]: the combinations, and running one against the oracle;
-//! - [`memory`]: counting what one call allocates and copies.
+//! - [`memory`]: counting what one call allocates and copies;
+//! - [`report`]: the HTML report, `summary.md`, comparisons and exports, from results files.
 
 pub mod backends;
 pub mod commands;
@@ -19,6 +20,7 @@ pub mod criterion_dir;
 pub mod machine;
 pub mod matrix;
 pub mod memory;
+pub mod report;
 pub mod results;
 pub mod sweep;
 pub mod variants;

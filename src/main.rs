@@ -1,11 +1,12 @@
 //! The `parbench` command line: a table of subcommands, each one library call.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use parbench::commands::{self, RunOptions};
-use parbench::matrix;
+use parbench::{criterion_dir, matrix, report, results};
 
 /// Measures what each way of parallelising one problem really costs.
 #[derive(Parser)]
@@ -36,6 +37,31 @@ enum Command {
         /// Smaller sizes of every workload.
         #[arg(long)]
         quick: bool,
+    },
+    /// Writes the HTML report (and summary.md) from a folder of results files.
+    Report {
+        /// Folder of results files (`<machine>.json`).
+        #[arg(long, default_value = "reports/runs")]
+        runs: PathBuf,
+        /// Folder to write index.html and summary.md into.
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+    },
+    /// Compares the given results files (from several machines) in one page.
+    Compare {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The HTML file to write.
+        #[arg(short, long, default_value = "compare.html")]
+        out: PathBuf,
+    },
+    /// Prints the results as a table for a pull request or a spreadsheet.
+    Export {
+        /// md, csv or json.
+        #[arg(long, default_value = "md")]
+        format: String,
+        /// Results files (default: every file in reports/runs).
+        files: Vec<PathBuf>,
     },
     /// Runs one combination once: wall time, checksum, copies and memory.
     Run {
@@ -125,6 +151,43 @@ fn dispatch(command: Command) -> Result<ExitCode> {
                 ExitCode::FAILURE
             })
         }
+        Command::Report { runs, out } => {
+            let home = criterion_dir::home(Path::new("."));
+            let outcome =
+                report::write_report_with(&runs, &out, Some(&criterion_dir::html_report(&home)))?;
+            print_warnings(&outcome.warnings);
+            println!(
+                "wrote {} ({} results files)",
+                outcome.index.display(),
+                outcome.runs
+            );
+            if let Some(summary) = outcome.summary {
+                println!("wrote {}", summary.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Compare { files, out } => {
+            let outcome = report::compare(&files, &out)?;
+            print_warnings(&outcome.warnings);
+            println!(
+                "wrote {} ({} results files)",
+                outcome.index.display(),
+                outcome.runs
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export { format, files } => {
+            let format: report::ExportFormat = format.parse()?;
+            let files = match files.is_empty() {
+                true => results::files_in(Path::new("reports/runs"))
+                    .context("no results files given, and reports/runs cannot be listed")?,
+                false => files,
+            };
+            let (text, warnings) = report::export(&files, format)?;
+            print_warnings(&warnings);
+            print!("{text}");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Run {
             workload,
             variant,
@@ -186,5 +249,11 @@ fn dispatch(command: Command) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+fn print_warnings(warnings: &[String]) {
+    for warning in warnings {
+        eprintln!("warning: {warning}");
     }
 }

@@ -296,9 +296,12 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".parbench-")
-        .suffix(".tmp")
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".parbench-").suffix(".tmp");
+    // Readable like any file the user writes (tempfile's default is 0600).
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let mut tmp = builder
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
     tmp.write_all(bytes)
@@ -351,13 +354,18 @@ fn moved_aside_name(path: &Path) -> PathBuf {
 /// Every `*.json` results file in `dir`, sorted by path. Files that cannot
 /// be read are reported, not fatal: the others still load.
 pub fn load_dir(dir: &Path) -> Result<(Vec<Loaded>, Vec<String>)> {
+    Ok(load_files(&files_in(dir)?))
+}
+
+/// The `*.json` files of a runs folder, sorted by path.
+pub fn files_in(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut paths: Vec<PathBuf> = fs::read_dir(dir)
         .with_context(|| format!("cannot list {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     paths.sort();
-    Ok(load_files(&paths))
+    Ok(paths)
 }
 
 /// Loads each file, collecting the readable ones and a warning per unreadable one.

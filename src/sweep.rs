@@ -75,9 +75,9 @@ impl Profile {
                 nresamples: 5_000,
             },
             Profile::Default => CriterionSettings {
-                warm_up_ms: 300,
-                measurement_ms: 700,
-                sample_size: 15,
+                warm_up_ms: 200,
+                measurement_ms: 500,
+                sample_size: 12,
                 nresamples: 20_000,
             },
             Profile::Full => CriterionSettings {

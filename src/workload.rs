@@ -62,7 +62,7 @@ pub struct Spec {
 
 impl Spec {
     /// Mixing rounds that item `i` costs.
-    #[inline]
+    #[inline(always)]
     pub fn rounds_for(&self, i: usize) -> u64 {
         let rounds = u64::from(self.rounds);
         match self.imbalance {
@@ -293,7 +293,7 @@ impl Constants {
     }
 
     /// The kernel: the result of item `i`. Every variant computes exactly this.
-    #[inline]
+    #[inline(always)]
     pub fn item(&self, i: usize) -> u64 {
         let a = i as u64;
         let b = 100 + i as u64;

@@ -28,20 +28,55 @@ pub struct Run {
     pub file: ResultsFile,
 }
 
-impl From<Loaded> for Run {
-    fn from(loaded: Loaded) -> Self {
-        Run { path: loaded.path, file: loaded.results }
-    }
-}
-
 impl Run {
+    /// The run of a loaded file. An entry measured twice (a hand-edited or
+    /// hostile file: parbench itself merges by identity) keeps its last copy,
+    /// with a warning naming the file, so that no chart draws two points for
+    /// one identity.
+    pub fn from_loaded(loaded: Loaded) -> (Run, Option<String>) {
+        let Loaded {
+            path, mut results, ..
+        } = loaded;
+        let last: BTreeMap<_, usize> = results
+            .benchmarks
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (b.key(), i))
+            .collect();
+        let before = results.benchmarks.len();
+        let mut position = 0;
+        results.benchmarks.retain(|b| {
+            let keep = last.get(&b.key()) == Some(&position);
+            position += 1;
+            keep
+        });
+        let dropped = before - results.benchmarks.len();
+        let warning = (dropped > 0).then(|| {
+            format!(
+                "{}: dropped {dropped} duplicate entries (same workload, variant, backend and threads), \
+                 keeping the last of each",
+                path.display()
+            )
+        });
+        (
+            Run {
+                path,
+                file: results,
+            },
+            warning,
+        )
+    }
+
     pub fn label(&self) -> &str {
         &self.file.machine.label
     }
 
     /// The file name, which tells apart two files of the same label.
     pub fn file_name(&self) -> String {
-        self.path.file_name().map_or_else(|| self.path.display().to_string(), |n| n.to_string_lossy().into_owned())
+        self.path.file_name().map_or_else(
+            || self.path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
     }
 
     /// The workloads this run measured, in report order.
@@ -65,7 +100,10 @@ pub fn workloads_of(benchmarks: &[Benchmark]) -> Vec<&str> {
 
 /// The entries of one workload in `benchmarks`, in report order.
 pub fn rows_of<'a>(benchmarks: &'a [Benchmark], workload: &str) -> Vec<&'a Benchmark> {
-    let mut rows: Vec<&Benchmark> = benchmarks.iter().filter(|b| b.workload == workload).collect();
+    let mut rows: Vec<&Benchmark> = benchmarks
+        .iter()
+        .filter(|b| b.workload == workload)
+        .collect();
     rows.sort_by(|a, b| entry_order(a, b));
     rows
 }
@@ -136,13 +174,31 @@ impl<'a> Index<'a> {
     pub fn new(benchmarks: &'a [Benchmark]) -> Self {
         let by_key = benchmarks
             .iter()
-            .map(|b| ((b.workload.as_str(), b.variant.as_str(), b.backend.as_str(), b.threads), b))
+            .map(|b| {
+                (
+                    (
+                        b.workload.as_str(),
+                        b.variant.as_str(),
+                        b.backend.as_str(),
+                        b.threads,
+                    ),
+                    b,
+                )
+            })
             .collect();
         Index { benchmarks, by_key }
     }
 
-    pub fn get(&self, workload: &str, variant: &str, backend: &str, threads: u64) -> Option<&'a Benchmark> {
-        self.by_key.get(&(workload, variant, backend, threads)).copied()
+    pub fn get(
+        &self,
+        workload: &str,
+        variant: &str,
+        backend: &str,
+        threads: u64,
+    ) -> Option<&'a Benchmark> {
+        self.by_key
+            .get(&(workload, variant, backend, threads))
+            .copied()
     }
 
     pub fn all(&self) -> std::slice::Iter<'a, Benchmark> {
@@ -190,13 +246,17 @@ pub fn best_per_variant_backend<'a>(rows: &[&'a Benchmark]) -> Vec<&'a Benchmark
 
 /// The entry with the lowest time estimate.
 pub fn fastest<'a>(rows: impl IntoIterator<Item = &'a Benchmark>) -> Option<&'a Benchmark> {
-    rows.into_iter().min_by(|a, b| a.time_ns.estimate.total_cmp(&b.time_ns.estimate))
+    rows.into_iter()
+        .min_by(|a, b| a.time_ns.estimate.total_cmp(&b.time_ns.estimate))
 }
 
 /// The backends (not `none`) and thread counts present in `rows`, each in order.
 pub fn backends_and_threads(rows: &[&Benchmark]) -> (Vec<String>, Vec<u64>) {
-    let mut backends: Vec<String> =
-        rows.iter().filter(|b| b.backend != NO_BACKEND).map(|b| b.backend.clone()).collect();
+    let mut backends: Vec<String> = rows
+        .iter()
+        .filter(|b| b.backend != NO_BACKEND)
+        .map(|b| b.backend.clone())
+        .collect();
     backends.sort_by(|a, b| backend_order(a, b));
     backends.dedup();
     let mut threads: Vec<u64> = rows.iter().map(|b| b.threads).collect();
@@ -219,14 +279,25 @@ pub(crate) mod tests {
     use crate::results::TimeNs;
 
     /// A synthetic entry: time estimate `ns` with a ±2% interval.
-    pub(crate) fn entry(workload: &str, variant: &str, backend: &str, threads: u64, ns: f64) -> Benchmark {
+    pub(crate) fn entry(
+        workload: &str,
+        variant: &str,
+        backend: &str,
+        threads: u64,
+        ns: f64,
+    ) -> Benchmark {
         Benchmark {
             workload: workload.to_string(),
             variant: variant.to_string(),
             backend: backend.to_string(),
             threads,
             items: 1000,
-            time_ns: TimeNs { estimate: ns, lower: ns * 0.98, upper: ns * 1.02, median: ns },
+            time_ns: TimeNs {
+                estimate: ns,
+                lower: ns * 0.98,
+                upper: ns * 1.02,
+                median: ns,
+            },
             items_per_s: 1000.0 / ns * 1e9,
             speedup: None,
             efficiency: None,
@@ -243,10 +314,35 @@ pub(crate) mod tests {
         assert_eq!(workload_order("seed", "big_state"), Ordering::Less);
         assert_eq!(workload_order("zz_new", "big_state"), Ordering::Greater);
         assert_eq!(variant_order("sequential", "closure"), Ordering::Less);
-        assert_eq!(variant_order("a_new_variant", "worker_per_thread"), Ordering::Greater);
+        assert_eq!(
+            variant_order("a_new_variant", "worker_per_thread"),
+            Ordering::Greater
+        );
         assert_eq!(backend_order(NO_BACKEND, "rayon"), Ordering::Less);
         assert_eq!(backend_order("gpu", "std_scope"), Ordering::Greater);
         assert_eq!(family_label("a_new_variant"), "other");
+    }
+
+    #[test]
+    fn duplicate_entries_keep_the_last_with_a_warning() {
+        let path = PathBuf::from("dup.json");
+        let mut file = ResultsFile::parse(
+            include_str!("../../tests/fixtures/runs/machine-b.json"),
+            &path,
+        )
+        .unwrap();
+        let entries = file.results.benchmarks.len();
+        let mut twin = file.results.benchmarks[3].clone();
+        twin.time_ns.estimate *= 1.01;
+        file.results.benchmarks.push(twin.clone());
+        let (run, warning) = Run::from_loaded(file);
+        assert_eq!(run.file.benchmarks.len(), entries);
+        assert!(run.file.benchmarks.contains(&twin));
+        assert!(
+            warning
+                .unwrap()
+                .starts_with("dup.json: dropped 1 duplicate entries")
+        );
     }
 
     #[test]
@@ -259,14 +355,23 @@ pub(crate) mod tests {
         ];
         let rows: Vec<&Benchmark> = entries.iter().collect();
         let best = best_per_variant_backend(&rows);
-        let picked: Vec<(&str, u64)> = best.iter().map(|b| (b.backend.as_str(), b.threads)).collect();
+        let picked: Vec<(&str, u64)> = best
+            .iter()
+            .map(|b| (b.backend.as_str(), b.threads))
+            .collect();
         assert_eq!(picked, [("rayon", 2), ("crossbeam", 2)]);
     }
 
     #[test]
     fn overlapping_intervals_are_within_noise() {
         let a = entry("w", "closure", "rayon", 1, 100.0).time_ns;
-        assert!(within_noise(&a, &entry("w", "closure", "rayon", 1, 103.0).time_ns));
-        assert!(!within_noise(&a, &entry("w", "closure", "rayon", 1, 110.0).time_ns));
+        assert!(within_noise(
+            &a,
+            &entry("w", "closure", "rayon", 1, 103.0).time_ns
+        ));
+        assert!(!within_noise(
+            &a,
+            &entry("w", "closure", "rayon", 1, 110.0).time_ns
+        ));
     }
 }

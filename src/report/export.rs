@@ -48,7 +48,10 @@ impl FromStr for ExportFormat {
     type Err = anyhow::Error;
 
     fn from_str(text: &str) -> Result<Self> {
-        match Self::ALL.into_iter().find(|f| f.name().eq_ignore_ascii_case(text.trim())) {
+        match Self::ALL
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(text.trim()))
+        {
             Some(format) => Ok(format),
             None => bail!("unknown export format '{text}' (expected one of: md, csv, json)"),
         }
@@ -109,7 +112,8 @@ pub fn export(files: &[PathBuf], format: ExportFormat) -> Result<(String, Vec<St
         ExportFormat::Md => markdown(&rows),
         ExportFormat::Csv => csv(&rows)?,
         ExportFormat::Json => {
-            let mut json = serde_json::to_string_pretty(&rows).context("cannot serialise the export")?;
+            let mut json =
+                serde_json::to_string_pretty(&rows).context("cannot serialise the export")?;
             json.push('\n');
             json
         }
@@ -124,7 +128,9 @@ fn csv(rows: &[ExportRow]) -> Result<String> {
     }
     if rows.is_empty() {
         // Without a row serde never sees the field names: still write the header.
-        writer.write_record(HEADERS).context("cannot write the CSV header")?;
+        writer
+            .write_record(HEADERS)
+            .context("cannot write the CSV header")?;
     }
     let bytes = writer.into_inner().context("cannot finish the CSV")?;
     String::from_utf8(bytes).context("the CSV is not UTF-8")
@@ -203,7 +209,12 @@ mod tests {
                     started_at: "2025-01-01T00:00:00Z".to_string(),
                     profile: "quick".to_string(),
                     threads: vec![1, 2],
-                    criterion: CriterionSettings { warm_up_ms: 1, measurement_ms: 1, sample_size: 10, nresamples: 10 },
+                    criterion: CriterionSettings {
+                        warm_up_ms: 1,
+                        measurement_ms: 1,
+                        sample_size: 10,
+                        nresamples: 10,
+                    },
                     ceiling: Vec::new(),
                 },
                 benchmarks: vec![hostile, entry("seed", "sequential", "none", 1, 40.0)],
@@ -216,7 +227,10 @@ mod tests {
         assert_eq!("CSV".parse::<ExportFormat>().unwrap(), ExportFormat::Csv);
         assert_eq!("md".parse::<ExportFormat>().unwrap(), ExportFormat::Md);
         let err = "xml".parse::<ExportFormat>().unwrap_err().to_string();
-        assert_eq!(err, "unknown export format 'xml' (expected one of: md, csv, json)");
+        assert_eq!(
+            err,
+            "unknown export format 'xml' (expected one of: md, csv, json)"
+        );
     }
 
     #[test]
@@ -224,9 +238,17 @@ mod tests {
         let text = csv(&rows(&[run("box")])).unwrap();
         let mut lines = text.lines();
         assert_eq!(lines.next().unwrap(), HEADERS.join(","));
-        assert!(lines.next().unwrap().starts_with("box,seed,sequential,none,1,40.0,"));
+        assert!(
+            lines
+                .next()
+                .unwrap()
+                .starts_with("box,seed,sequential,none,1,40.0,")
+        );
         assert!(text.contains("box,seed,\"a,\"\"quoted\"\"\nvariant\",rayon,2,1500.0,"));
-        assert!(text.contains(",0.5,,,,\n"), "missing values are empty fields: {text}");
+        assert!(
+            text.contains(",0.5,,,,\n"),
+            "missing values are empty fields: {text}"
+        );
         assert_eq!(csv(&[]).unwrap().trim_end(), HEADERS.join(","));
     }
 
@@ -238,7 +260,12 @@ mod tests {
         assert_eq!(first["variant"], "sequential");
         assert_eq!(first["time_ns_estimate"], 40.0);
         assert!(first["speedup"].is_null());
-        let keys: Vec<&str> = first.as_object().unwrap().keys().map(String::as_str).collect();
+        let keys: Vec<&str> = first
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
         assert_eq!(keys.len(), HEADERS.len());
     }
 

@@ -16,8 +16,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::data::{Index, NO_BACKEND, SEQUENTIAL, backend_order, backend_position, fastest, within_noise};
-use super::format::{bytes, duration_ns, percent, time_with_ci, times};
+use super::data::{
+    Index, NO_BACKEND, SEQUENTIAL, backend_order, backend_position, fastest, within_noise,
+};
+use super::format::{bytes, duration_ns, percent, threads, time_with_ci, times};
 use crate::results::Benchmark;
 
 /// One question of the seed and its computed answer.
@@ -25,23 +27,43 @@ use crate::results::Benchmark;
 pub struct Finding {
     pub question: &'static str,
     pub answer: String,
+    /// The figures behind the answer, one per item, when there are many.
+    pub details: Vec<String>,
+}
+
+impl Finding {
+    fn new(question: &'static str, answer: String) -> Self {
+        Finding {
+            question,
+            answer,
+            details: Vec::new(),
+        }
+    }
 }
 
 /// Every finding for one machine's entries.
 pub fn findings(benchmarks: &[Benchmark]) -> Vec<Finding> {
     let index = Index::new(benchmarks);
-    vec![passing(&index), shared_state(&index), backends_on_imbalanced(&index), break_even(&index), memory(&index)]
+    vec![
+        passing(&index),
+        shared_state(&index),
+        backends_on_imbalanced(&index),
+        break_even(&index),
+        memory(&index),
+    ]
 }
 
 const PASSING: [&str; 3] = ["closure", "function_object", "method_reference"];
 const SHARED_SUMS: [&str; 4] = ["fold_reduce", "sharded_sum", "atomic_sum", "mutex_sum"];
-const MEMORY_VARIANTS: [&str; 5] = ["clone_per_task", "clone_per_worker", "arc_state", "function_object", "closure"];
+const MEMORY_VARIANTS: [&str; 5] = [
+    "clone_per_task",
+    "clone_per_worker",
+    "arc_state",
+    "function_object",
+    "closure",
+];
 const IMBALANCED: &str = "imbalanced";
 const BIG_STATE: &str = "big_state";
-
-fn threads(n: u64) -> String {
-    if n == 1 { "1 thread".to_string() } else { format!("{n} threads") }
-}
 
 /// `a, b and c`.
 fn listing(items: &[String]) -> String {
@@ -63,7 +85,7 @@ fn backend_rank(backend: &str) -> usize {
 }
 
 fn not_answered(question: &'static str, why: String) -> Finding {
-    Finding { question, answer: format!("Not answered: {why}") }
+    Finding::new(question, format!("Not answered: {why}"))
 }
 
 fn passing(index: &Index<'_>) -> Finding {
@@ -87,33 +109,43 @@ fn passing(index: &Index<'_>) -> Finding {
     // Per-item call overhead shows most where the work per item is least.
     let preferred = ["trivial", "compute", "seed"];
     points.sort_by_key(|[c, ..]| {
-        let workload = preferred.iter().position(|w| *w == c.workload).unwrap_or(preferred.len());
-        (workload, backend_rank(&c.backend), std::cmp::Reverse(c.threads))
+        let workload = preferred
+            .iter()
+            .position(|w| *w == c.workload)
+            .unwrap_or(preferred.len());
+        (
+            workload,
+            backend_rank(&c.backend),
+            std::cmp::Reverse(c.threads),
+        )
     });
-    let spread = |p: &[&Benchmark; 3]| {
-        let slowest = p.iter().max_by(|a, b| a.time_ns.estimate.total_cmp(&b.time_ns.estimate)).copied();
-        let quickest = fastest(p.iter().copied());
-        let (slowest, quickest) = (slowest.unwrap_or(p[0]), quickest.unwrap_or(p[0]));
-        let noisy = p.iter().all(|a| p.iter().all(|b| within_noise(&a.time_ns, &b.time_ns)));
-        (slowest, quickest, slowest.time_ns.estimate / quickest.time_ns.estimate - 1.0, noisy)
-    };
     let head = &points[0];
     let (slowest, quickest, gap, noisy) = spread(head);
-    let each: Vec<String> = head.iter().map(|b| format!("{} {}", b.variant, time_with_ci(&b.time_ns))).collect();
+    let each: Vec<String> = head
+        .iter()
+        .map(|b| format!("{} {}", b.variant, time_with_ci(&b.time_ns)))
+        .collect();
     let verdict = if noisy {
-        "within noise: all three confidence intervals overlap".to_string()
+        "within noise (all three confidence intervals overlap)".to_string()
     } else {
-        format!("beyond noise: the intervals of {} and {} do not overlap", quickest.variant, slowest.variant)
+        format!(
+            "beyond noise (the intervals of {} and {} do not overlap)",
+            quickest.variant, slowest.variant
+        )
     };
     let mut answer = format!(
-        "On {}: {}. The slowest, {}, takes {} longer than the fastest, {}: {verdict}.",
+        "On {}: {}. The slowest, {}, takes {} longer than the fastest, {}, which is {verdict}.",
         place(head[0]),
         listing(&each),
         slowest.variant,
         percent(gap),
         quickest.variant
     );
-    let apart: Vec<_> = points.iter().map(spread).filter(|(.., noisy)| !noisy).collect();
+    let apart: Vec<_> = points
+        .iter()
+        .map(spread)
+        .filter(|(.., noisy)| !noisy)
+        .collect();
     answer.push_str(&format!(
         " Over all {} workload, backend and thread-count points where the three ran together, \
          their intervals overlap in {}.",
@@ -133,7 +165,30 @@ fn passing(index: &Index<'_>) -> Finding {
             place(slow)
         )),
     }
-    Finding { question, answer }
+    Finding::new(question, answer)
+}
+
+/// The slowest and fastest of three, the gap between them, and whether all
+/// three intervals overlap.
+fn spread<'a>(p: &[&'a Benchmark; 3]) -> (&'a Benchmark, &'a Benchmark, f64, bool) {
+    let by_time = by_time(p);
+    let (quickest, slowest) = (by_time[0], by_time[2]);
+    let noisy = p
+        .iter()
+        .all(|a| p.iter().all(|b| within_noise(&a.time_ns, &b.time_ns)));
+    (
+        slowest,
+        quickest,
+        slowest.time_ns.estimate / quickest.time_ns.estimate - 1.0,
+        noisy,
+    )
+}
+
+/// Fastest first.
+fn by_time<'a>(entries: &[&'a Benchmark]) -> Vec<&'a Benchmark> {
+    let mut sorted = entries.to_vec();
+    sorted.sort_by(|a, b| a.time_ns.estimate.total_cmp(&b.time_ns.estimate));
+    sorted
 }
 
 fn shared_state(index: &Index<'_>) -> Finding {
@@ -152,12 +207,18 @@ fn shared_state(index: &Index<'_>) -> Finding {
         }
     }
     if sentences.is_empty() {
-        return not_answered(question, "neither trivial nor compute was run on this machine.".to_string());
+        return not_answered(
+            question,
+            "neither trivial nor compute was run on this machine.".to_string(),
+        );
     }
     if !not_run.is_empty() {
-        sentences.push(format!("({} was not run on this machine.)", listing(&not_run)));
+        sentences.push(format!(
+            "({} was not run on this machine.)",
+            listing(&not_run)
+        ));
     }
-    Finding { question, answer: sentences.join(" ") }
+    Finding::new(question, sentences.join(" "))
 }
 
 /// The (backend, threads) of a workload where most of `variants` were
@@ -165,10 +226,20 @@ fn shared_state(index: &Index<'_>) -> Finding {
 fn common_point<'a>(index: &Index<'a>, workload: &str, variants: &[&str]) -> Vec<&'a Benchmark> {
     let mut best: Vec<&Benchmark> = Vec::new();
     let mut best_key = None;
-    for b in index.of_workload(workload).into_iter().filter(|b| variants.contains(&b.variant.as_str())) {
-        let present: Vec<&Benchmark> =
-            variants.iter().filter_map(|v| index.get(workload, v, &b.backend, b.threads)).collect();
-        let key = (present.len(), b.threads, std::cmp::Reverse(backend_rank(&b.backend)));
+    for b in index
+        .of_workload(workload)
+        .into_iter()
+        .filter(|b| variants.contains(&b.variant.as_str()))
+    {
+        let present: Vec<&Benchmark> = variants
+            .iter()
+            .filter_map(|v| index.get(workload, v, &b.backend, b.threads))
+            .collect();
+        let key = (
+            present.len(),
+            b.threads,
+            std::cmp::Reverse(backend_rank(&b.backend)),
+        );
         if best_key.is_none_or(|k| key > k) {
             best_key = Some(key);
             best = present;
@@ -185,15 +256,30 @@ fn shared_sums(index: &Index<'_>, workload: &str) -> String {
             listing(&SHARED_SUMS.map(String::from))
         );
     }
-    let baseline = present.iter().find(|b| b.variant == SHARED_SUMS[0]).copied();
-    let baseline = baseline.or_else(|| fastest(present.iter().copied())).unwrap_or(present[0]);
-    let mut others: Vec<&Benchmark> = present.iter().copied().filter(|b| b.variant != baseline.variant).collect();
-    others.sort_by(|a, b| a.time_ns.estimate.total_cmp(&b.time_ns.estimate));
+    let baseline = present
+        .iter()
+        .find(|b| b.variant == SHARED_SUMS[0])
+        .copied();
+    let baseline = baseline
+        .or_else(|| fastest(present.iter().copied()))
+        .unwrap_or(present[0]);
+    let others: Vec<&Benchmark> = by_time(&present)
+        .into_iter()
+        .filter(|b| b.variant != baseline.variant)
+        .collect();
     let compared: Vec<String> = others
         .iter()
         .map(|b| {
-            let noise = if within_noise(&b.time_ns, &baseline.time_ns) { " (within noise)" } else { "" };
-            format!("{} {}{noise}", b.variant, times(b.time_ns.estimate / baseline.time_ns.estimate))
+            let noise = if within_noise(&b.time_ns, &baseline.time_ns) {
+                " (within noise)"
+            } else {
+                ""
+            };
+            format!(
+                "{} {}{noise}",
+                b.variant,
+                times(b.time_ns.estimate / baseline.time_ns.estimate)
+            )
         })
         .collect();
     let mut sentence = format!(
@@ -203,8 +289,11 @@ fn shared_sums(index: &Index<'_>, workload: &str) -> String {
         time_with_ci(&baseline.time_ns),
         listing(&compared)
     );
-    let missing: Vec<String> =
-        SHARED_SUMS.iter().filter(|v| !present.iter().any(|b| b.variant == **v)).map(|v| v.to_string()).collect();
+    let missing: Vec<String> = SHARED_SUMS
+        .iter()
+        .filter(|v| !present.iter().any(|b| b.variant == **v))
+        .map(|v| v.to_string())
+        .collect();
     if !missing.is_empty() {
         sentence.push_str(&format!(" ({} not measured there.)", listing(&missing)));
     }
@@ -213,8 +302,14 @@ fn shared_sums(index: &Index<'_>, workload: &str) -> String {
 
 fn shared_workers(index: &Index<'_>, workload: &str) -> Option<String> {
     let present = common_point(index, workload, &["mutex_worker", "worker_per_thread"]);
-    let [locked, private] = present.as_slice() else { return None };
-    let noise = if within_noise(&locked.time_ns, &private.time_ns) { "within noise" } else { "beyond noise" };
+    let [locked, private] = present.as_slice() else {
+        return None;
+    };
+    let noise = if within_noise(&locked.time_ns, &private.time_ns) {
+        "within noise"
+    } else {
+        "beyond noise"
+    };
     Some(format!(
         "One stateful worker behind a Mutex (mutex_worker) takes {} the time of one worker per thread \
          (worker_per_thread), {} against {} ({noise}).",
@@ -227,32 +322,46 @@ fn shared_workers(index: &Index<'_>, workload: &str) -> Option<String> {
 fn backends_on_imbalanced(index: &Index<'_>) -> Finding {
     let question = "Which backend wins on imbalanced work?";
     if !index.has_workload(IMBALANCED) {
-        return not_answered(question, format!("the {IMBALANCED} workload was not run on this machine."));
+        return not_answered(
+            question,
+            format!("the {IMBALANCED} workload was not run on this machine."),
+        );
     }
     let mut groups: BTreeMap<(String, u64), Vec<&Benchmark>> = BTreeMap::new();
-    for b in index.of_workload(IMBALANCED).into_iter().filter(|b| b.threads > 1 && b.backend != NO_BACKEND) {
-        groups.entry((b.variant.clone(), b.threads)).or_default().push(b);
+    for b in index
+        .of_workload(IMBALANCED)
+        .into_iter()
+        .filter(|b| b.threads > 1 && b.backend != NO_BACKEND)
+    {
+        groups
+            .entry((b.variant.clone(), b.threads))
+            .or_default()
+            .push(b);
     }
     groups.retain(|_, g| g.len() > 1);
     if groups.is_empty() {
         return not_answered(
             question,
-            format!("on {IMBALANCED}, no variant ran on two or more backends at the same thread count above 1."),
+            format!(
+                "on {IMBALANCED}, no variant ran on two or more backends at the same thread count above 1."
+            ),
         );
     }
-    let ranked = |g: &[&Benchmark]| {
-        let mut g = g.to_vec();
-        g.sort_by(|a, b| a.time_ns.estimate.total_cmp(&b.time_ns.estimate));
-        g
-    };
     let head = groups
         .iter()
         .max_by_key(|((variant, threads), _)| (variant == PASSING[0], *threads))
-        .map(|(_, g)| ranked(g))
+        .map(|(_, g)| by_time(g))
         .unwrap_or_default();
-    let each: Vec<String> = head.iter().map(|b| format!("{} with {}", duration_ns(b.time_ns.estimate), b.backend)).collect();
+    let each: Vec<String> = head
+        .iter()
+        .map(|b| format!("{} with {}", duration_ns(b.time_ns.estimate), b.backend))
+        .collect();
     let (winner, runner_up) = (head[0], head[1]);
-    let noise = if within_noise(&winner.time_ns, &runner_up.time_ns) { "within noise" } else { "beyond noise" };
+    let noise = if within_noise(&winner.time_ns, &runner_up.time_ns) {
+        "within noise"
+    } else {
+        "beyond noise"
+    };
     let mut answer = format!(
         "On {IMBALANCED} at {}, {} takes {}: {} is fastest, {} ahead of {} ({noise}).",
         threads(winner.threads),
@@ -267,7 +376,7 @@ fn backends_on_imbalanced(index: &Index<'_>) -> Finding {
         for b in group {
             wins.entry(b.backend.as_str()).or_default();
         }
-        let g = ranked(group);
+        let g = by_time(group);
         let clear = !within_noise(&g[0].time_ns, &g[1].time_ns);
         let tally = wins.entry(g[0].backend.as_str()).or_default();
         tally.0 += 1;
@@ -284,7 +393,7 @@ fn backends_on_imbalanced(index: &Index<'_>) -> Finding {
         groups.len(),
         listing(&tallies)
     ));
-    Finding { question, answer }
+    Finding::new(question, answer)
 }
 
 /// How the best parallel run of a workload compares with its sequential loop.
@@ -311,7 +420,7 @@ impl Race<'_> {
             format!("takes {} as long", times(best.estimate / seq.estimate))
         };
         format!(
-            "{} ({} per item, {} per call sequentially): the best parallel run ({}, {}, {}) {outcome}",
+            "{} ({} per item, {} per call sequentially): the best parallel run ({}, {}, {}) {outcome}.",
             self.workload,
             duration_ns(self.ns_per_item),
             duration_ns(self.call_ns),
@@ -326,8 +435,12 @@ impl Race<'_> {
 /// separates the winning workloads from the others.
 fn threshold(races: &[Race<'_>], measure: fn(&Race<'_>) -> f64, unit: &str) -> Option<String> {
     let (won, lost): (Vec<&Race>, Vec<&Race>) = races.iter().partition(|r| r.parallel_wins());
-    let highest_loss = lost.iter().max_by(|a, b| measure(a).total_cmp(&measure(b)))?;
-    let lowest_win = won.iter().min_by(|a, b| measure(a).total_cmp(&measure(b)))?;
+    let highest_loss = lost
+        .iter()
+        .max_by(|a, b| measure(a).total_cmp(&measure(b)))?;
+    let lowest_win = won
+        .iter()
+        .min_by(|a, b| measure(a).total_cmp(&measure(b)))?;
     (measure(highest_loss) < measure(lowest_win)).then(|| {
         format!(
             "So on this machine parallel pays off from somewhere between {} ({}, where it does not) and {} \
@@ -361,12 +474,11 @@ fn break_even(index: &Index<'_>) -> Finding {
     if races.is_empty() {
         return not_answered(
             question,
-            "no workload has both its sequential loop and a parallel run measured on this machine.".to_string(),
+            "no workload has both its sequential loop and a parallel run measured on this machine."
+                .to_string(),
         );
     }
     races.sort_by(|a, b| a.ns_per_item.total_cmp(&b.ns_per_item));
-    let each: Vec<String> = races.iter().map(Race::describe).collect();
-    let mut answer = format!("{}.", each.join("; "));
     let winners = races.iter().filter(|r| r.parallel_wins()).count();
     let conclusion = if winners == 0 {
         let most = races.last().map_or(0.0, |r| r.ns_per_item);
@@ -382,33 +494,45 @@ fn break_even(index: &Index<'_>) -> Finding {
     } else if let Some(per_item) = threshold(&races, |r| r.ns_per_item, "per item") {
         per_item
     } else if let Some(per_call) = threshold(&races, |r| r.call_ns, "per call") {
-        format!("No amount of work per item separates the workloads where parallel wins, but the work per call does. {per_call}")
+        format!(
+            "No amount of work per item separates the workloads where parallel wins, but the work per call does. {per_call}"
+        )
     } else {
         "Neither the work per item nor the work per call separates the workloads where parallel wins \
-         from the others: other factors (imbalance, memory traffic) decide here."
+         from the others: something other than the amount of work decides here."
             .to_string()
     };
-    answer.push(' ');
-    answer.push_str(&conclusion);
+    let mut answer = conclusion;
     if !unmeasured.is_empty() {
         answer.push_str(&format!(
             " Left out, without both a sequential and a parallel run: {}.",
             listing(&unmeasured)
         ));
     }
-    Finding { question, answer }
+    let details = races.iter().map(Race::describe).collect();
+    Finding {
+        question,
+        answer,
+        details,
+    }
 }
 
 fn memory(index: &Index<'_>) -> Finding {
-    let question = "Does a function object hold the constant state more cheaply than a closure (partial)?";
+    let question =
+        "Does a function object hold the constant state more cheaply than a closure (partial)?";
     if !index.has_workload(BIG_STATE) {
         return not_answered(
             question,
-            format!("the {BIG_STATE} workload was not run on this machine, so copies of the state were not counted."),
+            format!(
+                "the {BIG_STATE} workload was not run on this machine, so copies of the state were not counted."
+            ),
         );
     }
-    let counted: Vec<&Benchmark> =
-        index.of_workload(BIG_STATE).into_iter().filter(|b| b.state_copies.is_some()).collect();
+    let counted: Vec<&Benchmark> = index
+        .of_workload(BIG_STATE)
+        .into_iter()
+        .filter(|b| b.state_copies.is_some())
+        .collect();
     let Some(threads_used) = counted
         .iter()
         .map(|b| b.threads)
@@ -418,7 +542,9 @@ fn memory(index: &Index<'_>) -> Finding {
     else {
         return not_answered(
             question,
-            format!("the {BIG_STATE} entries carry no memory figures (a schema 1 file, or no memory pass)."),
+            format!(
+                "the {BIG_STATE} entries carry no memory figures (a schema 1 file, or no memory pass)."
+            ),
         );
     };
     let Some(backend) = counted
@@ -429,10 +555,17 @@ fn memory(index: &Index<'_>) -> Finding {
     else {
         return not_answered(
             question,
-            format!("none of {} has memory figures on {BIG_STATE}.", listing(&MEMORY_VARIANTS.map(String::from))),
+            format!(
+                "none of {} has memory figures on {BIG_STATE}.",
+                listing(&MEMORY_VARIANTS.map(String::from))
+            ),
         );
     };
-    let at = |variant: &str| index.get(BIG_STATE, variant, backend, threads_used).filter(|b| b.state_copies.is_some());
+    let at = |variant: &str| {
+        index
+            .get(BIG_STATE, variant, backend, threads_used)
+            .filter(|b| b.state_copies.is_some())
+    };
     let copies = |b: &Benchmark| b.state_copies.unwrap_or_default();
     let mut each = Vec::new();
     let mut missing = Vec::new();
@@ -446,7 +579,11 @@ fn memory(index: &Index<'_>) -> Finding {
                 if let Some(n) = b.peak_live_bytes {
                     figures.push(format!("peak {} live", bytes(n)));
                 }
-                let figures = if figures.is_empty() { String::new() } else { format!(" ({})", figures.join(", ")) };
+                let figures = if figures.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", figures.join(", "))
+                };
                 each.push(format!("{variant} {}{figures}", copies(b)));
             }
             None => missing.push(variant.to_string()),
@@ -484,7 +621,9 @@ fn memory(index: &Index<'_>) -> Finding {
     }
     let elsewhere: Vec<String> = counted
         .iter()
-        .filter(|b| b.variant == "clone_per_task" && b.threads == threads_used && b.backend != backend)
+        .filter(|b| {
+            b.variant == "clone_per_task" && b.threads == threads_used && b.backend != backend
+        })
         .map(|b| format!("{} with {}", copies(b), b.backend))
         .collect();
     if !elsewhere.is_empty() {
@@ -497,7 +636,7 @@ fn memory(index: &Index<'_>) -> Finding {
     if !missing.is_empty() {
         answer.push_str(&format!(" Not measured there: {}.", listing(&missing)));
     }
-    Finding { question, answer }
+    Finding::new(question, answer)
 }
 
 #[cfg(test)]
@@ -506,7 +645,17 @@ mod tests {
     use crate::report::data::tests::entry;
 
     fn answer_to(findings: &[Finding], starts: &str) -> String {
-        findings.iter().find(|f| f.question.starts_with(starts)).map(|f| f.answer.clone()).unwrap()
+        findings
+            .iter()
+            .find(|f| f.question.starts_with(starts))
+            .map(|f| {
+                [f.answer.clone()]
+                    .into_iter()
+                    .chain(f.details.clone())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap()
     }
 
     #[test]
@@ -517,8 +666,13 @@ mod tests {
             entry("trivial", "method_reference", "rayon", 4, 1005.0),
         ];
         let answer = answer_to(&findings(&entries), "Do closure");
-        assert!(answer.starts_with("On trivial (rayon, 4 threads): closure 1.00 µs"), "{answer}");
-        assert!(answer.contains("function_object, takes 1% longer than the fastest, closure: within noise"));
+        assert!(
+            answer.starts_with("On trivial (rayon, 4 threads): closure 1.00 µs"),
+            "{answer}"
+        );
+        assert!(answer.contains(
+            "function_object, takes 1.0% longer than the fastest, closure, which is within noise"
+        ));
         assert!(answer.contains("overlap in 1."));
         assert!(answer.contains("no measurable difference"));
     }
@@ -534,10 +688,18 @@ mod tests {
             entry("seed", "method_reference", "rayon", 2, 1002.0),
         ];
         let answer = answer_to(&findings(&entries), "Do closure");
-        assert!(answer.starts_with("On compute (crossbeam, 2 threads)"), "{answer}");
-        assert!(answer.contains("beyond noise: the intervals of closure and method_reference do not overlap"));
+        assert!(
+            answer.starts_with("On compute (crossbeam, 2 threads)"),
+            "{answer}"
+        );
+        assert!(answer.contains(
+            "which is beyond noise (the intervals of closure and method_reference do not overlap)"
+        ));
         assert!(answer.contains("Over all 2 workload, backend and thread-count points"));
-        assert!(answer.contains("overlap in 1. Where they do not, the largest gap is 50%"), "{answer}");
+        assert!(
+            answer.contains("overlap in 1. Where they do not, the largest gap is 50%"),
+            "{answer}"
+        );
     }
 
     #[test]
@@ -559,7 +721,10 @@ mod tests {
             ),
             "{answer}"
         );
-        assert!(answer.contains("(mutex_worker) takes 3.00× the time"), "{answer}");
+        assert!(
+            answer.contains("(mutex_worker) takes 3.00× the time"),
+            "{answer}"
+        );
         assert!(answer.contains("(trivial was not run on this machine.)"));
     }
 
@@ -577,7 +742,9 @@ mod tests {
             "Not answered: the imbalanced workload was not run on this machine."
         );
         assert!(answer_to(&found, "From how much").starts_with("Not answered"));
-        assert!(answer_to(&found, "Does a function object").contains("big_state workload was not run"));
+        assert!(
+            answer_to(&found, "Does a function object").contains("big_state workload was not run")
+        );
     }
 
     #[test]
@@ -599,7 +766,10 @@ mod tests {
             "{answer}"
         );
         assert!(answer.contains("Over all 2 variant and thread-count points"));
-        assert!(answer.contains("rayon 1 (1 beyond noise), crossbeam 1 (1 beyond noise) and std_scope 0"));
+        assert!(
+            answer
+                .contains("rayon 1 (1 beyond noise), crossbeam 1 (1 beyond noise) and std_scope 0")
+        );
     }
 
     #[test]
@@ -614,12 +784,22 @@ mod tests {
         entries[0].items = 20;
         entries[2].items = 1000;
         let answer = answer_to(&findings(&entries), "From how much");
-        assert!(answer.starts_with("seed (2.00 ns per item, 40.0 ns per call sequentially)"), "{answer}");
-        assert!(answer.contains("(closure, rayon, 2 threads) takes 500× as long"));
+        assert!(
+            answer.starts_with("So on this machine parallel pays off"),
+            "{answer}"
+        );
+        assert!(answer.contains(
+            "big_state. seed (2.00 ns per item, 40.0 ns per call sequentially): \
+             the best parallel run (closure, rayon, 2 threads) takes 500× as long."
+        ));
         assert!(answer.contains("compute (2.00 µs per item, 2.00 ms per call sequentially)"));
         assert!(answer.contains("is 3.33× faster"));
-        assert!(answer.contains("between 2.00 ns (seed, where it does not) and 2.00 µs (compute, where it does)"));
-        assert!(answer.contains("Left out, without both a sequential and a parallel run: big_state."));
+        assert!(answer.contains(
+            "between 2.00 ns (seed, where it does not) and 2.00 µs (compute, where it does)"
+        ));
+        assert!(
+            answer.contains("Left out, without both a sequential and a parallel run: big_state.")
+        );
     }
 
     #[test]
@@ -633,8 +813,13 @@ mod tests {
         entries[0].items = 20;
         entries[2].items = 1_000_000;
         let answer = answer_to(&findings(&entries), "From how much");
-        assert!(answer.contains("No amount of work per item separates"), "{answer}");
-        assert!(answer.contains("between 40.0 ns (seed, where it does not) and 1.00 ms (trivial, where it does)"));
+        assert!(
+            answer.contains("No amount of work per item separates"),
+            "{answer}"
+        );
+        assert!(answer.contains(
+            "between 40.0 ns (seed, where it does not) and 1.00 ms (trivial, where it does)"
+        ));
     }
 
     #[test]
@@ -663,16 +848,27 @@ mod tests {
             ),
             "{answer}"
         );
-        assert!(answer.contains("function_object 0 (512 B allocated, peak 256 B live) and closure 0"));
+        assert!(
+            answer.contains("function_object 0 (512 B allocated, peak 256 B live) and closure 0")
+        );
         assert!(answer.contains("exactly as often as a closure capturing it (0 times)"));
-        assert!(answer.contains("per task made 16 copies where borrowing it made 0, allocating 1.00 GiB against 512 B"));
-        assert!(answer.contains("On the other backends at 2 threads, clone_per_task made 2 with std_scope."));
+        assert!(answer.contains(
+            "per task made 16 copies where borrowing it made 0, allocating 1.00 GiB against 512 B"
+        ));
+        assert!(
+            answer.contains(
+                "On the other backends at 2 threads, clone_per_task made 2 with std_scope."
+            )
+        );
     }
 
     #[test]
     fn memory_without_figures_is_not_answered() {
         let entries = [entry("big_state", "closure", "rayon", 2, 1000.0)];
         let answer = answer_to(&findings(&entries), "Does a function object");
-        assert!(answer.starts_with("Not answered: the big_state entries carry no memory figures"), "{answer}");
+        assert!(
+            answer.starts_with("Not answered: the big_state entries carry no memory figures"),
+            "{answer}"
+        );
     }
 }

@@ -13,25 +13,61 @@ pub const MISSING: &str = "–";
 
 /// `x` with three significant digits (more before the point if it needs them).
 fn three_digits(x: f64) -> String {
-    let magnitude = if x == 0.0 { 0 } else { x.abs().log10().floor() as i32 };
+    let magnitude = if x == 0.0 {
+        0
+    } else {
+        x.abs().log10().floor() as i32
+    };
     let decimals = (2 - magnitude).clamp(0, 3) as usize;
     format!("{x:.decimals$}")
 }
 
 /// A duration in nanoseconds, in the unit that reads best: `12.3 µs`.
 pub fn duration_ns(ns: f64) -> String {
+    let (value, unit) = duration_parts(ns);
+    format!("{value} {unit}")
+}
+
+/// [`duration_ns`] for a chart axis, without trailing zeros: `2 µs`, `1.5 ms`.
+pub fn duration_axis(ns: f64) -> String {
+    let (value, unit) = duration_parts(ns);
+    format!("{} {unit}", trim_zeros(&value))
+}
+
+/// `2.50` → `2.5`, `2.00` → `2`.
+fn trim_zeros(number: &str) -> String {
+    if number.contains('.') {
+        number
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string()
+    } else {
+        number.to_string()
+    }
+}
+
+/// The number and the unit of [`duration_ns`].
+fn duration_parts(ns: f64) -> (String, &'static str) {
     let (value, unit) = match ns.abs() {
         x if x < 1e3 => (ns, "ns"),
         x if x < 1e6 => (ns / 1e3, "µs"),
         x if x < 1e9 => (ns / 1e6, "ms"),
         _ => (ns / 1e9, "s"),
     };
-    format!("{} {unit}", three_digits(value))
+    (three_digits(value), unit)
 }
 
-/// The estimate and its 95% confidence interval: `12.3 µs (12.1–12.6 µs)`.
+/// The estimate and its 95% confidence interval: `12.3 µs (12.1–12.6 µs)`,
+/// the unit written once when both bounds share it.
 pub fn time_with_ci(t: &TimeNs) -> String {
-    format!("{} ({}–{})", duration_ns(t.estimate), duration_ns(t.lower), duration_ns(t.upper))
+    let ((lower, lower_unit), (upper, upper_unit)) =
+        (duration_parts(t.lower), duration_parts(t.upper));
+    let interval = if lower_unit == upper_unit {
+        format!("{lower}–{upper} {upper_unit}")
+    } else {
+        format!("{lower} {lower_unit}–{upper} {upper_unit}")
+    };
+    format!("{} ({interval})", duration_ns(t.estimate))
 }
 
 /// Bytes in binary units: `512 B`, `1.50 MiB`.
@@ -49,9 +85,33 @@ pub fn bytes(n: u64) -> String {
     format!("{} {}", three_digits(value), UNITS[unit])
 }
 
-/// [`bytes`] for a chart axis, whose values are `f64`.
-pub fn bytes_axis(x: f64) -> String {
-    bytes(x.max(0.0).round() as u64)
+/// The binary unit that shows `largest` bytes best, and its size in bytes:
+/// a chart axis is drawn in that unit so its ticks are round numbers of it.
+pub fn bytes_unit(largest: u64) -> (&'static str, f64) {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut unit = 0;
+    while unit + 1 < UNITS.len() && largest as f64 >= 1024f64.powi(unit as i32 + 1) {
+        unit += 1;
+    }
+    (UNITS[unit], 1024f64.powi(unit as i32))
+}
+
+/// A thread count with its noun: `1 thread`, `8 threads`.
+pub fn threads(n: u64) -> String {
+    if n == 1 {
+        "1 thread".to_string()
+    } else {
+        format!("{n} threads")
+    }
+}
+
+/// A copy count with its noun: `1 copy`, `8 copies`.
+pub fn copies(n: u64) -> String {
+    if n == 1 {
+        "1 copy".to_string()
+    } else {
+        format!("{n} copies")
+    }
 }
 
 /// A count with thousands separators: `1,000,000`.
@@ -67,15 +127,15 @@ pub fn count(n: u64) -> String {
     out
 }
 
-/// A throughput: `1.23 G items/s`.
+/// A throughput in items per second: `1.23 G/s`.
 pub fn items_per_s(rate: f64) -> String {
     let (value, prefix) = match rate {
         x if x < 1e3 => (rate, ""),
-        x if x < 1e6 => (rate / 1e3, "k "),
-        x if x < 1e9 => (rate / 1e6, "M "),
-        _ => (rate / 1e9, "G "),
+        x if x < 1e6 => (rate / 1e3, " k"),
+        x if x < 1e9 => (rate / 1e6, " M"),
+        _ => (rate / 1e9, " G"),
     };
-    format!("{} {prefix}items/s", three_digits(value))
+    format!("{}{prefix}/s", three_digits(value))
 }
 
 /// A ratio such as a speedup: `3.52×`.
@@ -83,14 +143,19 @@ pub fn times(x: f64) -> String {
     format!("{}×", three_digits(x))
 }
 
-/// A fraction as a percentage: `88%`.
+/// A fraction as a percentage: `88%`, `1.6%`.
 pub fn percent(fraction: f64) -> String {
-    format!("{:.0}%", fraction * 100.0)
+    let value = fraction * 100.0;
+    if value.abs() < 10.0 {
+        format!("{value:.1}%")
+    } else {
+        format!("{value:.0}%")
+    }
 }
 
 /// A plain number for a chart axis: `0.5`, `12`, `1500`.
 pub fn plain(x: f64) -> String {
-    if x.fract() == 0.0 { format!("{x:.0}") } else { three_digits(x) }
+    trim_zeros(&three_digits(x))
 }
 
 /// An optional value, or [`MISSING`].
@@ -98,9 +163,9 @@ pub fn or_missing<T>(value: Option<T>, show: impl Fn(T) -> String) -> String {
     value.map_or_else(|| MISSING.to_string(), show)
 }
 
-/// A GitHub-flavoured markdown table. Cells are escaped so that a `|` or a
-/// line break inside a value (from a hostile results file) cannot break the
-/// table.
+/// A GitHub-flavoured markdown table. Cells are escaped so that a `|`, a
+/// line break or markup inside a value (from a hostile results file) cannot
+/// break the table or inject HTML.
 pub fn markdown_table(headers: &[&str], rows: &[Vec<String>]) -> String {
     let line = |cells: &mut dyn Iterator<Item = String>| {
         let cells: Vec<String> = cells.collect();
@@ -115,7 +180,18 @@ pub fn markdown_table(headers: &[&str], rows: &[Vec<String>]) -> String {
 }
 
 fn markdown_cell(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('|', "\\|").replace(['\n', '\r'], " ")
+    markdown_text(text)
+        .replace('\\', "\\\\")
+        .replace('|', "\\|")
+}
+
+/// Text for markdown that shows as written: markup characters become HTML
+/// entities (which markdown renders as the characters), line breaks spaces.
+pub fn markdown_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace(['\n', '\r'], " ")
 }
 
 #[cfg(test)]
@@ -130,7 +206,12 @@ mod tests {
         assert_eq!(duration_ns(1_523_400.0), "1.52 ms");
         assert_eq!(duration_ns(250_000_000.0), "250 ms");
         assert_eq!(duration_ns(3.2e9), "3.20 s");
-        let t = TimeNs { estimate: 12_345.0, lower: 12_100.0, upper: 12_600.0, median: 12_300.0 };
+        let t = TimeNs {
+            estimate: 12_345.0,
+            lower: 12_100.0,
+            upper: 12_600.0,
+            median: 12_300.0,
+        };
         assert_eq!(time_with_ci(&t), "12.3 µs (12.1–12.6 µs)");
     }
 
@@ -143,13 +224,36 @@ mod tests {
         assert_eq!(count(999), "999");
         assert_eq!(times(3.5217), "3.52×");
         assert_eq!(percent(0.876), "88%");
-        assert_eq!(items_per_s(2.5e9), "2.50 G items/s");
+        assert_eq!(percent(0.016), "1.6%");
+        assert_eq!(items_per_s(2.5e9), "2.50 G/s");
+        assert_eq!(items_per_s(12.0), "12.0/s");
         assert_eq!(or_missing(None::<f64>, times), MISSING);
+        assert_eq!(duration_axis(2_000.0), "2 µs");
+        assert_eq!(duration_axis(1_500_000.0), "1.5 ms");
+        assert_eq!(plain(12.0), "12");
+        assert_eq!(plain(0.25), "0.25");
+        assert_eq!(bytes_unit(512), ("B", 1.0));
+        assert_eq!(bytes_unit(3 << 20), ("MiB", 1048576.0));
+        assert_eq!(
+            (threads(1), threads(8), copies(1), copies(0)),
+            (
+                "1 thread".into(),
+                "8 threads".into(),
+                "1 copy".into(),
+                "0 copies".into()
+            )
+        );
     }
 
     #[test]
     fn markdown_cells_cannot_break_the_table() {
-        let table = markdown_table(&["name", "value"], &[vec!["a|b\nc".to_string(), "1".to_string()]]);
-        assert_eq!(table, "| name | value |\n| --- | --- |\n| a\\|b c | 1 |\n");
+        let table = markdown_table(
+            &["name", "value"],
+            &[vec!["a|b\nc<script>".to_string(), "1".to_string()]],
+        );
+        assert_eq!(
+            table,
+            "| name | value |\n| --- | --- |\n| a\\|b c&lt;script&gt; | 1 |\n"
+        );
     }
 }

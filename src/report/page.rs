@@ -12,14 +12,18 @@
 use anyhow::Result;
 use serde::Serialize;
 
-use super::charts::{self, Bar, BarChart, Ink, LineChart, Marker, Panel, Point, Series, Style, Svg, YAxis};
+use super::charts::{
+    self, Bar, BarChart, Ink, LineChart, Marker, Panel, Point, Series, Style, Svg, YAxis,
+};
 use super::data::{
-    NO_BACKEND, Run, SEQUENTIAL, backend_order, backend_position, backends_and_threads, best_per_variant_backend, entry_order,
-    family_label, fastest, variant_position, variants_of, workload_about, workload_order,
+    Index, NO_BACKEND, Run, SEQUENTIAL, backend_order, backend_position, backends_and_threads,
+    best_per_variant_backend, entry_order, family_label, fastest, variant_position, variants_of,
+    within_noise, workload_about, workload_order,
 };
 use super::findings::{Finding, findings};
 use super::format::{
-    MISSING, bytes, bytes_axis, count, duration_ns, items_per_s, or_missing, percent, plain, time_with_ci, times,
+    MISSING, bytes, bytes_unit, copies, count, duration_axis, duration_ns, items_per_s, or_missing,
+    percent, plain, threads, time_with_ci, times,
 };
 use crate::backends::BACKENDS;
 use crate::results::{Benchmark, CeilingPoint};
@@ -127,8 +131,15 @@ pub struct MemoryView {
 pub struct MemoryRow {
     pub variant: String,
     pub backend: String,
-    /// One per thread count: copies, bytes allocated, peak live bytes.
-    pub cells: Vec<String>,
+    /// One per thread count, missing where that count was not measured.
+    pub cells: Vec<Option<MemoryCell>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MemoryCell {
+    pub copies: String,
+    pub allocated: String,
+    pub peak_live: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -172,7 +183,11 @@ pub fn build(
         .enumerate()
         .map(|(i, (run, name))| machine_view(i, run, name))
         .collect::<Result<Vec<_>>>()?;
-    let comparison = if runs.len() > 1 { Some(compare_workloads(runs, &names)?) } else { None };
+    let comparison = if runs.len() > 1 {
+        Some(compare_workloads(runs, &names)?)
+    } else {
+        None
+    };
     Ok(Page {
         title: title.to_string(),
         generated_at: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
@@ -187,16 +202,26 @@ pub fn build(
 /// Each run's label, with its file name when another run has the same label.
 fn display_names(runs: &[Run]) -> Vec<String> {
     runs.iter()
-        .map(|run| match runs.iter().filter(|r| r.label() == run.label()).count() {
-            1 => run.label().to_string(),
-            _ => format!("{} ({})", run.label(), run.file_name()),
-        })
+        .map(
+            |run| match runs.iter().filter(|r| r.label() == run.label()).count() {
+                1 => run.label().to_string(),
+                _ => format!("{} ({})", run.label(), run.file_name()),
+            },
+        )
         .collect()
 }
 
 /// An id for an HTML anchor: `[a-z0-9_-]` only, whatever the input.
 fn slug(text: &str) -> String {
-    text.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c.to_ascii_lowercase() } else { '-' }).collect()
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
 }
 
 fn machine_view(i: usize, run: &Run, name: &str) -> Result<MachineView> {
@@ -207,7 +232,13 @@ fn machine_view(i: usize, run: &Run, name: &str) -> Result<MachineView> {
         .workloads()
         .into_iter()
         .enumerate()
-        .map(|(j, workload)| workload_view(&format!("{anchor}-{}-{}", j + 1, slug(workload)), run, workload))
+        .map(|(j, workload)| {
+            workload_view(
+                &format!("{anchor}-{}-{}", j + 1, slug(workload)),
+                run,
+                workload,
+            )
+        })
         .collect::<Result<Vec<_>>>()?;
     let c = &r.criterion;
     Ok(MachineView {
@@ -229,12 +260,24 @@ fn machine_view(i: usize, run: &Run, name: &str) -> Result<MachineView> {
         },
         started_at: r.started_at.clone(),
         profile: r.profile.clone(),
-        threads: r.threads.iter().map(u64::to_string).collect::<Vec<_>>().join(", "),
+        threads: r
+            .threads
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
         criterion: format!(
             "warm-up {} ms, measurement {} ms, {} samples, {} resamples",
             c.warm_up_ms, c.measurement_ms, c.sample_size, c.nresamples
         ),
-        ceiling: r.ceiling.iter().map(|p| CeilingView { threads: p.threads, speedup: times(p.speedup) }).collect(),
+        ceiling: r
+            .ceiling
+            .iter()
+            .map(|p| CeilingView {
+                threads: p.threads,
+                speedup: times(p.speedup),
+            })
+            .collect(),
         findings: findings(&run.file.benchmarks),
         workloads,
     })
@@ -242,11 +285,18 @@ fn machine_view(i: usize, run: &Run, name: &str) -> Result<MachineView> {
 
 fn workload_view(anchor: &str, run: &Run, workload: &str) -> Result<WorkloadView> {
     let rows = run.rows(workload);
-    let sequential = rows.iter().find(|b| b.variant == SEQUENTIAL && b.backend == NO_BACKEND).copied();
+    let sequential = rows
+        .iter()
+        .find(|b| b.variant == SEQUENTIAL && b.backend == NO_BACKEND)
+        .copied();
     let (backends, _) = backends_and_threads(&rows);
     let variants = variants_of(&rows);
     let style = |v: &str| variant_style(v, &variants);
-    let parallel: Vec<&Benchmark> = rows.iter().copied().filter(|b| b.variant != SEQUENTIAL).collect();
+    let parallel: Vec<&Benchmark> = rows
+        .iter()
+        .copied()
+        .filter(|b| b.variant != SEQUENTIAL)
+        .collect();
     let charts = [
         (
             "time",
@@ -258,7 +308,13 @@ fn workload_view(anchor: &str, run: &Run, workload: &str) -> Result<WorkloadView
             "speedup",
             "Speedup over the sequential loop against threads, with the ideal (speedup = threads) and this \
              machine's measured ceiling (a pure-ALU spin loop).",
-            speedup_chart(workload, &parallel, &backends, &run.file.run.ceiling, &style)?,
+            speedup_chart(
+                workload,
+                &parallel,
+                &backends,
+                &run.file.run.ceiling,
+                &style,
+            )?,
         ),
         (
             "efficiency",
@@ -274,10 +330,16 @@ fn workload_view(anchor: &str, run: &Run, workload: &str) -> Result<WorkloadView
     ];
     let charts = charts
         .into_iter()
-        .map(|(kind, caption, svg)| Chart { anchor: format!("{anchor}-{kind}"), caption: caption.to_string(), svg })
+        .map(|(kind, caption, svg)| Chart {
+            anchor: format!("{anchor}-{kind}"),
+            caption: caption.to_string(),
+            svg,
+        })
         .collect();
     let show_overhead = workload == "seed" && sequential.is_some();
-    let show_memory = rows.iter().any(|b| b.state_copies.is_some() || b.bytes_allocated.is_some());
+    let show_memory = rows
+        .iter()
+        .any(|b| b.state_copies.is_some() || b.bytes_allocated.is_some());
     let table = |rows: Vec<&Benchmark>| {
         let quickest = fastest(rows.iter().copied()).map(Benchmark::key);
         Table {
@@ -285,7 +347,13 @@ fn workload_view(anchor: &str, run: &Run, workload: &str) -> Result<WorkloadView
             show_memory,
             rows: rows
                 .iter()
-                .map(|b| row(b, sequential, quickest.as_ref().is_some_and(|k| *k == b.key())))
+                .map(|b| {
+                    row(
+                        b,
+                        sequential,
+                        quickest.as_ref().is_some_and(|k| *k == b.key()),
+                    )
+                })
                 .collect(),
         }
     };
@@ -316,7 +384,9 @@ fn row(b: &Benchmark, sequential: Option<&Benchmark>, fastest: bool) -> Row {
         speedup: or_missing(b.speedup, times),
         efficiency: or_missing(b.efficiency, percent),
         items_per_s: items_per_s(b.items_per_s),
-        overhead_us: or_missing(sequential, |s| format!("{:.2}", (b.time_ns.estimate - s.time_ns.estimate) / 1e3)),
+        overhead_us: or_missing(sequential, |s| {
+            format!("{:.2}", (b.time_ns.estimate - s.time_ns.estimate) / 1e3)
+        }),
         copies: or_missing(b.state_copies, |n| n.to_string()),
         allocated: or_missing(b.bytes_allocated, bytes),
         peak_live: or_missing(b.peak_live_bytes, bytes),
@@ -327,7 +397,12 @@ fn row(b: &Benchmark, sequential: Option<&Benchmark>, fastest: bool) -> Row {
 /// A variant's colour (the same in every chart) and its family's marker.
 /// Variants this build does not know get the colours after the known ones.
 fn variant_style(variant_id: &str, variants: &[String]) -> Style {
-    let unknown_rank = || variants.iter().filter(|v| variant_position(v).is_none()).position(|v| v == variant_id);
+    let unknown_rank = || {
+        variants
+            .iter()
+            .filter(|v| variant_position(v).is_none())
+            .position(|v| v == variant_id)
+    };
     let colour = match variant_position(variant_id) {
         Some(p) => p.saturating_sub(1),
         None => VARIANTS.len() + unknown_rank().unwrap_or(0),
@@ -338,7 +413,11 @@ fn variant_style(variant_id: &str, variants: &[String]) -> Style {
         Ok(Family::SharedMutable) => Marker::Triangle,
         Ok(Family::Baseline) | Err(_) => Marker::Cross,
     };
-    Style { ink: Ink::Palette(colour), marker, dashed: false }
+    Style {
+        ink: Ink::Palette(colour),
+        marker,
+        dashed: false,
+    }
 }
 
 /// A backend's colour in the bar chart; the sequential loop is the reference.
@@ -346,12 +425,22 @@ fn backend_ink(backend: &str, backends: &[String]) -> Ink {
     match backend_position(backend) {
         Some(0) => Ink::Reference,
         Some(p) => Ink::Palette(p - 1),
-        None => Ink::Palette(BACKENDS.len() + backends.iter().position(|b| b == backend).unwrap_or(0)),
+        None => {
+            Ink::Palette(BACKENDS.len() + backends.iter().position(|b| b == backend).unwrap_or(0))
+        }
     }
 }
 
 fn reference(label: &str, ink: Ink, points: Vec<Point>) -> Series {
-    Series { label: label.to_string(), style: Style { ink, marker: Marker::None, dashed: true }, points }
+    Series {
+        label: label.to_string(),
+        style: Style {
+            ink,
+            marker: Marker::None,
+            dashed: true,
+        },
+        points,
+    }
 }
 
 /// One panel per backend, one series per variant: `value` gives a point.
@@ -365,7 +454,11 @@ fn panels_by_backend(
     backends
         .iter()
         .map(|backend| {
-            let on_backend: Vec<&Benchmark> = rows.iter().copied().filter(|b| b.backend == *backend).collect();
+            let on_backend: Vec<&Benchmark> = rows
+                .iter()
+                .copied()
+                .filter(|b| b.backend == *backend)
+                .collect();
             let mut threads: Vec<u64> = on_backend.iter().map(|b| b.threads).collect();
             threads.sort_unstable();
             threads.dedup();
@@ -373,12 +466,19 @@ fn panels_by_backend(
                 .into_iter()
                 .map(|v| Series {
                     style: style(&v),
-                    points: on_backend.iter().filter(|b| b.variant == v).filter_map(|b| value(b)).collect(),
+                    points: on_backend
+                        .iter()
+                        .filter(|b| b.variant == v)
+                        .filter_map(|b| value(b))
+                        .collect(),
                     label: v,
                 })
                 .collect();
             series.extend(extra(&threads));
-            Panel { title: backend.clone(), series }
+            Panel {
+                title: backend.clone(),
+                series,
+            }
         })
         .collect()
 }
@@ -399,11 +499,19 @@ fn time_chart(
 ) -> Result<Svg> {
     let time = |b: &Benchmark| {
         let t = &b.time_ns;
-        Some(Point { x: b.threads as f64, y: t.estimate, lower: Some(t.lower), upper: Some(t.upper) })
+        Some(Point {
+            x: b.threads as f64,
+            y: t.estimate,
+            lower: Some(t.lower),
+            upper: Some(t.upper),
+        })
     };
     let baseline = |threads: &[u64]| match sequential {
         Some(s) => {
-            let points = thread_span(threads).into_iter().map(|x| Point::exact(x, s.time_ns.estimate)).collect();
+            let points = thread_span(threads)
+                .into_iter()
+                .map(|x| Point::exact(x, s.time_ns.estimate))
+                .collect();
             vec![reference("sequential loop", Ink::Reference, points)]
         }
         None => Vec::new(),
@@ -413,7 +521,7 @@ fn time_chart(
         x_label: "threads".to_string(),
         y_label: "time per call".to_string(),
         y_axis: YAxis::Log,
-        y_format: duration_ns,
+        y_format: duration_axis,
         panels: panels_by_backend(rows, backends, style, time, baseline),
     })
 }
@@ -427,8 +535,14 @@ fn speedup_chart(
 ) -> Result<Svg> {
     let speedup = |b: &Benchmark| b.speedup.map(|s| Point::exact(b.threads as f64, s));
     let guides = |threads: &[u64]| {
-        let ideal = threads.iter().map(|t| Point::exact(*t as f64, *t as f64)).collect();
-        let measured = ceiling.iter().map(|p| Point::exact(p.threads as f64, p.speedup)).collect();
+        let ideal = threads
+            .iter()
+            .map(|t| Point::exact(*t as f64, *t as f64))
+            .collect();
+        let measured = ceiling
+            .iter()
+            .map(|p| Point::exact(p.threads as f64, p.speedup))
+            .collect();
         vec![
             reference("ideal: speedup = threads", Ink::Reference, ideal),
             reference("machine ceiling", Ink::Ceiling, measured),
@@ -452,7 +566,10 @@ fn efficiency_chart(
 ) -> Result<Svg> {
     let efficiency = |b: &Benchmark| b.efficiency.map(|e| Point::exact(b.threads as f64, e));
     let perfect = |threads: &[u64]| {
-        let points = thread_span(threads).into_iter().map(|x| Point::exact(x, 1.0)).collect();
+        let points = thread_span(threads)
+            .into_iter()
+            .map(|x| Point::exact(x, 1.0))
+            .collect();
         vec![reference("perfect scaling: 100%", Ink::Reference, points)]
     };
     charts::line_chart(&LineChart {
@@ -473,25 +590,37 @@ fn best_chart(workload: &str, rows: &[&Benchmark]) -> Result<Svg> {
     let bars = best
         .iter()
         .map(|b| Bar {
-            label: if b.backend == NO_BACKEND { b.variant.clone() } else { format!("{} · {}", b.variant, b.backend) },
+            label: if b.backend == NO_BACKEND {
+                b.variant.clone()
+            } else {
+                format!("{} · {}", b.variant, b.backend)
+            },
             ink: backend_ink(&b.backend, &backends),
             value: b.time_ns.estimate,
             lower: b.time_ns.lower,
             upper: b.time_ns.upper,
-            note: format!("{} at {}", duration_ns(b.time_ns.estimate), b.threads),
+            note: format!(
+                "{} · {}",
+                duration_ns(b.time_ns.estimate),
+                threads(b.threads)
+            ),
         })
         .collect();
     let legend = backends
         .iter()
         .map(|b| {
-            let label = if b == NO_BACKEND { "sequential loop".to_string() } else { b.clone() };
+            let label = if b == NO_BACKEND {
+                "sequential loop".to_string()
+            } else {
+                b.clone()
+            };
             (label, backend_ink(b, &backends))
         })
         .collect();
     charts::bar_chart(&BarChart {
         title: format!("{workload}: each variant at its best thread count"),
-        x_label: "time per call (log scale); the note gives the thread count".to_string(),
-        x_format: duration_ns,
+        x_label: "time per call (log scale)".to_string(),
+        x_format: duration_axis,
         bars,
         legend,
     })
@@ -504,19 +633,33 @@ fn memory_view(
     backends: &[String],
     style: &dyn Fn(&str) -> Style,
 ) -> Result<MemoryView> {
-    let measured: Vec<&Benchmark> =
-        rows.iter().copied().filter(|b| b.variant != SEQUENTIAL && b.bytes_allocated.is_some()).collect();
-    let chart = |kind: &str, title: &str, value: fn(&Benchmark) -> Option<u64>, caption: &str| -> Result<Chart> {
-        let point = |b: &Benchmark| value(b).map(|n| Point::exact(b.threads as f64, n as f64));
+    let measured: Vec<&Benchmark> = rows
+        .iter()
+        .copied()
+        .filter(|b| b.variant != SEQUENTIAL && b.bytes_allocated.is_some())
+        .collect();
+    let chart = |kind: &str,
+                 title: &str,
+                 value: fn(&Benchmark) -> Option<u64>,
+                 caption: &str|
+     -> Result<Chart> {
+        let largest = measured.iter().filter_map(|b| value(b)).max().unwrap_or(0);
+        let (unit, unit_bytes) = bytes_unit(largest);
+        let point =
+            |b: &Benchmark| value(b).map(|n| Point::exact(b.threads as f64, n as f64 / unit_bytes));
         let svg = charts::line_chart(&LineChart {
             title: format!("{workload}: {title}"),
             x_label: "threads".to_string(),
-            y_label: title.to_string(),
+            y_label: format!("{title} ({unit})"),
             y_axis: YAxis::LinearFromZero,
-            y_format: bytes_axis,
+            y_format: plain,
             panels: panels_by_backend(&measured, backends, style, point, |_| Vec::new()),
         })?;
-        Ok(Chart { anchor: format!("{anchor}-{kind}"), caption: caption.to_string(), svg })
+        Ok(Chart {
+            anchor: format!("{anchor}-{kind}"),
+            caption: caption.to_string(),
+            svg,
+        })
     };
     let charts = vec![
         chart(
@@ -537,27 +680,39 @@ fn memory_view(
     let mut rows = Vec::new();
     for variant in variants_of(&measured) {
         for backend in backends {
-            let entries: Vec<&Benchmark> =
-                measured.iter().copied().filter(|b| b.variant == variant && b.backend == *backend).collect();
+            let entries: Vec<&Benchmark> = measured
+                .iter()
+                .copied()
+                .filter(|b| b.variant == variant && b.backend == *backend)
+                .collect();
             if entries.is_empty() {
                 continue;
             }
             let cells = threads
                 .iter()
-                .map(|t| match entries.iter().find(|b| b.threads == *t) {
-                    Some(b) => format!(
-                        "{} copies · {} · peak {}",
-                        or_missing(b.state_copies, |n| n.to_string()),
-                        or_missing(b.bytes_allocated, bytes),
-                        or_missing(b.peak_live_bytes, bytes)
-                    ),
-                    None => MISSING.to_string(),
+                .map(|t| {
+                    entries
+                        .iter()
+                        .find(|b| b.threads == *t)
+                        .map(|b| MemoryCell {
+                            copies: or_missing(b.state_copies, copies),
+                            allocated: or_missing(b.bytes_allocated, bytes),
+                            peak_live: or_missing(b.peak_live_bytes, bytes),
+                        })
                 })
                 .collect();
-            rows.push(MemoryRow { variant: variant.clone(), backend: backend.clone(), cells });
+            rows.push(MemoryRow {
+                variant: variant.clone(),
+                backend: backend.clone(),
+                cells,
+            });
         }
     }
-    Ok(MemoryView { charts, threads, rows })
+    Ok(MemoryView {
+        charts,
+        threads,
+        rows,
+    })
 }
 
 /// The cross-machine part: per workload an overlay of speedups and a
@@ -588,7 +743,10 @@ fn overlay_chart(anchor: &str, workload: &str, runs: &[Run], names: &[String]) -
     let followed = if all.iter().any(|b| b.variant == OVERLAY_VARIANT) {
         OVERLAY_VARIANT.to_string()
     } else {
-        variants_of(&all).into_iter().find(|v| v != SEQUENTIAL).unwrap_or_else(|| OVERLAY_VARIANT.to_string())
+        variants_of(&all)
+            .into_iter()
+            .find(|v| v != SEQUENTIAL)
+            .unwrap_or_else(|| OVERLAY_VARIANT.to_string())
     };
     let (backends, threads) = backends_and_threads(&all);
     let panels = backends
@@ -605,15 +763,34 @@ fn overlay_chart(anchor: &str, workload: &str, runs: &[Run], names: &[String]) -
                 let ink = Ink::Palette(i);
                 series.push(Series {
                     label: name.clone(),
-                    style: Style { ink, marker: Marker::Circle, dashed: false },
+                    style: Style {
+                        ink,
+                        marker: Marker::Circle,
+                        dashed: false,
+                    },
                     points,
                 });
-                let ceiling = run.file.run.ceiling.iter().map(|p| Point::exact(p.threads as f64, p.speedup));
-                series.push(reference(&format!("{name}: ceiling"), ink, ceiling.collect()));
+                let ceiling = run
+                    .file
+                    .run
+                    .ceiling
+                    .iter()
+                    .map(|p| Point::exact(p.threads as f64, p.speedup));
+                series.push(reference(
+                    &format!("{name}: ceiling"),
+                    ink,
+                    ceiling.collect(),
+                ));
             }
-            let ideal = threads.iter().map(|t| Point::exact(*t as f64, *t as f64)).collect();
+            let ideal = threads
+                .iter()
+                .map(|t| Point::exact(*t as f64, *t as f64))
+                .collect();
             series.push(reference("ideal: speedup = threads", Ink::Reference, ideal));
-            Panel { title: backend.clone(), series }
+            Panel {
+                title: backend.clone(),
+                series,
+            }
         })
         .collect();
     let svg = charts::line_chart(&LineChart {
@@ -628,22 +805,39 @@ fn overlay_chart(anchor: &str, workload: &str, runs: &[Run], names: &[String]) -
         "Speedup of {followed} over each machine's own sequential loop, one colour per machine; the dashed line \
          of a machine's colour is its measured ceiling."
     );
-    Ok(Chart { anchor: format!("{anchor}-overlay"), caption, svg })
+    Ok(Chart {
+        anchor: format!("{anchor}-overlay"),
+        caption,
+        svg,
+    })
 }
 
 fn side_by_side(workload: &str, runs: &[Run]) -> Vec<ComparedRow> {
-    let mut keys: Vec<&Benchmark> = runs.iter().flat_map(|r| r.rows(workload)).collect();
+    let indexes: Vec<Index> = runs
+        .iter()
+        .map(|r| Index::new(&r.file.benchmarks))
+        .collect();
+    let mut keys: Vec<&Benchmark> = indexes
+        .iter()
+        .flat_map(|i| i.of_workload(workload))
+        .collect();
     keys.sort_by(|a, b| entry_order(a, b));
-    keys.dedup_by(|a, b| a.key() == b.key());
+    keys.dedup_by(|a, b| entry_order(a, b).is_eq());
     keys.iter()
         .map(|key| {
-            let found: Vec<Option<&Benchmark>> = runs
+            let found: Vec<Option<&Benchmark>> = indexes
                 .iter()
-                .map(|r| r.file.benchmarks.iter().find(|b| b.key() == key.key()))
+                .map(|i| i.get(workload, &key.variant, &key.backend, key.threads))
                 .collect();
-            let quickest = fastest(found.iter().flatten().copied()).map(|b| b.time_ns.estimate);
+            let measured: Vec<&Benchmark> = found.iter().flatten().copied().collect();
+            // Highlighted only when faster beyond noise than every other machine.
+            let clearly_fastest = fastest(measured.iter().copied()).filter(|quickest| {
+                measured.len() > 1
+                    && measured.iter().all(|b| {
+                        std::ptr::eq(*b, *quickest) || !within_noise(&b.time_ns, &quickest.time_ns)
+                    })
+            });
             let first = found[0].map(|b| b.time_ns.estimate);
-            let several = found.iter().flatten().count() > 1;
             let cells = found
                 .iter()
                 .enumerate()
@@ -655,7 +849,7 @@ fn side_by_side(workload: &str, runs: &[Run]) -> Vec<ComparedRow> {
                             Some(first) if i > 0 => times(b.time_ns.estimate / first),
                             _ => String::new(),
                         },
-                        fastest: several && quickest == Some(b.time_ns.estimate),
+                        fastest: clearly_fastest.is_some_and(|q| std::ptr::eq(q, *b)),
                     },
                     None => ComparedCell {
                         time: MISSING.to_string(),
@@ -665,7 +859,12 @@ fn side_by_side(workload: &str, runs: &[Run]) -> Vec<ComparedRow> {
                     },
                 })
                 .collect();
-            ComparedRow { variant: key.variant.clone(), backend: key.backend.clone(), threads: key.threads, cells }
+            ComparedRow {
+                variant: key.variant.clone(),
+                backend: key.backend.clone(),
+                threads: key.threads,
+                cells,
+            }
         })
         .collect()
 }

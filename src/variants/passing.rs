@@ -145,7 +145,7 @@ impl Variant for FunctionObject {
         out: &mut [u64],
     ) -> Result<Outcome> {
         let object = Multiplier::new(consts);
-        map_items(exec, out, |i| object.call(i))
+        map_items(exec, out, move |i| object.call(i))
     }
 }
 
@@ -179,8 +179,8 @@ impl Variant for MethodReference {
         out: &mut [u64],
     ) -> Result<Outcome> {
         let worker = Multiplier::new(consts);
-        let foo = Multiplier::foo;
-        map_items(exec, out, |i| foo(&worker, i))
+        let method = Multiplier::foo;
+        map_items(exec, out, move |i| method(&worker, i))
     }
 }
 

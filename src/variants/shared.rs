@@ -7,6 +7,7 @@
 //! an atomic per item, a padded slot per thread, or a private accumulator
 //! merged at the end.
 
+use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -26,13 +27,26 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 fn for_each_item(
     exec: &dyn Executor,
     n: usize,
-    f: impl Fn(usize, usize) + Sync,
+    f: impl Fn(usize, usize) + Sync + Copy,
 ) -> Result<RunStats> {
     exec.run(n, &mut [], &|worker, chunk| {
-        for i in chunk.items {
-            f(worker, i);
-        }
+        each_item(chunk.items, worker, f)
     })
+}
+
+/// The loop of one task, as a function taking `f` by value, so the state `f`
+/// captures is loop-invariant to the compiler (see `variants::fill`).
+#[inline(never)]
+fn each_item(items: Range<usize>, worker: usize, f: impl Fn(usize, usize)) {
+    for i in items {
+        f(worker, i);
+    }
+}
+
+/// The private accumulator of `fold_reduce`: the wrapping sum of a task's items.
+#[inline(never)]
+fn fold_items(items: Range<usize>, consts: &Constants) -> u64 {
+    items.fold(0u64, |acc, i| acc.wrapping_add(consts.item(i)))
 }
 
 fn sum(sum: u64, calls: Option<u64>, stats: RunStats) -> Outcome {
@@ -72,9 +86,10 @@ impl Variant for MutexSum {
         _out: &mut [u64],
     ) -> Result<Outcome> {
         let total = Mutex::new(0u64);
-        let stats = for_each_item(exec, consts.spec.items, |_, i| {
+        let (consts, shared): (&Constants, _) = (consts, &total);
+        let stats = for_each_item(exec, consts.spec.items, move |_, i| {
             let result = consts.item(i);
-            let mut total = lock(&total);
+            let mut total = lock(shared);
             *total = total.wrapping_add(result);
         })?;
         Ok(sum(
@@ -112,8 +127,9 @@ impl Variant for AtomicSum {
         _out: &mut [u64],
     ) -> Result<Outcome> {
         let total = AtomicU64::new(0);
-        let stats = for_each_item(exec, consts.spec.items, |_, i| {
-            total.fetch_add(consts.item(i), Ordering::Relaxed);
+        let (consts, shared): (&Constants, _) = (consts, &total);
+        let stats = for_each_item(exec, consts.spec.items, move |_, i| {
+            shared.fetch_add(consts.item(i), Ordering::Relaxed);
         })?;
         Ok(sum(total.into_inner(), None, stats))
     }
@@ -146,8 +162,9 @@ impl Variant for ShardedSum {
         _out: &mut [u64],
     ) -> Result<Outcome> {
         let slots: PerWorker<AtomicU64> = PerWorker::new(exec.threads(), || AtomicU64::new(0));
-        let stats = for_each_item(exec, consts.spec.items, |worker, i| {
-            slots
+        let (consts, shards): (&Constants, _) = (consts, &slots);
+        let stats = for_each_item(exec, consts.spec.items, move |worker, i| {
+            shards
                 .get(worker)
                 .fetch_add(consts.item(i), Ordering::Relaxed);
         })?;
@@ -187,9 +204,7 @@ impl Variant for FoldReduce {
     ) -> Result<Outcome> {
         let slots: PerWorker<AtomicU64> = PerWorker::new(exec.threads(), || AtomicU64::new(0));
         let stats = exec.run(consts.spec.items, &mut [], &|worker, chunk| {
-            let local = chunk
-                .items
-                .fold(0u64, |acc, i| acc.wrapping_add(consts.item(i)));
+            let local = fold_items(chunk.items, consts);
             slots.get(worker).fetch_add(local, Ordering::Relaxed);
         })?;
         let total = slots
@@ -254,6 +269,13 @@ impl<'a> CountingWorker<'a> {
         self.total = self.total.wrapping_add(self.consts.item(i));
         self.calls += 1;
     }
+    /// Calls itself on every item of a task.
+    #[inline(never)]
+    pub fn call_all(&mut self, items: Range<usize>) {
+        for i in items {
+            self.call(i);
+        }
+    }
     /// Folds another worker's counts into this one.
     pub fn merge(&mut self, other: &CountingWorker<'_>) {
         self.total = self.total.wrapping_add(other.total);
@@ -290,7 +312,8 @@ impl Variant for MutexWorker {
         _out: &mut [u64],
     ) -> Result<Outcome> {
         let worker = Mutex::new(CountingWorker::new(consts));
-        let stats = for_each_item(exec, consts.spec.items, |_, i| lock(&worker).call(i))?;
+        let shared = &worker;
+        let stats = for_each_item(exec, consts.spec.items, move |_, i| lock(shared).call(i))?;
         let worker = worker.into_inner().unwrap_or_else(PoisonError::into_inner);
         Ok(sum(worker.total, Some(worker.calls), stats))
     }
@@ -326,10 +349,7 @@ impl Variant for WorkerPerThread {
         let workers = PerWorker::new(exec.threads(), || Mutex::new(CountingWorker::new(consts)));
         let stats = exec.run(consts.spec.items, &mut [], &|worker, chunk| {
             // Only this thread ever locks its own slot: uncontended, once per task.
-            let mut mine = lock(workers.get(worker));
-            for i in chunk.items {
-                mine.call(i);
-            }
+            lock(workers.get(worker)).call_all(chunk.items);
         })?;
         let mut merged = CountingWorker::new(consts);
         for worker in workers.into_inner() {

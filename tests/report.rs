@@ -1,0 +1,417 @@
+//! The report from committed fixture runs of two machines, and from hostile
+//! and corrupt results files.
+//!
+//! The fixtures (`tests/fixtures/runs/`) are hand-made inputs in the exact
+//! results schema: a 4-core laptop (`laptop-a`, every workload) and an 8-core
+//! server (`server-b`, a quick run without `imbalanced`).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use parbench::report::{ExportFormat, compare, export, write_report, write_report_with};
+use parbench::results::ResultsFile;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/runs")
+        .join(name)
+}
+
+fn fixtures() -> Vec<PathBuf> {
+    vec![fixture("machine-a.json"), fixture("machine-b.json")]
+}
+
+/// A runs folder holding copies of `files`.
+fn runs_dir_with(files: &[PathBuf]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for file in files {
+        fs::copy(file, dir.path().join(file.file_name().unwrap())).unwrap();
+    }
+    dir
+}
+
+/// The number of workloads of each fixture, from the fixture itself.
+fn workload_counts(files: &[PathBuf]) -> Vec<(usize, bool)> {
+    files
+        .iter()
+        .map(|f| {
+            let loaded = ResultsFile::load(f).unwrap();
+            let mut workloads: Vec<&str> = loaded
+                .results
+                .benchmarks
+                .iter()
+                .map(|b| b.workload.as_str())
+                .collect();
+            workloads.sort_unstable();
+            workloads.dedup();
+            (workloads.len(), workloads.contains(&"big_state"))
+        })
+        .collect()
+}
+
+fn occurrences(text: &str, needle: &str) -> usize {
+    text.matches(needle).count()
+}
+
+#[test]
+fn fixtures_render_every_chart_table_and_the_cross_machine_view() {
+    let runs = runs_dir_with(&fixtures());
+    let out = tempfile::tempdir().unwrap();
+    let outcome = write_report(runs.path(), out.path()).unwrap();
+    assert_eq!(outcome.runs, 2);
+    assert!(outcome.warnings.is_empty(), "{:?}", outcome.warnings);
+    assert_eq!(outcome.index, out.path().join("index.html"));
+    let html = fs::read_to_string(&outcome.index).unwrap();
+
+    // Per machine and workload: time, speedup, efficiency, best-thread bars;
+    // big_state adds two memory charts; across machines, one overlay per workload.
+    let counts = workload_counts(&fixtures());
+    let per_machine: usize = counts
+        .iter()
+        .map(|(n, big)| 4 * n + if *big { 2 } else { 0 })
+        .sum();
+    let all_workloads = counts.iter().map(|(n, _)| *n).max().unwrap();
+    assert_eq!(occurrences(&html, "<svg"), per_machine + all_workloads);
+    let workloads: usize = counts.iter().map(|(n, _)| n).sum();
+    for kind in [
+        "-time\"",
+        "-speedup\"",
+        "-efficiency\"",
+        "-best\"",
+        "-all\"",
+    ] {
+        let expected = if kind == "-best\"" {
+            2 * workloads
+        } else {
+            workloads
+        };
+        assert_eq!(occurrences(&html, kind), expected, "{kind}");
+    }
+    assert_eq!(occurrences(&html, "-memory\""), 2);
+    assert_eq!(occurrences(&html, "-side-by-side\""), all_workloads);
+    assert_eq!(occurrences(&html, "-overlay\""), all_workloads);
+    for id in [
+        "id=\"findings\"",
+        "id=\"across\"",
+        "id=\"machines\"",
+        "id=\"m1-ceiling\"",
+        "id=\"m2-ceiling\"",
+    ] {
+        assert!(html.contains(id), "{id} missing");
+    }
+    for header in [
+        "time per call (95% CI)",
+        "speedup",
+        "efficiency",
+        "state copies",
+        "peak live",
+    ] {
+        assert!(
+            html.contains(&format!(">{header}</th>")),
+            "{header} missing"
+        );
+    }
+    assert!(html.contains(">overhead (µs)</th>"));
+    assert!(html.find("id=\"findings\"").unwrap() < html.find("class=\"workload\"").unwrap());
+    assert!(occurrences(&html, "class=\"fastest\"") >= 2 * workloads);
+
+    // Numbers from the fixture: laptop-a, compute, closure on rayon at 4 threads
+    // (3156041.034 ns, CI 3099893.697–3206585.461, speedup 3.854129) ...
+    assert!(html.contains("3.16 ms (3.10–3.21 ms)"));
+    assert!(html.contains("3.85×"));
+    // ... and seed, closure on rayon at 2 threads, 5324.276 ns against the
+    // sequential 33.682 ns: 5.29 µs of overhead.
+    assert!(html.contains("<td class=\"num\">5.29</td>"));
+    // server-b's big_state: clone_per_task on rayon at 2 threads made 8 copies
+    // and allocated 8389248 bytes.
+    assert!(html.contains("8 copies<br><span class=\"family\">8.00 MiB · peak 2.00 MiB</span>"));
+    assert!(html.contains("AMD EPYC 7763 64-Core Processor"));
+    assert!(html.contains("Intel(R) Core(TM) i7-8565U CPU @ 1.80GHz"));
+
+    // The findings are computed, and say what server-b did not run.
+    assert!(html.contains("Do closure, function object and method reference differ?"));
+    assert!(html.contains("Not answered: the imbalanced workload was not run on this machine."));
+    assert!(html.contains("clone_per_task 8 (8.00 MiB allocated"));
+
+    let summary = fs::read_to_string(outcome.summary.unwrap()).unwrap();
+    assert!(summary.contains("## laptop-a") && summary.contains("## server-b"));
+    assert!(summary.contains("### compute: best thread count per variant and backend"));
+    assert!(summary.contains("| variant | backend | threads | time (95% CI) |"));
+    assert!(summary.contains("**Which backend wins on imbalanced work?**"));
+}
+
+#[test]
+fn one_machine_has_no_cross_machine_view() {
+    let runs = runs_dir_with(&[fixture("machine-a.json")]);
+    let out = tempfile::tempdir().unwrap();
+    let outcome = write_report(runs.path(), out.path()).unwrap();
+    let html = fs::read_to_string(&outcome.index).unwrap();
+    assert_eq!(outcome.runs, 1);
+    assert!(!html.contains("id=\"across\""));
+    assert!(!html.contains("-overlay\""));
+    assert_eq!(occurrences(&html, "<svg"), 4 * 5 + 2);
+}
+
+#[test]
+fn compare_builds_the_page_over_exactly_the_files_given() {
+    let out = tempfile::tempdir().unwrap();
+    let page = out.path().join("nested/compare.html");
+    let outcome = compare(&fixtures(), &page).unwrap();
+    assert_eq!(outcome.runs, 2);
+    assert_eq!(outcome.index, page);
+    assert!(outcome.summary.is_none());
+    let html = fs::read_to_string(&page).unwrap();
+    assert!(html.contains("id=\"across\""));
+    assert!(html.contains("parbench comparison"));
+
+    let missing = out.path().join("missing.json");
+    let err = compare(std::slice::from_ref(&missing), &page).unwrap_err();
+    assert!(
+        format!("{err:#}").contains(&missing.display().to_string()),
+        "{err:#}"
+    );
+}
+
+#[test]
+fn criterion_report_is_linked_when_it_exists() {
+    let root = tempfile::tempdir().unwrap();
+    let criterion = root.path().join("target/criterion/report/index.html");
+    fs::create_dir_all(criterion.parent().unwrap()).unwrap();
+    let runs = runs_dir_with(&[fixture("machine-a.json")]);
+    let out = root.path().join("reports");
+    let outcome = write_report_with(runs.path(), &out, Some(&criterion)).unwrap();
+    assert!(
+        !fs::read_to_string(&outcome.index)
+            .unwrap()
+            .contains("criterion-report")
+    );
+    fs::write(&criterion, "<html></html>").unwrap();
+    let outcome = write_report_with(runs.path(), &out, Some(&criterion)).unwrap();
+    let html = fs::read_to_string(&outcome.index).unwrap();
+    // minijinja escapes `/` in attributes as `&#x2f;`.
+    assert!(
+        html.contains("href=\"..&#x2f;target&#x2f;criterion&#x2f;report&#x2f;index.html\""),
+        "no link"
+    );
+}
+
+#[test]
+fn export_prints_every_entry_in_each_format() {
+    let entries: usize = fixtures()
+        .iter()
+        .map(|f| ResultsFile::load(f).unwrap().results.benchmarks.len())
+        .sum();
+    let (csv, warnings) = export(&fixtures(), ExportFormat::Csv).unwrap();
+    assert!(warnings.is_empty());
+    assert_eq!(csv.lines().count(), entries + 1);
+    assert!(csv.starts_with(
+        "machine,workload,variant,backend,threads,time_ns_estimate,time_ns_lower,time_ns_upper,items_per_s,\
+         speedup,efficiency,state_copies,bytes_allocated,peak_live_bytes\n"
+    ));
+    assert!(csv.contains("laptop-a,compute,closure,rayon,4,3156041.034,3099893.697,3206585.461,"));
+
+    let (json, _) = export(&fixtures(), ExportFormat::Json).unwrap();
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+    assert_eq!(rows.len(), entries);
+    assert_eq!(rows[0]["machine"], "laptop-a");
+    assert_eq!(rows[0]["variant"], "sequential");
+
+    let (md, _) = export(&fixtures(), "md".parse().unwrap()).unwrap();
+    assert_eq!(md.lines().count(), entries + 2);
+    assert!(
+        md.contains("| laptop-a | compute | closure | rayon | 4 | 3.16 ms | 3.10 ms | 3.21 ms |")
+    );
+
+    let err = "yaml".parse::<ExportFormat>().unwrap_err();
+    assert!(err.to_string().contains("'yaml'"));
+    assert!(export(&[], ExportFormat::Csv).is_err());
+}
+
+#[test]
+fn an_empty_runs_folder_gives_a_page_saying_so_and_a_missing_one_is_an_error() {
+    let runs = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let outcome = write_report(runs.path(), out.path()).unwrap();
+    assert_eq!(outcome.runs, 0);
+    let html = fs::read_to_string(&outcome.index).unwrap();
+    assert!(html.contains("No runs were found"));
+    assert!(!html.contains("<svg"));
+    assert!(
+        fs::read_to_string(outcome.summary.unwrap())
+            .unwrap()
+            .contains("No runs were found.")
+    );
+
+    let missing = runs.path().join("not-there");
+    let err = write_report(&missing, out.path()).unwrap_err();
+    assert!(
+        err.to_string().contains(&missing.display().to_string()),
+        "{err}"
+    );
+}
+
+/// machine-b with hostile strings and unusable numbers.
+fn hostile_file() -> String {
+    let text = fs::read_to_string(fixture("machine-b.json")).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    doc["machine"]["label"] = "<script>alert(1)</script>".into();
+    doc["machine"]["cpu_model"] = "<img src=x onerror=alert(2)>".into();
+    doc["run"]["profile"] = "</style><script>alert(3)</script>".into();
+    let benchmarks = doc["benchmarks"].as_array_mut().unwrap();
+    let template = benchmarks
+        .iter()
+        .find(|b| b["workload"] == "compute" && b["variant"] == "closure")
+        .unwrap()
+        .clone();
+    let with = |changes: &[(&str, serde_json::Value)]| {
+        let mut b = template.clone();
+        for (key, value) in changes {
+            match key.split_once('.') {
+                Some((outer, inner)) => b[outer][inner] = value.clone(),
+                None => b[*key] = value.clone(),
+            }
+        }
+        b
+    };
+    benchmarks.extend([
+        // The same identity twice: the last is kept.
+        with(&[("time_ns.estimate", 123.0.into())]),
+        // Rejected on load: a negative and a zero time.
+        with(&[
+            ("variant", "negative_time".into()),
+            ("time_ns.estimate", (-123456.0).into()),
+        ]),
+        with(&[
+            ("variant", "zero_time".into()),
+            ("time_ns.lower", 0.0.into()),
+        ]),
+        // Kept with the speedup ignored (negative) or missing (null).
+        with(&[
+            ("variant", "bad_speedup".into()),
+            ("speedup", (-2.0).into()),
+        ]),
+        with(&[
+            ("variant", "no_speedup".into()),
+            ("speedup", serde_json::Value::Null),
+        ]),
+        // From a newer parbench: unknown variant, backend and workload, hostile names.
+        with(&[
+            ("variant", "<b>simd&map</b>".into()),
+            ("backend", "gpu<i>".into()),
+        ]),
+        with(&[
+            ("workload", "<svg onload=alert(4)>".into()),
+            ("variant", "sequential".into()),
+            ("backend", "none".into()),
+        ]),
+    ]);
+    serde_json::to_string_pretty(&doc).unwrap()
+}
+
+#[test]
+fn hostile_and_corrupt_files_are_named_escaped_and_the_rest_still_renders() {
+    let runs = runs_dir_with(&[fixture("machine-a.json")]);
+    let dir = runs.path();
+    let whole = fs::read_to_string(fixture("machine-b.json")).unwrap();
+    fs::write(dir.join("truncated.json"), &whole[..whole.len() / 2]).unwrap();
+    fs::write(
+        dir.join("not-json.json"),
+        "<script>alert('not json')</script>",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("future.json"),
+        whole.replacen("\"schema_version\": 2", "\"schema_version\": 99", 1),
+    )
+    .unwrap();
+    // A string where a number belongs: in an entry it costs the entry, in the
+    // machine fingerprint the file.
+    let stringy = whole.replacen("\"estimate\": ", "\"estimate\": \"fast\", \"was\": ", 1);
+    fs::write(dir.join("stringy.json"), stringy).unwrap();
+    let bad_machine = whole.replacen("\"logical_cores\": 8", "\"logical_cores\": \"eight\"", 1);
+    fs::write(dir.join("bad-machine.json"), bad_machine).unwrap();
+    fs::write(dir.join("hostile.json"), hostile_file()).unwrap();
+    fs::write(
+        dir.join("notes.txt"),
+        "not a results file, not .json: ignored",
+    )
+    .unwrap();
+
+    let out = tempfile::tempdir().unwrap();
+    let outcome = write_report(dir, out.path()).unwrap();
+    assert_eq!(
+        outcome.runs, 3,
+        "machine-a, stringy.json and hostile.json render: {:?}",
+        outcome.warnings
+    );
+    let warned = |file: &str, why: &str| {
+        assert!(
+            outcome
+                .warnings
+                .iter()
+                .any(|w| w.contains(file) && w.contains(why)),
+            "no warning naming {file} with '{why}' in {:#?}",
+            outcome.warnings
+        )
+    };
+    warned("truncated.json", "not valid JSON");
+    warned("not-json.json", "not valid JSON");
+    warned("future.json", "schema_version 99");
+    warned(
+        "stringy.json",
+        "dropped benchmark #0: invalid type: string \"fast\"",
+    );
+    warned("bad-machine.json", "does not follow the results schema");
+    warned("hostile.json", "dropped compute/negative_time/");
+    warned("hostile.json", "dropped compute/zero_time/");
+    warned(
+        "hostile.json",
+        "ignored speedup Some(-2.0) of compute/bad_speedup/",
+    );
+    assert!(!outcome.warnings.iter().any(|w| w.contains("notes.txt")));
+
+    let html = fs::read_to_string(&outcome.index).unwrap();
+    let lower = html.to_lowercase();
+    for raw in [
+        "<script",
+        "<img",
+        "<svg onload",
+        "<b>simd",
+        "<i>",
+        "</style><",
+    ] {
+        assert!(!lower.contains(raw), "raw {raw} in the page");
+    }
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"),
+        "the label shows as text"
+    );
+    assert!(html.contains("&lt;img src=x onerror=alert(2)&gt;"));
+    // Inside the SVGs too (plotters escapes its text).
+    assert!(
+        html.contains("&lt;b&gt;simd&amp;map&lt;/b&gt;"),
+        "the unknown variant is charted, escaped"
+    );
+    // The warnings are on the page, naming the files.
+    assert!(html.contains("id=\"warnings\""));
+    assert!(html.contains("truncated.json"));
+    // Rejected numbers are neither tabled nor plotted (only the warnings,
+    // above the findings, mention them); the rest still is.
+    let results = &html[html.find("id=\"findings\"").unwrap()..];
+    assert!(!results.contains("negative_time") && !results.contains("zero_time"));
+    assert!(!results.contains("-123456") && !results.contains("-123 µs"));
+    assert!(html.contains("bad_speedup") && html.contains("no_speedup"));
+    assert!(html.contains("id=\"across\""));
+    assert!(html.contains("laptop-a"));
+
+    let summary = fs::read_to_string(outcome.summary.unwrap()).unwrap();
+    assert!(
+        !summary.to_lowercase().contains("<script"),
+        "summary.md escapes markup too: {}",
+        summary
+            .lines()
+            .filter(|l| l.contains("<script"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
