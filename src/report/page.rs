@@ -322,7 +322,7 @@ fn workload_view(anchor: &str, run: &Run, workload: &str) -> Result<WorkloadView
             efficiency_chart(workload, &parallel, &backends, &style)?,
         ),
         (
-            "best",
+            "best-chart",
             "Every variant on every backend at its best thread count, sequential loop included (log scale); \
              whiskers are 95% confidence intervals.",
             best_chart(workload, &rows)?,
