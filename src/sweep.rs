@@ -70,7 +70,7 @@ impl Profile {
         match self {
             Profile::Quick => CriterionSettings {
                 warm_up_ms: 100,
-                measurement_ms: 250,
+                measurement_ms: 200,
                 sample_size: 10,
                 nresamples: 5_000,
             },
