@@ -8,6 +8,36 @@ use clap::{Parser, Subcommand, ValueEnum};
 use parbench::commands::{self, RunOptions};
 use parbench::{criterion_dir, matrix, report, results};
 
+/// `print!` that treats a closed stdout (`parbench list | head`) as done,
+/// not as a panic.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        write_stdout(&format!($($arg)*))
+    };
+}
+
+/// `println!`, likewise.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        write_stdout(&format!("{}\n", format!($($arg)*)))
+    };
+}
+
+fn write_stdout(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(err) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        if err.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to stdout: {err}");
+        std::process::exit(2);
+    }
+}
+
 /// Measures what each way of parallelising one problem really costs.
 #[derive(Parser)]
 #[command(version, about)]
@@ -120,15 +150,15 @@ fn dispatch(command: Command) -> Result<ExitCode> {
         Command::List { format } => {
             let entries = matrix::list();
             match format {
-                ListFormat::Text => print!("{}", commands::list_text(&entries)),
-                ListFormat::Json => println!("{}", serde_json::to_string_pretty(&entries)?),
+                ListFormat::Text => out!("{}", commands::list_text(&entries)),
+                ListFormat::Json => outln!("{}", serde_json::to_string_pretty(&entries)?),
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify { threads, quick } => {
             let threads = commands::parse_threads(&threads)?;
             let verdicts = commands::verify(&threads, quick)?;
-            print!("{}", commands::verify_table(&verdicts, &threads));
+            out!("{}", commands::verify_table(&verdicts, &threads));
             let failed: Vec<_> = verdicts.iter().filter(|v| v.mismatch.is_some()).collect();
             for v in &failed {
                 eprintln!(
@@ -140,7 +170,7 @@ fn dispatch(command: Command) -> Result<ExitCode> {
                     v.mismatch.as_deref().unwrap_or_default()
                 );
             }
-            println!(
+            outln!(
                 "{} passed, {} failed",
                 verdicts.len() - failed.len(),
                 failed.len()
@@ -156,20 +186,20 @@ fn dispatch(command: Command) -> Result<ExitCode> {
             let outcome =
                 report::write_report_with(&runs, &out, Some(&criterion_dir::html_report(&home)))?;
             print_warnings(&outcome.warnings);
-            println!(
+            outln!(
                 "wrote {} ({} results files)",
                 outcome.index.display(),
                 outcome.runs
             );
             if let Some(summary) = outcome.summary {
-                println!("wrote {}", summary.display());
+                outln!("wrote {}", summary.display());
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Compare { files, out } => {
             let outcome = report::compare(&files, &out)?;
             print_warnings(&outcome.warnings);
-            println!(
+            outln!(
                 "wrote {} ({} results files)",
                 outcome.index.display(),
                 outcome.runs
@@ -185,7 +215,7 @@ fn dispatch(command: Command) -> Result<ExitCode> {
             };
             let (text, warnings) = report::export(&files, format)?;
             print_warnings(&warnings);
-            print!("{text}");
+            out!("{text}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Run {
@@ -238,13 +268,13 @@ fn dispatch(command: Command) -> Result<ExitCode> {
                 if print {
                     eprintln!("{line}")
                 } else {
-                    println!("{line}")
+                    outln!("{line}")
                 }
             }
             if print {
                 match &report.items {
-                    Some(items) => println!("{}", commands::json_array(items)),
-                    None => println!("{}", report.checksum),
+                    Some(items) => outln!("{}", commands::json_array(items)),
+                    None => outln!("{}", report.checksum),
                 }
             }
             Ok(ExitCode::SUCCESS)
