@@ -100,7 +100,6 @@ fn sweep_main() -> Result<()> {
         let mut group = criterion.benchmark_group(workload.id);
         group.throughput(Throughput::Elements(workload.full.items as u64));
         for planned in in_group {
-            println!("{}", progress.next(&planned.full_id()));
             let key = (planned.combo.backend_id(), planned.threads);
             // Pools and threads are built once per (backend, threads), before any timing.
             let exec: &dyn Executor = match executors.entry(key) {
@@ -110,22 +109,25 @@ fn sweep_main() -> Result<()> {
                 }
             };
             let variant = planned.variant();
-            match matrix::measure_once(&problem, variant, exec, &mut out) {
-                Ok(m) => checked.push((
-                    *planned,
-                    Checked {
-                        footprint: m.footprint,
-                        state_copies: m.state_copies,
-                    },
-                )),
-                Err(err) => {
-                    let line = format!(
-                        "{}: does not match the oracle, not timed: {err:#}",
-                        planned.full_id()
-                    );
-                    eprintln!("\n!!! MISMATCH {line}\n");
-                    mismatches.push(line);
-                    continue;
+            if !bench_args.listing {
+                println!("{}", progress.next(&planned.full_id()));
+                match matrix::measure_once(&problem, variant, exec, &mut out) {
+                    Ok(m) => checked.push((
+                        *planned,
+                        Checked {
+                            footprint: m.footprint,
+                            state_copies: m.state_copies,
+                        },
+                    )),
+                    Err(err) => {
+                        let line = format!(
+                            "{}: does not match the oracle, not timed: {err:#}",
+                            planned.full_id()
+                        );
+                        eprintln!("\n!!! MISMATCH {line}\n");
+                        mismatches.push(line);
+                        continue;
+                    }
                 }
             }
             group.bench_with_input(

@@ -214,6 +214,8 @@ pub struct BenchArgs {
     /// Real measurement: `cargo bench` without `--test`, `--list` or
     /// `--profile-time`. Only then are results written.
     pub measuring: bool,
+    /// `--list`: criterion only names the benchmarks, so nothing is run.
+    pub listing: bool,
 }
 
 /// Criterion options that take a value (`--name value`).
@@ -270,7 +272,11 @@ impl BenchArgs {
             && !has("--test")
             && !has("--list")
             && !args.iter().any(|a| a.starts_with("--profile-time"));
-        Ok(BenchArgs { filter, measuring })
+        Ok(BenchArgs {
+            filter,
+            measuring,
+            listing: has("--list"),
+        })
     }
 }
 
