@@ -188,11 +188,13 @@ fn sweep_main() -> Result<()> {
     }
 
     // Every selected benchmark was first checked against the oracle.
-    println!(
-        "oracle: {} passed, {} failed",
-        checked.len(),
-        mismatches.len()
-    );
+    if !bench_args.listing {
+        println!(
+            "oracle: {} passed, {} failed",
+            checked.len(),
+            mismatches.len()
+        );
+    }
     if !mismatches.is_empty() {
         bail!(
             "{} combinations did not match the oracle:\n{}",
