@@ -54,6 +54,7 @@ fn sweep_main() -> Result<()> {
     }
     let mut criterion = criterion.configure_from_args();
 
+    let run_started = std::time::SystemTime::now();
     let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let plan = sweep::plan(profile, &threads);
     let selected: Vec<Planned> = plan
@@ -94,9 +95,16 @@ fn sweep_main() -> Result<()> {
         if in_group.is_empty() {
             continue;
         }
-        let problem =
-            Problem::new(workload.full).with_context(|| format!("workload {}", workload.id))?;
-        let mut out = problem.output()?;
+        // Listing runs nothing: the small size is enough to name the benchmarks.
+        let spec = if bench_args.listing {
+            workload.quick
+        } else {
+            workload.full
+        };
+        let problem = Problem::new(spec).with_context(|| format!("workload {}", workload.id))?;
+        let mut out = problem
+            .output()
+            .with_context(|| format!("workload {}", workload.id))?;
         let mut group = criterion.benchmark_group(workload.id);
         group.throughput(Throughput::Elements(workload.full.items as u64));
         for planned in in_group {
@@ -133,7 +141,12 @@ fn sweep_main() -> Result<()> {
             group.bench_with_input(
                 BenchmarkId::new(planned.function(), planned.threads),
                 &(),
-                |b, ()| b.iter(|| black_box(problem.run(variant, exec, &mut out))),
+                |b, ()| {
+                    b.iter(|| {
+                        black_box(problem.run(variant, exec, &mut out))
+                            .expect("checked against the oracle just before")
+                    })
+                },
             );
         }
         group.finish();
@@ -141,7 +154,9 @@ fn sweep_main() -> Result<()> {
     criterion.final_summary();
 
     if bench_args.measuring && !checked.is_empty() {
-        let (found, unreadable) = criterion_dir::read_all(&home);
+        let (mut found, unreadable) = criterion_dir::read_all(&home);
+        // Only what criterion wrote during this run (not an older run's numbers).
+        found.retain(|m| m.written.is_some_and(|t| t >= run_started));
         for problem in unreadable {
             eprintln!("parbench: warning: {problem}");
         }

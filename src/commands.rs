@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
 use crate::backends::RunStats;
@@ -63,8 +63,11 @@ pub struct Verdict {
 pub fn verify(threads: &[usize], quick: bool) -> Result<Vec<Verdict>> {
     let mut verdicts = Vec::new();
     for workload in crate::workload::WORKLOADS {
-        let problem = Problem::new(if quick { workload.quick } else { workload.full })?;
-        let mut out = problem.output()?;
+        let problem = Problem::new(if quick { workload.quick } else { workload.full })
+            .with_context(|| format!("workload {}", workload.id))?;
+        let mut out = problem
+            .output()
+            .with_context(|| format!("workload {}", workload.id))?;
         for combo in matrix::combos().filter(|c| c.workload.id == workload.id) {
             let thread_counts: &[usize] = if combo.backend.is_some() {
                 threads
@@ -123,8 +126,10 @@ pub fn verify_table(verdicts: &[Verdict], threads: &[usize]) -> String {
 pub struct RunOptions {
     pub workload: String,
     pub variant: String,
-    pub backend: String,
-    pub threads: usize,
+    /// Default: rayon, or none for the sequential loop.
+    pub backend: Option<String>,
+    /// Default: 2, or 1 for the sequential loop.
+    pub threads: Option<usize>,
     pub quick: bool,
     pub items: Option<usize>,
     pub rounds: Option<u32>,
@@ -151,8 +156,9 @@ impl RunReport {
 
 /// Refuses a problem that would not fit in this machine's memory, before
 /// trying to allocate it.
-fn check_fits(spec: &Spec) -> Result<()> {
-    let needed = (spec.state_bytes as u128) + (spec.items as u128) * 16;
+fn check_fits(spec: &Spec, live_copies: usize) -> Result<()> {
+    // The table and its live copies, the oracle's results and the output.
+    let needed = (spec.state_bytes as u128) * (1 + live_copies as u128) + (spec.items as u128) * 16;
     let Ok(mut system) = sysinfo::System::new() else {
         return Ok(()); // Unknown memory: let the fallible allocation decide.
     };
@@ -160,7 +166,8 @@ fn check_fits(spec: &Spec) -> Result<()> {
     let available = u128::from(system.available_memory());
     if available > 0 && needed > available {
         bail!(
-            "this problem needs about {needed} bytes ({} items, state_bytes {}), more than the {available} bytes available",
+            "this problem needs about {needed} bytes ({} items, state_bytes {}, up to {live_copies} copies of the state alive), \
+             more than the {available} bytes available",
             spec.items,
             spec.state_bytes
         );
@@ -170,7 +177,18 @@ fn check_fits(spec: &Spec) -> Result<()> {
 
 /// Runs one combination once, checked against the oracle.
 pub fn run(opts: &RunOptions) -> Result<RunReport> {
-    let combo: Combo = matrix::find(&opts.workload, &opts.variant, &opts.backend)?;
+    let parallel = crate::variants::variant(&opts.variant)?.parallel();
+    let default_backend = if parallel {
+        "rayon"
+    } else {
+        matrix::NO_BACKEND
+    };
+    let combo: Combo = matrix::find(
+        &opts.workload,
+        &opts.variant,
+        opts.backend.as_deref().unwrap_or(default_backend),
+    )?;
+    let threads = opts.threads.unwrap_or(if parallel { 2 } else { 1 });
     let mut spec = if opts.quick {
         combo.workload.quick
     } else {
@@ -179,25 +197,25 @@ pub fn run(opts: &RunOptions) -> Result<RunReport> {
     spec.items = opts.items.unwrap_or(spec.items);
     spec.rounds = opts.rounds.unwrap_or(spec.rounds);
     spec.state_bytes = opts.state_bytes.unwrap_or(spec.state_bytes);
-    if combo.backend.is_none() && opts.threads != 1 {
+    if combo.backend.is_none() && threads != 1 {
         bail!(
             "variant '{}' runs on one thread only (got --threads {})",
             combo.variant.id(),
-            opts.threads
+            threads
         );
     }
-    let exec = matrix::executor(combo.backend, opts.threads)?;
-    check_fits(&spec)?;
+    let exec = matrix::executor(combo.backend, threads)?;
+    check_fits(&spec, combo.variant.live_copies(threads))?;
     let problem = Problem::new(spec)?;
     let mut out = problem.output()?;
     let measured = matrix::measure_once(&problem, combo.variant, &*exec, &mut out)
-        .map_err(|e| anyhow::anyhow!("{} on {} threads: {e:#}", combo.name(), opts.threads))?;
+        .map_err(|e| anyhow::anyhow!("{} on {} threads: {e:#}", combo.name(), threads))?;
     let checksum = Problem::checksum(&measured.outcome, &out);
     let items = matches!(measured.outcome.produced, Produced::Items).then_some(out);
     Ok(RunReport {
         combo_name: combo.name(),
         spec,
-        threads: opts.threads,
+        threads,
         measured,
         checksum,
         items,

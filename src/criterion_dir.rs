@@ -8,6 +8,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use anyhow::{Context, Result};
 use serde::Deserialize;
@@ -86,6 +87,8 @@ pub struct Measurement {
     pub median_ns: f64,
     /// The `new/` folder it was read from.
     pub dir: PathBuf,
+    /// When criterion wrote `estimates.json`: a run keeps only what it wrote.
+    pub written: Option<SystemTime>,
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
@@ -97,7 +100,11 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
 /// Reads one `new/` folder.
 pub fn read_measurement(new_dir: &Path) -> Result<Measurement> {
     let id: CriterionId = read_json(&new_dir.join("benchmark.json"))?;
-    let estimates: Estimates = read_json(&new_dir.join("estimates.json"))?;
+    let estimates_path = new_dir.join("estimates.json");
+    let estimates: Estimates = read_json(&estimates_path)?;
+    let written = fs::metadata(&estimates_path)
+        .and_then(|m| m.modified())
+        .ok();
     let typical = estimates.slope.unwrap_or(estimates.mean);
     Ok(Measurement {
         id,
@@ -106,6 +113,7 @@ pub fn read_measurement(new_dir: &Path) -> Result<Measurement> {
         upper_ns: typical.confidence_interval.upper_bound,
         median_ns: estimates.median.point_estimate,
         dir: new_dir.to_path_buf(),
+        written,
     })
 }
 
@@ -114,11 +122,17 @@ pub fn read_measurement(new_dir: &Path) -> Result<Measurement> {
 pub fn read_all(home: &Path) -> (Vec<Measurement>, Vec<String>) {
     let mut found = Vec::new();
     let mut problems = Vec::new();
-    let entries = walkdir::WalkDir::new(home)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_map(|e| e.ok());
-    for entry in entries {
+    for entry in walkdir::WalkDir::new(home).sort_by_file_name() {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                problems.push(format!(
+                    "cannot read {}: {e}",
+                    e.path().unwrap_or(home).display()
+                ));
+                continue;
+            }
+        };
         let path = entry.path();
         let in_new = path
             .parent()

@@ -99,11 +99,12 @@ enum Command {
         workload: String,
         #[arg(long)]
         variant: String,
-        /// rayon, crossbeam, std_scope (or none, for sequential).
-        #[arg(long, default_value = "rayon")]
-        backend: String,
-        #[arg(long, default_value_t = 2)]
-        threads: usize,
+        /// rayon, crossbeam, std_scope, or none for sequential [default: rayon, or none].
+        #[arg(long)]
+        backend: Option<String>,
+        /// Thread count [default: 2, or 1 for sequential].
+        #[arg(long)]
+        threads: Option<usize>,
         /// Print the per-item results as a JSON array (or the sum) on stdout.
         #[arg(long)]
         print: bool,
@@ -132,7 +133,15 @@ fn main() -> ExitCode {
         Err(err) => {
             // One line naming the value at fault, not clap's usage screen.
             let rendered = err.to_string();
-            eprintln!("{}", rendered.lines().next().unwrap_or("invalid arguments"));
+            let message: Vec<&str> = rendered
+                .lines()
+                .take_while(|line| {
+                    !line.starts_with("Usage:") && !line.starts_with("For more information")
+                })
+                .map(str::trim)
+                .filter(|line| !line.is_empty())
+                .collect();
+            eprintln!("{}", message.join(" "));
             return ExitCode::from(2);
         }
     };
@@ -249,7 +258,10 @@ fn dispatch(command: Command) -> Result<ExitCode> {
                 format!("wall_time: {:.3} ms", m.wall.as_secs_f64() * 1e3),
                 format!("checksum: {}", report.checksum),
                 format!("state_copies: {}", m.state_copies),
-                format!("bytes_allocated: {}", m.footprint.bytes_allocated),
+                format!(
+                    "bytes_allocated: {} in {} allocations",
+                    m.footprint.bytes_allocated, m.footprint.allocations
+                ),
                 format!("peak_live_bytes: {}", m.footprint.peak_live_bytes),
                 format!(
                     "peak_rss_bytes: {}",

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
-use crate::backends::{self, BACKENDS, Backend, Chunk, Executor, RunStats, Task};
+use crate::backends::{self, BACKENDS, Backend, Executor, RunStats, Task};
 use crate::memory::{self, Footprint};
 use crate::variants::{self, Outcome, Produced, VARIANTS, Variant};
 use crate::workload::{self, Constants, Spec, WORKLOADS, Workload, wrapping_sum};
@@ -121,11 +121,16 @@ impl Executor for Inline {
         1
     }
     fn run(&self, n: usize, out: &mut [u64], task: &Task<'_>) -> Result<RunStats> {
-        task(0, Chunk { items: 0..n, out });
-        Ok(RunStats {
-            chunks: 1,
-            workers_used: 1,
-        })
+        let chunks = backends::even_chunks(n, 1, out)?;
+        let stats = RunStats {
+            chunks: chunks.len(),
+            workers_used: chunks.len(),
+        };
+        backends::catch_panic(NO_BACKEND, || {
+            chunks.into_iter().for_each(|chunk| task(0, chunk));
+            Ok(())
+        })?;
+        Ok(stats)
     }
 }
 
@@ -138,8 +143,8 @@ pub fn executor(backend: Option<&dyn Backend>, threads: usize) -> Result<Box<dyn
     }
 }
 
-/// The problem of one workload, built once: its constants, the oracle's
-/// results and an output buffer the variants write into.
+/// The problem of one workload, built once: its constants and the oracle's
+/// results (callers make the output buffer with [`Problem::output`]).
 pub struct Problem {
     pub consts: Arc<Constants>,
     pub expected: Vec<u64>,
@@ -237,13 +242,17 @@ pub struct Measured {
     pub state_copies: u64,
 }
 
-/// Runs one call with allocation counting on, checks it against the oracle.
+/// Runs one call with allocation counting on (after an uncounted warm-up
+/// call) and checks it against the oracle.
 pub fn measure_once(
     problem: &Problem,
     variant: &dyn Variant,
     exec: &dyn Executor,
     out: &mut [u64],
 ) -> Result<Measured> {
+    // One uncounted call first: lazily initialised state (thread-locals,
+    // channel internals) is allocated once, not by every call.
+    problem.run(variant, exec, out)?;
     let copies_before = problem.consts.copy_counter().copies();
     out.fill(0);
     let ((outcome, wall), footprint) = memory::measure(|| {

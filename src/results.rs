@@ -181,7 +181,7 @@ impl ResultsFile {
             .get("schema_version")
             .and_then(serde_json::Value::as_u64);
         match version {
-            Some(v) if READABLE_VERSIONS.contains(&(v as u32)) => {}
+            Some(v) if READABLE_VERSIONS.iter().any(|&r| u64::from(r) == v) => {}
             Some(v) => {
                 bail!("{shown} has schema_version {v}; this parbench reads {READABLE_VERSIONS:?}")
             }
@@ -248,7 +248,16 @@ impl ResultsFile {
 
     /// Replaces entries measured again and keeps every other one, then
     /// recomputes speedups: what a filtered run does to a machine's file.
-    pub fn merge(mut self, newer: ResultsFile) -> ResultsFile {
+    /// The machine and run settings are the newer run's, but the ceiling and
+    /// the thread counts keep the points only the older runs measured.
+    pub fn merge(mut self, mut newer: ResultsFile) -> ResultsFile {
+        let mut ceiling: BTreeMap<u64, CeilingPoint> =
+            self.run.ceiling.iter().map(|p| (p.threads, *p)).collect();
+        ceiling.extend(newer.run.ceiling.iter().map(|p| (p.threads, *p)));
+        newer.run.ceiling = ceiling.into_values().collect();
+        newer.run.threads.extend(self.run.threads.iter().copied());
+        newer.run.threads.sort_unstable();
+        newer.run.threads.dedup();
         let mut by_key: BTreeMap<_, Benchmark> =
             self.benchmarks.drain(..).map(|b| (b.key(), b)).collect();
         for b in newer.benchmarks {
@@ -283,7 +292,8 @@ impl ResultsFile {
 
     /// Writes atomically: a temporary file in the same folder, then a rename.
     pub fn save(&self, path: &Path) -> Result<()> {
-        let json = serde_json::to_string_pretty(self).context("cannot serialise results")?;
+        let json = serde_json::to_string_pretty(self)
+            .with_context(|| format!("cannot serialise the results for {}", path.display()))?;
         write_atomically(path, json.as_bytes())
     }
 }
@@ -319,36 +329,59 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 /// in the warnings), never overwritten.
 pub fn merge_into(path: &Path, newer: ResultsFile) -> Result<Vec<String>> {
     let mut warnings = Vec::new();
-    let mut merged = match path.exists() {
-        false => newer,
+    let merged = match path.exists() {
+        false => {
+            let mut first = newer;
+            first.compute_speedups();
+            first
+        }
         true => match ResultsFile::load(path) {
             Ok(loaded) => {
+                if !loaded.warnings.is_empty() {
+                    // Entries were dropped on reading: keep the file as it was.
+                    let copy = aside_name(path, "before-dropping");
+                    fs::copy(path, &copy)
+                        .with_context(|| format!("cannot copy {} aside", path.display()))?;
+                    warnings.push(format!(
+                        "{} had unusable entries; kept it as {} before rewriting it",
+                        path.display(),
+                        copy.display()
+                    ));
+                }
                 warnings.extend(loaded.warnings);
                 loaded.results.merge(newer)
             }
             Err(err) => {
-                let aside = moved_aside_name(path);
+                let aside = aside_name(path, "unreadable");
                 fs::rename(path, &aside)
                     .with_context(|| format!("cannot move unreadable {} aside", path.display()))?;
                 warnings.push(format!(
                     "{err:#}; moved it aside to {} and started a new file",
                     aside.display()
                 ));
-                newer
+                let mut first = newer;
+                first.compute_speedups();
+                first
             }
         },
     };
-    merged.compute_speedups();
     merged.save(path)?;
     Ok(warnings)
 }
 
-/// `<name>.unreadable-<UTC time>`: not `.json`, so the report skips it.
-fn moved_aside_name(path: &Path) -> PathBuf {
-    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+/// `<name>.<why>-<UTC time to the nanosecond>`: not `.json`, so the report
+/// skips it, and never the name of an earlier one.
+fn aside_name(path: &Path, why: &str) -> PathBuf {
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.9fZ");
     let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".unreadable-{stamp}"));
-    path.with_file_name(name)
+    name.push(format!(".{why}-{stamp}"));
+    let mut aside = path.with_file_name(&name);
+    let mut n = 1;
+    while aside.exists() {
+        aside = path.with_file_name(format!("{}-{n}", name.to_string_lossy()));
+        n += 1;
+    }
+    aside
 }
 
 /// Every `*.json` results file in `dir`, sorted by path. Files that cannot

@@ -12,8 +12,9 @@
 //! - `default` (within 12 minutes): every variant on every workload where it
 //!   says something: the passing variants on all five workloads (overhead,
 //!   break-even, imbalance, state size), the ownership variants on
-//!   `compute` and `big_state`, the shared-state variants on `trivial` and
-//!   `compute`, and the sequential loop everywhere. Criterion plots on.
+//!   `compute`, the shared-state variants on `trivial` and `compute`, every
+//!   variant on `big_state` (the memory question), and the sequential loop
+//!   everywhere. Criterion plots on.
 //! - `full` (no limit): the whole cross product, criterion's own defaults.
 //!
 //! The thread counts are powers of two up to twice the logical core count,
@@ -107,7 +108,9 @@ impl Profile {
             (Profile::Quick, Family::SharedMutable) => w == "compute",
             (Profile::Quick, _) => matches!(w, "compute" | "big_state"),
             (Profile::Default, Family::Baseline | Family::Passing) => true,
-            (Profile::Default, Family::Ownership) => matches!(w, "compute" | "big_state"),
+            // Every variant on big_state, so the memory figures cover them all.
+            (Profile::Default, _) if w == "big_state" => true,
+            (Profile::Default, Family::Ownership) => w == "compute",
             (Profile::Default, Family::SharedMutable) => matches!(w, "trivial" | "compute"),
         }
     }
@@ -268,10 +271,15 @@ impl BenchArgs {
                     })?),
                 }
             };
+        // Criterion saves no new estimates when discarding or loading a
+        // baseline: there would be nothing of this run's to write.
         let measuring = has("--bench")
             && !has("--test")
             && !has("--list")
-            && !args.iter().any(|a| a.starts_with("--profile-time"));
+            && !has("--discard-baseline")
+            && !args
+                .iter()
+                .any(|a| a.starts_with("--profile-time") || a.starts_with("--load-baseline"));
         Ok(BenchArgs {
             filter,
             measuring,
@@ -298,8 +306,12 @@ impl Progress {
 
     /// The line for the next benchmark.
     pub fn next(&mut self, id: &str) -> String {
+        self.next_at(id, self.started.elapsed())
+    }
+
+    /// [`Progress::next`] at a given time since the start.
+    pub fn next_at(&mut self, id: &str, elapsed: Duration) -> String {
         self.done += 1;
-        let elapsed = self.started.elapsed();
         let left = match self.done {
             1 => "estimating".to_string(),
             n => {
@@ -476,11 +488,17 @@ mod tests {
             !BenchArgs::parse(&args(&[])).unwrap().measuring,
             "cargo test --benches runs in test mode"
         );
-        assert!(
-            !BenchArgs::parse(&args(&["--bench", "--test"]))
-                .unwrap()
-                .measuring
-        );
+        for not_measuring in [
+            &["--bench", "--test"][..],
+            &["--bench", "--discard-baseline"],
+            &["--bench", "--load-baseline", "old"],
+            &["--bench", "--profile-time", "5"],
+        ] {
+            assert!(
+                !BenchArgs::parse(&args(not_measuring)).unwrap().measuring,
+                "{not_measuring:?}"
+            );
+        }
         let exact =
             BenchArgs::parse(&args(&["--bench", "--exact", "seed/sequential/none/1"])).unwrap();
         assert!(
@@ -491,9 +509,11 @@ mod tests {
 
     #[test]
     fn progress_counts_and_estimates() {
-        let mut p = Progress::new(3);
-        assert!(p.next("a").starts_with("[1/3] a — 0s elapsed, estimating"));
-        assert!(p.next("b").starts_with("[2/3] b — 0s elapsed, ~0s left"));
+        let mut p = Progress::new(5);
+        let at = Duration::from_secs;
+        assert_eq!(p.next_at("a", at(0)), "[1/5] a — 0s elapsed, estimating");
+        assert_eq!(p.next_at("b", at(10)), "[2/5] b — 10s elapsed, ~40s left");
+        assert_eq!(p.next_at("c", at(40)), "[3/5] c — 40s elapsed, ~1m00s left");
         assert_eq!(human(Duration::from_secs(72)), "1m12s");
         assert_eq!(human(Duration::from_secs(3720)), "1h02m");
     }

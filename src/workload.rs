@@ -210,17 +210,12 @@ pub(crate) fn ids<'a>(ids: impl Iterator<Item = &'a str>) -> String {
 #[derive(Debug, Default)]
 pub struct CopyCounter {
     copies: AtomicU64,
-    bytes: AtomicU64,
 }
 
 impl CopyCounter {
     /// Deep copies made so far.
     pub fn copies(&self) -> u64 {
         self.copies.load(Ordering::Relaxed)
-    }
-    /// Bytes of table copied so far.
-    pub fn bytes(&self) -> u64 {
-        self.bytes.load(Ordering::Relaxed)
     }
 }
 
@@ -239,13 +234,20 @@ impl Clone for Constants {
     /// A deep copy, table included; counted.
     fn clone(&self) -> Self {
         self.counter.copies.fetch_add(1, Ordering::Relaxed);
-        self.counter
-            .bytes
-            .fetch_add((self.table.len() * 8) as u64, Ordering::Relaxed);
+        let mut table = Vec::new();
+        // A panic, not an abort, when memory runs out: the backend turns it
+        // into an error that names the size.
+        if table.try_reserve_exact(self.table.len()).is_err() {
+            panic!(
+                "cannot allocate a copy of the {}-byte constant state",
+                self.table.len() * 8
+            );
+        }
+        table.extend_from_slice(&self.table);
         Constants {
             spec: self.spec,
             c: self.c,
-            table: self.table.clone(),
+            table,
             counter: Arc::clone(&self.counter),
         }
     }
@@ -285,11 +287,6 @@ impl Constants {
     /// Copies of this state made so far (shared with its copies).
     pub fn copy_counter(&self) -> &CopyCounter {
         &self.counter
-    }
-
-    /// Bytes of the lookup table.
-    pub fn table_bytes(&self) -> usize {
-        self.table.len() * 8
     }
 
     /// The kernel: the result of item `i`. Every variant computes exactly this.
@@ -371,7 +368,6 @@ mod tests {
         let copy = original.clone();
         let _copy_of_copy = copy.clone();
         assert_eq!(original.copy_counter().copies(), 2);
-        assert_eq!(original.copy_counter().bytes(), 8192);
         assert_ne!(original.table.as_ptr(), copy.table.as_ptr());
         assert_eq!(original.oracle(), copy.oracle());
     }

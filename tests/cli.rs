@@ -198,6 +198,21 @@ fn bad_input_is_one_line_naming_the_value_and_exit_code_2() {
             "1000000000000000000",
         ),
         (&["verify", "--threads", "1,0"], "'1,0'"),
+        (&["run", "--workload", "seed"], "--variant"),
+        (
+            &[
+                "run",
+                "--workload",
+                "big_state",
+                "--variant",
+                "clone_per_task",
+                "--threads",
+                "4",
+                "--state-bytes",
+                "20000000000",
+            ],
+            "20000000000",
+        ),
     ];
     for (args, named) in cases {
         let o = parbench(args);
@@ -217,4 +232,22 @@ fn verify_quick_passes_and_says_so() {
     let o = parbench(&["verify", "--quick", "--threads", "1,3"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains(" 0 failed"), "{}", stdout(&o));
+}
+
+#[test]
+fn run_defaults_follow_the_variant() {
+    // The sequential loop runs on no backend and one thread without being told.
+    let o = parbench(&["run", "--workload", "seed", "--variant", "sequential"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("seed/sequential/none threads=1"),
+        "{}",
+        stdout(&o)
+    );
+    let o = parbench(&["run", "--workload", "seed", "--variant", "closure"]);
+    assert!(
+        stdout(&o).starts_with("seed/closure/rayon threads=2"),
+        "{}",
+        stdout(&o)
+    );
 }

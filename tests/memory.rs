@@ -30,7 +30,7 @@ fn measure(problem: &Problem, variant: &dyn Variant, backend: &str, threads: usi
 /// Chunks each backend cuts `n` items into at `threads`.
 fn expected_chunks(backend: &str, n: usize, threads: usize) -> usize {
     match backend {
-        "std_scope" => n.div_ceil(n.div_ceil(threads)),
+        "std_scope" => threads.min(n),
         _ => n.div_ceil(pool_map_chunk_len(n, threads)),
     }
 }
@@ -38,10 +38,12 @@ fn expected_chunks(backend: &str, n: usize, threads: usize) -> usize {
 #[test]
 fn copies_and_allocations_per_variant() {
     const STATE: usize = 1 << 20;
-    let small = Problem::new(spec(1000, STATE)).unwrap();
-    let large = Problem::new(spec(1000, 16 * STATE)).unwrap();
+    // Fewer items than some thread counts divide evenly (100 on 16 threads).
+    const ITEMS: usize = 100;
+    let small = Problem::new(spec(ITEMS, STATE)).unwrap();
+    let large = Problem::new(spec(ITEMS, 16 * STATE)).unwrap();
     for backend in BACKENDS.iter().map(|b| b.id()) {
-        for threads in [1, 2, 3, 4, 7] {
+        for threads in [1, 2, 3, 4, 7, 16] {
             let at = format!("{backend} threads={threads}");
             for borrowing in [
                 "closure",
@@ -77,19 +79,16 @@ fn copies_and_allocations_per_variant() {
                 per_worker.state_copies, stats.workers_used as u64,
                 "clone_per_worker {at}"
             );
-            assert!(
-                stats.workers_used >= 1 && stats.workers_used <= threads,
-                "{at}: {stats:?}"
-            );
+            assert!(stats.workers_used >= 1, "{at}: {stats:?}");
             if backend == "std_scope" {
-                assert_eq!(stats.workers_used, threads.min(1000), "{at}");
+                assert_eq!(stats.workers_used, threads.min(ITEMS), "{at}");
             }
             assert!(
                 per_worker.footprint.bytes_allocated >= per_worker.state_copies * 16 * STATE as u64
             );
 
             let per_task = measure(&large, variant("clone_per_task").unwrap(), backend, threads);
-            let chunks = expected_chunks(backend, 1000, threads);
+            let chunks = expected_chunks(backend, ITEMS, threads);
             assert_eq!(per_task.outcome.stats.chunks, chunks, "{at}");
             assert_eq!(per_task.state_copies, chunks as u64, "clone_per_task {at}");
             assert!(

@@ -213,3 +213,70 @@ fn labels_are_cleaned_to_safe_file_names() {
     assert_eq!(results::clean_label(""), "machine");
     assert_eq!(results::clean_label("ci-runner.eu_1"), "ci-runner.eu_1");
 }
+
+#[test]
+fn a_filtered_run_keeps_the_ceiling_and_thread_counts_it_did_not_measure() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("box.json");
+    let mut first = file(vec![bench("compute", "sequential", "none", 1, 1000.0)]);
+    first.run.threads = vec![1, 2, 4];
+    first.run.ceiling = vec![
+        CeilingPoint {
+            threads: 1,
+            speedup: 1.0,
+        },
+        CeilingPoint {
+            threads: 2,
+            speedup: 1.9,
+        },
+        CeilingPoint {
+            threads: 4,
+            speedup: 1.95,
+        },
+    ];
+    results::merge_into(&path, first).unwrap();
+    let mut second = file(vec![bench("compute", "closure", "rayon", 2, 500.0)]);
+    second.run.threads = vec![2];
+    second.run.ceiling = vec![CeilingPoint {
+        threads: 2,
+        speedup: 1.8,
+    }];
+    results::merge_into(&path, second).unwrap();
+
+    let run = ResultsFile::load(&path).unwrap().results.run;
+    assert_eq!(run.threads, vec![1, 2, 4]);
+    let ceiling: Vec<(u64, f64)> = run.ceiling.iter().map(|p| (p.threads, p.speedup)).collect();
+    assert_eq!(ceiling, vec![(1, 1.0), (2, 1.8), (4, 1.95)]);
+}
+
+#[test]
+fn a_file_with_unusable_entries_is_kept_aside_before_it_is_rewritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("box.json");
+    let original = file(vec![
+        bench("seed", "sequential", "none", 1, 10.0),
+        bench("seed", "closure", "rayon", 2, -1.0),
+    ]);
+    let text = serde_json::to_string(&original).unwrap();
+    std::fs::write(&path, &text).unwrap();
+    let warnings = results::merge_into(
+        &path,
+        file(vec![bench("seed", "closure", "rayon", 4, 90.0)]),
+    )
+    .unwrap();
+    assert!(
+        warnings.iter().any(|w| w.contains("before rewriting")),
+        "{warnings:?}"
+    );
+    let kept: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains(".before-dropping-"))
+        .collect();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(std::fs::read_to_string(&kept[0]).unwrap(), text);
+    assert_eq!(
+        ResultsFile::load(&path).unwrap().results.benchmarks.len(),
+        2
+    );
+}

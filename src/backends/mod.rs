@@ -1,7 +1,7 @@
 //! Backends: who runs the threads.
 //!
-//! A backend turns a thread count into an [`Executor`], built once (pools,
-//! queues) outside any timed call. An executor runs one task over the items
+//! A backend turns a thread count into an [`Executor`], built once outside
+//! any timed call (a pool whose threads have all started, for rayon). An executor runs one task over the items
 //! `0..n`, cut into [`Chunk`]s, on its threads, and tells which worker ran
 //! each chunk. Variants never see threads, only chunks and worker indices, so
 //! every variant runs on every backend. Adding a backend is one file here and
@@ -99,19 +99,40 @@ pub fn pool_map_chunk_len(n: usize, threads: usize) -> usize {
     n.div_ceil(4 * threads).max(1)
 }
 
-/// Cuts `0..n` into chunks of `len` items, pairing each with its slice of
-/// `out` when `out` is not empty.
-pub fn chunks(n: usize, len: usize, out: &mut [u64]) -> Vec<Chunk<'_>> {
-    assert!(
-        out.is_empty() || out.len() == n,
-        "output must be empty or hold one slot per item"
-    );
-    let len = len.max(1);
-    let mut chunks = Vec::with_capacity(n.div_ceil(len));
+/// Cuts `0..n` into chunks of `len` items (the last may be shorter).
+pub fn fixed_chunks(n: usize, len: usize, out: &mut [u64]) -> Result<Vec<Chunk<'_>>> {
+    chunks_of(n, std::iter::repeat(len.max(1)), out)
+}
+
+/// Cuts `0..n` into `min(parts, n)` contiguous blocks whose sizes differ by
+/// at most one: one block per thread, however `n` divides.
+pub fn even_chunks(n: usize, parts: usize, out: &mut [u64]) -> Result<Vec<Chunk<'_>>> {
+    let parts = parts.min(n).max(1);
+    chunks_of(
+        n,
+        (0..parts).map(|i| n / parts + usize::from(i < n % parts)),
+        out,
+    )
+}
+
+/// Cuts `0..n` into consecutive chunks of the given lengths, pairing each
+/// with its slice of `out` when `out` is not empty.
+fn chunks_of(
+    n: usize,
+    mut lens: impl Iterator<Item = usize>,
+    out: &mut [u64],
+) -> Result<Vec<Chunk<'_>>> {
+    if !out.is_empty() && out.len() != n {
+        bail!(
+            "the output holds {} slots for {n} items: it must hold one per item, or none",
+            out.len()
+        );
+    }
+    let mut chunks = Vec::new();
     let mut rest = out;
     let mut start = 0;
     while start < n {
-        let end = (start + len).min(n);
+        let end = (start + lens.next().unwrap_or(n - start).max(1)).min(n);
         let take = if rest.is_empty() { 0 } else { end - start };
         let (head, tail) = std::mem::take(&mut rest).split_at_mut(take);
         rest = tail;
@@ -121,7 +142,7 @@ pub fn chunks(n: usize, len: usize, out: &mut [u64]) -> Vec<Chunk<'_>> {
         });
         start = end;
     }
-    chunks
+    Ok(chunks)
 }
 
 /// Records which workers ran a chunk during one call.
@@ -175,18 +196,38 @@ mod tests {
 
     #[test]
     fn chunks_cover_every_item_once() {
-        for n in [0, 1, 5, 64, 65] {
-            for len in [1, 3, 64, 100] {
+        for n in [0, 1, 5, 9, 64, 65, 100] {
+            for len in [1, 3, 4, 16, 64, 100] {
                 let mut out = vec![0; n];
-                let cs = chunks(n, len, &mut out);
-                let covered: Vec<usize> = cs.iter().flat_map(|c| c.items.clone()).collect();
-                assert_eq!(covered, (0..n).collect::<Vec<_>>());
+                for cs in [
+                    fixed_chunks(n, len, &mut out).unwrap(),
+                    even_chunks(n, len, &mut []).unwrap(),
+                ] {
+                    let covered: Vec<usize> = cs.iter().flat_map(|c| c.items.clone()).collect();
+                    assert_eq!(covered, (0..n).collect::<Vec<_>>());
+                }
+                let cs = fixed_chunks(n, len, &mut out).unwrap();
                 assert!(cs.iter().all(|c| c.out.len() == c.items.len()));
                 assert_eq!(cs.len(), n.div_ceil(len));
-                let no_out = chunks(n, len, &mut []);
-                assert!(no_out.iter().all(|c| c.out.is_empty()));
+                assert!(
+                    fixed_chunks(n, len, &mut [])
+                        .unwrap()
+                        .iter()
+                        .all(|c| c.out.is_empty())
+                );
+                // Even blocks: one per part (at most one per item), sizes within one.
+                let blocks = even_chunks(n, len, &mut []).unwrap();
+                assert_eq!(blocks.len(), len.min(n));
+                let sizes: Vec<usize> = blocks.iter().map(|c| c.items.len()).collect();
+                assert!(sizes.iter().max().unwrap_or(&0) - sizes.iter().min().unwrap_or(&0) <= 1);
             }
         }
+    }
+
+    #[test]
+    fn an_output_of_the_wrong_length_is_an_error() {
+        let err = fixed_chunks(10, 3, &mut [0; 4]).unwrap_err().to_string();
+        assert!(err.contains("4 slots for 10 items"), "{err}");
     }
 
     #[test]

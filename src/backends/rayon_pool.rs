@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use rayon::prelude::*;
 
 use super::{
-    Backend, Executor, RunStats, Task, WorkersUsed, catch_panic, chunks, pool_map_chunk_len,
+    Backend, Executor, RunStats, Task, WorkersUsed, catch_panic, fixed_chunks, pool_map_chunk_len,
 };
 
 pub struct Rayon;
@@ -28,6 +28,9 @@ impl Backend for Rayon {
             .thread_name(|i| format!("parbench-rayon-{i}"))
             .build()
             .with_context(|| format!("cannot build a rayon pool of {threads} threads"))?;
+        // Wait until every worker has started (and made its start-up
+        // allocations), so the first measured call sees a warm pool.
+        pool.broadcast(|_| ());
         Ok(Box::new(RayonExecutor { pool, threads }))
     }
 }
@@ -43,7 +46,7 @@ impl Executor for RayonExecutor {
     }
 
     fn run(&self, n: usize, out: &mut [u64], task: &Task<'_>) -> Result<RunStats> {
-        let chunks = chunks(n, pool_map_chunk_len(n, self.threads), out);
+        let chunks = fixed_chunks(n, pool_map_chunk_len(n, self.threads), out)?;
         let stats_chunks = chunks.len();
         let used = WorkersUsed::new(self.threads);
         catch_panic("rayon", || {

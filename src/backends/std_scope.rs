@@ -1,4 +1,4 @@
-//! `std::thread::scope`: static contiguous chunks, threads spawned per call.
+//! `std::thread::scope`: static contiguous fixed_chunks, threads spawned per call.
 //!
 //! The plainest parallelism the standard library offers: cut the items into
 //! one contiguous block per thread, spawn a scoped thread for each, join. No
@@ -7,7 +7,7 @@
 
 use anyhow::{Context, Result, bail};
 
-use super::{Backend, Executor, RunStats, Task, catch_panic, chunks, panic_message};
+use super::{Backend, Executor, RunStats, Task, catch_panic, even_chunks, panic_message};
 
 pub struct StdScope;
 
@@ -36,7 +36,7 @@ impl Executor for StdScopeExecutor {
     fn run(&self, n: usize, out: &mut [u64], task: &Task<'_>) -> Result<RunStats> {
         // One block per thread; with fewer items than threads, only as many
         // threads as there are blocks are spawned.
-        let blocks = chunks(n, n.div_ceil(self.threads), out);
+        let blocks = even_chunks(n, self.threads, out)?;
         let stats = RunStats {
             chunks: blocks.len(),
             workers_used: blocks.len(),

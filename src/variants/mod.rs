@@ -57,13 +57,15 @@ impl Family {
 }
 
 /// What a call produced: per-item results (written into the caller's output
-/// slice) or one sum, plus how many times a stateful worker was called.
+/// slice) or one sum.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Produced {
     Items,
     Sum(u64),
 }
 
+/// What a call produced, how many times a stateful worker was called, and
+/// how the backend scheduled it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Outcome {
     pub produced: Produced,
@@ -80,6 +82,11 @@ pub trait Variant: Sync {
     fn python(&self) -> &'static str;
     /// What it shows, in one sentence.
     fn shows(&self) -> &'static str;
+    /// Deep copies of the constant state that can be alive at once during a
+    /// call on `threads` threads (to refuse sizes that cannot fit).
+    fn live_copies(&self, _threads: usize) -> usize {
+        0
+    }
     /// False only for the sequential loop, which runs on no backend.
     fn parallel(&self) -> bool {
         true

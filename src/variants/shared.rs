@@ -194,7 +194,7 @@ impl Variant for FoldReduce {
         "sum(pool.map(f, items))"
     }
     fn shows(&self) -> &'static str {
-        "no sharing at all: fold privately, combine once per thread"
+        "no sharing at all: fold each task privately, add it to the thread's slot once"
     }
     fn run(
         &self,
