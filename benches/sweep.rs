@@ -38,7 +38,7 @@ fn sweep_main() -> Result<()> {
         std::env::var("PARBENCH_THREADS").ok().as_deref(),
         num_cpus::get(),
     )?;
-    let settings = profile.criterion_settings();
+    let settings = bench_args.settings(profile)?;
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let home = criterion_dir::home(repo);
 

@@ -219,6 +219,27 @@ pub struct BenchArgs {
     pub measuring: bool,
     /// `--list`: criterion only names the benchmarks, so nothing is run.
     pub listing: bool,
+    /// Criterion settings given on the command line, with their values.
+    overrides: Vec<(&'static str, String)>,
+}
+
+/// Criterion's flags that change the settings recorded in a results file.
+const CRITERION_SETTING_FLAGS: &[&str] = &[
+    "--warm-up-time",
+    "--measurement-time",
+    "--sample-size",
+    "--nresamples",
+];
+
+/// The value of `--flag value` or `--flag=value`.
+fn option_value<'a>(args: &'a [String], flag: &str) -> Option<&'a str> {
+    args.iter()
+        .enumerate()
+        .find_map(|(i, arg)| match arg.strip_prefix(flag) {
+            Some("") => args.get(i + 1).map(String::as_str),
+            Some(rest) => rest.strip_prefix('='),
+            None => None,
+        })
 }
 
 /// Criterion options that take a value (`--name value`).
@@ -284,7 +305,30 @@ impl BenchArgs {
             filter,
             measuring,
             listing: has("--list"),
+            overrides: CRITERION_SETTING_FLAGS
+                .iter()
+                .filter_map(|&flag| Some((flag, option_value(args, flag)?.to_string())))
+                .collect(),
         })
+    }
+
+    /// The profile's criterion settings with criterion's own command-line
+    /// flags applied, as criterion will use them (so the results file
+    /// records what was really used).
+    pub fn settings(&self, profile: Profile) -> Result<CriterionSettings> {
+        let mut settings = profile.criterion_settings();
+        for (flag, value) in &self.overrides {
+            let number: f64 = value
+                .parse()
+                .map_err(|_| anyhow::anyhow!("{flag} '{value}' is not a number"))?;
+            match *flag {
+                "--warm-up-time" => settings.warm_up_ms = (number * 1e3).round() as u64,
+                "--measurement-time" => settings.measurement_ms = (number * 1e3).round() as u64,
+                "--sample-size" => settings.sample_size = number as u64,
+                _ => settings.nresamples = number as u64,
+            }
+        }
+        Ok(settings)
     }
 }
 
@@ -499,6 +543,19 @@ mod tests {
                 "{not_measuring:?}"
             );
         }
+        let overridden = BenchArgs::parse(&args(&[
+            "--bench",
+            "--measurement-time",
+            "2.5",
+            "--sample-size=20",
+        ]))
+        .unwrap();
+        let settings = overridden.settings(Profile::Quick).unwrap();
+        assert_eq!((settings.measurement_ms, settings.sample_size), (2500, 20));
+        assert_eq!(
+            settings.warm_up_ms,
+            Profile::Quick.criterion_settings().warm_up_ms
+        );
         let exact =
             BenchArgs::parse(&args(&["--bench", "--exact", "seed/sequential/none/1"])).unwrap();
         assert!(
