@@ -199,17 +199,10 @@ pub fn line_chart(chart: &LineChart) -> Result<Svg> {
     };
     let legend = legend_entries(&panels);
     let height = LINE_CHART_HEIGHT.max(80 + LEGEND_ROW as u32 * legend.len() as u32);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
-        root.fill(&WHITE)
-            .context("cannot draw a chart background")?;
-        let body = root
-            .titled(&shorten(&chart.title, 90), (FONT, 20))
-            .context("cannot draw a chart title")?;
+    draw_svg(height, &chart.title, |body| {
         let mut xs: Vec<f64> = points().map(|p| p.x).collect();
         if xs.is_empty() {
-            nothing_to_plot(&body)?;
+            nothing_to_plot(body)?;
         } else {
             xs.sort_by(f64::total_cmp);
             xs.dedup();
@@ -237,25 +230,17 @@ pub fn line_chart(chart: &LineChart) -> Result<Svg> {
             }
             draw_legend(&legend_area, &legend)?;
         }
-        root.present().context("cannot finish a chart")?;
-    }
-    Ok(Svg(svg))
+        Ok(())
+    })
 }
 
 /// Draws horizontal bars with error bars, top to bottom in the given order.
 pub fn bar_chart(chart: &BarChart) -> Result<Svg> {
     let bars: Vec<&Bar> = chart.bars.iter().filter(|b| positive(b.value)).collect();
     let height = 110 + BAR_ROW * bars.len() as u32;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
-        root.fill(&WHITE)
-            .context("cannot draw a chart background")?;
-        let body = root
-            .titled(&shorten(&chart.title, 90), (FONT, 20))
-            .context("cannot draw a chart title")?;
+    draw_svg(height, &chart.title, |body| {
         if bars.is_empty() {
-            nothing_to_plot(&body)?;
+            nothing_to_plot(body)?;
         } else {
             let (plot, legend_area) = body.split_horizontally(WIDTH - LEGEND_WIDTH);
             draw_bars(&plot, chart, &bars)?;
@@ -275,6 +260,21 @@ pub fn bar_chart(chart: &BarChart) -> Result<Svg> {
                 .collect();
             draw_legend(&legend_area, &legend)?;
         }
+        Ok(())
+    })
+}
+
+/// A titled white canvas of the page's width, drawn on by `draw`, as SVG.
+fn draw_svg(height: u32, title: &str, draw: impl FnOnce(&Area<'_>) -> Result<()>) -> Result<Svg> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE)
+            .context("cannot draw a chart background")?;
+        let body = root
+            .titled(&shorten(title, 90), (FONT, 20))
+            .context("cannot draw a chart title")?;
+        draw(&body)?;
         root.present().context("cannot finish a chart")?;
     }
     Ok(Svg(svg))

@@ -49,6 +49,13 @@ fn fold_items(items: Range<usize>, consts: &Constants) -> u64 {
     items.fold(0u64, |acc, i| acc.wrapping_add(consts.item(i)))
 }
 
+/// The wrapping sum of every thread's slot.
+fn slot_total(slots: PerWorker<AtomicU64>) -> u64 {
+    slots
+        .into_inner()
+        .fold(0u64, |acc, slot| acc.wrapping_add(slot.into_inner()))
+}
+
 fn sum(sum: u64, calls: Option<u64>, stats: RunStats) -> Outcome {
     Outcome {
         produced: Produced::Sum(sum),
@@ -168,10 +175,7 @@ impl Variant for ShardedSum {
                 .get(worker)
                 .fetch_add(consts.item(i), Ordering::Relaxed);
         })?;
-        let total = slots
-            .into_inner()
-            .fold(0u64, |acc, slot| acc.wrapping_add(slot.into_inner()));
-        Ok(sum(total, None, stats))
+        Ok(sum(slot_total(slots), None, stats))
     }
 }
 
@@ -207,10 +211,7 @@ impl Variant for FoldReduce {
             let local = fold_items(chunk.items, consts);
             slots.get(worker).fetch_add(local, Ordering::Relaxed);
         })?;
-        let total = slots
-            .into_inner()
-            .fold(0u64, |acc, slot| acc.wrapping_add(slot.into_inner()));
-        Ok(sum(total, None, stats))
+        Ok(sum(slot_total(slots), None, stats))
     }
 }
 
