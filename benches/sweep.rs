@@ -1,27 +1,27 @@
-//! The criterion sweep behind `cargo bench`: times every planned
-//! (workload, variant, backend, threads), each first checked against the
-//! oracle in an untimed pass that also counts its copies and allocations,
-//! then writes this machine's results file (`reports/runs/<label>.json`) and
-//! the HTML report over every results file (`reports/index.html`).
+//! `cargo bench`: criterion wired to `parbench::sweep::Sweep`.
 //!
-//! Benchmark ids keep the dimensions apart: group = workload,
-//! function = `variant/backend`, parameter = threads. The plan, profiles
-//! and bookkeeping live in `parbench::sweep`.
+//! Criterion parses its own command line (filter, `--exact`, `--list`,
+//! `--test`, windows ...) and decides what runs by calling a benchmark's
+//! routine. The first call of a routine asks the sweep for the call to time,
+//! which first checks it against the oracle and counts its memory, untimed.
+//! Benchmark ids keep the dimensions apart: group = workload, function =
+//! `variant/backend`, parameter = threads, so criterion's full id is the
+//! benchmark's key. Afterwards the sweep writes this machine's results file
+//! (`reports/runs/<label>.json`) and the report (`reports/index.html`).
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use criterion::{BenchmarkId, Criterion, PlottingBackend, Throughput};
-use parbench::backends::Executor;
-use parbench::matrix::{self, Problem};
-use parbench::results::{self, ResultsFile, RunInfo, SCHEMA_VERSION};
-use parbench::sweep::{self, BenchArgs, Checked, Planned, Profile, Progress};
-use parbench::workload::WORKLOADS;
-use parbench::{criterion_dir, machine, report};
+use parbench::memory::CountingAllocator;
+use parbench::sweep::{self, BenchArgs, Profile, Sizes, Sweep};
+use parbench::{criterion_dir, machine};
+
+/// The untimed pass counts what each call allocates.
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 fn main() {
     if let Err(err) = sweep_main() {
@@ -32,7 +32,7 @@ fn main() {
 
 fn sweep_main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let bench_args = BenchArgs::parse(&args)?;
+    let bench_args = BenchArgs::parse(&args);
     let profile = Profile::parse(std::env::var("PARBENCH_PROFILE").ok().as_deref())?;
     let threads = sweep::threads_from(
         std::env::var("PARBENCH_THREADS").ok().as_deref(),
@@ -54,22 +54,20 @@ fn sweep_main() -> Result<()> {
     }
     let mut criterion = criterion.configure_from_args();
 
-    let run_started = std::time::SystemTime::now();
-    let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let plan = sweep::plan(profile, &threads);
-    let selected: Vec<Planned> = plan
-        .iter()
-        .copied()
-        .filter(|p| bench_args.filter.matches(&p.full_id()))
-        .collect();
+    let sizes = if bench_args.listing {
+        Sizes::Quick // nothing runs: the small sizes name the same benchmarks
+    } else {
+        Sizes::Full
+    };
+    let mut sweep = Sweep::new(profile, threads, sizes);
     println!(
-        "parbench: profile {}, threads {threads:?}, {} of {} planned benchmarks selected",
+        "parbench: profile {}, threads {:?}, {} planned benchmarks",
         profile.id(),
-        selected.len(),
-        plan.len()
+        sweep.threads,
+        sweep.plan.len()
     );
-    let ceiling = if bench_args.measuring && !selected.is_empty() {
-        let ceiling = machine::measure_ceiling(&threads, Duration::from_millis(300));
+    let ceiling = if bench_args.measuring {
+        let ceiling = machine::measure_ceiling(&sweep.threads, Duration::from_millis(300));
         let shown: Vec<String> = ceiling
             .iter()
             .map(|p| format!("{}t: {:.2}x", p.threads, p.speedup))
@@ -83,135 +81,46 @@ fn sweep_main() -> Result<()> {
         Vec::new()
     };
 
-    let mut executors: HashMap<(&str, usize), Box<dyn Executor>> = HashMap::new();
-    let mut progress = Progress::new(selected.len());
-    let mut checked: Vec<(Planned, Checked)> = Vec::new();
-    let mut mismatches: Vec<String> = Vec::new();
-    for workload in WORKLOADS {
-        let in_group: Vec<&Planned> = selected
-            .iter()
-            .filter(|p| p.group() == workload.id)
-            .collect();
-        if in_group.is_empty() {
-            continue;
-        }
-        // Listing runs nothing: the small size is enough to name the benchmarks.
-        let spec = if bench_args.listing {
-            workload.quick
-        } else {
-            workload.full
-        };
-        let problem = Problem::new(spec).with_context(|| format!("workload {}", workload.id))?;
-        let mut out = problem
-            .output()
-            .with_context(|| format!("workload {}", workload.id))?;
+    let mut index = 0;
+    while index < sweep.plan.len() {
+        let workload = sweep.plan[index].workload();
         let mut group = criterion.benchmark_group(workload.id);
         group.throughput(Throughput::Elements(workload.full.items as u64));
-        for planned in in_group {
-            let key = (planned.combo.backend_id(), planned.threads);
-            // Pools and threads are built once per (backend, threads), before any timing.
-            let exec: &dyn Executor = match executors.entry(key) {
-                Entry::Occupied(built) => &**built.into_mut(),
-                Entry::Vacant(slot) => {
-                    &**slot.insert(matrix::executor(planned.backend(), planned.threads)?)
-                }
-            };
-            let variant = planned.variant();
-            if !bench_args.listing {
-                println!("{}", progress.next(&planned.full_id()));
-                match matrix::measure_once(&problem, variant, exec, &mut out) {
-                    Ok(m) => checked.push((
-                        *planned,
-                        Checked {
-                            footprint: m.footprint,
-                            state_copies: m.state_copies,
-                        },
-                    )),
+        while index < sweep.plan.len() && sweep.plan[index].workload().id == workload.id {
+            let key = sweep.plan[index].key();
+            let mut failed = None;
+            group.bench_function(BenchmarkId::new(key.function(), key.threads), |b| {
+                match sweep.call(index) {
+                    Ok(Some(mut call)) => {
+                        b.iter(|| black_box(call.run()).expect("checked against the oracle"))
+                    }
+                    // Not recorded: criterion times an empty routine in its place.
+                    Ok(None) => b.iter(|| ()),
                     Err(err) => {
-                        let line = format!(
-                            "{}: does not match the oracle, not timed: {err:#}",
-                            planned.full_id()
-                        );
-                        eprintln!("\n!!! MISMATCH {line}\n");
-                        mismatches.push(line);
-                        continue;
+                        failed.get_or_insert(err);
+                        b.iter(|| ())
                     }
                 }
+            });
+            if let Some(err) = failed {
+                return Err(err.context(format!("cannot set up {key}")));
             }
-            group.bench_with_input(
-                BenchmarkId::new(planned.function(), planned.threads),
-                &(),
-                |b, ()| {
-                    b.iter(|| {
-                        black_box(problem.run(variant, exec, &mut out))
-                            .expect("checked against the oracle just before")
-                    })
-                },
-            );
+            index += 1;
         }
         group.finish();
     }
     criterion.final_summary();
 
-    if bench_args.measuring && !checked.is_empty() {
-        let (mut found, unreadable) = criterion_dir::read_all(&home);
-        // Only what criterion wrote during this run (not an older run's numbers).
-        found.retain(|m| m.written.is_some_and(|t| t >= run_started));
-        for problem in unreadable {
-            eprintln!("parbench: warning: {problem}");
-        }
-        let (benchmarks, missing) = sweep::to_benchmarks(&checked, &found, &started_at);
-        for id in missing {
-            eprintln!("parbench: warning: criterion left no estimates for {id}");
-        }
-        let machine = machine::fingerprint(repo);
-        let path = repo
-            .join("reports")
-            .join("runs")
-            .join(format!("{}.json", machine.label));
-        let run = RunInfo {
-            started_at,
-            profile: profile.id().to_string(),
-            threads: threads.iter().map(|&t| t as u64).collect(),
-            criterion: settings,
-            ceiling,
-        };
-        let file = ResultsFile {
-            schema_version: SCHEMA_VERSION,
-            machine,
-            run,
-            benchmarks,
-        };
-        for warning in results::merge_into(&path, file)? {
-            eprintln!("parbench: warning: {warning}");
-        }
-        println!("parbench: results written to {}", path.display());
+    let (passed, mismatches) = sweep.oracle_counts();
+    if bench_args.measuring && passed > 0 {
+        sweep.finish(repo, &home, settings, ceiling)?;
     }
-    if bench_args.measuring {
-        let reports = repo.join("reports");
-        let criterion_report = criterion_dir::html_report(&home);
-        let outcome =
-            report::write_report_with(&reports.join("runs"), &reports, Some(&criterion_report))?;
-        for warning in &outcome.warnings {
-            eprintln!("parbench: warning: {warning}");
-        }
-        println!(
-            "parbench: report of {} machine(s) written to {}",
-            outcome.runs,
-            outcome.index.display()
-        );
-    }
-
-    // Every selected benchmark was first checked against the oracle.
+    // Every benchmark criterion ran was first checked against the oracle.
     if !bench_args.listing {
-        println!(
-            "oracle: {} passed, {} failed",
-            checked.len(),
-            mismatches.len()
-        );
+        println!("oracle: {passed} passed, {} failed", mismatches.len());
     }
     if !mismatches.is_empty() {
-        bail!(
+        anyhow::bail!(
             "{} combinations did not match the oracle:\n{}",
             mismatches.len(),
             mismatches.join("\n")

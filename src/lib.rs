@@ -9,14 +9,27 @@
 //!
 //! - [`workload`]: the seed problem and its cost knobs, named presets, the oracle;
 //! - [`variants`]: how the function and its state reach the threads;
-//! - [`backends`]: who runs the threads (rayon, crossbeam, `std::thread::scope`);
+//! - [`backends`]: who runs the work (the sequential loop, rayon, crossbeam,
+//!   `std::thread::scope`);
+//! - [`job`]: the work of one call as data, which executors run;
 //! - [`matrix`]: the combinations, and running one against the oracle;
+//! - [`key`]: the one identity of a benchmark and its text form;
 //! - [`memory`]: counting what one call allocates and copies;
-//! - [`report`]: the HTML report, `summary.md`, comparisons and exports, from results files.
+//! - [`sweep`]: what `cargo bench` measures, and turning it into results;
+//! - [`criterion_dir`]: the only reader of criterion's JSON;
+//! - [`results`]: the versioned results file, one per machine;
+//! - [`machine`]: the machine fingerprint and its measured ceiling;
+//! - [`report`]: the HTML report, `summary.md`, comparisons and exports, from results files;
+//! - [`cmd`]: the subcommands of the `parbench` binary, one file each.
+//!
+//! The library installs no global allocator: programs that want memory
+//! figures install [`memory::CountingAllocator`] themselves.
 
 pub mod backends;
-pub mod commands;
+pub mod cmd;
 pub mod criterion_dir;
+pub mod job;
+pub mod key;
 pub mod machine;
 pub mod matrix;
 pub mod memory;
@@ -25,6 +38,3 @@ pub mod results;
 pub mod sweep;
 pub mod variants;
 pub mod workload;
-
-#[global_allocator]
-static GLOBAL: memory::CountingAllocator = memory::CountingAllocator;

@@ -3,144 +3,136 @@
 //!
 //! Everything that enumerates or executes combinations (`list`, `verify`,
 //! `run`, the test suite, the criterion sweep) goes through here, so they
-//! agree on what exists and on what "correct" means.
+//! agree on what exists and on what "correct" means. A (variant, backend)
+//! pair exists unless the variant refuses the backend ([`refusal`], the one
+//! capability check); a backend runs at the thread counts it supports
+//! ([`backends::thread_counts`]). Nothing here names a variant or a backend.
 
+use std::ops::Range;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
-use crate::backends::{self, BACKENDS, Backend, Executor, RunStats, Task};
-use crate::memory::{self, Footprint};
-use crate::variants::{self, Outcome, Produced, VARIANTS, Variant};
+use crate::backends::{self, BACKENDS, Backend, Executor};
+use crate::job::Job;
+use crate::key::Key;
+use crate::memory::{self, Memory};
+use crate::variants::{self, Family, Outcome, Produced, Role, VARIANTS, Variant};
 use crate::workload::{self, Constants, Spec, WORKLOADS, Workload, wrapping_sum};
-
-/// The backend id of the sequential loop, which runs on no backend.
-pub const NO_BACKEND: &str = "none";
 
 /// One (workload, variant, backend) cell; threads are chosen at run time.
 #[derive(Clone, Copy)]
 pub struct Combo {
     pub workload: &'static Workload,
     pub variant: &'static dyn Variant,
-    /// `None` for the sequential loop.
-    pub backend: Option<&'static dyn Backend>,
+    pub backend: &'static dyn Backend,
 }
 
 impl Combo {
-    pub fn backend_id(&self) -> &'static str {
-        self.backend.map_or(NO_BACKEND, |b| b.id())
-    }
     /// `workload/variant/backend`.
     pub fn name(&self) -> String {
         format!(
             "{}/{}/{}",
             self.workload.id,
             self.variant.id(),
-            self.backend_id()
+            self.backend.id()
+        )
+    }
+
+    /// The key of this combination at `threads`.
+    pub fn key(&self, threads: usize) -> Key {
+        Key::new(
+            self.workload.id,
+            self.variant.id(),
+            self.backend.id(),
+            threads as u64,
         )
     }
 }
 
-/// A row of `parbench list`.
+/// Why `variant` cannot run on `backend`, if it cannot.
+pub fn refusal(variant: &dyn Variant, backend: &dyn Backend) -> Option<&'static str> {
+    variant.refuses(backend)
+}
+
+/// Every (workload, variant, backend) that runs, in report order.
+pub fn combos() -> impl Iterator<Item = Combo> {
+    combos_on(BACKENDS)
+}
+
+/// [`combos`] over the given backends (a test can add its own).
+pub fn combos_on(backends: &'static [&'static dyn Backend]) -> impl Iterator<Item = Combo> {
+    WORKLOADS.iter().flat_map(move |workload| {
+        VARIANTS.iter().copied().flat_map(move |variant| {
+            backends
+                .iter()
+                .copied()
+                .filter(move |backend| refusal(variant, *backend).is_none())
+                .map(move |backend| Combo {
+                    workload,
+                    variant,
+                    backend,
+                })
+        })
+    })
+}
+
+/// A row of `parbench list`: one (workload, variant, backend), and why it
+/// does not run when it does not.
 #[derive(Debug, Serialize)]
 pub struct ListEntry {
     pub workload: &'static str,
     pub variant: &'static str,
     pub backend: &'static str,
-    pub family: variants::Family,
+    pub family: Family,
+    pub role: Role,
     pub python: &'static str,
+    /// The variant's reason for refusing the backend; `None` when it runs.
+    pub refused: Option<&'static str>,
 }
 
-/// The backends a variant runs on: all of them, or none for the sequential loop.
-pub fn backends_for(variant: &dyn Variant) -> Vec<Option<&'static dyn Backend>> {
-    if variant.parallel() {
-        BACKENDS.iter().copied().map(Some).collect()
-    } else {
-        vec![None]
-    }
-}
-
-/// Every (workload, variant, backend), in report order.
-pub fn combos() -> impl Iterator<Item = Combo> {
-    WORKLOADS.iter().flat_map(|workload| {
-        VARIANTS.iter().copied().flat_map(move |variant| {
-            backends_for(variant).into_iter().map(move |backend| Combo {
-                workload,
-                variant,
-                backend,
-            })
-        })
-    })
-}
-
+/// Every (workload, variant, backend), refused ones included.
 pub fn list() -> Vec<ListEntry> {
-    combos()
-        .map(|c| ListEntry {
-            workload: c.workload.id,
-            variant: c.variant.id(),
-            backend: c.backend_id(),
-            family: c.variant.family(),
-            python: c.variant.python(),
+    WORKLOADS
+        .iter()
+        .flat_map(|w| {
+            VARIANTS.iter().flat_map(move |v| {
+                BACKENDS.iter().map(move |b| ListEntry {
+                    workload: w.id,
+                    variant: v.id(),
+                    backend: b.id(),
+                    family: v.family(),
+                    role: v.role(),
+                    python: v.python(),
+                    refused: refusal(*v, *b),
+                })
+            })
         })
         .collect()
 }
 
-/// Looks a combination up by ids, saying which part does not exist.
+/// Looks a combination up by ids, saying which part does not exist or why
+/// the variant does not run on the backend.
 pub fn find(workload_id: &str, variant_id: &str, backend_id: &str) -> Result<Combo> {
     let workload = workload::workload(workload_id)?;
     let variant = variants::variant(variant_id)?;
-    let backend = if backend_id == NO_BACKEND {
-        None
-    } else {
-        Some(backends::backend(backend_id)?)
-    };
-    match (variant.parallel(), backend) {
-        (false, Some(b)) => {
-            bail!(
-                "variant '{variant_id}' runs on no backend: use --backend {NO_BACKEND}, not '{}'",
-                b.id()
-            )
-        }
-        (true, None) => bail!("variant '{variant_id}' needs a backend, not '{NO_BACKEND}'"),
-        _ => Ok(Combo {
-            workload,
-            variant,
-            backend,
-        }),
+    let backend = backends::backend(backend_id)?;
+    if let Some(why) = refusal(variant, backend) {
+        bail!("variant '{variant_id}' does not run on backend '{backend_id}': {why}");
     }
+    Ok(Combo {
+        workload,
+        variant,
+        backend,
+    })
 }
 
-/// Runs every chunk on the calling thread: the executor of the sequential
-/// loop (which does not use it) and of nothing else.
-struct Inline;
-
-impl Executor for Inline {
-    fn threads(&self) -> usize {
-        1
-    }
-    fn run(&self, n: usize, out: &mut [u64], task: &Task<'_>) -> Result<RunStats> {
-        let chunks = backends::even_chunks(n, 1, out)?;
-        let stats = RunStats {
-            chunks: chunks.len(),
-            workers_used: chunks.len(),
-        };
-        backends::catch_panic(NO_BACKEND, || {
-            chunks.into_iter().for_each(|chunk| task(0, chunk));
-            Ok(())
-        })?;
-        Ok(stats)
-    }
-}
-
-/// Builds the executor a combination runs on (set-up, outside timed calls).
-pub fn executor(backend: Option<&dyn Backend>, threads: usize) -> Result<Box<dyn Executor>> {
-    backends::check_threads(threads)?;
-    match backend {
-        Some(backend) => backend.executor(threads),
-        None => Ok(Box::new(Inline)),
-    }
+/// Builds the executor of `backend` at `threads` (set-up, outside timed calls).
+pub fn executor(backend: &dyn Backend, threads: usize) -> Result<Box<dyn Executor>> {
+    backends::check_threads_on(backend, threads)?;
+    backend.executor(threads)
 }
 
 /// The problem of one workload, built once: its constants and the oracle's
@@ -179,44 +171,65 @@ impl Problem {
         Ok(out)
     }
 
-    /// Runs `variant` once on `exec`, writing into `out`: the timed call.
-    pub fn run(
-        &self,
-        variant: &dyn Variant,
-        exec: &dyn Executor,
-        out: &mut [u64],
-    ) -> Result<Outcome> {
-        variant.run(&self.consts, exec, out)
+    /// The whole problem as a job for `variant`.
+    pub fn job(&self, variant: &'static dyn Variant) -> Job {
+        Job::whole(variant, self.consts.spec)
     }
 
-    /// Runs `variant` once and checks it against the oracle. `out` is zeroed
+    /// Runs `job` once on `exec`, writing into `out`: the timed call.
+    pub fn run(&self, job: &Job, exec: &dyn Executor, out: &mut [u64]) -> Result<Outcome> {
+        exec.execute(job, &self.consts, out)
+    }
+
+    /// Runs `job` once and checks it against the oracle. `out` is zeroed
     /// first, so results left by an earlier call cannot pass for this one's.
-    pub fn run_checked(
-        &self,
-        variant: &dyn Variant,
-        exec: &dyn Executor,
-        out: &mut [u64],
-    ) -> Result<Outcome> {
+    pub fn run_checked(&self, job: &Job, exec: &dyn Executor, out: &mut [u64]) -> Result<Outcome> {
         out.fill(0);
-        let outcome = self.run(variant, exec, out)?;
-        self.check(&outcome, out)?;
+        let outcome = self.run(job, exec, out)?;
+        self.check_range(job.items.clone(), &outcome, out)?;
         Ok(outcome)
     }
 
-    /// Checks an outcome against the oracle, naming the first difference.
+    /// Checks an outcome of the whole problem against the oracle, naming the
+    /// first difference.
     pub fn check(&self, outcome: &Outcome, out: &[u64]) -> Result<()> {
-        let n = self.expected.len() as u64;
+        self.check_range(0..self.expected.len(), outcome, out)
+    }
+
+    /// Checks an outcome of the items `items` (`out` holds their results).
+    pub fn check_range(&self, items: Range<usize>, outcome: &Outcome, out: &[u64]) -> Result<()> {
+        let expected = self.expected.get(items.clone()).with_context(|| {
+            format!(
+                "items {items:?} are outside the problem's {} items",
+                self.expected.len()
+            )
+        })?;
         match outcome.produced {
             Produced::Items => {
-                if let Some(i) = (0..self.expected.len()).find(|&i| out[i] != self.expected[i]) {
-                    bail!("item {i}: expected {}, got {}", self.expected[i], out[i]);
+                if out.len() != expected.len() {
+                    bail!("{} results for {} items", out.len(), expected.len());
+                }
+                if let Some(k) = (0..expected.len()).find(|&k| out[k] != expected[k]) {
+                    bail!(
+                        "item {}: expected {}, got {}",
+                        items.start + k,
+                        expected[k],
+                        out[k]
+                    );
                 }
             }
-            Produced::Sum(sum) if sum != self.expected_sum => {
-                bail!("sum: expected {}, got {sum}", self.expected_sum)
+            Produced::Sum(sum) => {
+                let want = if items.len() == self.expected.len() {
+                    self.expected_sum
+                } else {
+                    wrapping_sum(expected)
+                };
+                if sum != want {
+                    bail!("sum: expected {want}, got {sum}");
+                }
             }
-            Produced::Sum(_) => {}
         }
+        let n = items.len() as u64;
         match outcome.calls {
             Some(calls) if calls != n => bail!("worker call count: expected {n}, got {calls}"),
             _ => Ok(()),
@@ -232,41 +245,80 @@ impl Problem {
     }
 }
 
-/// One call measured outside any timing loop: its wall time, what it
-/// allocated and how many deep copies of the constant state it made.
+/// One call measured outside any timing loop: its wall time and what it
+/// did to memory (deep copies of the constant state included).
 #[derive(Debug)]
 pub struct Measured {
     pub outcome: Outcome,
     pub wall: Duration,
-    pub footprint: Footprint,
-    pub state_copies: u64,
+    pub memory: Memory,
 }
 
 /// Runs one call with allocation counting on (after an uncounted warm-up
 /// call) and checks it against the oracle.
 pub fn measure_once(
     problem: &Problem,
-    variant: &dyn Variant,
+    job: &Job,
     exec: &dyn Executor,
     out: &mut [u64],
 ) -> Result<Measured> {
     // One uncounted call first: lazily initialised state (thread-locals,
     // channel internals) is allocated once, not by every call.
-    problem.run(variant, exec, out)?;
+    problem.run(job, exec, out)?;
     let copies_before = problem.consts.copy_counter().copies();
     out.fill(0);
-    let ((outcome, wall), footprint) = memory::measure(|| {
+    let ((outcome, wall), mut memory) = memory::measure(|| {
         let start = Instant::now();
-        let outcome = problem.run(variant, exec, out);
+        let outcome = problem.run(job, exec, out);
         (outcome, start.elapsed())
     });
     let outcome = outcome?;
-    problem.check(&outcome, out)?;
-    let state_copies = problem.consts.copy_counter().copies() - copies_before;
+    problem.check_range(job.items.clone(), &outcome, out)?;
+    memory.state_copies = Some(problem.consts.copy_counter().copies() - copies_before);
     Ok(Measured {
         outcome,
         wall,
-        footprint,
-        state_copies,
+        memory,
     })
+}
+
+/// The result of one (combination, threads) in `verify`.
+#[derive(Debug, Serialize)]
+pub struct Verdict {
+    pub key: Key,
+    /// `None` when it matched the oracle, else what differed.
+    pub mismatch: Option<String>,
+}
+
+/// Runs every combination on `backends` at every thread count each backend
+/// supports out of `threads`, against the oracle: workloads at their full
+/// sizes, or their quick ones.
+pub fn verify(
+    backends: &'static [&'static dyn Backend],
+    threads: &[usize],
+    quick: bool,
+) -> Result<Vec<Verdict>> {
+    let mut verdicts = Vec::new();
+    for workload in WORKLOADS {
+        let problem = Problem::new(if quick { workload.quick } else { workload.full })
+            .with_context(|| format!("workload {}", workload.id))?;
+        let mut out = problem
+            .output()
+            .with_context(|| format!("workload {}", workload.id))?;
+        for combo in combos_on(backends).filter(|c| c.workload.id == workload.id) {
+            let job = problem.job(combo.variant);
+            for t in backends::thread_counts(combo.backend, threads) {
+                let exec = executor(combo.backend, t)?;
+                let mismatch = problem
+                    .run_checked(&job, &*exec, &mut out)
+                    .err()
+                    .map(|e| format!("{e:#}"));
+                verdicts.push(Verdict {
+                    key: combo.key(t),
+                    mismatch,
+                });
+            }
+        }
+    }
+    Ok(verdicts)
 }

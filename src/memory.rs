@@ -6,6 +6,12 @@
 //! (and the sweep measures memory in a separate pass anyway). Counts are
 //! process-wide: anything else allocating during a measurement is counted
 //! too, so callers measure one thing at a time (`measure` serialises itself).
+//!
+//! The library does not install the allocator: the programs that want the
+//! counts do (`src/main.rs`, `benches/sweep.rs`, `tests/memory.rs`), with
+//! `#[global_allocator] static A: CountingAllocator = CountingAllocator;`.
+//! Where it is not installed, [`measure`] says so by leaving the heap
+//! figures unknown rather than reporting zeros.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Mutex;
@@ -13,7 +19,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering::Relaxed};
 
 use serde::{Deserialize, Serialize};
 
-/// The global allocator of every parbench binary (installed in `lib.rs`).
+/// The counting allocator, for a program to install as its global allocator.
 pub struct CountingAllocator;
 
 static COUNTING: AtomicBool = AtomicBool::new(false);
@@ -67,22 +73,50 @@ unsafe impl GlobalAlloc for CountingAllocator {
     }
 }
 
-/// What one measured call did to the heap.
+/// What one measured call did to memory: the memory figures of a benchmark
+/// record, flattened into it. Each is unknown (`None`) where it was not
+/// measured: files of schema 1, a program without the counting allocator,
+/// an OS without a peak-RSS reading.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Footprint {
+pub struct Memory {
+    /// Deep copies of the constant state made by the call.
+    #[serde(default)]
+    pub state_copies: Option<u64>,
     /// Bytes requested from the allocator during the call.
-    pub bytes_allocated: u64,
+    #[serde(default)]
+    pub bytes_allocated: Option<u64>,
     /// Number of allocations during the call.
-    pub allocations: u64,
+    #[serde(default)]
+    pub allocations: Option<u64>,
     /// Peak of live heap bytes above the level before the call.
-    pub peak_live_bytes: u64,
+    #[serde(default)]
+    pub peak_live_bytes: Option<u64>,
     /// The process's peak resident set during the call (Linux only; it
     /// includes everything already resident, such as the input table).
+    #[serde(default)]
     pub peak_rss_bytes: Option<u64>,
 }
 
-/// Runs `f` with allocation counting on and returns what it allocated.
-pub fn measure<R>(f: impl FnOnce() -> R) -> (R, Footprint) {
+/// Whether this program installed [`CountingAllocator`]: one allocation
+/// made while counting must be seen.
+pub fn counting_installed() -> bool {
+    static INSTALLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *INSTALLED.get_or_init(|| {
+        let _one = ONE_AT_A_TIME
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let before = ALLOCATIONS.load(Relaxed);
+        COUNTING.store(true, Relaxed);
+        drop(std::hint::black_box(Box::new(0u64)));
+        COUNTING.store(false, Relaxed);
+        ALLOCATIONS.load(Relaxed) != before
+    })
+}
+
+/// Runs `f` with allocation counting on and returns what it did to memory
+/// (all but `state_copies`, which the caller counts).
+pub fn measure<R>(f: impl FnOnce() -> R) -> (R, Memory) {
+    let installed = counting_installed();
     let _one = ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -95,13 +129,15 @@ pub fn measure<R>(f: impl FnOnce() -> R) -> (R, Footprint) {
     COUNTING.store(true, Relaxed);
     let result = f();
     COUNTING.store(false, Relaxed);
-    let footprint = Footprint {
-        bytes_allocated: BYTES_ALLOCATED.load(Relaxed),
-        allocations: ALLOCATIONS.load(Relaxed),
-        peak_live_bytes: PEAK_LIVE_BYTES.load(Relaxed).max(0) as u64,
+    let counted = |value: u64| installed.then_some(value);
+    let memory = Memory {
+        state_copies: None,
+        bytes_allocated: counted(BYTES_ALLOCATED.load(Relaxed)),
+        allocations: counted(ALLOCATIONS.load(Relaxed)),
+        peak_live_bytes: counted(PEAK_LIVE_BYTES.load(Relaxed).max(0) as u64),
         peak_rss_bytes: if rss_reset { peak_rss() } else { None },
     };
-    (result, footprint)
+    (result, memory)
 }
 
 /// Resets the kernel's peak-RSS mark (Linux >= 4.0), so the next reading is

@@ -6,8 +6,15 @@
 //! parsed is moved aside rather than overwritten. The schema is documented
 //! in `reports/README.md`.
 //!
-//! Versions: 1 (the timing sweep) and 2 (adds the memory fields of each
-//! benchmark). Both are read; 2 is written.
+//! Raw measurements are the source of truth: the derived figures of an
+//! entry (throughput, speedup, efficiency, overhead) are written for readers
+//! of the file but recomputed on every load, so a file cannot contradict
+//! itself.
+//!
+//! Versions: 1 (the timing sweep), 2 (adds the memory fields of each
+//! benchmark) and 3 (each entry's family and role, the workloads' specs, the
+//! sequential loop on backend `sequential` instead of `none`). All are read;
+//! 3 is written.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -17,10 +24,18 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
+use crate::key::Key;
+use crate::memory::Memory;
+use crate::variants::{self, Family, Role};
+use crate::workload::{self, Purpose, Spec};
+
 /// The version this build writes.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 /// Every version this build reads.
-pub const READABLE_VERSIONS: &[u32] = &[1, 2];
+pub const READABLE_VERSIONS: &[u32] = &[1, 2, 3];
+
+/// The backend id of the sequential loop before schema 3.
+const SCHEMA_2_SEQUENTIAL_BACKEND: &str = "none";
 
 /// Who ran it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -77,46 +92,64 @@ pub struct TimeNs {
     pub median: f64,
 }
 
-/// One measured combination.
+/// One measured combination: the one record type that the sweep writes, the
+/// report reads and every export prints (through the report's column table).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Benchmark {
-    pub workload: String,
-    pub variant: String,
-    pub backend: String,
-    pub threads: u64,
+    #[serde(flatten)]
+    pub key: Key,
+    /// The variant's family, so a file from a newer parbench still groups
+    /// its entries (schema 3; older files take it from this build's registry).
+    #[serde(default)]
+    pub family: Family,
+    /// The variant's role in the findings (schema 3, likewise).
+    #[serde(default)]
+    pub role: Role,
     pub items: u64,
     pub time_ns: TimeNs,
-    pub items_per_s: f64,
-    /// Sequential time on the same workload and machine over this one's
-    /// (null when the sequential loop was not measured).
-    pub speedup: Option<f64>,
-    /// `speedup / threads`.
-    pub efficiency: Option<f64>,
     /// When this entry was measured (UTC, RFC 3339).
     pub measured_at: String,
-    /// Deep copies of the constant state made by one call (schema 2).
-    #[serde(default)]
-    pub state_copies: Option<u64>,
-    /// Bytes allocated by one call (schema 2).
-    #[serde(default)]
-    pub bytes_allocated: Option<u64>,
-    /// Peak live heap bytes above the level before the call (schema 2).
-    #[serde(default)]
-    pub peak_live_bytes: Option<u64>,
-    /// The process's peak resident set during the call (schema 2, Linux).
-    #[serde(default)]
-    pub peak_rss_bytes: Option<u64>,
+    /// What one call did to memory (schema 2).
+    #[serde(flatten)]
+    pub memory: Memory,
+    /// Derived: `items / time` (recomputed on load).
+    #[serde(default, skip_deserializing)]
+    pub items_per_s: f64,
+    /// Derived: the baseline's time on the same workload over this one's
+    /// (null when the baseline was not measured; recomputed on load).
+    #[serde(default, skip_deserializing)]
+    pub speedup: Option<f64>,
+    /// Derived: `speedup / threads` (recomputed on load).
+    #[serde(default, skip_deserializing)]
+    pub efficiency: Option<f64>,
+    /// Derived: this time minus the baseline's (recomputed on load).
+    #[serde(default, skip_deserializing)]
+    pub overhead_ns: Option<f64>,
 }
 
 impl Benchmark {
+    /// A record of raw measurements; the derived figures are filled by
+    /// [`ResultsFile::derive`].
+    pub fn new(key: Key, items: u64, time_ns: TimeNs, measured_at: &str, memory: Memory) -> Self {
+        let (family, role) = registry_family_and_role(&key.variant);
+        Benchmark {
+            key,
+            family,
+            role,
+            items,
+            time_ns,
+            measured_at: measured_at.to_string(),
+            memory,
+            items_per_s: 0.0,
+            speedup: None,
+            efficiency: None,
+            overhead_ns: None,
+        }
+    }
+
     /// The identity of an entry within one machine's file.
-    pub fn key(&self) -> (String, String, String, u64) {
-        (
-            self.workload.clone(),
-            self.variant.clone(),
-            self.backend.clone(),
-            self.threads,
-        )
+    pub fn key(&self) -> &Key {
+        &self.key
     }
 
     /// Why this entry's numbers cannot be used, if they cannot.
@@ -134,13 +167,38 @@ impl Benchmark {
                 t.lower, t.upper
             ));
         }
-        if self.threads == 0 {
+        if self.key.threads == 0 {
             return Some("threads is 0".to_string());
         }
-        if !self.items_per_s.is_finite() || self.items_per_s < 0.0 {
-            return Some(format!("items_per_s is {}", self.items_per_s));
-        }
         None
+    }
+}
+
+/// A variant's family and role as this build knows them (`Other` for an
+/// id it does not know).
+fn registry_family_and_role(variant: &str) -> (Family, Role) {
+    variants::variant(variant).map_or((Family::Other, Role::Other), |v| (v.family(), v.role()))
+}
+
+/// What the report needs to describe a workload, carried in the file so a
+/// workload this build does not know still reads right.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WorkloadInfo {
+    pub about: String,
+    #[serde(default)]
+    pub purpose: Purpose,
+    /// The size that was measured.
+    pub spec: Spec,
+}
+
+impl WorkloadInfo {
+    /// This build's description of a workload it knows, at its full size.
+    pub fn known(id: &str) -> Option<WorkloadInfo> {
+        workload::workload(id).ok().map(|w| WorkloadInfo {
+            about: w.about.to_string(),
+            purpose: w.purpose,
+            spec: w.full,
+        })
     }
 }
 
@@ -150,6 +208,10 @@ pub struct ResultsFile {
     pub schema_version: u32,
     pub machine: Machine,
     pub run: RunInfo,
+    /// The workloads measured, by id (schema 3; filled from this build's
+    /// registry for older files).
+    #[serde(default)]
+    pub workloads: BTreeMap<String, WorkloadInfo>,
     pub benchmarks: Vec<Benchmark>,
 }
 
@@ -194,6 +256,8 @@ impl ResultsFile {
             schema_version: u32,
             machine: Machine,
             run: RunInfo,
+            #[serde(default)]
+            workloads: BTreeMap<String, WorkloadInfo>,
             benchmarks: Vec<serde_json::Value>,
         }
         let raw: Raw = serde_json::from_value(raw)
@@ -203,35 +267,36 @@ impl ResultsFile {
             schema_version: raw.schema_version,
             machine: raw.machine,
             run: raw.run,
+            workloads: raw.workloads,
             benchmarks: Vec::with_capacity(raw.benchmarks.len()),
         };
+        let before_schema_3 = raw.schema_version < 3;
         for (index, entry) in raw.benchmarks.into_iter().enumerate() {
             match serde_json::from_value::<Benchmark>(entry) {
-                Ok(b) => results.benchmarks.push(b),
+                Ok(mut b) => {
+                    if before_schema_3 && b.key.backend == SCHEMA_2_SEQUENTIAL_BACKEND {
+                        b.key.backend =
+                            crate::backends::Backend::id(&crate::backends::Sequential).to_string();
+                    }
+                    if b.family == Family::Other && b.role == Role::Other {
+                        (b.family, b.role) = registry_family_and_role(&b.key.variant);
+                    }
+                    results.benchmarks.push(b)
+                }
                 Err(e) => warnings.push(format!("{shown}: dropped benchmark #{index}: {e}")),
             }
         }
         results.benchmarks.retain(|b| match b.invalid() {
             Some(why) => {
-                warnings.push(format!(
-                    "{shown}: dropped {}/{}/{}/{}: {why}",
-                    b.workload, b.variant, b.backend, b.threads
-                ));
+                warnings.push(format!("{shown}: dropped {}: {why}", b.key));
                 false
             }
             None => true,
         });
-        for b in &mut results.benchmarks {
-            for (name, value) in [
-                ("speedup", &mut b.speedup),
-                ("efficiency", &mut b.efficiency),
-            ] {
-                if value.is_some_and(|x| !x.is_finite() || x < 0.0) {
-                    warnings.push(format!(
-                        "{shown}: ignored {name} {:?} of {}/{}/{}/{}",
-                        value, b.workload, b.variant, b.backend, b.threads
-                    ));
-                    *value = None;
+        for b in &results.benchmarks {
+            if !results.workloads.contains_key(&b.key.workload) {
+                if let Some(info) = WorkloadInfo::known(&b.key.workload) {
+                    results.workloads.insert(b.key.workload.clone(), info);
                 }
             }
         }
@@ -239,6 +304,7 @@ impl ResultsFile {
             .run
             .ceiling
             .retain(|p| p.speedup.is_finite() && p.speedup > 0.0 && p.threads > 0);
+        results.derive();
         Ok(Loaded {
             path: path.to_path_buf(),
             results,
@@ -258,35 +324,44 @@ impl ResultsFile {
         newer.run.threads.extend(self.run.threads.iter().copied());
         newer.run.threads.sort_unstable();
         newer.run.threads.dedup();
-        let mut by_key: BTreeMap<_, Benchmark> =
-            self.benchmarks.drain(..).map(|b| (b.key(), b)).collect();
+        let mut by_key: BTreeMap<Key, Benchmark> = self
+            .benchmarks
+            .drain(..)
+            .map(|b| (b.key.clone(), b))
+            .collect();
         for b in newer.benchmarks {
-            by_key.insert(b.key(), b);
+            by_key.insert(b.key.clone(), b);
         }
+        let mut workloads = self.workloads;
+        workloads.extend(newer.workloads);
         let mut merged = ResultsFile {
             schema_version: SCHEMA_VERSION,
             machine: newer.machine,
             run: newer.run,
+            workloads,
             benchmarks: by_key.into_values().collect(),
         };
-        merged.compute_speedups();
+        merged.derive();
         merged
     }
 
-    /// Fills `speedup` and `efficiency` from the sequential entry of the same
-    /// workload in this file.
-    pub fn compute_speedups(&mut self) {
-        let sequential: BTreeMap<String, f64> = self
+    /// Recomputes every derived figure from the raw ones: throughput, and
+    /// speedup, efficiency and overhead against the baseline entry (the
+    /// variant with the baseline role, at one thread) of the same workload.
+    pub fn derive(&mut self) {
+        let baseline: BTreeMap<String, f64> = self
             .benchmarks
             .iter()
-            .filter(|b| b.variant == "sequential")
-            .map(|b| (b.workload.clone(), b.time_ns.estimate))
+            .filter(|b| b.role == Role::Baseline && b.key.threads == 1)
+            .map(|b| (b.key.workload.clone(), b.time_ns.estimate))
             .collect();
         for b in &mut self.benchmarks {
-            b.speedup = sequential
-                .get(&b.workload)
-                .map(|seq| seq / b.time_ns.estimate);
-            b.efficiency = b.speedup.map(|s| s / b.threads as f64);
+            let time = b.time_ns.estimate;
+            b.items_per_s = b.items as f64 / (time * 1e-9);
+            let base = baseline.get(&b.key.workload);
+            b.speedup = base.map(|base| base / time);
+            b.efficiency = b.speedup.map(|s| s / b.key.threads as f64);
+            b.overhead_ns = base.map(|base| time - base);
         }
     }
 
@@ -332,7 +407,7 @@ pub fn merge_into(path: &Path, newer: ResultsFile) -> Result<Vec<String>> {
     let merged = match path.exists() {
         false => {
             let mut first = newer;
-            first.compute_speedups();
+            first.derive();
             first
         }
         true => match ResultsFile::load(path) {
@@ -360,7 +435,7 @@ pub fn merge_into(path: &Path, newer: ResultsFile) -> Result<Vec<String>> {
                     aside.display()
                 ));
                 let mut first = newer;
-                first.compute_speedups();
+                first.derive();
                 first
             }
         },

@@ -19,13 +19,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Result, bail};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+use crate::variants::{Family, Role, Variant};
 
 /// The seed's constant.
 pub const SEED_CONSTANT: u64 = 100;
 
 /// How cost is spread over the items.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Imbalance {
     /// Every item costs `rounds`.
@@ -49,7 +51,7 @@ impl fmt::Display for Imbalance {
 }
 
 /// The size and cost knobs of one problem.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Spec {
     /// Number of items.
     pub items: usize,
@@ -87,17 +89,78 @@ impl Spec {
     }
 }
 
+/// What a workload is for: the question of the report it answers. The
+/// findings pick workloads by purpose, never by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    /// Almost no work: what a parallel call costs by itself.
+    Overhead,
+    /// Cheap items, many of them: memory bandwidth and per-item overhead.
+    MemoryBound,
+    /// Expensive uniform items: how well the work scales.
+    CpuBound,
+    /// Uneven items: static chunking against dynamic scheduling.
+    Imbalance,
+    /// A large constant state: who copies it.
+    StateSize,
+    /// A purpose this build does not know (a file from a newer parbench).
+    #[default]
+    #[serde(other)]
+    Other,
+}
+
+/// Which variants a profile measures on a workload (on every backend that
+/// runs them, at every thread count).
+#[derive(Clone, Copy, Debug)]
+pub enum Coverage {
+    Everything,
+    /// The variants of these families.
+    Families(&'static [Family]),
+    /// The variants with these roles.
+    Roles(&'static [Role]),
+}
+
+impl Coverage {
+    pub fn covers(&self, variant: &dyn Variant) -> bool {
+        match self {
+            Coverage::Everything => true,
+            Coverage::Families(families) => families.contains(&variant.family()),
+            Coverage::Roles(roles) => roles.contains(&variant.role()),
+        }
+    }
+}
+
 /// A named preset: the axis `workload` of the matrix.
 #[derive(Debug)]
 pub struct Workload {
     pub id: &'static str,
     /// What it stresses, in one sentence.
     pub about: &'static str,
+    pub purpose: Purpose,
     /// The sizes `cargo bench` and `parbench verify` use.
     pub full: Spec,
     /// Smaller sizes for `verify --quick` and the test suite.
     pub quick: Spec,
+    /// What the `quick` profile measures on it (`full` measures everything).
+    pub in_quick_profile: Coverage,
+    /// What the `default` profile measures on it.
+    pub in_default_profile: Coverage,
 }
+
+/// No variant: a profile that skips the workload.
+const NOTHING: Coverage = Coverage::Families(&[]);
+/// The baseline and the ways of passing the function.
+const PASSING: Coverage = Coverage::Families(&[Family::Baseline, Family::Passing]);
+/// The baseline and the variants that answer the memory question.
+const MEMORY_QUESTION: Coverage = Coverage::Roles(&[
+    Role::Baseline,
+    Role::CopyPerTask,
+    Role::CopyPerWorker,
+    Role::SharedOwnership,
+    Role::CallableClassIdiom,
+    Role::PartialIdiom,
+]);
 
 const MIB: usize = 1 << 20;
 
@@ -111,6 +174,7 @@ pub const WORKLOADS: &[Workload] = &[
     Workload {
         id: "seed",
         about: "the seed's literal problem: 20 items, (a + b) * 100; pure overhead",
+        purpose: Purpose::Overhead,
         full: Spec {
             items: 20,
             rounds: 0,
@@ -123,10 +187,13 @@ pub const WORKLOADS: &[Workload] = &[
             imbalance: Imbalance::Uniform,
             state_bytes: 0,
         },
+        in_quick_profile: NOTHING,
+        in_default_profile: PASSING,
     },
     Workload {
         id: "trivial",
         about: "1,000,000 items of (a + b) * 100: memory-bound, where overhead dominates",
+        purpose: Purpose::MemoryBound,
         full: Spec {
             items: 1_000_000,
             rounds: 0,
@@ -139,10 +206,17 @@ pub const WORKLOADS: &[Workload] = &[
             imbalance: Imbalance::Uniform,
             state_bytes: 0,
         },
+        in_quick_profile: NOTHING,
+        in_default_profile: Coverage::Families(&[
+            Family::Baseline,
+            Family::Passing,
+            Family::SharedMutable,
+        ]),
     },
     Workload {
         id: "compute",
         about: "8,000 items of 400 mixing rounds (1 to 2 µs each): CPU-bound",
+        purpose: Purpose::CpuBound,
         full: Spec {
             items: 8_000,
             rounds: COMPUTE_ROUNDS,
@@ -155,11 +229,14 @@ pub const WORKLOADS: &[Workload] = &[
             imbalance: Imbalance::Uniform,
             state_bytes: 0,
         },
+        in_quick_profile: Coverage::Everything,
+        in_default_profile: Coverage::Everything,
     },
     Workload {
         id: "imbalanced",
         about: "the work of `compute` on a ramp: item cost grows from 0 to twice the mean, \
                 so static chunks leave threads idle",
+        purpose: Purpose::Imbalance,
         full: Spec {
             items: 8_000,
             rounds: COMPUTE_ROUNDS,
@@ -172,10 +249,13 @@ pub const WORKLOADS: &[Workload] = &[
             imbalance: Imbalance::Ramp,
             state_bytes: 0,
         },
+        in_quick_profile: NOTHING,
+        in_default_profile: PASSING,
     },
     Workload {
         id: "big_state",
         about: "a 64 MiB read-only table in the constant state, read by each of 100,000 items",
+        purpose: Purpose::StateSize,
         full: Spec {
             items: 100_000,
             rounds: 4,
@@ -188,6 +268,8 @@ pub const WORKLOADS: &[Workload] = &[
             imbalance: Imbalance::Uniform,
             state_bytes: MIB,
         },
+        in_quick_profile: MEMORY_QUESTION,
+        in_default_profile: Coverage::Everything,
     },
 ];
 
@@ -307,8 +389,13 @@ impl Constants {
 
     /// The oracle: the sequential loop, writing every item's result.
     pub fn oracle_into(&self, out: &mut [u64]) {
-        for (i, slot) in out.iter_mut().enumerate() {
-            *slot = self.item(i);
+        self.oracle_range_into(0, out);
+    }
+
+    /// The oracle's loop over the items `start..start + out.len()`.
+    pub fn oracle_range_into(&self, start: usize, out: &mut [u64]) {
+        for (k, slot) in out.iter_mut().enumerate() {
+            *slot = self.item(start + k);
         }
     }
 

@@ -91,7 +91,7 @@ fn list_json_names_every_axis() {
     );
     assert_eq!(
         values("backend"),
-        ["crossbeam", "none", "rayon", "std_scope"]
+        ["crossbeam", "rayon", "sequential", "std_scope"]
     );
     for v in parbench::variants::VARIANTS {
         assert!(
@@ -100,6 +100,35 @@ fn list_json_names_every_axis() {
             v.id()
         );
     }
+    // The capability check's refusals are listed with their reason.
+    let refused: Vec<&serde_json::Value> =
+        entries.iter().filter(|e| !e["refused"].is_null()).collect();
+    assert!(!refused.is_empty());
+    assert!(
+        refused
+            .iter()
+            .all(|e| e["role"] == "baseline" && e["backend"] != "sequential")
+    );
+    let text = stdout(&parbench(&["list"]));
+    assert!(
+        text.contains("sequential on rayon: the sequential loop is the baseline"),
+        "{text}"
+    );
+}
+
+#[test]
+fn run_takes_a_key() {
+    let o = parbench(&["run", "seed/closure/std_scope/3", "--print"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("[10000, 10200, "));
+    assert!(stderr(&o).starts_with("seed/closure/std_scope threads=3 items=20"));
+    let o = parbench(&["run", "seed/closure/rayon"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("'seed/closure/rayon'"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -159,7 +188,7 @@ fn bad_input_is_one_line_naming_the_value_and_exit_code_2() {
                 "--backend",
                 "none",
             ],
-            "'closure'",
+            "'none'",
         ),
         (
             &[
@@ -197,7 +226,21 @@ fn bad_input_is_one_line_naming_the_value_and_exit_code_2() {
             ],
             "1000000000000000000",
         ),
-        (&["verify", "--threads", "1,0"], "'1,0'"),
+        (&["verify", "--threads", "1,0"], "'0'"),
+        (
+            &[
+                "run",
+                "--workload",
+                "seed",
+                "--variant",
+                "closure",
+                "--backend",
+                "sequential",
+                "--threads",
+                "2",
+            ],
+            "at most 1 thread (got 2)",
+        ),
         (&["run", "--workload", "seed"], "--variant"),
         (
             &[
@@ -236,11 +279,11 @@ fn verify_quick_passes_and_says_so() {
 
 #[test]
 fn run_defaults_follow_the_variant() {
-    // The sequential loop runs on no backend and one thread without being told.
+    // The sequential loop runs on its backend and one thread without being told.
     let o = parbench(&["run", "--workload", "seed", "--variant", "sequential"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
-        stdout(&o).starts_with("seed/sequential/none threads=1"),
+        stdout(&o).starts_with("seed/sequential/sequential threads=1"),
         "{}",
         stdout(&o)
     );

@@ -6,9 +6,7 @@
 use std::path::Path;
 
 use parbench::criterion_dir::{self, Measurement};
-use parbench::matrix;
-use parbench::memory::Footprint;
-use parbench::sweep::{self, Checked, Planned};
+use parbench::sweep::{Profile, Sizes, Sweep};
 
 fn fixtures() -> &'static Path {
     Path::new(concat!(
@@ -94,38 +92,50 @@ fn a_half_written_folder_is_reported_by_path() {
     );
 }
 
+/// The sweep as `cargo bench` drives it, with the fixture standing in for
+/// what criterion wrote: the benchmarks whose routine criterion called are
+/// checked against the oracle, timed, and become records with criterion's
+/// numbers; one criterion left no numbers for is named.
 #[test]
-fn measured_benchmarks_become_results_with_throughput() {
+fn checked_benchmarks_become_results_with_criterion_numbers() {
     let (found, _) = read();
-    let combo = matrix::find("compute", "closure", "rayon").unwrap();
-    let unmeasured = matrix::find("compute", "closure", "crossbeam").unwrap();
-    let checked = Checked {
-        footprint: Footprint::default(),
-        state_copies: 0,
+    let mut sweep = Sweep::new(Profile::Quick, vec![1, 2], Sizes::Quick);
+    sweep.verbose = false;
+    let position = |key: &str| {
+        sweep
+            .plan
+            .iter()
+            .position(|p| p.key().to_string() == key)
+            .unwrap_or_else(|| panic!("{key} is planned"))
     };
-    let measured = [
-        (Planned { combo, threads: 2 }, checked),
-        (
-            Planned {
-                combo: unmeasured,
-                threads: 2,
-            },
-            checked,
-        ),
-    ];
-    let (benchmarks, missing) = sweep::to_benchmarks(&measured, &found, "2026-01-01T00:00:00Z");
+    let (rayon, crossbeam) = (
+        position("compute/closure/rayon/2"),
+        position("compute/closure/crossbeam/2"),
+    );
+    for index in [rayon, crossbeam] {
+        // Criterion calls the routine several times; only the first checks.
+        for _ in 0..3 {
+            let mut call = sweep.call(index).unwrap().expect("matches the oracle");
+            call.run().unwrap();
+        }
+    }
+    assert_eq!(sweep.oracle_counts(), (2, Vec::new()));
+    let (benchmarks, missing) = sweep.records(&found);
     assert_eq!(missing, vec!["compute/closure/crossbeam/2"]);
     let b = &benchmarks[0];
-    assert_eq!(
-        (
-            b.workload.as_str(),
-            b.variant.as_str(),
-            b.backend.as_str(),
-            b.threads
-        ),
-        ("compute", "closure", "rayon", 2)
-    );
+    assert_eq!(b.key.to_string(), "compute/closure/rayon/2");
     assert_eq!(b.time_ns.estimate, found[0].typical_ns);
-    assert_eq!(b.items, 8000);
-    assert!((b.items_per_s - 8000.0 / (found[0].typical_ns * 1e-9)).abs() < 1e-6);
+    assert_eq!(b.items, 300, "the quick size of compute");
+    assert_eq!(b.memory.state_copies, Some(0));
+    // This test binary has no counting allocator: the heap figures are
+    // unknown, never zero.
+    assert_eq!(b.memory.bytes_allocated, None);
+
+    let file = sweep.results_file(
+        parbench::machine::fingerprint(Path::new(env!("CARGO_MANIFEST_DIR"))),
+        Profile::Quick.criterion_settings(),
+        Vec::new(),
+        benchmarks,
+    );
+    assert_eq!(file.workloads["compute"].spec.items, 300);
 }

@@ -1,9 +1,21 @@
 //! Every combination against the oracle: the one test that proves every
-//! variant on every backend computes exactly what the sequential loop does.
+//! variant on every backend computes exactly what the sequential loop does;
+//! plus what the job abstraction promises: a backend or a variant that
+//! exists only in a test joins the matrix without touching any other file,
+//! and a job carried as bytes computes the same thing elsewhere.
 
-use parbench::backends::{BACKENDS, Chunk};
+use std::ops::Range;
+use std::sync::Arc;
+
+use anyhow::Result;
+use parbench::backends::{
+    self, BACKENDS, Backend, Chunk, Executor, RunStats, Scheduler, Task, catch_panic, check_output,
+    fixed_chunks,
+};
+use parbench::job::Job;
 use parbench::matrix::{self, Problem};
-use parbench::workload::{Imbalance, Spec, WORKLOADS};
+use parbench::variants::{Family, Outcome, Produced, Role, VARIANTS, Variant};
+use parbench::workload::{Constants, Imbalance, Spec, WORKLOADS};
 use proptest::prelude::*;
 
 /// Runs every variant on every backend at `threads` on `spec`; returns the failures.
@@ -11,15 +23,13 @@ fn failures(spec: Spec, threads: &[usize]) -> Vec<String> {
     let problem = Problem::new(spec).unwrap();
     let mut out = problem.output().unwrap();
     let mut failed = Vec::new();
-    for variant in parbench::variants::VARIANTS {
-        for backend in matrix::backends_for(*variant) {
-            for &t in if backend.is_some() { threads } else { &[1] } {
-                let exec = matrix::executor(backend, t).unwrap();
-                let checked = problem.run_checked(*variant, &*exec, &mut out);
-                if let Err(e) = checked {
-                    let backend = backend.map_or("none", |b| b.id());
-                    failed.push(format!("{spec:?} {}/{backend}/{t}: {e:#}", variant.id()));
-                }
+    let workload = &WORKLOADS[0]; // only the (variant, backend) pairs matter here
+    for combo in matrix::combos().filter(|c| std::ptr::eq(c.workload, workload)) {
+        let job = problem.job(combo.variant);
+        for t in backends::thread_counts(combo.backend, threads) {
+            let exec = matrix::executor(combo.backend, t).unwrap();
+            if let Err(e) = problem.run_checked(&job, &*exec, &mut out) {
+                failed.push(format!("{spec:?} {}: {e:#}", combo.key(t)));
             }
         }
     }
@@ -52,17 +62,61 @@ fn sixty_four_threads_on_two_cores_complete() {
     assert!(failed.is_empty(), "{failed:#?}");
 }
 
+/// A variant that exists only in this test: it panics on item 42.
+struct Poisoned;
+
+impl Variant for Poisoned {
+    fn id(&self) -> &'static str {
+        "poisoned"
+    }
+    fn family(&self) -> Family {
+        Family::Other
+    }
+    fn role(&self) -> Role {
+        Role::Other
+    }
+    fn python(&self) -> &'static str {
+        "pool.map(lambda ab: 1 / 0 if ab[0] == 42 else ab, items)"
+    }
+    fn shows(&self) -> &'static str {
+        "a work item that panics"
+    }
+    fn run(
+        &self,
+        _consts: &Arc<Constants>,
+        items: Range<usize>,
+        on: &dyn Scheduler,
+        out: &mut [u64],
+    ) -> Result<Outcome> {
+        let stats = on.run(items, out, &|_, chunk: Chunk<'_>| {
+            if chunk.items.contains(&42) {
+                panic!("item 42 is poisoned");
+            }
+        })?;
+        Ok(Outcome {
+            produced: Produced::Items,
+            calls: None,
+            stats,
+        })
+    }
+}
+
+static POISONED: Poisoned = Poisoned;
+
 #[test]
 fn a_panicking_item_is_an_error_on_every_backend() {
+    let problem = Problem::new(Spec {
+        items: 100,
+        rounds: 0,
+        imbalance: Imbalance::Uniform,
+        state_bytes: 0,
+    })
+    .unwrap();
+    let mut out = problem.output().unwrap();
     for backend in BACKENDS {
-        for threads in [1, 2, 4] {
+        for threads in backends::thread_counts(*backend, &[1, 2, 4]) {
             let exec = backend.executor(threads).unwrap();
-            let mut out = vec![0; 100];
-            let result = exec.run(100, &mut out, &|_, chunk: Chunk<'_>| {
-                if chunk.items.contains(&42) {
-                    panic!("item 42 is poisoned");
-                }
-            });
+            let result = problem.run(&problem.job(&POISONED), &*exec, &mut out);
             let err = result.expect_err(backend.id()).to_string();
             assert!(
                 err.contains("panicked") && err.contains("item 42 is poisoned"),
@@ -70,10 +124,112 @@ fn a_panicking_item_is_an_error_on_every_backend() {
                 backend.id()
             );
             // The executor is still usable after the panic.
-            let stats = exec.run(10, &mut [], &|_, _| {}).unwrap();
-            assert!(stats.chunks >= 1);
+            let job = problem.job(VARIANTS[1]);
+            problem.run_checked(&job, &*exec, &mut out).unwrap();
         }
     }
+}
+
+/// A backend that exists only in this test: every chunk on the calling
+/// thread, last chunk first.
+struct Reverse;
+
+impl Backend for Reverse {
+    fn id(&self) -> &'static str {
+        "reverse"
+    }
+    fn about(&self) -> &'static str {
+        "Pool.map-sized chunks on the calling thread, in reverse order"
+    }
+    fn executor(&self, threads: usize) -> Result<Box<dyn Executor>> {
+        backends::check_threads_on(self, threads)?;
+        Ok(Box::new(ReverseScheduler { threads }))
+    }
+}
+
+struct ReverseScheduler {
+    threads: usize,
+}
+
+impl Scheduler for ReverseScheduler {
+    fn threads(&self) -> usize {
+        self.threads
+    }
+    fn run(&self, items: Range<usize>, out: &mut [u64], task: &Task<'_>) -> Result<RunStats> {
+        check_output(&items, out)?;
+        let len = backends::pool_map_chunk_len(items.len(), self.threads);
+        let chunks = fixed_chunks(items, len, out)?;
+        let count = chunks.len();
+        catch_panic("reverse", || {
+            // Worker indices are in 0..threads, as on a real pool.
+            for (k, chunk) in chunks.into_iter().enumerate().rev() {
+                task(k % self.threads, chunk);
+            }
+            Ok(())
+        })?;
+        Ok(RunStats {
+            chunks: count,
+            workers_used: count.min(self.threads),
+        })
+    }
+}
+
+static ONLY_IN_THIS_TEST: &[&dyn Backend] = &[&Reverse];
+
+#[test]
+fn a_backend_defined_in_a_test_verifies_the_whole_matrix() {
+    let verdicts = matrix::verify(ONLY_IN_THIS_TEST, &[1, 2, 3, 8], true).unwrap();
+    let failed: Vec<_> = verdicts.iter().filter(|v| v.mismatch.is_some()).collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+    // Every variant that does not refuse it ran, on every workload and count.
+    let runs = VARIANTS
+        .iter()
+        .filter(|v| v.refuses(&Reverse).is_none())
+        .count();
+    assert_eq!(verdicts.len(), WORKLOADS.len() * runs * 4);
+    assert!(runs >= VARIANTS.len() - 1, "only the baseline refuses it");
+}
+
+#[test]
+fn a_job_carried_as_bytes_computes_the_same_elsewhere() {
+    let spec = WORKLOADS
+        .iter()
+        .find(|w| w.quick.state_bytes > 0)
+        .unwrap()
+        .quick;
+    let here = Problem::new(spec).unwrap();
+    for variant in VARIANTS {
+        let job = here.job(*variant);
+        // Two halves, each sent as JSON to a "worker" that rebuilds the
+        // state from the spec, runs its part and sends the outcome back.
+        let middle = spec.items / 2;
+        let mut merged: Option<Outcome> = None;
+        let mut out = vec![0; spec.items];
+        for part in [0..middle, middle..spec.items] {
+            let sent = serde_json::to_string(&job.part(part.clone())).unwrap();
+            let received: Job = serde_json::from_str(&sent).unwrap();
+            assert_eq!(received.variant.id(), variant.id());
+            let state = Arc::new(Constants::new(received.spec).unwrap());
+            let exec = backends::Sequential.executor(1).unwrap();
+            let slots = &mut out[received.items.clone()];
+            let outcome = exec.execute(&received, &state, slots).unwrap();
+            let back: Outcome =
+                serde_json::from_str(&serde_json::to_string(&outcome).unwrap()).unwrap();
+            merged = Some(match merged {
+                None => back,
+                Some(first) => first.merge(back).unwrap(),
+            });
+        }
+        here.check(&merged.unwrap(), &out)
+            .unwrap_or_else(|e| panic!("{}: {e:#}", variant.id()));
+    }
+    let err = serde_json::from_str::<Job>(
+        r#"{"variant":"nope","spec":{"items":1,"rounds":0,"imbalance":{"kind":"uniform"},"state_bytes":0},"items":{"start":0,"end":1}}"#,
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(err.contains("'nope'"), "{err}");
 }
 
 fn arb_imbalance() -> impl Strategy<Value = Imbalance> {

@@ -2,12 +2,17 @@
 //! grow with its size for the borrowing variants.
 //!
 //! The allocation counter is process-wide, so this file holds a single test
-//! (one test binary, nothing else allocating while it measures).
+//! (one test binary, nothing else allocating while it measures), and it
+//! installs the counting allocator itself: the library does not.
 
-use parbench::backends::{BACKENDS, pool_map_chunk_len};
+use parbench::backends::{BACKENDS, pool_map_chunk_len, thread_counts};
 use parbench::matrix::{self, Measured, Problem};
+use parbench::memory::{CountingAllocator, Memory};
 use parbench::variants::{Variant, variant};
 use parbench::workload::{Imbalance, Spec};
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 fn spec(items: usize, state_bytes: usize) -> Spec {
     Spec {
@@ -18,21 +23,32 @@ fn spec(items: usize, state_bytes: usize) -> Spec {
     }
 }
 
-fn measure(problem: &Problem, variant: &dyn Variant, backend: &str, threads: usize) -> Measured {
+fn measure(
+    problem: &Problem,
+    variant: &'static dyn Variant,
+    backend: &str,
+    threads: usize,
+) -> Measured {
     let exec = parbench::backends::backend(backend)
         .unwrap()
         .executor(threads)
         .unwrap();
     let mut out = problem.output().unwrap();
-    matrix::measure_once(problem, variant, &*exec, &mut out).unwrap()
+    matrix::measure_once(problem, &problem.job(variant), &*exec, &mut out).unwrap()
 }
 
 /// Chunks each backend cuts `n` items into at `threads`.
 fn expected_chunks(backend: &str, n: usize, threads: usize) -> usize {
     match backend {
+        "sequential" => 1,
         "std_scope" => threads.min(n),
         _ => n.div_ceil(pool_map_chunk_len(n, threads)),
     }
+}
+
+/// A figure the counting allocator must have measured.
+fn counted(figure: Option<u64>, memory: &Memory) -> u64 {
+    figure.unwrap_or_else(|| panic!("not counted: {memory:?}"))
 }
 
 #[test]
@@ -42,8 +58,9 @@ fn copies_and_allocations_per_variant() {
     const ITEMS: usize = 100;
     let small = Problem::new(spec(ITEMS, STATE)).unwrap();
     let large = Problem::new(spec(ITEMS, 16 * STATE)).unwrap();
-    for backend in BACKENDS.iter().map(|b| b.id()) {
-        for threads in [1, 2, 3, 4, 7, 16] {
+    for backend in BACKENDS {
+        for threads in thread_counts(*backend, &[1, 2, 3, 4, 7, 16]) {
+            let backend = backend.id();
             let at = format!("{backend} threads={threads}");
             for borrowing in [
                 "closure",
@@ -55,15 +72,15 @@ fn copies_and_allocations_per_variant() {
                 let v = variant(borrowing).unwrap();
                 let m_small = measure(&small, v, backend, threads);
                 let m_large = measure(&large, v, backend, threads);
-                assert_eq!(m_small.state_copies, 0, "{borrowing} {at}");
-                assert_eq!(m_large.state_copies, 0, "{borrowing} {at}");
+                assert_eq!(m_small.memory.state_copies, Some(0), "{borrowing} {at}");
+                assert_eq!(m_large.memory.state_copies, Some(0), "{borrowing} {at}");
                 // Scheduling bookkeeping only: far below even the small table,
                 // and not growing with a 16x larger one.
                 for m in [&m_small, &m_large] {
                     assert!(
-                        m.footprint.bytes_allocated < 64 * 1024,
+                        counted(m.memory.bytes_allocated, &m.memory) < 64 * 1024,
                         "{borrowing} {at}: {:?}",
-                        m.footprint
+                        m.memory
                     );
                 }
             }
@@ -75,8 +92,9 @@ fn copies_and_allocations_per_variant() {
                 threads,
             );
             let stats = per_worker.outcome.stats;
+            let worker_copies = counted(per_worker.memory.state_copies, &per_worker.memory);
             assert_eq!(
-                per_worker.state_copies, stats.workers_used as u64,
+                worker_copies, stats.workers_used as u64,
                 "clone_per_worker {at}"
             );
             assert!(stats.workers_used >= 1, "{at}: {stats:?}");
@@ -84,29 +102,29 @@ fn copies_and_allocations_per_variant() {
                 assert_eq!(stats.workers_used, threads.min(ITEMS), "{at}");
             }
             assert!(
-                per_worker.footprint.bytes_allocated >= per_worker.state_copies * 16 * STATE as u64
+                counted(per_worker.memory.bytes_allocated, &per_worker.memory)
+                    >= worker_copies * 16 * STATE as u64
             );
 
             let per_task = measure(&large, variant("clone_per_task").unwrap(), backend, threads);
             let chunks = expected_chunks(backend, ITEMS, threads);
             assert_eq!(per_task.outcome.stats.chunks, chunks, "{at}");
-            assert_eq!(per_task.state_copies, chunks as u64, "clone_per_task {at}");
+            let memory = &per_task.memory;
+            assert_eq!(
+                memory.state_copies,
+                Some(chunks as u64),
+                "clone_per_task {at}"
+            );
             assert!(
-                per_task.footprint.bytes_allocated >= chunks as u64 * 16 * STATE as u64,
+                counted(memory.bytes_allocated, memory) >= chunks as u64 * 16 * STATE as u64,
                 "{at}"
             );
             // Each copy is dropped when its task ends: at most one per thread is
             // live. (Peak is net of frees of older memory, hence the slack.)
             let copy_bytes = 16 * STATE as u64;
-            assert!(
-                per_task.footprint.peak_live_bytes > copy_bytes - 64 * 1024,
-                "{at}: {:?}",
-                per_task.footprint
-            );
-            assert!(
-                per_task.footprint.peak_live_bytes < (threads as u64 + 1) * copy_bytes,
-                "{at}"
-            );
+            let peak = counted(memory.peak_live_bytes, memory);
+            assert!(peak > copy_bytes - 64 * 1024, "{at}: {memory:?}");
+            assert!(peak < (threads as u64 + 1) * copy_bytes, "{at}");
         }
     }
 }

@@ -4,10 +4,13 @@
 
 use std::path::Path;
 
+use parbench::key::Key;
+use parbench::memory::Memory;
 use parbench::results::{
     self, Benchmark, CeilingPoint, CriterionSettings, Machine, ResultsFile, RunInfo,
     SCHEMA_VERSION, TimeNs,
 };
+use parbench::variants::{Family, Role};
 
 fn machine(label: &str) -> Machine {
     Machine {
@@ -26,27 +29,20 @@ fn machine(label: &str) -> Machine {
 }
 
 fn bench(workload: &str, variant: &str, backend: &str, threads: u64, ns: f64) -> Benchmark {
-    Benchmark {
-        workload: workload.into(),
-        variant: variant.into(),
-        backend: backend.into(),
-        threads,
-        items: 100,
-        time_ns: TimeNs {
-            estimate: ns,
-            lower: ns * 0.9,
-            upper: ns * 1.1,
-            median: ns,
-        },
-        items_per_s: 100.0 / (ns * 1e-9),
-        speedup: None,
-        efficiency: None,
-        measured_at: "2026-11-25T00:00:00Z".into(),
+    let time = TimeNs {
+        estimate: ns,
+        lower: ns * 0.9,
+        upper: ns * 1.1,
+        median: ns,
+    };
+    let memory = Memory {
         state_copies: Some(0),
         bytes_allocated: Some(10),
         peak_live_bytes: Some(10),
-        peak_rss_bytes: None,
-    }
+        ..Memory::default()
+    };
+    let key = Key::new(workload, variant, backend, threads);
+    Benchmark::new(key, 100, time, "2026-11-25T00:00:00Z", memory)
 }
 
 fn file(benchmarks: Vec<Benchmark>) -> ResultsFile {
@@ -74,6 +70,7 @@ fn file(benchmarks: Vec<Benchmark>) -> ResultsFile {
                 },
             ],
         },
+        workloads: Default::default(),
         benchmarks,
     }
 }
@@ -83,7 +80,7 @@ fn a_filtered_run_updates_only_what_it_measured() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("box.json");
     let first = file(vec![
-        bench("compute", "sequential", "none", 1, 1000.0),
+        bench("compute", "sequential", "sequential", 1, 1000.0),
         bench("compute", "closure", "rayon", 2, 600.0),
         bench("compute", "closure", "crossbeam", 2, 700.0),
     ]);
@@ -97,12 +94,12 @@ fn a_filtered_run_updates_only_what_it_measured() {
         merged
             .benchmarks
             .iter()
-            .find(|x| x.variant == v && x.backend == b)
+            .find(|x| x.key.variant == v && x.key.backend == b)
             .unwrap()
     };
     assert_eq!(get("closure", "rayon").time_ns.estimate, 500.0);
     assert_eq!(get("closure", "crossbeam").time_ns.estimate, 700.0);
-    // Speedups are recomputed against the kept sequential entry.
+    // Speedups are recomputed against the kept baseline entry.
     assert_eq!(get("closure", "rayon").speedup, Some(2.0));
     assert_eq!(get("closure", "rayon").efficiency, Some(1.0));
     // Nothing but the results file is left in the folder (no temporaries).
@@ -116,7 +113,7 @@ fn an_unreadable_results_file_is_moved_aside_not_overwritten() {
     std::fs::write(&path, "{\"schema_version\": 2, \"machine\": {").unwrap();
     let warnings = results::merge_into(
         &path,
-        file(vec![bench("seed", "sequential", "none", 1, 10.0)]),
+        file(vec![bench("seed", "sequential", "sequential", 1, 10.0)]),
     )
     .unwrap();
     assert_eq!(warnings.len(), 1);
@@ -169,20 +166,36 @@ fn entries_with_unusable_numbers_are_dropped_with_a_warning() {
         .push(bench("seed", "closure", "crossbeam", 2, -5.0));
     good.benchmarks
         .push(bench("seed", "closure", "std_scope", 2, 0.0));
-    let mut bad_speedup = bench("seed", "sequential", "none", 1, 40.0);
-    bad_speedup.speedup = Some(-1.0);
-    good.benchmarks.push(bad_speedup);
-    let text = serde_json::to_string(&good).unwrap();
-    let loaded = ResultsFile::parse(&text, Path::new("x.json")).unwrap();
+    let mut contradicting = bench("seed", "sequential", "sequential", 1, 40.0);
+    contradicting.speedup = Some(-1.0);
+    good.benchmarks.push(contradicting);
+    let mut value = serde_json::to_value(&good).unwrap();
+    value["benchmarks"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"workload": "seed", "time_ns": null}));
+    let loaded = ResultsFile::parse(&value.to_string(), Path::new("x.json")).unwrap();
     assert_eq!(loaded.results.benchmarks.len(), 2);
     assert_eq!(loaded.warnings.len(), 3, "{:?}", loaded.warnings);
     assert!(
-        loaded.warnings[0].contains("#2") && loaded.warnings[0].contains("null"),
+        loaded.warnings[0].contains("#4") && loaded.warnings[0].contains("null"),
+        "{:?}",
+        loaded.warnings
+    );
+    assert!(
+        loaded.warnings[1].contains("seed/closure/crossbeam/2")
+            && loaded.warnings[1].contains("non-positive"),
         "{:?}",
         loaded.warnings
     );
     assert!(loaded.warnings.iter().all(|w| w.starts_with("x.json")));
-    assert_eq!(loaded.results.benchmarks[1].speedup, None);
+    // Derived figures are recomputed from the raw ones: the file's -1 is ignored.
+    let seq = &loaded.results.benchmarks[1];
+    assert_eq!(
+        (seq.key.variant.as_str(), seq.speedup),
+        ("sequential", Some(1.0))
+    );
+    assert_eq!(loaded.results.benchmarks[0].speedup, Some(40.0 / 50.0));
 }
 
 #[test]
@@ -199,7 +212,46 @@ fn schema_1_files_without_memory_fields_still_load() {
         v1["benchmarks"][0].as_object_mut().unwrap().remove(key);
     }
     let loaded = ResultsFile::parse(&v1.to_string(), Path::new("old.json")).unwrap();
-    assert_eq!(loaded.results.benchmarks[0].state_copies, None);
+    assert_eq!(loaded.results.benchmarks[0].memory.state_copies, None);
+}
+
+#[test]
+fn schema_2_files_move_the_sequential_loop_to_its_backend_and_gain_roles() {
+    let mut v2 = serde_json::to_value(file(vec![
+        bench("compute", "sequential", "none", 1, 1000.0),
+        bench("compute", "closure", "rayon", 2, 500.0),
+    ]))
+    .unwrap();
+    v2["schema_version"] = 2.into();
+    v2.as_object_mut().unwrap().remove("workloads");
+    for entry in v2["benchmarks"].as_array_mut().unwrap() {
+        for key in ["family", "role", "overhead_ns"] {
+            entry.as_object_mut().unwrap().remove(key);
+        }
+    }
+    let loaded = ResultsFile::parse(&v2.to_string(), Path::new("v2.json"))
+        .unwrap()
+        .results;
+    let seq = &loaded.benchmarks[0];
+    assert_eq!(seq.key.to_string(), "compute/sequential/sequential/1");
+    assert_eq!((seq.family, seq.role), (Family::Baseline, Role::Baseline));
+    assert_eq!(loaded.benchmarks[1].role, Role::PartialIdiom);
+    assert_eq!(loaded.benchmarks[1].speedup, Some(2.0));
+    assert_eq!(loaded.workloads["compute"].spec.items, 8000);
+}
+
+#[test]
+fn an_unknown_variant_from_a_newer_parbench_keeps_its_family() {
+    let mut newer =
+        serde_json::to_value(file(vec![bench("compute", "closure", "rayon", 2, 5.0)])).unwrap();
+    newer["benchmarks"][0]["variant"] = "gpu_offload".into();
+    newer["benchmarks"][0]["family"] = "passing".into();
+    newer["benchmarks"][0]["role"] = "a_role_from_the_future".into();
+    let loaded = ResultsFile::parse(&newer.to_string(), Path::new("new.json"))
+        .unwrap()
+        .results;
+    let b = &loaded.benchmarks[0];
+    assert_eq!((b.family, b.role), (Family::Passing, Role::Other));
 }
 
 #[test]

@@ -6,11 +6,13 @@
 //! Threads are scoped, so they and the queue are made per call, like
 //! `std_scope`'s threads: that is part of what this backend costs.
 
+use std::ops::Range;
+
 use anyhow::{Context, Result};
 
 use super::{
-    Backend, Executor, RunStats, Task, WorkersUsed, catch_panic, fixed_chunks, panic_message,
-    pool_map_chunk_len,
+    Backend, Executor, RunStats, Scheduler, Task, WorkersUsed, catch_panic, fixed_chunks,
+    panic_message, pool_map_chunk_len,
 };
 
 pub struct Crossbeam;
@@ -23,7 +25,7 @@ impl Backend for Crossbeam {
         "crossbeam scoped threads pulling Pool.map-sized chunks from a crossbeam-channel queue"
     }
     fn executor(&self, threads: usize) -> Result<Box<dyn Executor>> {
-        super::check_threads(threads)?;
+        super::check_threads_on(self, threads)?;
         Ok(Box::new(CrossbeamExecutor { threads }))
     }
 }
@@ -32,13 +34,14 @@ struct CrossbeamExecutor {
     threads: usize,
 }
 
-impl Executor for CrossbeamExecutor {
+impl Scheduler for CrossbeamExecutor {
     fn threads(&self) -> usize {
         self.threads
     }
 
-    fn run(&self, n: usize, out: &mut [u64], task: &Task<'_>) -> Result<RunStats> {
-        let chunks = fixed_chunks(n, pool_map_chunk_len(n, self.threads), out)?;
+    fn run(&self, items: Range<usize>, out: &mut [u64], task: &Task<'_>) -> Result<RunStats> {
+        let len = pool_map_chunk_len(items.len(), self.threads);
+        let chunks = fixed_chunks(items, len, out)?;
         let stats_chunks = chunks.len();
         let (sender, queue) = crossbeam::channel::bounded(chunks.len().max(1));
         for chunk in chunks {

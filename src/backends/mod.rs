@@ -1,25 +1,41 @@
-//! Backends: who runs the threads.
+//! Backends: who runs the work.
 //!
 //! A backend turns a thread count into an [`Executor`], built once outside
-//! any timed call (a pool whose threads have all started, for rayon). An executor runs one task over the items
-//! `0..n`, cut into [`Chunk`]s, on its threads, and tells which worker ran
-//! each chunk. Variants never see threads, only chunks and worker indices, so
-//! every variant runs on every backend. Adding a backend is one file here and
-//! one entry in [`BACKENDS`].
+//! any timed call (a pool whose threads have all started, for rayon). An
+//! executor runs a [`Job`]: a description of the work (which variant, which
+//! problem, which items) that could be carried to another process. The
+//! backends here run in this process, so they implement [`Scheduler`]
+//! instead: cut a range of items into [`Chunk`]s and run one task per chunk
+//! on their threads, telling which worker ran it. Every scheduler is an
+//! executor that hands the job to its variant's monomorphised kernel
+//! ([`Variant::run`]), so the in-process call is exactly what it was before
+//! jobs existed. Variants never see threads, only chunks and worker indices.
+//!
+//! The sequential loop is a backend like the others ([`Sequential`]: one
+//! chunk, on the calling thread), in the spirit of rayon-demo's `Joiner`.
+//! Adding a backend is one file here and one entry in [`BACKENDS`].
 
 mod crossbeam_queue;
 mod rayon_pool;
+mod sequential;
 mod std_scope;
 
 use std::any::Any;
 use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Result, anyhow, bail};
+use serde::{Deserialize, Serialize};
+
+use crate::job::Job;
+use crate::variants::Outcome;
+use crate::workload::Constants;
 
 pub use crossbeam_queue::Crossbeam;
 pub use rayon_pool::Rayon;
+pub use sequential::Sequential;
 pub use std_scope::StdScope;
 
 /// A contiguous run of items and, when the caller wants per-item results,
@@ -30,39 +46,71 @@ pub struct Chunk<'a> {
     pub out: &'a mut [u64],
 }
 
-/// The work an executor runs: called once per chunk with the index of the
+/// The work a scheduler runs: called once per chunk with the index of the
 /// worker thread that runs it (`0..threads`).
 pub type Task<'t> = dyn Fn(usize, Chunk<'_>) + Sync + 't;
 
 /// What one call did, for the copy counts of the ownership variants.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct RunStats {
     /// Chunks (tasks) handed out.
     pub chunks: usize,
-    /// Distinct worker threads that ran at least one chunk.
+    /// Distinct workers that ran at least one chunk.
     pub workers_used: usize,
 }
 
-/// A backend prepared for one thread count.
+/// A backend prepared for one thread count: runs jobs.
 pub trait Executor: Send + Sync {
     fn threads(&self) -> usize;
-    /// Runs `task` over `0..n`. `out` is empty or holds exactly `n` slots,
-    /// which are handed out with the chunks. A panic inside `task` comes back
-    /// as an error, on every backend.
-    fn run(&self, n: usize, out: &mut [u64], task: &Task<'_>) -> Result<RunStats>;
+    /// Runs `job` with the constant state `state` (built from `job.spec`),
+    /// writing per-item results into `out` (`job.items.len()` slots, or none
+    /// for a variant that produces a sum). A panic inside a work item comes
+    /// back as an error, on every backend.
+    fn execute(&self, job: &Job, state: &Arc<Constants>, out: &mut [u64]) -> Result<Outcome>;
 }
 
-/// A way of running threads: one entry of the `backend` axis.
+/// An in-process executor: runs a task over the chunks of a range of items
+/// on its threads.
+pub trait Scheduler: Send + Sync {
+    fn threads(&self) -> usize;
+    /// Runs `task` over `items`. `out` is empty or holds exactly one slot per
+    /// item, handed out with the chunks. A panic inside `task` comes back as
+    /// an error.
+    fn run(&self, items: Range<usize>, out: &mut [u64], task: &Task<'_>) -> Result<RunStats>;
+}
+
+/// A scheduler runs a job by handing itself to the job's variant, whose
+/// kernel is compiled for the variant's own closure: no job decoding, no
+/// extra indirection per item.
+impl<S: Scheduler> Executor for S {
+    fn threads(&self) -> usize {
+        Scheduler::threads(self)
+    }
+    fn execute(&self, job: &Job, state: &Arc<Constants>, out: &mut [u64]) -> Result<Outcome> {
+        job.variant.run(state, job.items.clone(), self, out)
+    }
+}
+
+/// A way of running work: one entry of the `backend` axis.
 pub trait Backend: Sync {
     fn id(&self) -> &'static str;
     /// How it schedules, in one sentence.
     fn about(&self) -> &'static str;
+    /// The most threads (or workers) it can run on.
+    fn max_threads(&self) -> usize {
+        MAX_THREADS
+    }
+    /// Whether its workers share the caller's memory (threads do; worker
+    /// processes would not). Variants that mutate shared state need it.
+    fn shares_memory(&self) -> bool {
+        true
+    }
     /// Builds what the backend needs for `threads` threads (pools, queues).
     fn executor(&self, threads: usize) -> Result<Box<dyn Executor>>;
 }
 
 /// Every backend, in report order.
-pub const BACKENDS: &[&dyn Backend] = &[&Rayon, &Crossbeam, &StdScope];
+pub const BACKENDS: &[&dyn Backend] = &[&Sequential, &Rayon, &Crossbeam, &StdScope];
 
 /// Looks a backend up by id.
 pub fn backend(id: &str) -> Result<&'static dyn Backend> {
@@ -76,6 +124,35 @@ pub fn backend(id: &str) -> Result<&'static dyn Backend> {
                 crate::workload::ids(BACKENDS.iter().map(|b| b.id()))
             )
         })
+}
+
+/// The thread counts `backend` runs at out of `requested`: those it
+/// supports, or its largest when it supports none of them.
+pub fn thread_counts(backend: &dyn Backend, requested: &[usize]) -> Vec<usize> {
+    let supported: Vec<usize> = requested
+        .iter()
+        .copied()
+        .filter(|&t| t <= backend.max_threads())
+        .collect();
+    if supported.is_empty() {
+        vec![backend.max_threads()]
+    } else {
+        supported
+    }
+}
+
+/// Rejects thread counts `backend` cannot use, naming the count.
+pub fn check_threads_on(backend: &dyn Backend, threads: usize) -> Result<()> {
+    check_threads(threads)?;
+    if threads > backend.max_threads() {
+        bail!(
+            "backend '{}' runs on at most {} thread{} (got {threads})",
+            backend.id(),
+            backend.max_threads(),
+            if backend.max_threads() == 1 { "" } else { "s" }
+        );
+    }
+    Ok(())
 }
 
 /// Rejects thread counts no backend can use.
@@ -99,38 +176,47 @@ pub fn pool_map_chunk_len(n: usize, threads: usize) -> usize {
     n.div_ceil(4 * threads).max(1)
 }
 
-/// Cuts `0..n` into chunks of `len` items (the last may be shorter).
-pub fn fixed_chunks(n: usize, len: usize, out: &mut [u64]) -> Result<Vec<Chunk<'_>>> {
-    chunks_of(n, std::iter::repeat(len.max(1)), out)
+/// Cuts `items` into chunks of `len` items (the last may be shorter).
+pub fn fixed_chunks(items: Range<usize>, len: usize, out: &mut [u64]) -> Result<Vec<Chunk<'_>>> {
+    chunks_of(items, std::iter::repeat(len.max(1)), out)
 }
 
-/// Cuts `0..n` into `min(parts, n)` contiguous blocks whose sizes differ by
-/// at most one: one block per thread, however `n` divides.
-pub fn even_chunks(n: usize, parts: usize, out: &mut [u64]) -> Result<Vec<Chunk<'_>>> {
+/// Cuts `items` into `min(parts, n)` contiguous blocks whose sizes differ by
+/// at most one: one block per thread, however the `n` items divide.
+pub fn even_chunks(items: Range<usize>, parts: usize, out: &mut [u64]) -> Result<Vec<Chunk<'_>>> {
+    let n = items.len();
     let parts = parts.min(n).max(1);
     chunks_of(
-        n,
+        items,
         (0..parts).map(|i| n / parts + usize::from(i < n % parts)),
         out,
     )
 }
 
-/// Cuts `0..n` into consecutive chunks of the given lengths, pairing each
+/// Checks that `out` holds one slot per item of `items`, or none.
+pub fn check_output(items: &Range<usize>, out: &[u64]) -> Result<()> {
+    if !out.is_empty() && out.len() != items.len() {
+        bail!(
+            "the output holds {} slots for {} items: it must hold one per item, or none",
+            out.len(),
+            items.len()
+        );
+    }
+    Ok(())
+}
+
+/// Cuts `items` into consecutive chunks of the given lengths, pairing each
 /// with its slice of `out` when `out` is not empty.
 fn chunks_of(
-    n: usize,
+    items: Range<usize>,
     mut lens: impl Iterator<Item = usize>,
     out: &mut [u64],
 ) -> Result<Vec<Chunk<'_>>> {
-    if !out.is_empty() && out.len() != n {
-        bail!(
-            "the output holds {} slots for {n} items: it must hold one per item, or none",
-            out.len()
-        );
-    }
+    check_output(&items, out)?;
+    let n = items.end.max(items.start);
     let mut chunks = Vec::new();
     let mut rest = out;
-    let mut start = 0;
+    let mut start = items.start;
     while start < n {
         let end = (start + lens.next().unwrap_or(n - start).max(1)).min(n);
         let take = if rest.is_empty() { 0 } else { end - start };
@@ -146,16 +232,16 @@ fn chunks_of(
 }
 
 /// Records which workers ran a chunk during one call.
-pub(crate) struct WorkersUsed(Vec<AtomicBool>);
+pub struct WorkersUsed(Vec<AtomicBool>);
 
 impl WorkersUsed {
-    pub(crate) fn new(threads: usize) -> Self {
+    pub fn new(threads: usize) -> Self {
         WorkersUsed((0..threads).map(|_| AtomicBool::new(false)).collect())
     }
-    pub(crate) fn mark(&self, worker: usize) {
+    pub fn mark(&self, worker: usize) {
         self.0[worker].store(true, Ordering::Relaxed);
     }
-    pub(crate) fn count(&self) -> usize {
+    pub fn count(&self) -> usize {
         self.0
             .iter()
             .filter(|used| used.load(Ordering::Relaxed))
@@ -164,7 +250,7 @@ impl WorkersUsed {
 }
 
 /// Runs `body`, turning a panic (in it or in a thread it joined) into an error.
-pub(crate) fn catch_panic<T>(backend: &str, body: impl FnOnce() -> Result<T>) -> Result<T> {
+pub fn catch_panic<T>(backend: &str, body: impl FnOnce() -> Result<T>) -> Result<T> {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(result) => result,
         Err(payload) => Err(anyhow!(
@@ -174,7 +260,7 @@ pub(crate) fn catch_panic<T>(backend: &str, body: impl FnOnce() -> Result<T>) ->
     }
 }
 
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_string()
     } else if let Some(s) = payload.downcast_ref::<String>() {
@@ -200,23 +286,30 @@ mod tests {
             for len in [1, 3, 4, 16, 64, 100] {
                 let mut out = vec![0; n];
                 for cs in [
-                    fixed_chunks(n, len, &mut out).unwrap(),
-                    even_chunks(n, len, &mut []).unwrap(),
+                    fixed_chunks(0..n, len, &mut out).unwrap(),
+                    even_chunks(0..n, len, &mut []).unwrap(),
                 ] {
                     let covered: Vec<usize> = cs.iter().flat_map(|c| c.items.clone()).collect();
                     assert_eq!(covered, (0..n).collect::<Vec<_>>());
                 }
-                let cs = fixed_chunks(n, len, &mut out).unwrap();
+                // A range that does not start at 0 is covered the same way.
+                let shifted: Vec<usize> = fixed_chunks(7..7 + n, len, &mut [])
+                    .unwrap()
+                    .iter()
+                    .flat_map(|c| c.items.clone())
+                    .collect();
+                assert_eq!(shifted, (7..7 + n).collect::<Vec<_>>());
+                let cs = fixed_chunks(0..n, len, &mut out).unwrap();
                 assert!(cs.iter().all(|c| c.out.len() == c.items.len()));
                 assert_eq!(cs.len(), n.div_ceil(len));
                 assert!(
-                    fixed_chunks(n, len, &mut [])
+                    fixed_chunks(0..n, len, &mut [])
                         .unwrap()
                         .iter()
                         .all(|c| c.out.is_empty())
                 );
                 // Even blocks: one per part (at most one per item), sizes within one.
-                let blocks = even_chunks(n, len, &mut []).unwrap();
+                let blocks = even_chunks(0..n, len, &mut []).unwrap();
                 assert_eq!(blocks.len(), len.min(n));
                 let sizes: Vec<usize> = blocks.iter().map(|c| c.items.len()).collect();
                 assert!(sizes.iter().max().unwrap_or(&0) - sizes.iter().min().unwrap_or(&0) <= 1);
@@ -226,7 +319,7 @@ mod tests {
 
     #[test]
     fn an_output_of_the_wrong_length_is_an_error() {
-        let err = fixed_chunks(10, 3, &mut [0; 4]).unwrap_err().to_string();
+        let err = fixed_chunks(0..10, 3, &mut [0; 4]).unwrap_err().to_string();
         assert!(err.contains("4 slots for 10 items"), "{err}");
     }
 
@@ -243,5 +336,13 @@ mod tests {
         assert!(backend("gpu").err().unwrap().to_string().contains("'gpu'"));
         assert!(check_threads(0).unwrap_err().to_string().contains("got 0"));
         assert!(check_threads(1).is_ok());
+        let err = check_threads_on(&Sequential, 2).unwrap_err().to_string();
+        assert!(
+            err.contains("'sequential' runs on at most 1 thread (got 2)"),
+            "{err}"
+        );
+        assert_eq!(thread_counts(&Sequential, &[1, 2, 4]), [1]);
+        assert_eq!(thread_counts(&Sequential, &[2, 4]), [1]);
+        assert_eq!(thread_counts(&Rayon, &[1, 2, 4]), [1, 2, 4]);
     }
 }

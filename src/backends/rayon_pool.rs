@@ -5,11 +5,14 @@
 //! spawning. Chunks are Pool.map-sized; rayon splits the list of chunks
 //! adaptively and idle threads steal.
 
+use std::ops::Range;
+
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
 use super::{
-    Backend, Executor, RunStats, Task, WorkersUsed, catch_panic, fixed_chunks, pool_map_chunk_len,
+    Backend, Executor, RunStats, Scheduler, Task, WorkersUsed, catch_panic, fixed_chunks,
+    pool_map_chunk_len,
 };
 
 pub struct Rayon;
@@ -22,7 +25,7 @@ impl Backend for Rayon {
         "a dedicated rayon ThreadPool of N threads, built once; work-stealing over Pool.map-sized chunks"
     }
     fn executor(&self, threads: usize) -> Result<Box<dyn Executor>> {
-        super::check_threads(threads)?;
+        super::check_threads_on(self, threads)?;
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .thread_name(|i| format!("parbench-rayon-{i}"))
@@ -40,13 +43,14 @@ struct RayonExecutor {
     threads: usize,
 }
 
-impl Executor for RayonExecutor {
+impl Scheduler for RayonExecutor {
     fn threads(&self) -> usize {
         self.threads
     }
 
-    fn run(&self, n: usize, out: &mut [u64], task: &Task<'_>) -> Result<RunStats> {
-        let chunks = fixed_chunks(n, pool_map_chunk_len(n, self.threads), out)?;
+    fn run(&self, items: Range<usize>, out: &mut [u64], task: &Task<'_>) -> Result<RunStats> {
+        let len = pool_map_chunk_len(items.len(), self.threads);
+        let chunks = fixed_chunks(items, len, out)?;
         let stats_chunks = chunks.len();
         let used = WorkersUsed::new(self.threads);
         catch_panic("rayon", || {

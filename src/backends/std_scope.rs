@@ -1,13 +1,17 @@
-//! `std::thread::scope`: static contiguous fixed_chunks, threads spawned per call.
+//! `std::thread::scope`: one static contiguous block per thread, threads spawned per call.
 //!
 //! The plainest parallelism the standard library offers: cut the items into
 //! one contiguous block per thread, spawn a scoped thread for each, join. No
 //! pool to keep, so every call pays for spawning; no rebalancing, so uneven
 //! work leaves threads idle.
 
+use std::ops::Range;
+
 use anyhow::{Context, Result, bail};
 
-use super::{Backend, Executor, RunStats, Task, catch_panic, even_chunks, panic_message};
+use super::{
+    Backend, Executor, RunStats, Scheduler, Task, catch_panic, even_chunks, panic_message,
+};
 
 pub struct StdScope;
 
@@ -19,7 +23,7 @@ impl Backend for StdScope {
         "std::thread::scope: one static contiguous block per thread, threads spawned per call"
     }
     fn executor(&self, threads: usize) -> Result<Box<dyn Executor>> {
-        super::check_threads(threads)?;
+        super::check_threads_on(self, threads)?;
         Ok(Box::new(StdScopeExecutor { threads }))
     }
 }
@@ -28,15 +32,15 @@ struct StdScopeExecutor {
     threads: usize,
 }
 
-impl Executor for StdScopeExecutor {
+impl Scheduler for StdScopeExecutor {
     fn threads(&self) -> usize {
         self.threads
     }
 
-    fn run(&self, n: usize, out: &mut [u64], task: &Task<'_>) -> Result<RunStats> {
+    fn run(&self, items: Range<usize>, out: &mut [u64], task: &Task<'_>) -> Result<RunStats> {
         // One block per thread; with fewer items than threads, only as many
         // threads as there are blocks are spawned.
-        let blocks = even_chunks(n, self.threads, out)?;
+        let blocks = even_chunks(items, self.threads, out)?;
         let stats = RunStats {
             chunks: blocks.len(),
             workers_used: blocks.len(),

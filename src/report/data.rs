@@ -13,13 +13,8 @@ use std::path::PathBuf;
 
 use crate::backends::BACKENDS;
 use crate::results::{Benchmark, Loaded, ResultsFile, TimeNs};
-use crate::variants::{VARIANTS, variant};
-use crate::workload::WORKLOADS;
-
-/// The `backend` of the sequential loop, which runs on none.
-pub const NO_BACKEND: &str = "none";
-/// The variant every speedup is measured against.
-pub const SEQUENTIAL: &str = "sequential";
+use crate::variants::{Role, VARIANTS};
+use crate::workload::{Purpose, WORKLOADS};
 
 /// One results file: one machine's runs.
 #[derive(Debug)]
@@ -41,12 +36,12 @@ impl Run {
             .benchmarks
             .iter()
             .enumerate()
-            .map(|(i, b)| (b.key(), i))
+            .map(|(i, b)| (b.key.clone(), i))
             .collect();
         let before = results.benchmarks.len();
         let mut position = 0;
         results.benchmarks.retain(|b| {
-            let keep = last.get(&b.key()) == Some(&position);
+            let keep = last.get(&b.key) == Some(&position);
             position += 1;
             keep
         });
@@ -92,7 +87,7 @@ impl Run {
 
 /// The workloads of `benchmarks`, in report order.
 pub fn workloads_of(benchmarks: &[Benchmark]) -> Vec<&str> {
-    let mut ids: Vec<&str> = benchmarks.iter().map(|b| b.workload.as_str()).collect();
+    let mut ids: Vec<&str> = benchmarks.iter().map(|b| b.key.workload.as_str()).collect();
     ids.sort_by(|a, b| workload_order(a, b));
     ids.dedup();
     ids
@@ -102,7 +97,7 @@ pub fn workloads_of(benchmarks: &[Benchmark]) -> Vec<&str> {
 pub fn rows_of<'a>(benchmarks: &'a [Benchmark], workload: &str) -> Vec<&'a Benchmark> {
     let mut rows: Vec<&Benchmark> = benchmarks
         .iter()
-        .filter(|b| b.workload == workload)
+        .filter(|b| b.key.workload == workload)
         .collect();
     rows.sort_by(|a, b| entry_order(a, b));
     rows
@@ -110,10 +105,10 @@ pub fn rows_of<'a>(benchmarks: &'a [Benchmark], workload: &str) -> Vec<&'a Bench
 
 /// Report order of two entries of any workloads.
 pub fn entry_order(a: &Benchmark, b: &Benchmark) -> Ordering {
-    workload_order(&a.workload, &b.workload)
-        .then_with(|| variant_order(&a.variant, &b.variant))
-        .then_with(|| backend_order(&a.backend, &b.backend))
-        .then_with(|| a.threads.cmp(&b.threads))
+    workload_order(&a.key.workload, &b.key.workload)
+        .then_with(|| variant_order(&a.key.variant, &b.key.variant))
+        .then_with(|| backend_order(&a.key.backend, &b.key.backend))
+        .then_with(|| a.key.threads.cmp(&b.key.threads))
 }
 
 /// Position in a list of known ids first, then unknown ids alphabetically.
@@ -130,7 +125,6 @@ pub fn variant_order(a: &str, b: &str) -> Ordering {
     listed_order(variant_position, a, b)
 }
 
-/// The sequential loop's `none` comes before every backend.
 pub fn backend_order(a: &str, b: &str) -> Ordering {
     listed_order(backend_position, a, b)
 }
@@ -140,22 +134,9 @@ pub fn variant_position(id: &str) -> Option<usize> {
     VARIANTS.iter().position(|v| v.id() == id)
 }
 
-/// Where a backend stands among the backends (`none` first), if known.
+/// Where a backend stands in [`BACKENDS`], if this build knows it.
 pub fn backend_position(id: &str) -> Option<usize> {
-    if id == NO_BACKEND {
-        return Some(0);
-    }
-    BACKENDS.iter().position(|b| b.id() == id).map(|p| p + 1)
-}
-
-/// The family label of a variant; "other" for one this build does not know.
-pub fn family_label(id: &str) -> &'static str {
-    variant(id).map_or("other", |v| v.family().label())
-}
-
-/// What a workload stresses, when this build knows it.
-pub fn workload_about(id: &str) -> Option<&'static str> {
-    WORKLOADS.iter().find(|w| w.id == id).map(|w| w.about)
+    BACKENDS.iter().position(|b| b.id() == id)
 }
 
 /// True when the two 95% confidence intervals overlap: the difference
@@ -164,29 +145,29 @@ pub fn within_noise(a: &TimeNs, b: &TimeNs) -> bool {
     a.lower <= b.upper && b.lower <= a.upper
 }
 
-/// Entries looked up by identity: (workload, variant, backend, threads).
+/// Entries looked up by identity, with what the file says of its workloads.
 pub struct Index<'a> {
     benchmarks: &'a [Benchmark],
     by_key: BTreeMap<(&'a str, &'a str, &'a str, u64), &'a Benchmark>,
+    file: Option<&'a ResultsFile>,
 }
 
 impl<'a> Index<'a> {
     pub fn new(benchmarks: &'a [Benchmark]) -> Self {
-        let by_key = benchmarks
-            .iter()
-            .map(|b| {
-                (
-                    (
-                        b.workload.as_str(),
-                        b.variant.as_str(),
-                        b.backend.as_str(),
-                        b.threads,
-                    ),
-                    b,
-                )
-            })
-            .collect();
-        Index { benchmarks, by_key }
+        let by_key = benchmarks.iter().map(|b| (b.key.parts(), b)).collect();
+        Index {
+            benchmarks,
+            by_key,
+            file: None,
+        }
+    }
+
+    /// The index of a whole file, which knows its workloads' purposes.
+    pub fn of_file(file: &'a ResultsFile) -> Self {
+        Index {
+            file: Some(file),
+            ..Index::new(&file.benchmarks)
+        }
     }
 
     pub fn get(
@@ -199,6 +180,29 @@ impl<'a> Index<'a> {
         self.by_key
             .get(&(workload, variant, backend, threads))
             .copied()
+    }
+
+    /// The entry at `at`'s workload, backend and threads with role `role`.
+    pub fn with_role(&self, at: &Benchmark, role: Role) -> Option<&'a Benchmark> {
+        self.benchmarks.iter().find(|b| {
+            b.role == role
+                && b.key.workload == at.key.workload
+                && b.key.backend == at.key.backend
+                && b.key.threads == at.key.threads
+        })
+    }
+
+    /// What a workload is for: as the file says, else as this build knows it.
+    pub fn purpose(&self, workload: &str) -> Purpose {
+        purpose_of(self.file, workload)
+    }
+
+    /// The measured workloads with `purpose`, in report order.
+    pub fn workloads_for(&self, purpose: Purpose) -> Vec<&'a str> {
+        self.workloads()
+            .into_iter()
+            .filter(|w| self.purpose(w) == purpose)
+            .collect()
     }
 
     pub fn all(&self) -> std::slice::Iter<'a, Benchmark> {
@@ -215,14 +219,9 @@ impl<'a> Index<'a> {
         rows_of(self.benchmarks, workload)
     }
 
-    /// The sequential loop of a workload.
-    pub fn sequential(&self, workload: &str) -> Option<&'a Benchmark> {
-        self.get(workload, SEQUENTIAL, NO_BACKEND, 1)
-    }
-
-    /// True when any entry of the workload was measured.
-    pub fn has_workload(&self, workload: &str) -> bool {
-        self.benchmarks.iter().any(|b| b.workload == workload)
+    /// The baseline (the sequential loop) of a workload.
+    pub fn baseline(&self, workload: &str) -> Option<&'a Benchmark> {
+        baseline_of(&self.of_workload(workload))
     }
 }
 
@@ -231,7 +230,7 @@ impl<'a> Index<'a> {
 pub fn best_per_variant_backend<'a>(rows: &[&'a Benchmark]) -> Vec<&'a Benchmark> {
     let mut best: BTreeMap<(&str, &str), &Benchmark> = BTreeMap::new();
     for &b in rows {
-        best.entry((b.variant.as_str(), b.backend.as_str()))
+        best.entry((b.key.variant.as_str(), b.key.backend.as_str()))
             .and_modify(|kept| {
                 if b.time_ns.estimate < kept.time_ns.estimate {
                     *kept = b;
@@ -250,16 +249,33 @@ pub fn fastest<'a>(rows: impl IntoIterator<Item = &'a Benchmark>) -> Option<&'a 
         .min_by(|a, b| a.time_ns.estimate.total_cmp(&b.time_ns.estimate))
 }
 
-/// The backends (not `none`) and thread counts present in `rows`, each in order.
+/// The baseline entry (the variant with the baseline role, at one thread)
+/// among `rows`.
+pub fn baseline_of<'a>(rows: &[&'a Benchmark]) -> Option<&'a Benchmark> {
+    rows.iter()
+        .copied()
+        .find(|b| b.role == Role::Baseline && b.key.threads == 1)
+}
+
+/// What a workload is for: as `file` says, else as this build knows it.
+pub fn purpose_of(file: Option<&ResultsFile>, workload: &str) -> Purpose {
+    file.and_then(|f| f.workloads.get(workload))
+        .map(|w| w.purpose)
+        .or_else(|| {
+            WORKLOADS
+                .iter()
+                .find(|w| w.id == workload)
+                .map(|w| w.purpose)
+        })
+        .unwrap_or_default()
+}
+
+/// The backends and thread counts present in `rows`, each in order.
 pub fn backends_and_threads(rows: &[&Benchmark]) -> (Vec<String>, Vec<u64>) {
-    let mut backends: Vec<String> = rows
-        .iter()
-        .filter(|b| b.backend != NO_BACKEND)
-        .map(|b| b.backend.clone())
-        .collect();
+    let mut backends: Vec<String> = rows.iter().map(|b| b.key.backend.clone()).collect();
     backends.sort_by(|a, b| backend_order(a, b));
     backends.dedup();
-    let mut threads: Vec<u64> = rows.iter().map(|b| b.threads).collect();
+    let mut threads: Vec<u64> = rows.iter().map(|b| b.key.threads).collect();
     threads.sort_unstable();
     threads.dedup();
     (backends, threads)
@@ -267,7 +283,7 @@ pub fn backends_and_threads(rows: &[&Benchmark]) -> (Vec<String>, Vec<u64>) {
 
 /// The variants present in `rows`, in report order.
 pub fn variants_of(rows: &[&Benchmark]) -> Vec<String> {
-    let mut variants: Vec<String> = rows.iter().map(|b| b.variant.clone()).collect();
+    let mut variants: Vec<String> = rows.iter().map(|b| b.key.variant.clone()).collect();
     variants.sort_by(|a, b| variant_order(a, b));
     variants.dedup();
     variants
@@ -276,6 +292,7 @@ pub fn variants_of(rows: &[&Benchmark]) -> Vec<String> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::key::Key;
     use crate::results::TimeNs;
 
     /// A synthetic entry: time estimate `ns` with a ±2% interval.
@@ -286,26 +303,55 @@ pub(crate) mod tests {
         threads: u64,
         ns: f64,
     ) -> Benchmark {
-        Benchmark {
-            workload: workload.to_string(),
-            variant: variant.to_string(),
-            backend: backend.to_string(),
-            threads,
-            items: 1000,
-            time_ns: TimeNs {
-                estimate: ns,
-                lower: ns * 0.98,
-                upper: ns * 1.02,
-                median: ns,
+        let time = TimeNs {
+            estimate: ns,
+            lower: ns * 0.98,
+            upper: ns * 1.02,
+            median: ns,
+        };
+        let key = Key::new(workload, variant, backend, threads);
+        let mut b = Benchmark::new(key, 1000, time, "2025-01-01T00:00:00Z", Default::default());
+        b.items_per_s = 1000.0 / ns * 1e9;
+        b
+    }
+
+    /// A run of `benchmarks` on a synthetic machine, derived figures filled.
+    pub(crate) fn run_of(label: &str, benchmarks: Vec<Benchmark>) -> Run {
+        use crate::results::{CriterionSettings, Machine, RunInfo, SCHEMA_VERSION};
+        let mut file = ResultsFile {
+            schema_version: SCHEMA_VERSION,
+            machine: Machine {
+                label: label.to_string(),
+                hostname: "h".to_string(),
+                os: "linux".to_string(),
+                arch: "x86_64".to_string(),
+                cpu_model: "cpu".to_string(),
+                logical_cores: 4,
+                physical_cores: None,
+                memory_bytes: 1 << 30,
+                rustc: "rustc".to_string(),
+                parbench_version: "0.1.0".to_string(),
+                git_commit: None,
             },
-            items_per_s: 1000.0 / ns * 1e9,
-            speedup: None,
-            efficiency: None,
-            measured_at: "2025-01-01T00:00:00Z".to_string(),
-            state_copies: None,
-            bytes_allocated: None,
-            peak_live_bytes: None,
-            peak_rss_bytes: None,
+            run: RunInfo {
+                started_at: "2025-01-01T00:00:00Z".to_string(),
+                profile: "quick".to_string(),
+                threads: vec![1, 2],
+                criterion: CriterionSettings {
+                    warm_up_ms: 1,
+                    measurement_ms: 1,
+                    sample_size: 10,
+                    nresamples: 10,
+                },
+                ceiling: Vec::new(),
+            },
+            workloads: Default::default(),
+            benchmarks,
+        };
+        file.derive();
+        Run {
+            path: PathBuf::from(format!("{label}.json")),
+            file,
         }
     }
 
@@ -318,9 +364,12 @@ pub(crate) mod tests {
             variant_order("a_new_variant", "worker_per_thread"),
             Ordering::Greater
         );
-        assert_eq!(backend_order(NO_BACKEND, "rayon"), Ordering::Less);
+        assert_eq!(backend_order("sequential", "rayon"), Ordering::Less);
         assert_eq!(backend_order("gpu", "std_scope"), Ordering::Greater);
-        assert_eq!(family_label("a_new_variant"), "other");
+        assert_eq!(
+            entry("w", "a_new_variant", "rayon", 1, 1.0).family,
+            crate::variants::Family::Other
+        );
     }
 
     #[test]
@@ -357,7 +406,7 @@ pub(crate) mod tests {
         let best = best_per_variant_backend(&rows);
         let picked: Vec<(&str, u64)> = best
             .iter()
-            .map(|b| (b.backend.as_str(), b.threads))
+            .map(|b| (b.key.backend.as_str(), b.key.threads))
             .collect();
         assert_eq!(picked, [("rayon", 2), ("crossbeam", 2)]);
     }

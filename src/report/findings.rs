@@ -8,19 +8,28 @@
 //! question is a pure function of the entries, so it is tested on synthetic
 //! data below.
 //!
-//! Where a question needs one point to quote, the point is chosen the same way
-//! each time: the preferred backend (the order of the backends list) and the
-//! largest thread count at which everything compared was measured.
+//! Variants are picked by the role their entry carries and workloads by
+//! their purpose, never by id, so a new variant or workload takes part as
+//! soon as its registry entry says what it is for.
+//!
+//! Where a question needs one point to quote, it is chosen by rules that
+//! depend on the question: the passing idioms are quoted on the workload
+//! whose purpose shows call overhead most (memory-bound, then CPU-bound, then
+//! pure overhead), and the shared-state strategies and the memory question at
+//! the point where most of the compared variants were measured; ties go to
+//! the largest thread count and then the earlier backend in the backends
+//! list (the memory question prefers 2 threads, where copies per worker and
+//! per task differ most plainly).
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::data::{
-    Index, NO_BACKEND, SEQUENTIAL, backend_order, backend_position, fastest, within_noise,
-};
+use super::data::{Index, backend_order, backend_position, fastest, within_noise};
 use super::format::{bytes, duration_ns, percent, threads, time_with_ci, times};
 use crate::results::Benchmark;
+use crate::variants::Role;
+use crate::workload::Purpose;
 
 /// One question of the seed and its computed answer.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -42,28 +51,15 @@ impl Finding {
 }
 
 /// Every finding for one machine's entries.
-pub fn findings(benchmarks: &[Benchmark]) -> Vec<Finding> {
-    let index = Index::new(benchmarks);
+pub fn findings(index: &Index<'_>) -> Vec<Finding> {
     vec![
-        passing(&index),
-        shared_state(&index),
-        backends_on_imbalanced(&index),
-        break_even(&index),
-        memory(&index),
+        passing(index),
+        shared_state(index),
+        backends_on_imbalanced(index),
+        break_even(index),
+        memory(index),
     ]
 }
-
-const PASSING: [&str; 3] = ["closure", "function_object", "method_reference"];
-const SHARED_SUMS: [&str; 4] = ["fold_reduce", "sharded_sum", "atomic_sum", "mutex_sum"];
-const MEMORY_VARIANTS: [&str; 5] = [
-    "clone_per_task",
-    "clone_per_worker",
-    "arc_state",
-    "function_object",
-    "closure",
-];
-const IMBALANCED: &str = "imbalanced";
-const BIG_STATE: &str = "big_state";
 
 /// `a, b and c`.
 fn listing(items: &[String]) -> String {
@@ -76,7 +72,12 @@ fn listing(items: &[String]) -> String {
 
 /// `workload (backend, N threads)`: where a quoted number comes from.
 fn place(b: &Benchmark) -> String {
-    format!("{} ({}, {})", b.workload, b.backend, threads(b.threads))
+    format!(
+        "{} ({}, {})",
+        b.key.workload,
+        b.key.backend,
+        threads(b.key.threads)
+    )
 }
 
 /// Backend rank for choosing a point to quote: known backends in list order.
@@ -93,56 +94,55 @@ fn not_answered(question: &'static str, why: String) -> Finding {
 
 fn passing(index: &Index<'_>) -> Finding {
     let question = "Do closure, function object and method reference differ?";
+    let [partial, class, method] = Role::IDIOMS;
     let mut points: Vec<[&Benchmark; 3]> = index
         .all()
-        .filter(|b| b.variant == PASSING[0])
-        .filter_map(|c| {
-            let other = |v: &str| index.get(&c.workload, v, &c.backend, c.threads);
-            Some([c, other(PASSING[1])?, other(PASSING[2])?])
-        })
+        .filter(|b| b.role == partial)
+        .filter_map(|c| Some([c, index.with_role(c, class)?, index.with_role(c, method)?]))
         .collect();
     if points.is_empty() {
         return not_answered(
             question,
-            "closure, function_object and method_reference were never measured together \
-             (same workload, backend and thread count)."
+            "the seed's three idioms (partial, callable class, bound method) were never measured \
+             together (same workload, backend and thread count)."
                 .to_string(),
         );
     }
     // Per-item call overhead shows most where the work per item is least.
-    let preferred = ["trivial", "compute", "seed"];
+    let preferred = [Purpose::MemoryBound, Purpose::CpuBound, Purpose::Overhead];
     points.sort_by_key(|[c, ..]| {
+        let purpose = index.purpose(&c.key.workload);
         let workload = preferred
             .iter()
-            .position(|w| *w == c.workload)
+            .position(|p| *p == purpose)
             .unwrap_or(preferred.len());
         (
             workload,
-            backend_rank(&c.backend),
-            std::cmp::Reverse(c.threads),
+            backend_rank(&c.key.backend),
+            std::cmp::Reverse(c.key.threads),
         )
     });
     let head = &points[0];
     let (slowest, quickest, gap, noisy) = spread(head);
     let each: Vec<String> = head
         .iter()
-        .map(|b| format!("{} {}", b.variant, time_with_ci(&b.time_ns)))
+        .map(|b| format!("{} {}", b.key.variant, time_with_ci(&b.time_ns)))
         .collect();
     let verdict = if noisy {
         "within noise (all three confidence intervals overlap)".to_string()
     } else {
         format!(
             "beyond noise (the intervals of {} and {} do not overlap)",
-            quickest.variant, slowest.variant
+            quickest.key.variant, slowest.key.variant
         )
     };
     let mut answer = format!(
         "On {}: {}. The slowest, {}, takes {} longer than the fastest, {}, which is {verdict}.",
         place(head[0]),
         listing(&each),
-        slowest.variant,
+        slowest.key.variant,
         percent(gap),
-        quickest.variant
+        quickest.key.variant
     );
     let apart: Vec<_> = points
         .iter()
@@ -162,14 +162,14 @@ fn passing(index: &Index<'_>) -> Finding {
         .map(spread)
         .filter(|(_, _, gap, _)| *gap <= PRACTICALLY_EQUAL)
         .count();
-    let wins: Vec<String> = PASSING
+    let wins: Vec<String> = head
         .iter()
-        .map(|v| {
+        .map(|idiom| {
             let won = points
                 .iter()
-                .filter(|p| by_time(&p[..])[0].variant == *v)
+                .filter(|p| by_time(&p[..])[0].role == idiom.role)
                 .count();
-            format!("{v} {won}")
+            format!("{} {won}", idiom.key.variant)
         })
         .collect();
     answer.push_str(&format!(
@@ -186,8 +186,8 @@ fn passing(index: &Index<'_>) -> Finding {
         Some((slow, quick, gap, _)) => answer.push_str(&format!(
             " Where they do not, the largest gap is {}: {} slower than {} on {}.",
             percent(*gap),
-            slow.variant,
-            quick.variant,
+            slow.key.variant,
+            quick.key.variant,
             place(slow)
         )),
     }
@@ -219,52 +219,57 @@ fn by_time<'a>(entries: &[&'a Benchmark]) -> Vec<&'a Benchmark> {
 
 fn shared_state(index: &Index<'_>) -> Finding {
     let question = "What does shared mutable state cost?";
-    let workloads = ["trivial", "compute"];
     let mut sentences = Vec::new();
     let mut not_run = Vec::new();
-    for workload in workloads {
-        if !index.has_workload(workload) {
-            not_run.push(workload.to_string());
-            continue;
+    for (purpose, kind) in [
+        (Purpose::MemoryBound, "memory-bound"),
+        (Purpose::CpuBound, "CPU-bound"),
+    ] {
+        let workloads = index.workloads_for(purpose);
+        if workloads.is_empty() {
+            not_run.push(kind.to_string());
         }
-        sentences.push(shared_sums(index, workload));
-        if let Some(sentence) = shared_workers(index, workload) {
-            sentences.push(sentence);
+        for workload in workloads {
+            sentences.push(shared_sums(index, workload));
+            if let Some(sentence) = shared_workers(index, workload) {
+                sentences.push(sentence);
+            }
         }
     }
     if sentences.is_empty() {
         return not_answered(
             question,
-            "neither trivial nor compute was run on this machine.".to_string(),
+            "no memory-bound or CPU-bound workload was run on this machine.".to_string(),
         );
     }
     if !not_run.is_empty() {
         sentences.push(format!(
-            "({} was not run on this machine.)",
+            "(No {} workload was run on this machine.)",
             listing(&not_run)
         ));
     }
     Finding::new(question, sentences.join(" "))
 }
 
-/// The (backend, threads) of a workload where most of `variants` were
-/// measured, preferring more threads and then the preferred backend.
-fn common_point<'a>(index: &Index<'a>, workload: &str, variants: &[&str]) -> Vec<&'a Benchmark> {
+/// The (backend, threads) of a workload where most of `roles` were
+/// measured, preferring more threads and then the preferred backend; the
+/// entries there, in the order of `roles`.
+fn common_point<'a>(index: &Index<'a>, workload: &str, roles: &[Role]) -> Vec<&'a Benchmark> {
     let mut best: Vec<&Benchmark> = Vec::new();
     let mut best_key = None;
     for b in index
         .of_workload(workload)
         .into_iter()
-        .filter(|b| variants.contains(&b.variant.as_str()))
+        .filter(|b| roles.contains(&b.role))
     {
-        let present: Vec<&Benchmark> = variants
+        let present: Vec<&Benchmark> = roles
             .iter()
-            .filter_map(|v| index.get(workload, v, &b.backend, b.threads))
+            .filter_map(|role| index.with_role(b, *role))
             .collect();
         let key = (
             present.len(),
-            b.threads,
-            std::cmp::Reverse(backend_rank(&b.backend)),
+            b.key.threads,
+            std::cmp::Reverse(backend_rank(&b.key.backend)),
         );
         if best_key.is_none_or(|k| key > k) {
             best_key = Some(key);
@@ -275,23 +280,23 @@ fn common_point<'a>(index: &Index<'a>, workload: &str, variants: &[&str]) -> Vec
 }
 
 fn shared_sums(index: &Index<'_>, workload: &str) -> String {
-    let present = common_point(index, workload, &SHARED_SUMS);
+    let present = common_point(index, workload, &Role::SHARED_SUMS);
     if present.len() < 2 {
         return format!(
-            "On {workload}, fewer than two of {} were measured at the same backend and thread count.",
-            listing(&SHARED_SUMS.map(String::from))
+            "On {workload}, fewer than two shared-sum strategies were measured at the same backend \
+             and thread count."
         );
     }
     let baseline = present
         .iter()
-        .find(|b| b.variant == SHARED_SUMS[0])
+        .find(|b| b.role == Role::SHARED_SUMS[0])
         .copied();
     let baseline = baseline
         .or_else(|| fastest(present.iter().copied()))
         .unwrap_or(present[0]);
     let others: Vec<&Benchmark> = by_time(&present)
         .into_iter()
-        .filter(|b| b.variant != baseline.variant)
+        .filter(|b| b.key.variant != baseline.key.variant)
         .collect();
     let compared: Vec<String> = others
         .iter()
@@ -303,7 +308,7 @@ fn shared_sums(index: &Index<'_>, workload: &str) -> String {
             };
             format!(
                 "{} {}{noise}",
-                b.variant,
+                b.key.variant,
                 times(b.time_ns.estimate / baseline.time_ns.estimate)
             )
         })
@@ -311,23 +316,22 @@ fn shared_sums(index: &Index<'_>, workload: &str) -> String {
     let mut sentence = format!(
         "On {}, against {} at {}: {} the time.",
         place(baseline),
-        baseline.variant,
+        baseline.key.variant,
         time_with_ci(&baseline.time_ns),
         listing(&compared)
     );
-    let missing: Vec<String> = SHARED_SUMS
-        .iter()
-        .filter(|v| !present.iter().any(|b| b.variant == **v))
-        .map(|v| v.to_string())
-        .collect();
-    if !missing.is_empty() {
-        sentence.push_str(&format!(" ({} not measured there.)", listing(&missing)));
+    let missing = Role::SHARED_SUMS.len() - present.len();
+    if missing > 0 {
+        sentence.push_str(&format!(
+            " ({missing} more shared-sum strateg{} not measured there.)",
+            if missing == 1 { "y was" } else { "ies were" }
+        ));
     }
     sentence
 }
 
 fn shared_workers(index: &Index<'_>, workload: &str) -> Option<String> {
-    let present = common_point(index, workload, &["mutex_worker", "worker_per_thread"]);
+    let present = common_point(index, workload, &Role::WORKERS);
     let [locked, private] = present.as_slice() else {
         return None;
     };
@@ -337,9 +341,11 @@ fn shared_workers(index: &Index<'_>, workload: &str) -> Option<String> {
         "beyond noise"
     };
     Some(format!(
-        "One stateful worker behind a Mutex (mutex_worker) takes {} the time of one worker per thread \
-         (worker_per_thread), {} against {} ({noise}).",
+        "One stateful worker behind a Mutex ({}) takes {} the time of one worker per thread \
+         ({}), {} against {} ({noise}).",
+        locked.key.variant,
         times(locked.time_ns.estimate / private.time_ns.estimate),
+        private.key.variant,
         duration_ns(locked.time_ns.estimate),
         duration_ns(private.time_ns.estimate)
     ))
@@ -347,20 +353,20 @@ fn shared_workers(index: &Index<'_>, workload: &str) -> Option<String> {
 
 fn backends_on_imbalanced(index: &Index<'_>) -> Finding {
     let question = "Which backend wins on imbalanced work?";
-    if !index.has_workload(IMBALANCED) {
+    let Some(imbalanced) = index.workloads_for(Purpose::Imbalance).first().copied() else {
         return not_answered(
             question,
-            format!("the {IMBALANCED} workload was not run on this machine."),
+            "no workload of imbalanced items was run on this machine.".to_string(),
         );
-    }
+    };
     let mut groups: BTreeMap<(String, u64), Vec<&Benchmark>> = BTreeMap::new();
     for b in index
-        .of_workload(IMBALANCED)
+        .of_workload(imbalanced)
         .into_iter()
-        .filter(|b| b.threads > 1 && b.backend != NO_BACKEND)
+        .filter(|b| b.key.threads > 1)
     {
         groups
-            .entry((b.variant.clone(), b.threads))
+            .entry((b.key.variant.clone(), b.key.threads))
             .or_default()
             .push(b);
     }
@@ -369,18 +375,19 @@ fn backends_on_imbalanced(index: &Index<'_>) -> Finding {
         return not_answered(
             question,
             format!(
-                "on {IMBALANCED}, no variant ran on two or more backends at the same thread count above 1."
+                "on {imbalanced}, no variant ran on two or more backends at the same thread count above 1."
             ),
         );
     }
+    // Quote the plain parallel map where it ran, at the most threads.
     let head = groups
         .iter()
-        .max_by_key(|((variant, threads), _)| (variant == PASSING[0], *threads))
+        .max_by_key(|((_, threads), g)| (g[0].role == Role::PartialIdiom, *threads))
         .map(|(_, g)| by_time(g))
         .unwrap_or_default();
     let each: Vec<String> = head
         .iter()
-        .map(|b| format!("{} with {}", duration_ns(b.time_ns.estimate), b.backend))
+        .map(|b| format!("{} with {}", duration_ns(b.time_ns.estimate), b.key.backend))
         .collect();
     let (winner, runner_up) = (head[0], head[1]);
     let noise = if within_noise(&winner.time_ns, &runner_up.time_ns) {
@@ -389,22 +396,22 @@ fn backends_on_imbalanced(index: &Index<'_>) -> Finding {
         "beyond noise"
     };
     let mut answer = format!(
-        "On {IMBALANCED} at {}, {} takes {}: {} is fastest, {} ahead of {} ({noise}).",
-        threads(winner.threads),
-        winner.variant,
+        "On {imbalanced} at {}, {} takes {}: {} is fastest, {} ahead of {} ({noise}).",
+        threads(winner.key.threads),
+        winner.key.variant,
         listing(&each),
-        winner.backend,
+        winner.key.backend,
         times(runner_up.time_ns.estimate / winner.time_ns.estimate),
-        runner_up.backend
+        runner_up.key.backend
     );
     let mut wins: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     for group in groups.values() {
         for b in group {
-            wins.entry(b.backend.as_str()).or_default();
+            wins.entry(b.key.backend.as_str()).or_default();
         }
         let g = by_time(group);
         let clear = !within_noise(&g[0].time_ns, &g[1].time_ns);
-        let tally = wins.entry(g[0].backend.as_str()).or_default();
+        let tally = wins.entry(g[0].key.backend.as_str()).or_default();
         tally.0 += 1;
         tally.1 += usize::from(clear);
     }
@@ -450,9 +457,9 @@ impl Race<'_> {
             self.workload,
             duration_ns(self.ns_per_item),
             duration_ns(self.call_ns),
-            self.best.variant,
-            self.best.backend,
-            threads(self.best.threads)
+            self.best.key.variant,
+            self.best.key.backend,
+            threads(self.best.key.threads)
         )
     }
 }
@@ -485,8 +492,8 @@ fn break_even(index: &Index<'_>) -> Finding {
     let mut unmeasured = Vec::new();
     for workload in index.workloads() {
         let rows = index.of_workload(workload);
-        let best = fastest(rows.iter().copied().filter(|b| b.variant != SEQUENTIAL));
-        match (index.sequential(workload), best) {
+        let best = fastest(rows.iter().copied().filter(|b| b.key.threads > 1));
+        match (index.baseline(workload), best) {
             (Some(sequential), Some(best)) if sequential.items > 0 => races.push(Race {
                 workload,
                 ns_per_item: sequential.time_ns.estimate / sequential.items as f64,
@@ -546,63 +553,63 @@ fn break_even(index: &Index<'_>) -> Finding {
 fn memory(index: &Index<'_>) -> Finding {
     let question =
         "Does a function object hold the constant state more cheaply than a closure (partial)?";
-    if !index.has_workload(BIG_STATE) {
+    let Some(big_state) = index.workloads_for(Purpose::StateSize).first().copied() else {
         return not_answered(
             question,
-            format!(
-                "the {BIG_STATE} workload was not run on this machine, so copies of the state were not counted."
-            ),
+            "no workload with a large constant state was run on this machine, so copies of the state \
+             were not counted."
+                .to_string(),
         );
-    }
+    };
     let counted: Vec<&Benchmark> = index
-        .of_workload(BIG_STATE)
+        .of_workload(big_state)
         .into_iter()
-        .filter(|b| b.state_copies.is_some())
+        .filter(|b| b.memory.state_copies.is_some())
         .collect();
     let Some(threads_used) = counted
         .iter()
-        .map(|b| b.threads)
+        .map(|b| b.key.threads)
         .filter(|t| *t > 1)
         .min_by_key(|t| (*t != 2, *t))
-        .or_else(|| counted.first().map(|b| b.threads))
+        .or_else(|| counted.first().map(|b| b.key.threads))
     else {
         return not_answered(
             question,
             format!(
-                "the {BIG_STATE} entries carry no memory figures (a schema 1 file, or no memory pass)."
+                "the {big_state} entries carry no memory figures (a schema 1 file, or no memory pass)."
             ),
         );
     };
     let Some(backend) = counted
         .iter()
-        .filter(|b| b.threads == threads_used && MEMORY_VARIANTS.contains(&b.variant.as_str()))
-        .map(|b| b.backend.as_str())
+        .filter(|b| b.key.threads == threads_used && Role::MEMORY_QUESTION.contains(&b.role))
+        .map(|b| b.key.backend.as_str())
         .min_by_key(|b| backend_rank(b))
     else {
         return not_answered(
             question,
             format!(
-                "none of {} has memory figures on {BIG_STATE}.",
-                listing(&MEMORY_VARIANTS.map(String::from))
+                "none of the variants that copy, share or borrow the state has memory figures on {big_state}."
             ),
         );
     };
-    let at = |variant: &str| {
-        index
-            .get(BIG_STATE, variant, backend, threads_used)
-            .filter(|b| b.state_copies.is_some())
+    let at = |role: Role| {
+        counted
+            .iter()
+            .copied()
+            .find(|b| b.role == role && b.key.backend == backend && b.key.threads == threads_used)
     };
-    let copies = |b: &Benchmark| b.state_copies.unwrap_or_default();
+    let copies = |b: &Benchmark| b.memory.state_copies.unwrap_or_default();
     let mut each = Vec::new();
-    let mut missing = Vec::new();
-    for variant in MEMORY_VARIANTS {
-        match at(variant) {
+    let mut missing = 0;
+    for role in Role::MEMORY_QUESTION {
+        match at(role) {
             Some(b) => {
                 let mut figures = Vec::new();
-                if let Some(n) = b.bytes_allocated {
+                if let Some(n) = b.memory.bytes_allocated {
                     figures.push(format!("{} allocated", bytes(n)));
                 }
-                if let Some(n) = b.peak_live_bytes {
+                if let Some(n) = b.memory.peak_live_bytes {
                     figures.push(format!("peak {} live", bytes(n)));
                 }
                 let figures = if figures.is_empty() {
@@ -610,17 +617,18 @@ fn memory(index: &Index<'_>) -> Finding {
                 } else {
                     format!(" ({})", figures.join(", "))
                 };
-                each.push(format!("{variant} {}{figures}", copies(b)));
+                each.push(format!("{} {}{figures}", b.key.variant, copies(b)));
             }
-            None => missing.push(variant.to_string()),
+            None => missing += 1,
         }
     }
     let mut answer = format!(
-        "On {BIG_STATE} with {backend} at {}, the deep copies of the constant state made by one call were: {}.",
+        "On {big_state} with {backend} at {}, the deep copies of the constant state made by one call were: {}.",
         threads(threads_used),
         listing(&each)
     );
-    if let (Some(object), Some(closure)) = (at("function_object"), at("closure")) {
+    let partial = at(Role::PartialIdiom);
+    if let (Some(object), Some(closure)) = (at(Role::CallableClassIdiom), partial) {
         answer.push_str(&if copies(object) == copies(closure) {
             format!(
                 " A function object copies the state exactly as often as a closure capturing it ({} times).",
@@ -634,8 +642,11 @@ fn memory(index: &Index<'_>) -> Finding {
             )
         });
     }
-    if let (Some(per_task), Some(closure)) = (at("clone_per_task"), at("closure")) {
-        let allocated = match (per_task.bytes_allocated, closure.bytes_allocated) {
+    if let (Some(per_task), Some(closure)) = (at(Role::CopyPerTask), partial) {
+        let allocated = match (
+            per_task.memory.bytes_allocated,
+            closure.memory.bytes_allocated,
+        ) {
             (Some(p), Some(c)) => format!(", allocating {} against {}", bytes(p), bytes(c)),
             _ => String::new(),
         };
@@ -648,19 +659,24 @@ fn memory(index: &Index<'_>) -> Finding {
     let elsewhere: Vec<String> = counted
         .iter()
         .filter(|b| {
-            b.variant == "clone_per_task" && b.threads == threads_used && b.backend != backend
+            b.role == Role::CopyPerTask && b.key.threads == threads_used && b.key.backend != backend
         })
-        .map(|b| format!("{} with {}", copies(b), b.backend))
+        .map(|b| format!("{} with {}", copies(b), b.key.backend))
         .collect();
-    if !elsewhere.is_empty() {
+    if let (false, Some(per_task)) = (elsewhere.is_empty(), at(Role::CopyPerTask)) {
         answer.push_str(&format!(
-            " On the other backends at {}, clone_per_task made {}.",
+            " On the other backends at {}, {} made {}.",
             threads(threads_used),
+            per_task.key.variant,
             listing(&elsewhere)
         ));
     }
-    if !missing.is_empty() {
-        answer.push_str(&format!(" Not measured there: {}.", listing(&missing)));
+    if missing > 0 {
+        answer.push_str(&format!(
+            " {missing} of the {} ways of holding the state {} not measured there.",
+            Role::MEMORY_QUESTION.len(),
+            if missing == 1 { "was" } else { "were" }
+        ));
     }
     Finding::new(question, answer)
 }
@@ -669,6 +685,11 @@ fn memory(index: &Index<'_>) -> Finding {
 mod tests {
     use super::*;
     use crate::report::data::tests::entry;
+
+    /// The findings of synthetic entries (workloads known to this build).
+    fn findings_of(entries: &[Benchmark]) -> Vec<Finding> {
+        findings(&Index::new(entries))
+    }
 
     fn answer_to(findings: &[Finding], starts: &str) -> String {
         findings
@@ -691,7 +712,7 @@ mod tests {
             entry("trivial", "function_object", "rayon", 4, 1010.0),
             entry("trivial", "method_reference", "rayon", 4, 1005.0),
         ];
-        let answer = answer_to(&findings(&entries), "Do closure");
+        let answer = answer_to(&findings_of(&entries), "Do closure");
         assert!(
             answer.starts_with("On trivial (rayon, 4 threads): closure 1.00 µs"),
             "{answer}"
@@ -713,7 +734,7 @@ mod tests {
             entry("seed", "function_object", "rayon", 2, 1001.0),
             entry("seed", "method_reference", "rayon", 2, 1002.0),
         ];
-        let answer = answer_to(&findings(&entries), "Do closure");
+        let answer = answer_to(&findings_of(&entries), "Do closure");
         assert!(
             answer.starts_with("On compute (crossbeam, 2 threads)"),
             "{answer}"
@@ -743,7 +764,7 @@ mod tests {
             entry("compute", "mutex_worker", "rayon", 4, 3000.0),
             entry("compute", "worker_per_thread", "rayon", 4, 1000.0),
         ];
-        let answer = answer_to(&findings(&entries), "What does shared");
+        let answer = answer_to(&findings_of(&entries), "What does shared");
         assert!(
             answer.contains(
                 "On compute (rayon, 4 threads), against fold_reduce at 1.00 µs (980 ns–1.02 µs): \
@@ -755,25 +776,26 @@ mod tests {
             answer.contains("(mutex_worker) takes 3.00× the time"),
             "{answer}"
         );
-        assert!(answer.contains("(trivial was not run on this machine.)"));
+        assert!(answer.contains("(No memory-bound workload was run on this machine.)"));
     }
 
     #[test]
     fn missing_workloads_are_said_to_be_missing() {
-        let entries = [entry("seed", "sequential", "none", 1, 50.0)];
-        let found = findings(&entries);
+        let entries = [entry("seed", "sequential", "sequential", 1, 50.0)];
+        let found = findings_of(&entries);
         assert!(answer_to(&found, "Do closure").starts_with("Not answered"));
         assert_eq!(
             answer_to(&found, "What does shared"),
-            "Not answered: neither trivial nor compute was run on this machine."
+            "Not answered: no memory-bound or CPU-bound workload was run on this machine."
         );
         assert_eq!(
             answer_to(&found, "Which backend"),
-            "Not answered: the imbalanced workload was not run on this machine."
+            "Not answered: no workload of imbalanced items was run on this machine."
         );
         assert!(answer_to(&found, "From how much").starts_with("Not answered"));
         assert!(
-            answer_to(&found, "Does a function object").contains("big_state workload was not run")
+            answer_to(&found, "Does a function object")
+                .contains("no workload with a large constant state was run")
         );
     }
 
@@ -787,7 +809,7 @@ mod tests {
             entry("imbalanced", "arc_state", "crossbeam", 4, 1000.0),
             entry("imbalanced", "closure", "rayon", 1, 3000.0),
         ];
-        let answer = answer_to(&findings(&entries), "Which backend");
+        let answer = answer_to(&findings_of(&entries), "Which backend");
         assert!(
             answer.starts_with(
                 "On imbalanced at 4 threads, closure takes 1.00 µs with rayon, 1.10 µs with crossbeam and \
@@ -805,15 +827,15 @@ mod tests {
     #[test]
     fn break_even_lies_between_the_workloads_that_lose_and_win() {
         let mut entries = vec![
-            entry("seed", "sequential", "none", 1, 40.0),
+            entry("seed", "sequential", "sequential", 1, 40.0),
             entry("seed", "closure", "rayon", 2, 20_000.0),
-            entry("compute", "sequential", "none", 1, 2_000_000.0),
+            entry("compute", "sequential", "sequential", 1, 2_000_000.0),
             entry("compute", "closure", "rayon", 4, 600_000.0),
             entry("big_state", "closure", "rayon", 2, 5000.0),
         ];
         entries[0].items = 20;
         entries[2].items = 1000;
-        let answer = answer_to(&findings(&entries), "From how much");
+        let answer = answer_to(&findings_of(&entries), "From how much");
         assert!(
             answer.starts_with("So on this machine parallel pays off"),
             "{answer}"
@@ -835,14 +857,14 @@ mod tests {
     #[test]
     fn break_even_falls_back_to_the_work_per_call() {
         let mut entries = vec![
-            entry("seed", "sequential", "none", 1, 40.0),
+            entry("seed", "sequential", "sequential", 1, 40.0),
             entry("seed", "closure", "rayon", 2, 20_000.0),
-            entry("trivial", "sequential", "none", 1, 1_000_000.0),
+            entry("trivial", "sequential", "sequential", 1, 1_000_000.0),
             entry("trivial", "closure", "rayon", 4, 400_000.0),
         ];
         entries[0].items = 20;
         entries[2].items = 1_000_000;
-        let answer = answer_to(&findings(&entries), "From how much");
+        let answer = answer_to(&findings_of(&entries), "From how much");
         assert!(
             answer.contains("No amount of work per item separates"),
             "{answer}"
@@ -856,9 +878,9 @@ mod tests {
     fn memory_copies_are_counted_per_variant_at_two_threads() {
         let with_memory = |variant: &str, backend: &str, threads: u64, copies: u64| {
             let mut b = entry("big_state", variant, backend, threads, 1000.0);
-            b.state_copies = Some(copies);
-            b.bytes_allocated = Some(copies * (64 << 20) + 512);
-            b.peak_live_bytes = Some(copies.min(threads) * (64 << 20) + 256);
+            b.memory.state_copies = Some(copies);
+            b.memory.bytes_allocated = Some(copies * (64 << 20) + 512);
+            b.memory.peak_live_bytes = Some(copies.min(threads) * (64 << 20) + 256);
             b
         };
         let entries = [
@@ -870,7 +892,7 @@ mod tests {
             with_memory("closure", "rayon", 2, 0),
             with_memory("closure", "rayon", 4, 0),
         ];
-        let answer = answer_to(&findings(&entries), "Does a function object");
+        let answer = answer_to(&findings_of(&entries), "Does a function object");
         assert!(
             answer.starts_with(
                 "On big_state with rayon at 2 threads, the deep copies of the constant state made by one call \
@@ -895,7 +917,7 @@ mod tests {
     #[test]
     fn memory_without_figures_is_not_answered() {
         let entries = [entry("big_state", "closure", "rayon", 2, 1000.0)];
-        let answer = answer_to(&findings(&entries), "Does a function object");
+        let answer = answer_to(&findings_of(&entries), "Does a function object");
         assert!(
             answer.starts_with("Not answered: the big_state entries carry no memory figures"),
             "{answer}"

@@ -22,6 +22,7 @@
 //! the template shows), `summary`, `export` and `format` (units).
 
 mod charts;
+mod columns;
 mod data;
 mod export;
 mod findings;

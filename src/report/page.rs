@@ -9,30 +9,29 @@
 //! adds its memory charts and table. With two or more runs: the overlays and
 //! side-by-side tables across machines.
 
+use std::collections::BTreeMap;
+
 use anyhow::Result;
 use serde::Serialize;
 
 use super::charts::{
     self, Bar, BarChart, Ink, LineChart, Marker, Panel, Point, Series, Style, Svg, YAxis,
 };
+use super::columns::{Cells, View, columns};
 use super::data::{
-    Index, NO_BACKEND, Run, SEQUENTIAL, backend_order, backend_position, backends_and_threads,
-    best_per_variant_backend, entry_order, family_label, fastest, variant_position, variants_of,
-    within_noise, workload_about, workload_order,
+    Index, Run, backend_order, backend_position, backends_and_threads, baseline_of,
+    best_per_variant_backend, entry_order, fastest, purpose_of, variant_position, variants_of,
+    within_noise, workload_order,
 };
 use super::findings::{Finding, findings};
 use super::format::{
-    MISSING, bytes, bytes_unit, copies, count, duration_axis, duration_ns, items_per_s, or_missing,
-    percent, plain, threads, time_with_ci, times,
+    MISSING, bytes, bytes_unit, copies, count, duration_axis, duration_ns, or_missing, percent,
+    plain, threads, time_with_ci, times,
 };
 use crate::backends::BACKENDS;
 use crate::results::{Benchmark, CeilingPoint};
-use crate::variants::{Family, VARIANTS, variant};
-
-/// The workload whose memory figures get their own charts and table.
-const MEMORY_WORKLOAD: &str = "big_state";
-/// The variant the cross-machine overlays follow: the plain parallel map.
-const OVERLAY_VARIANT: &str = "closure";
+use crate::variants::{Family, Role, VARIANTS};
+use crate::workload::Purpose;
 
 #[derive(Debug, Serialize)]
 pub struct Page {
@@ -80,7 +79,7 @@ pub struct CeilingView {
 pub struct WorkloadView {
     pub anchor: String,
     pub id: String,
-    pub about: Option<&'static str>,
+    pub about: Option<String>,
     pub items: String,
     pub charts: Vec<Chart>,
     pub best: Table,
@@ -95,28 +94,30 @@ pub struct Chart {
     pub svg: Svg,
 }
 
+/// A table of entries: the columns of the column table that its view shows
+/// and its data has, and one row of formatted cells per entry.
 #[derive(Debug, Serialize)]
 pub struct Table {
-    /// The `seed` column: time above the sequential loop's.
-    pub show_overhead: bool,
-    pub show_memory: bool,
+    pub columns: Vec<Head>,
     pub rows: Vec<Row>,
 }
 
 #[derive(Debug, Serialize)]
+pub struct Head {
+    pub title: &'static str,
+    pub numeric: bool,
+    /// Shown on the page.
+    pub html: bool,
+    /// Shown in `summary.md`.
+    pub summary: bool,
+}
+
+#[derive(Debug, Serialize)]
 pub struct Row {
-    pub variant: String,
+    /// The family label the rows are grouped under.
     pub family: &'static str,
-    pub backend: String,
-    pub threads: u64,
-    pub time: String,
-    pub speedup: String,
-    pub efficiency: String,
-    pub items_per_s: String,
-    pub overhead_us: String,
-    pub copies: String,
-    pub allocated: String,
-    pub peak_live: String,
+    /// One per column; the first names the entry.
+    pub cells: Vec<String>,
     pub fastest: bool,
 }
 
@@ -278,24 +279,32 @@ fn machine_view(i: usize, run: &Run, name: &str) -> Result<MachineView> {
                 speedup: times(p.speedup),
             })
             .collect(),
-        findings: findings(&run.file.benchmarks),
+        findings: findings(&Index::of_file(&run.file)),
         workloads,
     })
 }
 
 fn workload_view(anchor: &str, run: &Run, workload: &str) -> Result<WorkloadView> {
     let rows = run.rows(workload);
-    let sequential = rows
-        .iter()
-        .find(|b| b.variant == SEQUENTIAL && b.backend == NO_BACKEND)
-        .copied();
+    let sequential = baseline_of(&rows);
+    let purpose = purpose_of(Some(&run.file), workload);
     let (backends, _) = backends_and_threads(&rows);
     let variants = variants_of(&rows);
-    let style = |v: &str| variant_style(v, &variants);
+    let families: BTreeMap<&str, Family> = rows
+        .iter()
+        .map(|b| (b.key.variant.as_str(), b.family))
+        .collect();
+    let style = |v: &str| {
+        variant_style(
+            v,
+            families.get(v).copied().unwrap_or(Family::Other),
+            &variants,
+        )
+    };
     let parallel: Vec<&Benchmark> = rows
         .iter()
         .copied()
-        .filter(|b| b.variant != SEQUENTIAL)
+        .filter(|b| b.role != Role::Baseline)
         .collect();
     let charts = [
         (
@@ -336,28 +345,12 @@ fn workload_view(anchor: &str, run: &Run, workload: &str) -> Result<WorkloadView
             svg,
         })
         .collect();
-    let show_overhead = workload == "seed" && sequential.is_some();
+    let show_overhead = purpose == Purpose::Overhead && sequential.is_some();
     let show_memory = rows
         .iter()
-        .any(|b| b.state_copies.is_some() || b.bytes_allocated.is_some());
-    let table = |rows: Vec<&Benchmark>| {
-        let quickest = fastest(rows.iter().copied()).map(Benchmark::key);
-        Table {
-            show_overhead,
-            show_memory,
-            rows: rows
-                .iter()
-                .map(|b| {
-                    row(
-                        b,
-                        sequential,
-                        quickest.as_ref().is_some_and(|k| *k == b.key()),
-                    )
-                })
-                .collect(),
-        }
-    };
-    let memory = if workload == MEMORY_WORKLOAD && show_memory {
+        .any(|b| b.memory.state_copies.is_some() || b.memory.bytes_allocated.is_some());
+    let table = |rows: Vec<&Benchmark>| table(run.label(), &rows, show_overhead, show_memory);
+    let memory = if purpose == Purpose::StateSize && show_memory {
         Some(memory_view(anchor, workload, &rows, &backends, &style)?)
     } else {
         None
@@ -365,7 +358,7 @@ fn workload_view(anchor: &str, run: &Run, workload: &str) -> Result<WorkloadView
     Ok(WorkloadView {
         anchor: anchor.to_string(),
         id: workload.to_string(),
-        about: workload_about(workload),
+        about: run.file.workloads.get(workload).map(|w| w.about.clone()),
         items: rows.first().map(|b| count(b.items)).unwrap_or_default(),
         charts,
         best: table(best_per_variant_backend(&rows)),
@@ -374,29 +367,48 @@ fn workload_view(anchor: &str, run: &Run, workload: &str) -> Result<WorkloadView
     })
 }
 
-fn row(b: &Benchmark, sequential: Option<&Benchmark>, fastest: bool) -> Row {
-    Row {
-        variant: b.variant.clone(),
-        family: family_label(&b.variant),
-        backend: b.backend.clone(),
-        threads: b.threads,
-        time: time_with_ci(&b.time_ns),
-        speedup: or_missing(b.speedup, times),
-        efficiency: or_missing(b.efficiency, percent),
-        items_per_s: items_per_s(b.items_per_s),
-        overhead_us: or_missing(sequential, |s| {
-            format!("{:.2}", (b.time_ns.estimate - s.time_ns.estimate) / 1e3)
-        }),
-        copies: or_missing(b.state_copies, |n| n.to_string()),
-        allocated: or_missing(b.bytes_allocated, bytes),
-        peak_live: or_missing(b.peak_live_bytes, bytes),
-        fastest,
+/// The table of `rows` with the page's and the summary's columns, the
+/// fastest entry marked.
+fn table(machine: &str, rows: &[&Benchmark], overhead: bool, memory: bool) -> Table {
+    let on_page = columns(View::Html, overhead, memory);
+    let in_summary = columns(View::Summary, overhead, memory);
+    let shown: Vec<_> = super::columns::COLUMNS
+        .iter()
+        .filter(|c| {
+            on_page
+                .iter()
+                .chain(&in_summary)
+                .any(|s| std::ptr::eq(*s, *c))
+        })
+        .collect();
+    let quickest = fastest(rows.iter().copied()).map(|b| b.key.clone());
+    Table {
+        columns: shown
+            .iter()
+            .map(|c| Head {
+                title: c.title,
+                numeric: c.numeric,
+                html: on_page.iter().any(|s| std::ptr::eq(*s, *c)),
+                summary: in_summary.iter().any(|s| std::ptr::eq(*s, *c)),
+            })
+            .collect(),
+        rows: rows
+            .iter()
+            .map(|entry| {
+                let cells = Cells { machine, entry };
+                Row {
+                    family: entry.family.label(),
+                    cells: shown.iter().map(|c| (c.human)(&cells)).collect(),
+                    fastest: quickest.as_ref() == Some(&entry.key),
+                }
+            })
+            .collect(),
     }
 }
 
 /// A variant's colour (the same in every chart) and its family's marker.
 /// Variants this build does not know get the colours after the known ones.
-fn variant_style(variant_id: &str, variants: &[String]) -> Style {
+fn variant_style(variant_id: &str, family: Family, variants: &[String]) -> Style {
     let unknown_rank = || {
         variants
             .iter()
@@ -407,11 +419,11 @@ fn variant_style(variant_id: &str, variants: &[String]) -> Style {
         Some(p) => p.saturating_sub(1),
         None => VARIANTS.len() + unknown_rank().unwrap_or(0),
     };
-    let marker = match variant(variant_id).map(|v| v.family()) {
-        Ok(Family::Passing) => Marker::Circle,
-        Ok(Family::Ownership) => Marker::Square,
-        Ok(Family::SharedMutable) => Marker::Triangle,
-        Ok(Family::Baseline) | Err(_) => Marker::Cross,
+    let marker = match family {
+        Family::Passing => Marker::Circle,
+        Family::Ownership => Marker::Square,
+        Family::SharedMutable => Marker::Triangle,
+        Family::Baseline | Family::Other => Marker::Cross,
     };
     Style {
         ink: Ink::Palette(colour),
@@ -420,11 +432,11 @@ fn variant_style(variant_id: &str, variants: &[String]) -> Style {
     }
 }
 
-/// A backend's colour in the bar chart; the sequential loop is the reference.
+/// A backend's colour in the bar chart: known backends in list order,
+/// unknown ones after them.
 fn backend_ink(backend: &str, backends: &[String]) -> Ink {
     match backend_position(backend) {
-        Some(0) => Ink::Reference,
-        Some(p) => Ink::Palette(p - 1),
+        Some(p) => Ink::Palette(p),
         None => {
             Ink::Palette(BACKENDS.len() + backends.iter().position(|b| b == backend).unwrap_or(0))
         }
@@ -457,9 +469,9 @@ fn panels_by_backend(
             let on_backend: Vec<&Benchmark> = rows
                 .iter()
                 .copied()
-                .filter(|b| b.backend == *backend)
+                .filter(|b| b.key.backend == *backend)
                 .collect();
-            let mut threads: Vec<u64> = on_backend.iter().map(|b| b.threads).collect();
+            let mut threads: Vec<u64> = on_backend.iter().map(|b| b.key.threads).collect();
             threads.sort_unstable();
             threads.dedup();
             let mut series: Vec<Series> = variants_of(&on_backend)
@@ -468,7 +480,7 @@ fn panels_by_backend(
                     style: style(&v),
                     points: on_backend
                         .iter()
-                        .filter(|b| b.variant == v)
+                        .filter(|b| b.key.variant == v)
                         .filter_map(|b| value(b))
                         .collect(),
                     label: v,
@@ -500,7 +512,7 @@ fn time_chart(
     let time = |b: &Benchmark| {
         let t = &b.time_ns;
         Some(Point {
-            x: b.threads as f64,
+            x: b.key.threads as f64,
             y: t.estimate,
             lower: Some(t.lower),
             upper: Some(t.upper),
@@ -533,7 +545,7 @@ fn speedup_chart(
     ceiling: &[CeilingPoint],
     style: &dyn Fn(&str) -> Style,
 ) -> Result<Svg> {
-    let speedup = |b: &Benchmark| b.speedup.map(|s| Point::exact(b.threads as f64, s));
+    let speedup = |b: &Benchmark| b.speedup.map(|s| Point::exact(b.key.threads as f64, s));
     let guides = |threads: &[u64]| {
         let ideal = threads
             .iter()
@@ -564,7 +576,7 @@ fn efficiency_chart(
     backends: &[String],
     style: &dyn Fn(&str) -> Style,
 ) -> Result<Svg> {
-    let efficiency = |b: &Benchmark| b.efficiency.map(|e| Point::exact(b.threads as f64, e));
+    let efficiency = |b: &Benchmark| b.efficiency.map(|e| Point::exact(b.key.threads as f64, e));
     let perfect = |threads: &[u64]| {
         let points = thread_span(threads)
             .into_iter()
@@ -584,38 +596,27 @@ fn efficiency_chart(
 
 fn best_chart(workload: &str, rows: &[&Benchmark]) -> Result<Svg> {
     let best = best_per_variant_backend(rows);
-    let mut backends: Vec<String> = best.iter().map(|b| b.backend.clone()).collect();
+    let mut backends: Vec<String> = best.iter().map(|b| b.key.backend.clone()).collect();
     backends.sort_by(|a, b| backend_order(a, b));
     backends.dedup();
     let bars = best
         .iter()
         .map(|b| Bar {
-            label: if b.backend == NO_BACKEND {
-                b.variant.clone()
-            } else {
-                format!("{} · {}", b.variant, b.backend)
-            },
-            ink: backend_ink(&b.backend, &backends),
+            label: format!("{} · {}", b.key.variant, b.key.backend),
+            ink: backend_ink(&b.key.backend, &backends),
             value: b.time_ns.estimate,
             lower: b.time_ns.lower,
             upper: b.time_ns.upper,
             note: format!(
                 "{} · {}",
                 duration_ns(b.time_ns.estimate),
-                threads(b.threads)
+                threads(b.key.threads)
             ),
         })
         .collect();
     let legend = backends
         .iter()
-        .map(|b| {
-            let label = if b == NO_BACKEND {
-                "sequential loop".to_string()
-            } else {
-                b.clone()
-            };
-            (label, backend_ink(b, &backends))
-        })
+        .map(|b| (b.clone(), backend_ink(b, &backends)))
         .collect();
     charts::bar_chart(&BarChart {
         title: format!("{workload}: each variant at its best thread count"),
@@ -636,7 +637,7 @@ fn memory_view(
     let measured: Vec<&Benchmark> = rows
         .iter()
         .copied()
-        .filter(|b| b.variant != SEQUENTIAL && b.bytes_allocated.is_some())
+        .filter(|b| b.role != Role::Baseline && b.memory.bytes_allocated.is_some())
         .collect();
     let chart = |kind: &str,
                  title: &str,
@@ -645,8 +646,9 @@ fn memory_view(
      -> Result<Chart> {
         let largest = measured.iter().filter_map(|b| value(b)).max().unwrap_or(0);
         let (unit, unit_bytes) = bytes_unit(largest);
-        let point =
-            |b: &Benchmark| value(b).map(|n| Point::exact(b.threads as f64, n as f64 / unit_bytes));
+        let point = |b: &Benchmark| {
+            value(b).map(|n| Point::exact(b.key.threads as f64, n as f64 / unit_bytes))
+        };
         let svg = charts::line_chart(&LineChart {
             title: format!("{workload}: {title}"),
             x_label: "threads".to_string(),
@@ -665,14 +667,14 @@ fn memory_view(
         chart(
             "allocated",
             "bytes allocated per call",
-            |b| b.bytes_allocated,
+            |b| b.memory.bytes_allocated,
             "Bytes allocated during one call, against threads: a deep copy of the constant state allocates its \
              whole table.",
         )?,
         chart(
             "peak-live",
             "peak live heap bytes",
-            |b| b.peak_live_bytes,
+            |b| b.memory.peak_live_bytes,
             "The peak of live heap bytes above the level before the call: how many copies existed at once.",
         )?,
     ];
@@ -683,7 +685,7 @@ fn memory_view(
             let entries: Vec<&Benchmark> = measured
                 .iter()
                 .copied()
-                .filter(|b| b.variant == variant && b.backend == *backend)
+                .filter(|b| b.key.variant == variant && b.key.backend == *backend)
                 .collect();
             if entries.is_empty() {
                 continue;
@@ -693,11 +695,11 @@ fn memory_view(
                 .map(|t| {
                     entries
                         .iter()
-                        .find(|b| b.threads == *t)
+                        .find(|b| b.key.threads == *t)
                         .map(|b| MemoryCell {
-                            copies: or_missing(b.state_copies, copies),
-                            allocated: or_missing(b.bytes_allocated, bytes),
-                            peak_live: or_missing(b.peak_live_bytes, bytes),
+                            copies: or_missing(b.memory.state_copies, copies),
+                            allocated: or_missing(b.memory.bytes_allocated, bytes),
+                            peak_live: or_missing(b.memory.peak_live_bytes, bytes),
                         })
                 })
                 .collect();
@@ -740,14 +742,21 @@ fn compare_workloads(runs: &[Run], names: &[String]) -> Result<Vec<ComparedWorkl
 
 fn overlay_chart(anchor: &str, workload: &str, runs: &[Run], names: &[String]) -> Result<Chart> {
     let all: Vec<&Benchmark> = runs.iter().flat_map(|r| r.rows(workload)).collect();
-    let followed = if all.iter().any(|b| b.variant == OVERLAY_VARIANT) {
-        OVERLAY_VARIANT.to_string()
-    } else {
-        variants_of(&all)
-            .into_iter()
-            .find(|v| v != SEQUENTIAL)
-            .unwrap_or_else(|| OVERLAY_VARIANT.to_string())
-    };
+    // The plain parallel map where it was measured, else the first
+    // variant that is not the baseline.
+    let followed = all
+        .iter()
+        .find(|b| b.role == Role::PartialIdiom)
+        .map(|b| b.key.variant.clone())
+        .or_else(|| {
+            let not_baseline: Vec<&Benchmark> = all
+                .iter()
+                .copied()
+                .filter(|b| b.role != Role::Baseline)
+                .collect();
+            variants_of(&not_baseline).into_iter().next()
+        })
+        .unwrap_or_default();
     let (backends, threads) = backends_and_threads(&all);
     let panels = backends
         .iter()
@@ -757,8 +766,8 @@ fn overlay_chart(anchor: &str, workload: &str, runs: &[Run], names: &[String]) -
                 let points: Vec<Point> = run
                     .rows(workload)
                     .into_iter()
-                    .filter(|b| b.variant == followed && b.backend == *backend)
-                    .filter_map(|b| b.speedup.map(|s| Point::exact(b.threads as f64, s)))
+                    .filter(|b| b.key.variant == followed && b.key.backend == *backend)
+                    .filter_map(|b| b.speedup.map(|s| Point::exact(b.key.threads as f64, s)))
                     .collect();
                 let ink = Ink::Palette(i);
                 series.push(Series {
@@ -827,7 +836,14 @@ fn side_by_side(workload: &str, runs: &[Run]) -> Vec<ComparedRow> {
         .map(|key| {
             let found: Vec<Option<&Benchmark>> = indexes
                 .iter()
-                .map(|i| i.get(workload, &key.variant, &key.backend, key.threads))
+                .map(|i| {
+                    i.get(
+                        workload,
+                        &key.key.variant,
+                        &key.key.backend,
+                        key.key.threads,
+                    )
+                })
                 .collect();
             let measured: Vec<&Benchmark> = found.iter().flatten().copied().collect();
             // Highlighted only when faster beyond noise than every other machine.
@@ -860,9 +876,9 @@ fn side_by_side(workload: &str, runs: &[Run]) -> Vec<ComparedRow> {
                 })
                 .collect();
             ComparedRow {
-                variant: key.variant.clone(),
-                backend: key.backend.clone(),
-                threads: key.threads,
+                variant: key.key.variant.clone(),
+                backend: key.key.backend.clone(),
+                threads: key.key.threads,
                 cells,
             }
         })

@@ -56,45 +56,25 @@ pub fn markdown(page: &Page) -> String {
     out
 }
 
+/// The summary's columns of a page table (the column table's summary
+/// view); the fastest entry's first cell in bold.
 fn best_table(table: &Table) -> String {
-    let mut headers = vec![
-        "variant",
-        "backend",
-        "threads",
-        "time (95% CI)",
-        "speedup",
-        "efficiency",
-    ];
-    if table.show_overhead {
-        headers.push("overhead (µs)");
-    }
-    if table.show_memory {
-        headers.extend(["state copies", "allocated", "peak live"]);
-    }
+    let shown: Vec<usize> = (0..table.columns.len())
+        .filter(|&i| table.columns[i].summary)
+        .collect();
+    let headers: Vec<&str> = shown.iter().map(|&i| table.columns[i].title).collect();
     let rows: Vec<Vec<String>> = table
         .rows
         .iter()
         .map(|r| {
-            let variant = if r.fastest {
-                format!("**{}** (fastest)", r.variant)
-            } else {
-                r.variant.clone()
-            };
-            let mut cells = vec![
-                variant,
-                r.backend.clone(),
-                r.threads.to_string(),
-                r.time.clone(),
-                r.speedup.clone(),
-                r.efficiency.clone(),
-            ];
-            if table.show_overhead {
-                cells.push(r.overhead_us.clone());
-            }
-            if table.show_memory {
-                cells.extend([r.copies.clone(), r.allocated.clone(), r.peak_live.clone()]);
-            }
-            cells
+            shown
+                .iter()
+                .enumerate()
+                .map(|(k, &i)| match (k, r.fastest) {
+                    (0, true) => format!("**{}** (fastest)", r.cells[i]),
+                    _ => r.cells[i].clone(),
+                })
+                .collect()
         })
         .collect();
     markdown_table(&headers, &rows)

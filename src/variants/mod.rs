@@ -7,21 +7,25 @@
 //! per item, or added into shared mutable state). Each variant's doc names
 //! the Python idiom from the seed it mirrors.
 //!
-//! Adding a variant is one unit struct implementing [`Variant`] in the file
-//! of its family and one entry in [`VARIANTS`]; `list`, `verify`, the tests,
-//! the benches and the report pick it up from there.
+//! Each variant carries its [`Family`] (how the report groups it) and its
+//! [`Role`] (the part it plays in the findings and the profiles), so nothing
+//! outside this folder names a variant. Adding a variant is one unit struct
+//! implementing [`Variant`] in the file of its family and one entry in
+//! [`VARIANTS`]; `list`, `verify`, the tests, the benches and the report pick
+//! it up from there.
 
 mod ownership;
 mod passing;
 mod shared;
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use anyhow::{Result, anyhow};
 use crossbeam::utils::CachePadded;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::backends::{Chunk, Executor, RunStats};
+use crate::backends::{Backend, Chunk, RunStats, Scheduler};
 use crate::workload::Constants;
 
 pub use ownership::{ArcState, ClonePerTask, ClonePerWorker};
@@ -30,8 +34,9 @@ pub use shared::{
     AtomicSum, CountingWorker, FoldReduce, MutexSum, MutexWorker, ShardedSum, WorkerPerThread,
 };
 
-/// Which question of the seed a variant helps answer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// Which question of the seed a variant helps answer: how the report
+/// groups it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Family {
     /// The sequential loop: the oracle and the baseline of every speedup.
@@ -43,6 +48,10 @@ pub enum Family {
     Ownership,
     /// Every item adds into shared state (the seed's "all hell breaks loose").
     SharedMutable,
+    /// A family this build does not know (a file from a newer parbench).
+    #[default]
+    #[serde(other)]
+    Other,
 }
 
 impl Family {
@@ -52,13 +61,83 @@ impl Family {
             Family::Passing => "passing the function",
             Family::Ownership => "owning the state",
             Family::SharedMutable => "shared mutable state",
+            Family::Other => "other",
         }
     }
 }
 
+/// The part a variant plays in the findings and the profiles. The findings
+/// and the profiles select variants by role, never by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The sequential loop: every speedup is measured against it.
+    Baseline,
+    /// The seed's `functools.partial`: the plain parallel map, which
+    /// comparisons across backends and machines follow.
+    PartialIdiom,
+    /// The seed's callable class (`__call__`).
+    CallableClassIdiom,
+    /// The seed's bound method (`worker.foo`).
+    BoundMethodIdiom,
+    /// Passing the function behind dynamic dispatch.
+    DynamicDispatch,
+    /// The state shared by handles, never copied.
+    SharedOwnership,
+    /// One deep copy of the state per worker.
+    CopyPerWorker,
+    /// One deep copy of the state per task.
+    CopyPerTask,
+    /// The shared-sum strategy that shares nothing: the reference the other
+    /// strategies are compared with.
+    PrivateSum,
+    /// A shared sum in one padded slot per thread.
+    ShardedSum,
+    /// A shared sum in one atomic.
+    AtomicSum,
+    /// A shared sum behind one lock.
+    LockedSum,
+    /// One stateful worker shared behind a lock.
+    LockedWorker,
+    /// One stateful worker per thread, merged after.
+    WorkerPerThread,
+    /// A role this build does not know (a file from a newer parbench).
+    #[default]
+    #[serde(other)]
+    Other,
+}
+
+impl Role {
+    /// The seed's three ways of passing the function, which the first
+    /// finding compares.
+    pub const IDIOMS: [Role; 3] = [
+        Role::PartialIdiom,
+        Role::CallableClassIdiom,
+        Role::BoundMethodIdiom,
+    ];
+    /// The shared-sum strategies, the reference first.
+    pub const SHARED_SUMS: [Role; 4] = [
+        Role::PrivateSum,
+        Role::ShardedSum,
+        Role::AtomicSum,
+        Role::LockedSum,
+    ];
+    /// The stateful workers: behind a lock, then one per thread.
+    pub const WORKERS: [Role; 2] = [Role::LockedWorker, Role::WorkerPerThread];
+    /// Who copies the constant state: the seed's memory question, most
+    /// copies first.
+    pub const MEMORY_QUESTION: [Role; 5] = [
+        Role::CopyPerTask,
+        Role::CopyPerWorker,
+        Role::SharedOwnership,
+        Role::CallableClassIdiom,
+        Role::PartialIdiom,
+    ];
+}
+
 /// What a call produced: per-item results (written into the caller's output
 /// slice) or one sum.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Produced {
     Items,
     Sum(u64),
@@ -66,7 +145,7 @@ pub enum Produced {
 
 /// What a call produced, how many times a stateful worker was called, and
 /// how the backend scheduled it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Outcome {
     pub produced: Produced,
     /// Calls counted by a stateful worker (must equal the item count).
@@ -74,10 +153,38 @@ pub struct Outcome {
     pub stats: RunStats,
 }
 
+impl Outcome {
+    /// The outcome of a job run in two parts (adjacent item ranges): sums
+    /// add (wrapping), call counts and chunks add. Workers are counted per
+    /// part, so two parts run by different workers count both.
+    pub fn merge(self, other: Outcome) -> Result<Outcome> {
+        let produced = match (self.produced, other.produced) {
+            (Produced::Items, Produced::Items) => Produced::Items,
+            (Produced::Sum(a), Produced::Sum(b)) => Produced::Sum(a.wrapping_add(b)),
+            (a, b) => anyhow::bail!(
+                "cannot merge a part that produced {a:?} with one that produced {b:?}"
+            ),
+        };
+        let calls = match (self.calls, other.calls) {
+            (None, None) => None,
+            (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+        };
+        Ok(Outcome {
+            produced,
+            calls,
+            stats: RunStats {
+                chunks: self.stats.chunks + other.stats.chunks,
+                workers_used: self.stats.workers_used + other.stats.workers_used,
+            },
+        })
+    }
+}
+
 /// One entry of the `variant` axis.
 pub trait Variant: Sync {
     fn id(&self) -> &'static str;
     fn family(&self) -> Family;
+    fn role(&self) -> Role;
     /// The Python idiom of the seed it mirrors.
     fn python(&self) -> &'static str;
     /// What it shows, in one sentence.
@@ -87,14 +194,20 @@ pub trait Variant: Sync {
     fn live_copies(&self, _threads: usize) -> usize {
         0
     }
-    /// False only for the sequential loop, which runs on no backend.
-    fn parallel(&self) -> bool {
-        true
+    /// Why this variant cannot run on `backend`, if it cannot: the one
+    /// capability check, which `list` shows and `run` and `verify` obey.
+    fn refuses(&self, _backend: &dyn Backend) -> Option<&'static str> {
+        None
     }
-    /// Runs the whole problem once. `out` holds one slot per item; variants
-    /// that produce a sum leave it untouched.
-    fn run(&self, consts: &Arc<Constants>, exec: &dyn Executor, out: &mut [u64])
-    -> Result<Outcome>;
+    /// Computes `items` once on `on`. `out` holds one slot per item of
+    /// `items`; variants that produce a sum leave it untouched.
+    fn run(
+        &self,
+        consts: &Arc<Constants>,
+        items: Range<usize>,
+        on: &dyn Scheduler,
+        out: &mut [u64],
+    ) -> Result<Outcome>;
 }
 
 /// Every variant, in report order.
@@ -133,12 +246,13 @@ pub fn variant(id: &str) -> Result<&'static dyn Variant> {
 /// to the state (`per_chunk(worker)`: a borrow, an `Arc` clone, a deep copy),
 /// then writes `f(&handle, i)` for each of its items.
 fn map_chunks<H>(
-    exec: &dyn Executor,
+    on: &dyn Scheduler,
+    items: Range<usize>,
     out: &mut [u64],
     per_chunk: impl Fn(usize) -> H + Sync,
     f: impl Fn(&H, usize) -> u64 + Sync + Copy,
 ) -> Result<Outcome> {
-    let stats = exec.run(out.len(), out, &|worker, chunk: Chunk<'_>| {
+    let stats = on.run(items, out, &|worker, chunk: Chunk<'_>| {
         let handle = per_chunk(worker);
         fill(chunk.out, chunk.items.start, &handle, f);
     })?;
@@ -164,11 +278,12 @@ fn fill<H, F: Fn(&H, usize) -> u64>(out: &mut [u64], start: usize, handle: &H, f
 
 /// [`map_chunks`] for state that needs no per-chunk handle.
 fn map_items(
-    exec: &dyn Executor,
+    on: &dyn Scheduler,
+    items: Range<usize>,
     out: &mut [u64],
     f: impl Fn(usize) -> u64 + Sync + Copy,
 ) -> Result<Outcome> {
-    map_chunks(exec, out, |_| (), move |(), i| f(i))
+    map_chunks(on, items, out, |_| (), move |(), i| f(i))
 }
 
 /// One cache-line-padded slot per worker thread, so neighbours never share

@@ -6,12 +6,13 @@
 //! per task, which is what `Pool.map` does when it pickles a `partial` with
 //! every chunk. The borrowing variants in `passing` make no copy at all.
 
+use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
 use anyhow::Result;
 
-use super::{Family, Outcome, PerWorker, Variant, map_chunks};
-use crate::backends::Executor;
+use super::{Family, Outcome, PerWorker, Role, Variant, map_chunks};
+use crate::backends::Scheduler;
 use crate::workload::Constants;
 
 /// The constant state shared through `Arc`: each task takes a new handle
@@ -30,6 +31,9 @@ impl Variant for ArcState {
     fn family(&self) -> Family {
         Family::Ownership
     }
+    fn role(&self) -> Role {
+        Role::SharedOwnership
+    }
     fn python(&self) -> &'static str {
         "multiprocessing.shared_memory / a fork-inherited global"
     }
@@ -39,11 +43,13 @@ impl Variant for ArcState {
     fn run(
         &self,
         consts: &Arc<Constants>,
-        exec: &dyn Executor,
+        items: Range<usize>,
+        on: &dyn Scheduler,
         out: &mut [u64],
     ) -> Result<Outcome> {
         map_chunks(
-            exec,
+            on,
+            items,
             out,
             |_| Arc::clone(consts),
             |handle, i| handle.item(i),
@@ -69,6 +75,9 @@ impl Variant for ClonePerWorker {
     fn family(&self) -> Family {
         Family::Ownership
     }
+    fn role(&self) -> Role {
+        Role::CopyPerWorker
+    }
     fn python(&self) -> &'static str {
         "Pool(initializer=...) copying the state once per process"
     }
@@ -81,12 +90,14 @@ impl Variant for ClonePerWorker {
     fn run(
         &self,
         consts: &Arc<Constants>,
-        exec: &dyn Executor,
+        items: Range<usize>,
+        on: &dyn Scheduler,
         out: &mut [u64],
     ) -> Result<Outcome> {
-        let copies: PerWorker<OnceLock<Constants>> = PerWorker::new(exec.threads(), OnceLock::new);
+        let copies: PerWorker<OnceLock<Constants>> = PerWorker::new(on.threads(), OnceLock::new);
         map_chunks(
-            exec,
+            on,
+            items,
             out,
             |worker| copies.get(worker).get_or_init(|| Constants::clone(consts)),
             |copy, i| copy.item(i),
@@ -108,6 +119,9 @@ impl Variant for ClonePerTask {
     fn family(&self) -> Family {
         Family::Ownership
     }
+    fn role(&self) -> Role {
+        Role::CopyPerTask
+    }
     fn python(&self) -> &'static str {
         "pool.map(partial(f, big_state), items): pickled with every chunk"
     }
@@ -120,11 +134,13 @@ impl Variant for ClonePerTask {
     fn run(
         &self,
         consts: &Arc<Constants>,
-        exec: &dyn Executor,
+        items: Range<usize>,
+        on: &dyn Scheduler,
         out: &mut [u64],
     ) -> Result<Outcome> {
         map_chunks(
-            exec,
+            on,
+            items,
             out,
             |_| Constants::clone(consts),
             |copy, i| copy.item(i),

@@ -6,15 +6,18 @@
 //! that pays for an indirect call per item, as every Python call does.
 
 use std::hint::black_box;
+use std::ops::Range;
 use std::sync::Arc;
 
 use anyhow::Result;
 
-use super::{Family, Outcome, Produced, Variant, map_items};
-use crate::backends::{Executor, RunStats};
+use super::{Family, Outcome, Produced, Role, Variant, map_items};
+use crate::backends::{Backend, Chunk, Scheduler};
 use crate::workload::Constants;
 
-/// The sequential loop: the oracle and the baseline of every speedup.
+/// The sequential loop: the oracle and the baseline of every speedup. It
+/// runs the oracle's own loop over its items, on the `sequential` backend
+/// only (on a parallel backend it would be `closure` under another name).
 ///
 /// ```python
 /// results = [(a + b) * const for a, b in zip(range(20), range(100, 120))]
@@ -28,29 +31,35 @@ impl Variant for Sequential {
     fn family(&self) -> Family {
         Family::Baseline
     }
+    fn role(&self) -> Role {
+        Role::Baseline
+    }
     fn python(&self) -> &'static str {
         "[(a + b) * const for a, b in zip(...)]"
     }
     fn shows(&self) -> &'static str {
         "the oracle: correct results and the time every speedup is measured against"
     }
-    fn parallel(&self) -> bool {
-        false
+    fn refuses(&self, backend: &dyn Backend) -> Option<&'static str> {
+        (backend.max_threads() > 1).then_some(
+            "the sequential loop is the baseline: it runs on one thread only \
+             (closure is the same loop in parallel)",
+        )
     }
     fn run(
         &self,
         consts: &Arc<Constants>,
-        _exec: &dyn Executor,
+        items: Range<usize>,
+        on: &dyn Scheduler,
         out: &mut [u64],
     ) -> Result<Outcome> {
-        consts.oracle_into(out);
+        let stats = on.run(items, out, &|_, chunk: Chunk<'_>| {
+            consts.oracle_range_into(chunk.items.start, chunk.out)
+        })?;
         Ok(Outcome {
             produced: Produced::Items,
             calls: None,
-            stats: RunStats {
-                chunks: 1,
-                workers_used: 1,
-            },
+            stats,
         })
     }
 }
@@ -71,6 +80,9 @@ impl Variant for Closure {
     fn family(&self) -> Family {
         Family::Passing
     }
+    fn role(&self) -> Role {
+        Role::PartialIdiom
+    }
     fn python(&self) -> &'static str {
         "pool.map(functools.partial(f, const=c), items)"
     }
@@ -80,12 +92,13 @@ impl Variant for Closure {
     fn run(
         &self,
         consts: &Arc<Constants>,
-        exec: &dyn Executor,
+        items: Range<usize>,
+        on: &dyn Scheduler,
         out: &mut [u64],
     ) -> Result<Outcome> {
         let consts: &Constants = consts;
         let partial = move |i: usize| consts.item(i);
-        map_items(exec, out, partial)
+        map_items(on, items, out, partial)
     }
 }
 
@@ -132,6 +145,9 @@ impl Variant for FunctionObject {
     fn family(&self) -> Family {
         Family::Passing
     }
+    fn role(&self) -> Role {
+        Role::CallableClassIdiom
+    }
     fn python(&self) -> &'static str {
         "pool.map(Multiplier(const), items)  # __call__"
     }
@@ -141,11 +157,12 @@ impl Variant for FunctionObject {
     fn run(
         &self,
         consts: &Arc<Constants>,
-        exec: &dyn Executor,
+        items: Range<usize>,
+        on: &dyn Scheduler,
         out: &mut [u64],
     ) -> Result<Outcome> {
         let object = Multiplier::new(consts);
-        map_items(exec, out, move |i| object.call(i))
+        map_items(on, items, out, move |i| object.call(i))
     }
 }
 
@@ -166,6 +183,9 @@ impl Variant for MethodReference {
     fn family(&self) -> Family {
         Family::Passing
     }
+    fn role(&self) -> Role {
+        Role::BoundMethodIdiom
+    }
     fn python(&self) -> &'static str {
         "pool.map(worker.foo, items)"
     }
@@ -175,12 +195,13 @@ impl Variant for MethodReference {
     fn run(
         &self,
         consts: &Arc<Constants>,
-        exec: &dyn Executor,
+        items: Range<usize>,
+        on: &dyn Scheduler,
         out: &mut [u64],
     ) -> Result<Outcome> {
         let worker = Multiplier::new(consts);
         let method = Multiplier::foo;
-        map_items(exec, out, move |i| method(&worker, i))
+        map_items(on, items, out, move |i| method(&worker, i))
     }
 }
 
@@ -201,6 +222,9 @@ impl Variant for DynCallable {
     fn family(&self) -> Family {
         Family::Passing
     }
+    fn role(&self) -> Role {
+        Role::DynamicDispatch
+    }
     fn python(&self) -> &'static str {
         "pool.map(f, items)  # any callable, dispatched at run time"
     }
@@ -210,12 +234,13 @@ impl Variant for DynCallable {
     fn run(
         &self,
         consts: &Arc<Constants>,
-        exec: &dyn Executor,
+        items: Range<usize>,
+        on: &dyn Scheduler,
         out: &mut [u64],
     ) -> Result<Outcome> {
         let consts: &Constants = consts;
         let boxed: Box<dyn Fn(usize) -> u64 + Sync + '_> = Box::new(move |i| consts.item(i));
         let callable: &(dyn Fn(usize) -> u64 + Sync) = black_box(&*boxed);
-        map_items(exec, out, callable)
+        map_items(on, items, out, callable)
     }
 }

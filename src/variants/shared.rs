@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use anyhow::Result;
 
-use super::{Family, Outcome, PerWorker, Produced, Variant};
-use crate::backends::{Executor, RunStats};
+use super::{Family, Outcome, PerWorker, Produced, Role, Variant};
+use crate::backends::{RunStats, Scheduler};
 use crate::workload::Constants;
 
 /// Locks, ignoring poison: a panicking item is already reported as an error
@@ -25,11 +25,11 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// Runs `f(worker, i)` for every item, with no per-item output.
 fn for_each_item(
-    exec: &dyn Executor,
-    n: usize,
+    on: &dyn Scheduler,
+    items: Range<usize>,
     f: impl Fn(usize, usize) + Sync + Copy,
 ) -> Result<RunStats> {
-    exec.run(n, &mut [], &|worker, chunk| {
+    on.run(items, &mut [], &|worker, chunk| {
         each_item(chunk.items, worker, f)
     })
 }
@@ -80,6 +80,9 @@ impl Variant for MutexSum {
     fn family(&self) -> Family {
         Family::SharedMutable
     }
+    fn role(&self) -> Role {
+        Role::LockedSum
+    }
     fn python(&self) -> &'static str {
         "with lock: total.value += f(ab)"
     }
@@ -89,12 +92,13 @@ impl Variant for MutexSum {
     fn run(
         &self,
         consts: &Arc<Constants>,
-        exec: &dyn Executor,
+        items: Range<usize>,
+        on: &dyn Scheduler,
         _out: &mut [u64],
     ) -> Result<Outcome> {
         let total = Mutex::new(0u64);
         let (consts, shared): (&Constants, _) = (consts, &total);
-        let stats = for_each_item(exec, consts.spec.items, move |_, i| {
+        let stats = for_each_item(on, items, move |_, i| {
             let result = consts.item(i);
             let mut total = lock(shared);
             *total = total.wrapping_add(result);
@@ -121,6 +125,9 @@ impl Variant for AtomicSum {
     fn family(&self) -> Family {
         Family::SharedMutable
     }
+    fn role(&self) -> Role {
+        Role::AtomicSum
+    }
     fn python(&self) -> &'static str {
         "total = multiprocessing.Value('Q'); total.value += f(ab)"
     }
@@ -130,12 +137,13 @@ impl Variant for AtomicSum {
     fn run(
         &self,
         consts: &Arc<Constants>,
-        exec: &dyn Executor,
+        items: Range<usize>,
+        on: &dyn Scheduler,
         _out: &mut [u64],
     ) -> Result<Outcome> {
         let total = AtomicU64::new(0);
         let (consts, shared): (&Constants, _) = (consts, &total);
-        let stats = for_each_item(exec, consts.spec.items, move |_, i| {
+        let stats = for_each_item(on, items, move |_, i| {
             shared.fetch_add(consts.item(i), Ordering::Relaxed);
         })?;
         Ok(sum(total.into_inner(), None, stats))
@@ -156,6 +164,9 @@ impl Variant for ShardedSum {
     fn family(&self) -> Family {
         Family::SharedMutable
     }
+    fn role(&self) -> Role {
+        Role::ShardedSum
+    }
     fn python(&self) -> &'static str {
         "totals = multiprocessing.Array('Q', workers); totals[me] += f(ab)"
     }
@@ -165,12 +176,13 @@ impl Variant for ShardedSum {
     fn run(
         &self,
         consts: &Arc<Constants>,
-        exec: &dyn Executor,
+        items: Range<usize>,
+        on: &dyn Scheduler,
         _out: &mut [u64],
     ) -> Result<Outcome> {
-        let slots: PerWorker<AtomicU64> = PerWorker::new(exec.threads(), || AtomicU64::new(0));
+        let slots: PerWorker<AtomicU64> = PerWorker::new(on.threads(), || AtomicU64::new(0));
         let (consts, shards): (&Constants, _) = (consts, &slots);
-        let stats = for_each_item(exec, consts.spec.items, move |worker, i| {
+        let stats = for_each_item(on, items, move |worker, i| {
             shards
                 .get(worker)
                 .fetch_add(consts.item(i), Ordering::Relaxed);
@@ -194,6 +206,9 @@ impl Variant for FoldReduce {
     fn family(&self) -> Family {
         Family::SharedMutable
     }
+    fn role(&self) -> Role {
+        Role::PrivateSum
+    }
     fn python(&self) -> &'static str {
         "sum(pool.map(f, items))"
     }
@@ -203,11 +218,12 @@ impl Variant for FoldReduce {
     fn run(
         &self,
         consts: &Arc<Constants>,
-        exec: &dyn Executor,
+        items: Range<usize>,
+        on: &dyn Scheduler,
         _out: &mut [u64],
     ) -> Result<Outcome> {
-        let slots: PerWorker<AtomicU64> = PerWorker::new(exec.threads(), || AtomicU64::new(0));
-        let stats = exec.run(consts.spec.items, &mut [], &|worker, chunk| {
+        let slots: PerWorker<AtomicU64> = PerWorker::new(on.threads(), || AtomicU64::new(0));
+        let stats = on.run(items, &mut [], &|worker, chunk| {
             let local = fold_items(chunk.items, consts);
             slots.get(worker).fetch_add(local, Ordering::Relaxed);
         })?;
@@ -300,6 +316,9 @@ impl Variant for MutexWorker {
     fn family(&self) -> Family {
         Family::SharedMutable
     }
+    fn role(&self) -> Role {
+        Role::LockedWorker
+    }
     fn python(&self) -> &'static str {
         "pool.map(stateful_worker, items): every process mutates its own copy"
     }
@@ -309,12 +328,13 @@ impl Variant for MutexWorker {
     fn run(
         &self,
         consts: &Arc<Constants>,
-        exec: &dyn Executor,
+        items: Range<usize>,
+        on: &dyn Scheduler,
         _out: &mut [u64],
     ) -> Result<Outcome> {
         let worker = Mutex::new(CountingWorker::new(consts));
         let shared = &worker;
-        let stats = for_each_item(exec, consts.spec.items, move |_, i| lock(shared).call(i))?;
+        let stats = for_each_item(on, items, move |_, i| lock(shared).call(i))?;
         let worker = worker.into_inner().unwrap_or_else(PoisonError::into_inner);
         Ok(sum(worker.total, Some(worker.calls), stats))
     }
@@ -335,6 +355,9 @@ impl Variant for WorkerPerThread {
     fn family(&self) -> Family {
         Family::SharedMutable
     }
+    fn role(&self) -> Role {
+        Role::WorkerPerThread
+    }
     fn python(&self) -> &'static str {
         "Pool(initializer=make_worker): one worker per process, merged after"
     }
@@ -344,11 +367,12 @@ impl Variant for WorkerPerThread {
     fn run(
         &self,
         consts: &Arc<Constants>,
-        exec: &dyn Executor,
+        items: Range<usize>,
+        on: &dyn Scheduler,
         _out: &mut [u64],
     ) -> Result<Outcome> {
-        let workers = PerWorker::new(exec.threads(), || Mutex::new(CountingWorker::new(consts)));
-        let stats = exec.run(consts.spec.items, &mut [], &|worker, chunk| {
+        let workers = PerWorker::new(on.threads(), || Mutex::new(CountingWorker::new(consts)));
+        let stats = on.run(items, &mut [], &|worker, chunk| {
             // Only this thread ever locks its own slot: uncontended, once per task.
             lock(workers.get(worker)).call_all(chunk.items);
         })?;

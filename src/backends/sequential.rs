@@ -1,0 +1,55 @@
+//! sequential: no threads; the whole range is one chunk on the calling thread.
+//!
+//! The plain loop, as a backend: rayon-demo's `Joiner` for sequential code.
+//! A variant run here is the same code as on any other backend, with no
+//! scheduler in the way, so the sequential loop is not a special case
+//! anywhere: it is one more entry of [`super::BACKENDS`], limited to one
+//! thread. The speedup baseline (the `sequential` variant) runs here.
+
+use std::ops::Range;
+
+use anyhow::Result;
+
+use super::{Backend, Chunk, Executor, RunStats, Scheduler, Task, catch_panic, check_output};
+
+pub struct Sequential;
+
+impl Backend for Sequential {
+    fn id(&self) -> &'static str {
+        "sequential"
+    }
+    fn about(&self) -> &'static str {
+        "no threads: every item in one chunk, in order, on the calling thread"
+    }
+    fn max_threads(&self) -> usize {
+        1
+    }
+    fn executor(&self, threads: usize) -> Result<Box<dyn Executor>> {
+        super::check_threads_on(self, threads)?;
+        Ok(Box::new(CallingThread))
+    }
+}
+
+struct CallingThread;
+
+impl Scheduler for CallingThread {
+    fn threads(&self) -> usize {
+        1
+    }
+
+    fn run(&self, items: Range<usize>, out: &mut [u64], task: &Task<'_>) -> Result<RunStats> {
+        check_output(&items, out)?;
+        let chunks = usize::from(!items.is_empty());
+        catch_panic("sequential", || {
+            // No chunk list to allocate: one chunk, or none for no items.
+            if chunks == 1 {
+                task(0, Chunk { items, out });
+            }
+            Ok(())
+        })?;
+        Ok(RunStats {
+            chunks,
+            workers_used: chunks,
+        })
+    }
+}

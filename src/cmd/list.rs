@@ -1,0 +1,58 @@
+//! `parbench list`: the matrix, and the capability check's refusals.
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::ValueEnum;
+
+use crate::matrix::{self, ListEntry};
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let entries = matrix::list();
+    match args.format {
+        ListFormat::Text => super::print(&text(&entries)),
+        ListFormat::Json => super::println(&serde_json::to_string_pretty(&entries)?),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One line per (workload, variant, backend) that runs, then one line per
+/// (variant, backend) that does not, with the variant's reason.
+pub fn text(entries: &[ListEntry]) -> String {
+    let mut text = format!(
+        "{:<11} {:<18} {:<10} {}\n",
+        "WORKLOAD", "VARIANT", "BACKEND", "PYTHON"
+    );
+    for e in entries.iter().filter(|e| e.refused.is_none()) {
+        let _ = writeln!(
+            text,
+            "{:<11} {:<18} {:<10} {}",
+            e.workload, e.variant, e.backend, e.python
+        );
+    }
+    let mut refused: Vec<(&str, &str, &str)> = entries
+        .iter()
+        .filter_map(|e| Some((e.variant, e.backend, e.refused?)))
+        .collect();
+    refused.dedup();
+    if !refused.is_empty() {
+        text.push_str("\nNOT RUN (variant on backend: why, on every workload)\n");
+        for (variant, backend, why) in refused {
+            let _ = writeln!(text, "{variant} on {backend}: {why}");
+        }
+    }
+    text
+}

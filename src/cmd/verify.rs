@@ -1,0 +1,71 @@
+//! `parbench verify`: every combination against the oracle.
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::backends::BACKENDS;
+use crate::matrix::{self, Verdict};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Thread counts, comma-separated (each backend runs those it supports).
+    #[arg(long, value_delimiter = ',', default_value = "1,2,3,8", value_parser = super::thread_count)]
+    pub threads: Vec<usize>,
+    /// Smaller sizes of every workload.
+    #[arg(long)]
+    pub quick: bool,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let mut threads = args.threads;
+    threads.dedup();
+    let verdicts = matrix::verify(BACKENDS, &threads, args.quick)?;
+    super::print(&table(&verdicts, &threads));
+    let failed: Vec<&Verdict> = verdicts.iter().filter(|v| v.mismatch.is_some()).collect();
+    for v in &failed {
+        eprintln!(
+            "MISMATCH {}: {}",
+            v.key,
+            v.mismatch.as_deref().unwrap_or_default()
+        );
+    }
+    super::println(&format!(
+        "{} passed, {} failed",
+        verdicts.len() - failed.len(),
+        failed.len()
+    ));
+    Ok(if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// One row per combination, one column per thread count (`-` where the
+/// backend does not run at that count).
+pub fn table(verdicts: &[Verdict], threads: &[usize]) -> String {
+    let mut text = format!("{:<11} {:<18} {:<10}", "WORKLOAD", "VARIANT", "BACKEND");
+    for t in threads {
+        let _ = write!(text, " {:>5}", format!("t={t}"));
+    }
+    text.push('\n');
+    let mut rows: Vec<(&str, &str, &str)> = verdicts
+        .iter()
+        .map(|v| (&*v.key.workload, &*v.key.variant, &*v.key.backend))
+        .collect();
+    rows.dedup();
+    for (workload, variant, backend) in rows {
+        let _ = write!(text, "{workload:<11} {variant:<18} {backend:<10}");
+        for &t in threads {
+            let cell = verdicts
+                .iter()
+                .find(|v| v.key.parts() == (workload, variant, backend, t as u64))
+                .map_or("-", |v| if v.mismatch.is_none() { "ok" } else { "FAIL" });
+            let _ = write!(text, " {cell:>5}");
+        }
+        text.push('\n');
+    }
+    text
+}

@@ -1,0 +1,307 @@
+//! The one table of columns: every figure of a benchmark record that any
+//! table shows, with its name, its unit, how it is written and which views
+//! show it. The HTML tables, `summary.md` and every export format (markdown,
+//! CSV, JSON) render rows through this list, so a new measurement is one
+//! field in the record plus one entry here (hyperfine's single exported
+//! result type is the model).
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+use super::format::{bytes, duration_ns, items_per_s, or_missing, percent, time_with_ci, times};
+use crate::results::Benchmark;
+
+/// Where a column appears.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    /// The page's tables of entries.
+    Html,
+    /// The best-thread-count tables of `summary.md`.
+    Summary,
+    /// `parbench export` (markdown, CSV, JSON).
+    Export,
+}
+
+/// When a page or summary table shows a column (exports show all of theirs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shown {
+    Always,
+    /// On the workload that measures pure overhead, when the baseline exists.
+    WithOverhead,
+    /// When the entries carry memory figures.
+    WithMemory,
+}
+
+/// One entry, with the machine it was measured on.
+pub struct Cells<'a> {
+    pub machine: &'a str,
+    pub entry: &'a Benchmark,
+}
+
+/// A value as data: CSV fields and JSON values.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Raw {
+    Text(String),
+    Count(u64),
+    Number(f64),
+    Missing,
+}
+
+impl Raw {
+    /// The CSV field: empty when missing.
+    pub fn field(&self) -> String {
+        match self {
+            Raw::Text(text) => text.clone(),
+            Raw::Count(n) => n.to_string(),
+            Raw::Number(x) => format!("{x:?}"),
+            Raw::Missing => String::new(),
+        }
+    }
+}
+
+impl Serialize for Raw {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Raw::Text(text) => s.serialize_str(text),
+            Raw::Count(n) => s.serialize_u64(*n),
+            Raw::Number(x) => s.serialize_f64(*x),
+            Raw::Missing => s.serialize_none(),
+        }
+    }
+}
+
+pub struct Column {
+    /// The machine name: CSV header, JSON key and markdown export header
+    /// (units in the name).
+    pub name: &'static str,
+    /// The header people read on the page and in `summary.md`.
+    pub title: &'static str,
+    /// Right-aligned, tabular figures.
+    pub numeric: bool,
+    pub shown: Shown,
+    pub views: &'static [View],
+    /// The value as data.
+    pub raw: fn(&Cells) -> Raw,
+    /// The value as people read it.
+    pub human: fn(&Cells) -> String,
+}
+
+impl Column {
+    pub fn in_view(&self, view: View) -> bool {
+        self.views.contains(&view)
+    }
+}
+
+fn opt_count(value: Option<u64>) -> Raw {
+    value.map_or(Raw::Missing, Raw::Count)
+}
+
+fn opt_number(value: Option<f64>) -> Raw {
+    value.map_or(Raw::Missing, Raw::Number)
+}
+
+const ALL: &[View] = &[View::Html, View::Summary, View::Export];
+const TABLES: &[View] = &[View::Html, View::Summary];
+const EXPORT: &[View] = &[View::Export];
+
+/// Every column, in the order every view shows them.
+pub const COLUMNS: &[Column] = &[
+    Column {
+        name: "machine",
+        title: "machine",
+        numeric: false,
+        shown: Shown::Always,
+        views: EXPORT,
+        raw: |c| Raw::Text(c.machine.to_string()),
+        human: |c| c.machine.to_string(),
+    },
+    Column {
+        name: "workload",
+        title: "workload",
+        numeric: false,
+        shown: Shown::Always,
+        views: EXPORT,
+        raw: |c| Raw::Text(c.entry.key.workload.clone()),
+        human: |c| c.entry.key.workload.clone(),
+    },
+    Column {
+        name: "variant",
+        title: "variant",
+        numeric: false,
+        shown: Shown::Always,
+        views: ALL,
+        raw: |c| Raw::Text(c.entry.key.variant.clone()),
+        human: |c| c.entry.key.variant.clone(),
+    },
+    Column {
+        name: "backend",
+        title: "backend",
+        numeric: false,
+        shown: Shown::Always,
+        views: ALL,
+        raw: |c| Raw::Text(c.entry.key.backend.clone()),
+        human: |c| c.entry.key.backend.clone(),
+    },
+    Column {
+        name: "threads",
+        title: "threads",
+        numeric: true,
+        shown: Shown::Always,
+        views: ALL,
+        raw: |c| Raw::Count(c.entry.key.threads),
+        human: |c| c.entry.key.threads.to_string(),
+    },
+    Column {
+        name: "time_ns",
+        title: "time per call (95% CI)",
+        numeric: true,
+        shown: Shown::Always,
+        views: TABLES,
+        raw: |c| Raw::Number(c.entry.time_ns.estimate),
+        human: |c| time_with_ci(&c.entry.time_ns),
+    },
+    Column {
+        name: "time_ns_estimate",
+        title: "time per call",
+        numeric: true,
+        shown: Shown::Always,
+        views: EXPORT,
+        raw: |c| Raw::Number(c.entry.time_ns.estimate),
+        human: |c| duration_ns(c.entry.time_ns.estimate),
+    },
+    Column {
+        name: "time_ns_lower",
+        title: "lower 95% bound",
+        numeric: true,
+        shown: Shown::Always,
+        views: EXPORT,
+        raw: |c| Raw::Number(c.entry.time_ns.lower),
+        human: |c| duration_ns(c.entry.time_ns.lower),
+    },
+    Column {
+        name: "time_ns_upper",
+        title: "upper 95% bound",
+        numeric: true,
+        shown: Shown::Always,
+        views: EXPORT,
+        raw: |c| Raw::Number(c.entry.time_ns.upper),
+        human: |c| duration_ns(c.entry.time_ns.upper),
+    },
+    Column {
+        name: "items_per_s",
+        title: "items/s",
+        numeric: true,
+        shown: Shown::Always,
+        views: &[View::Html, View::Export],
+        raw: |c| Raw::Number(c.entry.items_per_s),
+        human: |c| items_per_s(c.entry.items_per_s),
+    },
+    Column {
+        name: "speedup",
+        title: "speedup",
+        numeric: true,
+        shown: Shown::Always,
+        views: ALL,
+        raw: |c| opt_number(c.entry.speedup),
+        human: |c| or_missing(c.entry.speedup, times),
+    },
+    Column {
+        name: "efficiency",
+        title: "efficiency",
+        numeric: true,
+        shown: Shown::Always,
+        views: ALL,
+        raw: |c| opt_number(c.entry.efficiency),
+        human: |c| or_missing(c.entry.efficiency, percent),
+    },
+    Column {
+        name: "overhead_ns",
+        title: "overhead (µs)",
+        numeric: true,
+        shown: Shown::WithOverhead,
+        views: TABLES,
+        raw: |c| opt_number(c.entry.overhead_ns),
+        human: |c| or_missing(c.entry.overhead_ns, |ns| format!("{:.2}", ns / 1e3)),
+    },
+    Column {
+        name: "state_copies",
+        title: "state copies",
+        numeric: true,
+        shown: Shown::WithMemory,
+        views: ALL,
+        raw: |c| opt_count(c.entry.memory.state_copies),
+        human: |c| or_missing(c.entry.memory.state_copies, |n| n.to_string()),
+    },
+    Column {
+        name: "bytes_allocated",
+        title: "allocated",
+        numeric: true,
+        shown: Shown::WithMemory,
+        views: ALL,
+        raw: |c| opt_count(c.entry.memory.bytes_allocated),
+        human: |c| or_missing(c.entry.memory.bytes_allocated, bytes),
+    },
+    Column {
+        name: "peak_live_bytes",
+        title: "peak live",
+        numeric: true,
+        shown: Shown::WithMemory,
+        views: ALL,
+        raw: |c| opt_count(c.entry.memory.peak_live_bytes),
+        human: |c| or_missing(c.entry.memory.peak_live_bytes, bytes),
+    },
+];
+
+/// The columns of `view`; for the page and the summary, only those whose
+/// data the table has.
+pub fn columns(view: View, overhead: bool, memory: bool) -> Vec<&'static Column> {
+    COLUMNS
+        .iter()
+        .filter(|c| c.in_view(view))
+        .filter(|c| match c.shown {
+            Shown::Always => true,
+            Shown::WithOverhead => overhead || view == View::Export,
+            Shown::WithMemory => memory || view == View::Export,
+        })
+        .collect()
+}
+
+/// One exported row as a JSON object, keys in column order.
+pub struct RawRow(pub Vec<(&'static str, Raw)>);
+
+impl Serialize for RawRow {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (name, value) in &self.0 {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_every_column_is_somewhere() {
+        let mut names: Vec<&str> = COLUMNS.iter().map(|c| c.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), COLUMNS.len());
+        assert!(COLUMNS.iter().all(|c| !c.views.is_empty()));
+    }
+
+    #[test]
+    fn tables_show_memory_and_overhead_only_with_their_data() {
+        let plain = columns(View::Html, false, false);
+        assert!(plain.iter().all(|c| c.shown == Shown::Always));
+        let full = columns(View::Html, true, true);
+        assert!(full.iter().any(|c| c.name == "overhead_ns"));
+        assert!(full.iter().any(|c| c.name == "state_copies"));
+        assert!(
+            columns(View::Export, false, false)
+                .iter()
+                .any(|c| c.name == "bytes_allocated")
+        );
+    }
+}
