@@ -359,9 +359,8 @@ impl Sweep {
             });
         }
         let exec_key = (planned.combo.backend.id(), planned.threads);
-        if !self.executors.contains_key(&exec_key) {
-            let exec = matrix::executor(planned.combo.backend, planned.threads)?;
-            self.executors.insert(exec_key, exec);
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.executors.entry(exec_key) {
+            slot.insert(matrix::executor(planned.combo.backend, planned.threads)?);
         }
         let current = self.current.as_mut().expect("built above");
         let exec = &**self.executors.get(&exec_key).expect("built above");
@@ -571,8 +570,6 @@ pub fn human(d: Duration) -> String {
         _ => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
     }
 }
-
-/// `1m12s`, `45s`, `1h02m`.
 
 #[cfg(test)]
 mod tests {

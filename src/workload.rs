@@ -394,8 +394,8 @@ impl Constants {
 
     /// The oracle's loop over the items `start..start + out.len()`.
     pub fn oracle_range_into(&self, start: usize, out: &mut [u64]) {
-        for (k, slot) in out.iter_mut().enumerate() {
-            *slot = self.item(start + k);
+        for (slot, i) in out.iter_mut().zip(start..) {
+            *slot = self.item(i);
         }
     }
 

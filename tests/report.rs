@@ -160,6 +160,50 @@ fn one_machine_has_no_cross_machine_view() {
     assert_eq!(occurrences(&html, "<svg"), 4 * 5 + 2);
 }
 
+/// A file written by a newer parbench: a variant, a role and a workload this
+/// build does not know still render, grouped by the family the file gives.
+#[test]
+fn entries_this_build_does_not_know_render_under_their_family() {
+    let text = fs::read_to_string(fixture("machine-a.json")).unwrap();
+    let mut file: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let benchmarks = file["benchmarks"].as_array_mut().unwrap();
+    let mut newer = benchmarks
+        .iter()
+        .find(|b| b["workload"] == "compute" && b["variant"] == "closure")
+        .unwrap()
+        .clone();
+    newer["variant"] = "gpu_offload".into();
+    newer["family"] = "passing".into();
+    newer["role"] = "offloaded".into();
+    let mut elsewhere = newer.clone();
+    elsewhere["workload"] = "ray_tracing".into();
+    benchmarks.extend([newer, elsewhere]);
+    file["schema_version"] = 3.into();
+    file["workloads"] = serde_json::json!({
+        "ray_tracing": {
+            "about": "a workload from the future",
+            "purpose": "embarrassingly_parallel",
+            "spec": {"items": 10, "rounds": 1, "imbalance": {"kind": "uniform"}, "state_bytes": 0}
+        }
+    });
+    let runs = tempfile::tempdir().unwrap();
+    fs::write(runs.path().join("newer.json"), file.to_string()).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let outcome = write_report(runs.path(), out.path()).unwrap();
+    assert!(outcome.warnings.is_empty(), "{:?}", outcome.warnings);
+    let html = fs::read_to_string(&outcome.index).unwrap();
+    let row = html
+        .find("<td>gpu_offload</td>")
+        .expect("the new variant is tabled");
+    let group = html[..row].rfind("class=\"group\"").unwrap();
+    assert!(
+        html[group..row].contains("passing the function"),
+        "{}",
+        &html[group..row]
+    );
+    assert!(html.contains("a workload from the future"));
+}
+
 #[test]
 fn compare_builds_the_page_over_exactly_the_files_given() {
     let out = tempfile::tempdir().unwrap();

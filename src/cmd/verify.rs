@@ -20,9 +20,10 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let mut threads = args.threads;
+    threads.sort_unstable();
     threads.dedup();
     let verdicts = matrix::verify(BACKENDS, &threads, args.quick)?;
-    super::print(&table(&verdicts, &threads));
+    super::print(&table(&verdicts));
     let failed: Vec<&Verdict> = verdicts.iter().filter(|v| v.mismatch.is_some()).collect();
     for v in &failed {
         eprintln!(
@@ -43,11 +44,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
     })
 }
 
-/// One row per combination, one column per thread count (`-` where the
-/// backend does not run at that count).
-pub fn table(verdicts: &[Verdict], threads: &[usize]) -> String {
+/// One row per combination, one column per thread count that ran (`-`
+/// where the backend does not run at that count).
+pub fn table(verdicts: &[Verdict]) -> String {
+    let mut threads: Vec<u64> = verdicts.iter().map(|v| v.key.threads).collect();
+    threads.sort_unstable();
+    threads.dedup();
     let mut text = format!("{:<11} {:<18} {:<10}", "WORKLOAD", "VARIANT", "BACKEND");
-    for t in threads {
+    for t in &threads {
         let _ = write!(text, " {:>5}", format!("t={t}"));
     }
     text.push('\n');
@@ -58,10 +62,10 @@ pub fn table(verdicts: &[Verdict], threads: &[usize]) -> String {
     rows.dedup();
     for (workload, variant, backend) in rows {
         let _ = write!(text, "{workload:<11} {variant:<18} {backend:<10}");
-        for &t in threads {
+        for &t in &threads {
             let cell = verdicts
                 .iter()
-                .find(|v| v.key.parts() == (workload, variant, backend, t as u64))
+                .find(|v| v.key.parts() == (workload, variant, backend, t))
                 .map_or("-", |v| if v.mismatch.is_none() { "ok" } else { "FAIL" });
             let _ = write!(text, " {cell:>5}");
         }

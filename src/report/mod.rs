@@ -18,8 +18,9 @@
 //! escapes.
 //!
 //! Inside: `data` (the runs in report order), `findings` (sentences computed
-//! from the numbers), `charts` (the only plotters user), `page` (the model
-//! the template shows), `summary`, `export` and `format` (units).
+//! from the numbers), `columns` (the one table of columns every table and
+//! export renders), `charts` (the only plotters user), `page` (the model the
+//! template shows), `summary`, `export` and `format` (units).
 
 mod charts;
 mod columns;

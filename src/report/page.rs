@@ -5,9 +5,10 @@
 //! [`Svg`]s (the one kind of markup the template trusts). Per machine: its
 //! fingerprint and ceiling, its findings, and per workload the four charts
 //! (time, speedup, efficiency, best thread count), a table of the best thread
-//! count of each variant on each backend and one of every entry; `big_state`
-//! adds its memory charts and table. With two or more runs: the overlays and
-//! side-by-side tables across machines.
+//! count of each variant on each backend and one of every entry (their
+//! columns come from the one column table); the workload of a large constant
+//! state (purpose `state_size`) adds its memory charts and table. With two or
+//! more runs: the overlays and side-by-side tables across machines.
 
 use std::collections::BTreeMap;
 
