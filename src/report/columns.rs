@@ -104,7 +104,7 @@ const TABLES: &[View] = &[View::Html, View::Summary];
 const EXPORT: &[View] = &[View::Export];
 
 /// Every column, in the order every view shows them.
-pub const COLUMNS: &[Column] = &[
+pub static COLUMNS: &[Column] = &[
     Column {
         name: "machine",
         title: "machine",

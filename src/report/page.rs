@@ -18,7 +18,7 @@ use serde::Serialize;
 use super::charts::{
     self, Bar, BarChart, Ink, LineChart, Marker, Panel, Point, Series, Style, Svg, YAxis,
 };
-use super::columns::{Cells, View, columns};
+use super::columns::{Cells, Column, View, columns};
 use super::data::{
     Index, Run, backend_order, backend_position, backends_and_threads, baseline_of,
     best_per_variant_backend, entry_order, fastest, purpose_of, variant_position, variants_of,
@@ -373,14 +373,11 @@ fn workload_view(anchor: &str, run: &Run, workload: &str) -> Result<WorkloadView
 fn table(machine: &str, rows: &[&Benchmark], overhead: bool, memory: bool) -> Table {
     let on_page = columns(View::Html, overhead, memory);
     let in_summary = columns(View::Summary, overhead, memory);
-    let shown: Vec<_> = super::columns::COLUMNS
+    // Columns are told apart by their (unique) names.
+    let listed = |list: &[&Column], c: &Column| list.iter().any(|s| s.name == c.name);
+    let shown: Vec<&Column> = super::columns::COLUMNS
         .iter()
-        .filter(|c| {
-            on_page
-                .iter()
-                .chain(&in_summary)
-                .any(|s| std::ptr::eq(*s, *c))
-        })
+        .filter(|c| listed(&on_page, c) || listed(&in_summary, c))
         .collect();
     let quickest = fastest(rows.iter().copied()).map(|b| b.key.clone());
     Table {
@@ -389,8 +386,8 @@ fn table(machine: &str, rows: &[&Benchmark], overhead: bool, memory: bool) -> Ta
             .map(|c| Head {
                 title: c.title,
                 numeric: c.numeric,
-                html: on_page.iter().any(|s| std::ptr::eq(*s, *c)),
-                summary: in_summary.iter().any(|s| std::ptr::eq(*s, *c)),
+                html: listed(&on_page, c),
+                summary: listed(&in_summary, c),
             })
             .collect(),
         rows: rows
