@@ -147,11 +147,6 @@ impl Benchmark {
         }
     }
 
-    /// The identity of an entry within one machine's file.
-    pub fn key(&self) -> &Key {
-        &self.key
-    }
-
     /// Why this entry's numbers cannot be used, if they cannot.
     fn invalid(&self) -> Option<String> {
         let t = &self.time_ns;

@@ -440,17 +440,15 @@ impl Sweep {
         ceiling: Vec<CeilingPoint>,
         benchmarks: Vec<Benchmark>,
     ) -> ResultsFile {
+        // The registry's description, at the size this run measured.
         let mut workloads = std::collections::BTreeMap::new();
-        for b in &benchmarks {
-            if let Some(w) = WORKLOADS.iter().find(|w| w.id == b.key.workload) {
-                workloads.insert(
-                    w.id.to_string(),
-                    WorkloadInfo {
-                        about: w.about.to_string(),
-                        purpose: w.purpose,
-                        spec: self.sizes.of(w),
-                    },
-                );
+        for w in WORKLOADS
+            .iter()
+            .filter(|w| benchmarks.iter().any(|b| b.key.workload == w.id))
+        {
+            if let Some(info) = WorkloadInfo::known(w.id) {
+                let spec = self.sizes.of(w);
+                workloads.insert(w.id.to_string(), WorkloadInfo { spec, ..info });
             }
         }
         ResultsFile {

@@ -165,7 +165,6 @@ impl Scheduler for ReverseScheduler {
             for (k, chunk) in chunks.into_iter().enumerate().rev() {
                 task(k % self.threads, chunk);
             }
-            Ok(())
         })?;
         Ok(RunStats {
             chunks: count,

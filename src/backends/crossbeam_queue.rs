@@ -53,7 +53,9 @@ impl Scheduler for CrossbeamExecutor {
         drop(sender);
         let used = WorkersUsed::new(self.threads);
         let spawned = self.threads.min(stats_chunks);
-        catch_panic("crossbeam", || {
+        // crossbeam's scope returns the panics of its threads itself; the
+        // outer catch is for a panic on this thread.
+        let joined = catch_panic("crossbeam", || {
             crossbeam::thread::scope(|scope| -> Result<()> {
                 for worker in 0..spawned {
                     let (queue, used) = (&queue, &used);
@@ -70,13 +72,13 @@ impl Scheduler for CrossbeamExecutor {
                 }
                 Ok(())
             })
-            .map_err(|payload| {
-                anyhow::anyhow!(
-                    "a work item panicked on backend crossbeam: {}",
-                    panic_message(&*payload)
-                )
-            })?
         })?;
+        joined.map_err(|payload| {
+            anyhow::anyhow!(
+                "a work item panicked on backend crossbeam: {}",
+                panic_message(&*payload)
+            )
+        })??;
         Ok(RunStats {
             chunks: stats_chunks,
             workers_used: used.count(),

@@ -60,8 +60,7 @@ impl Scheduler for RayonExecutor {
                     used.mark(worker);
                     task(worker, chunk);
                 })
-            });
-            Ok(())
+            })
         })?;
         Ok(RunStats {
             chunks: stats_chunks,

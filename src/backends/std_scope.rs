@@ -69,7 +69,7 @@ impl Scheduler for StdScopeExecutor {
                 }
                 Ok(())
             })
-        })?;
+        })??;
         Ok(stats)
     }
 }
