@@ -6,8 +6,11 @@
 //! which first checks it against the oracle and counts its memory, untimed.
 //! Benchmark ids keep the dimensions apart: group = workload, function =
 //! `variant/backend`, parameter = threads, so criterion's full id is the
-//! benchmark's key. Afterwards the sweep writes this machine's results file
-//! (`reports/runs/<label>.json`) and the report (`reports/index.html`).
+//! benchmark's key. After each sweep [`parbench::sweep::Group`] (one
+//! workload, backend and thread count) the sweep pairs it with the
+//! sequential loop and writes it to this machine's results file
+//! (`reports/runs/<label>.json`); at the end it calibrates the host again
+//! and writes the report (`reports/index.html`).
 
 use std::hint::black_box;
 use std::path::Path;
@@ -81,39 +84,63 @@ fn sweep_main() -> Result<()> {
         Vec::new()
     };
 
-    let mut index = 0;
-    while index < sweep.plan.len() {
-        let workload = sweep.plan[index].workload();
-        let mut group = criterion.benchmark_group(workload.id);
-        group.throughput(Throughput::Elements(workload.full.items as u64));
-        while index < sweep.plan.len() && sweep.plan[index].workload().id == workload.id {
-            let key = sweep.plan[index].key();
-            let mut failed = None;
-            group.bench_function(BenchmarkId::new(key.function(), key.threads), |b| {
-                match sweep.call(index) {
-                    Ok(Some(mut call)) => {
-                        b.iter(|| black_box(call.run()).expect("checked against the oracle"))
-                    }
-                    // Not recorded: criterion times an empty routine in its place.
-                    Ok(None) => b.iter(|| ()),
-                    Err(err) => {
-                        failed.get_or_insert(err);
-                        b.iter(|| ())
-                    }
+    let reports = sweep::reports_dir(repo, std::env::var_os("PARBENCH_REPORTS_DIR"));
+    let runs = reports.join("runs");
+    if bench_args.measuring {
+        let machine = machine::fingerprint(repo);
+        let path = runs.join(format!("{}.json", machine.label));
+        let resume = sweep::resume_from(std::env::var("PARBENCH_RESUME").ok().as_deref())?;
+        sweep.begin(&path, machine, settings, ceiling, resume)?;
+    }
+
+    let sampling = profile.sampling();
+    let groups = sweep.groups();
+    let mut next = 0;
+    while next < groups.len() {
+        let workload = groups[next].workload;
+        let mut criterion_group = criterion.benchmark_group(workload);
+        let items = sweep.plan[groups[next].members.start].workload().full.items;
+        criterion_group.throughput(Throughput::Elements(items as u64));
+        while next < groups.len() && groups[next].workload == workload {
+            let group = &groups[next];
+            for index in group.members.clone() {
+                if sweep.resumed(index) {
+                    continue;
                 }
-            });
-            if let Some(err) = failed {
-                return Err(err.context(format!("cannot set up {key}")));
+                let key = sweep.plan[index].key();
+                let mut failed = None;
+                criterion_group.bench_function(
+                    BenchmarkId::new(key.function(), key.threads),
+                    |b| match sweep.call(index) {
+                        Ok(Some(mut call)) => {
+                            b.iter(|| black_box(call.run()).expect("checked against the oracle"))
+                        }
+                        // Not recorded: criterion times an empty routine in its place.
+                        Ok(None) => b.iter(|| ()),
+                        Err(err) => {
+                            failed.get_or_insert(err);
+                            b.iter(|| ())
+                        }
+                    },
+                );
+                if let Some(err) = failed {
+                    return Err(err.context(format!("cannot set up {key}")));
+                }
             }
-            index += 1;
+            // Paired with the sequential loop, then written to the results
+            // file at once: an interrupt keeps every finished group.
+            for id in sweep.group_done(group, &home, &sampling)? {
+                eprintln!("parbench: warning: criterion left no estimates for {id}");
+            }
+            next += 1;
         }
-        group.finish();
+        criterion_group.finish();
     }
     criterion.final_summary();
 
     let (passed, mismatches) = sweep.oracle_counts();
-    if bench_args.measuring && passed > 0 {
-        sweep.finish(repo, &home, settings, ceiling)?;
+    if bench_args.measuring && (passed > 0 || sweep.resuming()) {
+        sweep.finish(&runs, &reports, &home)?;
     }
     // Every benchmark criterion ran was first checked against the oracle.
     if !bench_args.listing {

@@ -15,9 +15,12 @@
 //! - [`matrix`]: the combinations, and running one against the oracle;
 //! - [`key`]: the one identity of a benchmark and its text form;
 //! - [`memory`]: counting what one call allocates and copies;
+//! - [`paired`]: the paired sampler behind every ratio, and its intervals;
+//! - [`calibration`]: the host's speed at the start and end of a run;
 //! - [`sweep`]: what `cargo bench` measures, and turning it into results;
 //! - [`criterion_dir`]: the only reader of criterion's JSON;
 //! - [`results`]: the versioned results file, one per machine;
+//! - [`store`]: that file while a run writes it: locked, written per group, resumable;
 //! - [`machine`]: the machine fingerprint and its measured ceiling;
 //! - [`report`]: the HTML report, `summary.md`, comparisons and exports, from results files;
 //! - [`cmd`]: the subcommands of the `parbench` binary, one file each.
@@ -26,6 +29,7 @@
 //! figures install [`memory::CountingAllocator`] themselves.
 
 pub mod backends;
+pub mod calibration;
 pub mod cmd;
 pub mod criterion_dir;
 pub mod job;
@@ -33,8 +37,10 @@ pub mod key;
 pub mod machine;
 pub mod matrix;
 pub mod memory;
+pub mod paired;
 pub mod report;
 pub mod results;
+pub mod store;
 pub mod sweep;
 pub mod variants;
 pub mod workload;

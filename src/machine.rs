@@ -60,6 +60,38 @@ pub fn fingerprint(repo: &Path) -> Machine {
                 .arg(repo)
                 .args(["rev-parse", "HEAD"]),
         ),
+        l2_cache_bytes: cache_bytes(|level| level == 2),
+        last_level_cache_bytes: cache_bytes(|_| true),
+    }
+}
+
+/// The size of the largest-level data (or unified) cache of cpu0 among
+/// the levels `wanted` accepts, from Linux's sysfs; `None` elsewhere.
+fn cache_bytes(wanted: impl Fn(u32) -> bool) -> Option<u64> {
+    let dir = Path::new("/sys/devices/system/cpu/cpu0/cache");
+    let read = |path: &Path| std::fs::read_to_string(path).ok().map(|t| t.trim().to_string());
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|entry| {
+            let index = entry.ok()?.path();
+            let level: u32 = read(&index.join("level"))?.parse().ok()?;
+            let kind = read(&index.join("type"))?;
+            let bytes = parse_cache_size(&read(&index.join("size"))?)?;
+            (wanted(level) && kind != "Instruction").then_some((level, bytes))
+        })
+        .max()
+        .map(|(_, bytes)| bytes)
+}
+
+/// `32K`, `2048K`, `1M` as sysfs writes cache sizes.
+fn parse_cache_size(text: &str) -> Option<u64> {
+    let (digits, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit())?);
+    let n: u64 = digits.parse().ok()?;
+    match unit {
+        "K" => Some(n << 10),
+        "M" => Some(n << 20),
+        "G" => Some(n << 30),
+        _ => None,
     }
 }
 
@@ -87,7 +119,7 @@ fn spin(stop: &AtomicBool) -> u64 {
 }
 
 /// Total spin iterations per second on `threads` threads during `window`.
-fn spin_rate(threads: usize, window: Duration) -> f64 {
+pub fn spin_rate(threads: usize, window: Duration) -> f64 {
     let stop = AtomicBool::new(false);
     let start = Instant::now();
     let total: u64 = std::thread::scope(|scope| {
@@ -131,6 +163,14 @@ mod tests {
         assert!(m.logical_cores >= 1);
         assert!(m.memory_bytes > 0);
         assert_eq!(m.arch, std::env::consts::ARCH);
+    }
+
+    #[test]
+    fn cache_sizes_parse_as_sysfs_writes_them() {
+        assert_eq!(parse_cache_size("2048K"), Some(2 << 20));
+        assert_eq!(parse_cache_size("32M"), Some(32 << 20));
+        assert_eq!(parse_cache_size("512"), None);
+        assert_eq!(parse_cache_size("1X"), None);
     }
 
     #[test]

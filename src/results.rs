@@ -12,9 +12,10 @@
 //! itself.
 //!
 //! Versions: 1 (the timing sweep), 2 (adds the memory fields of each
-//! benchmark) and 3 (each entry's family and role, the workloads' specs, the
-//! sequential loop on backend `sequential` instead of `none`). All are read;
-//! 3 is written.
+//! benchmark), 3 (each entry's family and role, the workloads' specs, the
+//! sequential loop on backend `sequential` instead of `none`) and 4 (paired
+//! speedups with their intervals, CPU time, comparisons between variants,
+//! the run's calibration and progress). All are read; 4 is written.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -24,15 +25,25 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
+use crate::calibration::RunCalibration;
 use crate::key::Key;
 use crate::memory::Memory;
+use crate::paired::Interval;
 use crate::variants::{self, Family, Role};
 use crate::workload::{self, Purpose, Spec};
 
 /// The version this build writes.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 /// Every version this build reads.
-pub const READABLE_VERSIONS: &[u32] = &[1, 2, 3];
+pub const READABLE_VERSIONS: &[u32] = &[1, 2, 3, 4];
+
+/// Criterion's ratio of times and the paired speedup of one entry disagree
+/// when they differ by more than this: a finding in itself.
+pub const INSTRUMENTS_AGREE_WITHIN: f64 = 0.05;
+
+/// A speedup this far above the machine's measured ceiling is marked as
+/// beyond it.
+pub const CEILING_MARGIN: f64 = 0.03;
 
 /// The backend id of the sequential loop before schema 3.
 const SCHEMA_2_SEQUENTIAL_BACKEND: &str = "none";
@@ -52,6 +63,12 @@ pub struct Machine {
     pub rustc: String,
     pub parbench_version: String,
     pub git_commit: Option<String>,
+    /// One core's level-2 cache, where the OS says (schema 4).
+    #[serde(default)]
+    pub l2_cache_bytes: Option<u64>,
+    /// The last-level cache, where the OS says (schema 4).
+    #[serde(default)]
+    pub last_level_cache_bytes: Option<u64>,
 }
 
 /// The criterion settings a run used.
@@ -80,6 +97,58 @@ pub struct RunInfo {
     pub threads: Vec<u64>,
     pub criterion: CriterionSettings,
     pub ceiling: Vec<CeilingPoint>,
+    /// The host's speed at the start and the end of the run (schema 4).
+    #[serde(default)]
+    pub calibration: Option<RunCalibration>,
+    /// The run was still going when this file was written: it is in
+    /// progress, or was interrupted (schema 4; older files were complete).
+    #[serde(default)]
+    pub in_progress: bool,
+    /// Benchmarks the run planned (after a criterion filter, all the plan's).
+    #[serde(default)]
+    pub planned: Option<u64>,
+    /// The run this one replaced in the file, kept so the report can
+    /// compare the host between the two (schema 4).
+    #[serde(default)]
+    pub previous: Option<PreviousRun>,
+}
+
+/// What is kept of the run before: when, how, and the host's speed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PreviousRun {
+    pub started_at: String,
+    pub profile: String,
+    #[serde(default)]
+    pub calibration: Option<RunCalibration>,
+}
+
+impl PreviousRun {
+    fn of(run: &RunInfo) -> PreviousRun {
+        PreviousRun {
+            started_at: run.started_at.clone(),
+            profile: run.profile.clone(),
+            calibration: run.calibration.clone(),
+        }
+    }
+}
+
+/// One variant's time over another's, paired: measured in the same rounds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    /// The other variant's id (same workload, backend and threads).
+    pub with: String,
+    /// This entry's time over the other's.
+    pub time_ratio: Interval,
+}
+
+/// What the paired sampler measured for one entry ([`crate::paired`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PairedFigures {
+    pub speedup: Interval,
+    pub rounds: u64,
+    pub wall_ns: f64,
+    pub cpu_time_ns: Option<f64>,
+    pub compared: Vec<Comparison>,
 }
 
 /// Criterion's estimate of the time per call, with its 95% confidence bounds.
@@ -112,19 +181,76 @@ pub struct Benchmark {
     /// What one call did to memory (schema 2).
     #[serde(flatten)]
     pub memory: Memory,
+    /// Rounds of the paired sampler behind `speedup` (schema 4). Present:
+    /// `speedup` and its bounds are the paired measurement. Absent (older
+    /// files): `speedup` is criterion's ratio of times, recomputed on load.
+    #[serde(default)]
+    pub paired_rounds: Option<u64>,
+    /// The sequential loop's time over this one's, paired (see `paired_rounds`).
+    #[serde(default)]
+    pub speedup: Option<f64>,
+    /// The paired speedup's 95% interval.
+    #[serde(default)]
+    pub speedup_lower: Option<f64>,
+    #[serde(default)]
+    pub speedup_upper: Option<f64>,
+    /// Mean wall time per call over the paired batches (ns): the
+    /// denominator of `cores_busy`.
+    #[serde(default)]
+    pub paired_wall_ns: Option<f64>,
+    /// Process CPU time (user + system, every thread) per call over the
+    /// paired batches (ns).
+    #[serde(default)]
+    pub cpu_time_ns: Option<f64>,
+    /// Paired time ratios against the variants this one is compared with.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub compared: Vec<Comparison>,
     /// Derived: `items / time` (recomputed on load).
     #[serde(default, skip_deserializing)]
     pub items_per_s: f64,
-    /// Derived: the baseline's time on the same workload over this one's
-    /// (null when the baseline was not measured; recomputed on load).
+    /// Derived: the baseline's criterion time over this one's: the second
+    /// instrument, checked against the paired speedup (recomputed on load).
     #[serde(default, skip_deserializing)]
-    pub speedup: Option<f64>,
+    pub criterion_speedup: Option<f64>,
+    /// Derived: the paired speedup and criterion's ratio differ by more
+    /// than [`INSTRUMENTS_AGREE_WITHIN`].
+    #[serde(default, skip_deserializing)]
+    pub instruments_disagree: bool,
     /// Derived: `speedup / threads` (recomputed on load).
     #[serde(default, skip_deserializing)]
     pub efficiency: Option<f64>,
     /// Derived: this time minus the baseline's (recomputed on load).
     #[serde(default, skip_deserializing)]
     pub overhead_ns: Option<f64>,
+    /// Derived: `cpu_time_ns / paired_wall_ns`, the cores kept busy.
+    #[serde(default, skip_deserializing)]
+    pub cores_busy: Option<f64>,
+    /// Derived: why the speedup is above the machine's ceiling, when it is
+    /// more than [`CEILING_MARGIN`] above it.
+    #[serde(default, skip_deserializing)]
+    pub beyond_ceiling: Option<BeyondCeiling>,
+}
+
+/// A speedup above what the machine's spin loop reached, and its likely cause.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BeyondCeiling {
+    pub ceiling: f64,
+    pub cause: CeilingCause,
+    /// The cause in words, from the data.
+    pub explanation: String,
+}
+
+/// Why a speedup can exceed the ceiling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CeilingCause {
+    /// The paired interval reaches below the ceiling.
+    Noise,
+    /// The working set outgrows one core's cache: more threads bring more
+    /// cache and memory bandwidth than the ALU-bound ceiling counts.
+    Caches,
+    /// Neither: reproduce it before trusting it.
+    Unexplained,
 }
 
 impl Benchmark {
@@ -140,11 +266,51 @@ impl Benchmark {
             time_ns,
             measured_at: measured_at.to_string(),
             memory,
-            items_per_s: 0.0,
+            paired_rounds: None,
             speedup: None,
+            speedup_lower: None,
+            speedup_upper: None,
+            paired_wall_ns: None,
+            cpu_time_ns: None,
+            compared: Vec::new(),
+            items_per_s: 0.0,
+            criterion_speedup: None,
+            instruments_disagree: false,
             efficiency: None,
             overhead_ns: None,
+            cores_busy: None,
+            beyond_ceiling: None,
         }
+    }
+
+    /// Adds what the paired sampler measured.
+    pub fn with_paired(mut self, paired: PairedFigures) -> Self {
+        self.paired_rounds = Some(paired.rounds);
+        self.speedup = Some(paired.speedup.estimate);
+        self.speedup_lower = Some(paired.speedup.lower);
+        self.speedup_upper = Some(paired.speedup.upper);
+        self.paired_wall_ns = Some(paired.wall_ns);
+        self.cpu_time_ns = paired.cpu_time_ns;
+        self.compared = paired.compared;
+        self
+    }
+
+    /// The paired speedup with its interval, if this entry was paired.
+    pub fn paired_speedup(&self) -> Option<Interval> {
+        self.paired_rounds?;
+        Some(Interval {
+            estimate: self.speedup?,
+            lower: self.speedup_lower?,
+            upper: self.speedup_upper?,
+        })
+    }
+
+    /// The paired time ratio against `variant`, if measured.
+    pub fn compared_with(&self, variant: &str) -> Option<Interval> {
+        self.compared
+            .iter()
+            .find(|c| c.with == variant)
+            .map(|c| c.time_ratio)
     }
 
     /// Why this entry's numbers cannot be used, if they cannot.
@@ -165,8 +331,67 @@ impl Benchmark {
         if self.key.threads == 0 {
             return Some("threads is 0".to_string());
         }
+        if self.paired_rounds.is_some() && !self.paired_speedup().is_some_and(|s| s.is_valid()) {
+            return Some(format!(
+                "the paired speedup {:?} ({:?}-{:?}) is not a valid interval",
+                self.speedup, self.speedup_lower, self.speedup_upper
+            ));
+        }
+        if let Some(bad) = self.compared.iter().find(|c| !c.time_ratio.is_valid()) {
+            return Some(format!(
+                "the ratio against {} {:?} is not a valid interval",
+                bad.with, bad.time_ratio
+            ));
+        }
         None
     }
+}
+
+/// Why `b`'s speedup is more than [`CEILING_MARGIN`] above the machine's
+/// `ceiling` at its thread count, if it is.
+fn beyond_ceiling(
+    b: &Benchmark,
+    ceiling: f64,
+    working_set: Option<u64>,
+    core_cache: Option<u64>,
+) -> Option<BeyondCeiling> {
+    let speedup = b.speedup?;
+    let limit = ceiling * (1.0 + CEILING_MARGIN);
+    if b.key.threads < 2 || speedup <= limit {
+        return None;
+    }
+    let mib = |bytes: u64| bytes as f64 / (1u64 << 20) as f64;
+    let (cause, explanation) = match (b.speedup_lower, working_set, core_cache) {
+        (Some(lower), _, _) if lower <= limit => (
+            CeilingCause::Noise,
+            format!(
+                "noise: the paired interval reaches {lower:.2}x, within the ceiling of {ceiling:.2}x"
+            ),
+        ),
+        (None, _, _) => (
+            CeilingCause::Noise,
+            "noise, likely: criterion's ratio of two times taken at different moments, not paired"
+                .to_string(),
+        ),
+        (_, Some(set), Some(cache)) if set > cache => (
+            CeilingCause::Caches,
+            format!(
+                "caches: the working set ({:.1} MiB) outgrows one core's {:.1} MiB cache, so each                  thread brings cache and memory bandwidth that the ALU-bound ceiling does not count",
+                mib(set),
+                mib(cache)
+            ),
+        ),
+        _ => (
+            CeilingCause::Unexplained,
+            "unexplained: the paired interval is above the ceiling and the working set fits one              core's cache; reproduce it before trusting it"
+                .to_string(),
+        ),
+    };
+    Some(BeyondCeiling {
+        ceiling,
+        cause,
+        explanation,
+    })
 }
 
 /// A variant's family and role as this build knows them (`Other` for an
@@ -319,6 +544,9 @@ impl ResultsFile {
         newer.run.threads.extend(self.run.threads.iter().copied());
         newer.run.threads.sort_unstable();
         newer.run.threads.dedup();
+        if newer.run.started_at != self.run.started_at && newer.run.previous.is_none() {
+            newer.run.previous = Some(PreviousRun::of(&self.run));
+        }
         let mut by_key: BTreeMap<Key, Benchmark> = self
             .benchmarks
             .drain(..)
@@ -340,9 +568,11 @@ impl ResultsFile {
         merged
     }
 
-    /// Recomputes every derived figure from the raw ones: throughput, and
-    /// speedup, efficiency and overhead against the baseline entry (the
-    /// variant with the baseline role, at one thread) of the same workload.
+    /// Recomputes every derived figure from the raw ones: throughput;
+    /// criterion's speedup and the overhead against the baseline entry (the
+    /// variant with the baseline role, at one thread) of the same workload;
+    /// the speedup itself where it was not paired (older files); efficiency,
+    /// cores busy, the instruments' agreement and the ceiling check.
     pub fn derive(&mut self) {
         let baseline: BTreeMap<String, f64> = self
             .benchmarks
@@ -350,13 +580,35 @@ impl ResultsFile {
             .filter(|b| b.role == Role::Baseline && b.key.threads == 1)
             .map(|b| (b.key.workload.clone(), b.time_ns.estimate))
             .collect();
+        let ceiling: BTreeMap<u64, f64> = self
+            .run
+            .ceiling
+            .iter()
+            .map(|p| (p.threads, p.speedup))
+            .collect();
         for b in &mut self.benchmarks {
             let time = b.time_ns.estimate;
             b.items_per_s = b.items as f64 / (time * 1e-9);
             let base = baseline.get(&b.key.workload);
-            b.speedup = base.map(|base| base / time);
-            b.efficiency = b.speedup.map(|s| s / b.key.threads as f64);
+            b.criterion_speedup = base.map(|base| base / time);
             b.overhead_ns = base.map(|base| time - base);
+            if b.paired_rounds.is_none() {
+                (b.speedup, b.speedup_lower, b.speedup_upper) = (b.criterion_speedup, None, None);
+            }
+            b.efficiency = b.speedup.map(|s| s / b.key.threads as f64);
+            b.instruments_disagree = b.paired_rounds.is_some()
+                && b.speedup.zip(b.criterion_speedup).is_some_and(|(paired, criterion)| {
+                    (paired / criterion - 1.0).abs() > INSTRUMENTS_AGREE_WITHIN
+                });
+            b.cores_busy = b
+                .cpu_time_ns
+                .zip(b.paired_wall_ns)
+                .filter(|(_, wall)| *wall > 0.0)
+                .map(|(cpu, wall)| cpu / wall);
+            let working_set = self.workloads.get(&b.key.workload).map(|w| w.spec.working_set_bytes());
+            b.beyond_ceiling = ceiling
+                .get(&b.key.threads)
+                .and_then(|&c| beyond_ceiling(b, c, working_set, self.machine.l2_cache_bytes));
         }
     }
 
@@ -398,45 +650,55 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 /// that cannot be read as results is moved aside (its new name is returned
 /// in the warnings), never overwritten.
 pub fn merge_into(path: &Path, newer: ResultsFile) -> Result<Vec<String>> {
-    let mut warnings = Vec::new();
-    let merged = match path.exists() {
-        false => {
+    let (existing, warnings) = load_for_rewrite(path)?;
+    let merged = match existing {
+        Some(older) => older.merge(newer),
+        None => {
             let mut first = newer;
             first.derive();
             first
         }
-        true => match ResultsFile::load(path) {
-            Ok(loaded) => {
-                if !loaded.warnings.is_empty() {
-                    // Entries were dropped on reading: keep the file as it was.
-                    let copy = aside_name(path, "before-dropping");
-                    fs::copy(path, &copy)
-                        .with_context(|| format!("cannot copy {} aside", path.display()))?;
-                    warnings.push(format!(
-                        "{} had unusable entries; kept it as {} before rewriting it",
-                        path.display(),
-                        copy.display()
-                    ));
-                }
-                warnings.extend(loaded.warnings);
-                loaded.results.merge(newer)
-            }
-            Err(err) => {
-                let aside = aside_name(path, "unreadable");
-                fs::rename(path, &aside)
-                    .with_context(|| format!("cannot move unreadable {} aside", path.display()))?;
-                warnings.push(format!(
-                    "{err:#}; moved it aside to {} and started a new file",
-                    aside.display()
-                ));
-                let mut first = newer;
-                first.derive();
-                first
-            }
-        },
     };
     merged.save(path)?;
     Ok(warnings)
+}
+
+/// The results file at `path`, about to be rewritten: `None` if there is
+/// none. A file that cannot be read is moved aside (and `None` returned); a
+/// file that lost entries on reading is copied aside first. Either way the
+/// warnings name the copy, so nothing already written is lost.
+pub fn load_for_rewrite(path: &Path) -> Result<(Option<ResultsFile>, Vec<String>)> {
+    let mut warnings = Vec::new();
+    if !path.exists() {
+        return Ok((None, warnings));
+    }
+    match ResultsFile::load(path) {
+        Ok(loaded) => {
+            if !loaded.warnings.is_empty() {
+                // Entries were dropped on reading: keep the file as it was.
+                let copy = aside_name(path, "before-dropping");
+                fs::copy(path, &copy)
+                    .with_context(|| format!("cannot copy {} aside", path.display()))?;
+                warnings.push(format!(
+                    "{} had unusable entries; kept it as {} before rewriting it",
+                    path.display(),
+                    copy.display()
+                ));
+            }
+            warnings.extend(loaded.warnings);
+            Ok((Some(loaded.results), warnings))
+        }
+        Err(err) => {
+            let aside = aside_name(path, "unreadable");
+            fs::rename(path, &aside)
+                .with_context(|| format!("cannot move unreadable {} aside", path.display()))?;
+            warnings.push(format!(
+                "{err:#}; moved it aside to {} and started a new file",
+                aside.display()
+            ));
+            Ok((None, warnings))
+        }
+    }
 }
 
 /// `<name>.<why>-<UTC time to the nanosecond>`: not `.json`, so the report

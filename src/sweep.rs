@@ -17,7 +17,8 @@
 //! plus the core count itself (1, 2, 4 on two cores); `PARBENCH_THREADS`
 //! overrides them. Each backend runs at those it supports.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Range;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -25,18 +26,20 @@ use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
 use crate::backends::{self, Executor};
+use crate::calibration::Calibration;
 use crate::criterion_dir::{self, Measurement};
 use crate::job::Job;
 use crate::key::Key;
-use crate::machine;
 use crate::matrix::{self, Combo, Problem};
 use crate::memory::Memory;
+use crate::paired::{self, Interval, Sampling};
 use crate::report;
 use crate::results::{
-    self, Benchmark, CeilingPoint, CriterionSettings, ResultsFile, RunInfo, SCHEMA_VERSION, TimeNs,
+    self, Benchmark, CeilingPoint, Comparison, CriterionSettings, PairedFigures, RunInfo, TimeNs,
     WorkloadInfo,
 };
-use crate::variants::{Outcome, Variant};
+use crate::store::Store;
+use crate::variants::{Outcome, Role, Variant};
 use crate::workload::{Spec, WORKLOADS, Workload};
 
 /// How much of the matrix to measure, and how long to look at each cell.
@@ -74,8 +77,8 @@ impl Profile {
     pub fn criterion_settings(self) -> CriterionSettings {
         match self {
             Profile::Quick => CriterionSettings {
-                warm_up_ms: 100,
-                measurement_ms: 200,
+                warm_up_ms: 50,
+                measurement_ms: 100,
                 sample_size: 10,
                 nresamples: 5_000,
             },
@@ -91,6 +94,19 @@ impl Profile {
                 sample_size: 100,
                 nresamples: 100_000,
             },
+        }
+    }
+
+    /// How long the paired sampler samples each group in this profile.
+    pub fn sampling(self) -> Sampling {
+        let budget = match self {
+            Profile::Quick => 300,
+            Profile::Default => 600,
+            Profile::Full => 3_000,
+        };
+        Sampling {
+            budget: Duration::from_millis(budget),
+            ..Sampling::default()
         }
     }
 
@@ -165,16 +181,46 @@ impl Planned {
     }
 }
 
-/// Every benchmark of a profile, grouped by workload (criterion groups).
+/// Every benchmark of a profile, ordered by workload (criterion's groups),
+/// then backend and thread count (the paired sampler's [`Group`]s), then
+/// variant in registry order.
 pub fn plan(profile: Profile, threads: &[usize]) -> Vec<Planned> {
-    matrix::combos()
+    let mut plan: Vec<Planned> = matrix::combos()
         .filter(|c| profile.measures(c.workload, c.variant))
         .flat_map(|combo| {
             backends::thread_counts(combo.backend, threads)
                 .into_iter()
                 .map(move |threads| Planned { combo, threads })
         })
-        .collect()
+        .collect();
+    plan.sort_by_key(|p| {
+        (
+            WORKLOADS.iter().position(|w| w.id == p.workload().id),
+            backends::BACKENDS
+                .iter()
+                .position(|b| b.id() == p.combo.backend.id()),
+            p.threads,
+        )
+    });
+    plan
+}
+
+/// `PARBENCH_RESUME`: `1` continues the interrupted run of this machine.
+pub fn resume_from(value: Option<&str>) -> Result<bool> {
+    match value.map(str::trim) {
+        None | Some("") | Some("0") => Ok(false),
+        Some("1") => Ok(true),
+        Some(other) => bail!("PARBENCH_RESUME='{other}' is not 0 or 1"),
+    }
+}
+
+/// Where the results and the report go: `PARBENCH_REPORTS_DIR` (relative
+/// to the package), else `reports/` in the package.
+pub fn reports_dir(repo: &Path, value: Option<std::ffi::OsString>) -> std::path::PathBuf {
+    match value.filter(|v| !v.is_empty()) {
+        Some(dir) => repo.join(dir),
+        None => repo.join("reports"),
+    }
 }
 
 /// What parbench needs to know of the arguments cargo hands the bench
@@ -277,6 +323,20 @@ struct Current {
     out: Vec<u64>,
 }
 
+impl Current {
+    fn new(workload: &'static Workload, spec: Spec) -> Result<Current> {
+        let problem = Problem::new(spec).with_context(|| format!("workload {}", workload.id))?;
+        let out = problem
+            .output()
+            .with_context(|| format!("workload {}", workload.id))?;
+        Ok(Current {
+            workload: workload.id,
+            problem,
+            out,
+        })
+    }
+}
+
 /// The timed call of one benchmark: everything it needs was built before
 /// (pool, state, output buffer), so timing it times only the call.
 pub struct Call<'a> {
@@ -294,6 +354,18 @@ impl Call<'_> {
     }
 }
 
+/// The benchmarks of one workload on one backend at one thread count:
+/// contiguous in the plan, and sampled together, paired with the sequential
+/// loop, once criterion has timed them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Group {
+    pub workload: &'static str,
+    pub backend: &'static str,
+    pub threads: usize,
+    /// Their indexes in the plan.
+    pub members: Range<usize>,
+}
+
 /// One `cargo bench` run in progress.
 pub struct Sweep {
     pub profile: Profile,
@@ -309,9 +381,17 @@ pub struct Sweep {
     /// Per plan index: what the untimed pass found (memory figures, or the
     /// mismatch).
     checked: HashMap<usize, std::result::Result<Memory, String>>,
-    /// When the run started, for the records and for keeping only the
-    /// criterion estimates this run wrote.
+    /// Per plan index: what the paired sampler measured.
+    paired: HashMap<usize, PairedFigures>,
+    /// Plan indexes the interrupted run being resumed had measured.
+    resumed: HashSet<usize>,
+    /// The results file, locked, once [`Sweep::begin`] opened it.
+    store: Option<Store>,
+    /// When the run started (RFC 3339): every entry's `measured_at`. A
+    /// resumed run keeps the interrupted run's.
     pub started_at: String,
+    /// When this process started: only criterion estimates written since
+    /// are this run's.
     pub started: SystemTime,
 }
 
@@ -328,9 +408,146 @@ impl Sweep {
             current: None,
             executors: HashMap::new(),
             checked: HashMap::new(),
+            paired: HashMap::new(),
+            resumed: HashSet::new(),
+            store: None,
             started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             started: SystemTime::now(),
         }
+    }
+
+    /// The plan cut into its groups, in plan order.
+    pub fn groups(&self) -> Vec<Group> {
+        let mut groups: Vec<Group> = Vec::new();
+        for (index, p) in self.plan.iter().enumerate() {
+            match groups.last_mut() {
+                Some(g)
+                    if g.workload == p.workload().id
+                        && g.backend == p.combo.backend.id()
+                        && g.threads == p.threads =>
+                {
+                    g.members.end = index + 1
+                }
+                _ => groups.push(Group {
+                    workload: p.workload().id,
+                    backend: p.combo.backend.id(),
+                    threads: p.threads,
+                    members: index..index + 1,
+                }),
+            }
+        }
+        groups
+    }
+
+    /// Before measuring: locks and reads the results file at `path`, takes
+    /// over an interrupted run if `resume`, and calibrates the host (a
+    /// resumed run keeps the interrupted run's start calibration). From now
+    /// on every completed group is written to the file.
+    pub fn begin(
+        &mut self,
+        path: &Path,
+        machine: results::Machine,
+        settings: CriterionSettings,
+        ceiling: Vec<CeilingPoint>,
+        resume: bool,
+    ) -> Result<()> {
+        let run = RunInfo {
+            started_at: self.started_at.clone(),
+            profile: self.profile.id().to_string(),
+            threads: self.threads.iter().map(|&t| t as u64).collect(),
+            criterion: settings,
+            ceiling,
+            calibration: None,
+            in_progress: true,
+            planned: Some(self.plan.len() as u64),
+            previous: None,
+        };
+        let (mut store, resumed, warnings) = Store::open(path, machine, run, resume)?;
+        for warning in warnings {
+            eprintln!("parbench: warning: {warning}");
+        }
+        if resume {
+            self.started_at = store.run().started_at.clone();
+            let measured: HashSet<String> = resumed.measured.iter().map(|k| k.to_string()).collect();
+            self.resumed = (0..self.plan.len())
+                .filter(|&i| measured.contains(&self.plan[i].key().to_string()))
+                .collect();
+            if self.verbose {
+                println!(
+                    "parbench: resuming the run started {}: {} of {} planned benchmarks already measured",
+                    self.started_at,
+                    self.resumed.len(),
+                    self.plan.len()
+                );
+            }
+        }
+        if store.run().calibration.is_none() {
+            let start = self.calibrate()?;
+            store.set_start_calibration(start);
+        }
+        self.store = Some(store);
+        Ok(())
+    }
+
+    /// Does this run continue an interrupted one?
+    pub fn resuming(&self) -> bool {
+        !self.resumed.is_empty()
+    }
+
+    /// Was the benchmark at `index` measured by the interrupted run this
+    /// one resumes? Then it is not measured again.
+    pub fn resumed(&self, index: usize) -> bool {
+        self.resumed.contains(&index)
+    }
+
+    /// The host's speed now: spin rate, copy bandwidth, and the sequential
+    /// loop's time on every workload of the plan (each built, timed and
+    /// dropped in turn; about 0.3 s plus 0.1 s per workload).
+    pub fn calibrate(&mut self) -> Result<Calibration> {
+        self.current = None;
+        let mut calibration = Calibration::host();
+        let sampling = Sampling {
+            budget: Duration::from_millis(100),
+            ..Sampling::default()
+        };
+        let sequential = matrix::executor(&backends::Sequential, 1)?;
+        let mut seen = HashSet::new();
+        for p in &self.plan {
+            let workload = p.workload();
+            if !seen.insert(workload.id) {
+                continue;
+            }
+            let mut current = Current::new(workload, self.sizes.of(workload))?;
+            let job = current.problem.job(baseline());
+            let samples = paired::sample(1, &sampling, |_| {
+                current.problem.run(&job, &*sequential, &mut current.out).map(drop)
+            })?;
+            calibration
+                .sequential_ns
+                .insert(workload.id.to_string(), samples.wall_per_call_ns(0));
+        }
+        Ok(calibration)
+    }
+
+    /// Makes the problem of `workload` the current one (dropping the
+    /// previous workload's state first) and the executor of `planned`.
+    fn prepare(&mut self, planned: Planned) -> Result<()> {
+        let workload = planned.workload();
+        if self.current.as_ref().map(|c| c.workload) != Some(workload.id) {
+            self.current = None;
+            self.current = Some(Current::new(workload, self.sizes.of(workload))?);
+        }
+        for exec_key in [
+            (planned.combo.backend.id(), planned.threads),
+            (backends::Backend::id(&backends::Sequential), 1),
+        ] {
+            if let std::collections::hash_map::Entry::Vacant(slot) = self.executors.entry(exec_key)
+            {
+                let backend = backends::backend(exec_key.0)?;
+                slot.insert(matrix::executor(backend, exec_key.1)?);
+            }
+        }
+        Ok(())
     }
 
     /// The call to time for the benchmark at `index` in the plan. The first
@@ -343,27 +560,10 @@ impl Sweep {
             .plan
             .get(index)
             .with_context(|| format!("no benchmark #{index} in a plan of {}", self.plan.len()))?;
-        let workload = planned.workload();
-        if self.current.as_ref().map(|c| c.workload) != Some(workload.id) {
-            // Drop the previous workload's state before building the next.
-            self.current = None;
-            let problem = Problem::new(self.sizes.of(workload))
-                .with_context(|| format!("workload {}", workload.id))?;
-            let out = problem
-                .output()
-                .with_context(|| format!("workload {}", workload.id))?;
-            self.current = Some(Current {
-                workload: workload.id,
-                problem,
-                out,
-            });
-        }
+        self.prepare(planned)?;
         let exec_key = (planned.combo.backend.id(), planned.threads);
-        if let std::collections::hash_map::Entry::Vacant(slot) = self.executors.entry(exec_key) {
-            slot.insert(matrix::executor(planned.combo.backend, planned.threads)?);
-        }
-        let current = self.current.as_mut().expect("built above");
-        let exec = &**self.executors.get(&exec_key).expect("built above");
+        let current = self.current.as_mut().expect("prepared");
+        let exec = &**self.executors.get(&exec_key).expect("prepared");
         let job = current.problem.job(planned.variant());
         if !self.checked.contains_key(&index) {
             let key = planned.key();
@@ -389,6 +589,110 @@ impl Sweep {
         })
     }
 
+    /// Samples the members of `group` that criterion timed and that matched
+    /// the oracle, in rounds with the sequential loop ([`paired::sample`]):
+    /// their paired speedups, CPU time, and their ratios against the
+    /// variants their role is compared with. Groups nothing of which ran are
+    /// skipped.
+    pub fn pair(&mut self, group: &Group, sampling: &Sampling) -> Result<()> {
+        let ran: Vec<usize> = group
+            .members
+            .clone()
+            .filter(|i| matches!(self.checked.get(i), Some(Ok(_))))
+            .collect();
+        let Some(&first) = ran.first() else {
+            return Ok(());
+        };
+        self.prepare(self.plan[first])?;
+        let sequential_key = (backends::Backend::id(&backends::Sequential), 1);
+        let group_key = (self.plan[first].combo.backend.id(), group.threads);
+        let current = self.current.as_mut().expect("prepared");
+        // Member 0 is the sequential loop, the reference of every speedup
+        // (it may also be a member of the group itself).
+        let mut calls: Vec<(Job, &dyn Executor)> = vec![(
+            current.problem.job(baseline()),
+            &**self.executors.get(&sequential_key).expect("prepared"),
+        )];
+        for &index in &ran {
+            calls.push((
+                current.problem.job(self.plan[index].variant()),
+                &**self.executors.get(&group_key).expect("prepared"),
+            ));
+        }
+        let samples = paired::sample(calls.len(), sampling, |member| {
+            let (job, exec) = &calls[member];
+            current.problem.run(job, *exec, &mut current.out).map(drop)
+        })
+        .with_context(|| {
+            format!(
+                "pairing {}/{}/{} with the sequential loop",
+                group.workload, group.backend, group.threads
+            )
+        })?;
+        for (position, &index) in ran.iter().enumerate() {
+            let member = position + 1;
+            let variant = self.plan[index].variant();
+            let compared = variant
+                .role()
+                .compared_with()
+                .iter()
+                .flat_map(|role| {
+                    ran.iter()
+                        .position(|&other| self.plan[other].variant().role() == *role)
+                })
+                .map(|other| Comparison {
+                    with: self.plan[ran[other]].variant().id().to_string(),
+                    time_ratio: samples.time_ratio(member, other + 1),
+                })
+                .collect();
+            let speedup = if variant.role() == Role::Baseline && group.threads == 1 {
+                Interval::exact(1.0) // the reference itself
+            } else {
+                samples.speedup(member, 0)
+            };
+            self.paired.insert(
+                index,
+                PairedFigures {
+                    speedup,
+                    rounds: samples.rounds() as u64,
+                    wall_ns: samples.mean_wall_ns(member),
+                    cpu_time_ns: samples.cpu_per_call_ns(member),
+                    compared,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// After criterion timed `group`: pairs it, reads criterion's estimates
+    /// of its members and writes their records to the results file at once
+    /// (when [`Sweep::begin`] opened one). Returns the keys criterion left
+    /// no numbers for.
+    pub fn group_done(
+        &mut self,
+        group: &Group,
+        criterion_home: &Path,
+        sampling: &Sampling,
+    ) -> Result<Vec<String>> {
+        if self.store.is_none() {
+            return Ok(Vec::new());
+        }
+        self.pair(group, sampling)?;
+        let (mut found, unreadable) = criterion_dir::read_all(criterion_home);
+        // Only what criterion wrote during this process (not an older run's numbers).
+        found.retain(|m| m.written.is_some_and(|t| t >= self.started));
+        for problem in unreadable {
+            eprintln!("parbench: warning: {problem}");
+        }
+        let (benchmarks, missing) = self.records(group.members.clone(), &found);
+        if !benchmarks.is_empty() {
+            let workloads = self.workload_infos(&benchmarks);
+            let store = self.store.as_mut().expect("checked above");
+            store.record(benchmarks, workloads)?;
+        }
+        Ok(missing)
+    }
+
     /// Benchmarks checked against the oracle so far, and the mismatches.
     pub fn oracle_counts(&self) -> (usize, Vec<String>) {
         let mismatches: Vec<String> = self
@@ -399,18 +703,20 @@ impl Sweep {
         (self.checked.len() - mismatches.len(), mismatches)
     }
 
-    /// The records of the benchmarks that passed the oracle, each with its
-    /// time from the criterion measurement of the same key, and the keys
-    /// criterion left no numbers for.
-    pub fn records(&self, criterion: &[Measurement]) -> (Vec<Benchmark>, Vec<String>) {
+    /// The records of the benchmarks at `indexes` that passed the oracle,
+    /// each with its time from the criterion measurement of the same key and
+    /// its paired figures, and the keys criterion left no numbers for.
+    pub fn records(
+        &self,
+        indexes: Range<usize>,
+        criterion: &[Measurement],
+    ) -> (Vec<Benchmark>, Vec<String>) {
         let by_id: HashMap<String, &Measurement> =
             criterion.iter().map(|m| (m.id.full_id(), m)).collect();
-        let mut indexes: Vec<&usize> = self.checked.keys().collect();
-        indexes.sort_unstable();
         let mut benchmarks = Vec::new();
         let mut missing = Vec::new();
-        for &index in indexes {
-            let Ok(memory) = self.checked[&index] else {
+        for index in indexes {
+            let Some(Ok(memory)) = self.checked.get(&index) else {
                 continue;
             };
             let planned = self.plan[index];
@@ -426,82 +732,45 @@ impl Sweep {
                 median: m.median_ns,
             };
             let items = self.sizes.of(planned.workload()).items as u64;
-            benchmarks.push(Benchmark::new(key, items, time, &self.started_at, memory));
+            let record = Benchmark::new(key, items, time, &self.started_at, *memory);
+            benchmarks.push(match self.paired.get(&index) {
+                Some(paired) => record.with_paired(paired.clone()),
+                None => record,
+            });
         }
         (benchmarks, missing)
     }
 
-    /// The results of this run as a file (not yet merged with the
-    /// machine's earlier runs).
-    pub fn results_file(
-        &self,
-        machine: results::Machine,
-        settings: CriterionSettings,
-        ceiling: Vec<CeilingPoint>,
-        benchmarks: Vec<Benchmark>,
-    ) -> ResultsFile {
-        // The registry's description, at the size this run measured.
-        let mut workloads = std::collections::BTreeMap::new();
-        for w in WORKLOADS
+    /// The registry's description of the workloads of `benchmarks`, at the
+    /// size this run measured.
+    pub fn workload_infos(&self, benchmarks: &[Benchmark]) -> BTreeMap<String, WorkloadInfo> {
+        WORKLOADS
             .iter()
             .filter(|w| benchmarks.iter().any(|b| b.key.workload == w.id))
-        {
-            if let Some(info) = WorkloadInfo::known(w.id) {
-                let spec = self.sizes.of(w);
-                workloads.insert(w.id.to_string(), WorkloadInfo { spec, ..info });
-            }
-        }
-        ResultsFile {
-            schema_version: SCHEMA_VERSION,
-            machine,
-            run: RunInfo {
-                started_at: self.started_at.clone(),
-                profile: self.profile.id().to_string(),
-                threads: self.threads.iter().map(|&t| t as u64).collect(),
-                criterion: settings,
-                ceiling,
-            },
-            workloads,
-            benchmarks,
-        }
+            .filter_map(|w| {
+                let info = WorkloadInfo::known(w.id)?;
+                Some((
+                    w.id.to_string(),
+                    WorkloadInfo {
+                        spec: self.sizes.of(w),
+                        ..info
+                    },
+                ))
+            })
+            .collect()
     }
 
-    /// After criterion: reads what it wrote during this run, merges the
-    /// records into `reports/runs/<label>.json` under `repo`, and writes
-    /// the report over every results file there.
-    pub fn finish(
-        &self,
-        repo: &Path,
-        criterion_home: &Path,
-        settings: CriterionSettings,
-        ceiling: Vec<CeilingPoint>,
-    ) -> Result<()> {
-        let (mut found, unreadable) = criterion_dir::read_all(criterion_home);
-        // Only what criterion wrote during this run (not an older run's numbers).
-        found.retain(|m| m.written.is_some_and(|t| t >= self.started));
-        for problem in unreadable {
-            eprintln!("parbench: warning: {problem}");
+    /// After criterion: calibrates the host again, marks the run complete
+    /// in the results file, and writes the report over every results file
+    /// in `runs` into `reports`.
+    pub fn finish(&mut self, runs: &Path, reports: &Path, criterion_home: &Path) -> Result<()> {
+        if let Some(mut store) = self.store.take() {
+            let end = self.calibrate()?;
+            store.finish(end)?;
+            println!("parbench: results written to {}", store.path().display());
         }
-        let (benchmarks, missing) = self.records(&found);
-        for id in missing {
-            eprintln!("parbench: warning: criterion left no estimates for {id}");
-        }
-        if !benchmarks.is_empty() {
-            let machine = machine::fingerprint(repo);
-            let path = repo
-                .join("reports")
-                .join("runs")
-                .join(format!("{}.json", machine.label));
-            let file = self.results_file(machine, settings, ceiling, benchmarks);
-            for warning in results::merge_into(&path, file)? {
-                eprintln!("parbench: warning: {warning}");
-            }
-            println!("parbench: results written to {}", path.display());
-        }
-        let reports = repo.join("reports");
         let criterion_report = criterion_dir::html_report(criterion_home);
-        let outcome =
-            report::write_report_with(&reports.join("runs"), &reports, Some(&criterion_report))?;
+        let outcome = report::write_report_with(runs, reports, Some(&criterion_report))?;
         for warning in &outcome.warnings {
             eprintln!("parbench: warning: {warning}");
         }
@@ -512,6 +781,15 @@ impl Sweep {
         );
         Ok(())
     }
+}
+
+/// The sequential loop: the reference of every speedup.
+fn baseline() -> &'static dyn Variant {
+    crate::variants::VARIANTS
+        .iter()
+        .copied()
+        .find(|v| v.role() == Role::Baseline)
+        .expect("the registry has a baseline")
 }
 
 /// Prints `[37/212] compute/closure/rayon/2 — 1m12s elapsed, ~4m left`:

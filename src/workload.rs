@@ -63,6 +63,12 @@ pub struct Spec {
 }
 
 impl Spec {
+    /// The bytes one call touches: the constant state's table and the
+    /// output (one `u64` per item; the inputs are computed, not read).
+    pub fn working_set_bytes(&self) -> u64 {
+        (self.state_bytes + self.items * std::mem::size_of::<u64>()) as u64
+    }
+
     /// Mixing rounds that item `i` costs.
     #[inline(always)]
     pub fn rounds_for(&self, i: usize) -> u64 {

@@ -120,7 +120,7 @@ fn checked_benchmarks_become_results_with_criterion_numbers() {
         }
     }
     assert_eq!(sweep.oracle_counts(), (2, Vec::new()));
-    let (benchmarks, missing) = sweep.records(&found);
+    let (benchmarks, missing) = sweep.records(0..sweep.plan.len(), &found);
     assert_eq!(missing, vec!["compute/closure/crossbeam/2"]);
     let b = &benchmarks[0];
     assert_eq!(b.key.to_string(), "compute/closure/rayon/2");
@@ -131,11 +131,7 @@ fn checked_benchmarks_become_results_with_criterion_numbers() {
     // unknown, never zero.
     assert_eq!(b.memory.bytes_allocated, None);
 
-    let file = sweep.results_file(
-        parbench::machine::fingerprint(Path::new(env!("CARGO_MANIFEST_DIR"))),
-        Profile::Quick.criterion_settings(),
-        Vec::new(),
-        benchmarks,
-    );
-    assert_eq!(file.workloads["compute"].spec.items, 300);
+    assert_eq!(b.paired_rounds, None, "not paired: the speedup will be criterion's");
+    let workloads = sweep.workload_infos(&benchmarks);
+    assert_eq!(workloads["compute"].spec.items, 300);
 }

@@ -25,6 +25,8 @@ fn machine(label: &str) -> Machine {
         rustc: "rustc 1.95.0".into(),
         parbench_version: "0.1.0".into(),
         git_commit: None,
+        l2_cache_bytes: None,
+        last_level_cache_bytes: None,
     }
 }
 
@@ -69,6 +71,10 @@ fn file(benchmarks: Vec<Benchmark>) -> ResultsFile {
                     speedup: 1.9,
                 },
             ],
+            calibration: None,
+            in_progress: false,
+            planned: None,
+            previous: None,
         },
         workloads: Default::default(),
         benchmarks,

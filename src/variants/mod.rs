@@ -108,6 +108,23 @@ pub enum Role {
 }
 
 impl Role {
+    /// The roles this one is compared with, paired (measured in the same
+    /// rounds), in the findings: the idioms with `partial` and each other,
+    /// the shared-sum strategies with the one that shares nothing, the
+    /// ownership modes with the plain closure, the workers with each other.
+    pub fn compared_with(self) -> &'static [Role] {
+        match self {
+            Role::CallableClassIdiom | Role::DynamicDispatch => &[Role::PartialIdiom],
+            Role::BoundMethodIdiom => &[Role::PartialIdiom, Role::CallableClassIdiom],
+            Role::SharedOwnership | Role::CopyPerWorker | Role::CopyPerTask => {
+                &[Role::PartialIdiom]
+            }
+            Role::ShardedSum | Role::AtomicSum | Role::LockedSum => &[Role::PrivateSum],
+            Role::WorkerPerThread => &[Role::LockedWorker],
+            _ => &[],
+        }
+    }
+
     /// The seed's three ways of passing the function, which the first
     /// finding compares.
     pub const IDIOMS: [Role; 3] = [

@@ -1,0 +1,415 @@
+//! Paired sampling: the instrument behind every ratio parbench reports.
+//!
+//! Absolute times on a shared machine drift by 5-40% between runs, and by
+//! several percent within one. A ratio of two times taken minutes apart
+//! carries that drift whole. [`sample`] instead measures the members of a
+//! group (the sequential loop and the variants compared with it) in rounds:
+//! each round times one batch of every member, back to back, so a drift
+//! slower than a round hits both sides of every ratio and cancels. Each
+//! ratio is then the median of its per-round ratios, with a distribution-free
+//! 95% interval from the order statistics ([`median_interval`]).
+//!
+//! **The regime is steady (back to back), as criterion's.** Switching
+//! members is itself the intermittent use of a pool: a rayon call made right
+//! after the caller ran the sequential loop finds its workers asleep and
+//! may run at sequential speed. So after every switch the first call of the
+//! next member is made untimed and discarded, and only the batch after it is
+//! timed; a batch is back-to-back calls. (The cost of that discarded call is
+//! what issue 13's intermittent regime measures on purpose.)
+//!
+//! **Batches.** A sample of one tiny call (the seed: about 12 ns
+//! sequential) is shorter than the clock can resolve, so each member runs
+//! as many calls per batch as make [`Sampling::batch`] (1 ms by default);
+//! long calls are batches of one.
+//!
+//! **CPU time.** Each batch also reads the process CPU clock (user + system,
+//! every thread), so "cores busy" (CPU time over wall time) is measured in
+//! exactly the calls timed for the ratios.
+//!
+//! Why not the tango-bench crate, whose pairing this follows: tango owns the
+//! benchmark binary's `main` and pairs one benchmark with the same benchmark
+//! in another build (A/B across commits). parbench pairs different functions
+//! of one build, N at a time, under criterion's `main`, and needs the
+//! discard-after-switch and the CPU clock per batch. The sampler is small,
+//! so it is written here.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
+
+/// How long to sample a group.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Sampling {
+    /// The least time a timed batch of one member takes.
+    pub batch: Duration,
+    /// Rounds continue until this much time has passed (and `min_rounds` ran).
+    pub budget: Duration,
+    /// At least this many rounds: 6 is the fewest whose min and max bound
+    /// the median with 95% confidence.
+    pub min_rounds: usize,
+    /// At most this many rounds.
+    pub max_rounds: usize,
+}
+
+impl Default for Sampling {
+    fn default() -> Self {
+        Sampling {
+            batch: Duration::from_millis(1),
+            budget: Duration::from_millis(500),
+            min_rounds: 6,
+            max_rounds: 400,
+        }
+    }
+}
+
+/// An estimate with its 95% confidence interval.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Interval {
+    pub estimate: f64,
+    pub lower: f64,
+    pub upper: f64,
+}
+
+impl Interval {
+    /// A value known exactly (a member against itself).
+    pub fn exact(value: f64) -> Interval {
+        Interval {
+            estimate: value,
+            lower: value,
+            upper: value,
+        }
+    }
+
+    /// Does the interval include `value`?
+    pub fn contains(&self, value: f64) -> bool {
+        self.lower <= value && value <= self.upper
+    }
+
+    /// `1 / x`: turns a time ratio into a speedup, and back.
+    pub fn inverse(&self) -> Interval {
+        Interval {
+            estimate: 1.0 / self.estimate,
+            lower: 1.0 / self.upper,
+            upper: 1.0 / self.lower,
+        }
+    }
+
+    /// All three finite and positive, lower <= estimate <= upper.
+    pub fn is_valid(&self) -> bool {
+        [self.estimate, self.lower, self.upper]
+            .iter()
+            .all(|x| x.is_finite() && *x > 0.0)
+            && self.lower <= self.estimate
+            && self.estimate <= self.upper
+    }
+}
+
+/// What one member's timed batches gave, one value per round.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MemberSamples {
+    /// Calls in each timed batch.
+    pub calls_per_batch: u64,
+    /// Wall time per call, per round (ns).
+    pub wall_ns: Vec<f64>,
+    /// Process CPU time per call, per round (ns); empty where the platform
+    /// has no process CPU clock.
+    pub cpu_ns: Vec<f64>,
+}
+
+/// The rounds of one group.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Samples {
+    pub members: Vec<MemberSamples>,
+}
+
+impl Samples {
+    /// Rounds sampled.
+    pub fn rounds(&self) -> usize {
+        self.members.first().map_or(0, |m| m.wall_ns.len())
+    }
+
+    /// The time of `member` over the time of `reference`, from the ratio
+    /// of each round.
+    pub fn time_ratio(&self, member: usize, reference: usize) -> Interval {
+        let mut ratios: Vec<f64> = self.members[member]
+            .wall_ns
+            .iter()
+            .zip(&self.members[reference].wall_ns)
+            .map(|(m, r)| m / r)
+            .collect();
+        median_interval(&mut ratios)
+    }
+
+    /// How many times faster `member` is than `reference`.
+    pub fn speedup(&self, member: usize, reference: usize) -> Interval {
+        if member == reference {
+            return Interval::exact(1.0);
+        }
+        self.time_ratio(member, reference).inverse()
+    }
+
+    /// The median wall time per call of `member` (ns).
+    pub fn wall_per_call_ns(&self, member: usize) -> f64 {
+        median_interval(&mut self.members[member].wall_ns.clone()).estimate
+    }
+
+    /// The mean wall time per call of `member` over its rounds (ns): the
+    /// denominator of its cores busy.
+    pub fn mean_wall_ns(&self, member: usize) -> f64 {
+        mean(&self.members[member].wall_ns)
+    }
+
+    /// The mean process CPU time per call of `member` over the same rounds
+    /// (ns), where the platform has the clock.
+    pub fn cpu_per_call_ns(&self, member: usize) -> Option<f64> {
+        let cpu = &self.members[member].cpu_ns;
+        (!cpu.is_empty() && cpu.len() == self.members[member].wall_ns.len()).then(|| mean(cpu))
+    }
+}
+
+fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len() as f64
+}
+
+/// Samples `members` functions in rounds; `call(i)` makes one call of
+/// member `i`. Each member first gets its batch size (untimed); then each
+/// round visits every member in turn (starting one further each round, so
+/// no member always follows the same one), makes one discarded call and
+/// times one batch. Stops after `min_rounds` once `budget` has passed, or at
+/// `max_rounds`. An error of any call stops the sampling and is returned.
+pub fn sample(
+    members: usize,
+    sampling: &Sampling,
+    mut call: impl FnMut(usize) -> Result<()>,
+) -> Result<Samples> {
+    let mut samples = Samples {
+        members: vec![MemberSamples::default(); members],
+    };
+    if members == 0 {
+        return Ok(samples);
+    }
+    for (member, into) in samples.members.iter_mut().enumerate() {
+        into.calls_per_batch = batch_size(sampling.batch, || call(member))?;
+    }
+    let started = Instant::now();
+    for round in 0..sampling.max_rounds.max(1) {
+        if round >= sampling.min_rounds && started.elapsed() >= sampling.budget {
+            break;
+        }
+        for step in 0..members {
+            let member = (round + step) % members;
+            call(member)?; // the first call after a switch: discarded
+            let calls = samples.members[member].calls_per_batch;
+            let cpu_before = process_cpu_time();
+            let wall = Instant::now();
+            for _ in 0..calls {
+                call(member)?;
+            }
+            let wall = wall.elapsed();
+            let cpu = cpu_before.zip(process_cpu_time()).map(|(b, a)| a - b);
+            let into = &mut samples.members[member];
+            into.wall_ns.push(wall.as_nanos() as f64 / calls as f64);
+            if let Some(cpu) = cpu {
+                into.cpu_ns.push(cpu.as_nanos() as f64 / calls as f64);
+            }
+        }
+    }
+    Ok(samples)
+}
+
+/// The calls per batch that take at least `target`: doubles (or scales by
+/// the time seen, at most tenfold) from one call until a batch is long
+/// enough.
+fn batch_size(target: Duration, mut call: impl FnMut() -> Result<()>) -> Result<u64> {
+    call()?; // warm: the first call of a member pays for caches and wake-ups
+    let mut calls: u64 = 1;
+    loop {
+        let started = Instant::now();
+        for _ in 0..calls {
+            call()?;
+        }
+        let took = started.elapsed();
+        if took >= target || calls >= 1 << 24 {
+            return Ok(calls);
+        }
+        let scale = (target.as_secs_f64() / took.as_secs_f64().max(1e-9)).clamp(2.0, 10.0);
+        calls = ((calls as f64) * scale * 1.1).ceil() as u64;
+    }
+}
+
+/// The median of `values` and its distribution-free 95% confidence
+/// interval: the order statistics at ranks k and n + 1 - k, with k the
+/// largest rank such that a Binomial(n, 1/2) falls below k with probability
+/// at most 2.5%. Below 6 values no rank qualifies and the interval is the
+/// min and max (coverage 1 - 2^(1-n)). Sorts `values`; NaN-free input.
+pub fn median_interval(values: &mut [f64]) -> Interval {
+    let n = values.len();
+    if n == 0 {
+        return Interval::exact(f64::NAN);
+    }
+    values.sort_by(f64::total_cmp);
+    let median = if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    };
+    let k = lower_rank(n).max(1);
+    Interval {
+        estimate: median,
+        lower: values[k - 1],
+        upper: values[n - k],
+    }
+}
+
+/// The largest k (1-based, 0 if none) with P(Binomial(n, 1/2) <= k - 1) <= 0.025.
+fn lower_rank(n: usize) -> usize {
+    // pmf in log space: 2^-n underflows beyond n = 1074.
+    let ln_half_n = n as f64 * 0.5f64.ln();
+    let mut ln_pmf = ln_half_n; // P(X = 0)
+    let mut cdf = 0.0;
+    let mut k = 0;
+    for j in 0..n {
+        cdf += ln_pmf.exp();
+        if cdf > 0.025 {
+            break;
+        }
+        k = j + 1;
+        ln_pmf += ((n - j) as f64 / (j + 1) as f64).ln();
+    }
+    k
+}
+
+/// The CPU time this process has used so far, every thread, user and
+/// system (`CLOCK_PROCESS_CPUTIME_ID`); `None` where there is no such clock.
+pub fn process_cpu_time() -> Option<Duration> {
+    #[cfg(unix)]
+    {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid, writable timespec for the call's duration.
+        let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+        (rc == 0).then(|| Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_interval_uses_binomial_ranks() {
+        assert_eq!(lower_rank(5), 0, "5 values cannot bound the median at 95%");
+        assert_eq!(lower_rank(6), 1);
+        assert_eq!(lower_rank(9), 2);
+        assert_eq!(lower_rank(20), 6);
+        // Large n: about n/2 - 0.98 sqrt(n), without underflow.
+        let k = lower_rank(2000);
+        assert!((955..=957).contains(&k), "{k}");
+        let mut values: Vec<f64> = (1..=20).rev().map(f64::from).collect();
+        let i = median_interval(&mut values);
+        assert_eq!((i.lower, i.estimate, i.upper), (6.0, 10.5, 15.0));
+        let mut few = vec![3.0, 1.0, 2.0];
+        let i = median_interval(&mut few);
+        assert_eq!((i.lower, i.estimate, i.upper), (1.0, 2.0, 3.0));
+    }
+
+    #[test]
+    fn intervals_invert_into_speedups() {
+        let ratio = Interval {
+            estimate: 0.5,
+            lower: 0.4,
+            upper: 0.625,
+        };
+        let speedup = ratio.inverse();
+        assert_eq!(
+            (speedup.lower, speedup.estimate, speedup.upper),
+            (1.6, 2.0, 2.5)
+        );
+        assert!(speedup.is_valid() && speedup.contains(2.0) && !speedup.contains(1.0));
+        assert!(!Interval::exact(f64::NAN).is_valid());
+    }
+
+    #[test]
+    fn ratios_come_from_the_same_rounds() {
+        // Member 1 is always twice member 0 within a round, while the
+        // rounds themselves drift by 3x: the ratio sees no drift.
+        let samples = Samples {
+            members: vec![
+                MemberSamples {
+                    calls_per_batch: 1,
+                    wall_ns: vec![100.0, 200.0, 300.0, 150.0, 120.0, 250.0],
+                    cpu_ns: vec![100.0; 6],
+                },
+                MemberSamples {
+                    calls_per_batch: 1,
+                    wall_ns: vec![200.0, 400.0, 600.0, 300.0, 240.0, 500.0],
+                    cpu_ns: vec![400.0, 800.0, 1200.0, 600.0, 480.0, 1000.0],
+                },
+            ],
+        };
+        assert_eq!(samples.rounds(), 6);
+        assert_eq!(samples.time_ratio(1, 0), Interval::exact(2.0));
+        assert_eq!(samples.speedup(0, 1), Interval::exact(2.0));
+        assert_eq!(samples.speedup(1, 1), Interval::exact(1.0));
+        let (cpu, wall) = (samples.cpu_per_call_ns(1).unwrap(), samples.mean_wall_ns(1));
+        assert_eq!(cpu, 4480.0 / 6.0);
+        assert!((cpu / wall - 2.0).abs() < 1e-12, "two cores busy");
+    }
+
+    #[test]
+    fn sample_visits_every_member_and_discards_after_each_switch() {
+        let mut calls = vec![0u64; 3];
+        let mut order = Vec::new();
+        let sampling = Sampling {
+            batch: Duration::from_micros(1),
+            budget: Duration::ZERO,
+            min_rounds: 6,
+            max_rounds: 400,
+        };
+        let samples = sample(3, &sampling, |m| {
+            calls[m] += 1;
+            if order.last() != Some(&m) {
+                order.push(m);
+            }
+            std::hint::black_box((0..100).sum::<u64>());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(samples.rounds(), 6, "stops at min_rounds once the budget is spent");
+        for (m, member) in samples.members.iter().enumerate() {
+            assert!(member.calls_per_batch >= 1);
+            assert_eq!(member.wall_ns.len(), 6);
+            assert!(member.wall_ns.iter().all(|&t| t > 0.0));
+            // Batch sizing, then per round one discarded call and a batch.
+            assert!(calls[m] >= 6 * (member.calls_per_batch + 1));
+        }
+        // After sizing (0 1 2), rounds start one member further each time.
+        assert_eq!(&order[3..12], &[0, 1, 2, 1, 2, 0, 2, 0, 1]);
+        let failed = sample(2, &sampling, |m| {
+            if m == 1 {
+                anyhow::bail!("member 1 broke")
+            }
+            Ok(())
+        });
+        assert!(failed.unwrap_err().to_string().contains("member 1 broke"));
+    }
+
+    #[test]
+    fn process_cpu_clock_advances_when_spinning() {
+        if let Some(before) = process_cpu_time() {
+            let started = Instant::now();
+            while started.elapsed() < Duration::from_millis(20) {
+                std::hint::black_box(0u64);
+            }
+            let after = process_cpu_time().unwrap();
+            assert!(after > before);
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! The machine's results file while a run writes it.
+//!
+//! A default run measures for minutes; an interrupt (SIGTERM, Ctrl-C) must
+//! not cost what was measured. So the sweep hands the [`Store`] each group
+//! of benchmarks as soon as it completes, and the store merges them into
+//! the file and writes it atomically (temporary file + rename): at any
+//! moment the file on disk is whole, and holds everything measured so far.
+//! No signal handler is needed, and none could make a write safer.
+//!
+//! While a run writes, the file's run block says `in_progress`; a run that
+//! ends normally clears it. `PARBENCH_RESUME=1` continues an interrupted
+//! run: same start time, same calibration, and the benchmarks it already
+//! measured are skipped.
+//!
+//! Two runs writing the same label at once would interleave their writes,
+//! so the store holds an exclusive lock on `.<label>.lock` next to the file
+//! (an OS advisory lock: it dies with the process, so a killed run never
+//! leaves a stale lock behind).
+
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions, TryLockError};
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use crate::calibration::Calibration;
+use crate::key::Key;
+use crate::results::{self, Benchmark, Machine, ResultsFile, RunInfo, SCHEMA_VERSION, WorkloadInfo};
+
+/// What a resumed run picks up from the interrupted one.
+#[derive(Debug, Default)]
+pub struct Resumed {
+    /// The keys the interrupted run had measured.
+    pub measured: Vec<Key>,
+}
+
+/// An exclusive hold on one machine label's results file.
+pub struct Store {
+    path: PathBuf,
+    /// Held for the store's life; the OS releases it with the process.
+    _lock: File,
+    /// The file as it was before this run (`None`: there was none).
+    before: Option<ResultsFile>,
+    machine: Machine,
+    run: RunInfo,
+    workloads: BTreeMap<String, WorkloadInfo>,
+    /// This run's entries, by key.
+    measured: BTreeMap<Key, Benchmark>,
+    /// Whether anything of this run is in the file yet.
+    written: bool,
+}
+
+impl Store {
+    /// Locks the file at `path` and reads what it holds. With `resume`, the
+    /// file's run must be an interrupted one of the same profile: this run
+    /// takes over its start time, calibration and entries. Warnings (an
+    /// unreadable file moved aside, entries dropped) are returned.
+    pub fn open(
+        path: &Path,
+        machine: Machine,
+        mut run: RunInfo,
+        resume: bool,
+    ) -> Result<(Store, Resumed, Vec<String>)> {
+        let lock = lock(path)?;
+        let (before, warnings) = results::load_for_rewrite(path)?;
+        let mut resumed = Resumed::default();
+        let mut measured = BTreeMap::new();
+        let mut written = false;
+        if resume {
+            let Some(before) = &before else {
+                bail!(
+                    "PARBENCH_RESUME=1, but there is no results file {} to resume",
+                    path.display()
+                );
+            };
+            if !before.run.in_progress {
+                bail!(
+                    "PARBENCH_RESUME=1, but the last run in {} (started {}) finished; \
+                     unset PARBENCH_RESUME to measure again",
+                    path.display(),
+                    before.run.started_at
+                );
+            }
+            if before.run.profile != run.profile {
+                bail!(
+                    "PARBENCH_RESUME=1, but the interrupted run in {} used profile {} and this \
+                     one is {}: set PARBENCH_PROFILE={} to resume it",
+                    path.display(),
+                    before.run.profile,
+                    run.profile,
+                    before.run.profile
+                );
+            }
+            run.started_at = before.run.started_at.clone();
+            run.calibration = before.run.calibration.clone();
+            run.previous = before.run.previous.clone();
+            for b in &before.benchmarks {
+                if b.measured_at == run.started_at {
+                    resumed.measured.push(b.key.clone());
+                    measured.insert(b.key.clone(), b.clone());
+                }
+            }
+            written = true;
+        }
+        run.in_progress = true;
+        let store = Store {
+            path: path.to_path_buf(),
+            _lock: lock,
+            before,
+            machine,
+            run,
+            workloads: BTreeMap::new(),
+            measured,
+            written,
+        };
+        Ok((store, resumed, warnings))
+    }
+
+    /// The file being written.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The run block as it will be written.
+    pub fn run(&self) -> &RunInfo {
+        &self.run
+    }
+
+    /// Sets the host's calibration at the start (a resumed run keeps the
+    /// interrupted run's).
+    pub fn set_start_calibration(&mut self, start: Calibration) {
+        if self.run.calibration.is_none() {
+            self.run.calibration = Some(crate::calibration::RunCalibration { start, end: None });
+        }
+    }
+
+    /// Adds one completed group of entries and writes the file, atomically.
+    pub fn record(
+        &mut self,
+        benchmarks: Vec<Benchmark>,
+        workloads: BTreeMap<String, WorkloadInfo>,
+    ) -> Result<()> {
+        self.workloads.extend(workloads);
+        for b in benchmarks {
+            self.measured.insert(b.key.clone(), b);
+        }
+        self.written = true;
+        self.save()
+    }
+
+    /// Ends the run: the calibration at the end, `in_progress` cleared.
+    /// A run that recorded nothing leaves the file as it was.
+    pub fn finish(&mut self, end: Calibration) -> Result<()> {
+        if !self.written {
+            return Ok(());
+        }
+        if let Some(calibration) = &mut self.run.calibration {
+            calibration.end = Some(end);
+        }
+        self.run.in_progress = false;
+        self.save()
+    }
+
+    /// The file as it stands: the earlier file merged with this run.
+    pub fn contents(&self) -> ResultsFile {
+        let this_run = ResultsFile {
+            schema_version: SCHEMA_VERSION,
+            machine: self.machine.clone(),
+            run: self.run.clone(),
+            workloads: self.workloads.clone(),
+            benchmarks: self.measured.values().cloned().collect(),
+        };
+        match &self.before {
+            Some(before) => before.clone().merge(this_run),
+            None => {
+                let mut first = this_run;
+                first.derive();
+                first
+            }
+        }
+    }
+
+    fn save(&self) -> Result<()> {
+        self.contents().save(&self.path)
+    }
+}
+
+/// `.<label>.lock` next to `<label>.json`.
+pub fn lock_path(path: &Path) -> PathBuf {
+    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+    path.with_file_name(format!(".{stem}.lock"))
+}
+
+/// Takes the exclusive lock of the results file at `path`, and writes this
+/// process's id into it for the message another run would print.
+fn lock(path: &Path) -> Result<File> {
+    let lock_path = lock_path(path);
+    if let Some(dir) = lock_path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock_path)
+        .with_context(|| format!("cannot open the lock {}", lock_path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            bail!(
+                "another parbench run is writing {} ({}; lock {}): wait for it to finish, \
+                 or give this run another label with PARBENCH_MACHINE",
+                path.display(),
+                holder.trim(),
+                lock_path.display()
+            );
+        }
+        Err(TryLockError::Error(err)) => {
+            return Err(err).with_context(|| format!("cannot lock {}", lock_path.display()));
+        }
+    }
+    file.set_len(0)
+        .and_then(|()| file.rewind())
+        .and_then(|()| write!(file, "pid {}", std::process::id()))
+        .with_context(|| format!("cannot write {}", lock_path.display()))?;
+    Ok(file)
+}

@@ -1,0 +1,167 @@
+//! A `cargo bench` run as the bench drives the sweep, with small sizes and
+//! hand-written criterion estimates in place of criterion: each group is
+//! paired with the sequential loop and reaches the results file as soon as
+//! it completes; an interrupt (the sweep dropped before `finish`) keeps
+//! every finished group; `PARBENCH_RESUME` skips them; a second run on the
+//! same label is refused while the first holds the lock.
+
+use std::path::Path;
+use std::time::Duration;
+
+use parbench::key::Key;
+use parbench::paired::Sampling;
+use parbench::results::{Machine, ResultsFile};
+use parbench::sweep::{Group, Profile, Sizes, Sweep};
+
+fn machine() -> Machine {
+    let mut m = parbench::machine::fingerprint(Path::new(env!("CARGO_MANIFEST_DIR")));
+    m.label = "lab".to_string();
+    m
+}
+
+/// Six rounds of short batches: enough for intervals, quick for a test.
+fn sampling() -> Sampling {
+    Sampling {
+        batch: Duration::from_micros(100),
+        budget: Duration::ZERO,
+        min_rounds: 6,
+        max_rounds: 6,
+    }
+}
+
+fn sweep() -> Sweep {
+    let mut sweep = Sweep::new(Profile::Quick, vec![1, 2], Sizes::Quick);
+    sweep.verbose = false;
+    sweep
+}
+
+/// What criterion would have written for `key` (a time of `ns` per call).
+fn write_criterion_estimates(home: &Path, n: usize, key: &Key, ns: f64) {
+    let dir = home.join(format!("b{n}")).join("new");
+    std::fs::create_dir_all(&dir).unwrap();
+    let id = serde_json::json!({
+        "group_id": key.workload,
+        "function_id": key.function(),
+        "value_str": key.threads.to_string(),
+        "throughput": null,
+    });
+    let estimate = serde_json::json!({
+        "confidence_interval": {"lower_bound": ns * 0.99, "upper_bound": ns * 1.01},
+        "point_estimate": ns,
+    });
+    let estimates = serde_json::json!({"mean": estimate, "median": estimate, "slope": null});
+    std::fs::write(dir.join("benchmark.json"), id.to_string()).unwrap();
+    std::fs::write(dir.join("estimates.json"), estimates.to_string()).unwrap();
+}
+
+/// Criterion's part for `group`: every member called (the first call checks
+/// it), its estimates written; then the sweep's part.
+fn measure(sweep: &mut Sweep, group: &Group, home: &Path) {
+    for index in group.members.clone() {
+        let mut call = sweep.call(index).unwrap().expect("matches the oracle");
+        call.run().unwrap();
+        write_criterion_estimates(home, index, &sweep.plan[index].key(), 1000.0);
+    }
+    let missing = sweep.group_done(group, home, &sampling()).unwrap();
+    assert!(missing.is_empty(), "{missing:?}");
+}
+
+fn keys(sweep: &Sweep, groups: &[Group]) -> Vec<String> {
+    let mut keys: Vec<String> = groups
+        .iter()
+        .flat_map(|g| g.members.clone())
+        .map(|i| sweep.plan[i].key().to_string())
+        .collect();
+    keys.sort();
+    keys
+}
+
+fn file_keys(file: &ResultsFile) -> Vec<String> {
+    let mut keys: Vec<String> = file.benchmarks.iter().map(|b| b.key.to_string()).collect();
+    keys.sort();
+    keys
+}
+
+#[test]
+fn an_interrupted_run_keeps_each_finished_group_and_a_resume_skips_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("runs").join("lab.json");
+    let home = dir.path().join("criterion");
+    let settings = Profile::Quick.criterion_settings();
+
+    let (groups, started_at) = {
+        let mut first = sweep();
+        first
+            .begin(&path, machine(), settings.clone(), Vec::new(), false)
+            .unwrap();
+        // Criterion's files must be newer than the run's start (file times are coarse).
+        std::thread::sleep(Duration::from_millis(30));
+        let groups = first.groups();
+        assert!(groups.len() >= 3);
+        assert!(groups[..2].iter().all(|g| g.workload == "compute"));
+        for group in &groups[..2] {
+            measure(&mut first, group, &home);
+        }
+
+        // Another run on the same label is refused while this one writes.
+        let err = sweep()
+            .begin(&path, machine(), settings.clone(), Vec::new(), false)
+            .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("another parbench run is writing"),
+            "{err:#}"
+        );
+
+        // Interrupted here: the file holds both groups, whole.
+        let written = ResultsFile::load(&path).unwrap().results;
+        assert!(written.run.in_progress);
+        assert_eq!(file_keys(&written), keys(&first, &groups[..2]));
+        let calibration = written.run.calibration.as_ref().expect("calibrated at the start");
+        assert!(calibration.end.is_none());
+        assert!(calibration.start.sequential_ns["compute"] > 0.0);
+        for b in &written.benchmarks {
+            let speedup = b.paired_speedup().expect("paired");
+            assert!(speedup.lower <= speedup.estimate && speedup.estimate <= speedup.upper);
+            assert_eq!(b.paired_rounds, Some(6));
+            assert!(b.cpu_time_ns.is_none_or(|cpu| cpu > 0.0));
+        }
+        let fo = written
+            .benchmarks
+            .iter()
+            .find(|b| b.key.variant == "function_object")
+            .unwrap();
+        assert!(fo.compared_with("closure").is_some(), "idioms are paired with each other");
+        (groups, first.started_at.clone())
+        // `first` is dropped without `finish`: an interrupt.
+    };
+
+    let mut resumed = sweep();
+    resumed
+        .begin(&path, machine(), settings.clone(), Vec::new(), true)
+        .unwrap();
+    assert_eq!(resumed.started_at, started_at, "the same run, continued");
+    for (g, group) in groups.iter().enumerate() {
+        for index in group.members.clone() {
+            assert_eq!(resumed.resumed(index), g < 2, "{}", resumed.plan[index].key());
+        }
+    }
+    std::thread::sleep(Duration::from_millis(30));
+    measure(&mut resumed, &groups[2], &home);
+    let reports = dir.path().join("report");
+    resumed
+        .finish(&dir.path().join("runs"), &reports, &home)
+        .unwrap();
+    let done = ResultsFile::load(&path).unwrap().results;
+    assert!(!done.run.in_progress);
+    assert!(done.run.calibration.as_ref().unwrap().end.is_some());
+    assert_eq!(file_keys(&done), keys(&resumed, &groups[..3]));
+    assert!(done.benchmarks.iter().all(|b| b.measured_at == started_at));
+    assert!(reports.join("index.html").exists());
+
+    // A finished run cannot be resumed: the message names the file.
+    let err = sweep()
+        .begin(&path, machine(), settings, Vec::new(), true)
+        .unwrap_err();
+    let err = format!("{err:#}");
+    assert!(err.contains("finished") && err.contains("lab.json"), "{err}");
+}
