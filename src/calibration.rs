@@ -64,16 +64,20 @@ pub struct Change {
 }
 
 impl Change {
-    /// `slowed by 12% (spin rate 1.23e9 -> 1.08e9 per s)`.
+    /// `slowed by 12% (spin rate 1.230e9 → 1.080e9 per s)`.
     pub fn describe(&self) -> String {
-        let direction = if self.slower_by >= 0.0 { "slowed" } else { "sped up" };
+        let direction = if self.slower_by >= 0.0 {
+            "slowed"
+        } else {
+            "sped up"
+        };
         let unit = if self.what.starts_with("sequential") {
             "ns"
         } else {
             "per s"
         };
         format!(
-            "{direction} by {:.0}% ({} {:.3e} -> {:.3e} {unit})",
+            "{direction} by {:.0}% ({} {:.3e} → {:.3e} {unit})",
             self.slower_by.abs() * 100.0,
             self.what,
             self.from,
@@ -105,7 +109,11 @@ impl Calibration {
         };
         let mut changes = vec![
             rate("spin rate", self.spin_per_s, later.spin_per_s),
-            rate("copy bandwidth", self.copy_bytes_per_s, later.copy_bytes_per_s),
+            rate(
+                "copy bandwidth",
+                self.copy_bytes_per_s,
+                later.copy_bytes_per_s,
+            ),
         ];
         for (workload, &from) in &self.sequential_ns {
             if let Some(&to) = later.sequential_ns.get(workload) {
@@ -168,10 +176,18 @@ mod tests {
         let drift = start.drift_to(&calibration(0.98e9, 11.2e6)).unwrap();
         assert_eq!(drift.what, "sequential time on compute");
         assert!((drift.slower_by - 0.12).abs() < 1e-9);
-        assert!(drift.describe().starts_with("slowed by 12% (sequential time on compute"));
+        assert!(
+            drift
+                .describe()
+                .starts_with("slowed by 12% (sequential time on compute")
+        );
         let faster = start.drift_to(&calibration(1.25e9, 10e6)).unwrap();
         assert!((faster.slower_by + 0.2).abs() < 1e-9);
-        assert!(faster.describe().starts_with("sped up by 20% (spin rate"), "{}", faster.describe());
+        assert!(
+            faster.describe().starts_with("sped up by 20% (spin rate"),
+            "{}",
+            faster.describe()
+        );
     }
 
     #[test]

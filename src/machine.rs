@@ -69,7 +69,11 @@ pub fn fingerprint(repo: &Path) -> Machine {
 /// the levels `wanted` accepts, from Linux's sysfs; `None` elsewhere.
 fn cache_bytes(wanted: impl Fn(u32) -> bool) -> Option<u64> {
     let dir = Path::new("/sys/devices/system/cpu/cpu0/cache");
-    let read = |path: &Path| std::fs::read_to_string(path).ok().map(|t| t.trim().to_string());
+    let read = |path: &Path| {
+        std::fs::read_to_string(path)
+            .ok()
+            .map(|t| t.trim().to_string())
+    };
     std::fs::read_dir(dir)
         .ok()?
         .filter_map(|entry| {

@@ -12,10 +12,18 @@
 //! **The regime is steady (back to back), as criterion's.** Switching
 //! members is itself the intermittent use of a pool: a rayon call made right
 //! after the caller ran the sequential loop finds its workers asleep and
-//! may run at sequential speed. So after every switch the first call of the
-//! next member is made untimed and discarded, and only the batch after it is
-//! timed; a batch is back-to-back calls. (The cost of that discarded call is
-//! what issue 13's intermittent regime measures on purpose.)
+//! may run at sequential speed. So after every switch the calls of the next
+//! member are discarded, untimed: the first (unless it is longer than
+//! [`LONG_CALL`]), and as many as run for as long as the previous member's
+//! batch took (at most [`MAX_SETTLE`]). After a member that churns memory
+//! (the caller says which), calls are discarded until one is back within
+//! [`RECOVERED`] of the member's steady time: measured on big_state, after
+//! clone_per_task frees its copies the sequential loop runs at 4x its
+//! steady time and recovers only 20-35 ms later, while a pool woken after
+//! caller work recovers within a call. Only the batch after the discarded
+//! calls is timed; a batch is back-to-back calls. (The cost of those
+//! discarded calls is what the intermittent regime of issue 13 measures on
+//! purpose.)
 //!
 //! **Batches.** A sample of one tiny call (the seed: about 12 ns
 //! sequential) is shorter than the clock can resolve, so each member runs
@@ -62,6 +70,18 @@ impl Default for Sampling {
         }
     }
 }
+
+/// The longest the calls after a switch are discarded for.
+const MAX_SETTLE: Duration = Duration::from_millis(500);
+
+/// After a member that churns memory, a call within this factor of the
+/// next member's steady time (measured when its batch was sized) ends the
+/// discarded calls.
+const RECOVERED: f64 = 1.2;
+
+/// A call this long is not discarded whole after a switch: a pool wakes up
+/// within a few milliseconds, a small part of it.
+const LONG_CALL: Duration = Duration::from_millis(50);
 
 /// An estimate with its 95% confidence interval.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -172,34 +192,66 @@ fn mean(values: &[f64]) -> f64 {
     values.iter().sum::<f64>() / values.len() as f64
 }
 
-/// Samples `members` functions in rounds; `call(i)` makes one call of
-/// member `i`. Each member first gets its batch size (untimed); then each
-/// round visits every member in turn (starting one further each round, so
-/// no member always follows the same one), makes one discarded call and
-/// times one batch. Stops after `min_rounds` once `budget` has passed, or at
-/// `max_rounds`. An error of any call stops the sampling and is returned.
+/// Samples members in rounds; `call(i)` makes one call of member `i`, and
+/// `churns[i]` says whether member `i` churns memory (see the module doc).
+/// Each member first gets its batch size (untimed); then each round visits
+/// every member in turn (starting one further each round, so no member
+/// always follows the same one), discards the calls right after the switch
+/// and times one batch. Stops after `min_rounds` once `budget` has passed,
+/// or at `max_rounds`. An error of any call stops the sampling and is
+/// returned.
 pub fn sample(
-    members: usize,
+    churns: &[bool],
     sampling: &Sampling,
     mut call: impl FnMut(usize) -> Result<()>,
 ) -> Result<Samples> {
+    let members = churns.len();
     let mut samples = Samples {
         members: vec![MemberSamples::default(); members],
     };
     if members == 0 {
         return Ok(samples);
     }
+    let mut call_time = Vec::with_capacity(members);
     for (member, into) in samples.members.iter_mut().enumerate() {
-        into.calls_per_batch = batch_size(sampling.batch, || call(member))?;
+        let (calls, took) = batch_size(sampling.batch, || call(member))?;
+        into.calls_per_batch = calls;
+        call_time.push(took / calls as u32);
     }
     let started = Instant::now();
+    // What the member before ran: how long its batch took, and whether it churns.
+    let mut previous: Option<(Duration, bool)> = None;
     for round in 0..sampling.max_rounds.max(1) {
         if round >= sampling.min_rounds && started.elapsed() >= sampling.budget {
             break;
         }
         for step in 0..members {
             let member = (round + step) % members;
-            call(member)?; // the first call after a switch: discarded
+            let settling = Instant::now();
+            match previous {
+                // After a member that churns memory: until a call is back
+                // near this member's steady time.
+                Some((_, true)) => loop {
+                    let started = Instant::now();
+                    call(member)?;
+                    let took = started.elapsed();
+                    if took.as_secs_f64() <= call_time[member].as_secs_f64() * RECOVERED
+                        || settling.elapsed() >= MAX_SETTLE
+                    {
+                        break;
+                    }
+                },
+                _ => {
+                    let settle =
+                        previous.map_or(Duration::ZERO, |(batch, _)| batch.min(MAX_SETTLE));
+                    if call_time[member] < LONG_CALL {
+                        call(member)?; // the first call after a switch: discarded
+                    }
+                    while settling.elapsed() < settle {
+                        call(member)?;
+                    }
+                }
+            }
             let calls = samples.members[member].calls_per_batch;
             let cpu_before = process_cpu_time();
             let wall = Instant::now();
@@ -207,6 +259,7 @@ pub fn sample(
                 call(member)?;
             }
             let wall = wall.elapsed();
+            previous = Some((wall, churns[member]));
             let cpu = cpu_before.zip(process_cpu_time()).map(|(b, a)| a - b);
             let into = &mut samples.members[member];
             into.wall_ns.push(wall.as_nanos() as f64 / calls as f64);
@@ -218,10 +271,10 @@ pub fn sample(
     Ok(samples)
 }
 
-/// The calls per batch that take at least `target`: doubles (or scales by
-/// the time seen, at most tenfold) from one call until a batch is long
-/// enough.
-fn batch_size(target: Duration, mut call: impl FnMut() -> Result<()>) -> Result<u64> {
+/// The calls per batch that take at least `target`, and how long the last
+/// trial batch took: doubles (or scales by the time seen, at most tenfold)
+/// from one call until a batch is long enough.
+fn batch_size(target: Duration, mut call: impl FnMut() -> Result<()>) -> Result<(u64, Duration)> {
     call()?; // warm: the first call of a member pays for caches and wake-ups
     let mut calls: u64 = 1;
     loop {
@@ -231,7 +284,7 @@ fn batch_size(target: Duration, mut call: impl FnMut() -> Result<()>) -> Result<
         }
         let took = started.elapsed();
         if took >= target || calls >= 1 << 24 {
-            return Ok(calls);
+            return Ok((calls, took));
         }
         let scale = (target.as_secs_f64() / took.as_secs_f64().max(1e-9)).clamp(2.0, 10.0);
         calls = ((calls as f64) * scale * 1.1).ceil() as u64;
@@ -365,7 +418,7 @@ mod tests {
 
     #[test]
     fn sample_visits_every_member_and_discards_after_each_switch() {
-        let mut calls = vec![0u64; 3];
+        let mut calls = [0u64; 3];
         let mut order = Vec::new();
         let sampling = Sampling {
             batch: Duration::from_micros(1),
@@ -373,7 +426,7 @@ mod tests {
             min_rounds: 6,
             max_rounds: 400,
         };
-        let samples = sample(3, &sampling, |m| {
+        let samples = sample(&[false; 3], &sampling, |m| {
             calls[m] += 1;
             if order.last() != Some(&m) {
                 order.push(m);
@@ -382,7 +435,11 @@ mod tests {
             Ok(())
         })
         .unwrap();
-        assert_eq!(samples.rounds(), 6, "stops at min_rounds once the budget is spent");
+        assert_eq!(
+            samples.rounds(),
+            6,
+            "stops at min_rounds once the budget is spent"
+        );
         for (m, member) in samples.members.iter().enumerate() {
             assert!(member.calls_per_batch >= 1);
             assert_eq!(member.wall_ns.len(), 6);
@@ -392,7 +449,7 @@ mod tests {
         }
         // After sizing (0 1 2), rounds start one member further each time.
         assert_eq!(&order[3..12], &[0, 1, 2, 1, 2, 0, 2, 0, 1]);
-        let failed = sample(2, &sampling, |m| {
+        let failed = sample(&[false; 2], &sampling, |m| {
             if m == 1 {
                 anyhow::bail!("member 1 broke")
             }

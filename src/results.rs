@@ -376,14 +376,14 @@ fn beyond_ceiling(
         (_, Some(set), Some(cache)) if set > cache => (
             CeilingCause::Caches,
             format!(
-                "caches: the working set ({:.1} MiB) outgrows one core's {:.1} MiB cache, so each                  thread brings cache and memory bandwidth that the ALU-bound ceiling does not count",
+                "caches: the working set ({:.1} MiB) outgrows one core's {:.1} MiB cache, so each thread brings cache and memory bandwidth that the ALU-bound ceiling does not count",
                 mib(set),
                 mib(cache)
             ),
         ),
         _ => (
             CeilingCause::Unexplained,
-            "unexplained: the paired interval is above the ceiling and the working set fits one              core's cache; reproduce it before trusting it"
+            "unexplained: the paired interval is above the ceiling and the working set fits one core's cache; reproduce it before trusting it"
                 .to_string(),
         ),
     };
@@ -514,10 +514,10 @@ impl ResultsFile {
             None => true,
         });
         for b in &results.benchmarks {
-            if !results.workloads.contains_key(&b.key.workload) {
-                if let Some(info) = WorkloadInfo::known(&b.key.workload) {
-                    results.workloads.insert(b.key.workload.clone(), info);
-                }
+            if !results.workloads.contains_key(&b.key.workload)
+                && let Some(info) = WorkloadInfo::known(&b.key.workload)
+            {
+                results.workloads.insert(b.key.workload.clone(), info);
             }
         }
         results
@@ -597,15 +597,20 @@ impl ResultsFile {
             }
             b.efficiency = b.speedup.map(|s| s / b.key.threads as f64);
             b.instruments_disagree = b.paired_rounds.is_some()
-                && b.speedup.zip(b.criterion_speedup).is_some_and(|(paired, criterion)| {
-                    (paired / criterion - 1.0).abs() > INSTRUMENTS_AGREE_WITHIN
-                });
+                && b.speedup
+                    .zip(b.criterion_speedup)
+                    .is_some_and(|(paired, criterion)| {
+                        (paired / criterion - 1.0).abs() > INSTRUMENTS_AGREE_WITHIN
+                    });
             b.cores_busy = b
                 .cpu_time_ns
                 .zip(b.paired_wall_ns)
                 .filter(|(_, wall)| *wall > 0.0)
                 .map(|(cpu, wall)| cpu / wall);
-            let working_set = self.workloads.get(&b.key.workload).map(|w| w.spec.working_set_bytes());
+            let working_set = self
+                .workloads
+                .get(&b.key.workload)
+                .map(|w| w.spec.working_set_bytes());
             b.beyond_ceiling = ceiling
                 .get(&b.key.threads)
                 .and_then(|&c| beyond_ceiling(b, c, working_set, self.machine.l2_cache_bytes));

@@ -26,7 +26,9 @@ use anyhow::{Context, Result, bail};
 
 use crate::calibration::Calibration;
 use crate::key::Key;
-use crate::results::{self, Benchmark, Machine, ResultsFile, RunInfo, SCHEMA_VERSION, WorkloadInfo};
+use crate::results::{
+    self, Benchmark, Machine, ResultsFile, RunInfo, SCHEMA_VERSION, WorkloadInfo,
+};
 
 /// What a resumed run picks up from the interrupted one.
 #[derive(Debug, Default)]

@@ -468,7 +468,8 @@ impl Sweep {
         }
         if resume {
             self.started_at = store.run().started_at.clone();
-            let measured: HashSet<String> = resumed.measured.iter().map(|k| k.to_string()).collect();
+            let measured: HashSet<String> =
+                resumed.measured.iter().map(|k| k.to_string()).collect();
             self.resumed = (0..self.plan.len())
                 .filter(|&i| measured.contains(&self.plan[i].key().to_string()))
                 .collect();
@@ -519,8 +520,11 @@ impl Sweep {
             }
             let mut current = Current::new(workload, self.sizes.of(workload))?;
             let job = current.problem.job(baseline());
-            let samples = paired::sample(1, &sampling, |_| {
-                current.problem.run(&job, &*sequential, &mut current.out).map(drop)
+            let samples = paired::sample(&[false], &sampling, |_| {
+                current
+                    .problem
+                    .run(&job, &*sequential, &mut current.out)
+                    .map(drop)
             })?;
             calibration
                 .sequential_ns
@@ -594,18 +598,50 @@ impl Sweep {
     /// their paired speedups, CPU time, and their ratios against the
     /// variants their role is compared with. Groups nothing of which ran are
     /// skipped.
+    ///
+    /// Members that churn memory (they copy the state, or allocate more
+    /// than [`DISRUPTIVE_BYTES`] per call) are sampled apart, each in its
+    /// own rounds with the sequential loop, which settles after them:
+    /// freeing hundreds of MiB slows whatever runs next for tens of
+    /// milliseconds (measured on big_state: the sequential loop at 4x its
+    /// steady time right after clone_per_task, steady again 20-35 ms later),
+    /// which would bias every light member's ratio. They are compared only
+    /// with members of their own rounds.
     pub fn pair(&mut self, group: &Group, sampling: &Sampling) -> Result<()> {
         let ran: Vec<usize> = group
             .members
             .clone()
             .filter(|i| matches!(self.checked.get(i), Some(Ok(_))))
             .collect();
-        let Some(&first) = ran.first() else {
-            return Ok(());
+        let disruptive = |i: &usize| match self.checked.get(i) {
+            Some(Ok(memory)) => {
+                memory.state_copies.unwrap_or(0) > 0
+                    || memory.bytes_allocated.unwrap_or(0) > DISRUPTIVE_BYTES
+            }
+            _ => false,
         };
-        self.prepare(self.plan[first])?;
+        let (apart, together): (Vec<usize>, Vec<usize>) = ran.iter().partition(|i| disruptive(i));
+        if !together.is_empty() {
+            self.pair_set(group, &together, false, sampling)?;
+        }
+        for index in apart {
+            self.pair_set(group, &[index], true, sampling)?;
+        }
+        Ok(())
+    }
+
+    /// Samples the plan entries `set` (all of `group`; churning memory or
+    /// not) with the sequential loop in the same rounds.
+    fn pair_set(
+        &mut self,
+        group: &Group,
+        set: &[usize],
+        churns: bool,
+        sampling: &Sampling,
+    ) -> Result<()> {
+        self.prepare(self.plan[set[0]])?;
         let sequential_key = (backends::Backend::id(&backends::Sequential), 1);
-        let group_key = (self.plan[first].combo.backend.id(), group.threads);
+        let group_key = (self.plan[set[0]].combo.backend.id(), group.threads);
         let current = self.current.as_mut().expect("prepared");
         // Member 0 is the sequential loop, the reference of every speedup
         // (it may also be a member of the group itself).
@@ -613,13 +649,15 @@ impl Sweep {
             current.problem.job(baseline()),
             &**self.executors.get(&sequential_key).expect("prepared"),
         )];
-        for &index in &ran {
+        for &index in set {
             calls.push((
                 current.problem.job(self.plan[index].variant()),
                 &**self.executors.get(&group_key).expect("prepared"),
             ));
         }
-        let samples = paired::sample(calls.len(), sampling, |member| {
+        let mut churning = vec![churns; calls.len()];
+        churning[0] = false; // the sequential loop allocates nothing
+        let samples = paired::sample(&churning, sampling, |member| {
             let (job, exec) = &calls[member];
             current.problem.run(job, *exec, &mut current.out).map(drop)
         })
@@ -629,7 +667,7 @@ impl Sweep {
                 group.workload, group.backend, group.threads
             )
         })?;
-        for (position, &index) in ran.iter().enumerate() {
+        for (position, &index) in set.iter().enumerate() {
             let member = position + 1;
             let variant = self.plan[index].variant();
             let compared = variant
@@ -637,11 +675,11 @@ impl Sweep {
                 .compared_with()
                 .iter()
                 .flat_map(|role| {
-                    ran.iter()
+                    set.iter()
                         .position(|&other| self.plan[other].variant().role() == *role)
                 })
                 .map(|other| Comparison {
-                    with: self.plan[ran[other]].variant().id().to_string(),
+                    with: self.plan[set[other]].variant().id().to_string(),
                     time_ratio: samples.time_ratio(member, other + 1),
                 })
                 .collect();
@@ -782,6 +820,10 @@ impl Sweep {
         Ok(())
     }
 }
+
+/// A call allocating more than this is sampled apart from the light
+/// members of its group ([`Sweep::pair`]).
+pub const DISRUPTIVE_BYTES: u64 = 16 << 20;
 
 /// The sequential loop: the reference of every speedup.
 fn baseline() -> &'static dyn Variant {

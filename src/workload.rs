@@ -80,7 +80,7 @@ impl Spec {
                 (2 * rounds as u128 * i as u128 / n) as u64
             }
             Imbalance::Spikes { every, factor } => {
-                if every != 0 && i % every == 0 {
+                if every != 0 && i.is_multiple_of(every) {
                     rounds * u64::from(factor)
                 } else {
                     rounds

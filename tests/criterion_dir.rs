@@ -131,7 +131,10 @@ fn checked_benchmarks_become_results_with_criterion_numbers() {
     // unknown, never zero.
     assert_eq!(b.memory.bytes_allocated, None);
 
-    assert_eq!(b.paired_rounds, None, "not paired: the speedup will be criterion's");
+    assert_eq!(
+        b.paired_rounds, None,
+        "not paired: the speedup will be criterion's"
+    );
     let workloads = sweep.workload_infos(&benchmarks);
     assert_eq!(workloads["compute"].spec.items, 300);
 }

@@ -63,12 +63,13 @@ fn fixtures_render_every_chart_table_and_the_cross_machine_view() {
     assert_eq!(outcome.index, out.path().join("index.html"));
     let html = fs::read_to_string(&outcome.index).unwrap();
 
-    // Per machine and workload: time, speedup, efficiency, best-thread bars;
-    // big_state adds two memory charts; across machines, one overlay per workload.
+    // Per machine and workload: time, speedup, efficiency, cores busy,
+    // best-thread bars; big_state adds two memory charts; across machines,
+    // one overlay per workload.
     let counts = workload_counts(&fixtures());
     let per_machine: usize = counts
         .iter()
-        .map(|(n, big)| 4 * n + if *big { 2 } else { 0 })
+        .map(|(n, big)| 5 * n + if *big { 2 } else { 0 })
         .sum();
     let all_workloads = counts.iter().map(|(n, _)| *n).max().unwrap();
     assert_eq!(occurrences(&html, "<svg"), per_machine + all_workloads);
@@ -77,6 +78,7 @@ fn fixtures_render_every_chart_table_and_the_cross_machine_view() {
         "-time\"",
         "-speedup\"",
         "-efficiency\"",
+        "-cores-busy\"",
         "-best-chart\"",
         "-best\"",
         "-all\"",
@@ -107,8 +109,9 @@ fn fixtures_render_every_chart_table_and_the_cross_machine_view() {
     }
     for header in [
         "time per call (95% CI)",
-        "speedup",
+        "speedup (paired 95% CI)",
         "efficiency",
+        "cores busy",
         "state copies",
         "peak live",
     ] {
@@ -157,7 +160,7 @@ fn one_machine_has_no_cross_machine_view() {
     assert_eq!(outcome.runs, 1);
     assert!(!html.contains("id=\"across\""));
     assert!(!html.contains("-overlay\""));
-    assert_eq!(occurrences(&html, "<svg"), 4 * 5 + 2);
+    assert_eq!(occurrences(&html, "<svg"), 5 * 5 + 2);
 }
 
 /// A file written by a newer parbench: a variant, a role and a workload this
@@ -258,7 +261,8 @@ fn export_prints_every_entry_in_each_format() {
     assert_eq!(csv.lines().count(), entries + 1);
     assert!(csv.starts_with(
         "machine,workload,variant,backend,threads,time_ns_estimate,time_ns_lower,time_ns_upper,items_per_s,\
-         speedup,efficiency,state_copies,bytes_allocated,peak_live_bytes\n"
+         speedup,speedup_lower,speedup_upper,criterion_speedup,instruments_disagree,beyond_ceiling,\
+         efficiency,cpu_time_ns,cores_busy,state_copies,bytes_allocated,peak_live_bytes\n"
     ));
     assert!(csv.contains("laptop-a,compute,closure,rayon,4,3156041.034,3099893.697,3206585.461,"));
 

@@ -116,7 +116,11 @@ fn an_interrupted_run_keeps_each_finished_group_and_a_resume_skips_them() {
         let written = ResultsFile::load(&path).unwrap().results;
         assert!(written.run.in_progress);
         assert_eq!(file_keys(&written), keys(&first, &groups[..2]));
-        let calibration = written.run.calibration.as_ref().expect("calibrated at the start");
+        let calibration = written
+            .run
+            .calibration
+            .as_ref()
+            .expect("calibrated at the start");
         assert!(calibration.end.is_none());
         assert!(calibration.start.sequential_ns["compute"] > 0.0);
         for b in &written.benchmarks {
@@ -130,7 +134,10 @@ fn an_interrupted_run_keeps_each_finished_group_and_a_resume_skips_them() {
             .iter()
             .find(|b| b.key.variant == "function_object")
             .unwrap();
-        assert!(fo.compared_with("closure").is_some(), "idioms are paired with each other");
+        assert!(
+            fo.compared_with("closure").is_some(),
+            "idioms are paired with each other"
+        );
         (groups, first.started_at.clone())
         // `first` is dropped without `finish`: an interrupt.
     };
@@ -142,7 +149,12 @@ fn an_interrupted_run_keeps_each_finished_group_and_a_resume_skips_them() {
     assert_eq!(resumed.started_at, started_at, "the same run, continued");
     for (g, group) in groups.iter().enumerate() {
         for index in group.members.clone() {
-            assert_eq!(resumed.resumed(index), g < 2, "{}", resumed.plan[index].key());
+            assert_eq!(
+                resumed.resumed(index),
+                g < 2,
+                "{}",
+                resumed.plan[index].key()
+            );
         }
     }
     std::thread::sleep(Duration::from_millis(30));
@@ -163,5 +175,8 @@ fn an_interrupted_run_keeps_each_finished_group_and_a_resume_skips_them() {
         .begin(&path, machine(), settings, Vec::new(), true)
         .unwrap_err();
     let err = format!("{err:#}");
-    assert!(err.contains("finished") && err.contains("lab.json"), "{err}");
+    assert!(
+        err.contains("finished") && err.contains("lab.json"),
+        "{err}"
+    );
 }

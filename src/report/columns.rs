@@ -91,6 +91,31 @@ impl Column {
     }
 }
 
+/// Marks of a speedup on the page and in `summary.md`, explained under
+/// every table.
+pub const BEYOND_CEILING_MARK: &str = "▲";
+pub const DISAGREE_MARK: &str = "≠";
+
+/// `1.96x (1.93-2.00)`, marked ▲ above the machine's ceiling and ≠ where
+/// criterion's ratio disagrees with the paired one; an unpaired speedup
+/// (older files) has no interval.
+fn speedup_with_marks(c: &Cells) -> String {
+    let e = c.entry;
+    let mut text = match e.paired_speedup() {
+        Some(s) => format!("{} ({:.2}–{:.2})", times(s.estimate), s.lower, s.upper),
+        None => or_missing(e.speedup, times),
+    };
+    if e.beyond_ceiling.is_some() {
+        text.push(' ');
+        text.push_str(BEYOND_CEILING_MARK);
+    }
+    if e.instruments_disagree {
+        text.push(' ');
+        text.push_str(DISAGREE_MARK);
+    }
+    text
+}
+
 fn opt_count(value: Option<u64>) -> Raw {
     value.map_or(Raw::Missing, Raw::Count)
 }
@@ -197,12 +222,76 @@ pub static COLUMNS: &[Column] = &[
     },
     Column {
         name: "speedup",
-        title: "speedup",
+        title: "speedup (paired 95% CI)",
         numeric: true,
         shown: Shown::Always,
         views: ALL,
         raw: |c| opt_number(c.entry.speedup),
-        human: |c| or_missing(c.entry.speedup, times),
+        human: speedup_with_marks,
+    },
+    Column {
+        name: "speedup_lower",
+        title: "speedup, lower 95% bound",
+        numeric: true,
+        shown: Shown::Always,
+        views: EXPORT,
+        raw: |c| opt_number(c.entry.speedup_lower),
+        human: |c| or_missing(c.entry.speedup_lower, times),
+    },
+    Column {
+        name: "speedup_upper",
+        title: "speedup, upper 95% bound",
+        numeric: true,
+        shown: Shown::Always,
+        views: EXPORT,
+        raw: |c| opt_number(c.entry.speedup_upper),
+        human: |c| or_missing(c.entry.speedup_upper, times),
+    },
+    Column {
+        name: "criterion_speedup",
+        title: "criterion's ratio",
+        numeric: true,
+        shown: Shown::Always,
+        views: EXPORT,
+        raw: |c| opt_number(c.entry.criterion_speedup),
+        human: |c| or_missing(c.entry.criterion_speedup, times),
+    },
+    Column {
+        name: "instruments_disagree",
+        title: "instruments disagree",
+        numeric: false,
+        shown: Shown::Always,
+        views: EXPORT,
+        raw: |c| Raw::Text(c.entry.instruments_disagree.to_string()),
+        human: |c| {
+            if c.entry.instruments_disagree {
+                "yes"
+            } else {
+                ""
+            }
+            .to_string()
+        },
+    },
+    Column {
+        name: "beyond_ceiling",
+        title: "beyond the ceiling",
+        numeric: false,
+        shown: Shown::Always,
+        views: EXPORT,
+        raw: |c| {
+            c.entry.beyond_ceiling.as_ref().map_or(Raw::Missing, |b| {
+                Raw::Text(serde_json::to_value(b.cause).map_or_else(
+                    |_| String::new(),
+                    |v| v.as_str().unwrap_or_default().to_string(),
+                ))
+            })
+        },
+        human: |c| {
+            c.entry
+                .beyond_ceiling
+                .as_ref()
+                .map_or_else(String::new, |b| b.explanation.clone())
+        },
     },
     Column {
         name: "efficiency",
@@ -212,6 +301,24 @@ pub static COLUMNS: &[Column] = &[
         views: ALL,
         raw: |c| opt_number(c.entry.efficiency),
         human: |c| or_missing(c.entry.efficiency, percent),
+    },
+    Column {
+        name: "cpu_time_ns",
+        title: "CPU time per call",
+        numeric: true,
+        shown: Shown::Always,
+        views: EXPORT,
+        raw: |c| opt_number(c.entry.cpu_time_ns),
+        human: |c| or_missing(c.entry.cpu_time_ns, duration_ns),
+    },
+    Column {
+        name: "cores_busy",
+        title: "cores busy",
+        numeric: true,
+        shown: Shown::Always,
+        views: ALL,
+        raw: |c| opt_number(c.entry.cores_busy),
+        human: |c| or_missing(c.entry.cores_busy, |x| format!("{x:.2}")),
     },
     Column {
         name: "overhead_ns",

@@ -11,7 +11,9 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use super::format::percent;
 use crate::backends::BACKENDS;
+use crate::calibration::{DRIFT_THRESHOLD, RunCalibration};
 use crate::results::{Benchmark, Loaded, ResultsFile, TimeNs};
 use crate::variants::{Role, VARIANTS};
 use crate::workload::{Purpose, WORKLOADS};
@@ -192,6 +194,11 @@ impl<'a> Index<'a> {
         })
     }
 
+    /// The whole file, when the index was made of one.
+    pub fn file(&self) -> Option<&'a ResultsFile> {
+        self.file
+    }
+
     /// What a workload is for: as the file says, else as this build knows it.
     pub fn purpose(&self, workload: &str) -> Purpose {
         purpose_of(self.file, workload)
@@ -223,6 +230,75 @@ impl<'a> Index<'a> {
     pub fn baseline(&self, workload: &str) -> Option<&'a Benchmark> {
         baseline_of(&self.of_workload(workload))
     }
+}
+
+/// What a reader must know before comparing a run's absolute times: a run
+/// that did not finish, a host that moved during the run or since the
+/// previous run of the machine, entries left by earlier runs. Ratios are
+/// paired and need none of this.
+pub fn run_caveats(file: &ResultsFile) -> Vec<String> {
+    let run = &file.run;
+    let mut notes = Vec::new();
+    if run.in_progress {
+        let measured = file
+            .benchmarks
+            .iter()
+            .filter(|b| b.measured_at == run.started_at)
+            .count();
+        notes.push(format!(
+            "The run started {} did not finish (interrupted, or still going): {measured} of its {} \
+             planned benchmarks are in the file, and `PARBENCH_RESUME=1 cargo bench` measures the rest.",
+            run.started_at,
+            run.planned.map_or_else(|| "?".to_string(), |n| n.to_string())
+        ));
+    }
+    if let Some(RunCalibration {
+        start,
+        end: Some(end),
+    }) = &run.calibration
+    {
+        notes.push(match start.drift_to(end) {
+            Some(change) => format!(
+                "The host {} during this run: absolute times taken early and late in it are not \
+                 comparable (the paired ratios are not affected).",
+                change.describe()
+            ),
+            None => format!(
+                "The host held steady during this run (spin rate, copy bandwidth and sequential \
+                 times within {} from start to end).",
+                percent(DRIFT_THRESHOLD)
+            ),
+        });
+    }
+    if let (Some(previous), Some(now)) = (&run.previous, &run.calibration)
+        && let Some(before) = &previous.calibration
+    {
+        notes.push(match before.latest().drift_to(&now.start) {
+            Some(change) => format!(
+                "Since the previous run of this machine (started {}), the host {}: compare \
+                     absolute times across the two runs with that in mind.",
+                previous.started_at,
+                change.describe()
+            ),
+            None => format!(
+                "The host is within {} of the previous run of this machine (started {}).",
+                percent(DRIFT_THRESHOLD),
+                previous.started_at
+            ),
+        });
+    }
+    let older = file
+        .benchmarks
+        .iter()
+        .filter(|b| b.measured_at != run.started_at)
+        .count();
+    if older > 0 {
+        notes.push(format!(
+            "{older} entries come from earlier runs (a filtered run keeps the rest of the file): \
+             their absolute times reflect the host as it was then."
+        ));
+    }
+    notes
 }
 
 /// For each (variant, backend) of the given rows, the entry at its fastest

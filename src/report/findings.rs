@@ -2,9 +2,12 @@
 //! one machine's numbers.
 //!
 //! Nothing here is typed-in: every sentence is built from the entries of a
-//! results file, every comparison says whether it is within noise (the 95%
-//! confidence intervals overlap) or not, and where the data cannot answer (a
-//! workload was not run, a variant is missing) the sentence says so. Each
+//! results file. A comparison between variants quotes their paired time
+//! ratio ([`crate::paired`]), and a difference is called real only if its
+//! 95% interval excludes 1; everything else reads "no difference measurable
+//! (ratio 1.00×, 0.99–1.02)". Where the data cannot answer (a workload was
+//! not run, a variant is missing, an old file was never paired) the
+//! sentence says so. Each
 //! question is a pure function of the entries, so it is tested on synthetic
 //! data below.
 //!
@@ -25,9 +28,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::data::{Index, backend_order, backend_position, fastest, within_noise};
-use super::format::{bytes, duration_ns, percent, threads, time_with_ci, times};
-use crate::results::Benchmark;
+use super::columns::{BEYOND_CEILING_MARK, DISAGREE_MARK};
+use super::data::{Index, backend_order, backend_position, fastest, run_caveats, within_noise};
+use super::format::{bytes, duration_ns, percent, threads, times};
+use crate::paired::{Interval, median_interval};
+use crate::results::{Benchmark, CEILING_MARGIN, INSTRUMENTS_AGREE_WITHIN};
 use crate::variants::Role;
 use crate::workload::Purpose;
 
@@ -58,7 +63,144 @@ pub fn findings(index: &Index<'_>) -> Vec<Finding> {
         backends_on_imbalanced(index),
         break_even(index),
         memory(index),
+        cores_without_progress(index),
+        trust(index),
     ]
+}
+
+/// A variant keeping this many more cores busy than its speedup's upper
+/// bound burns them without progress.
+const IDLE_CORES: f64 = 0.25;
+
+fn cores_without_progress(index: &Index<'_>) -> Finding {
+    let question = "Which variants keep cores busy without progress?";
+    let measured: Vec<&Benchmark> = index
+        .all()
+        .filter(|b| b.key.threads > 1 && b.cores_busy.is_some() && b.paired_speedup().is_some())
+        .collect();
+    if measured.is_empty() {
+        return not_answered(
+            question,
+            "no parallel entry has both its CPU time and a paired speedup (a results file from before paired sampling, or a platform without a process CPU clock)."
+                .to_string(),
+        );
+    }
+    let excess = |b: &Benchmark| {
+        let upper = b.paired_speedup().map_or(f64::INFINITY, |s| s.upper);
+        b.cores_busy.unwrap_or_default() - upper
+    };
+    let mut burning: Vec<&Benchmark> = measured
+        .iter()
+        .copied()
+        .filter(|b| excess(b) > IDLE_CORES)
+        .collect();
+    burning.sort_by(|a, b| excess(b).total_cmp(&excess(a)));
+    let describe = |b: &Benchmark| {
+        format!(
+            "{} on {} keeps {:.2} cores busy for a speedup of {}: {:.2} cores of work produce nothing",
+            b.key.variant,
+            place(b),
+            b.cores_busy.unwrap_or_default(),
+            times(b.speedup.unwrap_or_default()),
+            b.cores_busy.unwrap_or_default() - b.speedup.unwrap_or_default()
+        )
+    };
+    let answer = match burning.first() {
+        None => format!(
+            "None: in all {} parallel entries with CPU time, the cores kept busy stay within {:.2} of the speedup's upper bound.",
+            measured.len(),
+            IDLE_CORES
+        ),
+        Some(worst) => format!(
+            "{} of {} parallel entries burn more than {:.2} cores beyond their speedup: CPU time spent on something other than the items (copying the state, spinning on a contended lock or atomic, workers spinning while they wait). The worst: {}.",
+            burning.len(),
+            measured.len(),
+            IDLE_CORES,
+            describe(worst)
+        ),
+    };
+    Finding {
+        question,
+        answer,
+        details: burning
+            .iter()
+            .skip(1)
+            .map(|b| format!("{}.", describe(b)))
+            .collect(),
+    }
+}
+
+fn trust(index: &Index<'_>) -> Finding {
+    let question = "How far can these numbers be trusted?";
+    let mut sentences: Vec<String> = index.file().map(run_caveats).unwrap_or_default();
+    let paired = index.all().filter(|b| b.paired_speedup().is_some()).count();
+    let total = index.all().count();
+    if paired == 0 {
+        sentences.push(format!(
+            "None of the {total} speedups is paired (a results file from before paired sampling): \
+             each is criterion's ratio of two times taken at different moments, so host drift \
+             enters it whole."
+        ));
+    } else {
+        sentences.push(format!(
+            "{paired} of {total} speedups are paired: measured in alternating rounds with the \
+             sequential loop, each with its 95% interval."
+        ));
+    }
+    let disagree: Vec<&Benchmark> = index.all().filter(|b| b.instruments_disagree).collect();
+    let details: Vec<String> = disagree
+        .iter()
+        .map(|b| {
+            format!(
+                "{} on {}: paired {} against criterion's {} {}",
+                b.key.variant,
+                place(b),
+                times(b.speedup.unwrap_or_default()),
+                times(b.criterion_speedup.unwrap_or_default()),
+                DISAGREE_MARK
+            )
+        })
+        .chain(index.all().filter_map(|b| {
+            let beyond = b.beyond_ceiling.as_ref()?;
+            Some(format!(
+                "{} on {}: {} against a ceiling of {} {BEYOND_CEILING_MARK}: {}",
+                b.key.variant,
+                place(b),
+                times(b.speedup.unwrap_or_default()),
+                times(beyond.ceiling),
+                beyond.explanation
+            ))
+        }))
+        .collect();
+    if paired > 0 {
+        sentences.push(if disagree.is_empty() {
+            format!(
+                "Criterion's ratio of times agrees with every paired speedup within {}.",
+                percent(INSTRUMENTS_AGREE_WITHIN)
+            )
+        } else {
+            format!(
+                "In {} entries ({DISAGREE_MARK}) criterion's ratio of times and the paired speedup \
+                 differ by more than {}: two instruments that disagree, so the host moved between \
+                 criterion's measurements of the two.",
+                disagree.len(),
+                percent(INSTRUMENTS_AGREE_WITHIN)
+            )
+        });
+    }
+    let beyond = index.all().filter(|b| b.beyond_ceiling.is_some()).count();
+    if beyond > 0 {
+        sentences.push(format!(
+            "{beyond} speedups ({BEYOND_CEILING_MARK}) lie more than {} above the machine's measured \
+             ceiling; each names its likely cause below.",
+            percent(CEILING_MARGIN)
+        ));
+    }
+    Finding {
+        question,
+        answer: sentences.join(" "),
+        details,
+    }
 }
 
 /// `a, b and c`.
@@ -85,11 +227,64 @@ fn backend_rank(backend: &str) -> usize {
     backend_position(backend).unwrap_or(usize::MAX)
 }
 
-/// Two times this close are the same for any practical purpose.
-const PRACTICALLY_EQUAL: f64 = 0.05;
-
 fn not_answered(question: &'static str, why: String) -> Finding {
     Finding::new(question, format!("Not answered: {why}"))
+}
+
+/// `no difference measurable (ratio 1.00×, 0.99–1.02)`, or `1.50× the time
+/// (1.45–1.52)` when the paired interval excludes 1: a difference is called
+/// real only then.
+fn ratio_verdict(r: &Interval) -> String {
+    if r.contains(1.0) {
+        format!(
+            "no difference measurable (ratio {:.3}×, {:.3}–{:.3})",
+            r.estimate, r.lower, r.upper
+        )
+    } else {
+        format!(
+            "{:.3}× the time ({:.3}–{:.3})",
+            r.estimate, r.lower, r.upper
+        )
+    }
+}
+
+/// How far from equal a paired time ratio may be, given its interval: the
+/// bound on any difference between the two.
+fn reach(r: &Interval) -> f64 {
+    (r.upper - 1.0).max(1.0 - r.lower)
+}
+
+/// One paired comparison quoted in a finding.
+struct Paired<'a> {
+    entry: &'a Benchmark,
+    with: &'a str,
+    ratio: Interval,
+}
+
+impl Paired<'_> {
+    fn describe(&self) -> String {
+        format!(
+            "{} against {}: {}",
+            self.entry.key.variant,
+            self.with,
+            ratio_verdict(&self.ratio)
+        )
+    }
+}
+
+/// The paired comparisons of `entry` with the entries of `others` (the
+/// same point), where measured.
+fn paired_with<'a>(entry: &'a Benchmark, others: &[&'a Benchmark]) -> Vec<Paired<'a>> {
+    others
+        .iter()
+        .filter_map(|other| {
+            Some(Paired {
+                entry,
+                with: other.key.variant.as_str(),
+                ratio: entry.compared_with(&other.key.variant)?,
+            })
+        })
+        .collect()
 }
 
 fn passing(index: &Index<'_>) -> Finding {
@@ -110,104 +305,97 @@ fn passing(index: &Index<'_>) -> Finding {
     }
     // Per-item call overhead shows most where the work per item is least.
     let preferred = [Purpose::MemoryBound, Purpose::CpuBound, Purpose::Overhead];
-    points.sort_by_key(|[c, ..]| {
-        let purpose = index.purpose(&c.key.workload);
-        let workload = preferred
+    let workload_rank = |workload: &str| {
+        let purpose = index.purpose(workload);
+        preferred
             .iter()
             .position(|p| *p == purpose)
-            .unwrap_or(preferred.len());
+            .unwrap_or(preferred.len())
+    };
+    points.sort_by_key(|[c, ..]| {
         (
-            workload,
+            workload_rank(&c.key.workload),
             backend_rank(&c.key.backend),
             std::cmp::Reverse(c.key.threads),
         )
     });
-    let head = &points[0];
-    let (slowest, quickest, gap, noisy) = spread(head);
-    let each: Vec<String> = head
-        .iter()
-        .map(|b| format!("{} {}", b.key.variant, time_with_ci(&b.time_ns)))
-        .collect();
-    let verdict = if noisy {
-        "within noise (all three confidence intervals overlap)".to_string()
-    } else {
-        format!(
-            "beyond noise (the intervals of {} and {} do not overlap)",
-            quickest.key.variant, slowest.key.variant
-        )
-    };
-    let mut answer = format!(
-        "On {}: {}. The slowest, {}, takes {} longer than the fastest, {}, which is {verdict}.",
-        place(head[0]),
-        listing(&each),
-        slowest.key.variant,
-        percent(gap),
-        quickest.key.variant
-    );
-    let apart: Vec<_> = points
-        .iter()
-        .map(spread)
-        .filter(|(.., noisy)| !noisy)
-        .collect();
-    answer.push_str(&format!(
-        " Over all {} workload, backend and thread-count points where the three ran together, \
-         their intervals overlap in {}.",
-        points.len(),
-        points.len() - apart.len()
-    ));
-    // Confidence intervals only hold run-to-run noise of one benchmark; a
-    // systematic difference would also show as one variant winning most points.
-    let close = points
-        .iter()
-        .map(spread)
-        .filter(|(_, _, gap, _)| *gap <= PRACTICALLY_EQUAL)
-        .count();
-    let wins: Vec<String> = head
-        .iter()
-        .map(|idiom| {
-            let won = points
-                .iter()
-                .filter(|p| by_time(&p[..])[0].role == idiom.role)
-                .count();
-            format!("{} {won}", idiom.key.variant)
-        })
-        .collect();
-    answer.push_str(&format!(
-        " In {close} of the {} points the three lie within {} of each other; the fastest of the three was {}.",
-        points.len(),
-        percent(PRACTICALLY_EQUAL),
-        listing(&wins)
-    ));
-    match apart.iter().max_by(|a, b| a.2.total_cmp(&b.2)) {
-        None => answer.push_str(
-            " Passing the function as a closure, a function object or a method reference makes no \
-             measurable difference on this machine.",
-        ),
-        Some((slow, quick, gap, _)) => answer.push_str(&format!(
-            " Where they do not, the largest gap is {}: {} slower than {} on {}.",
-            percent(*gap),
-            slow.key.variant,
-            quick.key.variant,
-            place(slow)
-        )),
+    fn pairs_at<'a>([p, c, m]: &[&'a Benchmark; 3]) -> Vec<Paired<'a>> {
+        let mut pairs = paired_with(c, &[p]);
+        pairs.extend(paired_with(m, &[p, c]));
+        pairs
     }
-    Finding::new(question, answer)
-}
-
-/// The slowest and fastest of three, the gap between them, and whether all
-/// three intervals overlap.
-fn spread<'a>(p: &[&'a Benchmark; 3]) -> (&'a Benchmark, &'a Benchmark, f64, bool) {
-    let by_time = by_time(p);
-    let (quickest, slowest) = (by_time[0], by_time[2]);
-    let noisy = p
-        .iter()
-        .all(|a| p.iter().all(|b| within_noise(&a.time_ns, &b.time_ns)));
-    (
-        slowest,
-        quickest,
-        slowest.time_ns.estimate / quickest.time_ns.estimate - 1.0,
-        noisy,
-    )
+    if points.iter().all(|p| pairs_at(p).is_empty()) {
+        return not_answered(
+            question,
+            format!(
+                "the three idioms were measured at {} points, but never paired (a results file \
+                 from before paired sampling): run `cargo bench` again.",
+                points.len()
+            ),
+        );
+    }
+    // One sentence per workload, the preferred workload first.
+    let mut sentences = Vec::new();
+    let mut workloads: Vec<&str> = points.iter().map(|p| p[0].key.workload.as_str()).collect();
+    workloads.dedup();
+    for workload in workloads {
+        let at: Vec<&[&Benchmark; 3]> = points
+            .iter()
+            .filter(|p| p[0].key.workload == workload)
+            .collect();
+        let pairs: Vec<Paired> = at.iter().flat_map(|p| pairs_at(p)).collect();
+        if pairs.is_empty() {
+            sentences.push(format!("On {workload} the three were not paired."));
+            continue;
+        }
+        // One bound for the workload: the median of the paired ratios over
+        // its points, with its own interval (one disturbed round widens a
+        // single point's interval, not this one).
+        let mut estimates: Vec<f64> = pairs.iter().map(|p| p.ratio.estimate).collect();
+        let pooled = median_interval(&mut estimates);
+        let real: Vec<&Paired> = pairs.iter().filter(|p| !p.ratio.contains(1.0)).collect();
+        let mut sentence = format!(
+            "On {workload}, closure, function object and method reference differ by less than {}: \
+             the median of their {} paired time ratios over {} backend and thread-count point{} is \
+             {:.3}× (95% interval {:.3}–{:.3})",
+            percent(reach(&pooled)),
+            pairs.len(),
+            at.len(),
+            if at.len() == 1 { "" } else { "s" },
+            pooled.estimate,
+            pooled.lower,
+            pooled.upper
+        );
+        match real
+            .iter()
+            .max_by(|a, b| (a.ratio.estimate - 1.0).abs().total_cmp(&(b.ratio.estimate - 1.0).abs()))
+        {
+            None => sentence.push_str("; no difference is measurable at any point."),
+            Some(largest) => sentence.push_str(&format!(
+                "; a difference is measurable in {} of the {} paired comparisons, the largest {} on {}.",
+                real.len(),
+                pairs.len(),
+                largest.describe(),
+                place(largest.entry)
+            )),
+        }
+        sentences.push(sentence);
+    }
+    let head = &points[0];
+    let details = vec![format!(
+        "On {}: {}.",
+        place(head[0]),
+        pairs_at(head)
+            .iter()
+            .map(Paired::describe)
+            .collect::<Vec<_>>()
+            .join("; ")
+    )];
+    Finding {
+        question,
+        answer: sentences.join(" "),
+        details,
+    }
 }
 
 /// Fastest first.
@@ -215,6 +403,17 @@ fn by_time<'a>(entries: &[&'a Benchmark]) -> Vec<&'a Benchmark> {
     let mut sorted = entries.to_vec();
     sorted.sort_by(|a, b| a.time_ns.estimate.total_cmp(&b.time_ns.estimate));
     sorted
+}
+
+/// Are two entries of one workload the same speed within noise? By their
+/// paired speedups (each against the sequential loop of its own time
+/// window, so drift cancels) when both have one, else by criterion's
+/// confidence intervals of their times.
+fn same_within_noise(a: &Benchmark, b: &Benchmark) -> bool {
+    match (a.paired_speedup(), b.paired_speedup()) {
+        (Some(x), Some(y)) => x.lower <= y.upper && y.lower <= x.upper,
+        _ => within_noise(&a.time_ns, &b.time_ns),
+    }
 }
 
 fn shared_state(index: &Index<'_>) -> Finding {
@@ -300,24 +499,16 @@ fn shared_sums(index: &Index<'_>, workload: &str) -> String {
         .collect();
     let compared: Vec<String> = others
         .iter()
-        .map(|b| {
-            let noise = if within_noise(&b.time_ns, &baseline.time_ns) {
-                " (within noise)"
-            } else {
-                ""
-            };
-            format!(
-                "{} {}{noise}",
-                b.key.variant,
-                times(b.time_ns.estimate / baseline.time_ns.estimate)
-            )
+        .map(|b| match b.compared_with(&baseline.key.variant) {
+            Some(ratio) => format!("{} {}", b.key.variant, ratio_verdict(&ratio)),
+            None => format!("{} not paired with it", b.key.variant),
         })
         .collect();
     let mut sentence = format!(
-        "On {}, against {} at {}: {} the time.",
+        "On {}, against {} ({} per call), paired: {}.",
         place(baseline),
         baseline.key.variant,
-        time_with_ci(&baseline.time_ns),
+        duration_ns(baseline.time_ns.estimate),
         listing(&compared)
     );
     let missing = Role::SHARED_SUMS.len() - present.len();
@@ -335,16 +526,17 @@ fn shared_workers(index: &Index<'_>, workload: &str) -> Option<String> {
     let [locked, private] = present.as_slice() else {
         return None;
     };
-    let noise = if within_noise(&locked.time_ns, &private.time_ns) {
-        "within noise"
-    } else {
-        "beyond noise"
+    let verdict = match private.compared_with(&locked.key.variant) {
+        Some(ratio) => ratio_verdict(&ratio.inverse()),
+        None => format!(
+            "{} the time, not paired",
+            times(locked.time_ns.estimate / private.time_ns.estimate)
+        ),
     };
     Some(format!(
-        "One stateful worker behind a Mutex ({}) takes {} the time of one worker per thread \
-         ({}), {} against {} ({noise}).",
+        "One stateful worker behind a Mutex ({}) against one worker per thread ({}), paired: {verdict}; \
+         {} against {} per call.",
         locked.key.variant,
-        times(locked.time_ns.estimate / private.time_ns.estimate),
         private.key.variant,
         duration_ns(locked.time_ns.estimate),
         duration_ns(private.time_ns.estimate)
@@ -390,7 +582,7 @@ fn backends_on_imbalanced(index: &Index<'_>) -> Finding {
         .map(|b| format!("{} with {}", duration_ns(b.time_ns.estimate), b.key.backend))
         .collect();
     let (winner, runner_up) = (head[0], head[1]);
-    let noise = if within_noise(&winner.time_ns, &runner_up.time_ns) {
+    let noise = if same_within_noise(winner, runner_up) {
         "within noise"
     } else {
         "beyond noise"
@@ -410,7 +602,7 @@ fn backends_on_imbalanced(index: &Index<'_>) -> Finding {
             wins.entry(b.key.backend.as_str()).or_default();
         }
         let g = by_time(group);
-        let clear = !within_noise(&g[0].time_ns, &g[1].time_ns);
+        let clear = !same_within_noise(g[0], g[1]);
         let tally = wins.entry(g[0].key.backend.as_str()).or_default();
         tally.0 += 1;
         tally.1 += usize::from(clear);
@@ -439,18 +631,33 @@ struct Race<'a> {
 }
 
 impl Race<'_> {
+    /// Beyond noise: the paired speedup's interval lies above 1 (or, for
+    /// an entry never paired, criterion's intervals do not overlap).
     fn parallel_wins(&self) -> bool {
-        self.best.time_ns.upper < self.sequential.time_ns.lower
+        match self.best.paired_speedup() {
+            Some(s) => s.lower > 1.0,
+            None => self.best.time_ns.upper < self.sequential.time_ns.lower,
+        }
+    }
+
+    fn within_noise(&self) -> bool {
+        match self.best.paired_speedup() {
+            Some(s) => s.contains(1.0),
+            None => within_noise(&self.best.time_ns, &self.sequential.time_ns),
+        }
     }
 
     fn describe(&self) -> String {
-        let (best, seq) = (&self.best.time_ns, &self.sequential.time_ns);
-        let outcome = if within_noise(best, seq) {
+        let speedup = self
+            .best
+            .speedup
+            .unwrap_or(self.sequential.time_ns.estimate / self.best.time_ns.estimate);
+        let outcome = if self.within_noise() {
             "is within noise of it".to_string()
         } else if self.parallel_wins() {
-            format!("is {} faster", times(seq.estimate / best.estimate))
+            format!("is {} faster", times(speedup))
         } else {
-            format!("takes {} as long", times(best.estimate / seq.estimate))
+            format!("takes {} as long", times(1.0 / speedup))
         };
         format!(
             "{} ({} per item, {} per call sequentially): the best parallel run ({}, {}, {}) {outcome}.",
@@ -705,78 +912,250 @@ mod tests {
             .unwrap()
     }
 
-    #[test]
-    fn passing_variants_within_noise_are_called_so() {
-        let entries = [
-            entry("trivial", "closure", "rayon", 4, 1000.0),
-            entry("trivial", "function_object", "rayon", 4, 1010.0),
-            entry("trivial", "method_reference", "rayon", 4, 1005.0),
-        ];
-        let answer = answer_to(&findings_of(&entries), "Do closure");
-        assert!(
-            answer.starts_with("On trivial (rayon, 4 threads): closure 1.00 µs"),
-            "{answer}"
-        );
-        assert!(answer.contains(
-            "function_object, takes 1.0% longer than the fastest, closure, which is within noise"
-        ));
-        assert!(answer.contains("overlap in 1."));
-        assert!(answer.contains("no measurable difference"));
+    /// `b` with a paired speedup and paired time ratios against others.
+    fn paired(b: Benchmark, speedup: [f64; 3], compared: &[(&str, [f64; 3])]) -> Benchmark {
+        let interval = |[estimate, lower, upper]: [f64; 3]| Interval {
+            estimate,
+            lower,
+            upper,
+        };
+        b.with_paired(crate::results::PairedFigures {
+            speedup: interval(speedup),
+            rounds: 6,
+            wall_ns: 1000.0,
+            cpu_time_ns: None,
+            compared: compared
+                .iter()
+                .map(|(with, r)| crate::results::Comparison {
+                    with: with.to_string(),
+                    time_ratio: interval(*r),
+                })
+                .collect(),
+        })
     }
 
     #[test]
-    fn passing_variants_apart_are_called_beyond_noise() {
+    fn passing_idioms_state_their_bound_when_no_difference_is_measurable() {
+        let same = [1.0, 1.0, 1.0];
         let entries = [
-            entry("compute", "closure", "crossbeam", 2, 1000.0),
-            entry("compute", "function_object", "crossbeam", 2, 1000.0),
-            entry("compute", "method_reference", "crossbeam", 2, 1500.0),
+            paired(entry("trivial", "closure", "rayon", 4, 1000.0), same, &[]),
+            paired(
+                entry("trivial", "function_object", "rayon", 4, 1010.0),
+                same,
+                &[("closure", [1.0, 0.99, 1.01])],
+            ),
+            paired(
+                entry("trivial", "method_reference", "rayon", 4, 1005.0),
+                same,
+                &[
+                    ("closure", [1.005, 0.99, 1.012]),
+                    ("function_object", [1.0, 0.995, 1.01]),
+                ],
+            ),
+        ];
+        let answer = answer_to(&findings_of(&entries), "Do closure");
+        assert!(
+            answer.starts_with(
+                "On trivial, closure, function object and method reference differ by less than 0.5%: \
+                 the median of their 3 paired time ratios over 1 backend and thread-count point is \
+                 1.000× (95% interval 1.000–1.005); no difference is measurable at any point."
+            ),
+            "{answer}"
+        );
+        assert!(
+            answer.contains(
+                "On trivial (rayon, 4 threads): function_object against closure: no difference \
+                 measurable (ratio 1.000×, 0.990–1.010); method_reference against closure"
+            ),
+            "{answer}"
+        );
+    }
+
+    #[test]
+    fn a_difference_is_real_only_when_its_paired_interval_excludes_one() {
+        let same = [1.0, 1.0, 1.0];
+        let entries = [
+            paired(
+                entry("compute", "closure", "crossbeam", 2, 1000.0),
+                same,
+                &[],
+            ),
+            paired(
+                entry("compute", "function_object", "crossbeam", 2, 1000.0),
+                same,
+                &[("closure", [1.0, 0.98, 1.02])],
+            ),
+            paired(
+                entry("compute", "method_reference", "crossbeam", 2, 1500.0),
+                same,
+                &[
+                    ("closure", [1.5, 1.45, 1.55]),
+                    ("function_object", [1.49, 1.44, 1.53]),
+                ],
+            ),
             entry("seed", "closure", "rayon", 2, 1000.0),
             entry("seed", "function_object", "rayon", 2, 1001.0),
             entry("seed", "method_reference", "rayon", 2, 1002.0),
         ];
         let answer = answer_to(&findings_of(&entries), "Do closure");
         assert!(
-            answer.starts_with("On compute (crossbeam, 2 threads)"),
+            answer.starts_with(
+                "On compute, closure, function object and method reference differ by less than 50%: \
+                 the median of their 3 paired time ratios over 1 backend and thread-count point is \
+                 1.490× (95% interval 1.000–1.500); a difference is measurable in 2 of the 3 paired \
+                 comparisons, the largest method_reference against closure: 1.500× the time \
+                 (1.450–1.550) on compute (crossbeam, 2 threads)."
+            ),
             "{answer}"
         );
-        assert!(answer.contains(
-            "which is beyond noise (the intervals of closure and method_reference do not overlap)"
-        ));
-        assert!(answer.contains("Over all 2 workload, backend and thread-count points"));
+        // Entries never paired are said to be so, not compared by criterion's times.
         assert!(
-            answer.contains(
-                "overlap in 1. In 1 of the 2 points the three lie within 5.0% of each other; \
-                 the fastest of the three was closure 2, function_object 0 and method_reference 0. \
-                 Where they do not, the largest gap is 50%"
+            answer.contains("On seed the three were not paired."),
+            "{answer}"
+        );
+    }
+
+    #[test]
+    fn idioms_never_paired_are_not_compared() {
+        let entries = [
+            entry("compute", "closure", "rayon", 2, 1000.0),
+            entry("compute", "function_object", "rayon", 2, 1000.0),
+            entry("compute", "method_reference", "rayon", 2, 1500.0),
+        ];
+        let answer = answer_to(&findings_of(&entries), "Do closure");
+        assert!(
+            answer.starts_with(
+                "Not answered: the three idioms were measured at 1 points, but never paired"
             ),
             "{answer}"
         );
     }
 
     #[test]
-    fn shared_state_costs_are_ratios_to_the_private_fold() {
+    fn shared_state_costs_are_paired_ratios_to_the_private_fold() {
+        let one = [1.0, 1.0, 1.0];
         let entries = [
-            entry("compute", "fold_reduce", "rayon", 4, 1000.0),
-            entry("compute", "sharded_sum", "rayon", 4, 1010.0),
-            entry("compute", "atomic_sum", "rayon", 4, 1500.0),
-            entry("compute", "mutex_sum", "rayon", 4, 4000.0),
+            paired(
+                entry("compute", "fold_reduce", "rayon", 4, 1000.0),
+                one,
+                &[],
+            ),
+            paired(
+                entry("compute", "sharded_sum", "rayon", 4, 1010.0),
+                one,
+                &[("fold_reduce", [1.01, 0.99, 1.03])],
+            ),
+            paired(
+                entry("compute", "atomic_sum", "rayon", 4, 1500.0),
+                one,
+                &[("fold_reduce", [1.5, 1.45, 1.55])],
+            ),
+            paired(
+                entry("compute", "mutex_sum", "rayon", 4, 4000.0),
+                one,
+                &[("fold_reduce", [4.0, 3.9, 4.1])],
+            ),
             entry("compute", "fold_reduce", "rayon", 2, 1800.0),
             entry("compute", "mutex_worker", "rayon", 4, 3000.0),
-            entry("compute", "worker_per_thread", "rayon", 4, 1000.0),
+            paired(
+                entry("compute", "worker_per_thread", "rayon", 4, 1000.0),
+                one,
+                &[("mutex_worker", [0.25, 0.2, 0.5])],
+            ),
         ];
         let answer = answer_to(&findings_of(&entries), "What does shared");
         assert!(
             answer.contains(
-                "On compute (rayon, 4 threads), against fold_reduce at 1.00 µs (980 ns–1.02 µs): \
-                 sharded_sum 1.01× (within noise), atomic_sum 1.50× and mutex_sum 4.00× the time."
+                "On compute (rayon, 4 threads), against fold_reduce (1.00 µs per call), paired: \
+                 sharded_sum no difference measurable (ratio 1.010×, 0.990–1.030), atomic_sum 1.500× \
+                 the time (1.450–1.550) and mutex_sum 4.000× the time (3.900–4.100)."
             ),
             "{answer}"
         );
         assert!(
-            answer.contains("(mutex_worker) takes 3.00× the time"),
+            answer.contains(
+                "One stateful worker behind a Mutex (mutex_worker) against one worker per thread \
+                 (worker_per_thread), paired: 4.000× the time (2.000–5.000); 3.00 µs against 1.00 µs per call."
+            ),
             "{answer}"
         );
         assert!(answer.contains("(No memory-bound workload was run on this machine.)"));
+    }
+
+    #[test]
+    fn cores_busy_beyond_the_speedup_are_called_out() {
+        let busy = |b: Benchmark, speedup: [f64; 3], cores: f64| {
+            let mut b = paired(b, speedup, &[]);
+            b.cores_busy = Some(cores);
+            b
+        };
+        let entries = [
+            busy(
+                entry("compute", "closure", "rayon", 2, 1000.0),
+                [1.95, 1.9, 1.98],
+                1.99,
+            ),
+            busy(
+                entry("compute", "mutex_worker", "rayon", 2, 3000.0),
+                [0.82, 0.8, 0.83],
+                1.37,
+            ),
+            busy(
+                entry("compute", "mutex_sum", "rayon", 1, 3000.0),
+                [0.5, 0.4, 0.6],
+                1.0,
+            ),
+        ];
+        let answer = answer_to(&findings_of(&entries), "Which variants keep cores");
+        assert!(
+            answer.starts_with(
+                "1 of 2 parallel entries burn more than 0.25 cores beyond their speedup"
+            ),
+            "{answer}"
+        );
+        assert!(
+            answer.contains(
+                "mutex_worker on compute (rayon, 2 threads) keeps 1.37 cores busy for a speedup of \
+                 0.820×: 0.55 cores of work produce nothing"
+            ),
+            "{answer}"
+        );
+    }
+
+    #[test]
+    fn trust_names_disagreeing_instruments_and_speedups_beyond_the_ceiling() {
+        let mut disagree = paired(
+            entry("compute", "closure", "rayon", 2, 1000.0),
+            [1.9, 1.85, 1.95],
+            &[],
+        );
+        disagree.criterion_speedup = Some(1.6);
+        disagree.instruments_disagree = true;
+        let mut beyond = paired(
+            entry("big_state", "closure", "rayon", 2, 1000.0),
+            [2.3, 2.2, 2.4],
+            &[],
+        );
+        beyond.beyond_ceiling = Some(crate::results::BeyondCeiling {
+            ceiling: 1.9,
+            cause: crate::results::CeilingCause::Caches,
+            explanation: "caches: why".to_string(),
+        });
+        let entries = [
+            disagree,
+            beyond,
+            entry("compute", "sequential", "sequential", 1, 1900.0),
+        ];
+        let answer = answer_to(&findings_of(&entries), "How far");
+        assert!(answer.contains("2 of 3 speedups are paired"), "{answer}");
+        assert!(answer.contains("In 1 entries (≠) criterion's ratio of times and the paired speedup differ by more than 5.0%"), "{answer}");
+        assert!(
+            answer.contains(
+                "closure on compute (rayon, 2 threads): paired 1.90× against criterion's 1.60× ≠"
+            ),
+            "{answer}"
+        );
+        assert!(answer.contains("closure on big_state (rayon, 2 threads): 2.30× against a ceiling of 1.90× ▲: caches: why"), "{answer}");
     }
 
     #[test]

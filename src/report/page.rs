@@ -18,7 +18,9 @@ use serde::Serialize;
 use super::charts::{
     self, Bar, BarChart, Ink, LineChart, Marker, Panel, Point, Series, Style, Svg, YAxis,
 };
+use super::columns::{BEYOND_CEILING_MARK, DISAGREE_MARK};
 use super::columns::{Cells, Column, View, columns};
+use super::data::run_caveats;
 use super::data::{
     Index, Run, backend_order, backend_position, backends_and_threads, baseline_of,
     best_per_variant_backend, entry_order, fastest, purpose_of, variant_position, variants_of,
@@ -30,7 +32,8 @@ use super::format::{
     plain, threads, time_with_ci, times,
 };
 use crate::backends::BACKENDS;
-use crate::results::{Benchmark, CeilingPoint};
+use crate::calibration::Calibration;
+use crate::results::{Benchmark, CEILING_MARGIN, CeilingPoint, INSTRUMENTS_AGREE_WITHIN, RunInfo};
 use crate::variants::{Family, Role, VARIANTS};
 use crate::workload::Purpose;
 
@@ -46,6 +49,8 @@ pub struct Page {
     pub machines: Vec<MachineView>,
     /// Present with two or more runs.
     pub comparison: Option<Vec<ComparedWorkload>>,
+    /// What to know before comparing absolute times across the runs.
+    pub across_caveats: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -66,6 +71,10 @@ pub struct MachineView {
     pub threads: String,
     pub criterion: String,
     pub ceiling: Vec<CeilingView>,
+    /// The host's speed at the start and end of the run, in words.
+    pub calibration: Vec<String>,
+    /// What to know before comparing this run's absolute times.
+    pub caveats: Vec<String>,
     pub findings: Vec<Finding>,
     pub workloads: Vec<WorkloadView>,
 }
@@ -85,6 +94,10 @@ pub struct WorkloadView {
     pub charts: Vec<Chart>,
     pub best: Table,
     pub all: Table,
+    /// What the speedup column's interval and marks mean.
+    pub legend: String,
+    /// Each marked speedup of the workload, with its cause.
+    pub marks: Vec<String>,
     pub memory: Option<MemoryView>,
 }
 
@@ -197,8 +210,59 @@ pub fn build(
         criterion_report,
         warnings,
         machines,
+        across_caveats: if runs.len() > 1 {
+            across_caveats(runs, &names)
+        } else {
+            Vec::new()
+        },
         comparison,
     })
+}
+
+/// Absolute times of different runs reflect each host's speed during its
+/// run: the calibrations say how far apart the hosts were, and which runs
+/// moved while they ran.
+fn across_caveats(runs: &[Run], names: &[String]) -> Vec<String> {
+    let calibrated: Vec<(&String, &Calibration)> = runs
+        .iter()
+        .zip(names)
+        .filter_map(|(run, name)| {
+            let c = run.file.run.calibration.as_ref()?;
+            Some((name, &c.start))
+        })
+        .collect();
+    let mut lines = vec![
+        "Speedups are paired within each machine and compare across machines as they are; \
+         absolute times reflect each host's speed during its own run."
+            .to_string(),
+    ];
+    if let [(first_name, first), rest @ ..] = calibrated.as_slice() {
+        for (name, c) in rest {
+            lines.push(match first.drift_to(c) {
+                Some(change) => format!(
+                    "From {first_name} to {name} the host {}: compare their absolute times with that in mind.",
+                    change.describe()
+                ),
+                None => format!(
+                    "{name}'s host is within {} of {first_name}'s (spin rate, copy bandwidth, sequential times).",
+                    percent(crate::calibration::DRIFT_THRESHOLD)
+                ),
+            });
+        }
+    }
+    let uncalibrated: Vec<&str> = runs
+        .iter()
+        .zip(names)
+        .filter(|(run, _)| run.file.run.calibration.is_none())
+        .map(|(_, name)| name.as_str())
+        .collect();
+    if !uncalibrated.is_empty() {
+        lines.push(format!(
+            "Not calibrated (from before calibration): {}; their hosts' speed is unknown.",
+            uncalibrated.join(", ")
+        ));
+    }
+    lines
 }
 
 /// Each run's label, with its file name when another run has the same label.
@@ -280,9 +344,46 @@ fn machine_view(i: usize, run: &Run, name: &str) -> Result<MachineView> {
                 speedup: times(p.speedup),
             })
             .collect(),
+        calibration: calibration_lines(r),
+        caveats: run_caveats(&run.file),
         findings: findings(&Index::of_file(&run.file)),
         workloads,
     })
+}
+
+/// `start (2026-11-26T02:05:41Z): spin 8.48e9/s, copy 20.3 GB/s, sequential
+/// compute 9.57 ms, ...`, one line per end of the run and for the previous run.
+fn calibration_lines(run: &RunInfo) -> Vec<String> {
+    let line = |name: &str, c: &Calibration| {
+        let sequential: Vec<String> = c
+            .sequential_ns
+            .iter()
+            .map(|(w, ns)| format!("{w} {}", duration_ns(*ns)))
+            .collect();
+        format!(
+            "{name} ({}): spin loop {:.3e} iterations/s, memory copy {}/s; sequential loop: {}",
+            c.measured_at,
+            c.spin_per_s,
+            bytes(c.copy_bytes_per_s as u64),
+            if sequential.is_empty() {
+                "not timed".to_string()
+            } else {
+                sequential.join(", ")
+            }
+        )
+    };
+    let mut lines = Vec::new();
+    if let Some(c) = &run.calibration {
+        lines.push(line("start", &c.start));
+        match &c.end {
+            Some(end) => lines.push(line("end", end)),
+            None => lines.push("end: not reached (the run did not finish)".to_string()),
+        }
+    }
+    if let Some(previous) = run.previous.as_ref().and_then(|p| p.calibration.as_ref()) {
+        lines.push(line("previous run", previous.latest()));
+    }
+    lines
 }
 
 fn workload_view(anchor: &str, run: &Run, workload: &str) -> Result<WorkloadView> {
@@ -316,8 +417,9 @@ fn workload_view(anchor: &str, run: &Run, workload: &str) -> Result<WorkloadView
         ),
         (
             "speedup",
-            "Speedup over the sequential loop against threads, with the ideal (speedup = threads) and this \
-             machine's measured ceiling (a pure-ALU spin loop).",
+            "Paired speedup over the sequential loop against threads; whiskers are its 95% interval. With the \
+             ideal (speedup = threads) and this machine's measured ceiling (a pure-ALU spin loop); a cross \
+             marks a speedup more than 3% above the ceiling, whose likely cause the table names.",
             speedup_chart(
                 workload,
                 &parallel,
@@ -330,6 +432,12 @@ fn workload_view(anchor: &str, run: &Run, workload: &str) -> Result<WorkloadView
             "efficiency",
             "Parallel efficiency (speedup / threads) against threads; 100% is perfect scaling.",
             efficiency_chart(workload, &parallel, &backends, &style)?,
+        ),
+        (
+            "cores-busy",
+            "Cores kept busy (process CPU time over wall time, over the paired calls) against threads. Where \
+             a variant keeps more cores busy than its speedup, the difference spins without progress.",
+            cores_busy_chart(workload, &parallel, &backends, &style)?,
         ),
         (
             "best-chart",
@@ -364,6 +472,29 @@ fn workload_view(anchor: &str, run: &Run, workload: &str) -> Result<WorkloadView
         charts,
         best: table(best_per_variant_backend(&rows)),
         all: table(rows.clone()),
+        legend: format!(
+            "Speedup: paired with the sequential loop in alternating rounds, its 95% interval in \
+             brackets (none for entries from before paired sampling). {BEYOND_CEILING_MARK}: more than {} \
+             above the machine's ceiling. {DISAGREE_MARK}: criterion's ratio of times differs from the \
+             paired speedup by more than {}. Cores busy: process CPU time over wall time in the paired calls.",
+            percent(CEILING_MARGIN),
+            percent(INSTRUMENTS_AGREE_WITHIN)
+        ),
+        marks: rows
+            .iter()
+            .filter_map(|b| {
+                let beyond = b.beyond_ceiling.as_ref()?;
+                Some(format!(
+                    "{} ({}, {}): {} against a ceiling of {} {BEYOND_CEILING_MARK}: {}.",
+                    b.key.variant,
+                    b.key.backend,
+                    threads(b.key.threads),
+                    times(b.speedup.unwrap_or_default()),
+                    times(beyond.ceiling),
+                    beyond.explanation
+                ))
+            })
+            .collect(),
         memory,
     })
 }
@@ -459,7 +590,7 @@ fn panels_by_backend(
     backends: &[String],
     style: &dyn Fn(&str) -> Style,
     value: impl Fn(&Benchmark) -> Option<Point>,
-    extra: impl Fn(&[u64]) -> Vec<Series>,
+    extra: impl Fn(&[&Benchmark], &[u64]) -> Vec<Series>,
 ) -> Vec<Panel> {
     backends
         .iter()
@@ -484,7 +615,7 @@ fn panels_by_backend(
                     label: v,
                 })
                 .collect();
-            series.extend(extra(&threads));
+            series.extend(extra(&on_backend, &threads));
             Panel {
                 title: backend.clone(),
                 series,
@@ -516,7 +647,7 @@ fn time_chart(
             upper: Some(t.upper),
         })
     };
-    let baseline = |threads: &[u64]| match sequential {
+    let baseline = |_: &[&Benchmark], threads: &[u64]| match sequential {
         Some(s) => {
             let points = thread_span(threads)
                 .into_iter()
@@ -543,8 +674,16 @@ fn speedup_chart(
     ceiling: &[CeilingPoint],
     style: &dyn Fn(&str) -> Style,
 ) -> Result<Svg> {
-    let speedup = |b: &Benchmark| b.speedup.map(|s| Point::exact(b.key.threads as f64, s));
-    let guides = |threads: &[u64]| {
+    // Paired speedups carry their 95% interval; unpaired ones (older files) none.
+    let speedup = |b: &Benchmark| {
+        Some(Point {
+            x: b.key.threads as f64,
+            y: b.speedup?,
+            lower: b.speedup_lower,
+            upper: b.speedup_upper,
+        })
+    };
+    let guides = |on_backend: &[&Benchmark], threads: &[u64]| {
         let ideal = threads
             .iter()
             .map(|t| Point::exact(*t as f64, *t as f64))
@@ -553,10 +692,28 @@ fn speedup_chart(
             .iter()
             .map(|p| Point::exact(p.threads as f64, p.speedup))
             .collect();
-        vec![
+        let mut guides = vec![
             reference("ideal: speedup = threads", Ink::Reference, ideal),
             reference("machine ceiling", Ink::Ceiling, measured),
-        ]
+        ];
+        // One series per marked point, so no line joins them; the legend
+        // lists the label once.
+        guides.extend(
+            on_backend
+                .iter()
+                .filter(|b| b.beyond_ceiling.is_some())
+                .filter_map(|b| speedup(b))
+                .map(|p| Series {
+                    label: format!("{BEYOND_CEILING_MARK} beyond the ceiling (cause in the table)"),
+                    style: Style {
+                        ink: Ink::Reference,
+                        marker: Marker::Cross,
+                        dashed: false,
+                    },
+                    points: vec![Point::exact(p.x, p.y)],
+                }),
+        );
+        guides
     };
     charts::line_chart(&LineChart {
         title: format!("{workload}: speedup over the sequential loop"),
@@ -575,7 +732,7 @@ fn efficiency_chart(
     style: &dyn Fn(&str) -> Style,
 ) -> Result<Svg> {
     let efficiency = |b: &Benchmark| b.efficiency.map(|e| Point::exact(b.key.threads as f64, e));
-    let perfect = |threads: &[u64]| {
+    let perfect = |_: &[&Benchmark], threads: &[u64]| {
         let points = thread_span(threads)
             .into_iter()
             .map(|x| Point::exact(x, 1.0))
@@ -589,6 +746,37 @@ fn efficiency_chart(
         y_axis: YAxis::LinearFromZero,
         y_format: percent,
         panels: panels_by_backend(rows, backends, style, efficiency, perfect),
+    })
+}
+
+/// Cores kept busy (process CPU time over wall time in the paired calls)
+/// against threads, with the line cores = threads: a variant far above its
+/// speedup burns cores without progress.
+fn cores_busy_chart(
+    workload: &str,
+    rows: &[&Benchmark],
+    backends: &[String],
+    style: &dyn Fn(&str) -> Style,
+) -> Result<Svg> {
+    let busy = |b: &Benchmark| b.cores_busy.map(|c| Point::exact(b.key.threads as f64, c));
+    let all_threads = |_: &[&Benchmark], threads: &[u64]| {
+        let points = threads
+            .iter()
+            .map(|t| Point::exact(*t as f64, *t as f64))
+            .collect();
+        vec![reference(
+            "every thread busy: cores = threads",
+            Ink::Reference,
+            points,
+        )]
+    };
+    charts::line_chart(&LineChart {
+        title: format!("{workload}: cores kept busy"),
+        x_label: "threads".to_string(),
+        y_label: "cores busy".to_string(),
+        y_axis: YAxis::LinearFromZero,
+        y_format: plain,
+        panels: panels_by_backend(rows, backends, style, busy, all_threads),
     })
 }
 
@@ -653,7 +841,7 @@ fn memory_view(
             y_label: format!("{title} ({unit})"),
             y_axis: YAxis::LinearFromZero,
             y_format: plain,
-            panels: panels_by_backend(&measured, backends, style, point, |_| Vec::new()),
+            panels: panels_by_backend(&measured, backends, style, point, |_, _| Vec::new()),
         })?;
         Ok(Chart {
             anchor: format!("{anchor}-{kind}"),

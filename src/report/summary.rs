@@ -51,6 +51,10 @@ pub fn markdown(page: &Page) -> String {
                 text(&workload.id)
             ));
             out.push_str(&best_table(&workload.best));
+            out.push_str(&format!("\n{}\n", text(&workload.legend)));
+            for mark in &workload.marks {
+                out.push_str(&format!("- {}\n", text(mark)));
+            }
         }
     }
     out
