@@ -9,8 +9,10 @@
 //! benchmark's key. After each sweep [`parbench::sweep::Group`] (one
 //! workload, backend and thread count) the sweep pairs it with the
 //! sequential loop and writes it to this machine's results file
-//! (`reports/runs/<label>.json`); at the end it calibrates the host again
-//! and writes the report (`reports/index.html`).
+//! (`reports/runs/<label>.json`). Then parbench measures the intermittent
+//! regime itself (each call after the caller's own work), under criterion's
+//! filter; at the end it calibrates the host again and writes the report
+//! (`reports/index.html`).
 
 use std::hint::black_box;
 use std::path::Path;
@@ -63,11 +65,15 @@ fn sweep_main() -> Result<()> {
         Sizes::Full
     };
     let mut sweep = Sweep::new(profile, threads, sizes);
+    sweep.caller_work =
+        sweep::caller_work_from(std::env::var("PARBENCH_CALLER_WORK_MS").ok().as_deref())?;
+    let selected = bench_args.selector()?;
     println!(
-        "parbench: profile {}, threads {:?}, {} planned benchmarks",
+        "parbench: profile {}, threads {:?}, {} planned benchmarks ({} of them intermittent)",
         profile.id(),
         sweep.threads,
-        sweep.plan.len()
+        sweep.plan.len() + sweep.intermittent.len(),
+        sweep.intermittent.len()
     );
     let ceiling = if bench_args.measuring {
         let ceiling = machine::measure_ceiling(&sweep.threads, Duration::from_millis(300));
@@ -137,6 +143,24 @@ fn sweep_main() -> Result<()> {
         criterion_group.finish();
     }
     criterion.final_summary();
+
+    // The intermittent regime: parbench's own sampler (criterion times back
+    // to back only), under criterion's filter. In criterion's test mode
+    // each is measured once, written nowhere.
+    if bench_args.listing {
+        for p in sweep.intermittent.iter().filter(|p| selected(&p.key())) {
+            println!("{}: benchmark", p.key());
+        }
+    } else {
+        let calls = if bench_args.measuring {
+            profile.intermittent_calls()
+        } else {
+            1
+        };
+        for group in sweep.intermittent_groups() {
+            sweep.measure_intermittent(&group, calls, &selected)?;
+        }
+    }
 
     let (passed, mismatches) = sweep.oracle_counts();
     if bench_args.measuring && (passed > 0 || sweep.resuming()) {

@@ -1,18 +1,43 @@
-//! The identity of one benchmark: (workload, variant, backend, threads).
+//! The identity of one benchmark: (workload, variant, backend, threads,
+//! regime).
 //!
 //! One type with one textual form, `workload/variant/backend/threads`
-//! (`compute/closure/rayon/2`), and one parser. The sweep names criterion's
-//! benchmarks with it (group = workload, function = `variant/backend`,
-//! parameter = threads, so criterion's full id is the key's text), criterion's
-//! filter matches that text, the results file stores its four fields, the CLI
-//! accepts it (`parbench run compute/closure/rayon/2`) and the report looks
-//! entries up by it.
+//! (`compute/closure/rayon/2`) in the steady regime and
+//! `workload/variant/backend/threads/intermittent` in the intermittent one,
+//! and one parser. The sweep names criterion's benchmarks with it (group =
+//! workload, function = `variant/backend`, parameter = threads, so
+//! criterion's full id is the key's text), the bench's filter matches that
+//! text, the results file stores its fields, the CLI accepts it (`parbench
+//! run compute/closure/rayon/2`) and the report looks entries up by it.
 
 use std::fmt;
 use std::str::FromStr;
 
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
+
+/// How the calls of a benchmark are made.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Regime {
+    /// Back to back, as criterion times them: a pool stays hot.
+    #[default]
+    Steady,
+    /// Each call after the calling thread did sequential work of its own,
+    /// as a parallel section inside a sequential loop is called.
+    Intermittent,
+}
+
+impl Regime {
+    pub fn id(self) -> &'static str {
+        match self {
+            Regime::Steady => "steady",
+            Regime::Intermittent => "intermittent",
+        }
+    }
+}
 
 /// Who a measurement is of. Ids are strings, not registry entries, because a
 /// results file may come from a newer parbench that knows more of them.
@@ -22,16 +47,26 @@ pub struct Key {
     pub variant: String,
     pub backend: String,
     pub threads: u64,
+    /// Files without it are read as steady.
+    #[serde(default)]
+    pub regime: Regime,
 }
 
 impl Key {
+    /// A steady key.
     pub fn new(workload: &str, variant: &str, backend: &str, threads: u64) -> Key {
         Key {
             workload: workload.to_string(),
             variant: variant.to_string(),
             backend: backend.to_string(),
             threads,
+            regime: Regime::Steady,
         }
+    }
+
+    /// The same benchmark in `regime`.
+    pub fn in_regime(self, regime: Regime) -> Key {
+        Key { regime, ..self }
     }
 
     /// Criterion's function id: `variant/backend`.
@@ -40,8 +75,14 @@ impl Key {
     }
 
     /// Borrowed parts, for lookups without cloning.
-    pub fn parts(&self) -> (&str, &str, &str, u64) {
-        (&self.workload, &self.variant, &self.backend, self.threads)
+    pub fn parts(&self) -> (&str, &str, &str, u64, Regime) {
+        (
+            &self.workload,
+            &self.variant,
+            &self.backend,
+            self.threads,
+            self.regime,
+        )
     }
 }
 
@@ -51,21 +92,38 @@ impl fmt::Display for Key {
             f,
             "{}/{}/{}/{}",
             self.workload, self.variant, self.backend, self.threads
-        )
+        )?;
+        match self.regime {
+            Regime::Steady => Ok(()),
+            other => write!(f, "/{}", other.id()),
+        }
     }
 }
 
 impl FromStr for Key {
     type Err = anyhow::Error;
 
-    /// Parses `workload/variant/backend/threads`; the error names the text.
+    /// Parses `workload/variant/backend/threads[/regime]`; the error names
+    /// the text.
     fn from_str(text: &str) -> Result<Key> {
         let parts: Vec<&str> = text.split('/').collect();
-        let [workload, variant, backend, threads] = parts.as_slice() else {
-            bail!(
+        let (workload, variant, backend, threads, regime) = match parts.as_slice() {
+            [w, v, b, t] => (w, v, b, t, Regime::Steady),
+            [w, v, b, t, r] => {
+                let regime = match *r {
+                    "steady" => Regime::Steady,
+                    "intermittent" => Regime::Intermittent,
+                    other => bail!(
+                        "'{text}' is not a benchmark key: '{other}' is not a regime \
+                         (steady or intermittent)"
+                    ),
+                };
+                (w, v, b, t, regime)
+            }
+            _ => bail!(
                 "'{text}' is not a benchmark key: expected workload/variant/backend/threads, \
-                 e.g. compute/closure/rayon/2"
-            );
+                 e.g. compute/closure/rayon/2, or .../2/intermittent"
+            ),
         };
         if let Some(empty) = [
             ("workload", workload),
@@ -83,7 +141,7 @@ impl FromStr for Key {
         if threads == 0 {
             bail!("'{text}' is not a benchmark key: threads must be at least 1");
         }
-        Ok(Key::new(workload, variant, backend, threads))
+        Ok(Key::new(workload, variant, backend, threads).in_regime(regime))
     }
 }
 
@@ -97,6 +155,16 @@ mod tests {
         assert_eq!(key, Key::new("compute", "closure", "rayon", 2));
         assert_eq!(key.to_string(), "compute/closure/rayon/2");
         assert_eq!(key.function(), "closure/rayon");
+        let intermittent: Key = "compute/closure/rayon/2/intermittent".parse().unwrap();
+        assert_eq!(intermittent, key.clone().in_regime(Regime::Intermittent));
+        assert_eq!(
+            intermittent.to_string(),
+            "compute/closure/rayon/2/intermittent"
+        );
+        assert_eq!(
+            "compute/closure/rayon/2/steady".parse::<Key>().unwrap(),
+            key
+        );
     }
 
     #[test]
@@ -109,7 +177,8 @@ mod tests {
             ("compute/closure/rayon/two", "threads 'two'"),
             ("compute//rayon/2", "its variant is empty"),
             ("compute/closure/rayon/0", "at least 1"),
-            ("a/b/c/d/1", "expected workload"),
+            ("a/b/c/d/1", "'1' is not a regime"),
+            ("a/b/c/d/1/x", "expected workload"),
         ] {
             let err = text.parse::<Key>().unwrap_err().to_string();
             assert!(

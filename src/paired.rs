@@ -71,6 +71,10 @@ impl Default for Sampling {
     }
 }
 
+/// A call slower than this many times the fastest of its regime is slow:
+/// on 2 threads, a call that ran at about sequential speed.
+pub const SLOW_CALL: f64 = 1.5;
+
 /// The longest the calls after a switch are discarded for.
 const MAX_SETTLE: Duration = Duration::from_millis(500);
 
@@ -271,6 +275,109 @@ pub fn sample(
     Ok(samples)
 }
 
+/// What the intermittent regime measured of one group: per member, each
+/// call made after the caller's own work, and that work's time.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IntermittentSamples {
+    /// Per member, per call: the sequential loop's time per call during the
+    /// caller's work just before it (ns): the reference of that call.
+    pub reference_ns: Vec<Vec<f64>>,
+    /// Per member: the time of each call (ns).
+    pub call_ns: Vec<Vec<f64>>,
+    /// Per member: the process CPU time of each call (ns); empty without
+    /// the clock.
+    pub cpu_ns: Vec<Vec<f64>>,
+    /// Per member, per call: how long the caller worked before it (ns).
+    pub caller_work_ns: Vec<Vec<f64>>,
+}
+
+impl IntermittentSamples {
+    /// How many times faster than the sequential loop each call of
+    /// `member` was, against the loop's time in the work right before it.
+    pub fn speedup(&self, member: usize) -> Interval {
+        let mut ratios: Vec<f64> = self.reference_ns[member]
+            .iter()
+            .zip(&self.call_ns[member])
+            .map(|(r, c)| r / c)
+            .collect();
+        median_interval(&mut ratios)
+    }
+}
+
+/// Samples `members` members in the intermittent regime: `calls` rounds,
+/// each of which visits every member in turn. `call(0)` is the calling
+/// thread's own work (the sequential loop of the same workload), `call(i)`
+/// one call of member `i - 1`. Before each timed call of a member, the
+/// caller's work runs back to back until at least `caller_work` has passed
+/// (once at least), timed as a whole. That work is what a program does
+/// between its parallel sections, and its time per call is the reference of
+/// the call right after it, so each speedup pairs two measurements taken a
+/// moment apart. Nothing is discarded: the first call after the caller's
+/// work is the point.
+pub fn sample_intermittent(
+    members: usize,
+    calls: usize,
+    caller_work: Duration,
+    mut call: impl FnMut(usize) -> Result<()>,
+) -> Result<IntermittentSamples> {
+    let mut samples = IntermittentSamples {
+        reference_ns: vec![Vec::with_capacity(calls); members],
+        call_ns: vec![Vec::with_capacity(calls); members],
+        cpu_ns: vec![Vec::with_capacity(calls); members],
+        caller_work_ns: vec![Vec::with_capacity(calls); members],
+    };
+    for _ in 0..calls {
+        for member in 0..members {
+            let worked = Instant::now();
+            let mut references = 0u32;
+            while references == 0 || worked.elapsed() < caller_work {
+                call(0)?;
+                references += 1;
+            }
+            let worked = worked.elapsed();
+            let cpu_before = process_cpu_time();
+            let started = Instant::now();
+            call(member + 1)?;
+            let took = started.elapsed();
+            if let Some(cpu) = cpu_before.zip(process_cpu_time()).map(|(b, a)| a - b) {
+                samples.cpu_ns[member].push(cpu.as_nanos() as f64);
+            }
+            samples.call_ns[member].push(took.as_nanos() as f64);
+            samples.reference_ns[member].push(worked.as_nanos() as f64 / f64::from(references));
+            samples.caller_work_ns[member].push(worked.as_nanos() as f64);
+        }
+    }
+    Ok(samples)
+}
+
+/// Times `calls` back-to-back calls one by one, after one discarded call:
+/// the steady regime's distribution of single calls.
+pub fn time_each_call(calls: usize, mut call: impl FnMut() -> Result<()>) -> Result<Vec<f64>> {
+    call()?;
+    (0..calls)
+        .map(|_| {
+            let started = Instant::now();
+            call()?;
+            Ok(started.elapsed().as_nanos() as f64)
+        })
+        .collect()
+}
+
+/// The share of `calls` slower than [`SLOW_CALL`] times the fastest.
+pub fn slow_call_share(calls: &[f64]) -> Option<f64> {
+    let fastest = calls.iter().copied().min_by(f64::total_cmp)?;
+    let slow = calls.iter().filter(|&&c| c > SLOW_CALL * fastest).count();
+    Some(slow as f64 / calls.len() as f64)
+}
+
+/// The `q`-quantile of `values` (nearest rank), e.g. 0.9 for the p90.
+pub fn quantile(values: &[f64], q: f64) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len().max(1));
+    sorted.get(rank - 1).copied()
+}
+
 /// The calls per batch that take at least `target`, and how long the last
 /// trial batch took: doubles (or scales by the time seen, at most tenfold)
 /// from one call until a batch is long enough.
@@ -456,6 +563,40 @@ mod tests {
             Ok(())
         });
         assert!(failed.unwrap_err().to_string().contains("member 1 broke"));
+    }
+
+    #[test]
+    fn intermittent_calls_follow_the_callers_work_and_pair_with_it() {
+        let mut log = Vec::new();
+        let samples = sample_intermittent(2, 3, Duration::ZERO, |turn| {
+            log.push(["work", "a", "b"][turn]);
+            Ok(())
+        })
+        .unwrap();
+        // With no minimum, one reference call of caller work before each call.
+        assert_eq!(log.len(), 12);
+        assert!(
+            log.chunks(2)
+                .all(|pair| pair[0] == "work" && pair[1] != "work")
+        );
+        assert_eq!(samples.call_ns[1].len(), 3);
+        assert_eq!(samples.reference_ns[0].len(), 3);
+        let paired = IntermittentSamples {
+            reference_ns: vec![vec![10.0, 10.0, 20.0]],
+            call_ns: vec![vec![5.0, 10.0, 10.0]],
+            ..Default::default()
+        };
+        assert_eq!(paired.speedup(0).estimate, 2.0);
+    }
+
+    #[test]
+    fn slow_calls_and_quantiles() {
+        let calls = [5.0, 5.1, 5.2, 9.9, 10.0, 5.0, 5.3, 5.0, 5.1, 7.4];
+        assert_eq!(slow_call_share(&calls), Some(0.2), "above 7.5 = 1.5 x 5.0");
+        assert_eq!(quantile(&calls, 0.5), Some(5.1));
+        assert_eq!(quantile(&calls, 0.9), Some(9.9));
+        assert_eq!(slow_call_share(&[]), None);
+        assert_eq!(quantile(&[], 0.5), None);
     }
 
     #[test]

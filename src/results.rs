@@ -15,7 +15,8 @@
 //! benchmark), 3 (each entry's family and role, the workloads' specs, the
 //! sequential loop on backend `sequential` instead of `none`) and 4 (paired
 //! speedups with their intervals, CPU time, comparisons between variants,
-//! the run's calibration and progress). All are read; 4 is written.
+//! the run's calibration and progress, the regime of each entry and the
+//! distribution of intermittent calls). All are read; 4 is written.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -26,9 +27,9 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::calibration::RunCalibration;
-use crate::key::Key;
+use crate::key::{Key, Regime};
 use crate::memory::Memory;
-use crate::paired::Interval;
+use crate::paired::{self, Interval};
 use crate::variants::{self, Family, Role};
 use crate::workload::{self, Purpose, Spec};
 
@@ -205,6 +206,17 @@ pub struct Benchmark {
     /// Paired time ratios against the variants this one is compared with.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub compared: Vec<Comparison>,
+    /// Intermittent entries: how long the calling thread worked before
+    /// each call (ns, the median).
+    #[serde(default)]
+    pub caller_work_ns: Option<f64>,
+    /// Intermittent entries: the time of each call (ns), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub call_ns: Vec<f64>,
+    /// Intermittent entries: single calls timed back to back in the same
+    /// window (ns), the steady distribution shown beside `call_ns`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steady_call_ns: Vec<f64>,
     /// Derived: `items / time` (recomputed on load).
     #[serde(default, skip_deserializing)]
     pub items_per_s: f64,
@@ -229,6 +241,16 @@ pub struct Benchmark {
     /// more than [`CEILING_MARGIN`] above it.
     #[serde(default, skip_deserializing)]
     pub beyond_ceiling: Option<BeyondCeiling>,
+    /// Derived from `call_ns`: the median call.
+    #[serde(default, skip_deserializing)]
+    pub p50_ns: Option<f64>,
+    /// Derived from `call_ns`: the 90th percentile call.
+    #[serde(default, skip_deserializing)]
+    pub p90_ns: Option<f64>,
+    /// Derived from `call_ns`: the share of calls slower than
+    /// [`crate::paired::SLOW_CALL`] times the fastest.
+    #[serde(default, skip_deserializing)]
+    pub slow_call_share: Option<f64>,
 }
 
 /// A speedup above what the machine's spin loop reached, and its likely cause.
@@ -273,6 +295,9 @@ impl Benchmark {
             paired_wall_ns: None,
             cpu_time_ns: None,
             compared: Vec::new(),
+            caller_work_ns: None,
+            call_ns: Vec::new(),
+            steady_call_ns: Vec::new(),
             items_per_s: 0.0,
             criterion_speedup: None,
             instruments_disagree: false,
@@ -280,6 +305,9 @@ impl Benchmark {
             overhead_ns: None,
             cores_busy: None,
             beyond_ceiling: None,
+            p50_ns: None,
+            p90_ns: None,
+            slow_call_share: None,
         }
     }
 
@@ -336,6 +364,14 @@ impl Benchmark {
                 "the paired speedup {:?} ({:?}-{:?}) is not a valid interval",
                 self.speedup, self.speedup_lower, self.speedup_upper
             ));
+        }
+        if let Some(bad) = self
+            .call_ns
+            .iter()
+            .chain(&self.steady_call_ns)
+            .find(|t| !t.is_finite() || **t <= 0.0)
+        {
+            return Some(format!("a call time {bad} is not a positive number"));
         }
         if let Some(bad) = self.compared.iter().find(|c| !c.time_ratio.is_valid()) {
             return Some(format!(
@@ -574,10 +610,13 @@ impl ResultsFile {
     /// the speedup itself where it was not paired (older files); efficiency,
     /// cores busy, the instruments' agreement and the ceiling check.
     pub fn derive(&mut self) {
+        // Criterion's steady times only: a ratio never mixes regimes.
         let baseline: BTreeMap<String, f64> = self
             .benchmarks
             .iter()
-            .filter(|b| b.role == Role::Baseline && b.key.threads == 1)
+            .filter(|b| {
+                b.role == Role::Baseline && b.key.threads == 1 && b.key.regime == Regime::Steady
+            })
             .map(|b| (b.key.workload.clone(), b.time_ns.estimate))
             .collect();
         let ceiling: BTreeMap<u64, f64> = self
@@ -589,7 +628,9 @@ impl ResultsFile {
         for b in &mut self.benchmarks {
             let time = b.time_ns.estimate;
             b.items_per_s = b.items as f64 / (time * 1e-9);
-            let base = baseline.get(&b.key.workload);
+            let base = baseline
+                .get(&b.key.workload)
+                .filter(|_| b.key.regime == Regime::Steady);
             b.criterion_speedup = base.map(|base| base / time);
             b.overhead_ns = base.map(|base| time - base);
             if b.paired_rounds.is_none() {
@@ -611,6 +652,9 @@ impl ResultsFile {
                 .workloads
                 .get(&b.key.workload)
                 .map(|w| w.spec.working_set_bytes());
+            b.p50_ns = paired::quantile(&b.call_ns, 0.5);
+            b.p90_ns = paired::quantile(&b.call_ns, 0.9);
+            b.slow_call_share = paired::slow_call_share(&b.call_ns);
             b.beyond_ceiling = ceiling
                 .get(&b.key.threads)
                 .and_then(|&c| beyond_ceiling(b, c, working_set, self.machine.l2_cache_bytes));

@@ -1,11 +1,14 @@
 //! The plan of `cargo bench` and its orchestration: which combinations each
 //! profile measures, at which thread counts, with which criterion settings;
 //! checking each one against the oracle (and counting its memory) before it
-//! is timed; and turning criterion's estimates into the machine's results
-//! file and the report. `benches/sweep.rs` only wires criterion to
-//! [`Sweep`]: criterion decides what runs (its own filter and flags, which
-//! parbench never parses) by calling the routine of a benchmark; the first
-//! call asks [`Sweep::call`] for the call to time.
+//! is timed; pairing each [`Group`] with the sequential loop once criterion
+//! has timed it ([`Sweep::pair`]); and writing each group's records to the
+//! machine's results file at once ([`crate::store`]), between host
+//! calibrations at the start and the end ([`crate::calibration`]).
+//! `benches/sweep.rs` only wires criterion to [`Sweep`]: criterion decides
+//! what runs (its own filter and flags, which parbench never parses) by
+//! calling the routine of a benchmark; the first call asks [`Sweep::call`]
+//! for the call to time.
 //!
 //! Profiles (`PARBENCH_PROFILE`) select by each workload's coverage
 //! (`Workload::in_quick_profile`, `in_default_profile`), which names
@@ -30,9 +33,10 @@ use crate::calibration::Calibration;
 use crate::criterion_dir::{self, Measurement};
 use crate::job::Job;
 use crate::key::Key;
+use crate::key::Regime;
 use crate::matrix::{self, Combo, Problem};
 use crate::memory::Memory;
-use crate::paired::{self, Interval, Sampling};
+use crate::paired::{self, Interval, Sampling, median_interval};
 use crate::report;
 use crate::results::{
     self, Benchmark, CeilingPoint, Comparison, CriterionSettings, PairedFigures, RunInfo, TimeNs,
@@ -97,11 +101,32 @@ impl Profile {
         }
     }
 
+    /// Does this profile measure `variant` on `workload` in the
+    /// intermittent regime? Every profile measures what the workload names;
+    /// `full` every variant but the baseline, on those workloads.
+    pub fn measures_intermittent(self, workload: &Workload, variant: &dyn Variant) -> bool {
+        match (self, workload.intermittent) {
+            (_, None) => false,
+            _ if variant.role() == Role::Baseline => false,
+            (Profile::Full, Some(_)) => true,
+            (_, Some(coverage)) => coverage.covers(variant),
+        }
+    }
+
+    /// Intermittent calls per benchmark in this profile.
+    pub fn intermittent_calls(self) -> usize {
+        match self {
+            Profile::Quick => 30,
+            Profile::Default => 60,
+            Profile::Full => 200,
+        }
+    }
+
     /// How long the paired sampler samples each group in this profile.
     pub fn sampling(self) -> Sampling {
         let budget = match self {
             Profile::Quick => 300,
-            Profile::Default => 600,
+            Profile::Default => 400,
             Profile::Full => 3_000,
         };
         Sampling {
@@ -166,6 +191,7 @@ pub fn threads_from(value: Option<&str>, logical_cores: usize) -> Result<Vec<usi
 pub struct Planned {
     pub combo: Combo,
     pub threads: usize,
+    pub regime: Regime,
 }
 
 impl Planned {
@@ -175,22 +201,40 @@ impl Planned {
     pub fn variant(&self) -> &'static dyn Variant {
         self.combo.variant
     }
-    /// Its key; criterion's full id is the key's text.
+    /// Its key; criterion's full id is the key's text (steady entries).
     pub fn key(&self) -> Key {
-        self.combo.key(self.threads)
+        self.combo.key(self.threads).in_regime(self.regime)
     }
 }
 
-/// Every benchmark of a profile, ordered by workload (criterion's groups),
-/// then backend and thread count (the paired sampler's [`Group`]s), then
-/// variant in registry order.
+/// Every steady benchmark of a profile (what criterion times), ordered by
+/// workload (criterion's groups), then backend and thread count (the paired
+/// sampler's [`Group`]s), then variant in registry order.
 pub fn plan(profile: Profile, threads: &[usize]) -> Vec<Planned> {
+    planned(threads, Regime::Steady, |c| {
+        profile.measures(c.workload, c.variant)
+    })
+}
+
+/// Every intermittent benchmark of a profile, in the order of [`plan`]: the
+/// parallel backends only (the sequential loop is the caller's work).
+pub fn intermittent_plan(profile: Profile, threads: &[usize]) -> Vec<Planned> {
+    planned(threads, Regime::Intermittent, |c| {
+        c.backend.max_threads() > 1 && profile.measures_intermittent(c.workload, c.variant)
+    })
+}
+
+fn planned(threads: &[usize], regime: Regime, wanted: impl Fn(&Combo) -> bool) -> Vec<Planned> {
     let mut plan: Vec<Planned> = matrix::combos()
-        .filter(|c| profile.measures(c.workload, c.variant))
+        .filter(|c| wanted(c))
         .flat_map(|combo| {
             backends::thread_counts(combo.backend, threads)
                 .into_iter()
-                .map(move |threads| Planned { combo, threads })
+                .map(move |threads| Planned {
+                    combo,
+                    threads,
+                    regime,
+                })
         })
         .collect();
     plan.sort_by_key(|p| {
@@ -203,6 +247,22 @@ pub fn plan(profile: Profile, threads: &[usize]) -> Vec<Planned> {
         )
     });
     plan
+}
+
+/// `PARBENCH_CALLER_WORK_MS`: the caller's work before each intermittent
+/// call, at least (unset: [`DEFAULT_CALLER_WORK`]).
+pub fn caller_work_from(value: Option<&str>) -> Result<Duration> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(DEFAULT_CALLER_WORK),
+        Some(text) => match text.parse::<f64>() {
+            Ok(ms) if ms.is_finite() && (0.0..=10_000.0).contains(&ms) => {
+                Ok(Duration::from_secs_f64(ms / 1e3))
+            }
+            _ => bail!(
+                "PARBENCH_CALLER_WORK_MS='{text}' is not a number of milliseconds from 0 to 10000"
+            ),
+        },
+    }
 }
 
 /// `PARBENCH_RESUME`: `1` continues the interrupted run of this machine.
@@ -235,6 +295,12 @@ pub struct BenchArgs {
     pub listing: bool,
     /// Criterion settings given on the command line, with their values.
     overrides: Vec<(&'static str, String)>,
+    /// Criterion's filter (the first argument that is neither a flag nor a
+    /// flag's value), which parbench applies the same way to the benchmarks
+    /// it measures itself (the intermittent regime).
+    filter: Option<String>,
+    /// `--exact`: the filter is the whole key, not a regex.
+    exact: bool,
 }
 
 /// Criterion's flags that change the settings recorded in a results file.
@@ -244,6 +310,45 @@ const CRITERION_SETTING_FLAGS: &[&str] = &[
     "--sample-size",
     "--nresamples",
 ];
+
+/// Criterion's flags that take a value (skipped when looking for the filter).
+const CRITERION_VALUE_FLAGS: &[&str] = &[
+    "--warm-up-time",
+    "--measurement-time",
+    "--sample-size",
+    "--nresamples",
+    "--noise-threshold",
+    "--confidence-level",
+    "--significance-level",
+    "--save-baseline",
+    "-s",
+    "--baseline",
+    "-b",
+    "--baseline-lenient",
+    "--load-baseline",
+    "--profile-time",
+    "--plotting-backend",
+    "--output-format",
+    "--format",
+    "--color",
+    "-c",
+];
+
+/// The first argument that is neither a flag nor the value of one.
+fn positional(args: &[String]) -> Option<String> {
+    let mut skip_value = false;
+    for arg in args {
+        if std::mem::take(&mut skip_value) {
+            continue;
+        }
+        if arg.starts_with('-') {
+            skip_value = !arg.contains('=') && CRITERION_VALUE_FLAGS.contains(&arg.as_str());
+            continue;
+        }
+        return Some(arg.clone());
+    }
+    None
+}
 
 /// The value of `--flag value` or `--flag=value`.
 fn option_value<'a>(args: &'a [String], flag: &str) -> Option<&'a str> {
@@ -275,7 +380,32 @@ impl BenchArgs {
                 .iter()
                 .filter_map(|&flag| Some((flag, option_value(args, flag)?.to_string())))
                 .collect(),
+            filter: positional(args),
+            exact: has("--exact"),
         }
+    }
+
+    /// Does criterion's filter select the benchmark with this key text? A
+    /// regex searched in it, or with `--exact` the whole text, as criterion
+    /// matches its own ids. An invalid regex is an error naming it.
+    pub fn selector(&self) -> Result<impl Fn(&Key) -> bool + use<>> {
+        let regex = match (&self.filter, self.exact) {
+            (Some(filter), false) => Some(
+                regex::Regex::new(filter)
+                    .map_err(|e| anyhow::anyhow!("the filter '{filter}' is not a regex: {e}"))?,
+            ),
+            _ => None,
+        };
+        let (filter, exact) = (self.filter.clone(), self.exact);
+        Ok(move |key: &Key| {
+            let text = key.to_string();
+            match (&filter, exact, &regex) {
+                (None, ..) => true,
+                (Some(f), true, _) => text == *f,
+                (_, _, Some(regex)) => regex.is_match(&text),
+                _ => true,
+            }
+        })
     }
 
     /// The profile's criterion settings with criterion's own command-line
@@ -383,8 +513,16 @@ pub struct Sweep {
     checked: HashMap<usize, std::result::Result<Memory, String>>,
     /// Per plan index: what the paired sampler measured.
     paired: HashMap<usize, PairedFigures>,
-    /// Plan indexes the interrupted run being resumed had measured.
-    resumed: HashSet<usize>,
+    /// The intermittent benchmarks (measured by parbench itself, after
+    /// criterion), and the filter they honour.
+    pub intermittent: Vec<Planned>,
+    /// Per intermittent index: what the untimed pass found, unless the
+    /// steady plan had checked the same call.
+    checked_intermittent: HashMap<usize, std::result::Result<Memory, String>>,
+    /// How long the caller works before each intermittent call, at least.
+    pub caller_work: Duration,
+    /// The keys the interrupted run being resumed had measured.
+    resumed: HashSet<Key>,
     /// The results file, locked, once [`Sweep::begin`] opened it.
     store: Option<Store>,
     /// When the run started (RFC 3339): every entry's `measured_at`. A
@@ -398,10 +536,14 @@ pub struct Sweep {
 impl Sweep {
     pub fn new(profile: Profile, threads: Vec<usize>, sizes: Sizes) -> Sweep {
         let plan = plan(profile, &threads);
+        let intermittent = intermittent_plan(profile, &threads);
         Sweep {
             profile,
-            progress: Progress::new(plan.len()),
+            progress: Progress::new(plan.len() + intermittent.len()),
             plan,
+            intermittent,
+            checked_intermittent: HashMap::new(),
+            caller_work: DEFAULT_CALLER_WORK,
             threads,
             sizes,
             verbose: true,
@@ -418,25 +560,12 @@ impl Sweep {
 
     /// The plan cut into its groups, in plan order.
     pub fn groups(&self) -> Vec<Group> {
-        let mut groups: Vec<Group> = Vec::new();
-        for (index, p) in self.plan.iter().enumerate() {
-            match groups.last_mut() {
-                Some(g)
-                    if g.workload == p.workload().id
-                        && g.backend == p.combo.backend.id()
-                        && g.threads == p.threads =>
-                {
-                    g.members.end = index + 1
-                }
-                _ => groups.push(Group {
-                    workload: p.workload().id,
-                    backend: p.combo.backend.id(),
-                    threads: p.threads,
-                    members: index..index + 1,
-                }),
-            }
-        }
-        groups
+        groups_of(&self.plan)
+    }
+
+    /// The intermittent plan cut into its groups.
+    pub fn intermittent_groups(&self) -> Vec<Group> {
+        groups_of(&self.intermittent)
     }
 
     /// Before measuring: locks and reads the results file at `path`, takes
@@ -459,7 +588,7 @@ impl Sweep {
             ceiling,
             calibration: None,
             in_progress: true,
-            planned: Some(self.plan.len() as u64),
+            planned: Some((self.plan.len() + self.intermittent.len()) as u64),
             previous: None,
         };
         let (mut store, resumed, warnings) = Store::open(path, machine, run, resume)?;
@@ -468,17 +597,13 @@ impl Sweep {
         }
         if resume {
             self.started_at = store.run().started_at.clone();
-            let measured: HashSet<String> =
-                resumed.measured.iter().map(|k| k.to_string()).collect();
-            self.resumed = (0..self.plan.len())
-                .filter(|&i| measured.contains(&self.plan[i].key().to_string()))
-                .collect();
+            self.resumed = resumed.measured.into_iter().collect();
             if self.verbose {
                 println!(
                     "parbench: resuming the run started {}: {} of {} planned benchmarks already measured",
                     self.started_at,
                     self.resumed.len(),
-                    self.plan.len()
+                    self.plan.len() + self.intermittent.len()
                 );
             }
         }
@@ -498,7 +623,7 @@ impl Sweep {
     /// Was the benchmark at `index` measured by the interrupted run this
     /// one resumes? Then it is not measured again.
     pub fn resumed(&self, index: usize) -> bool {
-        self.resumed.contains(&index)
+        self.resumed.contains(&self.plan[index].key())
     }
 
     /// The host's speed now: spin rate, copy bandwidth, and the sequential
@@ -570,16 +695,20 @@ impl Sweep {
         let exec = &**self.executors.get(&exec_key).expect("prepared");
         let job = current.problem.job(planned.variant());
         if !self.checked.contains_key(&index) {
-            let key = planned.key();
             if self.verbose {
-                println!("{}", self.progress.next(index + 1, &key.to_string()));
+                println!(
+                    "{}",
+                    self.progress.next(index + 1, &planned.key().to_string())
+                );
             }
-            let found = matrix::measure_once(&current.problem, &job, exec, &mut current.out)
-                .map(|m| m.memory)
-                .map_err(|err| format!("{key}: does not match the oracle, not timed: {err:#}"));
-            if let (Err(line), true) = (&found, self.verbose) {
-                eprintln!("\n!!! MISMATCH {line}\n");
-            }
+            let found = check(
+                &planned,
+                &current.problem,
+                &job,
+                exec,
+                &mut current.out,
+                self.verbose,
+            );
             self.checked.insert(index, found);
         }
         Ok(match self.checked[&index] {
@@ -733,12 +862,143 @@ impl Sweep {
 
     /// Benchmarks checked against the oracle so far, and the mismatches.
     pub fn oracle_counts(&self) -> (usize, Vec<String>) {
-        let mismatches: Vec<String> = self
-            .checked
-            .values()
-            .filter_map(|c| c.as_ref().err().cloned())
-            .collect();
-        (self.checked.len() - mismatches.len(), mismatches)
+        let all = || {
+            self.checked
+                .values()
+                .chain(self.checked_intermittent.values())
+        };
+        let mismatches: Vec<String> = all().filter_map(|c| c.as_ref().err().cloned()).collect();
+        (all().count() - mismatches.len(), mismatches)
+    }
+
+    /// The untimed check of the intermittent benchmark at `index`: the
+    /// steady plan's, when it checked the same call; else made now.
+    fn check_intermittent(&mut self, index: usize) -> Result<std::result::Result<Memory, String>> {
+        let planned = self.intermittent[index];
+        let steady = planned.combo.key(planned.threads);
+        let checked_steady = self
+            .plan
+            .iter()
+            .position(|p| p.key() == steady)
+            .and_then(|i| self.checked.get(&i));
+        if let Some(found) = checked_steady.or(self.checked_intermittent.get(&index)) {
+            return Ok(found.clone());
+        }
+        self.prepare(planned)?;
+        let current = self.current.as_mut().expect("prepared");
+        let exec = &**self
+            .executors
+            .get(&(planned.combo.backend.id(), planned.threads))
+            .expect("prepared");
+        let job = current.problem.job(planned.variant());
+        let found = check(
+            &planned,
+            &current.problem,
+            &job,
+            exec,
+            &mut current.out,
+            self.verbose,
+        );
+        self.checked_intermittent.insert(index, found.clone());
+        Ok(found)
+    }
+
+    /// Measures the members of the intermittent `group` that `selected`
+    /// accepts and the resumed run did not measure, `calls` calls each:
+    /// each checked against the oracle first (untimed), then sampled with
+    /// [`paired::sample_intermittent`], the workload's own sequential loop
+    /// as the caller's work (at least [`Sweep::caller_work`]); then the
+    /// same calls back to back, one by one, for the steady distribution
+    /// beside it. The records reach the results file at once.
+    pub fn measure_intermittent(
+        &mut self,
+        group: &Group,
+        calls: usize,
+        selected: &dyn Fn(&Key) -> bool,
+    ) -> Result<()> {
+        let mut members = Vec::new();
+        for index in group.members.clone() {
+            let key = self.intermittent[index].key();
+            if !selected(&key) || self.resumed.contains(&key) {
+                continue;
+            }
+            if self.verbose {
+                let place = self.plan.len() + index + 1;
+                println!("{}", self.progress.next(place, &key.to_string()));
+            }
+            if let Ok(memory) = self.check_intermittent(index)? {
+                members.push((index, memory));
+            }
+        }
+        let Some(&(first, _)) = members.first() else {
+            return Ok(());
+        };
+        self.prepare(self.intermittent[first])?;
+        let current = self.current.as_mut().expect("prepared");
+        let sequential = &**self
+            .executors
+            .get(&(backends::Backend::id(&backends::Sequential), 1))
+            .expect("prepared");
+        let exec = &**self
+            .executors
+            .get(&(group.backend, group.threads))
+            .expect("prepared");
+        // Turn 0 is the caller's own work, the sequential loop; the members follow.
+        let mut jobs: Vec<(Job, &dyn Executor)> =
+            vec![(current.problem.job(baseline()), sequential)];
+        for &(index, _) in &members {
+            jobs.push((
+                current.problem.job(self.intermittent[index].variant()),
+                exec,
+            ));
+        }
+        let mut run = |turn: usize| {
+            let (job, exec) = &jobs[turn];
+            current.problem.run(job, *exec, &mut current.out).map(drop)
+        };
+        let context = || {
+            format!(
+                "{}/{}/{}/intermittent",
+                group.workload, group.backend, group.threads
+            )
+        };
+        let samples = paired::sample_intermittent(members.len(), calls, self.caller_work, &mut run)
+            .with_context(context)?;
+        let steady = (1..=members.len())
+            .map(|turn| paired::time_each_call(calls, || run(turn)))
+            .collect::<Result<Vec<_>>>()
+            .with_context(context)?;
+        let mut benchmarks = Vec::new();
+        for (m, ((index, memory), steady_calls)) in members.into_iter().zip(steady).enumerate() {
+            let planned = self.intermittent[index];
+            let median = median_interval(&mut samples.call_ns[m].clone());
+            let time = TimeNs {
+                estimate: median.estimate,
+                lower: median.lower,
+                upper: median.upper,
+                median: median.estimate,
+            };
+            let items = self.sizes.of(planned.workload()).items as u64;
+            let cpu = &samples.cpu_ns[m];
+            let mut record = Benchmark::new(planned.key(), items, time, &self.started_at, memory)
+                .with_paired(PairedFigures {
+                    speedup: samples.speedup(m),
+                    rounds: calls as u64,
+                    wall_ns: mean(&samples.call_ns[m]),
+                    cpu_time_ns: (!cpu.is_empty()).then(|| mean(cpu)),
+                    compared: Vec::new(),
+                });
+            record.caller_work_ns =
+                Some(median_interval(&mut samples.caller_work_ns[m].clone()).estimate);
+            record.call_ns = samples.call_ns[m].clone();
+            record.steady_call_ns = steady_calls;
+            benchmarks.push(record);
+        }
+        if let Some(store) = self.store.as_mut() {
+            let workloads = workload_infos(self.sizes, &benchmarks);
+            store.record(benchmarks, workloads)?;
+        }
+        Ok(())
     }
 
     /// The records of the benchmarks at `indexes` that passed the oracle,
@@ -782,20 +1042,7 @@ impl Sweep {
     /// The registry's description of the workloads of `benchmarks`, at the
     /// size this run measured.
     pub fn workload_infos(&self, benchmarks: &[Benchmark]) -> BTreeMap<String, WorkloadInfo> {
-        WORKLOADS
-            .iter()
-            .filter(|w| benchmarks.iter().any(|b| b.key.workload == w.id))
-            .filter_map(|w| {
-                let info = WorkloadInfo::known(w.id)?;
-                Some((
-                    w.id.to_string(),
-                    WorkloadInfo {
-                        spec: self.sizes.of(w),
-                        ..info
-                    },
-                ))
-            })
-            .collect()
+        workload_infos(self.sizes, benchmarks)
     }
 
     /// After criterion: calibrates the host again, marks the run complete
@@ -824,6 +1071,78 @@ impl Sweep {
 /// A call allocating more than this is sampled apart from the light
 /// members of its group ([`Sweep::pair`]).
 pub const DISRUPTIVE_BYTES: u64 = 16 << 20;
+
+/// A plan cut into groups of one workload, backend and thread count, in
+/// plan order.
+fn groups_of(plan: &[Planned]) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    for (index, p) in plan.iter().enumerate() {
+        match groups.last_mut() {
+            Some(g)
+                if g.workload == p.workload().id
+                    && g.backend == p.combo.backend.id()
+                    && g.threads == p.threads =>
+            {
+                g.members.end = index + 1
+            }
+            _ => groups.push(Group {
+                workload: p.workload().id,
+                backend: p.combo.backend.id(),
+                threads: p.threads,
+                members: index..index + 1,
+            }),
+        }
+    }
+    groups
+}
+
+/// How long the caller works before each intermittent call, at least,
+/// unless `PARBENCH_CALLER_WORK_MS` says otherwise: 1 ms, or one run of the
+/// workload's sequential loop if that is longer (10 ms on compute).
+pub const DEFAULT_CALLER_WORK: Duration = Duration::from_millis(1);
+
+/// The registry's description of the workloads of `benchmarks`, at `sizes`.
+fn workload_infos(sizes: Sizes, benchmarks: &[Benchmark]) -> BTreeMap<String, WorkloadInfo> {
+    WORKLOADS
+        .iter()
+        .filter(|w| benchmarks.iter().any(|b| b.key.workload == w.id))
+        .filter_map(|w| {
+            let info = WorkloadInfo::known(w.id)?;
+            Some((
+                w.id.to_string(),
+                WorkloadInfo {
+                    spec: sizes.of(w),
+                    ..info
+                },
+            ))
+        })
+        .collect()
+}
+
+/// Checks one call of `planned` against the oracle, untimed, and counts
+/// its memory; a mismatch is the line to report (printed loudly when
+/// `verbose`), and nothing of it is timed or recorded.
+fn check(
+    planned: &Planned,
+    problem: &Problem,
+    job: &Job,
+    exec: &dyn Executor,
+    out: &mut [u64],
+    verbose: bool,
+) -> std::result::Result<Memory, String> {
+    let key = planned.key();
+    let found = matrix::measure_once(problem, job, exec, out)
+        .map(|m| m.memory)
+        .map_err(|err| format!("{key}: does not match the oracle, not timed: {err:#}"));
+    if let (Err(line), true) = (&found, verbose) {
+        eprintln!("\n!!! MISMATCH {line}\n");
+    }
+    found
+}
+
+fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len().max(1) as f64
+}
 
 /// The sequential loop: the reference of every speedup.
 fn baseline() -> &'static dyn Variant {
@@ -995,6 +1314,30 @@ mod tests {
             "2.5",
             "--sample-size=20",
         ]));
+        let selects = |a: &[&str], key: &str| {
+            BenchArgs::parse(&args(a)).selector().unwrap()(&key.parse::<Key>().unwrap())
+        };
+        let key = "compute/closure/rayon/2/intermittent";
+        assert!(selects(&["--bench"], key));
+        assert!(selects(&["--bench", "closure/rayon"], key));
+        assert!(selects(
+            &["--bench", "--save-baseline", "x", "intermittent$"],
+            key
+        ));
+        assert!(!selects(
+            &["--bench", "--sample-size", "10", "crossbeam"],
+            key
+        ));
+        assert!(!selects(
+            &["--bench", "--exact", "compute/closure/rayon/2"],
+            key
+        ));
+        assert!(selects(&["--bench", "--exact", key], key));
+        assert!(
+            BenchArgs::parse(&args(&["--bench", "("]))
+                .selector()
+                .is_err()
+        );
         let settings = overridden.settings(Profile::Quick).unwrap();
         assert_eq!((settings.measurement_ms, settings.sample_size), (2500, 20));
         assert_eq!(

@@ -150,6 +150,9 @@ pub struct Workload {
     pub quick: Spec,
     /// What the `quick` profile measures on it (`full` measures everything).
     pub in_quick_profile: Coverage,
+    /// What every profile measures on it in the intermittent regime
+    /// (`full`: every parallel variant wherever this names any).
+    pub intermittent: Option<Coverage>,
     /// What the `default` profile measures on it.
     pub in_default_profile: Coverage,
 }
@@ -167,6 +170,9 @@ const MEMORY_QUESTION: Coverage = Coverage::Roles(&[
     Role::CallableClassIdiom,
     Role::PartialIdiom,
 ]);
+
+/// The intermittent regime, in every profile: `partial`, the plain parallel map.
+const PLAIN_MAP: Option<Coverage> = Some(Coverage::Roles(&[Role::PartialIdiom]));
 
 const MIB: usize = 1 << 20;
 
@@ -195,6 +201,7 @@ pub const WORKLOADS: &[Workload] = &[
         },
         in_quick_profile: NOTHING,
         in_default_profile: PASSING,
+        intermittent: PLAIN_MAP,
     },
     Workload {
         id: "trivial",
@@ -218,6 +225,7 @@ pub const WORKLOADS: &[Workload] = &[
             Family::Passing,
             Family::SharedMutable,
         ]),
+        intermittent: None,
     },
     Workload {
         id: "compute",
@@ -237,6 +245,7 @@ pub const WORKLOADS: &[Workload] = &[
         },
         in_quick_profile: Coverage::Everything,
         in_default_profile: Coverage::Everything,
+        intermittent: PLAIN_MAP,
     },
     Workload {
         id: "imbalanced",
@@ -257,6 +266,7 @@ pub const WORKLOADS: &[Workload] = &[
         },
         in_quick_profile: NOTHING,
         in_default_profile: PASSING,
+        intermittent: None,
     },
     Workload {
         id: "big_state",
@@ -276,6 +286,7 @@ pub const WORKLOADS: &[Workload] = &[
         },
         in_quick_profile: MEMORY_QUESTION,
         in_default_profile: Coverage::Everything,
+        intermittent: None,
     },
 ];
 

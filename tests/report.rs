@@ -260,11 +260,16 @@ fn export_prints_every_entry_in_each_format() {
     assert!(warnings.is_empty());
     assert_eq!(csv.lines().count(), entries + 1);
     assert!(csv.starts_with(
-        "machine,workload,variant,backend,threads,time_ns_estimate,time_ns_lower,time_ns_upper,items_per_s,\
-         speedup,speedup_lower,speedup_upper,criterion_speedup,instruments_disagree,beyond_ceiling,\
-         efficiency,cpu_time_ns,cores_busy,state_copies,bytes_allocated,peak_live_bytes\n"
+        "machine,workload,variant,backend,threads,regime,time_ns_estimate,time_ns_lower,time_ns_upper,\
+         items_per_s,speedup,speedup_lower,speedup_upper,criterion_speedup,instruments_disagree,\
+         beyond_ceiling,efficiency,cpu_time_ns,cores_busy,caller_work_ns,p50_ns,p90_ns,slow_call_share,\
+         state_copies,bytes_allocated,peak_live_bytes\n"
     ));
-    assert!(csv.contains("laptop-a,compute,closure,rayon,4,3156041.034,3099893.697,3206585.461,"));
+    assert!(
+        csv.contains(
+            "laptop-a,compute,closure,rayon,4,steady,3156041.034,3099893.697,3206585.461,"
+        )
+    );
 
     let (json, _) = export(&fixtures(), ExportFormat::Json).unwrap();
     let rows: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
@@ -274,9 +279,9 @@ fn export_prints_every_entry_in_each_format() {
 
     let (md, _) = export(&fixtures(), ExportFormat::Md).unwrap();
     assert_eq!(md.lines().count(), entries + 2);
-    assert!(
-        md.contains("| laptop-a | compute | closure | rayon | 4 | 3.16 ms | 3.10 ms | 3.21 ms |")
-    );
+    assert!(md.contains(
+        "| laptop-a | compute | closure | rayon | 4 | steady | 3.16 ms | 3.10 ms | 3.21 ms |"
+    ));
 
     assert!(export(&[], ExportFormat::Csv).is_err());
 }

@@ -180,3 +180,65 @@ fn an_interrupted_run_keeps_each_finished_group_and_a_resume_skips_them() {
         "{err}"
     );
 }
+
+/// The intermittent regime, as the bench measures it after criterion: the
+/// plan's own filter applies, each call follows the caller's work, the
+/// entries carry their regime, calls and paired speedup, and the steady
+/// entries of the same benchmarks stay as they were.
+#[test]
+fn intermittent_entries_carry_their_regime_distribution_and_paired_speedup() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("runs").join("lab.json");
+    let mut sweep = sweep();
+    sweep.caller_work = Duration::from_micros(200);
+    assert!(
+        sweep
+            .intermittent
+            .iter()
+            .all(|p| p.key().regime == parbench::key::Regime::Intermittent
+                && p.combo.backend.max_threads() > 1),
+        "the sequential loop is the caller's work, never an intermittent benchmark"
+    );
+    for workload in ["seed", "compute"] {
+        assert!(
+            sweep
+                .intermittent
+                .iter()
+                .any(|p| p.key().workload == workload && p.key().variant == "closure"),
+            "quick measures closure intermittently on {workload}"
+        );
+    }
+    sweep
+        .begin(
+            &path,
+            machine(),
+            Profile::Quick.criterion_settings(),
+            Vec::new(),
+            false,
+        )
+        .unwrap();
+    // A filter that names one benchmark: the others are not measured.
+    let only = |key: &Key| key.to_string().starts_with("compute/closure/rayon/2");
+    for group in &sweep.intermittent_groups() {
+        sweep.measure_intermittent(group, 7, &only).unwrap();
+    }
+    let file = ResultsFile::load(&path).unwrap().results;
+    let keys = file_keys(&file);
+    assert_eq!(keys, vec!["compute/closure/rayon/2/intermittent"]);
+    let b = &file.benchmarks[0];
+    assert_eq!(b.call_ns.len(), 7);
+    assert_eq!(b.steady_call_ns.len(), 7);
+    assert!(b.caller_work_ns.unwrap() >= 200_000.0);
+    assert_eq!(b.paired_rounds, Some(7));
+    let speedup = b.paired_speedup().unwrap();
+    assert!(speedup.lower <= speedup.estimate && speedup.estimate <= speedup.upper);
+    assert!(b.p50_ns.unwrap() <= b.p90_ns.unwrap());
+    assert!((0.0..=1.0).contains(&b.slow_call_share.unwrap()));
+    assert_eq!(
+        b.time_ns.median,
+        b.p50_ns.unwrap(),
+        "7 calls: one middle call"
+    );
+    // No steady baseline of the same regime: criterion's ratio is not taken.
+    assert_eq!(b.criterion_speedup, None);
+}

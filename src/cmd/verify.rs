@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::backends::BACKENDS;
+use crate::key::Regime;
 use crate::matrix::{self, Verdict};
 
 #[derive(clap::Args)]
@@ -65,7 +66,7 @@ pub fn table(verdicts: &[Verdict]) -> String {
         for &t in &threads {
             let cell = verdicts
                 .iter()
-                .find(|v| v.key.parts() == (workload, variant, backend, t))
+                .find(|v| v.key.parts() == (workload, variant, backend, t, Regime::Steady))
                 .map_or("-", |v| if v.mismatch.is_none() { "ok" } else { "FAIL" });
             let _ = write!(text, " {cell:>5}");
         }

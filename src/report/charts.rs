@@ -173,6 +173,33 @@ pub struct BarChart {
     pub legend: Vec<(String, Ink)>,
 }
 
+/// A column of dots: every call of one benchmark in one regime.
+#[derive(Clone, Debug)]
+pub struct Strip {
+    pub label: String,
+    pub ink: Ink,
+    pub values: Vec<f64>,
+}
+
+/// One panel (a backend): its columns side by side.
+#[derive(Clone, Debug)]
+pub struct StripPanel {
+    pub title: String,
+    pub strips: Vec<Strip>,
+}
+
+/// Distributions as strip plots: one dot per call, a bar at the median, so
+/// a bimodal regime shows its two modes where a mean would hide them.
+#[derive(Clone, Debug)]
+pub struct StripChart {
+    pub title: String,
+    pub y_label: String,
+    pub y_format: fn(f64) -> String,
+    pub panels: Vec<StripPanel>,
+    /// What each colour means.
+    pub legend: Vec<(String, Ink)>,
+}
+
 const WIDTH: u32 = 1160;
 const LEGEND_WIDTH: u32 = 210;
 const LINE_CHART_HEIGHT: u32 = 400;
@@ -261,6 +288,98 @@ pub fn bar_chart(chart: &BarChart) -> Result<Svg> {
             draw_legend(&legend_area, &legend)?;
         }
         Ok(())
+    })
+}
+
+/// Draws strip plots: one panel per entry of `panels`, a shared y axis from zero.
+pub fn strip_chart(chart: &StripChart) -> Result<Svg> {
+    let usable = |v: &f64| v.is_finite() && *v >= 0.0;
+    let values: Vec<f64> = chart
+        .panels
+        .iter()
+        .flat_map(|p| &p.strips)
+        .flat_map(|s| s.values.iter().copied().filter(usable))
+        .collect();
+    draw_svg(LINE_CHART_HEIGHT, &chart.title, |body| {
+        if values.is_empty() {
+            return nothing_to_plot(body);
+        }
+        let y_range = linear_range(&values);
+        let (plots, legend_area) = body.split_horizontally(WIDTH - LEGEND_WIDTH);
+        let areas = plots.split_evenly((1, chart.panels.len().max(1)));
+        for (i, (panel, area)) in chart.panels.iter().zip(&areas).enumerate() {
+            let columns = panel.strips.len().max(1);
+            let labels: Vec<String> = panel.strips.iter().map(|s| shorten(&s.label, 12)).collect();
+            let mut plot = ChartBuilder::on(area)
+                .caption(shorten(&panel.title, 40), (FONT, 15))
+                .margin(8)
+                .x_label_area_size(40)
+                .y_label_area_size(if i == 0 { 78 } else { 58 })
+                .build_cartesian_2d(-0.6..columns as f64 - 0.4, y_range.clone())
+                .context("cannot lay out a chart panel")?;
+            let y_format = chart.y_format;
+            plot.configure_mesh()
+                .y_desc(if i == 0 { chart.y_label.as_str() } else { "" })
+                // Ticks fall where plotters puts them; only those on a
+                // column are named.
+                .x_labels(4 * columns)
+                .x_label_formatter(&|x| {
+                    let column = x.round();
+                    match (x - column).abs() < 1e-6 && column >= 0.0 {
+                        true => labels.get(column as usize).cloned().unwrap_or_default(),
+                        false => String::new(),
+                    }
+                })
+                .y_label_formatter(&|y| y_format(*y))
+                .y_labels(7)
+                .light_line_style(TRANSPARENT)
+                .bold_line_style(RGBColor(0, 0, 0).mix(0.08))
+                .label_style((FONT, 11))
+                .axis_desc_style((FONT, 13))
+                .draw()
+                .context("cannot draw chart axes")?;
+            for (column, strip) in panel.strips.iter().enumerate() {
+                let colour = strip.ink.colour();
+                let x = column as f64;
+                // A fixed spread (golden-ratio steps), so the dots of one
+                // column do not hide each other and the page is reproducible.
+                let dots = strip
+                    .values
+                    .iter()
+                    .copied()
+                    .filter(usable)
+                    .enumerate()
+                    .map(|(j, y)| {
+                        let spread = ((j as f64 * 0.618_034) % 1.0 - 0.5) * 0.5;
+                        Circle::new((x + spread, y), 2, colour.mix(0.55).filled())
+                    });
+                plot.draw_series(dots).context("cannot draw dots")?;
+                let mut sorted: Vec<f64> = strip.values.iter().copied().filter(usable).collect();
+                sorted.sort_by(f64::total_cmp);
+                if let Some(&median) = sorted.get(sorted.len() / 2) {
+                    plot.draw_series([PathElement::new(
+                        vec![(x - 0.32, median), (x + 0.32, median)],
+                        RGBColor(20, 20, 20).stroke_width(2),
+                    )])
+                    .context("cannot draw a median")?;
+                }
+            }
+        }
+        let legend: Vec<(String, Style)> = chart
+            .legend
+            .iter()
+            .map(|(label, ink)| {
+                (
+                    label.clone(),
+                    Style {
+                        ink: *ink,
+                        marker: Marker::Circle,
+                        dashed: false,
+                    },
+                )
+            })
+            .collect();
+        draw_legend(&legend_area, &legend)
     })
 }
 

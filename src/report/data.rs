@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use super::format::percent;
 use crate::backends::BACKENDS;
 use crate::calibration::{DRIFT_THRESHOLD, RunCalibration};
+use crate::key::Regime;
 use crate::results::{Benchmark, Loaded, ResultsFile, TimeNs};
 use crate::variants::{Role, VARIANTS};
 use crate::workload::{Purpose, WORKLOADS};
@@ -81,9 +82,15 @@ impl Run {
         workloads_of(&self.file.benchmarks)
     }
 
-    /// The entries of one workload in report order: variant, backend, threads.
+    /// The steady entries of one workload in report order: variant,
+    /// backend, threads.
     pub fn rows(&self, workload: &str) -> Vec<&Benchmark> {
         rows_of(&self.file.benchmarks, workload)
+    }
+
+    /// The intermittent entries of one workload, in report order.
+    pub fn intermittent_rows(&self, workload: &str) -> Vec<&Benchmark> {
+        regime_rows(&self.file.benchmarks, workload, Regime::Intermittent)
     }
 }
 
@@ -95,11 +102,22 @@ pub fn workloads_of(benchmarks: &[Benchmark]) -> Vec<&str> {
     ids
 }
 
-/// The entries of one workload in `benchmarks`, in report order.
+/// The steady entries of one workload in `benchmarks`, in report order:
+/// what every table, chart and finding but the intermittent ones shows, so
+/// no ratio or chart mixes two regimes.
 pub fn rows_of<'a>(benchmarks: &'a [Benchmark], workload: &str) -> Vec<&'a Benchmark> {
+    regime_rows(benchmarks, workload, Regime::Steady)
+}
+
+/// The entries of one workload in one regime, in report order.
+pub fn regime_rows<'a>(
+    benchmarks: &'a [Benchmark],
+    workload: &str,
+    regime: Regime,
+) -> Vec<&'a Benchmark> {
     let mut rows: Vec<&Benchmark> = benchmarks
         .iter()
-        .filter(|b| b.key.workload == workload)
+        .filter(|b| b.key.workload == workload && b.key.regime == regime)
         .collect();
     rows.sort_by(|a, b| entry_order(a, b));
     rows
@@ -111,6 +129,7 @@ pub fn entry_order(a: &Benchmark, b: &Benchmark) -> Ordering {
         .then_with(|| variant_order(&a.key.variant, &b.key.variant))
         .then_with(|| backend_order(&a.key.backend, &b.key.backend))
         .then_with(|| a.key.threads.cmp(&b.key.threads))
+        .then_with(|| a.key.regime.cmp(&b.key.regime))
 }
 
 /// Position in a list of known ids first, then unknown ids alphabetically.
@@ -150,7 +169,7 @@ pub fn within_noise(a: &TimeNs, b: &TimeNs) -> bool {
 /// Entries looked up by identity, with what the file says of its workloads.
 pub struct Index<'a> {
     benchmarks: &'a [Benchmark],
-    by_key: BTreeMap<(&'a str, &'a str, &'a str, u64), &'a Benchmark>,
+    by_key: BTreeMap<(&'a str, &'a str, &'a str, u64, Regime), &'a Benchmark>,
     file: Option<&'a ResultsFile>,
 }
 
@@ -180,14 +199,16 @@ impl<'a> Index<'a> {
         threads: u64,
     ) -> Option<&'a Benchmark> {
         self.by_key
-            .get(&(workload, variant, backend, threads))
+            .get(&(workload, variant, backend, threads, Regime::Steady))
             .copied()
     }
 
-    /// The entry at `at`'s workload, backend and threads with role `role`.
+    /// The entry at `at`'s workload, backend, threads and regime with role
+    /// `role`.
     pub fn with_role(&self, at: &Benchmark, role: Role) -> Option<&'a Benchmark> {
         self.benchmarks.iter().find(|b| {
             b.role == role
+                && b.key.regime == at.key.regime
                 && b.key.workload == at.key.workload
                 && b.key.backend == at.key.backend
                 && b.key.threads == at.key.threads
@@ -212,8 +233,22 @@ impl<'a> Index<'a> {
             .collect()
     }
 
-    pub fn all(&self) -> std::slice::Iter<'a, Benchmark> {
-        self.benchmarks.iter()
+    /// Every steady entry.
+    pub fn all(&self) -> impl Iterator<Item = &'a Benchmark> + 'a {
+        self.benchmarks
+            .iter()
+            .filter(|b| b.key.regime == Regime::Steady)
+    }
+
+    /// Every intermittent entry, in report order.
+    pub fn intermittent(&self) -> Vec<&'a Benchmark> {
+        let mut rows: Vec<&Benchmark> = self
+            .benchmarks
+            .iter()
+            .filter(|b| b.key.regime == Regime::Intermittent)
+            .collect();
+        rows.sort_by(|a, b| entry_order(a, b));
+        rows
     }
 
     /// The workloads measured, in report order.

@@ -140,15 +140,15 @@ mod tests {
             lines
                 .next()
                 .unwrap()
-                .starts_with("box,seed,sequential,sequential,1,40.0,"),
+                .starts_with("box,seed,sequential,sequential,1,steady,40.0,"),
             "{text}"
         );
-        assert!(text.contains("box,seed,\"a,\"\"quoted\"\"\nvariant\",rayon,2,1500.0,"));
+        assert!(text.contains("box,seed,\"a,\"\"quoted\"\"\nvariant\",rayon,2,steady,1500.0,"));
         // Not paired: the speedup is criterion's ratio to the baseline,
         // 40 / 1500, without bounds; missing values are empty fields.
         assert!(
             text.contains(
-                ",0.02666666666666667,,,0.02666666666666667,false,,0.013333333333333334,,,,,\n"
+                ",0.02666666666666667,,,0.02666666666666667,false,,0.013333333333333334,,,,,,,,,\n"
             ),
             "missing values are empty fields: {text}"
         );
@@ -186,7 +186,7 @@ mod tests {
         let text = render(&[run("box")], ExportFormat::Md).unwrap();
         assert_eq!(text.lines().count(), 4);
         assert!(
-            text.contains("| box | seed | sequential | sequential | 1 | 40.0 ns |"),
+            text.contains("| box | seed | sequential | sequential | 1 | steady | 40.0 ns |"),
             "{text}"
         );
     }

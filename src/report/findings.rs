@@ -30,8 +30,8 @@ use serde::Serialize;
 
 use super::columns::{BEYOND_CEILING_MARK, DISAGREE_MARK};
 use super::data::{Index, backend_order, backend_position, fastest, run_caveats, within_noise};
-use super::format::{bytes, duration_ns, percent, threads, times};
-use crate::paired::{Interval, median_interval};
+use super::format::{MISSING, bytes, duration_ns, or_missing, percent, threads, times};
+use crate::paired::{Interval, SLOW_CALL, median_interval};
 use crate::results::{Benchmark, CEILING_MARGIN, INSTRUMENTS_AGREE_WITHIN};
 use crate::variants::Role;
 use crate::workload::Purpose;
@@ -64,8 +64,135 @@ pub fn findings(index: &Index<'_>) -> Vec<Finding> {
         break_even(index),
         memory(index),
         cores_without_progress(index),
+        intermittent_use(index),
         trust(index),
     ]
+}
+
+fn intermittent_use(index: &Index<'_>) -> Finding {
+    let question = "What does the parallel call cost when used intermittently?";
+    let entries = index.intermittent();
+    if entries.is_empty() {
+        return not_answered(
+            question,
+            "nothing was measured in the intermittent regime on this machine.".to_string(),
+        );
+    }
+    let steady = |b: &Benchmark| {
+        index
+            .get(
+                &b.key.workload,
+                &b.key.variant,
+                &b.key.backend,
+                b.key.threads,
+            )
+            .and_then(Benchmark::paired_speedup)
+    };
+    // Quote the workload whose caller works longest, the plain parallel map
+    // where it ran, at the most threads up to the core count.
+    let cores = index.file().map_or(2, |f| f.machine.logical_cores.max(1));
+    let longest = entries
+        .iter()
+        .max_by(|a, b| {
+            let work = |b: &Benchmark| b.caller_work_ns.unwrap_or_default();
+            work(a).total_cmp(&work(b))
+        })
+        .expect("not empty");
+    let workload = longest.key.workload.as_str();
+    let at_workload: Vec<&Benchmark> = entries
+        .iter()
+        .copied()
+        .filter(|b| b.key.workload == workload)
+        .collect();
+    let variant = at_workload
+        .iter()
+        .find(|b| b.role == Role::PartialIdiom)
+        .unwrap_or(&at_workload[0])
+        .key
+        .variant
+        .clone();
+    let threads_quoted = at_workload
+        .iter()
+        .map(|b| b.key.threads)
+        .filter(|&t| t <= cores)
+        .max()
+        .unwrap_or(at_workload[0].key.threads);
+    let quoted: Vec<&Benchmark> = at_workload
+        .iter()
+        .copied()
+        .filter(|b| b.key.variant == variant && b.key.threads == threads_quoted)
+        .collect();
+    let mut lost = Vec::new();
+    let mut kept = Vec::new();
+    for b in &quoted {
+        let (Some(now), Some(before)) = (b.paired_speedup(), steady(b)) else {
+            continue;
+        };
+        let slow = b.slow_call_share.unwrap_or_default();
+        if now.upper < before.lower {
+            lost.push(format!(
+                "{} reached {} median instead of {} back to back, and {} of its calls were slow \
+                 (over {}× its fastest)",
+                b.key.backend,
+                times(now.estimate),
+                times(before.estimate),
+                percent(slow),
+                SLOW_CALL
+            ));
+        } else {
+            kept.push(format!(
+                "{} ({} against {})",
+                b.key.backend,
+                times(now.estimate),
+                times(before.estimate)
+            ));
+        }
+    }
+    let work = or_missing(longest.caller_work_ns, duration_ns);
+    let mut answer = format!(
+        "Used intermittently (after {work} of the caller's own work before each call), {variant} \
+         on {workload} at {}: ",
+        threads(threads_quoted)
+    );
+    answer.push_str(&match (lost.is_empty(), kept.is_empty()) {
+        (true, true) => "no backend has both regimes measured to compare.".to_string(),
+        (true, false) => format!(
+            "every backend kept its steady speedup within noise: {}.",
+            listing(&kept)
+        ),
+        (false, true) => format!(
+            "{}. No backend kept its steady speedup: keep the parallel section busy, or batch \
+             the calls.",
+            listing(&lost)
+        ),
+        (false, false) => format!(
+            "{}; {} kept {} steady speedup. Consider a backend that spawns its threads per call, \
+             or keeping the pool busy.",
+            listing(&lost),
+            listing(&kept),
+            if kept.len() == 1 { "its" } else { "their" }
+        ),
+    });
+    let details = entries
+        .iter()
+        .map(|b| {
+            format!(
+                "{} on {}: {} intermittent against {} back to back; median call {}, p90 {}, {} slow.",
+                b.key.variant,
+                place(b),
+                b.paired_speedup().map_or_else(|| MISSING.to_string(), |s| times(s.estimate)),
+                steady(b).map_or_else(|| MISSING.to_string(), |s| times(s.estimate)),
+                or_missing(b.p50_ns, duration_ns),
+                or_missing(b.p90_ns, duration_ns),
+                or_missing(b.slow_call_share, percent)
+            )
+        })
+        .collect();
+    Finding {
+        question,
+        answer,
+        details,
+    }
 }
 
 /// A variant keeping this many more cores busy than its speedup's upper

@@ -16,7 +16,8 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::charts::{
-    self, Bar, BarChart, Ink, LineChart, Marker, Panel, Point, Series, Style, Svg, YAxis,
+    self, Bar, BarChart, Ink, LineChart, Marker, Panel, Point, Series, Strip, StripChart,
+    StripPanel, Style, Svg, YAxis,
 };
 use super::columns::{BEYOND_CEILING_MARK, DISAGREE_MARK};
 use super::columns::{Cells, Column, View, columns};
@@ -99,6 +100,31 @@ pub struct WorkloadView {
     /// Each marked speedup of the workload, with its cause.
     pub marks: Vec<String>,
     pub memory: Option<MemoryView>,
+    /// Whether the steady regime was measured (charts and tables above).
+    pub steady: bool,
+    pub intermittent: Option<IntermittentView>,
+}
+
+/// The workload used intermittently: each call after the caller's own work.
+#[derive(Debug, Serialize)]
+pub struct IntermittentView {
+    pub chart: Chart,
+    pub rows: Vec<IntermittentRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct IntermittentRow {
+    pub variant: String,
+    pub backend: String,
+    pub threads: u64,
+    pub caller_work: String,
+    /// The paired speedup back to back (the steady entry), if measured.
+    pub steady_speedup: String,
+    /// The paired speedup of calls made after the caller's work.
+    pub speedup: String,
+    pub p50: String,
+    pub p90: String,
+    pub slow_share: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -232,7 +258,7 @@ fn across_caveats(runs: &[Run], names: &[String]) -> Vec<String> {
         })
         .collect();
     let mut lines = vec![
-        "Speedups are paired within each machine and compare across machines as they are; \
+        "Speedups are paired within each machine, so they compare across machines directly; \
          absolute times reflect each host's speed during its own run."
             .to_string(),
     ];
@@ -351,8 +377,9 @@ fn machine_view(i: usize, run: &Run, name: &str) -> Result<MachineView> {
     })
 }
 
-/// `start (2026-11-26T02:05:41Z): spin 8.48e9/s, copy 20.3 GB/s, sequential
-/// compute 9.57 ms, ...`, one line per end of the run and for the previous run.
+/// `start (2026-11-26T02:05:41Z): spin loop 8.484e9 iterations/s, memory copy
+/// 18.9 GiB/s; sequential loop: compute 9.57 ms, ...`: one line per end of
+/// the run, and one for the previous run.
 fn calibration_lines(run: &RunInfo) -> Vec<String> {
     let line = |name: &str, c: &Calibration| {
         let sequential: Vec<String> = c
@@ -472,6 +499,8 @@ fn workload_view(anchor: &str, run: &Run, workload: &str) -> Result<WorkloadView
         charts,
         best: table(best_per_variant_backend(&rows)),
         all: table(rows.clone()),
+        steady: !rows.is_empty(),
+        intermittent: intermittent_view(anchor, run, workload)?,
         legend: format!(
             "Speedup: paired with the sequential loop in alternating rounds, its 95% interval in \
              brackets (none for entries from before paired sampling). {BEYOND_CEILING_MARK}: more than {} \
@@ -747,6 +776,99 @@ fn efficiency_chart(
         y_format: percent,
         panels: panels_by_backend(rows, backends, style, efficiency, perfect),
     })
+}
+
+/// The intermittent entries of `workload`: a table beside the steady
+/// figures, and the distribution of single calls in both regimes.
+fn intermittent_view(anchor: &str, run: &Run, workload: &str) -> Result<Option<IntermittentView>> {
+    let rows = run.intermittent_rows(workload);
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let (backends, _) = backends_and_threads(&rows);
+    let several_variants = variants_of(&rows).len() > 1;
+    let index = Index::of_file(&run.file);
+    let speedup = |b: &Benchmark| match b.paired_speedup() {
+        Some(s) => format!("{} ({:.2}–{:.2})", times(s.estimate), s.lower, s.upper),
+        None => MISSING.to_string(),
+    };
+    let table = rows
+        .iter()
+        .map(|b| IntermittentRow {
+            variant: b.key.variant.clone(),
+            backend: b.key.backend.clone(),
+            threads: b.key.threads,
+            caller_work: or_missing(b.caller_work_ns, duration_ns),
+            steady_speedup: index
+                .get(
+                    &b.key.workload,
+                    &b.key.variant,
+                    &b.key.backend,
+                    b.key.threads,
+                )
+                .map_or_else(|| MISSING.to_string(), speedup),
+            speedup: speedup(b),
+            p50: or_missing(b.p50_ns, duration_ns),
+            p90: or_missing(b.p90_ns, duration_ns),
+            slow_share: or_missing(b.slow_call_share, percent),
+        })
+        .collect();
+    let (steady_ink, intermittent_ink) = (Ink::Palette(0), Ink::Palette(3));
+    let panels = backends
+        .iter()
+        .map(|backend| StripPanel {
+            title: backend.clone(),
+            strips: rows
+                .iter()
+                .filter(|b| b.key.backend == *backend)
+                .flat_map(|b| {
+                    let name = if several_variants {
+                        format!("{} {}t", b.key.variant, b.key.threads)
+                    } else {
+                        format!("{}t", b.key.threads)
+                    };
+                    [
+                        Strip {
+                            label: format!("{name} steady"),
+                            ink: steady_ink,
+                            values: b.steady_call_ns.clone(),
+                        },
+                        Strip {
+                            label: format!("{name} interm."),
+                            ink: intermittent_ink,
+                            values: b.call_ns.clone(),
+                        },
+                    ]
+                })
+                .collect(),
+        })
+        .collect();
+    let svg = charts::strip_chart(&StripChart {
+        title: format!("{workload}: single calls, back to back and after the caller's work"),
+        y_label: "time per call".to_string(),
+        y_format: duration_axis,
+        panels,
+        legend: vec![
+            ("steady: back to back".to_string(), steady_ink),
+            (
+                "intermittent: after caller work".to_string(),
+                intermittent_ink,
+            ),
+        ],
+    })?;
+    Ok(Some(IntermittentView {
+        chart: Chart {
+            anchor: format!("{anchor}-intermittent"),
+            caption: format!(
+                "Every single call, one dot each, and its median (bar): back to back (steady), and \
+                 each after the calling thread worked on its own (intermittent). A slow call takes \
+                 more than {}× the fastest of its regime.",
+                crate::paired::SLOW_CALL
+            ),
+            svg,
+        },
+        rows: table,
+    }))
 }
 
 /// Cores kept busy (process CPU time over wall time in the paired calls)
