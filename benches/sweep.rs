@@ -76,7 +76,7 @@ fn sweep_main() -> Result<()> {
         sweep.intermittent.len()
     );
     let ceiling = if bench_args.measuring {
-        let ceiling = machine::measure_ceiling(&sweep.threads, Duration::from_millis(300));
+        let ceiling = machine::measure_ceiling(&sweep.threads, Duration::from_millis(200));
         let shown: Vec<String> = ceiling
             .iter()
             .map(|p| format!("{}t: {:.2}x", p.threads, p.speedup))

@@ -12,12 +12,11 @@
 //! **The regime is steady (back to back), as criterion's.** Switching
 //! members is itself the intermittent use of a pool: a rayon call made right
 //! after the caller ran the sequential loop finds its workers asleep and
-//! may run at sequential speed. So after every switch the calls of the next
-//! member are discarded, untimed: the first (unless it is longer than
-//! [`LONG_CALL`]), and as many as run for as long as the previous member's
-//! batch took (at most [`MAX_SETTLE`]). After a member that churns memory
-//! (the caller says which), calls are discarded until one is back within
-//! [`RECOVERED`] of the member's steady time: measured on big_state, after
+//! may run at sequential speed. So after every switch the first call of the
+//! next member is discarded, untimed (unless it is longer than
+//! [`LONG_CALL`]). After a member that churns memory (the caller says
+//! which), calls are discarded until one is back within [`RECOVERED`] of
+//! the member's steady time (at most [`MAX_SETTLE`]): measured on big_state, after
 //! clone_per_task frees its copies the sequential loop runs at 4x its
 //! steady time and recovers only 20-35 ms later, while a pool woken after
 //! caller work recovers within a call. Only the batch after the discarded
@@ -75,7 +74,7 @@ impl Default for Sampling {
 /// on 2 threads, a call that ran at about sequential speed.
 pub const SLOW_CALL: f64 = 1.5;
 
-/// The longest the calls after a switch are discarded for.
+/// The longest the calls after a member that churns memory are discarded for.
 const MAX_SETTLE: Duration = Duration::from_millis(500);
 
 /// After a member that churns memory, a call within this factor of the
@@ -223,8 +222,8 @@ pub fn sample(
         call_time.push(took / calls as u32);
     }
     let started = Instant::now();
-    // What the member before ran: how long its batch took, and whether it churns.
-    let mut previous: Option<(Duration, bool)> = None;
+    // Whether the member before churns memory.
+    let mut after_churn = false;
     for round in 0..sampling.max_rounds.max(1) {
         if round >= sampling.min_rounds && started.elapsed() >= sampling.budget {
             break;
@@ -232,10 +231,10 @@ pub fn sample(
         for step in 0..members {
             let member = (round + step) % members;
             let settling = Instant::now();
-            match previous {
+            match after_churn {
                 // After a member that churns memory: until a call is back
                 // near this member's steady time.
-                Some((_, true)) => loop {
+                true => loop {
                     let started = Instant::now();
                     call(member)?;
                     let took = started.elapsed();
@@ -245,16 +244,9 @@ pub fn sample(
                         break;
                     }
                 },
-                _ => {
-                    let settle =
-                        previous.map_or(Duration::ZERO, |(batch, _)| batch.min(MAX_SETTLE));
-                    if call_time[member] < LONG_CALL {
-                        call(member)?; // the first call after a switch: discarded
-                    }
-                    while settling.elapsed() < settle {
-                        call(member)?;
-                    }
-                }
+                // The first call after a switch wakes a sleeping pool.
+                false if call_time[member] < LONG_CALL => call(member)?,
+                false => {}
             }
             let calls = samples.members[member].calls_per_batch;
             let cpu_before = process_cpu_time();
@@ -263,7 +255,7 @@ pub fn sample(
                 call(member)?;
             }
             let wall = wall.elapsed();
-            previous = Some((wall, churns[member]));
+            after_churn = churns[member];
             let cpu = cpu_before.zip(process_cpu_time()).map(|(b, a)| a - b);
             let into = &mut samples.members[member];
             into.wall_ns.push(wall.as_nanos() as f64 / calls as f64);

@@ -116,7 +116,7 @@ impl Profile {
     /// Intermittent calls per benchmark in this profile.
     pub fn intermittent_calls(self) -> usize {
         match self {
-            Profile::Quick => 30,
+            Profile::Quick => 20,
             Profile::Default => 60,
             Profile::Full => 200,
         }

@@ -18,7 +18,7 @@ fn three_digits(x: f64) -> String {
     } else {
         x.abs().log10().floor() as i32
     };
-    let decimals = (2 - magnitude).clamp(0, 3) as usize;
+    let decimals = (2 - magnitude).clamp(0, 6) as usize;
     format!("{x:.decimals$}")
 }
 
