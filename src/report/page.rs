@@ -829,12 +829,12 @@ fn intermittent_view(anchor: &str, run: &Run, workload: &str) -> Result<Option<I
                     };
                     [
                         Strip {
-                            label: format!("{name} steady"),
+                            label: format!("{name} s"),
                             ink: steady_ink,
                             values: b.steady_call_ns.clone(),
                         },
                         Strip {
-                            label: format!("{name} interm."),
+                            label: format!("{name} i"),
                             ink: intermittent_ink,
                             values: b.call_ns.clone(),
                         },
@@ -849,9 +849,9 @@ fn intermittent_view(anchor: &str, run: &Run, workload: &str) -> Result<Option<I
         y_format: duration_axis,
         panels,
         legend: vec![
-            ("steady: back to back".to_string(), steady_ink),
+            ("s: steady, back to back".to_string(), steady_ink),
             (
-                "intermittent: after caller work".to_string(),
+                "i: intermittent, after caller work".to_string(),
                 intermittent_ink,
             ),
         ],
@@ -860,9 +860,9 @@ fn intermittent_view(anchor: &str, run: &Run, workload: &str) -> Result<Option<I
         chart: Chart {
             anchor: format!("{anchor}-intermittent"),
             caption: format!(
-                "Every single call, one dot each, and its median (bar): back to back (steady), and \
-                 each after the calling thread worked on its own (intermittent). A slow call takes \
-                 more than {}× the fastest of its regime.",
+                "Every single call, one dot each, and its median (bar), per thread count: back to \
+                 back (s, steady), and each after the calling thread worked on its own (i, \
+                 intermittent). A slow call takes more than {}× the fastest of its regime.",
                 crate::paired::SLOW_CALL
             ),
             svg,
