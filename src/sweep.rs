@@ -627,7 +627,7 @@ impl Sweep {
     }
 
     /// The host's speed now: spin rate, copy bandwidth, and the sequential
-    /// loop's time on every workload of the plan (each built, timed and
+    /// loop's time on every workload either regime measures (each built, timed and
     /// dropped in turn; about 0.3 s plus 0.1 s per workload).
     pub fn calibrate(&mut self) -> Result<Calibration> {
         self.current = None;
@@ -638,7 +638,7 @@ impl Sweep {
         };
         let sequential = matrix::executor(&backends::Sequential, 1)?;
         let mut seen = HashSet::new();
-        for p in &self.plan {
+        for p in self.plan.iter().chain(&self.intermittent) {
             let workload = p.workload();
             if !seen.insert(workload.id) {
                 continue;

@@ -271,21 +271,7 @@ pub fn bar_chart(chart: &BarChart) -> Result<Svg> {
         } else {
             let (plot, legend_area) = body.split_horizontally(WIDTH - LEGEND_WIDTH);
             draw_bars(&plot, chart, &bars)?;
-            let legend: Vec<(String, Style)> = chart
-                .legend
-                .iter()
-                .map(|(label, ink)| {
-                    (
-                        label.clone(),
-                        Style {
-                            ink: *ink,
-                            marker: Marker::Square,
-                            dashed: false,
-                        },
-                    )
-                })
-                .collect();
-            draw_legend(&legend_area, &legend)?;
+            draw_legend(&legend_area, &ink_legend(&chart.legend, Marker::Square))?;
         }
         Ok(())
     })
@@ -365,22 +351,23 @@ pub fn strip_chart(chart: &StripChart) -> Result<Svg> {
                 }
             }
         }
-        let legend: Vec<(String, Style)> = chart
-            .legend
-            .iter()
-            .map(|(label, ink)| {
-                (
-                    label.clone(),
-                    Style {
-                        ink: *ink,
-                        marker: Marker::Circle,
-                        dashed: false,
-                    },
-                )
-            })
-            .collect();
-        draw_legend(&legend_area, &legend)
+        draw_legend(&legend_area, &ink_legend(&chart.legend, Marker::Circle))
     })
+}
+
+/// Legend entries of colours that mean something, drawn as `marker`s.
+fn ink_legend(legend: &[(String, Ink)], marker: Marker) -> Vec<(String, Style)> {
+    legend
+        .iter()
+        .map(|(label, ink)| {
+            let style = Style {
+                ink: *ink,
+                marker,
+                dashed: false,
+            };
+            (label.clone(), style)
+        })
+        .collect()
 }
 
 /// A titled white canvas of the page's width, drawn on by `draw`, as SVG.

@@ -326,8 +326,9 @@ fn trust(index: &Index<'_>) -> Finding {
         } else {
             format!(
                 "In {} entries ({DISAGREE_MARK}) criterion's ratio of times and the paired speedup \
-                 differ by more than {}: two instruments that disagree, so the host moved between \
-                 criterion's measurements of the two.",
+                 differ by more than {}: two instruments that disagree. Either the host moved \
+                 between criterion's measurements of the two, or (for calls of nanoseconds) the \
+                 two harnesses' own overhead per call differs.",
                 disagree.len(),
                 percent(INSTRUMENTS_AGREE_WITHIN)
             )
