@@ -81,7 +81,7 @@ impl Profile {
     pub fn criterion_settings(self) -> CriterionSettings {
         match self {
             Profile::Quick => CriterionSettings {
-                warm_up_ms: 50,
+                warm_up_ms: 30,
                 measurement_ms: 100,
                 sample_size: 10,
                 nresamples: 5_000,

@@ -512,13 +512,15 @@ fn passing(index: &Index<'_>) -> Finding {
             pooled.lower,
             pooled.upper
         );
-        match real
-            .iter()
-            .max_by(|a, b| (a.ratio.estimate - 1.0).abs().total_cmp(&(b.ratio.estimate - 1.0).abs()))
-        {
+        match real.iter().max_by(|a, b| {
+            (a.ratio.estimate - 1.0)
+                .abs()
+                .total_cmp(&(b.ratio.estimate - 1.0).abs())
+        }) {
             None => sentence.push_str("; no difference is measurable at any point."),
             Some(largest) => sentence.push_str(&format!(
-                "; a difference is measurable in {} of the {} paired comparisons, the largest {} on {}.",
+                "; a difference is measurable in {} of the {} paired comparisons (by chance \
+                 alone, about 1 in 20 would be), the largest {} on {}.",
                 real.len(),
                 pairs.len(),
                 largest.describe(),
@@ -1149,7 +1151,8 @@ mod tests {
                 "On compute, closure, function object and method reference differ by less than 50%: \
                  the median of their 3 paired time ratios over 1 backend and thread-count point is \
                  1.490× (95% interval 1.000–1.500); a difference is measurable in 2 of the 3 paired \
-                 comparisons, the largest method_reference against closure: 1.500× the time \
+                 comparisons (by chance alone, about 1 in 20 would be), the largest method_reference \
+                 against closure: 1.500× the time \
                  (1.450–1.550) on compute (crossbeam, 2 threads)."
             ),
             "{answer}"
