@@ -108,18 +108,8 @@ impl FromStr for Key {
     fn from_str(text: &str) -> Result<Key> {
         let parts: Vec<&str> = text.split('/').collect();
         let (workload, variant, backend, threads, regime) = match parts.as_slice() {
-            [w, v, b, t] => (w, v, b, t, Regime::Steady),
-            [w, v, b, t, r] => {
-                let regime = match *r {
-                    "steady" => Regime::Steady,
-                    "intermittent" => Regime::Intermittent,
-                    other => bail!(
-                        "'{text}' is not a benchmark key: '{other}' is not a regime \
-                         (steady or intermittent)"
-                    ),
-                };
-                (w, v, b, t, regime)
-            }
+            [w, v, b, t] => (w, v, b, t, None),
+            [w, v, b, t, r] => (w, v, b, t, Some(*r)),
             _ => bail!(
                 "'{text}' is not a benchmark key: expected workload/variant/backend/threads, \
                  e.g. compute/closure/rayon/2, or .../2/intermittent"
@@ -141,6 +131,13 @@ impl FromStr for Key {
         if threads == 0 {
             bail!("'{text}' is not a benchmark key: threads must be at least 1");
         }
+        let regime = match regime {
+            None | Some("steady") => Regime::Steady,
+            Some("intermittent") => Regime::Intermittent,
+            Some(other) => bail!(
+                "'{text}' is not a benchmark key: '{other}' is not a regime (steady or intermittent)"
+            ),
+        };
         Ok(Key::new(workload, variant, backend, threads).in_regime(regime))
     }
 }
@@ -177,7 +174,8 @@ mod tests {
             ("compute/closure/rayon/two", "threads 'two'"),
             ("compute//rayon/2", "its variant is empty"),
             ("compute/closure/rayon/0", "at least 1"),
-            ("a/b/c/d/1", "'1' is not a regime"),
+            ("a/b/c/d/1", "threads 'd'"),
+            ("a/b/c/1/often", "'often' is not a regime"),
             ("a/b/c/d/1/x", "expected workload"),
         ] {
             let err = text.parse::<Key>().unwrap_err().to_string();

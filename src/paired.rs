@@ -170,11 +170,13 @@ impl Samples {
     }
 
     /// How many times faster `member` is than `reference`.
+    /// (The median of the per-round ratios reference / member, which with
+    /// an even number of rounds is not the inverse of [`Samples::time_ratio`].)
     pub fn speedup(&self, member: usize, reference: usize) -> Interval {
         if member == reference {
             return Interval::exact(1.0);
         }
-        self.time_ratio(member, reference).inverse()
+        self.time_ratio(reference, member)
     }
 
     /// The median wall time per call of `member` (ns).
@@ -349,10 +351,22 @@ pub fn sample_intermittent(
     Ok(samples)
 }
 
-/// Times `calls` back-to-back calls one by one, after one discarded call:
-/// the steady regime's distribution of single calls.
+/// Times `calls` back-to-back calls one by one: the steady regime's
+/// distribution of single calls. The calls before are discarded until two in
+/// a row lie within [`RECOVERED`] of each other (at most
+/// [`MAX_WAKE_CALLS`]), as after a switch in [`sample`].
 pub fn time_each_call(calls: usize, mut call: impl FnMut() -> Result<()>) -> Result<Vec<f64>> {
-    call()?;
+    let mut previous = f64::INFINITY;
+    for _ in 0..MAX_WAKE_CALLS {
+        let started = Instant::now();
+        call()?;
+        let took = started.elapsed().as_secs_f64();
+        let steady = took <= previous * RECOVERED && previous <= took * RECOVERED;
+        previous = took;
+        if steady {
+            break;
+        }
+    }
     (0..calls)
         .map(|_| {
             let started = Instant::now();

@@ -72,8 +72,12 @@ impl Store {
         if resume {
             let Some(before) = &before else {
                 bail!(
-                    "PARBENCH_RESUME=1, but there is no results file {} to resume",
-                    path.display()
+                    "PARBENCH_RESUME=1, but there is no readable results file {} to resume{}",
+                    path.display(),
+                    match warnings.is_empty() {
+                        true => String::new(),
+                        false => format!(": {}", warnings.join("; ")),
+                    }
                 );
             };
             if !before.run.in_progress {

@@ -523,6 +523,8 @@ pub struct Sweep {
     pub caller_work: Duration,
     /// The keys the interrupted run being resumed had measured.
     resumed: HashSet<Key>,
+    /// Whether this run continues an interrupted one.
+    resuming: bool,
     /// The results file, locked, once [`Sweep::begin`] opened it.
     store: Option<Store>,
     /// When the run started (RFC 3339): every entry's `measured_at`. A
@@ -552,6 +554,7 @@ impl Sweep {
             checked: HashMap::new(),
             paired: HashMap::new(),
             resumed: HashSet::new(),
+            resuming: false,
             store: None,
             started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             started: SystemTime::now(),
@@ -596,6 +599,7 @@ impl Sweep {
             eprintln!("parbench: warning: {warning}");
         }
         if resume {
+            self.resuming = true;
             self.started_at = store.run().started_at.clone();
             self.resumed = resumed.measured.into_iter().collect();
             if self.verbose {
@@ -617,7 +621,7 @@ impl Sweep {
 
     /// Does this run continue an interrupted one?
     pub fn resuming(&self) -> bool {
-        !self.resumed.is_empty()
+        self.resuming
     }
 
     /// Was the benchmark at `index` measured by the interrupted run this
@@ -650,7 +654,8 @@ impl Sweep {
                     .problem
                     .run(&job, &*sequential, &mut current.out)
                     .map(drop)
-            })?;
+            })
+            .with_context(|| format!("calibrating the host on workload {}", workload.id))?;
             calibration
                 .sequential_ns
                 .insert(workload.id.to_string(), samples.wall_per_call_ns(0));
@@ -728,8 +733,9 @@ impl Sweep {
     /// variants their role is compared with. Groups nothing of which ran are
     /// skipped.
     ///
-    /// Members that churn memory (they copy the state, or allocate more
-    /// than [`DISRUPTIVE_BYTES`] per call) are sampled apart, each in its
+    /// Members that churn memory (they allocate more than
+    /// [`DISRUPTIVE_BYTES`] per call, such as the copies of a large state)
+    /// are sampled apart, each in its
     /// own rounds with the sequential loop, which settles after them:
     /// freeing hundreds of MiB slows whatever runs next for tens of
     /// milliseconds (measured on big_state: the sequential loop at 4x its
@@ -742,10 +748,15 @@ impl Sweep {
             .clone()
             .filter(|i| matches!(self.checked.get(i), Some(Ok(_))))
             .collect();
+        let state_bytes = self
+            .sizes
+            .of(self.plan[group.members.start].workload())
+            .state_bytes;
         let disruptive = |i: &usize| match self.checked.get(i) {
+            // Without the counting allocator, the copies of the state say it.
             Some(Ok(memory)) => {
-                memory.state_copies.unwrap_or(0) > 0
-                    || memory.bytes_allocated.unwrap_or(0) > DISRUPTIVE_BYTES
+                let copied = memory.state_copies.unwrap_or(0) * state_bytes as u64;
+                memory.bytes_allocated.unwrap_or(copied) > DISRUPTIVE_BYTES
             }
             _ => false,
         };

@@ -51,7 +51,7 @@ impl Run {
         let dropped = before - results.benchmarks.len();
         let warning = (dropped > 0).then(|| {
             format!(
-                "{}: dropped {dropped} duplicate entries (same workload, variant, backend and threads), \
+                "{}: dropped {dropped} duplicate entries (same workload, variant, backend, threads and regime), \
                  keeping the last of each",
                 path.display()
             )

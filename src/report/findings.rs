@@ -5,7 +5,7 @@
 //! results file. A comparison between variants quotes their paired time
 //! ratio ([`crate::paired`]), and a difference is called real only if its
 //! 95% interval excludes 1; everything else reads "no difference measurable
-//! (ratio 1.00×, 0.99–1.02)". Where the data cannot answer (a workload was
+//! (ratio 1.000×, 0.990–1.020)". Where the data cannot answer (a workload was
 //! not run, a variant is missing, an old file was never paired) the
 //! sentence says so. Each
 //! question is a pure function of the entries, so it is tested on synthetic
@@ -29,7 +29,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::columns::{BEYOND_CEILING_MARK, DISAGREE_MARK};
-use super::data::{Index, backend_order, backend_position, fastest, run_caveats, within_noise};
+use super::data::{
+    Index, backend_order, backend_position, fastest, run_caveats, within_noise, workload_order,
+};
 use super::format::{MISSING, bytes, duration_ns, or_missing, percent, threads, times};
 use crate::paired::{Interval, SLOW_CALL, median_interval};
 use crate::results::{Benchmark, CEILING_MARGIN, INSTRUMENTS_AGREE_WITHIN};
@@ -224,11 +226,13 @@ fn cores_without_progress(index: &Index<'_>) -> Finding {
         .filter(|b| b.key.threads > 1 && b.cores_busy.is_some() && b.paired_speedup().is_some())
         .collect();
     if measured.is_empty() {
-        return not_answered(
-            question,
-            "no parallel entry has both its CPU time and a paired speedup (a results file from before paired sampling, or a platform without a process CPU clock)."
-                .to_string(),
-        );
+        let why = if index.all().any(|b| b.key.threads > 1) {
+            "no parallel entry has both its CPU time and a paired speedup (a results file from \
+             before paired sampling, or a platform without a process CPU clock)."
+        } else {
+            "no parallel entry was measured back to back (steady) on this machine."
+        };
+        return not_answered(question, why.to_string());
     }
     let excess = |b: &Benchmark| {
         let upper = b.paired_speedup().map_or(f64::INFINITY, |s| s.upper);
@@ -280,7 +284,9 @@ fn trust(index: &Index<'_>) -> Finding {
     let mut sentences: Vec<String> = index.file().map(run_caveats).unwrap_or_default();
     let paired = index.all().filter(|b| b.paired_speedup().is_some()).count();
     let total = index.all().count();
-    if paired == 0 {
+    if total == 0 {
+        sentences.push("No entry was measured back to back (steady) on this machine.".to_string());
+    } else if paired == 0 {
         sentences.push(format!(
             "None of the {total} speedups is paired (a results file from before paired sampling): \
              each is criterion's ratio of two times taken at different moments, so host drift \
@@ -377,8 +383,8 @@ fn not_answered(question: &'static str, why: String) -> Finding {
     Finding::new(question, format!("Not answered: {why}"))
 }
 
-/// `no difference measurable (ratio 1.00×, 0.99–1.02)`, or `1.50× the time
-/// (1.45–1.52)` when the paired interval excludes 1: a difference is called
+/// `no difference measurable (ratio 1.000×, 0.990–1.020)`, or `1.500× the
+/// time (1.450–1.520)` when the paired interval excludes 1: a difference is called
 /// real only then.
 fn ratio_verdict(r: &Interval) -> String {
     if r.contains(1.0) {
@@ -458,12 +464,13 @@ fn passing(index: &Index<'_>) -> Finding {
             .position(|p| *p == purpose)
             .unwrap_or(preferred.len())
     };
-    points.sort_by_key(|[c, ..]| {
-        (
-            workload_rank(&c.key.workload),
-            backend_rank(&c.key.backend),
-            std::cmp::Reverse(c.key.threads),
-        )
+    // Each workload's points together (ties of rank keep report order).
+    points.sort_by(|[a, ..], [b, ..]| {
+        workload_rank(&a.key.workload)
+            .cmp(&workload_rank(&b.key.workload))
+            .then_with(|| workload_order(&a.key.workload, &b.key.workload))
+            .then_with(|| backend_rank(&a.key.backend).cmp(&backend_rank(&b.key.backend)))
+            .then_with(|| b.key.threads.cmp(&a.key.threads))
     });
     fn pairs_at<'a>([p, c, m]: &[&'a Benchmark; 3]) -> Vec<Paired<'a>> {
         let mut pairs = paired_with(c, &[p]);
@@ -500,10 +507,17 @@ fn passing(index: &Index<'_>) -> Finding {
         let mut estimates: Vec<f64> = pairs.iter().map(|p| p.ratio.estimate).collect();
         let pooled = median_interval(&mut estimates);
         let real: Vec<&Paired> = pairs.iter().filter(|p| !p.ratio.contains(1.0)).collect();
+        // Below 6 values the order statistics bound the median only by the
+        // range, with less than 95% confidence: say so.
+        let bounds = if estimates.len() >= 6 {
+            "95% interval"
+        } else {
+            "range"
+        };
         let mut sentence = format!(
-            "On {workload}, closure, function object and method reference differ by less than {}: \
-             the median of their {} paired time ratios over {} backend and thread-count point{} is \
-             {:.3}× (95% interval {:.3}–{:.3})",
+            "On {workload}, the typical difference between closure, function object and method \
+             reference is under {}: the median of their {} paired time ratios over {} backend and \
+             thread-count point{} is {:.3}× ({bounds} {:.3}–{:.3})",
             percent(reach(&pooled)),
             pairs.len(),
             at.len(),
@@ -1104,9 +1118,10 @@ mod tests {
         let answer = answer_to(&findings_of(&entries), "Do closure");
         assert!(
             answer.starts_with(
-                "On trivial, closure, function object and method reference differ by less than 0.5%: \
-                 the median of their 3 paired time ratios over 1 backend and thread-count point is \
-                 1.000× (95% interval 1.000–1.005); no difference is measurable at any point."
+                "On trivial, the typical difference between closure, function object and method \
+                 reference is under 0.5%: the median of their 3 paired time ratios over 1 backend \
+                 and thread-count point is 1.000× (range 1.000–1.005); no difference is measurable \
+                 at any point."
             ),
             "{answer}"
         );
@@ -1148,9 +1163,10 @@ mod tests {
         let answer = answer_to(&findings_of(&entries), "Do closure");
         assert!(
             answer.starts_with(
-                "On compute, closure, function object and method reference differ by less than 50%: \
-                 the median of their 3 paired time ratios over 1 backend and thread-count point is \
-                 1.490× (95% interval 1.000–1.500); a difference is measurable in 2 of the 3 paired \
+                "On compute, the typical difference between closure, function object and method \
+                 reference is under 50%: the median of their 3 paired time ratios over 1 backend \
+                 and thread-count point is 1.490× (range 1.000–1.500); a difference is measurable \
+                 in 2 of the 3 paired \
                  comparisons (by chance alone, about 1 in 20 would be), the largest method_reference \
                  against closure: 1.500× the time \
                  (1.450–1.550) on compute (crossbeam, 2 threads)."
@@ -1160,6 +1176,48 @@ mod tests {
         // Entries never paired are said to be so, not compared by criterion's times.
         assert!(
             answer.contains("On seed the three were not paired."),
+            "{answer}"
+        );
+    }
+
+    #[test]
+    fn each_workload_gets_one_idiom_sentence_even_when_their_points_interleave() {
+        let one = [1.0, 1.0, 1.0];
+        let near = [1.0, 0.99, 1.01];
+        let mut entries = Vec::new();
+        // imbalanced and big_state rank alike; their points must not interleave.
+        for workload in ["imbalanced", "big_state"] {
+            for backend in ["rayon", "crossbeam"] {
+                entries.push(paired(
+                    entry(workload, "closure", backend, 2, 1000.0),
+                    one,
+                    &[],
+                ));
+                entries.push(paired(
+                    entry(workload, "function_object", backend, 2, 1000.0),
+                    one,
+                    &[("closure", near)],
+                ));
+                entries.push(paired(
+                    entry(workload, "method_reference", backend, 2, 1000.0),
+                    one,
+                    &[("closure", near), ("function_object", near)],
+                ));
+            }
+        }
+        let answer = answer_to(&findings_of(&entries), "Do closure");
+        assert_eq!(
+            answer.matches("On imbalanced, the typical").count(),
+            1,
+            "{answer}"
+        );
+        assert_eq!(
+            answer.matches("On big_state, the typical").count(),
+            1,
+            "{answer}"
+        );
+        assert!(
+            answer.contains("over 2 backend and thread-count points"),
             "{answer}"
         );
     }

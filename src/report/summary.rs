@@ -45,7 +45,7 @@ pub fn markdown(page: &Page) -> String {
                 out.push_str(&format!("  - {}\n", text(detail)));
             }
         }
-        for workload in &m.workloads {
+        for workload in m.workloads.iter().filter(|w| w.steady) {
             out.push_str(&format!(
                 "\n### {}: best thread count per variant and backend\n\n",
                 text(&workload.id)

@@ -112,6 +112,8 @@ impl Role {
     /// rounds), in the findings: the idioms with `partial` and each other,
     /// the shared-sum strategies with the one that shares nothing, the
     /// ownership modes with the plain closure, the workers with each other.
+    /// A variant that churns memory is sampled apart (`Sweep::pair`), so it
+    /// has no comparison there (the copies of `big_state`).
     pub fn compared_with(self) -> &'static [Role] {
         match self {
             Role::CallableClassIdiom | Role::DynamicDispatch => &[Role::PartialIdiom],
