@@ -88,7 +88,7 @@ impl Profile {
             },
             Profile::Default => CriterionSettings {
                 warm_up_ms: 200,
-                measurement_ms: 500,
+                measurement_ms: 400,
                 sample_size: 12,
                 nresamples: 20_000,
             },
