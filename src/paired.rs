@@ -198,8 +198,9 @@ impl Samples {
     }
 }
 
-fn mean(values: &[f64]) -> f64 {
-    values.iter().sum::<f64>() / values.len() as f64
+/// The mean of `values` (0 for none).
+pub fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len().max(1) as f64
 }
 
 /// Samples members in rounds; `call(i)` makes one call of member `i`, and
@@ -302,6 +303,23 @@ impl IntermittentSamples {
             .map(|(r, c)| r / c)
             .collect();
         median_interval(&mut ratios)
+    }
+
+    /// The median call of `member`, with its interval.
+    pub fn median_call(&self, member: usize) -> Interval {
+        median_interval(&mut self.call_ns[member].clone())
+    }
+
+    /// The median time the caller worked before a call of `member`.
+    pub fn median_caller_work(&self, member: usize) -> f64 {
+        median_interval(&mut self.caller_work_ns[member].clone()).estimate
+    }
+
+    /// The mean process CPU time per call of `member`, where the platform
+    /// has the clock.
+    pub fn cpu_per_call_ns(&self, member: usize) -> Option<f64> {
+        let cpu = &self.cpu_ns[member];
+        (!cpu.is_empty()).then(|| mean(cpu))
     }
 }
 

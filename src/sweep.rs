@@ -36,7 +36,7 @@ use crate::key::Key;
 use crate::key::Regime;
 use crate::matrix::{self, Combo, Problem};
 use crate::memory::Memory;
-use crate::paired::{self, Interval, Sampling, median_interval};
+use crate::paired::{self, Interval, Sampling};
 use crate::report;
 use crate::results::{
     self, Benchmark, CeilingPoint, Comparison, CriterionSettings, PairedFigures, RunInfo, TimeNs,
@@ -694,11 +694,6 @@ impl Sweep {
             .plan
             .get(index)
             .with_context(|| format!("no benchmark #{index} in a plan of {}", self.plan.len()))?;
-        self.prepare(planned)?;
-        let exec_key = (planned.combo.backend.id(), planned.threads);
-        let current = self.current.as_mut().expect("prepared");
-        let exec = &**self.executors.get(&exec_key).expect("prepared");
-        let job = current.problem.job(planned.variant());
         if !self.checked.contains_key(&index) {
             if self.verbose {
                 println!(
@@ -706,25 +701,44 @@ impl Sweep {
                     self.progress.next(index + 1, &planned.key().to_string())
                 );
             }
-            let found = check(
-                &planned,
-                &current.problem,
-                &job,
-                exec,
-                &mut current.out,
-                self.verbose,
-            );
+            let found = self.check(planned)?;
             self.checked.insert(index, found);
         }
-        Ok(match self.checked[&index] {
-            Ok(_) => Some(Call {
-                problem: &current.problem,
-                job,
-                exec,
-                out: &mut current.out,
-            }),
-            Err(_) => None,
-        })
+        if self.checked[&index].is_err() {
+            return Ok(None);
+        }
+        self.prepare(planned)?;
+        let current = self.current.as_mut().expect("prepared");
+        Ok(Some(Call {
+            job: current.problem.job(planned.variant()),
+            problem: &current.problem,
+            exec: &**self
+                .executors
+                .get(&(planned.combo.backend.id(), planned.threads))
+                .expect("prepared"),
+            out: &mut current.out,
+        }))
+    }
+
+    /// Checks one call of `planned` against the oracle, untimed, and counts
+    /// its memory; a mismatch is the line to report (printed loudly when
+    /// verbose), and nothing of it is timed or recorded.
+    fn check(&mut self, planned: Planned) -> Result<std::result::Result<Memory, String>> {
+        self.prepare(planned)?;
+        let current = self.current.as_mut().expect("prepared");
+        let exec = &**self
+            .executors
+            .get(&(planned.combo.backend.id(), planned.threads))
+            .expect("prepared");
+        let job = current.problem.job(planned.variant());
+        let key = planned.key();
+        let found = matrix::measure_once(&current.problem, &job, exec, &mut current.out)
+            .map(|m| m.memory)
+            .map_err(|err| format!("{key}: does not match the oracle, not timed: {err:#}"));
+        if let (Err(line), true) = (&found, self.verbose) {
+            eprintln!("\n!!! MISMATCH {line}\n");
+        }
+        Ok(found)
     }
 
     /// Samples the members of `group` that criterion timed and that matched
@@ -895,21 +909,7 @@ impl Sweep {
         if let Some(found) = checked_steady.or(self.checked_intermittent.get(&index)) {
             return Ok(found.clone());
         }
-        self.prepare(planned)?;
-        let current = self.current.as_mut().expect("prepared");
-        let exec = &**self
-            .executors
-            .get(&(planned.combo.backend.id(), planned.threads))
-            .expect("prepared");
-        let job = current.problem.job(planned.variant());
-        let found = check(
-            &planned,
-            &current.problem,
-            &job,
-            exec,
-            &mut current.out,
-            self.verbose,
-        );
+        let found = self.check(planned)?;
         self.checked_intermittent.insert(index, found.clone());
         Ok(found)
     }
@@ -982,7 +982,7 @@ impl Sweep {
         let mut benchmarks = Vec::new();
         for (m, ((index, memory), steady_calls)) in members.into_iter().zip(steady).enumerate() {
             let planned = self.intermittent[index];
-            let median = median_interval(&mut samples.call_ns[m].clone());
+            let median = samples.median_call(m);
             let time = TimeNs {
                 estimate: median.estimate,
                 lower: median.lower,
@@ -990,17 +990,15 @@ impl Sweep {
                 median: median.estimate,
             };
             let items = self.sizes.of(planned.workload()).items as u64;
-            let cpu = &samples.cpu_ns[m];
             let mut record = Benchmark::new(planned.key(), items, time, &self.started_at, memory)
                 .with_paired(PairedFigures {
                     speedup: samples.speedup(m),
                     rounds: calls as u64,
-                    wall_ns: mean(&samples.call_ns[m]),
-                    cpu_time_ns: (!cpu.is_empty()).then(|| mean(cpu)),
+                    wall_ns: paired::mean(&samples.call_ns[m]),
+                    cpu_time_ns: samples.cpu_per_call_ns(m),
                     compared: Vec::new(),
                 });
-            record.caller_work_ns =
-                Some(median_interval(&mut samples.caller_work_ns[m].clone()).estimate);
+            record.caller_work_ns = Some(samples.median_caller_work(m));
             record.call_ns = samples.call_ns[m].clone();
             record.steady_call_ns = steady_calls;
             benchmarks.push(record);
@@ -1128,31 +1126,6 @@ fn workload_infos(sizes: Sizes, benchmarks: &[Benchmark]) -> BTreeMap<String, Wo
             ))
         })
         .collect()
-}
-
-/// Checks one call of `planned` against the oracle, untimed, and counts
-/// its memory; a mismatch is the line to report (printed loudly when
-/// `verbose`), and nothing of it is timed or recorded.
-fn check(
-    planned: &Planned,
-    problem: &Problem,
-    job: &Job,
-    exec: &dyn Executor,
-    out: &mut [u64],
-    verbose: bool,
-) -> std::result::Result<Memory, String> {
-    let key = planned.key();
-    let found = matrix::measure_once(problem, job, exec, out)
-        .map(|m| m.memory)
-        .map_err(|err| format!("{key}: does not match the oracle, not timed: {err:#}"));
-    if let (Err(line), true) = (&found, verbose) {
-        eprintln!("\n!!! MISMATCH {line}\n");
-    }
-    found
-}
-
-fn mean(values: &[f64]) -> f64 {
-    values.iter().sum::<f64>() / values.len().max(1) as f64
 }
 
 /// The sequential loop: the reference of every speedup.

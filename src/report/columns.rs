@@ -7,7 +7,10 @@
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use super::format::{bytes, duration_ns, items_per_s, or_missing, percent, time_with_ci, times};
+use super::format::{
+    bytes, duration_ns, items_per_s, or_missing, percent, speedup_with_interval, time_with_ci,
+    times,
+};
 use crate::results::Benchmark;
 
 /// Where a column appears.
@@ -102,7 +105,7 @@ pub const DISAGREE_MARK: &str = "≠";
 fn speedup_with_marks(c: &Cells) -> String {
     let e = c.entry;
     let mut text = match e.paired_speedup() {
-        Some(s) => format!("{} ({:.2}–{:.2})", times(s.estimate), s.lower, s.upper),
+        Some(s) => speedup_with_interval(&s),
         None => or_missing(e.speedup, times),
     };
     if e.beyond_ceiling.is_some() {

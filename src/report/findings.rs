@@ -33,7 +33,7 @@ use super::data::{
     Index, backend_order, backend_position, fastest, run_caveats, within_noise, workload_order,
 };
 use super::format::{MISSING, bytes, duration_ns, or_missing, percent, threads, times};
-use crate::paired::{Interval, SLOW_CALL, median_interval};
+use crate::paired::{Interval, SLOW_CALL, mean, median_interval};
 use crate::results::{Benchmark, CEILING_MARGIN, INSTRUMENTS_AGREE_WITHIN};
 use crate::variants::Role;
 use crate::workload::Purpose;
@@ -130,7 +130,6 @@ fn intermittent_use(index: &Index<'_>) -> Finding {
         .collect();
     // A program pays the mean call: compare it with the same calls made
     // back to back in the same window (a median hides a slow mode).
-    let mean = |calls: &[f64]| calls.iter().sum::<f64>() / calls.len() as f64;
     let mut lost = Vec::new();
     let mut kept = Vec::new();
     for b in &quoted {

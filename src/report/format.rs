@@ -6,6 +6,7 @@
 //! table (and lets the tests find it). Three significant digits: enough to
 //! tell apart what the confidence intervals can tell apart.
 
+use crate::paired::Interval;
 use crate::results::TimeNs;
 
 /// Shown where a value is missing (not measured, or rejected on load).
@@ -141,6 +142,11 @@ pub fn items_per_s(rate: f64) -> String {
 /// A ratio such as a speedup: `3.52×`.
 pub fn times(x: f64) -> String {
     format!("{}×", three_digits(x))
+}
+
+/// A paired speedup with its 95% interval: `1.96× (1.93–2.00)`.
+pub fn speedup_with_interval(s: &Interval) -> String {
+    format!("{} ({:.2}–{:.2})", times(s.estimate), s.lower, s.upper)
 }
 
 /// A fraction as a percentage: `88%`, `1.6%`.

@@ -30,7 +30,7 @@ use super::data::{
 use super::findings::{Finding, findings};
 use super::format::{
     MISSING, bytes, bytes_unit, copies, count, duration_axis, duration_ns, or_missing, percent,
-    plain, threads, time_with_ci, times,
+    plain, speedup_with_interval, threads, time_with_ci, times,
 };
 use crate::backends::BACKENDS;
 use crate::calibration::Calibration;
@@ -788,9 +788,9 @@ fn intermittent_view(anchor: &str, run: &Run, workload: &str) -> Result<Option<I
     let (backends, _) = backends_and_threads(&rows);
     let several_variants = variants_of(&rows).len() > 1;
     let index = Index::of_file(&run.file);
-    let speedup = |b: &Benchmark| match b.paired_speedup() {
-        Some(s) => format!("{} ({:.2}–{:.2})", times(s.estimate), s.lower, s.upper),
-        None => MISSING.to_string(),
+    let speedup = |b: &Benchmark| {
+        b.paired_speedup()
+            .map_or_else(|| MISSING.to_string(), |s| speedup_with_interval(&s))
     };
     let table = rows
         .iter()
