@@ -15,6 +15,7 @@
 //! - [`matrix`]: the combinations, and running one against the oracle;
 //! - [`key`]: the one identity of a benchmark and its text form;
 //! - [`memory`]: counting what one call allocates and copies;
+//! - [`model`]: scaling models (Karp-Flatt, Amdahl, USL) fitted to the speedups;
 //! - [`paired`]: the paired sampler behind every ratio, and its intervals;
 //! - [`calibration`]: the host's speed at the start and end of a run;
 //! - [`sweep`]: what `cargo bench` measures, and turning it into results;
@@ -37,6 +38,7 @@ pub mod key;
 pub mod machine;
 pub mod matrix;
 pub mod memory;
+pub mod model;
 pub mod paired;
 pub mod report;
 pub mod results;

@@ -294,3 +294,40 @@ fn run_defaults_follow_the_variant() {
         stdout(&o)
     );
 }
+
+#[test]
+fn model_prints_each_series_fits_or_why_not_and_names_a_bad_file() {
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/runs/machine-a.json"
+    );
+    let o = parbench(&["model", "--format", "json", fixture]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let models: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    let models = models.as_array().expect("an array");
+    assert!(!models.is_empty());
+    for m in models {
+        for field in ["machine", "workload", "variant", "backend", "karp_flatt"] {
+            assert!(m.get(field).is_some(), "{field} missing in {m}");
+        }
+        for fit in ["amdahl", "usl"] {
+            let value = m.get(fit).expect("present, null or not");
+            let reason = m.get(format!("{fit}_reason")).and_then(|r| r.as_str());
+            assert_eq!(value.is_null(), reason.is_some(), "{fit} of {m}");
+        }
+        for k in m["karp_flatt"].as_array().unwrap() {
+            assert!(k["threads"].as_u64().unwrap() >= 2);
+            assert!(k["serial_fraction"].as_f64().is_some());
+        }
+    }
+    let text = parbench(&["model", fixture]);
+    assert!(text.status.success());
+    assert!(stdout(&text).contains("karp_flatt: e(2) = "));
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("broken.json");
+    std::fs::write(&bad, "{ not json").unwrap();
+    let o = parbench(&["model", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("broken.json"), "{}", stderr(&o));
+}

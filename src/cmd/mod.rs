@@ -5,6 +5,7 @@
 pub mod compare;
 pub mod export;
 pub mod list;
+pub mod model;
 pub mod report;
 pub mod run;
 pub mod verify;
@@ -38,6 +39,8 @@ pub enum Command {
     Compare(compare::Args),
     /// Prints the results as a table for a pull request or a spreadsheet.
     Export(export::Args),
+    /// Fits scaling models (Karp-Flatt, Amdahl, USL) to each series' speedups.
+    Model(model::Args),
 }
 
 impl Command {
@@ -49,6 +52,7 @@ impl Command {
             Command::Report(args) => report::run(args),
             Command::Compare(args) => compare::run(args),
             Command::Export(args) => export::run(args),
+            Command::Model(args) => model::run(args),
         }
     }
 }
