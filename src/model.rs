@@ -117,7 +117,7 @@ impl Usl {
     pub fn predict(&self, threads: u64) -> Option<Prediction> {
         let n = threads as f64;
         let denominator = 1.0 + self.sigma * (n - 1.0) + self.kappa * n * (n - 1.0);
-        if !(denominator > 0.0) {
+        if denominator.is_nan() || denominator <= 0.0 {
             return None;
         }
         let estimate = n / denominator;
@@ -361,7 +361,7 @@ fn fit_usl(points: &[Measured]) -> Result<Usl, String> {
         let mut rss = 0.0;
         for &(n, c) in &data {
             let d = 1.0 + s * (n - 1.0) + k * n * (n - 1.0);
-            if !(d > 0.0) {
+            if d.is_nan() || d <= 0.0 {
                 return None;
             }
             rss += (c.ln() - (n / d).ln()).powi(2);
