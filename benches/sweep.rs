@@ -11,8 +11,8 @@
 //! sequential loop and writes it to this machine's results file
 //! (`reports/runs/<label>.json`). Then parbench measures the intermittent
 //! regime itself (each call after the caller's own work), under criterion's
-//! filter; at the end it calibrates the host again and writes the report
-//! (`reports/index.html`).
+//! filter, and the break-even map (`parbench::break_even`); at the end it
+//! calibrates the host again and writes the report (`reports/index.html`).
 
 use std::hint::black_box;
 use std::path::Path;
@@ -20,9 +20,10 @@ use std::time::Duration;
 
 use anyhow::Result;
 use criterion::{BenchmarkId, Criterion, PlottingBackend, Throughput};
+use parbench::key::Key;
 use parbench::memory::CountingAllocator;
 use parbench::sweep::{self, BenchArgs, Profile, Sizes, Sweep};
-use parbench::{criterion_dir, machine};
+use parbench::{break_even, criterion_dir, machine};
 
 /// The untimed pass counts what each call allocates.
 #[global_allocator]
@@ -162,8 +163,33 @@ fn sweep_main() -> Result<()> {
         }
     }
 
+    // The break-even map at the logical core count (issue 11), under the
+    // same filter (`cargo bench -- break_even` runs it alone). In
+    // criterion's test mode each cell is checked against the oracle once.
+    let grid_threads = num_cpus::get();
+    let mut grid_cells = 0;
+    if bench_args.listing {
+        for backend in break_even::parallel_backends(grid_threads) {
+            let key = Key::new(
+                break_even::FILTER_ID,
+                break_even::plain_map().id(),
+                backend.id(),
+                grid_threads as u64,
+            );
+            if selected(&key) {
+                println!("{key}: benchmark");
+            }
+        }
+    } else {
+        let mode = match bench_args.measuring {
+            true => break_even::Mode::Measure,
+            false => break_even::Mode::Check,
+        };
+        grid_cells = break_even::run(&mut sweep, grid_threads, mode, &selected)?;
+    }
+
     let (passed, mismatches) = sweep.oracle_counts();
-    if bench_args.measuring && (passed > 0 || sweep.resuming()) {
+    if bench_args.measuring && (passed > 0 || grid_cells > 0 || sweep.resuming()) {
         sweep.finish(&runs, &reports, &home)?;
     }
     // Every benchmark criterion ran was first checked against the oracle.

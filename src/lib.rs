@@ -19,6 +19,7 @@
 //! - [`paired`]: the paired sampler behind every ratio, and its intervals;
 //! - [`calibration`]: the host's speed at the start and end of a run;
 //! - [`sweep`]: what `cargo bench` measures, and turning it into results;
+//! - [`break_even`]: the break-even map, sequential against parallel over work per call;
 //! - [`criterion_dir`]: the only reader of criterion's JSON;
 //! - [`results`]: the versioned results file, one per machine;
 //! - [`store`]: that file while a run writes it: locked, written per group, resumable;
@@ -30,6 +31,7 @@
 //! figures install [`memory::CountingAllocator`] themselves.
 
 pub mod backends;
+pub mod break_even;
 pub mod calibration;
 pub mod cmd;
 pub mod criterion_dir;

@@ -469,6 +469,50 @@ pub struct ResultsFile {
     #[serde(default)]
     pub workloads: BTreeMap<String, WorkloadInfo>,
     pub benchmarks: Vec<Benchmark>,
+    /// The break-even map: sequential against parallel over a grid of item
+    /// counts and work per item ([`crate::break_even`]); absent in older files.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub break_even: Vec<BreakEvenCell>,
+}
+
+/// One cell of the break-even map: the plain parallel map (`closure`) on one
+/// backend at the machine's logical core count against the sequential loop,
+/// on `items` items of `rounds` mixing rounds each, paired (both timed in the
+/// same rounds of the paired sampler).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BreakEvenCell {
+    pub backend: String,
+    pub threads: u64,
+    pub items: u64,
+    pub rounds: u64,
+    /// Median time per call of the sequential loop over the paired rounds (ns).
+    pub sequential_ns: f64,
+    /// Median time per call of the parallel map over the same rounds (ns).
+    pub parallel_ns: f64,
+    /// The median of the per-round ratios sequential / parallel.
+    pub speedup: f64,
+    #[serde(default)]
+    pub speedup_lower: Option<f64>,
+    #[serde(default)]
+    pub speedup_upper: Option<f64>,
+    /// When the run that measured it started (RFC 3339).
+    #[serde(default)]
+    pub measured_at: String,
+}
+
+impl BreakEvenCell {
+    /// What identifies a cell: a newer run's cell replaces an older one.
+    pub fn id(&self) -> (String, u64, u64, u64) {
+        (self.backend.clone(), self.threads, self.items, self.rounds)
+    }
+
+    fn is_valid(&self) -> bool {
+        [self.sequential_ns, self.parallel_ns, self.speedup]
+            .iter()
+            .all(|x| x.is_finite() && *x > 0.0)
+            && self.items > 0
+            && self.threads > 0
+    }
 }
 
 /// A file that was read, with what was wrong in it.
@@ -515,6 +559,8 @@ impl ResultsFile {
             #[serde(default)]
             workloads: BTreeMap<String, WorkloadInfo>,
             benchmarks: Vec<serde_json::Value>,
+            #[serde(default)]
+            break_even: Vec<BreakEvenCell>,
         }
         let raw: Raw = serde_json::from_value(raw)
             .with_context(|| format!("{shown} does not follow the results schema"))?;
@@ -525,7 +571,18 @@ impl ResultsFile {
             run: raw.run,
             workloads: raw.workloads,
             benchmarks: Vec::with_capacity(raw.benchmarks.len()),
+            break_even: Vec::new(),
         };
+        for cell in raw.break_even {
+            match cell.is_valid() {
+                true => results.break_even.push(cell),
+                false => warnings.push(format!(
+                    "{shown}: dropped break-even cell {}/{} threads/{} items/{} rounds: \
+                     a time or speedup is not a positive number",
+                    cell.backend, cell.threads, cell.items, cell.rounds
+                )),
+            }
+        }
         let before_schema_3 = raw.schema_version < 3;
         for (index, entry) in raw.benchmarks.into_iter().enumerate() {
             match serde_json::from_value::<Benchmark>(entry) {
@@ -593,12 +650,16 @@ impl ResultsFile {
         }
         let mut workloads = self.workloads;
         workloads.extend(newer.workloads);
+        let mut cells: BTreeMap<_, BreakEvenCell> =
+            self.break_even.into_iter().map(|c| (c.id(), c)).collect();
+        cells.extend(newer.break_even.into_iter().map(|c| (c.id(), c)));
         let mut merged = ResultsFile {
             schema_version: SCHEMA_VERSION,
             machine: newer.machine,
             run: newer.run,
             workloads,
             benchmarks: by_key.into_values().collect(),
+            break_even: cells.into_values().collect(),
         };
         merged.derive();
         merged

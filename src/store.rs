@@ -27,7 +27,7 @@ use anyhow::{Context, Result, bail};
 use crate::calibration::Calibration;
 use crate::key::Key;
 use crate::results::{
-    self, Benchmark, Machine, ResultsFile, RunInfo, SCHEMA_VERSION, WorkloadInfo,
+    self, Benchmark, BreakEvenCell, Machine, ResultsFile, RunInfo, SCHEMA_VERSION, WorkloadInfo,
 };
 
 /// What a resumed run picks up from the interrupted one.
@@ -35,6 +35,8 @@ use crate::results::{
 pub struct Resumed {
     /// The keys the interrupted run had measured.
     pub measured: Vec<Key>,
+    /// The break-even cells it had measured.
+    pub break_even: Vec<BreakEvenCell>,
 }
 
 /// An exclusive hold on one machine label's results file.
@@ -49,6 +51,8 @@ pub struct Store {
     workloads: BTreeMap<String, WorkloadInfo>,
     /// This run's entries, by key.
     measured: BTreeMap<Key, Benchmark>,
+    /// This run's break-even cells.
+    break_even: Vec<BreakEvenCell>,
     /// Whether anything of this run is in the file yet.
     written: bool,
 }
@@ -68,6 +72,7 @@ impl Store {
         let (before, warnings) = results::load_for_rewrite(path)?;
         let mut resumed = Resumed::default();
         let mut measured = BTreeMap::new();
+        let mut break_even = Vec::new();
         let mut written = false;
         if resume {
             let Some(before) = &before else {
@@ -107,6 +112,11 @@ impl Store {
                     measured.insert(b.key.clone(), b.clone());
                 }
             }
+            break_even = (before.break_even.iter())
+                .filter(|c| c.measured_at == run.started_at)
+                .cloned()
+                .collect();
+            resumed.break_even = break_even.clone();
             written = true;
         }
         run.in_progress = true;
@@ -118,6 +128,7 @@ impl Store {
             run,
             workloads: BTreeMap::new(),
             measured,
+            break_even,
             written,
         };
         Ok((store, resumed, warnings))
@@ -155,6 +166,17 @@ impl Store {
         self.save()
     }
 
+    /// Adds break-even cells (one backend's grid, or one cell) and writes
+    /// the file, atomically; a cell measured again replaces the older one.
+    pub fn record_break_even(&mut self, cells: Vec<BreakEvenCell>) -> Result<()> {
+        for cell in cells {
+            self.break_even.retain(|c| c.id() != cell.id());
+            self.break_even.push(cell);
+        }
+        self.written = true;
+        self.save()
+    }
+
     /// Ends the run: the calibration at the end, `in_progress` cleared.
     /// A run that recorded nothing leaves the file as it was.
     pub fn finish(&mut self, end: Calibration) -> Result<()> {
@@ -176,6 +198,7 @@ impl Store {
             run: self.run.clone(),
             workloads: self.workloads.clone(),
             benchmarks: self.measured.values().cloned().collect(),
+            break_even: self.break_even.clone(),
         };
         match &self.before {
             Some(before) => before.clone().merge(this_run),

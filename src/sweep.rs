@@ -525,6 +525,8 @@ pub struct Sweep {
     resumed: HashSet<Key>,
     /// Whether this run continues an interrupted one.
     resuming: bool,
+    /// The break-even cells the interrupted run being resumed had measured.
+    pub resumed_break_even: Vec<results::BreakEvenCell>,
     /// The results file, locked, once [`Sweep::begin`] opened it.
     store: Option<Store>,
     /// When the run started (RFC 3339): every entry's `measured_at`. A
@@ -555,6 +557,7 @@ impl Sweep {
             paired: HashMap::new(),
             resumed: HashSet::new(),
             resuming: false,
+            resumed_break_even: Vec::new(),
             store: None,
             started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             started: SystemTime::now(),
@@ -595,6 +598,7 @@ impl Sweep {
             previous: None,
         };
         let (mut store, resumed, warnings) = Store::open(path, machine, run, resume)?;
+        self.resumed_break_even = resumed.break_even;
         for warning in warnings {
             eprintln!("parbench: warning: {warning}");
         }
@@ -617,6 +621,12 @@ impl Sweep {
         }
         self.store = Some(store);
         Ok(())
+    }
+
+    /// The results file this run writes, once [`Sweep::begin`] opened it
+    /// (the break-even grid records its cells through it).
+    pub fn store_mut(&mut self) -> Option<&mut Store> {
+        self.store.as_mut()
     }
 
     /// Does this run continue an interrupted one?

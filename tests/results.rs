@@ -78,6 +78,7 @@ fn file(benchmarks: Vec<Benchmark>) -> ResultsFile {
         },
         workloads: Default::default(),
         benchmarks,
+        break_even: Vec::new(),
     }
 }
 

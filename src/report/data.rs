@@ -464,6 +464,7 @@ pub(crate) mod tests {
             },
             workloads: Default::default(),
             benchmarks,
+            break_even: Vec::new(),
         };
         file.derive();
         Run {
