@@ -370,6 +370,174 @@ fn ink_legend(legend: &[(String, Ink)], marker: Marker) -> Vec<(String, Style)> 
         .collect()
 }
 
+/// One panel of a heat map: a grid of speedups, `cells[row][column]`
+/// (`None`: not measured), rows from the bottom up.
+#[derive(Clone, Debug)]
+pub struct HeatPanel {
+    pub title: String,
+    pub cells: Vec<Vec<Option<f64>>>,
+}
+
+/// Speedups over a grid (the break-even map): one panel per backend, each
+/// cell coloured by its speedup (red below 1, blue above, white at 1, on a
+/// log scale saturating at 8x either way) and labelled with it; the
+/// speedup = 1 contour is drawn in black, interpolated between cell centres
+/// on log speedup (marching squares).
+#[derive(Clone, Debug)]
+pub struct HeatMap {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    /// One per column, left to right.
+    pub columns: Vec<String>,
+    /// One per row, bottom to top.
+    pub rows: Vec<String>,
+    pub panels: Vec<HeatPanel>,
+}
+
+const HEAT_MAP_HEIGHT: u32 = 430;
+
+/// Draws a heat map; a panel without any measured cell says so.
+pub fn heat_map(map: &HeatMap) -> Result<Svg> {
+    draw_svg(HEAT_MAP_HEIGHT, &map.title, |body| {
+        if map.panels.is_empty() || map.columns.is_empty() || map.rows.is_empty() {
+            return nothing_to_plot(body);
+        }
+        let (plots, note) = body.split_vertically(HEAT_MAP_HEIGHT - 70);
+        let areas = plots.split_evenly((1, map.panels.len()));
+        for (i, (panel, area)) in map.panels.iter().zip(&areas).enumerate() {
+            draw_heat_panel(area, map, panel, i == 0)?;
+        }
+        note.draw(&Text::new(
+            "black line: speedup = 1 (interpolated between cell centres); blank: not measured",
+            (90, 8),
+            (FONT, 13).into_font().color(&RGBColor(20, 20, 20)),
+        ))
+        .context("cannot draw the heat map's note")?;
+        Ok(())
+    })
+}
+
+fn draw_heat_panel(area: &Area<'_>, map: &HeatMap, panel: &HeatPanel, first: bool) -> Result<()> {
+    let (nx, ny) = (map.columns.len(), map.rows.len());
+    let mut chart = ChartBuilder::on(area)
+        .caption(shorten(&panel.title, 40), (FONT, 15))
+        .margin(8)
+        .x_label_area_size(44)
+        .y_label_area_size(if first { 110 } else { 16 })
+        .build_cartesian_2d(0.0..nx as f64, 0.0..ny as f64)
+        .context("cannot lay out a heat map")?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_labels(0)
+        .y_labels(0)
+        .x_desc(map.x_label.as_str())
+        .y_desc(if first { map.y_label.as_str() } else { "" })
+        .axis_desc_style((FONT, 13))
+        .draw()
+        .context("cannot draw heat map axes")?;
+    let label = (FONT, 11).into_font().color(&RGBColor(30, 30, 30));
+    for (i, text) in map.columns.iter().enumerate() {
+        let style = label.clone().pos(Pos::new(HPos::Center, VPos::Top));
+        chart
+            .draw_series([EmptyElement::at((i as f64 + 0.5, 0.0))
+                + Text::new(shorten(text, 12), (0, 4), style)])
+            .context("cannot draw a heat map label")?;
+    }
+    if first {
+        for (j, text) in map.rows.iter().enumerate() {
+            let style = label.clone().pos(Pos::new(HPos::Right, VPos::Center));
+            chart
+                .draw_series([EmptyElement::at((0.0, j as f64 + 0.5))
+                    + Text::new(shorten(text, 18), (-4, 0), style)])
+                .context("cannot draw a heat map label")?;
+        }
+    }
+    let value = |i: usize, j: usize| {
+        panel
+            .cells
+            .get(j)
+            .and_then(|row| row.get(i))
+            .copied()
+            .flatten()
+            .filter(|s| positive(*s))
+    };
+    for j in 0..ny {
+        for i in 0..nx {
+            let (x, y) = (i as f64, j as f64);
+            let fill = value(i, j).map_or(RGBColor(238, 238, 238), heat_colour);
+            chart
+                .draw_series([Rectangle::new([(x, y), (x + 1.0, y + 1.0)], fill.filled())])
+                .context("cannot draw a heat map cell")?;
+            if let Some(s) = value(i, j) {
+                let style = label.clone().pos(Pos::new(HPos::Center, VPos::Center));
+                chart
+                    .draw_series([EmptyElement::at((x + 0.5, y + 0.5))
+                        + Text::new(format!("{s:.2}×"), (0, 0), style)])
+                    .context("cannot draw a heat map value")?;
+            }
+        }
+    }
+    let contour = RGBColor(0, 0, 0).stroke_width(3);
+    for segment in unit_contour(nx, ny, |i, j| value(i, j).map(f64::ln)) {
+        chart
+            .draw_series([PathElement::new(segment.to_vec(), contour)])
+            .context("cannot draw the speedup = 1 contour")?;
+    }
+    Ok(())
+}
+
+/// White at 1, towards red below and blue above, saturating at 8x.
+fn heat_colour(speedup: f64) -> RGBColor {
+    let t = (speedup.log2() / 3.0).clamp(-1.0, 1.0);
+    let (r, g, b) = if t < 0.0 {
+        (214.0, 39.0, 40.0)
+    } else {
+        (31.0, 119.0, 180.0)
+    };
+    let mix = |c: f64| (255.0 + (c - 255.0) * t.abs()).round() as u8;
+    RGBColor(mix(r), mix(g), mix(b))
+}
+
+/// The segments of the level-0 contour of `f` sampled at cell centres
+/// (i + 0.5, j + 0.5), by marching squares; squares with an unmeasured
+/// corner are skipped.
+fn unit_contour(
+    nx: usize,
+    ny: usize,
+    f: impl Fn(usize, usize) -> Option<f64>,
+) -> Vec<[(f64, f64); 2]> {
+    let mut segments = Vec::new();
+    for j in 0..ny.saturating_sub(1) {
+        for i in 0..nx.saturating_sub(1) {
+            let corners = [(i, j), (i + 1, j), (i + 1, j + 1), (i, j + 1)];
+            let Some(v) = corners
+                .iter()
+                .map(|&(a, b)| f(a, b))
+                .collect::<Option<Vec<f64>>>()
+            else {
+                continue;
+            };
+            let mut crossings = Vec::new();
+            for k in 0..4 {
+                let (a, b) = (k, (k + 1) % 4);
+                if (v[a] < 0.0) != (v[b] < 0.0) {
+                    let t = v[a] / (v[a] - v[b]);
+                    let (xa, ya) = corners[a];
+                    let (xb, yb) = corners[b];
+                    let at = |p: usize, q: usize| p as f64 + 0.5 + t * (q as f64 - p as f64);
+                    crossings.push((at(xa, xb), at(ya, yb)));
+                }
+            }
+            for pair in crossings.chunks_exact(2) {
+                segments.push([pair[0], pair[1]]);
+            }
+        }
+    }
+    segments
+}
+
 /// A titled white canvas of the page's width, drawn on by `draw`, as SVG.
 fn draw_svg(height: u32, title: &str, draw: impl FnOnce(&Area<'_>) -> Result<()>) -> Result<Svg> {
     let mut svg = String::new();
@@ -718,6 +886,32 @@ fn shorten(text: &str, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_unit_contour_passes_between_losing_and_winning_cells() {
+        // Speedup below 1 in the left column, above in the right: one
+        // vertical segment halfway between the centres (log 0.5 vs log 2).
+        let grid = [[0.5, 2.0], [0.5, 2.0]];
+        let segments = super::unit_contour(2, 2, |i, j| Some(f64::ln(grid[j][i])));
+        assert_eq!(segments.len(), 1);
+        for (x, _) in segments[0] {
+            assert!((x - 1.0).abs() < 1e-12, "{segments:?}");
+        }
+        assert!(super::unit_contour(2, 2, |_, _| None).is_empty());
+        let svg = super::heat_map(&super::HeatMap {
+            title: "<map>".into(),
+            x_label: "items".into(),
+            y_label: "rounds".into(),
+            columns: vec!["10".into(), "100".into()],
+            rows: vec!["0".into(), "64".into()],
+            panels: vec![super::HeatPanel {
+                title: "rayon".into(),
+                cells: vec![vec![Some(0.5), Some(2.0)], vec![Some(0.5), None]],
+            }],
+        })
+        .unwrap();
+        assert!(svg.0.contains("&lt;map&gt;") && svg.0.contains("2.00×"));
+    }
+
     use super::*;
 
     fn style(i: usize) -> Style {

@@ -33,6 +33,7 @@ use super::data::{
     Index, backend_order, backend_position, fastest, run_caveats, within_noise, workload_order,
 };
 use super::format::{MISSING, bytes, duration_ns, or_missing, percent, threads, times};
+use super::scaling;
 use crate::paired::{Interval, SLOW_CALL, mean, median_interval};
 use crate::results::{Benchmark, CEILING_MARGIN, INSTRUMENTS_AGREE_WITHIN};
 use crate::variants::Role;
@@ -591,6 +592,7 @@ fn shared_state(index: &Index<'_>) -> Finding {
         }
         for workload in workloads {
             sentences.push(shared_sums(index, workload));
+            sentences.extend(shared_sums_in_model_terms(index, workload));
             if let Some(sentence) = shared_workers(index, workload) {
                 sentences.push(sentence);
             }
@@ -680,6 +682,16 @@ fn shared_sums(index: &Index<'_>, workload: &str) -> String {
         ));
     }
     sentence
+}
+
+/// The shared sums' cost as contention and coherency (issue 11), at the
+/// backend [`shared_sums`] compares them on.
+fn shared_sums_in_model_terms(index: &Index<'_>, workload: &str) -> Option<String> {
+    let file = index.file()?;
+    let present = common_point(index, workload, &Role::SHARED_SUMS);
+    let backend = &present.first()?.key.backend;
+    let variants: Vec<&str> = present.iter().map(|b| b.key.variant.as_str()).collect();
+    scaling::shared_state_in_model_terms(file, workload, backend, &variants)
 }
 
 fn shared_workers(index: &Index<'_>, workload: &str) -> Option<String> {
@@ -872,12 +884,18 @@ fn break_even(index: &Index<'_>) -> Finding {
             _ => unmeasured.push(workload.to_string()),
         }
     }
+    // The break-even map (issue 11) answers first, where the run measured it.
+    let map = index.file().and_then(scaling::break_even_answer);
     if races.is_empty() {
-        return not_answered(
-            question,
-            "no workload has both its sequential loop and a parallel run measured on this machine."
-                .to_string(),
-        );
+        return match map {
+            Some(answer) => Finding::new(question, answer),
+            None => not_answered(
+                question,
+                "no workload has both its sequential loop and a parallel run measured on this \
+                 machine."
+                    .to_string(),
+            ),
+        };
     }
     races.sort_by(|a, b| a.ns_per_item.total_cmp(&b.ns_per_item));
     let winners = races.iter().filter(|r| r.parallel_wins()).count();
@@ -903,7 +921,10 @@ fn break_even(index: &Index<'_>) -> Finding {
          from the others: something other than the amount of work decides here."
             .to_string()
     };
-    let mut answer = conclusion;
+    let mut answer = match map {
+        Some(map) => format!("{map} Across the workloads: {conclusion}"),
+        None => conclusion,
+    };
     if !unmeasured.is_empty() {
         answer.push_str(&format!(
             " Left out, without both a sequential and a parallel run: {}.",

@@ -32,6 +32,7 @@ use super::format::{
     MISSING, bytes, bytes_unit, copies, count, duration_axis, duration_ns, or_missing, percent,
     plain, speedup_with_interval, threads, time_with_ci, times,
 };
+use super::scaling;
 use crate::backends::BACKENDS;
 use crate::calibration::Calibration;
 use crate::results::{Benchmark, CEILING_MARGIN, CeilingPoint, INSTRUMENTS_AGREE_WITHIN, RunInfo};
@@ -52,6 +53,8 @@ pub struct Page {
     pub comparison: Option<Vec<ComparedWorkload>>,
     /// What to know before comparing absolute times across the runs.
     pub across_caveats: Vec<String>,
+    /// With two or more runs: each workload's scaling models side by side.
+    pub models_across: Vec<scaling::ModelsAcross>,
 }
 
 #[derive(Debug, Serialize)]
@@ -78,6 +81,8 @@ pub struct MachineView {
     pub caveats: Vec<String>,
     pub findings: Vec<Finding>,
     pub workloads: Vec<WorkloadView>,
+    /// The break-even map, when the run measured it.
+    pub break_even: Option<scaling::BreakEvenView>,
 }
 
 #[derive(Debug, Serialize)]
@@ -103,6 +108,8 @@ pub struct WorkloadView {
     /// Whether the steady regime was measured (charts and tables above).
     pub steady: bool,
     pub intermittent: Option<IntermittentView>,
+    /// The scaling-model table.
+    pub model: Option<scaling::ModelView>,
 }
 
 /// The workload used intermittently: each call after the caller's own work.
@@ -241,6 +248,10 @@ pub fn build(
         } else {
             Vec::new()
         },
+        models_across: match runs.len() > 1 {
+            true => scaling::models_across(runs, &names),
+            false => Vec::new(),
+        },
         comparison,
     })
 }
@@ -332,6 +343,7 @@ fn machine_view(i: usize, run: &Run, name: &str) -> Result<MachineView> {
             )
         })
         .collect::<Result<Vec<_>>>()?;
+    let break_even = scaling::break_even_view(&anchor, run)?;
     let c = &r.criterion;
     Ok(MachineView {
         anchor,
@@ -374,6 +386,7 @@ fn machine_view(i: usize, run: &Run, name: &str) -> Result<MachineView> {
         caveats: run_caveats(&run.file),
         findings: findings(&Index::of_file(&run.file)),
         workloads,
+        break_even,
     })
 }
 
@@ -446,13 +459,18 @@ fn workload_view(anchor: &str, run: &Run, workload: &str) -> Result<WorkloadView
             "speedup",
             "Paired speedup over the sequential loop against threads; whiskers are its 95% interval. With the \
              ideal (speedup = threads) and this machine's measured ceiling (a pure-ALU spin loop); a cross \
-             marks a speedup more than 3% above the ceiling, whose likely cause the table names.",
+             marks a speedup more than 3% above the ceiling, whose likely cause the table names. In each \
+             variant's colour without markers: the fitted scaling model (see the Scaling model table): \
+             Amdahl's fit over the measured thread counts, or where the USL could be fitted, its curve \
+             dashed out to a prediction at 2x and 4x the logical cores (labelled prediction, with its 95% \
+             interval): an extrapolation, not a measurement.",
             speedup_chart(
                 workload,
                 &parallel,
                 &backends,
                 &run.file.run.ceiling,
                 &style,
+                &scaling::models_for(&run.file, workload),
             )?,
         ),
         (
@@ -501,6 +519,7 @@ fn workload_view(anchor: &str, run: &Run, workload: &str) -> Result<WorkloadView
         all: table(rows.clone()),
         steady: !rows.is_empty(),
         intermittent: intermittent_view(anchor, run, workload)?,
+        model: scaling::model_view(anchor, run, workload),
         legend: format!(
             "Speedup: paired with the sequential loop in alternating rounds, its 95% interval in \
              brackets (none for entries from before paired sampling). {BEYOND_CEILING_MARK}: more than {} \
@@ -702,6 +721,7 @@ fn speedup_chart(
     backends: &[String],
     ceiling: &[CeilingPoint],
     style: &dyn Fn(&str) -> Style,
+    models: &[crate::model::SeriesModel],
 ) -> Result<Svg> {
     // Paired speedups carry their 95% interval; unpaired ones (older files) none.
     let speedup = |b: &Benchmark| {
@@ -742,6 +762,14 @@ fn speedup_chart(
                     points: vec![Point::exact(p.x, p.y)],
                 }),
         );
+        if let Some(first) = on_backend.first() {
+            guides.extend(scaling::fitted_series(
+                models,
+                &first.key.backend,
+                threads,
+                style,
+            ));
+        }
         guides
     };
     charts::line_chart(&LineChart {
