@@ -247,9 +247,10 @@ pub fn usl_speedup(sigma: f64, kappa: f64, threads: f64) -> f64 {
     threads / (1.0 + sigma * (threads - 1.0) + kappa * threads * (threads - 1.0))
 }
 
-/// The reason no curve can be fitted when the speedup never rises above its
-/// value at the fewest threads (flat or falling), or there is no point
-/// above one thread.
+/// The reason no curve can be fitted: no point above one thread; every
+/// speedup below 1 (slower than the sequential loop throughout: a serial
+/// fraction above 1 means nothing); or the speedup never rises above its
+/// value at the fewest threads (flat or falling).
 fn not_scaling(points: &[Measured]) -> Option<String> {
     let above_one = points.iter().filter(|p| p.threads >= 2).count();
     if above_one == 0 {
@@ -258,6 +259,18 @@ fn not_scaling(points: &[Measured]) -> Option<String> {
              run on a machine with 2 or more cores, or add thread counts"
                 .to_string(),
         );
+    }
+    let best = points
+        .iter()
+        .max_by(|a, b| a.speedup.total_cmp(&b.speedup))
+        .expect("a point above one thread");
+    if best.speedup < 1.0 {
+        return Some(format!(
+            "the parallel runs are never faster than the sequential loop (at best {:.3}x, at {} \
+             thread(s)): the overhead exceeds the work, which a scaling law (a parallel part that \
+             speeds up) cannot describe; Karp-Flatt shows the cost",
+            best.speedup, best.threads
+        ));
     }
     let first = points.first().expect("a point above one thread");
     let rises = points[1..]
@@ -744,6 +757,10 @@ mod tests {
                 ],
             ),
             (
+                "slower than the sequential loop throughout, slightly rising",
+                vec![Measured::exact(1, 0.010), Measured::exact(2, 0.012)],
+            ),
+            (
                 "one point above one thread, no interval",
                 vec![Measured::exact(1, 1.0), Measured::exact(2, 1.5)],
             ),
@@ -751,6 +768,9 @@ mod tests {
         for (name, points) in cases {
             let model = fit(&points, 8);
             assert!(model.usl.is_none(), "{name}");
+            if name.starts_with("slower") || name == "flat" || name == "decreasing" {
+                assert!(model.amdahl.is_none(), "{name}");
+            }
             assert!(model.usl_reason.is_some(), "{name}");
             if model.amdahl.is_none() {
                 assert!(model.amdahl_reason.is_some(), "{name}");

@@ -472,3 +472,66 @@ fn hostile_and_corrupt_files_are_named_escaped_and_the_rest_still_renders() {
             .join("\n")
     );
 }
+
+#[test]
+fn scaling_models_and_the_break_even_map_are_shown_from_the_measurements() {
+    let runs = runs_dir_with(&fixtures());
+    // The 8-core machine also measured a break-even map: rayon loses at 100
+    // items (0.5x, 1 µs) and wins at 10,000 (2x, 100 µs), so the contour
+    // lies at 1,000 items (log-interpolated); std_scope never wins.
+    let b_path = runs.path().join("machine-b.json");
+    let mut b = ResultsFile::load(&b_path).unwrap().results;
+    let cell = |backend: &str, items: u64, speedup: f64| parbench::results::BreakEvenCell {
+        backend: backend.to_string(),
+        threads: 8,
+        items,
+        rounds: 0,
+        sequential_ns: items as f64 * 10.0,
+        parallel_ns: items as f64 * 10.0 / speedup,
+        speedup,
+        speedup_lower: None,
+        speedup_upper: None,
+        measured_at: b.run.started_at.clone(),
+    };
+    b.break_even = vec![
+        cell("rayon", 100, 0.5),
+        cell("rayon", 10_000, 2.0),
+        cell("std_scope", 100, 0.1),
+        cell("std_scope", 10_000, 0.4),
+    ];
+    b.save(&b_path).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    write_report(runs.path(), out.path()).unwrap();
+    let html = fs::read_to_string(out.path().join("index.html")).unwrap();
+
+    // A scaling-model table per workload with a steady parallel entry.
+    assert!(
+        occurrences(&html, "<h4>Scaling model</h4>") >= 8,
+        "model tables"
+    );
+    assert!(html.contains("How to read this table."));
+    // 8 cores, threads 1-8: the USL is fitted, and its predictions (at 16
+    // and 32 threads) are drawn and labelled as such.
+    assert!(html.contains("prediction 16t"), "predictions in the table");
+    assert!(
+        html.contains("USL fit and prediction"),
+        "fitted curve in the chart legend"
+    );
+    // 4 cores, threads 1, 2, 4: the reason is given instead.
+    assert!(html.contains("needs 4+ thread counts"));
+    // Models side by side across the two machines.
+    assert!(html.contains("scaling models across machines"));
+    // The heat map, its contour and the threshold read off the cells.
+    assert!(html.contains("Break-even map"));
+    assert!(html.contains("speedup = 1 (interpolated between cell centres)"));
+    assert!(
+        html.contains("rayon (8 threads) beats the sequential loop from about 10.0 µs"),
+        "threshold"
+    );
+    assert!(
+        html.contains("about 1,000 items of 10.0 ns"),
+        "contour item count"
+    );
+    assert!(html.contains("std_scope (8 threads) crosses speedup = 1 on no row"));
+    assert!(html.contains("0 rounds: loses up to 10,000 items"));
+}

@@ -339,3 +339,92 @@ fn a_file_with_unusable_entries_is_kept_aside_before_it_is_rewritten() {
         2
     );
 }
+
+fn cell(backend: &str, items: u64, rounds: u64, speedup: f64, at: &str) -> results::BreakEvenCell {
+    results::BreakEvenCell {
+        backend: backend.to_string(),
+        threads: 2,
+        items,
+        rounds,
+        sequential_ns: items as f64 * 10.0,
+        parallel_ns: items as f64 * 10.0 / speedup,
+        speedup,
+        speedup_lower: Some(speedup * 0.9),
+        speedup_upper: Some(speedup * 1.1),
+        measured_at: at.to_string(),
+    }
+}
+
+#[test]
+fn break_even_cells_merge_by_cell_and_bad_ones_are_dropped_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("box.json");
+    let mut first = file(vec![bench(
+        "compute",
+        "sequential",
+        "sequential",
+        1,
+        1000.0,
+    )]);
+    first.break_even = vec![
+        cell("rayon", 10, 0, 0.1, "a"),
+        cell("rayon", 1000, 0, 0.9, "a"),
+        cell("std_scope", 10, 0, 0.05, "a"),
+    ];
+    results::merge_into(&path, first).unwrap();
+    // A newer run measured one cell again (a filtered run: rayon only).
+    let mut second = file(vec![]);
+    second.break_even = vec![cell("rayon", 1000, 0, 1.3, "b")];
+    results::merge_into(&path, second).unwrap();
+    let merged = ResultsFile::load(&path).unwrap().results;
+    assert_eq!(merged.break_even.len(), 3);
+    let rayon_1000 = merged
+        .break_even
+        .iter()
+        .find(|c| c.backend == "rayon" && c.items == 1000)
+        .unwrap();
+    assert_eq!(
+        (rayon_1000.speedup, rayon_1000.measured_at.as_str()),
+        (1.3, "b")
+    );
+
+    // A file without the array (older, or no map measured) reads as empty.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut raw: serde_json::Value = serde_json::from_str(&text).unwrap();
+    raw.as_object_mut().unwrap().remove("break_even");
+    let older = ResultsFile::parse(&raw.to_string(), &path).unwrap();
+    assert!(older.results.break_even.is_empty() && older.warnings.is_empty());
+
+    // A cell with an unusable time is dropped with a warning naming the file.
+    raw["break_even"] = serde_json::json!([
+        { "backend": "rayon", "threads": 2, "items": 10, "rounds": 0,
+          "sequential_ns": 0.0, "parallel_ns": 5.0, "speedup": 0.0 }
+    ]);
+    let bad = ResultsFile::parse(&raw.to_string(), &path).unwrap();
+    assert!(bad.results.break_even.is_empty());
+    assert!(bad.warnings[0].contains("box.json"), "{:?}", bad.warnings);
+}
+
+#[test]
+fn the_store_writes_break_even_cells_at_once_and_a_resume_keeps_them() {
+    use parbench::store::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("box.json");
+    let template = file(vec![]);
+    let started = template.run.started_at.clone();
+    {
+        let (mut store, _, _) =
+            Store::open(&path, template.machine.clone(), template.run.clone(), false).unwrap();
+        store
+            .record_break_even(vec![cell("rayon", 10, 0, 0.2, &started)])
+            .unwrap();
+        // Interrupted here: no finish.
+    }
+    let on_disk = ResultsFile::load(&path).unwrap().results;
+    assert!(on_disk.run.in_progress);
+    assert_eq!(on_disk.break_even.len(), 1);
+    let (store, resumed, _) =
+        Store::open(&path, template.machine.clone(), template.run.clone(), true).unwrap();
+    assert_eq!(resumed.break_even.len(), 1);
+    assert_eq!(store.contents().break_even.len(), 1);
+}

@@ -20,7 +20,8 @@
 //! Inside: `data` (the runs in report order), `findings` (sentences computed
 //! from the numbers), `columns` (the one table of columns every table and
 //! export renders), `charts` (the only plotters user), `page` (the model the
-//! template shows), `summary`, `export` and `format` (units).
+//! template shows), `scaling` (the scaling models and the break-even map as
+//! the page shows them), `summary`, `export` and `format` (units).
 
 mod charts;
 mod columns;

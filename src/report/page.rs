@@ -7,8 +7,10 @@
 //! (time, speedup, efficiency, best thread count), a table of the best thread
 //! count of each variant on each backend and one of every entry (their
 //! columns come from the one column table); the workload of a large constant
-//! state (purpose `state_size`) adds its memory charts and table. With two or
-//! more runs: the overlays and side-by-side tables across machines.
+//! state (purpose `state_size`) adds its memory charts and table. Each
+//! workload's scaling-model table and fitted curves, the machine's
+//! break-even map and the models across machines come from `scaling`. With
+//! two or more runs: the overlays and side-by-side tables across machines.
 
 use std::collections::BTreeMap;
 

@@ -118,6 +118,7 @@ fn model_row(s: &SeriesModel, threads: &[u64]) -> ModelRow {
     let missing = |why: &Option<String>| match why {
         Some(why) if why.contains("4 or more") => "needs 4+ thread counts".to_string(),
         Some(why) if why.contains("never rises") => "does not scale".to_string(),
+        Some(why) if why.contains("never faster") => "slower than sequential".to_string(),
         _ => "–".to_string(),
     };
     ModelRow {
