@@ -285,6 +285,9 @@ pub fn run(
             store.record_break_even(measured)?;
         }
     }
+    if sweep.verbose && mode == Mode::Check {
+        println!("parbench: break-even map: every member of {done} cells matches the oracle");
+    }
     Ok(done)
 }
 

@@ -514,7 +514,7 @@ fn scaling_models_and_the_break_even_map_are_shown_from_the_measurements() {
     // and 32 threads) are drawn and labelled as such.
     assert!(html.contains("prediction 16t"), "predictions in the table");
     assert!(
-        html.contains("USL fit and prediction"),
+        html.contains("USL fit + prediction (95%)"),
         "fitted curve in the chart legend"
     );
     // 4 cores, threads 1, 2, 4: the reason is given instead.

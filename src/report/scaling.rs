@@ -204,7 +204,7 @@ pub fn fitted_series(
                 })
                 .collect();
             series.push(Series {
-                label: "USL fit and prediction, 95% (dashed)".to_string(),
+                label: "USL fit + prediction (95%)".to_string(),
                 style: Style {
                     ink,
                     marker: Marker::None,
