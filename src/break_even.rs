@@ -37,7 +37,7 @@ use crate::key::Key;
 use crate::matrix::{self, Problem};
 use crate::paired::{self, Sampling};
 use crate::results::BreakEvenCell;
-use crate::sweep::{Profile, Sweep};
+use crate::sweep::{Profile, Sweep, baseline};
 use crate::variants::{Role, VARIANTS, Variant};
 use crate::workload::{Imbalance, Spec};
 
@@ -129,15 +129,6 @@ pub fn plain_map() -> &'static dyn Variant {
         .copied()
         .find(|v| v.role() == Role::PartialIdiom)
         .expect("the registry has the partial idiom")
-}
-
-/// The sequential loop.
-fn baseline() -> &'static dyn Variant {
-    VARIANTS
-        .iter()
-        .copied()
-        .find(|v| v.role() == Role::Baseline)
-        .expect("the registry has a baseline")
 }
 
 /// The parallel backends that run the plain map at `threads`.

@@ -149,6 +149,34 @@ pub struct Prediction {
     pub upper: f64,
 }
 
+/// Why a fit was not made, for a short label (the reason in words is
+/// beside it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unfit {
+    /// Too few thread counts for this model.
+    TooFewPoints,
+    /// The parallel runs never beat the sequential loop.
+    NeverFaster,
+    /// The speedup never rises with threads (flat or falling).
+    NotRising,
+    /// The fit itself failed (singular, not finite).
+    Numerical,
+}
+
+impl Unfit {
+    /// A few words for a table cell.
+    pub fn short(self) -> &'static str {
+        match self {
+            Unfit::TooFewPoints => "needs more thread counts",
+            Unfit::NeverFaster => "slower than sequential",
+            Unfit::NotRising => "does not scale",
+            Unfit::Numerical => "fit failed",
+        }
+    }
+}
+
+type Fitted<T> = Result<T, (Unfit, String)>;
+
 /// Every model of one series of speedups (one workload, variant, backend).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScalingModel {
@@ -158,10 +186,14 @@ pub struct ScalingModel {
     /// Why there is no Amdahl fit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amdahl_reason: Option<String>,
+    #[serde(skip)]
+    pub amdahl_unfit: Option<Unfit>,
     pub usl: Option<Usl>,
     /// Why there is no USL fit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub usl_reason: Option<String>,
+    #[serde(skip)]
+    pub usl_unfit: Option<Unfit>,
     /// USL predictions at 2x and 4x the logical cores (extrapolations).
     pub prediction: Vec<Prediction>,
     /// Thread counts above the logical cores: shown, never fitted.
@@ -199,14 +231,14 @@ pub fn fit(points: &[Measured], logical_cores: u64) -> ScalingModel {
         })
         .collect();
     let not_scaling = not_scaling(&within);
-    let (amdahl, amdahl_reason) = match not_scaling.clone() {
-        Some(why) => (None, Some(why)),
-        None => split(fit_amdahl(&within)),
-    };
-    let (usl, usl_reason) = match not_scaling {
-        Some(why) => (None, Some(why)),
-        None => split(fit_usl(&within)),
-    };
+    let (amdahl, amdahl_unfit, amdahl_reason) = split(match not_scaling.clone() {
+        Some(why) => Err(why),
+        None => fit_amdahl(&within),
+    });
+    let (usl, usl_unfit, usl_reason) = split(match not_scaling {
+        Some(why) => Err(why),
+        None => fit_usl(&within),
+    });
     let prediction = usl
         .iter()
         .flat_map(|u| [2, 4].map(|k| u.predict(k * logical_cores)))
@@ -217,18 +249,20 @@ pub fn fit(points: &[Measured], logical_cores: u64) -> ScalingModel {
         karp_flatt,
         amdahl,
         amdahl_reason,
+        amdahl_unfit,
         usl,
         usl_reason,
+        usl_unfit,
         prediction,
         oversubscribed_excluded,
         dropped,
     }
 }
 
-fn split<T>(fitted: Result<T, String>) -> (Option<T>, Option<String>) {
+fn split<T>(fitted: Fitted<T>) -> (Option<T>, Option<Unfit>, Option<String>) {
     match fitted {
-        Ok(x) => (Some(x), None),
-        Err(why) => (None, Some(why)),
+        Ok(x) => (Some(x), None, None),
+        Err((unfit, why)) => (None, Some(unfit), Some(why)),
     }
 }
 
@@ -251,25 +285,29 @@ pub fn usl_speedup(sigma: f64, kappa: f64, threads: f64) -> f64 {
 /// speedup below 1 (slower than the sequential loop throughout: a serial
 /// fraction above 1 means nothing); or the speedup never rises above its
 /// value at the fewest threads (flat or falling).
-fn not_scaling(points: &[Measured]) -> Option<String> {
+fn not_scaling(points: &[Measured]) -> Option<(Unfit, String)> {
     let above_one = points.iter().filter(|p| p.threads >= 2).count();
     if above_one == 0 {
-        return Some(
+        return Some((
+            Unfit::TooFewPoints,
             "no speedup measured at 2 or more threads within the logical cores: \
              run on a machine with 2 or more cores, or add thread counts"
                 .to_string(),
-        );
+        ));
     }
     let best = points
         .iter()
         .max_by(|a, b| a.speedup.total_cmp(&b.speedup))
         .expect("a point above one thread");
     if best.speedup < 1.0 {
-        return Some(format!(
-            "the parallel runs are never faster than the sequential loop (at best {:.3}x, at {} \
+        return Some((
+            Unfit::NeverFaster,
+            format!(
+                "the parallel runs are never faster than the sequential loop (at best {:.3}x, at {} \
              thread(s)): the overhead exceeds the work, which a scaling law (a parallel part that \
              speeds up) cannot describe; Karp-Flatt shows the cost",
-            best.speedup, best.threads
+                best.speedup, best.threads
+            ),
         ));
     }
     let first = points.first().expect("a point above one thread");
@@ -277,18 +315,21 @@ fn not_scaling(points: &[Measured]) -> Option<String> {
         .iter()
         .any(|p| p.speedup > first.speedup * (1.0 + 1e-9));
     (!rises).then(|| {
-        format!(
-            "the speedup never rises above its {:.3}x at {} thread(s) (flat or falling): \
+        (
+            Unfit::NotRising,
+            format!(
+                "the speedup never rises above its {:.3}x at {} thread(s) (flat or falling): \
              the work does not scale here, so a scaling curve has nothing to fit; \
              Karp-Flatt still gives its serial fraction",
-            first.speedup, first.threads
+                first.speedup, first.threads
+            ),
         )
     })
 }
 
 /// Amdahl's serial fraction by weighted regression through the origin of
 /// y = 1/S - 1/p on x = 1 - 1/p (weights S²: relative errors).
-fn fit_amdahl(points: &[Measured]) -> Result<Amdahl, String> {
+fn fit_amdahl(points: &[Measured]) -> Fitted<Amdahl> {
     let above: Vec<&Measured> = points.iter().filter(|p| p.threads >= 2).collect();
     let (mut sxx, mut sxy) = (0.0, 0.0);
     for p in &above {
@@ -298,7 +339,10 @@ fn fit_amdahl(points: &[Measured]) -> Result<Amdahl, String> {
     }
     let f = sxy / sxx;
     if !f.is_finite() {
-        return Err("the Amdahl regression is singular".to_string());
+        return Err((
+            Unfit::Numerical,
+            "the Amdahl regression is singular".to_string(),
+        ));
     }
     let (lower, upper) = if above.len() >= 2 {
         let rss: f64 = above
@@ -317,10 +361,13 @@ fn fit_amdahl(points: &[Measured]) -> Result<Amdahl, String> {
         let Some((low_s, high_s)) = p.interval.filter(|(l, h)| {
             l.is_finite() && h.is_finite() && *l > 0.0 && *l <= p.speedup && p.speedup <= *h
         }) else {
-            return Err(format!(
-                "one thread count above 1 ({}) without a measured interval: \
-                 add thread counts, or pair the speedup, for an interval",
-                p.threads
+            return Err((
+                Unfit::TooFewPoints,
+                format!(
+                    "one thread count above 1 ({}) without a measured interval: \
+                     add thread counts, or pair the speedup, for an interval",
+                    p.threads
+                ),
             ));
         };
         // The serial fraction falls as the speedup rises.
@@ -328,7 +375,7 @@ fn fit_amdahl(points: &[Measured]) -> Result<Amdahl, String> {
         (karp_flatt(high_s, n), karp_flatt(low_s, n))
     };
     if ![f, lower, upper].iter().all(|x| x.is_finite()) {
-        return Err("the Amdahl fit is not finite".to_string());
+        return Err((Unfit::Numerical, "the Amdahl fit is not finite".to_string()));
     }
     Ok(Amdahl {
         serial_fraction: f,
@@ -347,14 +394,18 @@ fn amdahl_xyw(speedup: f64, threads: f64) -> (f64, f64, f64) {
 
 /// The USL by Levenberg-Marquardt on log-residuals, started from Gunther's
 /// linearisation (see the module doc).
-fn fit_usl(points: &[Measured]) -> Result<Usl, String> {
+fn fit_usl(points: &[Measured]) -> Fitted<Usl> {
     if points.len() < USL_MIN_THREAD_COUNTS {
         let counts: Vec<String> = points.iter().map(|p| p.threads.to_string()).collect();
-        return Err(format!(
-            "the USL needs {USL_MIN_THREAD_COUNTS} or more thread counts within the logical \
-             cores; measured {} ({}): run on a machine with 4 or more cores, or add thread counts",
-            points.len(),
-            counts.join(", ")
+        return Err((
+            Unfit::TooFewPoints,
+            format!(
+                "the USL needs {USL_MIN_THREAD_COUNTS} or more thread counts within the logical \
+                 cores; measured {} ({}): run on a machine with 4 or more cores, or add thread \
+                 counts",
+                points.len(),
+                counts.join(", ")
+            ),
         ));
     }
     let data: Vec<(f64, f64)> = points
@@ -386,7 +437,10 @@ fn fit_usl(points: &[Measured]) -> Result<Usl, String> {
         Some(r) => r,
         None => {
             theta = [0.0, 0.0];
-            residuals(theta).ok_or("the USL has no valid starting point")?
+            residuals(theta).ok_or((
+                Unfit::Numerical,
+                "the USL has no valid starting point".to_string(),
+            ))?
         }
     };
     let mut lambda = 1e-3;
@@ -423,9 +477,12 @@ fn fit_usl(points: &[Measured]) -> Result<Usl, String> {
     }
     let (jtj, _) = normal_terms(&data, theta);
     let inverse = invert2(jtj).ok_or_else(|| {
-        "the USL's two parameters cannot be told apart from these thread counts \
-         (singular fit): add thread counts"
-            .to_string()
+        (
+            Unfit::Numerical,
+            "the USL's two parameters cannot be told apart from these thread counts \
+             (singular fit): add thread counts"
+                .to_string(),
+        )
     })?;
     let df = data.len() - 2;
     let s2 = rss / df as f64;
@@ -436,7 +493,10 @@ fn fit_usl(points: &[Measured]) -> Result<Usl, String> {
         .iter()
         .all(|x| x.is_finite())
     {
-        return Err("the USL fit did not converge to finite values".to_string());
+        return Err((
+            Unfit::Numerical,
+            "the USL fit did not converge to finite values".to_string(),
+        ));
     }
     let peak_threads = (kappa > 0.0 && sigma < 1.0)
         .then(|| ((1.0 - sigma) / kappa).sqrt())
@@ -788,6 +848,12 @@ mod tests {
                 assert!(k.serial_fraction.is_finite(), "{name}");
             }
         }
+        let flat: Vec<Measured> = (1..=8).map(|n| Measured::exact(n, 1.0)).collect();
+        assert_eq!(fit(&flat, 8).usl_unfit, Some(Unfit::NotRising));
+        let slower = [Measured::exact(1, 0.010), Measured::exact(2, 0.012)];
+        assert_eq!(fit(&slower, 8).amdahl_unfit, Some(Unfit::NeverFaster));
+        let two_cores = [Measured::exact(1, 1.0), Measured::exact(2, 1.9)];
+        assert_eq!(fit(&two_cores, 2).usl_unfit, Some(Unfit::TooFewPoints));
         let zero = fit(&[Measured::exact(1, 0.0), Measured::exact(2, f64::NAN)], 8);
         assert_eq!(zero.dropped.len(), 2);
     }

@@ -1139,7 +1139,7 @@ fn workload_infos(sizes: Sizes, benchmarks: &[Benchmark]) -> BTreeMap<String, Wo
 }
 
 /// The sequential loop: the reference of every speedup.
-fn baseline() -> &'static dyn Variant {
+pub fn baseline() -> &'static dyn Variant {
     crate::variants::VARIANTS
         .iter()
         .copied()

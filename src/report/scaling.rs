@@ -115,12 +115,7 @@ pub fn model_view(anchor: &str, run: &Run, workload: &str) -> Option<ModelView> 
 
 fn model_row(s: &SeriesModel, threads: &[u64]) -> ModelRow {
     let m = &s.model;
-    let missing = |why: &Option<String>| match why {
-        Some(why) if why.contains("4 or more") => "needs 4+ thread counts".to_string(),
-        Some(why) if why.contains("never rises") => "does not scale".to_string(),
-        Some(why) if why.contains("never faster") => "slower than sequential".to_string(),
-        _ => "–".to_string(),
-    };
+    let missing = |unfit: Option<model::Unfit>| unfit.map_or("–", model::Unfit::short).to_string();
     ModelRow {
         variant: s.variant.clone(),
         backend: s.backend.clone(),
@@ -135,12 +130,12 @@ fn model_row(s: &SeriesModel, threads: &[u64]) -> ModelRow {
             .collect(),
         amdahl: match &m.amdahl {
             Some(a) => format!("{:.3} [{:.3}, {:.3}]", a.serial_fraction, a.lower, a.upper),
-            None => missing(&m.amdahl_reason),
+            None => missing(m.amdahl_unfit),
         },
-        sigma: m.usl.as_ref().map_or(missing(&m.usl_reason), |u| {
+        sigma: m.usl.as_ref().map_or(missing(m.usl_unfit), |u| {
             format!("{:.3} ± {:.3}", u.sigma, u.sigma_se)
         }),
-        kappa: m.usl.as_ref().map_or(missing(&m.usl_reason), |u| {
+        kappa: m.usl.as_ref().map_or(missing(m.usl_unfit), |u| {
             format!("{:.2e} ± {:.1e}", u.kappa, u.kappa_se)
         }),
         peak: m
