@@ -38,6 +38,7 @@ pub mod machine;
 pub mod matrix;
 pub mod memory;
 pub mod paired;
+pub mod platform;
 pub mod report;
 pub mod results;
 pub mod store;

@@ -208,6 +208,22 @@ fn percent_encode(part: &str) -> String {
         .collect()
 }
 
+/// Synthetic results for tests outside the report.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::data::tests::{entry, run_of};
+    use crate::results::ResultsFile;
+
+    /// A results file of two entries on `compute` on a synthetic machine.
+    pub(crate) fn run_file(label: &str) -> ResultsFile {
+        let entries = vec![
+            entry("compute", "sequential", "sequential", 1, 2000.0),
+            entry("compute", "closure", "rayon", 2, 1100.0),
+        ];
+        run_of(label, entries).file
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -291,15 +291,24 @@ fn across_caveats(runs: &[Run], names: &[String]) -> Vec<String> {
     lines
 }
 
-/// Each run's label, with its file name when another run has the same label.
-fn display_names(runs: &[Run]) -> Vec<String> {
+/// Each run's label; when another run has the same label, with its
+/// hardware (`ci-linux (EPYC 7763, 4 cores)`) if that tells them apart, else
+/// with its file name.
+pub(super) fn display_names(runs: &[Run]) -> Vec<String> {
     runs.iter()
-        .map(
-            |run| match runs.iter().filter(|r| r.label() == run.label()).count() {
-                1 => run.label().to_string(),
+        .map(|run| {
+            let namesakes: Vec<&Run> = runs.iter().filter(|r| r.label() == run.label()).collect();
+            let machine = &run.file.machine;
+            let same_hardware = namesakes
+                .iter()
+                .filter(|r| r.file.machine.same_hardware(machine))
+                .count();
+            match (namesakes.len(), same_hardware) {
+                (1, _) => run.label().to_string(),
+                (_, 1) => format!("{} ({})", run.label(), machine.hardware_summary()),
                 _ => format!("{} ({})", run.label(), run.file_name()),
-            },
-        )
+            }
+        })
         .collect()
 }
 
