@@ -229,14 +229,22 @@ mod tests {
             let after = process_cpu_time().unwrap();
             assert!(after > before);
         } else {
-            assert_eq!(std::env::consts::FAMILY, "windows", "every unix has the clock");
+            assert_eq!(
+                std::env::consts::FAMILY,
+                "windows",
+                "every unix has the clock"
+            );
         }
     }
 
     #[test]
     fn peak_rss_covers_memory_this_process_touched() {
         let Some(_) = peak_rss_bytes() else {
-            assert_eq!(std::env::consts::FAMILY, "windows", "getrusage answers on unix");
+            assert_eq!(
+                std::env::consts::FAMILY,
+                "windows",
+                "getrusage answers on unix"
+            );
             return;
         };
         // Touch 64 MiB: the peak is at least that afterwards.

@@ -45,6 +45,10 @@ pub struct Finding {
     pub answer: String,
     /// The figures behind the answer, one per item, when there are many.
     pub details: Vec<String>,
+    /// The answer in a few words without figures (`rayon`, `no measurable
+    /// difference`), so machines' answers can be compared; `None` when the
+    /// question was not answered or has no short answer.
+    pub short: Option<String>,
 }
 
 impl Finding {
@@ -53,7 +57,13 @@ impl Finding {
             question,
             answer,
             details: Vec::new(),
+            short: None,
         }
+    }
+
+    fn with_short(mut self, short: String) -> Self {
+        self.short = Some(short);
+        self
     }
 }
 
@@ -132,6 +142,7 @@ fn intermittent_use(index: &Index<'_>) -> Finding {
     // back to back in the same window (a median hides a slow mode).
     let mut lost = Vec::new();
     let mut kept = Vec::new();
+    let mut losing = Vec::new();
     for b in &quoted {
         if b.call_ns.is_empty() || b.steady_call_ns.is_empty() {
             continue;
@@ -146,6 +157,7 @@ fn intermittent_use(index: &Index<'_>) -> Finding {
             _ => String::new(),
         };
         if now > before * (1.0 + INTERMITTENT_LOSS) {
+            losing.push(b.key.backend.clone());
             lost.push(format!(
                 "{}'s calls took {} longer on average than back to back ({} against {}{speedups}), \
                  and {} of them were slow (over {}× its fastest)",
@@ -192,6 +204,11 @@ fn intermittent_use(index: &Index<'_>) -> Finding {
             percent(INTERMITTENT_LOSS)
         ),
     });
+    let short = match (losing.is_empty(), kept.is_empty()) {
+        (true, true) => None,
+        (true, false) => Some("every backend keeps its steady speed".to_string()),
+        (false, _) => Some(format!("slower than steady: {}", losing.join(", "))),
+    };
     let details = entries
         .iter()
         .map(|b| {
@@ -211,6 +228,7 @@ fn intermittent_use(index: &Index<'_>) -> Finding {
         question,
         answer,
         details,
+        short,
     }
 }
 
@@ -267,6 +285,9 @@ fn cores_without_progress(index: &Index<'_>) -> Finding {
             describe(worst)
         ),
     };
+    let mut variants: Vec<&str> = burning.iter().map(|b| b.key.variant.as_str()).collect();
+    variants.sort_by(|a, b| super::data::variant_order(a, b));
+    variants.dedup();
     Finding {
         question,
         answer,
@@ -275,6 +296,10 @@ fn cores_without_progress(index: &Index<'_>) -> Finding {
             .skip(1)
             .map(|b| format!("{}.", describe(b)))
             .collect(),
+        short: Some(match variants.is_empty() {
+            true => "none".to_string(),
+            false => variants.join(", "),
+        }),
     }
 }
 
@@ -351,6 +376,7 @@ fn trust(index: &Index<'_>) -> Finding {
         question,
         answer: sentences.join(" "),
         details,
+        short: None,
     }
 }
 
@@ -488,6 +514,7 @@ fn passing(index: &Index<'_>) -> Finding {
     }
     // One sentence per workload, the preferred workload first.
     let mut sentences = Vec::new();
+    let mut short = None;
     let mut workloads: Vec<&str> = points.iter().map(|p| p[0].key.workload.as_str()).collect();
     workloads.dedup();
     for workload in workloads {
@@ -506,6 +533,11 @@ fn passing(index: &Index<'_>) -> Finding {
         let mut estimates: Vec<f64> = pairs.iter().map(|p| p.ratio.estimate).collect();
         let pooled = median_interval(&mut estimates);
         let real: Vec<&Paired> = pairs.iter().filter(|p| !p.ratio.contains(1.0)).collect();
+        // The short answer: the preferred workload's typical difference.
+        short.get_or_insert_with(|| match pooled.contains(1.0) {
+            true => format!("no measurable difference on {workload}"),
+            false => format!("a measurable difference on {workload}"),
+        });
         // Below 6 values the order statistics bound the median only by the
         // range, with less than 95% confidence: say so.
         let bounds = if estimates.len() >= 6 {
@@ -556,6 +588,7 @@ fn passing(index: &Index<'_>) -> Finding {
         question,
         answer: sentences.join(" "),
         details,
+        short,
     }
 }
 
@@ -581,6 +614,7 @@ fn shared_state(index: &Index<'_>) -> Finding {
     let question = "What does shared mutable state cost?";
     let mut sentences = Vec::new();
     let mut not_run = Vec::new();
+    let mut short = None;
     for (purpose, kind) in [
         (Purpose::MemoryBound, "memory-bound"),
         (Purpose::CpuBound, "CPU-bound"),
@@ -590,6 +624,19 @@ fn shared_state(index: &Index<'_>) -> Finding {
             not_run.push(kind.to_string());
         }
         for workload in workloads {
+            // The short answer: the shared-sum strategies of the first
+            // workload, fastest first, tied within noise marked `=`.
+            let present = common_point(index, workload, &Role::SHARED_SUMS);
+            if short.is_none() && present.len() > 1 {
+                let order = by_time(&present);
+                let mut ranking = order[0].key.variant.clone();
+                for pair in order.windows(2) {
+                    let tied = same_within_noise(pair[0], pair[1]);
+                    ranking.push_str(if tied { " = " } else { " < " });
+                    ranking.push_str(&pair[1].key.variant);
+                }
+                short = Some(format!("{ranking} on {workload}"));
+            }
             sentences.push(shared_sums(index, workload));
             if let Some(sentence) = shared_workers(index, workload) {
                 sentences.push(sentence);
@@ -608,7 +655,10 @@ fn shared_state(index: &Index<'_>) -> Finding {
             listing(&not_run)
         ));
     }
-    Finding::new(question, sentences.join(" "))
+    Finding {
+        short,
+        ..Finding::new(question, sentences.join(" "))
+    }
 }
 
 /// The (backend, threads) of a workload where most of `roles` were
@@ -748,6 +798,7 @@ fn backends_on_imbalanced(index: &Index<'_>) -> Finding {
     } else {
         "beyond noise"
     };
+    let short = winner.key.backend.clone();
     let mut answer = format!(
         "On {imbalanced} at {}, {} takes {}: {} is fastest, {} ahead of {} ({noise}).",
         threads(winner.key.threads),
@@ -779,7 +830,7 @@ fn backends_on_imbalanced(index: &Index<'_>) -> Finding {
         groups.len(),
         listing(&tallies)
     ));
-    Finding::new(question, answer)
+    Finding::new(question, answer).with_short(short)
 }
 
 /// How the best parallel run of a workload compares with its sequential loop.
@@ -911,10 +962,20 @@ fn break_even(index: &Index<'_>) -> Finding {
         ));
     }
     let details = races.iter().map(Race::describe).collect();
+    let wins: Vec<&str> = races
+        .iter()
+        .filter(|r| r.parallel_wins())
+        .map(|r| r.workload)
+        .collect();
+    let short = match wins.len() {
+        0 => "parallel wins on no workload".to_string(),
+        _ => format!("parallel wins on {}", wins.join(", ")),
+    };
     Finding {
         question,
         answer,
         details,
+        short: Some(short),
     }
 }
 
@@ -996,7 +1057,13 @@ fn memory(index: &Index<'_>) -> Finding {
         listing(&each)
     );
     let partial = at(Role::PartialIdiom);
+    let mut short = None;
     if let (Some(object), Some(closure)) = (at(Role::CallableClassIdiom), partial) {
+        short = Some(format!(
+            "{} copies for a function object, {} for a closure",
+            copies(object),
+            copies(closure)
+        ));
         answer.push_str(&if copies(object) == copies(closure) {
             format!(
                 " A function object copies the state exactly as often as a closure capturing it ({} times).",
@@ -1046,7 +1113,10 @@ fn memory(index: &Index<'_>) -> Finding {
             if missing == 1 { "was" } else { "were" }
         ));
     }
-    Finding::new(question, answer)
+    Finding {
+        short,
+        ..Finding::new(question, answer)
+    }
 }
 
 #[cfg(test)]

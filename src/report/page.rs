@@ -13,8 +13,10 @@
 use std::collections::BTreeMap;
 
 use anyhow::Result;
+use rayon::prelude::*;
 use serde::Serialize;
 
+use super::across::{self, AcrossView};
 use super::charts::{
     self, Bar, BarChart, Ink, LineChart, Marker, Panel, Point, Series, Strip, StripChart,
     StripPanel, Style, Svg, YAxis,
@@ -52,6 +54,11 @@ pub struct Page {
     pub comparison: Option<Vec<ComparedWorkload>>,
     /// What to know before comparing absolute times across the runs.
     pub across_caveats: Vec<String>,
+    /// With two or more runs: the verdicts, normalised curves and heat
+    /// tables leading the page ([`super::across`]).
+    pub across: Option<AcrossView>,
+    /// On a machine's own page: the entry page to go back to.
+    pub index: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -78,6 +85,44 @@ pub struct MachineView {
     pub caveats: Vec<String>,
     pub findings: Vec<Finding>,
     pub workloads: Vec<WorkloadView>,
+    /// The machine's own page, when its detail lives there.
+    pub page: Option<String>,
+}
+
+impl MachineView {
+    /// The machine's facts without its findings and workloads: what the
+    /// entry page of many machines keeps of it.
+    pub fn summary(&self) -> MachineView {
+        MachineView {
+            anchor: self.anchor.clone(),
+            name: self.name.clone(),
+            file: self.file.clone(),
+            hostname: self.hostname.clone(),
+            cpu: self.cpu.clone(),
+            cores: self.cores.clone(),
+            memory: self.memory.clone(),
+            os: self.os.clone(),
+            rustc: self.rustc.clone(),
+            parbench: self.parbench.clone(),
+            started_at: self.started_at.clone(),
+            profile: self.profile.clone(),
+            threads: self.threads.clone(),
+            criterion: self.criterion.clone(),
+            ceiling: self
+                .ceiling
+                .iter()
+                .map(|c| CeilingView {
+                    threads: c.threads,
+                    speedup: c.speedup.clone(),
+                })
+                .collect(),
+            calibration: self.calibration.clone(),
+            caveats: self.caveats.clone(),
+            findings: Vec::new(),
+            workloads: Vec::new(),
+            page: self.page.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -218,16 +263,20 @@ pub fn build(
     criterion_report: Option<String>,
 ) -> Result<Page> {
     let names = display_names(runs);
+    // Each machine's charts are independent: drawn in parallel.
     let machines = runs
-        .iter()
+        .par_iter()
         .zip(&names)
         .enumerate()
         .map(|(i, (run, name))| machine_view(i, run, name))
         .collect::<Result<Vec<_>>>()?;
-    let comparison = if runs.len() > 1 {
-        Some(compare_workloads(runs, &names)?)
+    let (comparison, across) = if runs.len() > 1 {
+        (
+            Some(compare_workloads(runs, &names)?),
+            Some(across::view(runs, &machines)?),
+        )
     } else {
-        None
+        (None, None)
     };
     Ok(Page {
         title: title.to_string(),
@@ -242,6 +291,8 @@ pub fn build(
             Vec::new()
         },
         comparison,
+        across,
+        index: None,
     })
 }
 
@@ -313,7 +364,7 @@ pub(super) fn display_names(runs: &[Run]) -> Vec<String> {
 }
 
 /// An id for an HTML anchor: `[a-z0-9_-]` only, whatever the input.
-fn slug(text: &str) -> String {
+pub(super) fn slug(text: &str) -> String {
     text.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '_' {
@@ -383,6 +434,7 @@ fn machine_view(i: usize, run: &Run, name: &str) -> Result<MachineView> {
         caveats: run_caveats(&run.file),
         findings: findings(&Index::of_file(&run.file)),
         workloads,
+        page: None,
     })
 }
 
