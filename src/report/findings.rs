@@ -1619,4 +1619,80 @@ mod tests {
             "{answer}"
         );
     }
+
+    /// The short answers the cross-machine verdict compares: a few words,
+    /// no figures, computed with the sentence.
+    #[test]
+    fn short_answers_name_the_outcome_without_figures() {
+        let short_of = |entries: &[Benchmark], starts: &str| {
+            findings_of(entries)
+                .into_iter()
+                .find(|f| f.question.starts_with(starts))
+                .and_then(|f| f.short)
+        };
+        let imbalanced = [
+            entry("imbalanced", "closure", "rayon", 4, 1000.0),
+            entry("imbalanced", "closure", "crossbeam", 4, 1100.0),
+            entry("imbalanced", "closure", "rayon", 1, 3000.0),
+        ];
+        assert_eq!(
+            short_of(&imbalanced, "Which backend").as_deref(),
+            Some("rayon")
+        );
+
+        let same = [1.0, 1.0, 1.0];
+        // Every pair at one ratio: below 6 ratios the pooled bounds are their range.
+        let idioms = |object_ratio: [f64; 3]| {
+            [
+                paired(entry("trivial", "closure", "rayon", 4, 1000.0), same, &[]),
+                paired(
+                    entry("trivial", "function_object", "rayon", 4, 1000.0),
+                    same,
+                    &[("closure", object_ratio)],
+                ),
+                paired(
+                    entry("trivial", "method_reference", "rayon", 4, 1000.0),
+                    same,
+                    &[("closure", object_ratio), ("function_object", object_ratio)],
+                ),
+            ]
+        };
+        assert_eq!(
+            short_of(&idioms([1.0, 0.99, 1.01]), "Do closure").as_deref(),
+            Some("no measurable difference on trivial")
+        );
+        assert_eq!(
+            short_of(&idioms([1.2, 1.15, 1.25]), "Do closure").as_deref(),
+            Some("a measurable difference on trivial")
+        );
+
+        let busy = |variant: &str, speedup: [f64; 3], cores: f64| {
+            let mut b = paired(entry("compute", variant, "rayon", 2, 1000.0), speedup, &[]);
+            b.cores_busy = Some(cores);
+            b
+        };
+        let calm = [busy("closure", [1.95, 1.9, 1.98], 1.99)];
+        assert_eq!(
+            short_of(&calm, "Which variants keep").as_deref(),
+            Some("none")
+        );
+        let burning = [
+            calm[0].clone(),
+            busy("mutex_worker", [0.82, 0.8, 0.83], 1.37),
+        ];
+        assert_eq!(
+            short_of(&burning, "Which variants keep").as_deref(),
+            Some("mutex_worker")
+        );
+        let unknown = [paired(
+            entry("compute", "closure", "rayon", 2, 1000.0),
+            same,
+            &[],
+        )];
+        assert_eq!(
+            short_of(&unknown, "Which variants keep"),
+            None,
+            "without a CPU clock (Windows) the answer is unknown, not none"
+        );
+    }
 }
