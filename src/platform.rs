@@ -13,6 +13,7 @@
 //! | physical cores | num_cpus | num_cpus | num_cpus |
 //! | process CPU time | `CLOCK_PROCESS_CPUTIME_ID` | `CLOCK_PROCESS_CPUTIME_ID` | unknown (std has no process CPU clock) |
 //! | peak RSS (self, worker processes) | `getrusage`, KiB | `getrusage`, bytes | unknown |
+//! | peak RSS of one call (resettable) | `/proc/self/clear_refs`, `VmHWM` | unknown | unknown |
 //! | cache sizes | sysfs | `sysctl hw.l2cachesize`, `hw.l3cachesize` | unknown |
 
 use std::time::Duration;
@@ -73,7 +74,8 @@ pub fn process_cpu_time() -> Option<Duration> {
     }
 }
 
-/// The peak resident set size of this process so far, in bytes.
+/// The peak resident set size of this process since it started, in bytes
+/// (not resettable: [`peak_rss_since_reset`] measures one call).
 pub fn peak_rss_bytes() -> Option<u64> {
     #[cfg(unix)]
     {
@@ -83,6 +85,32 @@ pub fn peak_rss_bytes() -> Option<u64> {
     {
         None
     }
+}
+
+/// Resets the kernel's peak-RSS mark (Linux >= 4.0, `/proc/self/clear_refs`),
+/// so [`peak_rss_since_reset`] reads the peak of what runs next only. False
+/// where the mark cannot be reset (other systems): the per-call peak is then
+/// unknown.
+pub fn reset_peak_rss() -> bool {
+    cfg!(target_os = "linux") && std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// The peak RSS since [`reset_peak_rss`] (`VmHWM` of `/proc/self/status`),
+/// in bytes; Linux only.
+pub fn peak_rss_since_reset() -> Option<u64> {
+    if !cfg!(target_os = "linux") {
+        return None;
+    }
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line
+        .trim_start_matches("VmHWM:")
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
 }
 
 /// The hook for worker processes: the largest peak resident set size among

@@ -253,7 +253,7 @@ fn normalised_chart(anchor: &str, workload: &str, runs: &[Run], names: &[String]
                 series: at_each,
             },
             Panel {
-                title: "of the whole machine (ceiling at its cores)".to_string(),
+                title: "of the ceiling at the machine's cores".to_string(),
                 series: of_machine,
             },
         ],

@@ -8,7 +8,9 @@
 //! count of each variant on each backend and one of every entry (their
 //! columns come from the one column table); the workload of a large constant
 //! state (purpose `state_size`) adds its memory charts and table. With two or
-//! more runs: the overlays and side-by-side tables across machines.
+//! more runs: the verdict, curves and heat tables of [`super::across`], and
+//! the overlays and side-by-side tables across machines (the report then
+//! splits the page, see [`super::across::split`]).
 
 use std::collections::BTreeMap;
 
