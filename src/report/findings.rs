@@ -624,18 +624,10 @@ fn shared_state(index: &Index<'_>) -> Finding {
             not_run.push(kind.to_string());
         }
         for workload in workloads {
-            // The short answer: the shared-sum strategies of the first
-            // workload, fastest first, tied within noise marked `=`.
-            let present = common_point(index, workload, &Role::SHARED_SUMS);
-            if short.is_none() && present.len() > 1 {
-                let order = by_time(&present);
-                let mut ranking = order[0].key.variant.clone();
-                for pair in order.windows(2) {
-                    let tied = same_within_noise(pair[0], pair[1]);
-                    ranking.push_str(if tied { " = " } else { " < " });
-                    ranking.push_str(&pair[1].key.variant);
-                }
-                short = Some(format!("{ranking} on {workload}"));
+            // The short answer, on the first workload: the strategies whose
+            // paired time ratio to the private fold lies above 1.
+            if short.is_none() {
+                short = costlier_than_the_fold(index, workload);
             }
             sentences.push(shared_sums(index, workload));
             if let Some(sentence) = shared_workers(index, workload) {
@@ -659,6 +651,36 @@ fn shared_state(index: &Index<'_>) -> Finding {
         short,
         ..Finding::new(question, sentences.join(" "))
     }
+}
+
+/// `costlier than fold_reduce on compute: atomic_sum, mutex_sum` (the
+/// shared-sum strategies whose paired time ratio to the private fold lies
+/// above 1, in the variants list's order), or `none costlier than ...`;
+/// `None` when none of them was paired with the fold there.
+fn costlier_than_the_fold(index: &Index<'_>, workload: &str) -> Option<String> {
+    let present = common_point(index, workload, &Role::SHARED_SUMS);
+    let fold = present.iter().find(|b| b.role == Role::SHARED_SUMS[0])?;
+    let ratios: Vec<(&str, Interval)> = present
+        .iter()
+        .filter_map(|b| Some((b.key.variant.as_str(), b.compared_with(&fold.key.variant)?)))
+        .collect();
+    if ratios.is_empty() {
+        return None;
+    }
+    let mut costlier: Vec<&str> = ratios
+        .iter()
+        .filter(|(_, r)| r.lower > 1.0)
+        .map(|(variant, _)| *variant)
+        .collect();
+    costlier.sort_by(|a, b| super::data::variant_order(a, b));
+    let fold = &fold.key.variant;
+    Some(match costlier.is_empty() {
+        true => format!("none costlier than {fold} on {workload}"),
+        false => format!(
+            "costlier than {fold} on {workload}: {}",
+            costlier.join(", ")
+        ),
+    })
 }
 
 /// The (backend, threads) of a workload where most of `roles` were
@@ -1684,6 +1706,39 @@ mod tests {
             short_of(&burning, "Which variants keep").as_deref(),
             Some("mutex_worker")
         );
+        let sums = |atomic: [f64; 3]| {
+            [
+                paired(
+                    entry("compute", "fold_reduce", "rayon", 4, 1000.0),
+                    same,
+                    &[],
+                ),
+                paired(
+                    entry("compute", "sharded_sum", "rayon", 4, 1010.0),
+                    same,
+                    &[("fold_reduce", [1.01, 0.99, 1.03])],
+                ),
+                paired(
+                    entry("compute", "mutex_sum", "rayon", 4, 4000.0),
+                    same,
+                    &[("fold_reduce", [4.0, 3.9, 4.1])],
+                ),
+                paired(
+                    entry("compute", "atomic_sum", "rayon", 4, 1500.0),
+                    same,
+                    &[("fold_reduce", atomic)],
+                ),
+            ]
+        };
+        assert_eq!(
+            short_of(&sums([1.5, 1.45, 1.55]), "What does shared").as_deref(),
+            Some("costlier than fold_reduce on compute: mutex_sum, atomic_sum")
+        );
+        assert_eq!(
+            short_of(&sums([1.0, 0.9, 1.1]), "What does shared").as_deref(),
+            Some("costlier than fold_reduce on compute: mutex_sum")
+        );
+
         let unknown = [paired(
             entry("compute", "closure", "rayon", 2, 1000.0),
             same,
