@@ -7,7 +7,7 @@
 //! - [`write_report`] turns a folder of runs into `index.html` (inline CSS
 //!   and SVG, no scripts, nothing fetched) and `summary.md`; with two or
 //!   more runs the entry page leads with the cross-machine verdict and each
-//!   machine's detail goes to a page of its own beside it ([`across`]), so
+//!   machine's detail goes to a page of its own beside it (`across`), so
 //!   the folder stays small and opens offline from disk;
 //! - [`compare`] builds the same pages over exactly the files given, and
 //!   [`verdicts`] the verdict alone (for `compare --format json`);
@@ -126,7 +126,7 @@ pub fn compare(files: &[PathBuf], out: &Path) -> Result<ReportOutcome> {
 }
 
 /// The verdicts over exactly `files`, one per finding question with a short
-/// answer on some machine (see [`across::verdicts`]), and the warnings.
+/// answer on some machine (see [`Verdict`]), and the warnings.
 pub fn verdicts(files: &[PathBuf]) -> Result<(Vec<Verdict>, Vec<String>)> {
     let (runs, warnings) = load_runs(files)?;
     let names = page::display_names(&runs);
