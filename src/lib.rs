@@ -42,6 +42,7 @@ pub mod matrix;
 pub mod memory;
 pub mod model;
 pub mod paired;
+pub mod platform;
 pub mod report;
 pub mod results;
 pub mod store;

@@ -14,40 +14,29 @@ use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::platform;
 use crate::results::{CeilingPoint, Machine, clean_label};
 
 /// The fingerprint of this machine. `label` comes from `PARBENCH_MACHINE`,
-/// else the hostname; `repo` is where to ask git for the commit.
+/// else [`default_label`]; `repo` is where to ask git for the commit. What
+/// the OS cannot say (see [`crate::platform`]) reads "unknown" or `None`.
 pub fn fingerprint(repo: &Path) -> Machine {
-    let hostname = gethostname::gethostname().to_string_lossy().into_owned();
-    let label =
-        clean_label(&std::env::var("PARBENCH_MACHINE").unwrap_or_else(|_| hostname.clone()));
-    let (cpu_model, memory_bytes) = match sysinfo::System::new() {
-        Ok(mut system) => {
-            system.refresh_memory();
-            system.refresh_cpu_list(sysinfo::CpuRefreshKind::nothing());
-            let model = system
-                .cpus()
-                .first()
-                .map(|c| c.brand().trim().to_string())
-                .unwrap_or_default();
-            (model, system.total_memory())
-        }
-        Err(_) => (String::new(), 0),
-    };
+    let hostname = platform::hostname();
+    let cpu_model = platform::cpu_model().unwrap_or_else(|| "unknown".to_string());
+    let logical_cores = platform::logical_cores();
+    let label = clean_label(
+        &std::env::var("PARBENCH_MACHINE")
+            .unwrap_or_else(|_| default_label(&hostname, &cpu_model, logical_cores)),
+    );
     Machine {
         label,
         hostname,
-        os: sysinfo::System::long_os_version().unwrap_or_else(|_| std::env::consts::OS.to_string()),
+        os: platform::os_version(),
         arch: std::env::consts::ARCH.to_string(),
-        cpu_model: if cpu_model.is_empty() {
-            "unknown".to_string()
-        } else {
-            cpu_model
-        },
-        logical_cores: num_cpus::get() as u64,
-        physical_cores: Some(num_cpus::get_physical() as u64).filter(|&n| n > 0),
-        memory_bytes,
+        cpu_model,
+        logical_cores,
+        physical_cores: platform::physical_cores(),
+        memory_bytes: platform::total_memory_bytes().unwrap_or(0),
         rustc: command_output(
             Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
                 .arg("--version"),
@@ -60,42 +49,67 @@ pub fn fingerprint(repo: &Path) -> Machine {
                 .arg(repo)
                 .args(["rev-parse", "HEAD"]),
         ),
-        l2_cache_bytes: cache_bytes(|level| level == 2),
-        last_level_cache_bytes: cache_bytes(|_| true),
+        l2_cache_bytes: platform::l2_cache_bytes(),
+        last_level_cache_bytes: platform::last_level_cache_bytes(),
     }
 }
 
-/// The size of the largest-level data (or unified) cache of cpu0 among
-/// the levels `wanted` accepts, from Linux's sysfs; `None` elsewhere.
-fn cache_bytes(wanted: impl Fn(u32) -> bool) -> Option<u64> {
-    let dir = Path::new("/sys/devices/system/cpu/cpu0/cache");
-    let read = |path: &Path| {
-        std::fs::read_to_string(path)
-            .ok()
-            .map(|t| t.trim().to_string())
-    };
-    std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(|entry| {
-            let index = entry.ok()?.path();
-            let level: u32 = read(&index.join("level"))?.parse().ok()?;
-            let kind = read(&index.join("type"))?;
-            let bytes = parse_cache_size(&read(&index.join("size"))?)?;
-            (wanted(level) && kind != "Instruction").then_some((level, bytes))
-        })
-        .max()
-        .map(|(_, bytes)| bytes)
+/// The label of a machine when `PARBENCH_MACHINE` is not set: the hostname
+/// and a short hash of what it runs on, `runnervm-3f9a1c`. CI runners share
+/// host names; the hash tells their hardware apart, so two different
+/// machines never write (or merge into) one file.
+pub fn default_label(hostname: &str, cpu_model: &str, logical_cores: u64) -> String {
+    format!(
+        "{}-{}",
+        clean_label(hostname),
+        hardware_hash(cpu_model, logical_cores)
+    )
 }
 
-/// `32K`, `2048K`, `1M` as sysfs writes cache sizes.
-fn parse_cache_size(text: &str) -> Option<u64> {
-    let (digits, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit())?);
-    let n: u64 = digits.parse().ok()?;
-    match unit {
-        "K" => Some(n << 10),
-        "M" => Some(n << 20),
-        "G" => Some(n << 30),
-        _ => None,
+/// Six hex digits of the FNV-1a hash of the CPU model and the logical core
+/// count: stable across runs, builds and platforms (std's hasher is
+/// randomised per process, so it cannot serve).
+pub fn hardware_hash(cpu_model: &str, logical_cores: u64) -> String {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let text = format!("{cpu_model}\u{0}{logical_cores}");
+    let hash = text
+        .bytes()
+        .fold(OFFSET, |h, b| (h ^ u64::from(b)).wrapping_mul(PRIME));
+    format!("{:06x}", hash >> 40)
+}
+
+impl Machine {
+    /// [`hardware_hash`] of this machine: what [`default_label`] appends.
+    pub fn hardware_hash(&self) -> String {
+        hardware_hash(&self.cpu_model, self.logical_cores)
+    }
+
+    /// Whether two fingerprints describe the same hardware (CPU model and
+    /// logical cores): runs of one label on different hardware are never
+    /// merged into one file, and the report names them apart.
+    pub fn same_hardware(&self, other: &Machine) -> bool {
+        self.cpu_model == other.cpu_model && self.logical_cores == other.logical_cores
+    }
+
+    /// `Xeon Platinum 8370C, 4 cores`: the CPU model without its vendor's
+    /// trademarks and clock, and the logical cores.
+    pub fn hardware_summary(&self) -> String {
+        const NOISE: &[&str] = &["(R)", "(TM)", "(tm)", "Intel", "AMD", "CPU", "Processor"];
+        let model = self.cpu_model.split(" @ ").next().unwrap_or_default();
+        let words: Vec<&str> = model
+            .split_whitespace()
+            .filter(|w| !NOISE.contains(w) && !w.ends_with("-Core"))
+            .map(|w| w.trim_end_matches("(R)").trim_end_matches("(TM)"))
+            .filter(|w| !w.is_empty() && !NOISE.contains(w))
+            .collect();
+        let model = if words.is_empty() {
+            "unknown CPU".to_string()
+        } else {
+            words.join(" ")
+        };
+        let cores = self.logical_cores;
+        format!("{model}, {cores} core{}", if cores == 1 { "" } else { "s" })
     }
 }
 
@@ -170,11 +184,43 @@ mod tests {
     }
 
     #[test]
-    fn cache_sizes_parse_as_sysfs_writes_them() {
-        assert_eq!(parse_cache_size("2048K"), Some(2 << 20));
-        assert_eq!(parse_cache_size("32M"), Some(32 << 20));
-        assert_eq!(parse_cache_size("512"), None);
-        assert_eq!(parse_cache_size("1X"), None);
+    fn default_labels_tell_hardware_apart_and_never_change() {
+        // Fixed: FNV-1a, not a per-process randomised hasher.
+        assert_eq!(
+            hardware_hash("AMD EPYC 7763 64-Core Processor", 4),
+            hardware_hash("AMD EPYC 7763 64-Core Processor", 4)
+        );
+        // Pinned: a label computed today must be the label computed next year.
+        assert_eq!(
+            hardware_hash("AMD EPYC 7763 64-Core Processor", 4),
+            "8f3771"
+        );
+        let a = default_label("runner vm", "AMD EPYC 7763 64-Core Processor", 4);
+        let b = default_label(
+            "runner vm",
+            "Intel(R) Xeon(R) Platinum 8370C CPU @ 2.80GHz",
+            4,
+        );
+        let c = default_label("runner vm", "AMD EPYC 7763 64-Core Processor", 2);
+        assert!(
+            a.starts_with("runner_vm-") && a.len() == "runner_vm-".len() + 6,
+            "{a}"
+        );
+        assert!(a != b && a != c && b != c, "{a} {b} {c}");
+        assert_eq!(clean_label(&a), a, "already a safe file name");
+    }
+
+    #[test]
+    fn hardware_summaries_keep_the_model_and_the_cores() {
+        let mut m = fingerprint(Path::new(env!("CARGO_MANIFEST_DIR")));
+        m.cpu_model = "Intel(R) Xeon(R) Platinum 8370C CPU @ 2.80GHz".to_string();
+        m.logical_cores = 4;
+        assert_eq!(m.hardware_summary(), "Xeon Platinum 8370C, 4 cores");
+        let mut other = m.clone();
+        other.cpu_model = "AMD EPYC 7763 64-Core Processor".to_string();
+        assert_eq!(other.hardware_summary(), "EPYC 7763, 4 cores");
+        assert!(!m.same_hardware(&other) && m.same_hardware(&m.clone()));
+        assert_ne!(m.hardware_hash(), other.hardware_hash());
     }
 
     #[test]

@@ -19,6 +19,8 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering::Relaxed};
 
 use serde::{Deserialize, Serialize};
 
+use crate::platform;
+
 /// The counting allocator, for a program to install as its global allocator.
 pub struct CountingAllocator;
 
@@ -125,7 +127,7 @@ pub fn measure<R>(f: impl FnOnce() -> R) -> (R, Memory) {
     }
     LIVE_BYTES.store(0, Relaxed);
     PEAK_LIVE_BYTES.store(0, Relaxed);
-    let rss_reset = reset_peak_rss();
+    let rss_reset = platform::reset_peak_rss();
     COUNTING.store(true, Relaxed);
     let result = f();
     COUNTING.store(false, Relaxed);
@@ -135,27 +137,11 @@ pub fn measure<R>(f: impl FnOnce() -> R) -> (R, Memory) {
         bytes_allocated: counted(BYTES_ALLOCATED.load(Relaxed)),
         allocations: counted(ALLOCATIONS.load(Relaxed)),
         peak_live_bytes: counted(PEAK_LIVE_BYTES.load(Relaxed).max(0) as u64),
-        peak_rss_bytes: if rss_reset { peak_rss() } else { None },
+        peak_rss_bytes: if rss_reset {
+            platform::peak_rss_since_reset()
+        } else {
+            None
+        },
     };
     (result, memory)
-}
-
-/// Resets the kernel's peak-RSS mark (Linux >= 4.0), so the next reading is
-/// the peak of the measured call only.
-fn reset_peak_rss() -> bool {
-    cfg!(target_os = "linux") && std::fs::write("/proc/self/clear_refs", "5").is_ok()
-}
-
-/// `VmHWM` of `/proc/self/status`, in bytes.
-fn peak_rss() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: u64 = line
-        .trim_start_matches("VmHWM:")
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kib * 1024)
 }

@@ -69,7 +69,34 @@ impl Store {
         resume: bool,
     ) -> Result<(Store, Resumed, Vec<String>)> {
         let lock = lock(path)?;
-        let (before, warnings) = results::load_for_rewrite(path)?;
+        let (mut before, mut warnings) = results::load_for_rewrite(path)?;
+        if let Some(other) = before
+            .as_ref()
+            .filter(|b| !b.machine.same_hardware(&machine))
+        {
+            // Same label, other hardware: never merged. Resuming it is a
+            // mistake; otherwise it moves to a name of its own and stays
+            // a results file, so the report still shows it.
+            if resume {
+                bail!(
+                    "PARBENCH_RESUME=1, but {} was written on other hardware ({}; this is {}): \
+                     give this run another label with PARBENCH_MACHINE",
+                    path.display(),
+                    other.machine.hardware_summary(),
+                    machine.hardware_summary()
+                );
+            }
+            let kept = keep_apart(path, &other.machine)?;
+            warnings.push(format!(
+                "{} was written on other hardware ({}; this is {}): moved it to {} so the two \
+                 are never merged",
+                path.display(),
+                other.machine.hardware_summary(),
+                machine.hardware_summary(),
+                kept.display()
+            ));
+            before = None;
+        }
         let mut resumed = Resumed::default();
         let mut measured = BTreeMap::new();
         let mut break_even = Vec::new();
@@ -215,6 +242,27 @@ impl Store {
     }
 }
 
+/// Moves the results file at `path`, written on `other` hardware, to
+/// `<label>-<its hardware hash>.json` beside it (numbered if taken).
+fn keep_apart(path: &Path, other: &Machine) -> Result<PathBuf> {
+    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+    let base = format!("{stem}-{}", other.hardware_hash());
+    let mut target = path.with_file_name(format!("{base}.json"));
+    let mut n = 2;
+    while target.exists() {
+        target = path.with_file_name(format!("{base}-{n}.json"));
+        n += 1;
+    }
+    fs::rename(path, &target).with_context(|| {
+        format!(
+            "cannot move {} (other hardware) to {}",
+            path.display(),
+            target.display()
+        )
+    })?;
+    Ok(target)
+}
+
 /// `.<label>.lock` next to `<label>.json`.
 pub fn lock_path(path: &Path) -> PathBuf {
     let stem = path.file_stem().unwrap_or_default().to_string_lossy();
@@ -257,4 +305,54 @@ fn lock(path: &Path) -> Result<File> {
         .and_then(|()| write!(file, "pid {}", std::process::id()))
         .with_context(|| format!("cannot write {}", lock_path.display()))?;
     Ok(file)
+}
+
+#[cfg(test)]
+mod hardware_tests {
+    use super::*;
+    use crate::report::test_support::run_file;
+
+    #[test]
+    fn a_label_written_on_other_hardware_is_kept_apart_not_merged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ci-linux.json");
+        let mut xeon = run_file("ci-linux");
+        xeon.machine.cpu_model = "Intel(R) Xeon(R) Platinum 8370C CPU @ 2.80GHz".to_string();
+        xeon.save(&path).unwrap();
+        let mut epyc = xeon.machine.clone();
+        epyc.cpu_model = "AMD EPYC 7763 64-Core Processor".to_string();
+
+        let resumed = Store::open(&path, epyc.clone(), xeon.run.clone(), true);
+        assert!(
+            resumed.is_err(),
+            "resuming another machine's run is refused"
+        );
+
+        let (store, _, warnings) =
+            Store::open(&path, epyc.clone(), xeon.run.clone(), false).unwrap();
+        let kept = dir
+            .path()
+            .join(format!("ci-linux-{}.json", xeon.machine.hardware_hash()));
+        assert!(kept.is_file(), "{warnings:?}");
+        assert!(
+            warnings[0].contains("Xeon Platinum 8370C, 4 cores"),
+            "{warnings:?}"
+        );
+        assert!(
+            store.contents().benchmarks.is_empty(),
+            "nothing of the Xeon's merged"
+        );
+        assert_eq!(
+            ResultsFile::load(&kept).unwrap().results.machine.cpu_model,
+            xeon.machine.cpu_model
+        );
+        drop(store);
+
+        // Same hardware: the earlier file is merged as before.
+        xeon.save(&path).unwrap();
+        let (store, _, warnings) =
+            Store::open(&path, xeon.machine.clone(), xeon.run.clone(), false).unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(store.contents().benchmarks.len(), xeon.benchmarks.len());
+    }
 }

@@ -11,6 +11,9 @@ use std::{env, fs, thread};
 
 use parbench::report::write_report;
 
+#[path = "support/fleet.rs"]
+mod fleet;
+
 const TIMEOUT: Duration = Duration::from_secs(180);
 
 fn chromium() -> Option<PathBuf> {
@@ -131,5 +134,58 @@ fn the_report_renders_in_headless_chromium() {
     assert!(
         background < total * 98 / 100,
         "the screenshot is almost all white"
+    );
+}
+
+/// Fifty generated machines: the entry page loads with its verdict table
+/// and every machine's link, and a machine's own page loads with its
+/// charts. The time is printed (evidence, not a limit: the host is shared);
+/// only a hang fails it.
+#[test]
+fn the_entry_page_of_fifty_machines_renders_with_every_machine_linked() {
+    let Some(binary) = chromium() else {
+        println!(
+            "skipping browser test: chromium not found (/usr/bin/chromium or chromium on PATH)"
+        );
+        return;
+    };
+    let root = tempfile::tempdir().unwrap();
+    let files = fleet::generate(50, &root.path().join("runs"));
+    let outcome = write_report(&root.path().join("runs"), &root.path().join("report")).unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let dom = run_chromium(
+        &binary,
+        profile.path(),
+        &[
+            "--dump-dom".to_string(),
+            format!("file://{}", outcome.index.display()),
+        ],
+    );
+    eprintln!(
+        "50 machines: chromium loaded the entry page ({:.2} MB) in {:.2} s",
+        fs::metadata(&outcome.index).unwrap().len() as f64 / 1e6,
+        started.elapsed().as_secs_f64()
+    );
+    assert!(dom.contains("id=\"verdicts\"") && dom.contains("id=\"scaling\""));
+    for file in &files {
+        let label = file.file_stem().unwrap().to_string_lossy();
+        assert!(
+            dom.contains(&format!("href=\"machine-{label}.html\"")),
+            "{label}"
+        );
+    }
+    let machine = outcome.index.with_file_name("machine-gen-03-16c.html");
+    let dom = run_chromium(
+        &binary,
+        profile.path(),
+        &[
+            "--dump-dom".to_string(),
+            format!("file://{}", machine.display()),
+        ],
+    );
+    assert!(
+        dom.matches("<svg").count() > 10,
+        "the machine's charts are on its page"
     );
 }

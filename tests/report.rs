@@ -49,6 +49,30 @@ fn workload_counts(files: &[PathBuf]) -> Vec<(usize, bool)> {
         .collect()
 }
 
+/// The pages of a report: the entry page first, then the pages it links
+/// (each machine's own page, the side-by-side page), in name order.
+fn site(index: &Path) -> Vec<(String, String)> {
+    let dir = index.parent().unwrap();
+    let mut others: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "html") && p != index)
+        .collect();
+    others.sort();
+    std::iter::once(index.to_path_buf())
+        .chain(others)
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, fs::read_to_string(&p).unwrap())
+        })
+        .collect()
+}
+
+/// Every page of the report, one after the other.
+fn whole_site(index: &Path) -> String {
+    site(index).into_iter().map(|(_, html)| html).collect()
+}
+
 fn occurrences(text: &str, needle: &str) -> usize {
     text.matches(needle).count()
 }
@@ -61,18 +85,36 @@ fn fixtures_render_every_chart_table_and_the_cross_machine_view() {
     assert_eq!(outcome.runs, 2);
     assert!(outcome.warnings.is_empty(), "{:?}", outcome.warnings);
     assert_eq!(outcome.index, out.path().join("index.html"));
-    let html = fs::read_to_string(&outcome.index).unwrap();
+    let pages = site(&outcome.index);
+    let names: Vec<&str> = pages.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "index.html",
+            "machine-laptop-a.html",
+            "machine-server-b.html",
+            "side-by-side.html"
+        ]
+    );
+    for (name, page) in &pages[1..] {
+        assert!(
+            pages[0].1.contains(&format!("href=\"{name}\"")),
+            "{name} linked"
+        );
+        assert!(page.contains("href=\"index.html\""), "{name} links back");
+    }
+    let html = whole_site(&outcome.index);
 
     // Per machine and workload: time, speedup, efficiency, cores busy,
     // best-thread bars; big_state adds two memory charts; across machines,
-    // one overlay per workload.
+    // one overlay per workload and one chart against the ceilings.
     let counts = workload_counts(&fixtures());
     let per_machine: usize = counts
         .iter()
         .map(|(n, big)| 5 * n + if *big { 2 } else { 0 })
         .sum();
     let all_workloads = counts.iter().map(|(n, _)| *n).max().unwrap();
-    assert_eq!(occurrences(&html, "<svg"), per_machine + all_workloads);
+    assert_eq!(occurrences(&html, "<svg"), per_machine + 2 * all_workloads);
     let workloads: usize = counts.iter().map(|(n, _)| n).sum();
     for kind in [
         "-time\"",
@@ -85,16 +127,18 @@ fn fixtures_render_every_chart_table_and_the_cross_machine_view() {
     ] {
         assert_eq!(occurrences(&html, kind), workloads, "{kind}");
     }
-    // Every id on the page is unique.
-    let mut ids: Vec<&str> = html
-        .split("id=\"")
-        .skip(1)
-        .map(|s| &s[..s.find('"').unwrap()])
-        .collect();
-    let all = ids.len();
-    ids.sort_unstable();
-    ids.dedup();
-    assert_eq!(ids.len(), all, "duplicate ids");
+    // Every id on each page is unique.
+    for (name, page) in &pages {
+        let mut ids: Vec<&str> = page
+            .split("id=\"")
+            .skip(1)
+            .map(|s| &s[..s.find('"').unwrap()])
+            .collect();
+        let all = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), all, "duplicate ids in {name}");
+    }
     assert_eq!(occurrences(&html, "-memory\""), 2);
     assert_eq!(occurrences(&html, "-side-by-side\""), all_workloads);
     assert_eq!(occurrences(&html, "-overlay\""), all_workloads);
@@ -104,9 +148,18 @@ fn fixtures_render_every_chart_table_and_the_cross_machine_view() {
         "id=\"machines\"",
         "id=\"m1-ceiling\"",
         "id=\"m2-ceiling\"",
+        "id=\"verdicts\"",
+        "id=\"scaling\"",
+        "id=\"heat-1\"",
     ] {
         assert!(html.contains(id), "{id} missing");
     }
+    let entry = &pages[0].1;
+    assert!(entry.find("id=\"verdicts\"").unwrap() < entry.find("id=\"scaling\"").unwrap());
+    assert!(
+        !entry.contains("class=\"workload\""),
+        "the detail is on the machines' pages"
+    );
     for header in [
         "time per call (95% CI)",
         "speedup (paired 95% CI)",
@@ -121,7 +174,8 @@ fn fixtures_render_every_chart_table_and_the_cross_machine_view() {
         );
     }
     assert!(html.contains(">overhead (µs)</th>"));
-    assert!(html.find("id=\"findings\"").unwrap() < html.find("class=\"workload\"").unwrap());
+    let laptop = &pages[1].1;
+    assert!(laptop.find("id=\"findings\"").unwrap() < laptop.find("class=\"workload\"").unwrap());
     assert!(occurrences(&html, "class=\"fastest\"") >= 2 * workloads);
 
     // Numbers from the fixture: laptop-a, compute, closure on rayon at 4 threads
@@ -216,8 +270,22 @@ fn compare_builds_the_page_over_exactly_the_files_given() {
     assert_eq!(outcome.index, page);
     assert!(outcome.summary.is_none());
     let html = fs::read_to_string(&page).unwrap();
-    assert!(html.contains("id=\"across\""));
+    assert!(html.contains("id=\"across\"") && html.contains("id=\"verdicts\""));
     assert!(html.contains("parbench comparison"));
+    for detail in [
+        "compare-laptop-a.html",
+        "compare-server-b.html",
+        "compare-side-by-side.html",
+    ] {
+        assert!(
+            html.contains(&format!("href=\"{detail}\"")),
+            "{detail} linked"
+        );
+        assert!(
+            page.with_file_name(detail).is_file(),
+            "{detail} written beside it"
+        );
+    }
 
     let missing = out.path().join("missing.json");
     let err = compare(std::slice::from_ref(&missing), &page).unwrap_err();
@@ -425,7 +493,7 @@ fn hostile_and_corrupt_files_are_named_escaped_and_the_rest_still_renders() {
     warned("hostile.json", "dropped compute/zero_time/");
     assert!(!outcome.warnings.iter().any(|w| w.contains("notes.txt")));
 
-    let html = fs::read_to_string(&outcome.index).unwrap();
+    let html = whole_site(&outcome.index);
     let lower = html.to_lowercase();
     for raw in [
         "<script",

@@ -46,6 +46,10 @@ pub struct Finding {
     pub answer: String,
     /// The figures behind the answer, one per item, when there are many.
     pub details: Vec<String>,
+    /// The answer in a few words without figures (`rayon`, `no measurable
+    /// difference`), so machines' answers can be compared; `None` when the
+    /// question was not answered or has no short answer.
+    pub short: Option<String>,
 }
 
 impl Finding {
@@ -54,7 +58,13 @@ impl Finding {
             question,
             answer,
             details: Vec::new(),
+            short: None,
         }
+    }
+
+    fn with_short(mut self, short: String) -> Self {
+        self.short = Some(short);
+        self
     }
 }
 
@@ -133,6 +143,7 @@ fn intermittent_use(index: &Index<'_>) -> Finding {
     // back to back in the same window (a median hides a slow mode).
     let mut lost = Vec::new();
     let mut kept = Vec::new();
+    let mut losing = Vec::new();
     for b in &quoted {
         if b.call_ns.is_empty() || b.steady_call_ns.is_empty() {
             continue;
@@ -147,6 +158,7 @@ fn intermittent_use(index: &Index<'_>) -> Finding {
             _ => String::new(),
         };
         if now > before * (1.0 + INTERMITTENT_LOSS) {
+            losing.push(b.key.backend.clone());
             lost.push(format!(
                 "{}'s calls took {} longer on average than back to back ({} against {}{speedups}), \
                  and {} of them were slow (over {}× its fastest)",
@@ -193,6 +205,11 @@ fn intermittent_use(index: &Index<'_>) -> Finding {
             percent(INTERMITTENT_LOSS)
         ),
     });
+    let short = match (losing.is_empty(), kept.is_empty()) {
+        (true, true) => None,
+        (true, false) => Some("every backend keeps its steady speed".to_string()),
+        (false, _) => Some(format!("slower than steady: {}", losing.join(", "))),
+    };
     let details = entries
         .iter()
         .map(|b| {
@@ -212,6 +229,7 @@ fn intermittent_use(index: &Index<'_>) -> Finding {
         question,
         answer,
         details,
+        short,
     }
 }
 
@@ -268,6 +286,9 @@ fn cores_without_progress(index: &Index<'_>) -> Finding {
             describe(worst)
         ),
     };
+    let mut variants: Vec<&str> = burning.iter().map(|b| b.key.variant.as_str()).collect();
+    variants.sort_by(|a, b| super::data::variant_order(a, b));
+    variants.dedup();
     Finding {
         question,
         answer,
@@ -276,6 +297,10 @@ fn cores_without_progress(index: &Index<'_>) -> Finding {
             .skip(1)
             .map(|b| format!("{}.", describe(b)))
             .collect(),
+        short: Some(match variants.is_empty() {
+            true => "none".to_string(),
+            false => variants.join(", "),
+        }),
     }
 }
 
@@ -352,6 +377,7 @@ fn trust(index: &Index<'_>) -> Finding {
         question,
         answer: sentences.join(" "),
         details,
+        short: None,
     }
 }
 
@@ -489,6 +515,7 @@ fn passing(index: &Index<'_>) -> Finding {
     }
     // One sentence per workload, the preferred workload first.
     let mut sentences = Vec::new();
+    let mut short = None;
     let mut workloads: Vec<&str> = points.iter().map(|p| p[0].key.workload.as_str()).collect();
     workloads.dedup();
     for workload in workloads {
@@ -507,6 +534,11 @@ fn passing(index: &Index<'_>) -> Finding {
         let mut estimates: Vec<f64> = pairs.iter().map(|p| p.ratio.estimate).collect();
         let pooled = median_interval(&mut estimates);
         let real: Vec<&Paired> = pairs.iter().filter(|p| !p.ratio.contains(1.0)).collect();
+        // The short answer: the preferred workload's typical difference.
+        short.get_or_insert_with(|| match pooled.contains(1.0) {
+            true => format!("no measurable difference on {workload}"),
+            false => format!("a measurable difference on {workload}"),
+        });
         // Below 6 values the order statistics bound the median only by the
         // range, with less than 95% confidence: say so.
         let bounds = if estimates.len() >= 6 {
@@ -557,6 +589,7 @@ fn passing(index: &Index<'_>) -> Finding {
         question,
         answer: sentences.join(" "),
         details,
+        short,
     }
 }
 
@@ -582,6 +615,7 @@ fn shared_state(index: &Index<'_>) -> Finding {
     let question = "What does shared mutable state cost?";
     let mut sentences = Vec::new();
     let mut not_run = Vec::new();
+    let mut short = None;
     for (purpose, kind) in [
         (Purpose::MemoryBound, "memory-bound"),
         (Purpose::CpuBound, "CPU-bound"),
@@ -591,6 +625,11 @@ fn shared_state(index: &Index<'_>) -> Finding {
             not_run.push(kind.to_string());
         }
         for workload in workloads {
+            // The short answer, on the first workload: the strategies whose
+            // paired time ratio to the private fold lies above 1.
+            if short.is_none() {
+                short = costlier_than_the_fold(index, workload);
+            }
             sentences.push(shared_sums(index, workload));
             sentences.extend(shared_sums_in_model_terms(index, workload));
             if let Some(sentence) = shared_workers(index, workload) {
@@ -610,7 +649,40 @@ fn shared_state(index: &Index<'_>) -> Finding {
             listing(&not_run)
         ));
     }
-    Finding::new(question, sentences.join(" "))
+    Finding {
+        short,
+        ..Finding::new(question, sentences.join(" "))
+    }
+}
+
+/// `costlier than fold_reduce on compute: atomic_sum, mutex_sum` (the
+/// shared-sum strategies whose paired time ratio to the private fold lies
+/// above 1, in the variants list's order), or `none costlier than ...`;
+/// `None` when none of them was paired with the fold there.
+fn costlier_than_the_fold(index: &Index<'_>, workload: &str) -> Option<String> {
+    let present = common_point(index, workload, &Role::SHARED_SUMS);
+    let fold = present.iter().find(|b| b.role == Role::SHARED_SUMS[0])?;
+    let ratios: Vec<(&str, Interval)> = present
+        .iter()
+        .filter_map(|b| Some((b.key.variant.as_str(), b.compared_with(&fold.key.variant)?)))
+        .collect();
+    if ratios.is_empty() {
+        return None;
+    }
+    let mut costlier: Vec<&str> = ratios
+        .iter()
+        .filter(|(_, r)| r.lower > 1.0)
+        .map(|(variant, _)| *variant)
+        .collect();
+    costlier.sort_by(|a, b| super::data::variant_order(a, b));
+    let fold = &fold.key.variant;
+    Some(match costlier.is_empty() {
+        true => format!("none costlier than {fold} on {workload}"),
+        false => format!(
+            "costlier than {fold} on {workload}: {}",
+            costlier.join(", ")
+        ),
+    })
 }
 
 /// The (backend, threads) of a workload where most of `roles` were
@@ -760,6 +832,7 @@ fn backends_on_imbalanced(index: &Index<'_>) -> Finding {
     } else {
         "beyond noise"
     };
+    let short = winner.key.backend.clone();
     let mut answer = format!(
         "On {imbalanced} at {}, {} takes {}: {} is fastest, {} ahead of {} ({noise}).",
         threads(winner.key.threads),
@@ -791,7 +864,7 @@ fn backends_on_imbalanced(index: &Index<'_>) -> Finding {
         groups.len(),
         listing(&tallies)
     ));
-    Finding::new(question, answer)
+    Finding::new(question, answer).with_short(short)
 }
 
 /// How the best parallel run of a workload compares with its sequential loop.
@@ -932,10 +1005,20 @@ fn break_even(index: &Index<'_>) -> Finding {
         ));
     }
     let details = races.iter().map(Race::describe).collect();
+    let wins: Vec<&str> = races
+        .iter()
+        .filter(|r| r.parallel_wins())
+        .map(|r| r.workload)
+        .collect();
+    let short = match wins.len() {
+        0 => "parallel wins on no workload".to_string(),
+        _ => format!("parallel wins on {}", wins.join(", ")),
+    };
     Finding {
         question,
         answer,
         details,
+        short: Some(short),
     }
 }
 
@@ -1017,7 +1100,13 @@ fn memory(index: &Index<'_>) -> Finding {
         listing(&each)
     );
     let partial = at(Role::PartialIdiom);
+    let mut short = None;
     if let (Some(object), Some(closure)) = (at(Role::CallableClassIdiom), partial) {
+        short = Some(format!(
+            "{} copies for a function object, {} for a closure",
+            copies(object),
+            copies(closure)
+        ));
         answer.push_str(&if copies(object) == copies(closure) {
             format!(
                 " A function object copies the state exactly as often as a closure capturing it ({} times).",
@@ -1067,7 +1156,10 @@ fn memory(index: &Index<'_>) -> Finding {
             if missing == 1 { "was" } else { "were" }
         ));
     }
-    Finding::new(question, answer)
+    Finding {
+        short,
+        ..Finding::new(question, answer)
+    }
 }
 
 #[cfg(test)]
@@ -1568,6 +1660,115 @@ mod tests {
         assert!(
             answer.starts_with("Not answered: the big_state entries carry no memory figures"),
             "{answer}"
+        );
+    }
+
+    /// The short answers the cross-machine verdict compares: a few words,
+    /// no figures, computed with the sentence.
+    #[test]
+    fn short_answers_name_the_outcome_without_figures() {
+        let short_of = |entries: &[Benchmark], starts: &str| {
+            findings_of(entries)
+                .into_iter()
+                .find(|f| f.question.starts_with(starts))
+                .and_then(|f| f.short)
+        };
+        let imbalanced = [
+            entry("imbalanced", "closure", "rayon", 4, 1000.0),
+            entry("imbalanced", "closure", "crossbeam", 4, 1100.0),
+            entry("imbalanced", "closure", "rayon", 1, 3000.0),
+        ];
+        assert_eq!(
+            short_of(&imbalanced, "Which backend").as_deref(),
+            Some("rayon")
+        );
+
+        let same = [1.0, 1.0, 1.0];
+        // Every pair at one ratio: below 6 ratios the pooled bounds are their range.
+        let idioms = |object_ratio: [f64; 3]| {
+            [
+                paired(entry("trivial", "closure", "rayon", 4, 1000.0), same, &[]),
+                paired(
+                    entry("trivial", "function_object", "rayon", 4, 1000.0),
+                    same,
+                    &[("closure", object_ratio)],
+                ),
+                paired(
+                    entry("trivial", "method_reference", "rayon", 4, 1000.0),
+                    same,
+                    &[("closure", object_ratio), ("function_object", object_ratio)],
+                ),
+            ]
+        };
+        assert_eq!(
+            short_of(&idioms([1.0, 0.99, 1.01]), "Do closure").as_deref(),
+            Some("no measurable difference on trivial")
+        );
+        assert_eq!(
+            short_of(&idioms([1.2, 1.15, 1.25]), "Do closure").as_deref(),
+            Some("a measurable difference on trivial")
+        );
+
+        let busy = |variant: &str, speedup: [f64; 3], cores: f64| {
+            let mut b = paired(entry("compute", variant, "rayon", 2, 1000.0), speedup, &[]);
+            b.cores_busy = Some(cores);
+            b
+        };
+        let calm = [busy("closure", [1.95, 1.9, 1.98], 1.99)];
+        assert_eq!(
+            short_of(&calm, "Which variants keep").as_deref(),
+            Some("none")
+        );
+        let burning = [
+            calm[0].clone(),
+            busy("mutex_worker", [0.82, 0.8, 0.83], 1.37),
+        ];
+        assert_eq!(
+            short_of(&burning, "Which variants keep").as_deref(),
+            Some("mutex_worker")
+        );
+        let sums = |atomic: [f64; 3]| {
+            [
+                paired(
+                    entry("compute", "fold_reduce", "rayon", 4, 1000.0),
+                    same,
+                    &[],
+                ),
+                paired(
+                    entry("compute", "sharded_sum", "rayon", 4, 1010.0),
+                    same,
+                    &[("fold_reduce", [1.01, 0.99, 1.03])],
+                ),
+                paired(
+                    entry("compute", "mutex_sum", "rayon", 4, 4000.0),
+                    same,
+                    &[("fold_reduce", [4.0, 3.9, 4.1])],
+                ),
+                paired(
+                    entry("compute", "atomic_sum", "rayon", 4, 1500.0),
+                    same,
+                    &[("fold_reduce", atomic)],
+                ),
+            ]
+        };
+        assert_eq!(
+            short_of(&sums([1.5, 1.45, 1.55]), "What does shared").as_deref(),
+            Some("costlier than fold_reduce on compute: mutex_sum, atomic_sum")
+        );
+        assert_eq!(
+            short_of(&sums([1.0, 0.9, 1.1]), "What does shared").as_deref(),
+            Some("costlier than fold_reduce on compute: mutex_sum")
+        );
+
+        let unknown = [paired(
+            entry("compute", "closure", "rayon", 2, 1000.0),
+            same,
+            &[],
+        )];
+        assert_eq!(
+            short_of(&unknown, "Which variants keep"),
+            None,
+            "without a CPU clock (Windows) the answer is unknown, not none"
         );
     }
 }

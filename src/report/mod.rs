@@ -4,10 +4,13 @@
 //! see [`crate::results`]) and never from live timings, so the page can be
 //! rebuilt anywhere, and machines compared, by copying files around:
 //!
-//! - [`write_report`] turns a folder of runs into `index.html` (one
-//!   self-contained page: inline CSS and SVG, no scripts, nothing fetched)
-//!   and `summary.md`;
-//! - [`compare`] builds the same page over exactly the files given;
+//! - [`write_report`] turns a folder of runs into `index.html` (inline CSS
+//!   and SVG, no scripts, nothing fetched) and `summary.md`; with two or
+//!   more runs the entry page leads with the cross-machine verdict and each
+//!   machine's detail goes to a page of its own beside it (`across`), so
+//!   the folder stays small and opens offline from disk;
+//! - [`compare`] builds the same pages over exactly the files given, and
+//!   [`verdicts`] the verdict alone (for `compare --format json`);
 //! - [`export`] prints every entry as a markdown, CSV or JSON table.
 //!
 //! A file that cannot be read (truncated, not JSON, unknown schema) or an
@@ -18,11 +21,13 @@
 //! escapes.
 //!
 //! Inside: `data` (the runs in report order), `findings` (sentences computed
-//! from the numbers), `columns` (the one table of columns every table and
+//! from the numbers), `across` (verdicts, curves against each machine's
+//! ceiling, heat tables, the split into pages), `columns` (the one table of columns every table and
 //! export renders), `charts` (the only plotters user), `page` (the model the
 //! template shows), `scaling` (the scaling models and the break-even map as
 //! the page shows them), `summary`, `export` and `format` (units).
 
+mod across;
 mod charts;
 mod columns;
 mod data;
@@ -39,8 +44,10 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use minijinja::value::Serde;
 use minijinja::{Environment, UndefinedBehavior, Value};
+use rayon::prelude::*;
 
 use crate::results::{self, Loaded, write_atomically};
+pub use across::Verdict;
 use data::Run;
 pub use export::{ExportFormat, export};
 
@@ -90,13 +97,13 @@ pub fn write_report_with(
         criterion_link,
     )?;
     let index = out_dir.join("index.html");
-    write_atomically(&index, render(&page)?.as_bytes())?;
     let summary = out_dir.join("summary.md");
     write_atomically(&summary, summary::markdown(&page).as_bytes())?;
+    let warnings = write_pages(page, &index)?;
     Ok(ReportOutcome {
         index,
         summary: Some(summary),
-        warnings: page.warnings,
+        warnings,
         runs: runs.len(),
     })
 }
@@ -111,13 +118,52 @@ pub fn compare(files: &[PathBuf], out: &Path) -> Result<ReportOutcome> {
         .collect::<Vec<_>>()
         .join(", ");
     let page = page::build("parbench comparison", source, &runs, warnings, None)?;
-    write_atomically(out, render(&page)?.as_bytes())?;
+    let warnings = write_pages(page, out)?;
     Ok(ReportOutcome {
         index: out.to_path_buf(),
         summary: None,
-        warnings: page.warnings,
+        warnings,
         runs: runs.len(),
     })
+}
+
+/// The verdicts over exactly `files`, one per finding question with a short
+/// answer on some machine (see [`Verdict`]), and the warnings.
+pub fn verdicts(files: &[PathBuf]) -> Result<(Vec<Verdict>, Vec<String>)> {
+    let (runs, warnings) = load_runs(files)?;
+    let names = page::display_names(&runs);
+    let findings: Vec<_> = runs
+        .iter()
+        .map(|run| findings::findings(&data::Index::of_file(&run.file)))
+        .collect();
+    Ok((across::verdicts(&names, &findings), warnings))
+}
+
+/// Writes `page` to `out`. With two or more machines, each machine's
+/// findings, charts and tables go to a page of its own beside `out`
+/// (`machine-<name>.html` beside `index.html`, `<stem>-<name>.html`
+/// beside any other name), linked relatively: the entry page stays small
+/// however many machines there are. Returns the page's warnings.
+fn write_pages(page: page::Page, out: &Path) -> Result<Vec<String>> {
+    let entry = out.file_name().map_or_else(
+        || "index.html".to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let stem = out.file_stem().unwrap_or_default().to_string_lossy();
+    let prefix = match stem.as_ref() {
+        "index" | "" => "machine".to_string(),
+        other => page::slug(other),
+    };
+    let dir = out
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let (entry_page, details) = across::split(page, &prefix, &entry);
+    details.par_iter().try_for_each(|(name, detail)| {
+        write_atomically(&dir.join(name), render(detail)?.as_bytes())
+    })?;
+    write_atomically(out, render(&entry_page)?.as_bytes())?;
+    Ok(entry_page.warnings)
 }
 
 /// Loads the given files; an error naming them when none can be read.
@@ -208,6 +254,22 @@ fn percent_encode(part: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// Synthetic results for tests outside the report.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::data::tests::{entry, run_of};
+    use crate::results::ResultsFile;
+
+    /// A results file of two entries on `compute` on a synthetic machine.
+    pub(crate) fn run_file(label: &str) -> ResultsFile {
+        let entries = vec![
+            entry("compute", "sequential", "sequential", 1, 2000.0),
+            entry("compute", "closure", "rayon", 2, 1100.0),
+        ];
+        run_of(label, entries).file
+    }
 }
 
 #[cfg(test)]

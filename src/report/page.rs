@@ -10,13 +10,17 @@
 //! state (purpose `state_size`) adds its memory charts and table. Each
 //! workload's scaling-model table and fitted curves, the machine's
 //! break-even map and the models across machines come from `scaling`. With
-//! two or more runs: the overlays and side-by-side tables across machines.
+//! two or more runs: the verdict, curves and heat tables of [`super::across`], and
+//! the overlays and side-by-side tables across machines (the report then
+//! splits the page, see [`super::across::split`]).
 
 use std::collections::BTreeMap;
 
 use anyhow::Result;
+use rayon::prelude::*;
 use serde::Serialize;
 
+use super::across::{self, AcrossView};
 use super::charts::{
     self, Bar, BarChart, Ink, LineChart, Marker, Panel, Point, Series, Strip, StripChart,
     StripPanel, Style, Svg, YAxis,
@@ -57,6 +61,11 @@ pub struct Page {
     pub across_caveats: Vec<String>,
     /// With two or more runs: each workload's scaling models side by side.
     pub models_across: Vec<scaling::ModelsAcross>,
+    /// With two or more runs: the verdicts, normalised curves and heat
+    /// tables leading the page ([`super::across`]).
+    pub across: Option<AcrossView>,
+    /// On a machine's own page: the entry page to go back to.
+    pub index: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -85,6 +94,45 @@ pub struct MachineView {
     pub workloads: Vec<WorkloadView>,
     /// The break-even map, when the run measured it.
     pub break_even: Option<scaling::BreakEvenView>,
+    /// The machine's own page, when its detail lives there.
+    pub page: Option<String>,
+}
+
+impl MachineView {
+    /// The machine's facts without its findings and workloads: what the
+    /// entry page of many machines keeps of it.
+    pub fn summary(&self) -> MachineView {
+        MachineView {
+            anchor: self.anchor.clone(),
+            name: self.name.clone(),
+            file: self.file.clone(),
+            hostname: self.hostname.clone(),
+            cpu: self.cpu.clone(),
+            cores: self.cores.clone(),
+            memory: self.memory.clone(),
+            os: self.os.clone(),
+            rustc: self.rustc.clone(),
+            parbench: self.parbench.clone(),
+            started_at: self.started_at.clone(),
+            profile: self.profile.clone(),
+            threads: self.threads.clone(),
+            criterion: self.criterion.clone(),
+            ceiling: self
+                .ceiling
+                .iter()
+                .map(|c| CeilingView {
+                    threads: c.threads,
+                    speedup: c.speedup.clone(),
+                })
+                .collect(),
+            calibration: self.calibration.clone(),
+            caveats: self.caveats.clone(),
+            findings: Vec::new(),
+            workloads: Vec::new(),
+            break_even: None,
+            page: self.page.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -227,16 +275,20 @@ pub fn build(
     criterion_report: Option<String>,
 ) -> Result<Page> {
     let names = display_names(runs);
+    // Each machine's charts are independent: drawn in parallel.
     let machines = runs
-        .iter()
+        .par_iter()
         .zip(&names)
         .enumerate()
         .map(|(i, (run, name))| machine_view(i, run, name))
         .collect::<Result<Vec<_>>>()?;
-    let comparison = if runs.len() > 1 {
-        Some(compare_workloads(runs, &names)?)
+    let (comparison, across) = if runs.len() > 1 {
+        (
+            Some(compare_workloads(runs, &names)?),
+            Some(across::view(runs, &machines)?),
+        )
     } else {
-        None
+        (None, None)
     };
     Ok(Page {
         title: title.to_string(),
@@ -255,6 +307,8 @@ pub fn build(
             false => Vec::new(),
         },
         comparison,
+        across,
+        index: None,
     })
 }
 
@@ -304,20 +358,29 @@ fn across_caveats(runs: &[Run], names: &[String]) -> Vec<String> {
     lines
 }
 
-/// Each run's label, with its file name when another run has the same label.
-fn display_names(runs: &[Run]) -> Vec<String> {
+/// Each run's label; when another run has the same label, with its
+/// hardware (`ci-linux (EPYC 7763, 4 cores)`) if that tells them apart, else
+/// with its file name.
+pub(super) fn display_names(runs: &[Run]) -> Vec<String> {
     runs.iter()
-        .map(
-            |run| match runs.iter().filter(|r| r.label() == run.label()).count() {
-                1 => run.label().to_string(),
+        .map(|run| {
+            let namesakes: Vec<&Run> = runs.iter().filter(|r| r.label() == run.label()).collect();
+            let machine = &run.file.machine;
+            let same_hardware = namesakes
+                .iter()
+                .filter(|r| r.file.machine.same_hardware(machine))
+                .count();
+            match (namesakes.len(), same_hardware) {
+                (1, _) => run.label().to_string(),
+                (_, 1) => format!("{} ({})", run.label(), machine.hardware_summary()),
                 _ => format!("{} ({})", run.label(), run.file_name()),
-            },
-        )
+            }
+        })
         .collect()
 }
 
 /// An id for an HTML anchor: `[a-z0-9_-]` only, whatever the input.
-fn slug(text: &str) -> String {
+pub(super) fn slug(text: &str) -> String {
     text.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '_' {
@@ -389,6 +452,7 @@ fn machine_view(i: usize, run: &Run, name: &str) -> Result<MachineView> {
         findings: findings(&Index::of_file(&run.file)),
         workloads,
         break_even,
+        page: None,
     })
 }
 

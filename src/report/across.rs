@@ -1,0 +1,509 @@
+//! Many machines at once: which conclusions hold everywhere, how each
+//! machine scales against its own ceiling, and a report that stays small.
+//!
+//! - [`verdicts`]: one row per finding question that has a short answer
+//!   ([`Finding::short`]): each machine's short answer, whether they all
+//!   agree, and a tally (`rayon on 3, crossbeam on 1`). Computed from the
+//!   findings, which are computed from the entries; nothing typed in.
+//! - [`view`]: what the page shows above the overlays with two or more
+//!   machines: the verdict table, speedup curves normalised by each
+//!   machine's own measured ceiling (so a 2-core VM and a 64-core server
+//!   share a chart), and a machine x variant heat table of efficiency at
+//!   each machine's core count.
+//! - [`split`]: with two or more machines, every machine's charts and tables
+//!   move to a page of their own beside the entry page (`machine-<name>.html`,
+//!   the same template showing one machine), linked relatively, so the
+//!   entry page stays small with fifty machines and the folder still opens
+//!   offline from disk.
+
+use std::collections::{BTreeMap, HashSet};
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::charts::{self, Ink, LineChart, Marker, Panel, Point, Series, Style, YAxis};
+use super::data::{Run, variant_order, workload_order};
+use super::findings::Finding;
+use super::format::{MISSING, percent};
+use super::page::{Chart, MachineView, Page};
+use crate::results::Benchmark;
+use crate::variants::Role;
+
+/// One finding question across machines.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Verdict {
+    pub question: String,
+    /// Each machine's short answer, by machine name; `not answered` where
+    /// its data could not answer.
+    pub answers: BTreeMap<String, String>,
+    /// Every machine answered, and all alike.
+    pub agree: bool,
+    /// The answers tallied: `rayon on 3, crossbeam on 1 of 4 machines`.
+    pub summary: String,
+}
+
+/// What a machine without a short answer to a question shows.
+pub const NOT_ANSWERED: &str = "not answered";
+
+/// The verdicts over machines `names`, each with its findings (same order).
+/// Questions no machine answers in short are left out.
+pub fn verdicts(names: &[String], findings: &[Vec<Finding>]) -> Vec<Verdict> {
+    let mut questions: Vec<&'static str> = Vec::new();
+    for f in findings.iter().flatten() {
+        if !questions.contains(&f.question) {
+            questions.push(f.question);
+        }
+    }
+    questions
+        .into_iter()
+        .filter_map(|question| {
+            let short: Vec<Option<&str>> = findings
+                .iter()
+                .map(|of_machine| {
+                    of_machine
+                        .iter()
+                        .find(|f| f.question == question)
+                        .and_then(|f| f.short.as_deref())
+                })
+                .collect();
+            if short.iter().all(Option::is_none) {
+                return None;
+            }
+            // Tally in order of first appearance, most frequent first.
+            let mut tally: Vec<(&str, usize)> = Vec::new();
+            for answer in &short {
+                let answer = answer.unwrap_or(NOT_ANSWERED);
+                match tally.iter_mut().find(|(a, _)| *a == answer) {
+                    Some((_, n)) => *n += 1,
+                    None => tally.push((answer, 1)),
+                }
+            }
+            tally.sort_by_key(|&(answer, n)| (answer == NOT_ANSWERED, std::cmp::Reverse(n)));
+            let agree = tally.len() == 1 && short[0].is_some();
+            let summary = format!(
+                "{} of {} machine{}",
+                tally
+                    .iter()
+                    .map(|(answer, n)| format!("{answer} on {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                names.len(),
+                if names.len() == 1 { "" } else { "s" }
+            );
+            Some(Verdict {
+                question: question.to_string(),
+                answers: names
+                    .iter()
+                    .cloned()
+                    .zip(short.iter().map(|a| a.unwrap_or(NOT_ANSWERED).to_string()))
+                    .collect(),
+                agree,
+                summary,
+            })
+        })
+        .collect()
+}
+
+/// The cross-machine part leading the page.
+#[derive(Debug, Serialize)]
+pub struct AcrossView {
+    pub machines: Vec<String>,
+    pub verdicts: Vec<VerdictRow>,
+    pub charts: Vec<Chart>,
+    pub heat: Vec<HeatTable>,
+    /// The page of per-workload overlays and side-by-side tables, when
+    /// they moved off the entry page.
+    pub workloads_page: Option<String>,
+}
+
+/// A verdict as the table shows it: the answers in machine order.
+#[derive(Debug, Serialize)]
+pub struct VerdictRow {
+    pub question: String,
+    pub summary: String,
+    pub agree: bool,
+    pub answers: Vec<String>,
+}
+
+/// Efficiency at each machine's core count: one row per machine, one cell
+/// per variant.
+#[derive(Debug, Serialize)]
+pub struct HeatTable {
+    pub anchor: String,
+    pub workload: String,
+    pub variants: Vec<String>,
+    pub rows: Vec<HeatRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HeatRow {
+    pub machine: String,
+    pub page: Option<String>,
+    pub cores: u64,
+    pub cells: Vec<HeatCell>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HeatCell {
+    pub text: String,
+    /// A CSS background colour: red at 0, yellow at 0.5, green at 1.
+    pub colour: String,
+    pub title: String,
+}
+
+/// The cross-machine view over `runs` (shown as `machines`).
+pub fn view(runs: &[Run], machines: &[MachineView]) -> Result<AcrossView> {
+    let names: Vec<String> = machines.iter().map(|m| m.name.clone()).collect();
+    let findings: Vec<Vec<Finding>> = machines.iter().map(|m| m.findings.clone()).collect();
+    let verdicts = verdicts(&names, &findings)
+        .into_iter()
+        .map(|v| VerdictRow {
+            answers: names.iter().map(|n| v.answers[n].clone()).collect(),
+            question: v.question,
+            summary: v.summary,
+            agree: v.agree,
+        })
+        .collect();
+    let mut workloads: Vec<&str> = runs.iter().flat_map(|r| r.workloads()).collect();
+    workloads.sort_by(|a, b| workload_order(a, b));
+    workloads.dedup();
+    let charts = workloads
+        .iter()
+        .enumerate()
+        .map(|(j, w)| normalised_chart(&format!("norm-{}", j + 1), w, runs, &names))
+        .collect::<Result<Vec<_>>>()?;
+    let heat = workloads
+        .iter()
+        .enumerate()
+        .map(|(j, w)| heat_table(&format!("heat-{}", j + 1), w, runs, machines))
+        .collect();
+    Ok(AcrossView {
+        machines: names,
+        verdicts,
+        charts,
+        heat,
+        workloads_page: None,
+    })
+}
+
+/// The machine's measured ceiling at `threads` (the spin loop's speedup).
+fn ceiling_at(run: &Run, threads: u64) -> Option<f64> {
+    run.file
+        .run
+        .ceiling
+        .iter()
+        .find(|p| p.threads == threads)
+        .map(|p| p.speedup)
+        .filter(|s| *s > 0.0)
+}
+
+/// The plain parallel map's best speedup over the backends at each thread
+/// count above 1, steady regime, on `workload`.
+fn best_speedups(run: &Run, workload: &str) -> Vec<(u64, f64)> {
+    let mut best: BTreeMap<u64, f64> = BTreeMap::new();
+    for b in run.rows(workload) {
+        if b.role != Role::PartialIdiom || b.key.threads < 2 {
+            continue;
+        }
+        if let Some(s) = b.speedup.filter(|s| s.is_finite()) {
+            let entry = best.entry(b.key.threads).or_insert(s);
+            *entry = entry.max(s);
+        }
+    }
+    best.into_iter().collect()
+}
+
+fn normalised_chart(anchor: &str, workload: &str, runs: &[Run], names: &[String]) -> Result<Chart> {
+    let mut at_each = Vec::new();
+    let mut of_machine = Vec::new();
+    for (i, (run, name)) in runs.iter().zip(names).enumerate() {
+        let cores = run.file.machine.logical_cores.max(1);
+        let whole = ceiling_at(run, cores);
+        let best = best_speedups(run, workload);
+        let style = Style {
+            ink: Ink::Palette(i),
+            marker: Marker::Circle,
+            dashed: false,
+        };
+        let points = |reference: &dyn Fn(u64) -> Option<f64>| {
+            best.iter()
+                .filter_map(|&(t, s)| Some(Point::exact(t as f64, s / reference(t)?)))
+                .collect::<Vec<_>>()
+        };
+        at_each.push(Series {
+            label: name.clone(),
+            style,
+            points: points(&|t| ceiling_at(run, t)),
+        });
+        of_machine.push(Series {
+            label: name.clone(),
+            style,
+            points: points(&|_| whole),
+        });
+    }
+    let svg = charts::line_chart(&LineChart {
+        title: format!("{workload}: speedup against each machine's own ceiling"),
+        x_label: "threads".to_string(),
+        y_label: "share of the ceiling".to_string(),
+        y_axis: YAxis::LinearFromZero,
+        y_format: |y| format!("{:.0}%", y * 100.0),
+        panels: vec![
+            Panel {
+                title: "of the ceiling at that thread count".to_string(),
+                series: at_each,
+            },
+            Panel {
+                title: "of the ceiling at the machine's cores".to_string(),
+                series: of_machine,
+            },
+        ],
+    })?;
+    Ok(Chart {
+        anchor: anchor.to_string(),
+        caption: format!(
+            "The plain parallel map on {workload}, best backend at each thread count, one colour \
+             per machine. Left: its speedup over the machine's measured ceiling at the same thread \
+             count (100% = all the spin loop could gain there). Right: over the ceiling at the \
+             machine's core count, so a 2-core and a 64-core machine both end near 100% when \
+             they use the whole machine. Machines without a measured ceiling are left out."
+        ),
+        svg,
+    })
+}
+
+/// The thread count each machine is read at: its core count, else the
+/// largest count it measured below that, else the smallest above.
+fn reading_threads(run: &Run, measured: &[u64]) -> Option<u64> {
+    let cores = run.file.machine.logical_cores.max(1);
+    measured
+        .iter()
+        .copied()
+        .filter(|&t| t <= cores)
+        .max()
+        .or_else(|| measured.iter().copied().min())
+}
+
+fn heat_table(anchor: &str, workload: &str, runs: &[Run], machines: &[MachineView]) -> HeatTable {
+    let rows_of: Vec<Vec<&Benchmark>> = runs.iter().map(|r| r.rows(workload)).collect();
+    let mut variants: Vec<String> = rows_of
+        .iter()
+        .flatten()
+        .filter(|b| b.role != Role::Baseline && b.key.threads > 1)
+        .map(|b| b.key.variant.clone())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    variants.sort_by(|a, b| variant_order(a, b));
+    let rows = runs
+        .iter()
+        .zip(&rows_of)
+        .zip(machines)
+        .map(|((run, rows), m)| {
+            let cores = run.file.machine.logical_cores;
+            let cells = variants
+                .iter()
+                .map(|variant| {
+                    let of_variant: Vec<&Benchmark> = rows
+                        .iter()
+                        .copied()
+                        .filter(|b| &b.key.variant == variant && b.key.threads > 1)
+                        .collect();
+                    let measured: Vec<u64> = of_variant.iter().map(|b| b.key.threads).collect();
+                    let best = reading_threads(run, &measured).and_then(|t| {
+                        of_variant
+                            .iter()
+                            .filter(|b| b.key.threads == t)
+                            .filter_map(|b| Some((b.efficiency?, *b)))
+                            .max_by(|a, b| a.0.total_cmp(&b.0))
+                    });
+                    match best {
+                        Some((efficiency, b)) => HeatCell {
+                            text: if b.key.threads == cores {
+                                percent(efficiency)
+                            } else {
+                                format!("{} at {}", percent(efficiency), b.key.threads)
+                            },
+                            colour: heat_colour(efficiency),
+                            title: format!(
+                                "{variant} with {} at {} threads: efficiency {}{}",
+                                b.key.backend,
+                                b.key.threads,
+                                percent(efficiency),
+                                match ceiling_at(run, b.key.threads) {
+                                    Some(c) => format!(
+                                        " (the ceiling allows {})",
+                                        percent(c / b.key.threads as f64)
+                                    ),
+                                    None => String::new(),
+                                }
+                            ),
+                        },
+                        None => HeatCell {
+                            text: MISSING.to_string(),
+                            colour: String::new(),
+                            title: format!("{variant} was not run in parallel here"),
+                        },
+                    }
+                })
+                .collect();
+            HeatRow {
+                machine: m.name.clone(),
+                page: m.page.clone(),
+                cores,
+                cells,
+            }
+        })
+        .collect();
+    HeatTable {
+        anchor: anchor.to_string(),
+        workload: workload.to_string(),
+        variants,
+        rows,
+    }
+}
+
+/// Red (0) through yellow (0.5) to green (1 and above), pale enough to read.
+fn heat_colour(efficiency: f64) -> String {
+    let hue = (efficiency.clamp(0.0, 1.0) * 120.0).round();
+    format!("hsl({hue:.0}, 70%, 82%)")
+}
+
+/// Moves each machine's detail out of `page` into a page of its own, named
+/// `<prefix>-<machine>.html` (unique, `[a-z0-9_-]`), and the per-workload
+/// overlays and side-by-side tables into `side-by-side.html` (prefix
+/// `machine`) or `<prefix>-side-by-side.html`, each linking back to `entry`
+/// (the entry page's file name). Returns the entry page and the other pages
+/// with their file names. A page of one machine stays whole.
+pub fn split(mut page: Page, prefix: &str, entry: &str) -> (Page, Vec<(String, Page)>) {
+    if page.machines.len() < 2 {
+        return (page, Vec::new());
+    }
+    let mut taken = HashSet::new();
+    let mut details = Vec::new();
+    for m in &mut page.machines {
+        let base = format!("{prefix}-{}", super::page::slug(&m.name));
+        let mut name = format!("{base}.html");
+        let mut n = 2;
+        while !taken.insert(name.clone()) {
+            name = format!("{base}-{n}.html");
+            n += 1;
+        }
+        let mut detail = m.summary();
+        std::mem::swap(&mut detail.workloads, &mut m.workloads);
+        std::mem::swap(&mut detail.findings, &mut m.findings);
+        std::mem::swap(&mut detail.break_even, &mut m.break_even);
+        m.page = Some(name.clone());
+        details.push((
+            name,
+            Page {
+                title: format!("{}: {}", page.title, m.name),
+                generated_at: page.generated_at.clone(),
+                source: page.source.clone(),
+                criterion_report: page.criterion_report.clone(),
+                warnings: Vec::new(),
+                machines: vec![detail],
+                comparison: None,
+                across_caveats: Vec::new(),
+                models_across: Vec::new(),
+                across: None,
+                index: Some(entry.to_string()),
+            },
+        ));
+    }
+    if let Some(across) = &mut page.across {
+        for row in across.heat.iter_mut().flat_map(|h| h.rows.iter_mut()) {
+            let machine = page.machines.iter().find(|m| m.name == row.machine);
+            row.page = machine.and_then(|m| m.page.clone());
+        }
+        // The overlays and side-by-side tables grow with machines x
+        // entries: a page of their own.
+        if let Some(comparison) = page.comparison.take() {
+            let name = match prefix {
+                "machine" => "side-by-side.html".to_string(),
+                _ => format!("{prefix}-side-by-side.html"),
+            };
+            across.workloads_page = Some(name.clone());
+            details.push((
+                name,
+                Page {
+                    title: format!("{}: every workload side by side", page.title),
+                    generated_at: page.generated_at.clone(),
+                    source: page.source.clone(),
+                    criterion_report: None,
+                    warnings: Vec::new(),
+                    machines: page.machines.iter().map(MachineView::summary).collect(),
+                    comparison: Some(comparison),
+                    across_caveats: page.across_caveats.clone(),
+                    models_across: std::mem::take(&mut page.models_across),
+                    across: None,
+                    index: Some(entry.to_string()),
+                },
+            ));
+        }
+    }
+    (page, details)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(question: &'static str, short: Option<&str>) -> Finding {
+        Finding {
+            question,
+            answer: "a sentence with figures".to_string(),
+            details: Vec::new(),
+            short: short.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn verdicts_tally_short_answers_and_agree_only_when_all_answer_alike() {
+        let names: Vec<String> = ["a", "b", "c", "d"].map(String::from).to_vec();
+        let q1 = "Which backend wins on imbalanced work?";
+        let q2 = "Do closure, function object and method reference differ?";
+        let q3 = "How far can these numbers be trusted?";
+        let findings = vec![
+            vec![
+                finding(q1, Some("rayon")),
+                finding(q2, Some("none")),
+                finding(q3, None),
+            ],
+            vec![
+                finding(q1, Some("crossbeam")),
+                finding(q2, Some("none")),
+                finding(q3, None),
+            ],
+            vec![
+                finding(q1, Some("rayon")),
+                finding(q2, Some("none")),
+                finding(q3, None),
+            ],
+            vec![
+                finding(q1, Some("rayon")),
+                finding(q2, None),
+                finding(q3, None),
+            ],
+        ];
+        let v = verdicts(&names, &findings);
+        assert_eq!(v.len(), 2, "the question without short answers is left out");
+        assert_eq!(v[0].question, q1);
+        assert_eq!(v[0].summary, "rayon on 3, crossbeam on 1 of 4 machines");
+        assert!(!v[0].agree);
+        assert_eq!(v[0].answers["b"], "crossbeam");
+        assert_eq!(v[1].summary, "none on 3, not answered on 1 of 4 machines");
+        assert!(
+            !v[1].agree,
+            "a machine that could not answer does not agree"
+        );
+        let three = verdicts(&names[..3], &findings[..3]);
+        assert!(three[1].agree && three[1].summary == "none on 3 of 3 machines");
+    }
+
+    #[test]
+    fn heat_runs_from_red_to_green() {
+        assert_eq!(heat_colour(0.0), "hsl(0, 70%, 82%)");
+        assert_eq!(heat_colour(1.3), "hsl(120, 70%, 82%)");
+        assert_eq!(heat_colour(0.5), "hsl(60, 70%, 82%)");
+    }
+}
