@@ -570,7 +570,7 @@ fn scaling_models_and_the_break_even_map_are_shown_from_the_measurements() {
     b.save(&b_path).unwrap();
     let out = tempfile::tempdir().unwrap();
     write_report(runs.path(), out.path()).unwrap();
-    let html = fs::read_to_string(out.path().join("index.html")).unwrap();
+    let html = whole_site(&out.path().join("index.html"));
 
     // A scaling-model table per workload with a steady parallel entry.
     assert!(
