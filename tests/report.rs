@@ -603,3 +603,30 @@ fn scaling_models_and_the_break_even_map_are_shown_from_the_measurements() {
     assert!(html.contains("std_scope (8 threads) crosses speedup = 1 on no row"));
     assert!(html.contains("0 rounds: loses up to 10,000 items"));
 }
+
+#[test]
+fn a_machine_whose_file_is_gone_loses_its_page_and_a_users_own_page_stays() {
+    let runs = runs_dir_with(&fixtures());
+    let out = tempfile::tempdir().unwrap();
+    write_report(runs.path(), out.path()).unwrap();
+    let pages = |dir: &Path| -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("machine-") && n.ends_with(".html"))
+            .collect();
+        names.sort();
+        names
+    };
+    let split = pages(out.path());
+    assert_eq!(split.len(), 2, "one page per machine: {split:?}");
+    let own = out.path().join("machine-notes.html");
+    fs::write(&own, "<p>my notes</p>").unwrap();
+
+    // One machine left: its detail is back on the entry page, and neither
+    // machine page may be left behind to be opened as if current.
+    fs::remove_file(runs.path().join("machine-b.json")).unwrap();
+    write_report(runs.path(), out.path()).unwrap();
+    assert_eq!(pages(out.path()), ["machine-notes.html"]);
+    assert_eq!(fs::read_to_string(&own).unwrap(), "<p>my notes</p>");
+}

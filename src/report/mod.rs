@@ -163,8 +163,36 @@ fn write_pages(page: page::Page, out: &Path) -> Result<Vec<String>> {
         write_atomically(&dir.join(name), render(detail)?.as_bytes())
     })?;
     write_atomically(out, render(&entry_page)?.as_bytes())?;
+    let written: Vec<&str> = details.iter().map(|(name, _)| name.as_str()).collect();
+    remove_stale_pages(dir, &prefix, &written)?;
     Ok(entry_page.warnings)
 }
+
+/// Removes the pages an earlier report split off under `prefix` that this
+/// one did not write (a machine whose file is gone), so no page links a
+/// machine the runs no longer hold. Only pages parbench made (its footer)
+/// are removed: a user's own `<prefix>-*.html` beside the report stays.
+fn remove_stale_pages(dir: &Path, prefix: &str, written: &[&str]) -> Result<()> {
+    let entries = fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours = name.starts_with(&format!("{prefix}-")) && name.ends_with(".html");
+        if !ours || written.contains(&name.as_str()) {
+            continue;
+        }
+        let path = entry.path();
+        let made_by_parbench =
+            fs::read_to_string(&path).is_ok_and(|text| text.contains(PAGE_FOOTER));
+        if made_by_parbench {
+            fs::remove_file(&path)
+                .with_context(|| format!("cannot remove the stale page {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// The footer every page carries: how a stale page of ours is recognised.
+const PAGE_FOOTER: &str = "Made by parbench from results files only";
 
 /// Loads the given files; an error naming them when none can be read.
 fn load_runs(files: &[PathBuf]) -> Result<(Vec<Run>, Vec<String>)> {
