@@ -19,6 +19,8 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering::Relaxed};
 
 use serde::{Deserialize, Serialize};
 
+use crate::backends::process::platform;
+
 /// The counting allocator, for a program to install as its global allocator.
 pub struct CountingAllocator;
 
@@ -95,6 +97,16 @@ pub struct Memory {
     /// includes everything already resident, such as the input table).
     #[serde(default)]
     pub peak_rss_bytes: Option<u64>,
+    /// Bytes sent between processes by the call, both directions (the
+    /// `process` backend and the Python pool; threads send none: `None`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipc_bytes: Option<u64>,
+    /// The largest peak resident set of one worker process during the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worker_peak_rss_bytes: Option<u64>,
+    /// The peak resident sets of all the worker processes, summed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worker_peak_rss_sum_bytes: Option<u64>,
 }
 
 /// Whether this program installed [`CountingAllocator`]: one allocation
@@ -125,7 +137,7 @@ pub fn measure<R>(f: impl FnOnce() -> R) -> (R, Memory) {
     }
     LIVE_BYTES.store(0, Relaxed);
     PEAK_LIVE_BYTES.store(0, Relaxed);
-    let rss_reset = reset_peak_rss();
+    let rss_reset = platform::reset_peak_rss();
     COUNTING.store(true, Relaxed);
     let result = f();
     COUNTING.store(false, Relaxed);
@@ -135,27 +147,12 @@ pub fn measure<R>(f: impl FnOnce() -> R) -> (R, Memory) {
         bytes_allocated: counted(BYTES_ALLOCATED.load(Relaxed)),
         allocations: counted(ALLOCATIONS.load(Relaxed)),
         peak_live_bytes: counted(PEAK_LIVE_BYTES.load(Relaxed).max(0) as u64),
-        peak_rss_bytes: if rss_reset { peak_rss() } else { None },
+        peak_rss_bytes: if rss_reset {
+            platform::peak_rss_bytes()
+        } else {
+            None
+        },
+        ..Memory::default()
     };
     (result, memory)
-}
-
-/// Resets the kernel's peak-RSS mark (Linux >= 4.0), so the next reading is
-/// the peak of the measured call only.
-fn reset_peak_rss() -> bool {
-    cfg!(target_os = "linux") && std::fs::write("/proc/self/clear_refs", "5").is_ok()
-}
-
-/// `VmHWM` of `/proc/self/status`, in bytes.
-fn peak_rss() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: u64 = line
-        .trim_start_matches("VmHWM:")
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kib * 1024)
 }

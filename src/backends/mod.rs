@@ -16,6 +16,7 @@
 //! Adding a backend is one file here and one entry in [`BACKENDS`].
 
 mod crossbeam_queue;
+pub mod process;
 mod rayon_pool;
 mod sequential;
 mod std_scope;
@@ -34,6 +35,7 @@ use crate::variants::Outcome;
 use crate::workload::Constants;
 
 pub use crossbeam_queue::Crossbeam;
+pub use process::Process;
 pub use rayon_pool::Rayon;
 pub use sequential::Sequential;
 pub use std_scope::StdScope;
@@ -67,6 +69,11 @@ pub trait Executor: Send + Sync {
     /// for a variant that produces a sum). A panic inside a work item comes
     /// back as an error, on every backend.
     fn execute(&self, job: &Job, state: &Arc<Constants>, out: &mut [u64]) -> Result<Outcome>;
+    /// Its worker processes, for an executor whose workers are other
+    /// processes: bytes sent, their copies and their peak RSS.
+    fn processes(&self) -> Option<&dyn process::WorkerProcesses> {
+        None
+    }
 }
 
 /// An in-process executor: runs a task over the chunks of a range of items
@@ -110,7 +117,7 @@ pub trait Backend: Sync {
 }
 
 /// Every backend, in report order.
-pub const BACKENDS: &[&dyn Backend] = &[&Sequential, &Rayon, &Crossbeam, &StdScope];
+pub const BACKENDS: &[&dyn Backend] = &[&Sequential, &Rayon, &Crossbeam, &StdScope, &Process];
 
 /// Looks a backend up by id.
 pub fn backend(id: &str) -> Result<&'static dyn Backend> {

@@ -8,6 +8,7 @@ pub mod list;
 pub mod report;
 pub mod run;
 pub mod verify;
+pub mod worker;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -38,6 +39,9 @@ pub enum Command {
     Compare(compare::Args),
     /// Prints the results as a table for a pull request or a spreadsheet.
     Export(export::Args),
+    /// A worker process of the `process` backend (started by parbench itself).
+    #[command(hide = true)]
+    Worker(worker::Args),
 }
 
 impl Command {
@@ -49,6 +53,7 @@ impl Command {
             Command::Report(args) => report::run(args),
             Command::Compare(args) => compare::run(args),
             Command::Export(args) => export::run(args),
+            Command::Worker(args) => worker::run(args),
         }
     }
 }
