@@ -36,6 +36,8 @@ fn main() {
 }
 
 fn sweep_main() -> Result<()> {
+    // The process backend's workers: the parbench executable cargo built.
+    parbench::backends::process::set_worker_program(env!("CARGO_BIN_EXE_parbench"));
     let args: Vec<String> = std::env::args().skip(1).collect();
     let bench_args = BenchArgs::parse(&args);
     let profile = Profile::parse(std::env::var("PARBENCH_PROFILE").ok().as_deref())?;

@@ -114,6 +114,17 @@ pub trait Backend: Sync {
     }
     /// Builds what the backend needs for `threads` threads (pools, queues).
     fn executor(&self, threads: usize) -> Result<Box<dyn Executor>>;
+    /// What `profile` measures on this backend where that is less than the
+    /// workload's own coverage (a backend whose calls cost far more, such
+    /// as worker processes shipping a 64 MiB state per chunk); `None`: all
+    /// that the workload names. `full` measures everything regardless.
+    fn narrows(
+        &self,
+        _workload: &crate::workload::Workload,
+        _profile: crate::sweep::Profile,
+    ) -> Option<crate::workload::Coverage> {
+        None
+    }
 }
 
 /// Every backend, in report order.

@@ -53,8 +53,9 @@ use anyhow::{Context, Result, anyhow, bail};
 use self::protocol::{ChunkResult, PROTOCOL, Reply, Request, SharedSlot, StateIn, Wire};
 use super::{Backend, Executor, RunStats, check_output, pool_map_chunk_len};
 use crate::job::Job;
+use crate::sweep::Profile;
 use crate::variants::{Outcome, Produced, Role};
-use crate::workload::{Constants, Spec};
+use crate::workload::{Constants, Coverage, Purpose, Spec, Workload};
 
 /// The `process` backend.
 pub struct Process;
@@ -89,6 +90,31 @@ impl Backend for Process {
             threads,
             DEFAULT_TIMEOUT,
         )?))
+    }
+    /// The budget plan (README's profile table): every variant on `compute`
+    /// (small items, no table), the seed's idioms on `seed`, `partial` on
+    /// `trivial` (8 MB of results per call); on `big_state` only what does
+    /// not ship the 64 MiB table per chunk in `default` (shared memory), and
+    /// `partial`, the initializer and shared memory at quick's 1 MiB;
+    /// nothing on `imbalanced`, which asks a scheduling question the thread
+    /// backends answer.
+    fn narrows(&self, workload: &Workload, profile: Profile) -> Option<Coverage> {
+        const IDIOMS: Coverage = Coverage::Roles(&Role::IDIOMS);
+        const PARTIAL: Coverage = Coverage::Roles(&[Role::PartialIdiom]);
+        const SHARED: Coverage = Coverage::Roles(&[Role::SharedOwnership]);
+        const SMALL_STATE: Coverage = Coverage::Roles(&[
+            Role::PartialIdiom,
+            Role::CopyPerWorker,
+            Role::SharedOwnership,
+        ]);
+        match (workload.purpose, profile) {
+            (Purpose::CpuBound, _) => None,
+            (Purpose::Overhead, _) => Some(IDIOMS),
+            (Purpose::MemoryBound, _) => Some(PARTIAL),
+            (Purpose::StateSize, Profile::Quick) => Some(SMALL_STATE),
+            (Purpose::StateSize, _) => Some(SHARED),
+            _ => Some(Coverage::Families(&[])),
+        }
     }
 }
 
