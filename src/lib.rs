@@ -16,6 +16,7 @@
 //! - [`key`]: the one identity of a benchmark and its text form;
 //! - [`memory`]: counting what one call allocates and copies;
 //! - [`paired`]: the paired sampler behind every ratio, and its intervals;
+//! - [`python_pool`]: the seed's own Python (`multiprocessing.Pool`), measured beside Rust;
 //! - [`calibration`]: the host's speed at the start and end of a run;
 //! - [`sweep`]: what `cargo bench` measures, and turning it into results;
 //! - [`criterion_dir`]: the only reader of criterion's JSON;
@@ -38,6 +39,7 @@ pub mod machine;
 pub mod matrix;
 pub mod memory;
 pub mod paired;
+pub mod python_pool;
 pub mod report;
 pub mod results;
 pub mod store;

@@ -62,6 +62,7 @@ pub fn fingerprint(repo: &Path) -> Machine {
         ),
         l2_cache_bytes: cache_bytes(|level| level == 2),
         last_level_cache_bytes: cache_bytes(|_| true),
+        python: crate::python_pool::python3(),
     }
 }
 

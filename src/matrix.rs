@@ -93,9 +93,10 @@ pub struct ListEntry {
     pub refused: Option<&'static str>,
 }
 
-/// Every (workload, variant, backend), refused ones included.
+/// Every (workload, variant, backend), refused ones included, then the
+/// Python baseline's idioms (backend `python_pool`).
 pub fn list() -> Vec<ListEntry> {
-    WORKLOADS
+    let mut entries: Vec<ListEntry> = WORKLOADS
         .iter()
         .flat_map(|w| {
             VARIANTS.iter().flat_map(move |v| {
@@ -110,7 +111,9 @@ pub fn list() -> Vec<ListEntry> {
                 })
             })
         })
-        .collect()
+        .collect();
+    entries.extend(crate::python_pool::list_entries());
+    entries
 }
 
 /// Looks a combination up by ids, saying which part does not exist or why

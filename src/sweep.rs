@@ -1026,6 +1026,15 @@ impl Sweep {
         Ok(())
     }
 
+    /// Writes records measured outside criterion's plan (the Python
+    /// baseline) to the results file at once, when [`Sweep::begin`] opened one.
+    pub fn record_extra(&mut self, benchmarks: Vec<Benchmark>) -> Result<()> {
+        match self.store.as_mut() {
+            Some(store) if !benchmarks.is_empty() => store.record(benchmarks, BTreeMap::new()),
+            _ => Ok(()),
+        }
+    }
+
     /// The records of the benchmarks at `indexes` that passed the oracle,
     /// each with its time from the criterion measurement of the same key and
     /// its paired figures, and the keys criterion left no numbers for.
