@@ -214,7 +214,7 @@ fn python_baseline(
     let runs: Vec<python_pool::PythonRun> =
         python_pool::plan(profile, &sweep.threads, num_cpus::get())
             .into_iter()
-            .filter(|run| keys(run).iter().any(|k| selected(k)))
+            .filter(|run| keys(run).iter().any(selected))
             .collect();
     if bench_args.listing {
         for key in runs.iter().flat_map(keys) {

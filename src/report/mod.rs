@@ -29,6 +29,7 @@ mod export;
 mod findings;
 mod format;
 mod page;
+mod processes;
 mod summary;
 
 use std::fs;

@@ -77,6 +77,8 @@ pub struct MachineView {
     /// What to know before comparing this run's absolute times.
     pub caveats: Vec<String>,
     pub findings: Vec<Finding>,
+    /// Threads, worker processes and Python's pool side by side.
+    pub processes: Vec<super::processes::ProcessesView>,
     pub workloads: Vec<WorkloadView>,
 }
 
@@ -333,6 +335,7 @@ fn machine_view(i: usize, run: &Run, name: &str) -> Result<MachineView> {
         })
         .collect::<Result<Vec<_>>>()?;
     let c = &r.criterion;
+    let processes = super::processes::views(run, &anchor);
     Ok(MachineView {
         anchor,
         name: name.to_string(),
@@ -373,6 +376,7 @@ fn machine_view(i: usize, run: &Run, name: &str) -> Result<MachineView> {
         calibration: calibration_lines(r),
         caveats: run_caveats(&run.file),
         findings: findings(&Index::of_file(&run.file)),
+        processes,
         workloads,
     })
 }
