@@ -91,7 +91,14 @@ fn list_json_names_every_axis() {
     );
     assert_eq!(
         values("backend"),
-        ["crossbeam", "process", "rayon", "sequential", "std_scope"]
+        [
+            "crossbeam",
+            "process",
+            "python_pool",
+            "rayon",
+            "sequential",
+            "std_scope"
+        ]
     );
     for v in parbench::variants::VARIANTS {
         assert!(

@@ -213,7 +213,8 @@ pub fn seed_memory_question(index: &Index<'_>) -> Finding {
             }
             if let Some(init) = find(Role::CopyPerWorker) {
                 parts.push(format!(
-                    "its initializer gives each worker the state once, when the pool starts: {} in each call",
+                    "its initializer gives each worker the state once, when the pool starts ({} {})",
+                    init.key.variant,
                     describe(init)
                 ));
             }
@@ -244,8 +245,9 @@ pub fn seed_memory_question(index: &Index<'_>) -> Finding {
             .copied()
             .filter(|b| b.key.backend == backend && b.role == role)
             .max_by_key(|b| {
+                let purpose = purpose_of(Some(file), &b.key.workload);
                 (
-                    purpose_of(Some(file), &b.key.workload) == Purpose::StateSize,
+                    purpose == Purpose::StateSize || purpose == Purpose::Overhead,
                     b.key.threads <= cores,
                     b.key.threads,
                 )
@@ -262,9 +264,10 @@ pub fn seed_memory_question(index: &Index<'_>) -> Finding {
     }
     if let Some(b) = rust_at("process", Role::SharedOwnership) {
         parts.push(format!(
-            "a table mapped read-only from shared memory crosses no pipe ({} on {}: {}; worker peak RSS {} largest)",
+            "a table mapped read-only from shared memory is never sent ({} on {} with {}: {},              the chunks and their results only; worker peak RSS {} largest, which counts the              mapped table's pages in every worker although one copy of them is in memory)",
             b.key.variant,
             b.key.workload,
+            threads(b.key.threads),
             describe(b),
             b.memory.worker_peak_rss_bytes.map_or("?".to_string(), bytes)
         ));
