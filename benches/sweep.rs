@@ -233,7 +233,10 @@ fn python_baseline(
     println!(
         "parbench: the seed's own Python {version} (backend python_pool): {}",
         runs.iter()
-            .map(|r| format!("{} ({} items)", r.workload, r.spec.items))
+            .map(|r| format!(
+                "{} ({} items, {} state bytes)",
+                r.workload, r.spec.items, r.spec.state_bytes
+            ))
             .collect::<Vec<_>>()
             .join(", ")
     );

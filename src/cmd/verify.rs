@@ -54,7 +54,13 @@ fn python_verdicts(threads: &[usize], quick: bool) -> Result<Vec<Verdict>> {
         eprintln!("{}", python_pool::NO_PYTHON);
         return Ok(Vec::new());
     }
-    let measured = python_pool::measure(&python_pool::verify_plan(threads, quick), "")?;
+    let mut measured = python_pool::measure(&python_pool::verify_plan(threads, quick), "")?;
+    // One table row per workload and idiom, like the Rust rows.
+    let idiom = |id: &str| python_pool::IDIOMS.iter().position(|(v, _)| *v == id);
+    let at = |w: &str| python_pool::WORKLOADS.iter().position(|x| *x == w);
+    measured
+        .benchmarks
+        .sort_by_key(|b| (at(&b.key.workload), idiom(&b.key.variant), b.key.threads));
     let mut verdicts: Vec<Verdict> = measured
         .benchmarks
         .into_iter()
