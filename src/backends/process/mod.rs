@@ -28,11 +28,22 @@
 //! so they are atomic across processes); the two `Mutex` variants are
 //! refused by the capability check.
 //!
+//! In a worker, a chunk is computed by what the variant's role produces
+//! ([`produces`]: per-item results with the oracle's kernel, a partial sum,
+//! a stateful worker's sum and count, or adds into the shared atomics), not
+//! by the variant's in-process closure: across a process boundary a
+//! closure, a function object and a bound method are the same bytes, and
+//! what tells the variants apart is how their state travels.
+//!
 //! Faults: a worker that fails, dies or does not answer within the pool's
 //! timeout is an error naming the worker and the chunk, and the pool is
-//! started again before the error returns. No worker outlives the pool:
-//! dropping it closes their stdin, kills and reaps them; and a worker exits
-//! when its stdin ends, so it also dies with a parent killed outright.
+//! started again before the error returns. The timeout covers answers:
+//! requests go only to idle workers, which read them at once. No worker
+//! outlives the pool: dropping it closes their stdin, kills and reaps them;
+//! and a worker exits when its stdin ends, so it also dies with a parent
+//! killed outright (tested with SIGKILL). Linux's `PR_SET_PDEATHSIG` is not
+//! used: it fires when the *thread* that started the worker ends, and a
+//! pool may outlive the thread that built it.
 
 pub mod platform;
 pub mod protocol;
