@@ -3,7 +3,7 @@
 //!
 //! `benches/python/seed_pool.py` (standard library only, embedded in this
 //! build) runs the seed's idioms with `multiprocessing.Pool.map` on the same
-//! item function as [`Constants::item`]: the list comprehension, `partial`,
+//! item function as [`crate::workload::Constants::item`]: the list comprehension, `partial`,
 //! a callable class, a bound method and `Pool(initializer=...)`, each named
 //! after the Rust variant it mirrors, at the chunk size of the Rust
 //! backends. It prints, per idiom and pool size, the time of every call
