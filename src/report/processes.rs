@@ -194,7 +194,15 @@ pub fn seed_memory_question(index: &Index<'_>) -> Finding {
             if !idioms.is_empty() {
                 let copies: Vec<String> = idioms
                     .iter()
-                    .map(|b| format!("{} {}", b.key.variant, describe(b)))
+                    .map(|b| {
+                        let per_chunk = b
+                            .memory
+                            .ipc_bytes
+                            .zip(b.memory.state_copies.filter(|&c| c > 0))
+                            .map(|(ipc, c)| format!(" ({} per chunk, both ways)", bytes(ipc / c)))
+                            .unwrap_or_default();
+                        format!("{} {}{per_chunk}", b.key.variant, describe(b))
+                    })
                     .collect();
                 let same = idioms
                     .windows(2)
