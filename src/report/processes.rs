@@ -261,23 +261,31 @@ pub fn seed_memory_question(index: &Index<'_>) -> Finding {
                 )
             })
     };
-    if let Some(b) = rust_at("process", Role::PartialIdiom) {
-        parts.push(format!(
-            "Rust's worker processes do the same to a closure's state ({} on {} with {}: {})",
+    // "closure on seed with 2 threads: 7 copies, 447 B shipped per call"
+    let measured = |b: &Benchmark| {
+        format!(
+            "{} on {} with {}: {}",
             b.key.variant,
             b.key.workload,
             threads(b.key.threads),
             describe(b)
+        )
+    };
+    if let Some(b) = rust_at("process", Role::PartialIdiom) {
+        parts.push(format!(
+            "Rust's worker processes do the same to a closure's state ({})",
+            measured(b)
         ));
     }
     if let Some(b) = rust_at("process", Role::SharedOwnership) {
         parts.push(format!(
-            "a table mapped read-only from shared memory is never sent ({} on {} with {}: {},              the chunks and their results only; worker peak RSS {} largest, which counts the              mapped table's pages in every worker although one copy of them is in memory)",
-            b.key.variant,
-            b.key.workload,
-            threads(b.key.threads),
-            describe(b),
-            b.memory.worker_peak_rss_bytes.map_or("?".to_string(), bytes)
+            "a table mapped read-only from shared memory is never sent ({}, the chunks and their \
+             results only; worker peak RSS {} largest, which counts the mapped table's pages in \
+             every worker although one copy of them is in memory)",
+            measured(b),
+            b.memory
+                .worker_peak_rss_bytes
+                .map_or("?".to_string(), bytes)
         ));
     }
     if let Some(b) = rust_at("rayon", Role::PartialIdiom) {
