@@ -23,7 +23,7 @@ use criterion::{BenchmarkId, Criterion, PlottingBackend, Throughput};
 use parbench::key::Key;
 use parbench::memory::CountingAllocator;
 use parbench::sweep::{self, BenchArgs, Profile, Sizes, Sweep};
-use parbench::{break_even, criterion_dir, machine};
+use parbench::{break_even, criterion_dir, machine, python_pool};
 
 /// The untimed pass counts what each call allocates.
 #[global_allocator]
@@ -37,6 +37,8 @@ fn main() {
 }
 
 fn sweep_main() -> Result<()> {
+    // The process backend's workers: the parbench executable cargo built.
+    parbench::backends::process::set_worker_program(env!("CARGO_BIN_EXE_parbench"));
     let args: Vec<String> = std::env::args().skip(1).collect();
     let bench_args = BenchArgs::parse(&args);
     let profile = Profile::parse(std::env::var("PARBENCH_PROFILE").ok().as_deref())?;
@@ -188,7 +190,14 @@ fn sweep_main() -> Result<()> {
         grid_cells = break_even::run(&mut sweep, grid_threads, mode, &selected)?;
     }
 
-    let (passed, mismatches) = sweep.oracle_counts();
+    // The seed's own Python (backend python_pool), after every Rust part,
+    // when python3 is on the PATH; under criterion's filter as a whole.
+    let (python_passed, python_mismatches) =
+        python_baseline(&mut sweep, profile, &bench_args, &selected)?;
+
+    let (mut passed, mut mismatches) = sweep.oracle_counts();
+    passed += python_passed;
+    mismatches.extend(python_mismatches);
     if bench_args.measuring && (passed > 0 || grid_cells > 0 || sweep.resuming()) {
         sweep.finish(&runs, &reports, &home)?;
     }
@@ -204,4 +213,66 @@ fn sweep_main() -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Runs the Python baseline's plan for `profile` (the runs any of whose
+/// keys criterion's filter selects), checks it against the oracle and
+/// writes its records. Listing prints its keys; criterion's test mode and
+/// a machine without python3 skip it (the latter with one line). Returns
+/// the checked lines and the mismatches.
+fn python_baseline(
+    sweep: &mut Sweep,
+    profile: Profile,
+    bench_args: &BenchArgs,
+    selected: &dyn Fn(&Key) -> bool,
+) -> Result<(usize, Vec<String>)> {
+    let keys = |run: &python_pool::PythonRun| -> Vec<Key> {
+        python_pool::IDIOMS
+            .iter()
+            .flat_map(|(variant, _)| {
+                run.workers
+                    .iter()
+                    .map(move |&w| Key::new(run.workload, variant, python_pool::BACKEND, w as u64))
+            })
+            .collect()
+    };
+    let runs: Vec<python_pool::PythonRun> =
+        python_pool::plan(profile, &sweep.threads, num_cpus::get())
+            .into_iter()
+            .filter(|run| keys(run).iter().any(selected))
+            .collect();
+    if bench_args.listing {
+        for key in runs.iter().flat_map(keys) {
+            println!("{key}: benchmark");
+        }
+        return Ok((0, Vec::new()));
+    }
+    if runs.is_empty() || !bench_args.measuring {
+        return Ok((0, Vec::new()));
+    }
+    let Some(version) = python_pool::python3() else {
+        println!("{}", python_pool::NO_PYTHON);
+        return Ok((0, Vec::new()));
+    };
+    let started = std::time::Instant::now();
+    println!(
+        "parbench: the seed's own Python {version} (backend python_pool): {}",
+        runs.iter()
+            .map(|r| format!(
+                "{} ({} items, {} state bytes)",
+                r.workload, r.spec.items, r.spec.state_bytes
+            ))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let measured = python_pool::measure(&runs, &sweep.started_at)?;
+    for line in &measured.summary {
+        println!("{line}");
+    }
+    sweep.record_extra(measured.benchmarks)?;
+    println!(
+        "parbench: the Python baseline took {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok((measured.passed, measured.mismatches))
 }

@@ -13,7 +13,7 @@ use std::ops::Range;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::variants::{self, Variant};
-use crate::workload::Spec;
+use crate::workload::{Imbalance, Spec};
 
 /// The work of one call (or one part of it).
 #[derive(Clone, Serialize, Deserialize)]
@@ -21,6 +21,9 @@ pub struct Job {
     /// Carried by its id; looked up in the registry on arrival.
     #[serde(serialize_with = "variant_id", deserialize_with = "variant_by_id")]
     pub variant: &'static dyn Variant,
+    /// Its own form in human-readable formats (JSON); a compact one in
+    /// binary formats, which cannot read `Imbalance`'s internal tag.
+    #[serde(serialize_with = "spec_out", deserialize_with = "spec_in")]
     pub spec: Spec,
     /// The items to compute, a subrange of `0..spec.items`.
     pub items: Range<usize>,
@@ -62,4 +65,55 @@ fn variant_id<S: Serializer>(variant: &&'static dyn Variant, s: S) -> Result<S::
 fn variant_by_id<'de, D: Deserializer<'de>>(d: D) -> Result<&'static dyn Variant, D::Error> {
     let id = String::deserialize(d)?;
     variants::variant(&id).map_err(serde::de::Error::custom)
+}
+
+/// [`Spec`] for binary formats such as postcard (the process backend's
+/// wire): externally tagged, so no format needs to describe itself.
+#[derive(Serialize, Deserialize)]
+struct CompactSpec {
+    items: usize,
+    rounds: u32,
+    imbalance: CompactImbalance,
+    state_bytes: usize,
+}
+
+#[derive(Serialize, Deserialize)]
+enum CompactImbalance {
+    Uniform,
+    Ramp,
+    Spikes { every: usize, factor: u32 },
+}
+
+fn spec_out<S: Serializer>(spec: &Spec, s: S) -> Result<S::Ok, S::Error> {
+    if s.is_human_readable() {
+        return spec.serialize(s);
+    }
+    CompactSpec {
+        items: spec.items,
+        rounds: spec.rounds,
+        imbalance: match spec.imbalance {
+            Imbalance::Uniform => CompactImbalance::Uniform,
+            Imbalance::Ramp => CompactImbalance::Ramp,
+            Imbalance::Spikes { every, factor } => CompactImbalance::Spikes { every, factor },
+        },
+        state_bytes: spec.state_bytes,
+    }
+    .serialize(s)
+}
+
+fn spec_in<'de, D: Deserializer<'de>>(d: D) -> Result<Spec, D::Error> {
+    if d.is_human_readable() {
+        return Spec::deserialize(d);
+    }
+    let compact = CompactSpec::deserialize(d)?;
+    Ok(Spec {
+        items: compact.items,
+        rounds: compact.rounds,
+        imbalance: match compact.imbalance {
+            CompactImbalance::Uniform => Imbalance::Uniform,
+            CompactImbalance::Ramp => Imbalance::Ramp,
+            CompactImbalance::Spikes { every, factor } => Imbalance::Spikes { every, factor },
+        },
+        state_bytes: compact.state_bytes,
+    })
 }

@@ -17,6 +17,7 @@
 //! - [`memory`]: counting what one call allocates and copies;
 //! - [`model`]: scaling models (Karp-Flatt, Amdahl, USL) fitted to the speedups;
 //! - [`paired`]: the paired sampler behind every ratio, and its intervals;
+//! - [`python_pool`]: the seed's own Python (`multiprocessing.Pool`), measured beside Rust;
 //! - [`calibration`]: the host's speed at the start and end of a run;
 //! - [`sweep`]: what `cargo bench` measures, and turning it into results;
 //! - [`break_even`]: the break-even map, sequential against parallel over work per call;
@@ -43,6 +44,7 @@ pub mod memory;
 pub mod model;
 pub mod paired;
 pub mod platform;
+pub mod python_pool;
 pub mod report;
 pub mod results;
 pub mod store;

@@ -51,6 +51,7 @@ pub fn fingerprint(repo: &Path) -> Machine {
         ),
         l2_cache_bytes: platform::l2_cache_bytes(),
         last_level_cache_bytes: platform::last_level_cache_bytes(),
+        python: crate::python_pool::python3(),
     }
 }
 

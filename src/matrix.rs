@@ -93,9 +93,10 @@ pub struct ListEntry {
     pub refused: Option<&'static str>,
 }
 
-/// Every (workload, variant, backend), refused ones included.
+/// Every (workload, variant, backend), refused ones included, then the
+/// Python baseline's idioms (backend `python_pool`).
 pub fn list() -> Vec<ListEntry> {
-    WORKLOADS
+    let mut entries: Vec<ListEntry> = WORKLOADS
         .iter()
         .flat_map(|w| {
             VARIANTS.iter().flat_map(move |v| {
@@ -110,7 +111,9 @@ pub fn list() -> Vec<ListEntry> {
                 })
             })
         })
-        .collect()
+        .collect();
+    entries.extend(crate::python_pool::list_entries());
+    entries
 }
 
 /// Looks a combination up by ids, saying which part does not exist or why
@@ -265,6 +268,9 @@ pub fn measure_once(
     // One uncounted call first: lazily initialised state (thread-locals,
     // channel internals) is allocated once, not by every call.
     problem.run(job, exec, out)?;
+    if let Some(workers) = exec.processes() {
+        workers.reset_peaks()?;
+    }
     let copies_before = problem.consts.copy_counter().copies();
     out.fill(0);
     let ((outcome, wall), mut memory) = memory::measure(|| {
@@ -275,6 +281,14 @@ pub fn measure_once(
     let outcome = outcome?;
     problem.check_range(job.items.clone(), &outcome, out)?;
     memory.state_copies = Some(problem.consts.copy_counter().copies() - copies_before);
+    if let Some(workers) = exec.processes() {
+        // Untimed: the call's bytes and the workers' copies and peak RSS.
+        let figures = workers.last_call()?;
+        memory.state_copies = memory.state_copies.map(|c| c + figures.state_copies);
+        memory.ipc_bytes = Some(figures.ipc_bytes);
+        memory.worker_peak_rss_bytes = figures.peak_rss_max;
+        memory.worker_peak_rss_sum_bytes = figures.peak_rss_sum;
+    }
     Ok(Measured {
         outcome,
         wall,

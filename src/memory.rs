@@ -97,6 +97,16 @@ pub struct Memory {
     /// includes everything already resident, such as the input table).
     #[serde(default)]
     pub peak_rss_bytes: Option<u64>,
+    /// Bytes sent between processes by the call, both directions (the
+    /// `process` backend and the Python pool; threads send none: `None`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipc_bytes: Option<u64>,
+    /// The largest peak resident set of one worker process during the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worker_peak_rss_bytes: Option<u64>,
+    /// The peak resident sets of all the worker processes, summed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worker_peak_rss_sum_bytes: Option<u64>,
 }
 
 /// Whether this program installed [`CountingAllocator`]: one allocation
@@ -142,6 +152,7 @@ pub fn measure<R>(f: impl FnOnce() -> R) -> (R, Memory) {
         } else {
             None
         },
+        ..Memory::default()
     };
     (result, memory)
 }

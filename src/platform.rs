@@ -12,8 +12,8 @@
 //! | CPU model, memory, OS | sysinfo | sysinfo | sysinfo |
 //! | physical cores | num_cpus | num_cpus | num_cpus |
 //! | process CPU time | `CLOCK_PROCESS_CPUTIME_ID` | `CLOCK_PROCESS_CPUTIME_ID` | unknown (std has no process CPU clock) |
-//! | peak RSS (self, worker processes) | `getrusage`, KiB | `getrusage`, bytes | unknown |
-//! | peak RSS of one call (resettable) | `/proc/self/clear_refs`, `VmHWM` | unknown | unknown |
+//! | peak RSS (whole process) | `getrusage`, KiB | `getrusage`, bytes | unknown |
+//! | peak RSS of one call, here and in each worker process (resettable) | `/proc/self/clear_refs`, `VmHWM` | unknown | unknown |
 //! | cache sizes | sysfs | `sysctl hw.l2cachesize`, `hw.l3cachesize` | unknown |
 
 use std::time::Duration;
@@ -111,20 +111,6 @@ pub fn peak_rss_since_reset() -> Option<u64> {
         .parse()
         .ok()?;
     Some(kib * 1024)
-}
-
-/// The hook for worker processes: the largest peak resident set size among
-/// the child processes this process has waited for, in bytes. A backend
-/// that runs jobs in other processes reads it after reaping its workers.
-pub fn worker_processes_peak_rss_bytes() -> Option<u64> {
-    #[cfg(unix)]
-    {
-        max_rss(libc::RUSAGE_CHILDREN)
-    }
-    #[cfg(not(unix))]
-    {
-        None
-    }
 }
 
 /// `ru_maxrss` of `getrusage(who)` in bytes: Linux reports KiB, macOS bytes.
@@ -283,19 +269,6 @@ mod tests {
             after >= 64 << 20,
             "peak RSS {after} below the 64 MiB touched"
         );
-    }
-
-    #[test]
-    fn worker_processes_peak_rss_is_known_after_a_child_ran() {
-        #[cfg(unix)]
-        {
-            let status = std::process::Command::new("true").status();
-            if status.is_ok() {
-                assert!(worker_processes_peak_rss_bytes().is_some());
-            }
-        }
-        #[cfg(not(unix))]
-        assert_eq!(worker_processes_peak_rss_bytes(), None);
     }
 
     #[test]

@@ -70,6 +70,9 @@ pub struct Machine {
     /// The last-level cache, where the OS says (schema 4).
     #[serde(default)]
     pub last_level_cache_bytes: Option<u64>,
+    /// `python3 --version`, when the run measured the Python baseline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub python: Option<String>,
 }
 
 /// The criterion settings a run used.
@@ -676,7 +679,10 @@ impl ResultsFile {
             .benchmarks
             .iter()
             .filter(|b| {
-                b.role == Role::Baseline && b.key.threads == 1 && b.key.regime == Regime::Steady
+                b.role == Role::Baseline
+                    && b.key.threads == 1
+                    && b.key.regime == Regime::Steady
+                    && b.key.backend != crate::python_pool::BACKEND
             })
             .map(|b| (b.key.workload.clone(), b.time_ns.estimate))
             .collect();
@@ -689,9 +695,11 @@ impl ResultsFile {
         for b in &mut self.benchmarks {
             let time = b.time_ns.estimate;
             b.items_per_s = b.items as f64 / (time * 1e-9);
-            let base = baseline
-                .get(&b.key.workload)
-                .filter(|_| b.key.regime == Regime::Steady);
+            // Python's entries run at their own sizes: their speedup is
+            // over Python's own loop, paired, never over Rust's.
+            let base = baseline.get(&b.key.workload).filter(|_| {
+                b.key.regime == Regime::Steady && b.key.backend != crate::python_pool::BACKEND
+            });
             b.criterion_speedup = base.map(|base| base / time);
             b.overhead_ns = base.map(|base| time - base);
             if b.paired_rounds.is_none() {

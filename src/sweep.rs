@@ -148,6 +148,22 @@ impl Profile {
             Profile::Default => workload.in_default_profile.covers(variant),
         }
     }
+
+    /// Does this profile measure the combination `combo` (the workload's
+    /// coverage, narrowed by the backend's own, [`backends::Backend::narrows`])?
+    pub fn measures_combo(self, combo: &Combo) -> bool {
+        self.measures(combo.workload, combo.variant) && self.backend_measures(combo)
+    }
+
+    /// Does the backend's narrowing ([`backends::Backend::narrows`]) keep
+    /// `combo` in this profile?
+    fn backend_measures(self, combo: &Combo) -> bool {
+        self == Profile::Full
+            || combo
+                .backend
+                .narrows(combo.workload, self)
+                .is_none_or(|coverage| coverage.covers(combo.variant))
+    }
 }
 
 /// Powers of two up to twice `logical_cores`, plus `logical_cores` itself.
@@ -211,16 +227,16 @@ impl Planned {
 /// workload (criterion's groups), then backend and thread count (the paired
 /// sampler's [`Group`]s), then variant in registry order.
 pub fn plan(profile: Profile, threads: &[usize]) -> Vec<Planned> {
-    planned(threads, Regime::Steady, |c| {
-        profile.measures(c.workload, c.variant)
-    })
+    planned(threads, Regime::Steady, |c| profile.measures_combo(c))
 }
 
 /// Every intermittent benchmark of a profile, in the order of [`plan`]: the
 /// parallel backends only (the sequential loop is the caller's work).
 pub fn intermittent_plan(profile: Profile, threads: &[usize]) -> Vec<Planned> {
     planned(threads, Regime::Intermittent, |c| {
-        c.backend.max_threads() > 1 && profile.measures_intermittent(c.workload, c.variant)
+        c.backend.max_threads() > 1
+            && profile.measures_intermittent(c.workload, c.variant)
+            && profile.backend_measures(c)
     })
 }
 
@@ -1018,6 +1034,15 @@ impl Sweep {
             store.record(benchmarks, workloads)?;
         }
         Ok(())
+    }
+
+    /// Writes records measured outside criterion's plan (the Python
+    /// baseline) to the results file at once, when [`Sweep::begin`] opened one.
+    pub fn record_extra(&mut self, benchmarks: Vec<Benchmark>) -> Result<()> {
+        match self.store.as_mut() {
+            Some(store) if !benchmarks.is_empty() => store.record(benchmarks, BTreeMap::new()),
+            _ => Ok(()),
+        }
     }
 
     /// The records of the benchmarks at `indexes` that passed the oracle,

@@ -324,7 +324,7 @@ impl CopyCounter {
 pub struct Constants {
     pub spec: Spec,
     pub c: u64,
-    table: Vec<u64>,
+    table: Table,
     /// Shared by the original and all its copies.
     counter: Arc<CopyCounter>,
 }
@@ -346,9 +346,63 @@ impl Clone for Constants {
         Constants {
             spec: self.spec,
             c: self.c,
-            table,
+            table: Table::owned(table),
             counter: Arc::clone(&self.counter),
         }
+    }
+}
+
+/// The read-only table of the constant state: a vector of its own, or a
+/// read-only mapping of a file that another process wrote (the `process`
+/// backend's workers share one table that way, copying nothing). Either way
+/// the kernel reads it through a plain pointer and length, exactly as it
+/// reads a `Vec`, so no variant pays for the choice.
+struct Table {
+    ptr: *const u64,
+    len: usize,
+    /// Keeps the memory behind `ptr` alive; never touched otherwise.
+    _owner: TableOwner,
+}
+
+enum TableOwner {
+    Owned(#[allow(dead_code)] Vec<u64>),
+    Mapped(#[allow(dead_code)] memmap2::Mmap),
+}
+
+// SAFETY: the table is never written after construction, and both owners
+// (a `Vec<u64>` and a read-only `Mmap`) are `Send + Sync`; `ptr` points into
+// memory the owner keeps alive and in place (moving a `Vec` or an `Mmap`
+// does not move the memory it points to).
+unsafe impl Send for Table {}
+unsafe impl Sync for Table {}
+
+impl Table {
+    fn owned(table: Vec<u64>) -> Table {
+        Table {
+            ptr: table.as_ptr(),
+            len: table.len(),
+            _owner: TableOwner::Owned(table),
+        }
+    }
+}
+
+impl std::ops::Deref for Table {
+    type Target = [u64];
+    #[inline(always)]
+    fn deref(&self) -> &[u64] {
+        // SAFETY: see the `Send`/`Sync` note: `ptr` and `len` describe the
+        // owner's live, immutable, aligned memory.
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+}
+
+impl fmt::Debug for Table {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let how = match self._owner {
+            TableOwner::Owned(_) => "owned",
+            TableOwner::Mapped(_) => "mapped",
+        };
+        write!(f, "Table({} entries, {how})", self.len)
     }
 }
 
@@ -378,7 +432,46 @@ impl Constants {
         Ok(Constants {
             spec,
             c: SEED_CONSTANT,
-            table,
+            table: Table::owned(table),
+            counter: Arc::default(),
+        })
+    }
+
+    /// The table of the constant state (empty when the spec has none).
+    pub fn table(&self) -> &[u64] {
+        &self.table
+    }
+
+    /// The constant state rebuilt from its parts (a worker process that was
+    /// sent them): `table` must hold `spec.state_bytes / 8` entries.
+    pub fn from_parts(spec: Spec, c: u64, table: Vec<u64>) -> Result<Constants> {
+        check_table_len(&spec, table.len())?;
+        Ok(Constants {
+            spec,
+            c,
+            table: Table::owned(table),
+            counter: Arc::default(),
+        })
+    }
+
+    /// The constant state over a read-only mapping of a table file (native
+    /// byte order, `spec.state_bytes / 8` entries): no copy is made.
+    pub fn mapped(spec: Spec, c: u64, map: memmap2::Mmap) -> Result<Constants> {
+        if !map.len().is_multiple_of(8) || map.as_ptr().align_offset(8) != 0 {
+            bail!(
+                "a mapped table of {} bytes is not a whole, aligned number of u64 entries",
+                map.len()
+            );
+        }
+        check_table_len(&spec, map.len() / 8)?;
+        Ok(Constants {
+            spec,
+            c,
+            table: Table {
+                ptr: map.as_ptr().cast::<u64>(),
+                len: map.len() / 8,
+                _owner: TableOwner::Mapped(map),
+            },
             counter: Arc::default(),
         })
     }
@@ -422,6 +515,17 @@ impl Constants {
         self.oracle_into(&mut out);
         out
     }
+}
+
+fn check_table_len(spec: &Spec, entries: usize) -> Result<()> {
+    if entries != spec.state_bytes / 8 {
+        bail!(
+            "a table of {entries} entries for a spec of {} state bytes (expected {})",
+            spec.state_bytes,
+            spec.state_bytes / 8
+        );
+    }
+    Ok(())
 }
 
 /// The wrapping sum of results, which the shared-state variants compute.

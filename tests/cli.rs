@@ -91,7 +91,14 @@ fn list_json_names_every_axis() {
     );
     assert_eq!(
         values("backend"),
-        ["crossbeam", "rayon", "sequential", "std_scope"]
+        [
+            "crossbeam",
+            "process",
+            "python_pool",
+            "rayon",
+            "sequential",
+            "std_scope"
+        ]
     );
     for v in parbench::variants::VARIANTS {
         assert!(
@@ -104,11 +111,13 @@ fn list_json_names_every_axis() {
     let refused: Vec<&serde_json::Value> =
         entries.iter().filter(|e| !e["refused"].is_null()).collect();
     assert!(!refused.is_empty());
-    assert!(
-        refused
-            .iter()
-            .all(|e| e["role"] == "baseline" && e["backend"] != "sequential")
-    );
+    // The baseline refuses the parallel backends; the Mutex variants refuse
+    // the worker processes, which cannot share one.
+    assert!(refused.iter().all(|e| {
+        (e["role"] == "baseline" && e["backend"] != "sequential")
+            || (e["backend"] == "process"
+                && e["refused"] == "a std Mutex cannot be shared between processes")
+    }));
     let text = stdout(&parbench(&["list"]));
     assert!(
         text.contains("sequential on rayon: the sequential loop is the baseline"),

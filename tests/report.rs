@@ -331,7 +331,8 @@ fn export_prints_every_entry_in_each_format() {
         "machine,workload,variant,backend,threads,regime,time_ns_estimate,time_ns_lower,time_ns_upper,\
          items_per_s,speedup,speedup_lower,speedup_upper,criterion_speedup,instruments_disagree,\
          beyond_ceiling,efficiency,cpu_time_ns,cores_busy,caller_work_ns,p50_ns,p90_ns,slow_call_share,\
-         state_copies,bytes_allocated,peak_live_bytes\n"
+         state_copies,bytes_allocated,peak_live_bytes,ipc_bytes,worker_peak_rss_bytes,\
+         worker_peak_rss_sum_bytes\n"
     ));
     assert!(
         csv.contains(
@@ -629,4 +630,118 @@ fn a_machine_whose_file_is_gone_loses_its_page_and_a_users_own_page_stays() {
     write_report(runs.path(), out.path()).unwrap();
     assert_eq!(pages(out.path()), ["machine-notes.html"]);
     assert_eq!(fs::read_to_string(&own).unwrap(), "<p>my notes</p>");
+}
+
+/// Worker processes and Python's pool join a run: the side-by-side table
+/// shows them with their bytes, copies and worker peak RSS, the seed's
+/// memory question is answered from those figures, and Python's entries
+/// (at their own sizes) stay out of Rust's speedups.
+#[test]
+fn processes_and_python_are_shown_side_by_side_and_answer_the_memory_question() {
+    use parbench::key::Key;
+    use parbench::memory::Memory;
+    use parbench::results::{Benchmark, TimeNs};
+    let mut file = ResultsFile::load(&fixture("machine-a.json"))
+        .unwrap()
+        .results;
+    let time = |ns: f64| TimeNs {
+        estimate: ns,
+        lower: ns * 0.9,
+        upper: ns * 1.1,
+        median: ns,
+    };
+    let entry = |variant: &str, backend: &str, threads: u64, ns: f64, copies, ipc, rss| {
+        let memory = Memory {
+            state_copies: Some(copies),
+            ipc_bytes: ipc,
+            worker_peak_rss_bytes: rss,
+            worker_peak_rss_sum_bytes: rss.map(|r| 2 * r),
+            ..Memory::default()
+        };
+        Benchmark::new(
+            Key::new("seed", variant, backend, threads),
+            20,
+            time(ns),
+            "2026-11-26T00:00:00Z",
+            memory,
+        )
+    };
+    let rss = Some(14_000_000);
+    file.benchmarks.extend([
+        entry("closure", "process", 2, 61_000.0, 7, Some(1_234), rss),
+        entry("sequential", "python_pool", 1, 5_000.0, 0, None, None),
+        entry("closure", "python_pool", 2, 777_000.0, 7, Some(1_517), rss),
+        entry(
+            "function_object",
+            "python_pool",
+            2,
+            700_000.0,
+            7,
+            Some(1_230),
+            rss,
+        ),
+        entry(
+            "method_reference",
+            "python_pool",
+            2,
+            720_000.0,
+            7,
+            Some(1_433),
+            rss,
+        ),
+        entry(
+            "clone_per_worker",
+            "python_pool",
+            2,
+            650_000.0,
+            0,
+            Some(957),
+            rss,
+        ),
+    ]);
+    file.derive();
+    // Python's loop is not Rust's baseline: Rust's speedups are unchanged.
+    let rust_closure = |f: &ResultsFile| {
+        f.benchmarks
+            .iter()
+            .find(|b| b.key.to_string() == "seed/closure/rayon/2")
+            .and_then(|b| b.criterion_speedup)
+    };
+    let before = ResultsFile::load(&fixture("machine-a.json"))
+        .unwrap()
+        .results;
+    assert_eq!(rust_closure(&file), rust_closure(&before));
+    let python = file
+        .benchmarks
+        .iter()
+        .find(|b| b.key.backend == "python_pool" && b.key.variant == "closure")
+        .unwrap();
+    assert_eq!(python.criterion_speedup, None);
+
+    let runs = tempfile::tempdir().unwrap();
+    file.save(&runs.path().join("machine-a.json")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let outcome = write_report(runs.path(), out.path()).unwrap();
+    let html = fs::read_to_string(&outcome.index).unwrap();
+    assert!(
+        html.contains("Threads, processes and Python"),
+        "no side-by-side table"
+    );
+    assert!(
+        html.contains("1.48 KiB"),
+        "Python's bytes per call are shown"
+    );
+    assert!(html.contains("13.4 MiB"), "the workers' peak RSS is shown");
+    let finding = html
+        .split("Does each process get a copy")
+        .nth(1)
+        .expect("the finding");
+    assert!(
+        finding.contains("partial, callable class and bound method alike")
+            && finding.contains("closure 7 copies, 1.48 KiB shipped per call")
+            && finding.contains("Rust&#x27;s worker processes")
+            && finding.contains("1.21 KiB"),
+        "{}",
+        &finding[..finding.len().min(2000)]
+    );
 }

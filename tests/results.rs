@@ -27,6 +27,7 @@ fn machine(label: &str) -> Machine {
         git_commit: None,
         l2_cache_bytes: None,
         last_level_cache_bytes: None,
+        python: None,
     }
 }
 

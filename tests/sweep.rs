@@ -30,6 +30,7 @@ fn sampling() -> Sampling {
 }
 
 fn sweep() -> Sweep {
+    parbench::backends::process::set_worker_program(env!("CARGO_BIN_EXE_parbench"));
     let mut sweep = Sweep::new(Profile::Quick, vec![1, 2], Sizes::Quick);
     sweep.verbose = false;
     sweep

@@ -16,6 +16,7 @@
 //! Adding a backend is one file here and one entry in [`BACKENDS`].
 
 mod crossbeam_queue;
+pub mod process;
 mod rayon_pool;
 mod sequential;
 mod std_scope;
@@ -34,6 +35,7 @@ use crate::variants::Outcome;
 use crate::workload::Constants;
 
 pub use crossbeam_queue::Crossbeam;
+pub use process::Process;
 pub use rayon_pool::Rayon;
 pub use sequential::Sequential;
 pub use std_scope::StdScope;
@@ -67,6 +69,11 @@ pub trait Executor: Send + Sync {
     /// for a variant that produces a sum). A panic inside a work item comes
     /// back as an error, on every backend.
     fn execute(&self, job: &Job, state: &Arc<Constants>, out: &mut [u64]) -> Result<Outcome>;
+    /// Its worker processes, for an executor whose workers are other
+    /// processes: bytes sent, their copies and their peak RSS.
+    fn processes(&self) -> Option<&dyn process::WorkerProcesses> {
+        None
+    }
 }
 
 /// An in-process executor: runs a task over the chunks of a range of items
@@ -107,10 +114,21 @@ pub trait Backend: Sync {
     }
     /// Builds what the backend needs for `threads` threads (pools, queues).
     fn executor(&self, threads: usize) -> Result<Box<dyn Executor>>;
+    /// What `profile` measures on this backend where that is less than the
+    /// workload's own coverage (a backend whose calls cost far more, such
+    /// as worker processes shipping a 64 MiB state per chunk); `None`: all
+    /// that the workload names. `full` measures everything regardless.
+    fn narrows(
+        &self,
+        _workload: &crate::workload::Workload,
+        _profile: crate::sweep::Profile,
+    ) -> Option<crate::workload::Coverage> {
+        None
+    }
 }
 
 /// Every backend, in report order.
-pub const BACKENDS: &[&dyn Backend] = &[&Sequential, &Rayon, &Crossbeam, &StdScope];
+pub const BACKENDS: &[&dyn Backend] = &[&Sequential, &Rayon, &Crossbeam, &StdScope, &Process];
 
 /// Looks a backend up by id.
 pub fn backend(id: &str) -> Result<&'static dyn Backend> {

@@ -9,6 +9,7 @@ pub mod model;
 pub mod report;
 pub mod run;
 pub mod verify;
+pub mod worker;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -41,6 +42,9 @@ pub enum Command {
     Export(export::Args),
     /// Fits scaling models (Karp-Flatt, Amdahl, USL) to each series' speedups.
     Model(model::Args),
+    /// A worker process of the `process` backend (started by parbench itself).
+    #[command(hide = true)]
+    Worker(worker::Args),
 }
 
 impl Command {
@@ -53,6 +57,7 @@ impl Command {
             Command::Compare(args) => compare::run(args),
             Command::Export(args) => export::run(args),
             Command::Model(args) => model::run(args),
+            Command::Worker(args) => worker::run(args),
         }
     }
 }

@@ -92,7 +92,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
             report.stats().workers_used
         ),
     ];
-    for line in summary {
+    // Worker processes only: what crossed the pipes and what each worker held.
+    let processes = m.ipc_bytes.map(|ipc| {
+        format!(
+            "ipc_bytes: {ipc} worker_peak_rss_bytes: {} (largest), {} (sum)",
+            known(m.worker_peak_rss_bytes),
+            known(m.worker_peak_rss_sum_bytes)
+        )
+    });
+    for line in summary.into_iter().chain(processes) {
         // With --print, stdout carries only the results.
         if print {
             eprintln!("{line}")

@@ -8,6 +8,7 @@ use anyhow::Result;
 use crate::backends::BACKENDS;
 use crate::key::Regime;
 use crate::matrix::{self, Verdict};
+use crate::python_pool;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -23,7 +24,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut threads = args.threads;
     threads.sort_unstable();
     threads.dedup();
-    let verdicts = matrix::verify(BACKENDS, &threads, args.quick)?;
+    let mut verdicts = matrix::verify(BACKENDS, &threads, args.quick)?;
+    verdicts.extend(python_verdicts(&threads, args.quick)?);
     super::print(&table(&verdicts));
     let failed: Vec<&Verdict> = verdicts.iter().filter(|v| v.mismatch.is_some()).collect();
     for v in &failed {
@@ -43,6 +45,41 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The seed's own Python idioms against the oracle, when python3 exists
+/// (else one line saying it is skipped).
+fn python_verdicts(threads: &[usize], quick: bool) -> Result<Vec<Verdict>> {
+    if python_pool::python3().is_none() {
+        eprintln!("{}", python_pool::NO_PYTHON);
+        return Ok(Vec::new());
+    }
+    let mut measured = python_pool::measure(&python_pool::verify_plan(threads, quick), "")?;
+    // One table row per workload and idiom, like the Rust rows.
+    let idiom = |id: &str| python_pool::IDIOMS.iter().position(|(v, _)| *v == id);
+    let at = |w: &str| python_pool::WORKLOADS.iter().position(|x| *x == w);
+    measured
+        .benchmarks
+        .sort_by_key(|b| (at(&b.key.workload), idiom(&b.key.variant), b.key.threads));
+    let mut verdicts: Vec<Verdict> = measured
+        .benchmarks
+        .into_iter()
+        .map(|b| Verdict {
+            key: b.key,
+            mismatch: None,
+        })
+        .collect();
+    verdicts.extend(measured.mismatches.into_iter().map(|line| {
+        Verdict {
+            key: line
+                .split(':')
+                .next()
+                .and_then(|key| key.parse().ok())
+                .unwrap_or_else(|| crate::key::Key::new("?", "?", python_pool::BACKEND, 1)),
+            mismatch: Some(line),
+        }
+    }));
+    Ok(verdicts)
 }
 
 /// One row per combination, one column per thread count that ran (`-`

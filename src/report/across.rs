@@ -392,6 +392,7 @@ pub fn split(mut page: Page, prefix: &str, entry: &str) -> (Page, Vec<(String, P
         std::mem::swap(&mut detail.workloads, &mut m.workloads);
         std::mem::swap(&mut detail.findings, &mut m.findings);
         std::mem::swap(&mut detail.break_even, &mut m.break_even);
+        std::mem::swap(&mut detail.processes, &mut m.processes);
         m.page = Some(name.clone());
         details.push((
             name,

@@ -22,6 +22,9 @@ pub enum View {
     Summary,
     /// `parbench export` (markdown, CSV, JSON).
     Export,
+    /// The page's side-by-side table of threads, worker processes and
+    /// Python's pool (`page::processes_table`).
+    Processes,
 }
 
 /// When a page or summary table shows a column (exports show all of theirs).
@@ -91,6 +94,7 @@ pub struct Column {
 impl Column {
     pub fn in_view(&self, view: View) -> bool {
         self.views.contains(&view)
+            || (view == View::Processes && WITH_PROCESSES.contains(&self.name))
     }
 }
 
@@ -130,6 +134,10 @@ fn opt_number(value: Option<f64>) -> Raw {
 const ALL: &[View] = &[View::Html, View::Summary, View::Export];
 const TABLES: &[View] = &[View::Html, View::Summary];
 const EXPORT: &[View] = &[View::Export];
+const PROCESSES: &[View] = &[View::Processes];
+const PROCESSES_AND_EXPORT: &[View] = &[View::Processes, View::Export];
+/// Columns of the other views that the side-by-side table also shows.
+const WITH_PROCESSES: &[&str] = &["variant", "backend", "threads", "time_ns", "state_copies"];
 
 /// Every column, in the order every view shows them.
 pub static COLUMNS: &[Column] = &[
@@ -403,6 +411,43 @@ pub static COLUMNS: &[Column] = &[
         views: ALL,
         raw: |c| opt_count(c.entry.memory.peak_live_bytes),
         human: |c| or_missing(c.entry.memory.peak_live_bytes, bytes),
+    },
+    // Worker processes (backend `process`, and Python's `python_pool`).
+    Column {
+        name: "items",
+        title: "items",
+        numeric: true,
+        shown: Shown::Always,
+        views: PROCESSES,
+        raw: |c| Raw::Count(c.entry.items),
+        human: |c| c.entry.items.to_string(),
+    },
+    Column {
+        name: "ipc_bytes",
+        title: "shipped per call",
+        numeric: true,
+        shown: Shown::WithMemory,
+        views: PROCESSES_AND_EXPORT,
+        raw: |c| opt_count(c.entry.memory.ipc_bytes),
+        human: |c| or_missing(c.entry.memory.ipc_bytes, bytes),
+    },
+    Column {
+        name: "worker_peak_rss_bytes",
+        title: "worker peak RSS (largest)",
+        numeric: true,
+        shown: Shown::WithMemory,
+        views: PROCESSES_AND_EXPORT,
+        raw: |c| opt_count(c.entry.memory.worker_peak_rss_bytes),
+        human: |c| or_missing(c.entry.memory.worker_peak_rss_bytes, bytes),
+    },
+    Column {
+        name: "worker_peak_rss_sum_bytes",
+        title: "worker peak RSS (sum)",
+        numeric: true,
+        shown: Shown::WithMemory,
+        views: PROCESSES_AND_EXPORT,
+        raw: |c| opt_count(c.entry.memory.worker_peak_rss_sum_bytes),
+        human: |c| or_missing(c.entry.memory.worker_peak_rss_sum_bytes, bytes),
     },
 ];
 

@@ -117,10 +117,17 @@ pub fn regime_rows<'a>(
 ) -> Vec<&'a Benchmark> {
     let mut rows: Vec<&Benchmark> = benchmarks
         .iter()
-        .filter(|b| b.key.workload == workload && b.key.regime == regime)
+        .filter(|b| b.key.workload == workload && b.key.regime == regime && !is_python(b))
         .collect();
     rows.sort_by(|a, b| entry_order(a, b));
     rows
+}
+
+/// An entry of the Python baseline (its own sizes and its own sequential
+/// loop): kept out of the Rust tables, charts and findings, shown beside
+/// them in the side-by-side tables and the finding on the seed's question.
+pub fn is_python(b: &Benchmark) -> bool {
+    b.key.backend == crate::python_pool::BACKEND
 }
 
 /// Report order of two entries of any workloads.
@@ -233,11 +240,12 @@ impl<'a> Index<'a> {
             .collect()
     }
 
-    /// Every steady entry.
+    /// Every steady entry (of Rust: Python's, at their own sizes, only
+    /// where asked for by name).
     pub fn all(&self) -> impl Iterator<Item = &'a Benchmark> + 'a {
         self.benchmarks
             .iter()
-            .filter(|b| b.key.regime == Regime::Steady)
+            .filter(|b| b.key.regime == Regime::Steady && !is_python(b))
     }
 
     /// Every intermittent entry, in report order.
@@ -445,6 +453,7 @@ pub(crate) mod tests {
                 git_commit: None,
                 l2_cache_bytes: None,
                 last_level_cache_bytes: None,
+                python: None,
             },
             run: RunInfo {
                 started_at: "2025-01-01T00:00:00Z".to_string(),

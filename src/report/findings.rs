@@ -78,6 +78,7 @@ pub fn findings(index: &Index<'_>) -> Vec<Finding> {
         memory(index),
         cores_without_progress(index),
         intermittent_use(index),
+        super::processes::seed_memory_question(index),
         trust(index),
     ]
 }

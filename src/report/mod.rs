@@ -35,6 +35,7 @@ mod export;
 mod findings;
 mod format;
 mod page;
+mod processes;
 mod scaling;
 mod summary;
 

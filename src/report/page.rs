@@ -91,6 +91,8 @@ pub struct MachineView {
     /// What to know before comparing this run's absolute times.
     pub caveats: Vec<String>,
     pub findings: Vec<Finding>,
+    /// Threads, worker processes and Python's pool side by side.
+    pub processes: Vec<super::processes::ProcessesView>,
     pub workloads: Vec<WorkloadView>,
     /// The break-even map, when the run measured it.
     pub break_even: Option<scaling::BreakEvenView>,
@@ -129,6 +131,7 @@ impl MachineView {
             caveats: self.caveats.clone(),
             findings: Vec::new(),
             workloads: Vec::new(),
+            processes: Vec::new(),
             break_even: None,
             page: self.page.clone(),
         }
@@ -410,6 +413,7 @@ fn machine_view(i: usize, run: &Run, name: &str) -> Result<MachineView> {
         .collect::<Result<Vec<_>>>()?;
     let break_even = scaling::break_even_view(&anchor, run)?;
     let c = &r.criterion;
+    let processes = super::processes::views(run, &anchor);
     Ok(MachineView {
         anchor,
         name: name.to_string(),
@@ -450,6 +454,7 @@ fn machine_view(i: usize, run: &Run, name: &str) -> Result<MachineView> {
         calibration: calibration_lines(r),
         caveats: run_caveats(&run.file),
         findings: findings(&Index::of_file(&run.file)),
+        processes,
         workloads,
         break_even,
         page: None,

@@ -14,13 +14,19 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use anyhow::Result;
 
 use super::{Family, Outcome, PerWorker, Produced, Role, Variant};
-use crate::backends::{RunStats, Scheduler};
+use crate::backends::{Backend, RunStats, Scheduler};
 use crate::workload::Constants;
 
 /// Locks, ignoring poison: a panicking item is already reported as an error
 /// by the backend, and the sum is discarded then.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The capability check of the variants built on a `std::sync::Mutex`:
+/// workers in other processes cannot lock one.
+fn refuses_without_shared_memory(backend: &dyn Backend) -> Option<&'static str> {
+    (!backend.shares_memory()).then_some("a std Mutex cannot be shared between processes")
 }
 
 /// Runs `f(worker, i)` for every item, with no per-item output.
@@ -82,6 +88,9 @@ impl Variant for MutexSum {
     }
     fn role(&self) -> Role {
         Role::LockedSum
+    }
+    fn refuses(&self, backend: &dyn Backend) -> Option<&'static str> {
+        refuses_without_shared_memory(backend)
     }
     fn python(&self) -> &'static str {
         "with lock: total.value += f(ab)"
@@ -318,6 +327,9 @@ impl Variant for MutexWorker {
     }
     fn role(&self) -> Role {
         Role::LockedWorker
+    }
+    fn refuses(&self, backend: &dyn Backend) -> Option<&'static str> {
+        refuses_without_shared_memory(backend)
     }
     fn python(&self) -> &'static str {
         "pool.map(stateful_worker, items): every process mutates its own copy"

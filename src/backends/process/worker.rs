@@ -1,0 +1,194 @@
+//! The worker side of the process backend: what `parbench worker` runs.
+//!
+//! A worker says hello, then answers one request frame at a time from its
+//! stdin until the stream ends (the parent closed it, or died: a worker
+//! never outlives its parent's end of the pipe). Each chunk gets its
+//! constant state the way the request says (deserialised for the chunk,
+//! kept for the call, or mapped read-only from the parent's table file),
+//! computes the chunk the way its variant's role says, and answers with the
+//! results and the copies of the state it made. A panic becomes a `Failed`
+//! reply naming the chunk.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufReader, BufWriter};
+use std::ops::Range;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::{Context, Result};
+
+use super::protocol::{self, ChunkResult, PROTOCOL, Reply, Request, SharedSlot, StateIn, Wire};
+use super::{Produces, SLOT_BYTES, produces};
+use crate::backends::panic_message;
+use crate::job::Job;
+use crate::platform;
+use crate::variants::CountingWorker;
+use crate::workload::{Constants, Spec};
+
+/// What a worker keeps between requests.
+#[derive(Default)]
+struct Kept {
+    /// The copy of `KeepForCall`, until the next one replaces it.
+    copy: Option<Arc<Constants>>,
+    /// The mapped table file, by path.
+    mapped: Option<(String, Arc<Constants>)>,
+    /// The shared mapping of atomics, by path.
+    slots: Option<(String, memmap2::MmapMut)>,
+}
+
+/// Runs the worker loop on stdin and stdout until stdin ends.
+pub fn serve() -> Result<()> {
+    let mut input = BufReader::new(io::stdin().lock());
+    let mut output = BufWriter::new(io::stdout().lock());
+    let hello = Reply::Hello {
+        pid: std::process::id(),
+        protocol: PROTOCOL,
+    };
+    protocol::write_frame(&mut output, &protocol::frame(&hello)?)
+        .context("worker: writing hello")?;
+    let mut kept = Kept::default();
+    while let Some(payload) = protocol::read_frame(&mut input).context("worker: reading")? {
+        let reply = match protocol::decode::<Request>(&payload)? {
+            Request::Chunk {
+                chunk,
+                job,
+                state,
+                slot,
+            } => match catch_unwind(AssertUnwindSafe(|| run_chunk(&job, state, slot, &mut kept))) {
+                Ok(Ok((result, copies))) => Reply::Done {
+                    chunk,
+                    result,
+                    copies,
+                },
+                Ok(Err(err)) => Reply::Failed {
+                    chunk,
+                    message: format!("{err:#}"),
+                },
+                Err(payload) => Reply::Failed {
+                    chunk,
+                    message: format!("panicked: {}", panic_message(&*payload)),
+                },
+            },
+            Request::ResetPeak => Reply::Reset(platform::reset_peak_rss()),
+            Request::Peak => Reply::Peak(platform::peak_rss_since_reset()),
+        };
+        drop(payload);
+        // A parent that went away closes the pipe: the write fails, we exit.
+        protocol::write_frame(&mut output, &protocol::frame(&reply)?)
+            .context("worker: writing a reply")?;
+    }
+    Ok(())
+}
+
+/// One chunk: its state, then its items. Returns the result and the deep
+/// copies of the state made for it.
+fn run_chunk(
+    job: &Job,
+    state: StateIn<'_>,
+    slot: Option<SharedSlot<'_>>,
+    kept: &mut Kept,
+) -> Result<(ChunkResult, u64)> {
+    let (consts, copies) = match state {
+        StateIn::PerChunk(wire) => (Arc::new(from_wire(job.spec, &wire)?), 1),
+        StateIn::KeepForCall(wire) => {
+            kept.copy = None; // the previous call's copy goes first
+            let copy = Arc::new(from_wire(job.spec, &wire)?);
+            kept.copy = Some(Arc::clone(&copy));
+            (copy, 1)
+        }
+        StateIn::Kept => (
+            Arc::clone(
+                kept.copy
+                    .as_ref()
+                    .context("told to use a kept copy of the state, but none was sent")?,
+            ),
+            0,
+        ),
+        StateIn::Mapped { path, c } => (mapped(path, job.spec, c, kept)?, 0),
+    };
+    let items = job.items.clone();
+    let result = match produces(job.variant.role()) {
+        Produces::Items => {
+            let mut out = vec![0u64; items.len()];
+            consts.oracle_range_into(items.start, &mut out);
+            ChunkResult::Items(protocol::as_bytes(&out).to_vec())
+        }
+        Produces::Sum => ChunkResult::Sum {
+            sum: fold(items, &consts),
+            calls: None,
+        },
+        Produces::CountedSum => {
+            let mut worker = CountingWorker::new(&consts);
+            worker.call_all(items);
+            ChunkResult::Sum {
+                sum: worker.total,
+                calls: Some(worker.calls),
+            }
+        }
+        Produces::SharedAtomic => {
+            let slot = slot.context("a shared-sum chunk came without its slot")?;
+            let target = shared_slot(&slot, kept)?;
+            for i in items {
+                target.fetch_add(consts.item(i), Ordering::Relaxed);
+            }
+            ChunkResult::Added
+        }
+    };
+    Ok((result, copies))
+}
+
+fn fold(items: Range<usize>, consts: &Constants) -> u64 {
+    items.fold(0u64, |acc, i| acc.wrapping_add(consts.item(i)))
+}
+
+/// A fresh deep copy of the state from its bytes.
+fn from_wire(spec: Spec, wire: &Wire<'_>) -> Result<Constants> {
+    let mut table = Vec::new();
+    table
+        .try_reserve_exact(wire.table.len() / 8)
+        .with_context(|| format!("cannot allocate a {}-byte state", wire.table.len()))?;
+    table.resize(wire.table.len() / 8, 0);
+    protocol::read_u64s(wire.table, &mut table)?;
+    Constants::from_parts(spec, wire.c, table)
+}
+
+/// The table file at `path`, mapped read-only once and kept.
+fn mapped(path: &str, spec: Spec, c: u64, kept: &mut Kept) -> Result<Arc<Constants>> {
+    if let Some((kept_path, consts)) = &kept.mapped
+        && kept_path == path
+        && consts.spec == spec
+        && consts.c == c
+    {
+        return Ok(Arc::clone(consts));
+    }
+    kept.mapped = None;
+    let file = File::open(path).with_context(|| format!("opening the table file {path}"))?;
+    // SAFETY: the parent wrote the file once, before sending its path, and
+    // never writes it again while any worker may map it (it is a private
+    // temporary file of the pool); the mapping is read-only.
+    let map = unsafe { memmap2::Mmap::map(&file) }
+        .with_context(|| format!("mapping the table file {path}"))?;
+    let consts = Arc::new(Constants::mapped(spec, c, map)?);
+    kept.mapped = Some((path.to_string(), Arc::clone(&consts)));
+    Ok(consts)
+}
+
+/// The atomic slot of a shared sum, in the pool's shared mapping.
+fn shared_slot<'k>(slot: &SharedSlot<'_>, kept: &'k mut Kept) -> Result<&'k AtomicU64> {
+    if kept.slots.as_ref().map(|(p, _)| p.as_str()) != Some(slot.path) {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(slot.path)
+            .with_context(|| format!("opening the shared sums file {}", slot.path))?;
+        // SAFETY: a shared mapping of the pool's private sums file; every
+        // access to it, here and in the parent, is through `AtomicU64`s.
+        let map = unsafe { memmap2::MmapMut::map_mut(&file) }
+            .with_context(|| format!("mapping the shared sums file {}", slot.path))?;
+        kept.slots = Some((slot.path.to_string(), map));
+    }
+    let (_, map) = kept.slots.as_ref().expect("mapped above");
+    super::atomic_at(map, slot.slot)
+        .with_context(|| format!("slot {} of {} bytes", slot.slot, SLOT_BYTES))
+}

@@ -1,0 +1,351 @@
+//! The seed's memory question in its own terms: Rust threads, Rust worker
+//! processes (backend `process`) and Python's `multiprocessing.Pool`
+//! (backend `python_pool`) side by side on the workloads of overhead, memory
+//! bandwidth and state size, and the finding that answers "does each
+//! process get a copy of the constant state?" from the measured bytes,
+//! copies and peak RSS. Kept apart from `page.rs` and `findings.rs`: they
+//! call [`views`] and [`seed_memory_question`] and nothing else.
+
+use serde::Serialize;
+
+use super::columns::{Cells, View, columns};
+use super::data::{Index, Run, is_python, purpose_of, workloads_of};
+use super::findings::Finding;
+use super::format::{bytes, duration_ns, threads};
+use super::page::{Head, Row, Table};
+use crate::python_pool;
+use crate::results::Benchmark;
+use crate::variants::{self, Role};
+use crate::workload::Purpose;
+
+/// The workloads shown side by side, by purpose.
+const PURPOSES: [Purpose; 3] = [Purpose::Overhead, Purpose::MemoryBound, Purpose::StateSize];
+/// The backends, threads first, then processes.
+const BACKENDS: [&str; 5] = [
+    "rayon",
+    "std_scope",
+    "crossbeam",
+    "process",
+    python_pool::BACKEND,
+];
+/// The variants, by role: the baseline, the seed's idioms, its initializer,
+/// shared memory and the per-task copy.
+const ROLES: [Role; 7] = [
+    Role::Baseline,
+    Role::PartialIdiom,
+    Role::CallableClassIdiom,
+    Role::BoundMethodIdiom,
+    Role::CopyPerWorker,
+    Role::SharedOwnership,
+    Role::CopyPerTask,
+];
+
+/// One workload's side-by-side table.
+#[derive(Debug, Serialize)]
+pub struct ProcessesView {
+    pub anchor: String,
+    pub workload: String,
+    pub threads: String,
+    /// The sizes each side ran at.
+    pub note: String,
+    pub table: Table,
+}
+
+/// The thread count compared on `workload`: the largest that both worker
+/// processes (Rust's or Python's) and threads measured, at most the cores.
+fn compared_threads(entries: &[&Benchmark], cores: u64) -> Option<u64> {
+    let mut counts: Vec<u64> = entries
+        .iter()
+        .filter(|b| b.key.backend == "process" || is_python(b))
+        .map(|b| b.key.threads)
+        .filter(|&t| t > 1 || entries.iter().all(|b| b.key.threads <= 1))
+        .collect();
+    counts.sort_unstable();
+    counts.dedup();
+    counts
+        .iter()
+        .copied()
+        .filter(|&t| t <= cores.max(1))
+        .max()
+        .or_else(|| counts.first().copied())
+}
+
+/// The steady entries of `workload` in `file`, Python's included.
+fn entries<'a>(benchmarks: &'a [Benchmark], workload: &str) -> Vec<&'a Benchmark> {
+    benchmarks
+        .iter()
+        .filter(|b| b.key.workload == workload && b.key.regime == crate::key::Regime::Steady)
+        .collect()
+}
+
+/// The side-by-side tables of one run.
+pub fn views(run: &Run, anchor: &str) -> Vec<ProcessesView> {
+    let file = &run.file;
+    let cores = file.machine.logical_cores;
+    let columns = columns(View::Processes, false, true);
+    workloads_of(&file.benchmarks)
+        .into_iter()
+        .filter(|w| PURPOSES.contains(&purpose_of(Some(file), w)))
+        .filter_map(|workload| {
+            let all = entries(&file.benchmarks, workload);
+            let at = compared_threads(&all, cores)?;
+            let mut rows = Vec::new();
+            for role in ROLES {
+                for backend in ["sequential"].iter().chain(BACKENDS.iter()) {
+                    let wanted = if role == Role::Baseline { 1 } else { at };
+                    rows.extend(all.iter().copied().filter(|b| {
+                        b.role == role && b.key.backend == *backend && b.key.threads == wanted
+                    }));
+                }
+            }
+            let rust_items = all.iter().find(|b| !is_python(b)).map(|b| b.items);
+            let python_items = all.iter().find(|b| is_python(b)).map(|b| b.items);
+            let note = match (rust_items, python_items) {
+                (Some(r), Some(p)) if r != p => format!(
+                    "Rust ran {r} items per call, Python {p} (what Python handles in the budget; its speedups are over its own list comprehension)."
+                ),
+                _ => "Both ran the same items per call.".to_string(),
+            };
+            Some(ProcessesView {
+                anchor: format!("{anchor}-processes-{workload}"),
+                workload: workload.to_string(),
+                threads: threads(at),
+                note,
+                table: Table {
+                    columns: columns
+                        .iter()
+                        .map(|c| Head {
+                            title: c.title,
+                            numeric: c.numeric,
+                            html: true,
+                            summary: false,
+                        })
+                        .collect(),
+                    rows: rows
+                        .into_iter()
+                        .map(|entry| Row {
+                            family: variants::variant(&entry.key.variant)
+                                .map_or("other", |v| v.python()),
+                            cells: columns
+                                .iter()
+                                .map(|c| {
+                                    (c.human)(&Cells {
+                                        machine: run.label(),
+                                        entry,
+                                    })
+                                })
+                                .collect(),
+                            fastest: false,
+                        })
+                        .collect(),
+                },
+            })
+        })
+        .collect()
+}
+
+/// "Does each process get a copy of the constant state?", answered from
+/// what Python's pool and Rust's worker processes shipped and copied per
+/// call, against Rust's threads.
+pub fn seed_memory_question(index: &Index<'_>) -> Finding {
+    let question = "Does each process get a copy of the constant state (partial, callable class, \
+                    bound method, initializer)?";
+    let Some(file) = index.file() else {
+        return answer(
+            question,
+            "Not answered: no results file.".to_string(),
+            Vec::new(),
+        );
+    };
+    let cores = file.machine.logical_cores;
+    // Python's pool on the workload with the largest state it ran, else any.
+    let python: Vec<&Benchmark> = file.benchmarks.iter().filter(|b| is_python(b)).collect();
+    let by_state = |purpose: Purpose| {
+        python
+            .iter()
+            .copied()
+            .filter(|b| purpose_of(Some(file), &b.key.workload) == purpose)
+            .collect::<Vec<_>>()
+    };
+    let mut details = Vec::new();
+    let mut parts = Vec::new();
+    // The answer without figures, for the verdict across machines.
+    let mut short = Vec::new();
+    let describe = |b: &Benchmark| {
+        format!(
+            "{} copies, {} shipped per call",
+            b.memory
+                .state_copies
+                .map_or("?".to_string(), |c| c.to_string()),
+            b.memory.ipc_bytes.map_or("?".to_string(), bytes)
+        )
+    };
+    let python_rows = [by_state(Purpose::StateSize), by_state(Purpose::Overhead)]
+        .into_iter()
+        .find(|rows| !rows.is_empty());
+    if let Some(rows) = python_rows {
+        let workload = rows[0].key.workload.clone();
+        let all = entries(&file.benchmarks, &workload);
+        if let Some(at) = compared_threads(&all, cores) {
+            let find = |role: Role| {
+                rows.iter()
+                    .copied()
+                    .find(|b| b.role == role && b.key.threads == at)
+            };
+            let idioms: Vec<&Benchmark> = Role::IDIOMS.iter().filter_map(|r| find(*r)).collect();
+            if !idioms.is_empty() {
+                let copies: Vec<String> = idioms
+                    .iter()
+                    .map(|b| {
+                        let per_chunk = b
+                            .memory
+                            .ipc_bytes
+                            .zip(b.memory.state_copies.filter(|&c| c > 0))
+                            .map(|(ipc, c)| format!(" ({} per chunk, both ways)", bytes(ipc / c)))
+                            .unwrap_or_default();
+                        format!("{} {}{per_chunk}", b.key.variant, describe(b))
+                    })
+                    .collect();
+                let same = idioms
+                    .windows(2)
+                    .all(|w| w[0].memory.state_copies == w[1].memory.state_copies);
+                let copying = idioms
+                    .iter()
+                    .all(|b| b.memory.state_copies.is_some_and(|c| c > 0));
+                short.push(format!(
+                    "Python idioms: {}",
+                    if copying {
+                        "a copy per chunk"
+                    } else {
+                        "not every idiom copies"
+                    }
+                ));
+                parts.push(format!(
+                    "Python's Pool.map ({} items of {workload}, {}) {} for {}: {}",
+                    rows[0].items,
+                    threads(at),
+                    if copying {
+                        "pickles the state with every chunk"
+                    } else {
+                        "does not copy the state every time"
+                    },
+                    if same {
+                        "partial, callable class and bound method alike"
+                    } else {
+                        "partial, callable class and bound method, but not equally often"
+                    },
+                    copies.join("; ")
+                ));
+            }
+            if let Some(init) = find(Role::CopyPerWorker) {
+                short.push(format!("initializer: {}", copies_in_words(init)));
+                parts.push(format!(
+                    "its initializer gives each worker the state once, when the pool starts ({} {})",
+                    init.key.variant,
+                    describe(init)
+                ));
+            }
+            for b in &rows {
+                if let (Some(largest), Some(sum)) = (
+                    b.memory.worker_peak_rss_bytes,
+                    b.memory.worker_peak_rss_sum_bytes,
+                ) && b.key.threads == at
+                {
+                    details.push(format!(
+                        "Python {}: worker peak RSS {} (largest), {} (all workers), {} per call",
+                        b.key.variant,
+                        bytes(largest),
+                        bytes(sum),
+                        duration_ns(b.time_ns.estimate)
+                    ));
+                }
+            }
+        }
+    }
+    // Rust's worker processes and threads.
+    let rust: Vec<&Benchmark> = index
+        .all()
+        .filter(|b| b.memory.state_copies.is_some() && b.key.threads > 1)
+        .collect();
+    let rust_at = |backend: &str, role: Role| {
+        rust.iter()
+            .copied()
+            .filter(|b| b.key.backend == backend && b.role == role)
+            .max_by_key(|b| {
+                let purpose = purpose_of(Some(file), &b.key.workload);
+                (
+                    purpose == Purpose::StateSize || purpose == Purpose::Overhead,
+                    b.key.threads <= cores,
+                    b.key.threads,
+                )
+            })
+    };
+    // "closure on seed with 2 threads: 7 copies, 447 B shipped per call"
+    let measured = |b: &Benchmark| {
+        format!(
+            "{} on {} with {}: {}",
+            b.key.variant,
+            b.key.workload,
+            threads(b.key.threads),
+            describe(b)
+        )
+    };
+    if let Some(b) = rust_at("process", Role::PartialIdiom) {
+        short.push(format!("Rust processes: {}", copies_in_words(b)));
+        parts.push(format!(
+            "Rust's worker processes do the same to a closure's state ({})",
+            measured(b)
+        ));
+    }
+    if let Some(b) = rust_at("process", Role::SharedOwnership) {
+        parts.push(format!(
+            "a table mapped read-only from shared memory is never sent ({}, the chunks and their \
+             results only; worker peak RSS {} largest, which counts the mapped table's pages in \
+             every worker although one copy of them is in memory)",
+            measured(b),
+            b.memory
+                .worker_peak_rss_bytes
+                .map_or("?".to_string(), bytes)
+        ));
+    }
+    if let Some(b) = rust_at("rayon", Role::PartialIdiom) {
+        short.push(format!("Rust threads: {}", copies_in_words(b)));
+        parts.push(format!(
+            "Rust threads borrow it: {} on rayon with {} made {} copies",
+            b.key.variant,
+            threads(b.key.threads),
+            b.memory.state_copies.unwrap_or_default()
+        ));
+    }
+    if parts.is_empty() {
+        return answer(
+            question,
+            "Not answered: neither Python's pool nor Rust's worker processes were measured on this machine."
+                .to_string(),
+            details,
+        );
+    }
+    Finding {
+        short: Some(short.join("; ")),
+        ..answer(question, format!("{}.", parts.join("; ")), details)
+    }
+}
+
+/// Whether one entry copied the state, in words (no count: the count
+/// follows the chunks, which follow the machine's cores).
+fn copies_in_words(b: &Benchmark) -> &'static str {
+    match b.memory.state_copies {
+        Some(0) => "no copy",
+        Some(_) => "copies",
+        None => "copies unknown",
+    }
+}
+
+fn answer(question: &'static str, answer: String, details: Vec<String>) -> Finding {
+    Finding {
+        question,
+        answer,
+        details,
+        short: None,
+    }
+}

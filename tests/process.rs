@@ -1,0 +1,302 @@
+//! The process backend: how the state travels (bytes and copies per
+//! variant role), and its faults: a worker killed, stopped (hung) or
+//! failing in the middle of a call is an error naming the worker and the
+//! chunk, after which the pool works again; and no worker process outlives
+//! its parent, whether the parent finishes, drops its pool or is killed.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parbench::backends::process::{self, ProcessPool};
+use parbench::backends::{Executor, pool_map_chunk_len};
+use parbench::matrix::{self, Measured, Problem};
+use parbench::variants::variant;
+use parbench::workload::{Constants, Imbalance, Spec};
+
+const PROGRAM: &str = env!("CARGO_BIN_EXE_parbench");
+
+fn spec(items: usize, rounds: u32, state_bytes: usize) -> Spec {
+    Spec {
+        items,
+        rounds,
+        imbalance: Imbalance::Uniform,
+        state_bytes,
+    }
+}
+
+fn pool(threads: usize, timeout: Duration) -> ProcessPool {
+    ProcessPool::start(Path::new(PROGRAM), threads, timeout).unwrap()
+}
+
+fn measure(problem: &Problem, id: &str, exec: &dyn Executor) -> Measured {
+    let mut out = problem.output().unwrap();
+    matrix::measure_once(problem, &problem.job(variant(id).unwrap()), exec, &mut out).unwrap()
+}
+
+#[test]
+fn the_state_travels_as_python_sends_it() {
+    const STATE: usize = 1 << 20;
+    const ITEMS: usize = 100;
+    let problem = Problem::new(spec(ITEMS, 2, STATE)).unwrap();
+    for threads in [1, 2, 3] {
+        let exec = pool(threads, process::DEFAULT_TIMEOUT);
+        let chunks = ITEMS.div_ceil(pool_map_chunk_len(ITEMS, threads)) as u64;
+        let at = format!("threads={threads}");
+        // partial, callable class, bound method, per-task copy: the state
+        // is serialised with every chunk and deserialised into a fresh copy.
+        for id in [
+            "closure",
+            "function_object",
+            "method_reference",
+            "clone_per_task",
+        ] {
+            let m = measure(&problem, id, &exec);
+            assert_eq!(m.outcome.stats.chunks as u64, chunks, "{id} {at}");
+            assert_eq!(m.memory.state_copies, Some(chunks), "{id} {at}");
+            let ipc = m.memory.ipc_bytes.unwrap();
+            assert!(ipc >= chunks * STATE as u64, "{id} {at}: {ipc}");
+            assert!(ipc < (chunks + 1) * STATE as u64, "{id} {at}: {ipc}");
+        }
+        // An initializer: once to each worker that ran.
+        let m = measure(&problem, "clone_per_worker", &exec);
+        let used = m.outcome.stats.workers_used as u64;
+        assert!(used >= 1 && used <= threads as u64, "{at}");
+        assert_eq!(m.memory.state_copies, Some(used), "{at}");
+        let ipc = m.memory.ipc_bytes.unwrap();
+        assert!(
+            ipc >= used * STATE as u64 && ipc < (used + 1) * STATE as u64,
+            "{at}: {ipc}"
+        );
+        // Shared memory: nothing of the state is sent, nothing copied.
+        let m = measure(&problem, "arc_state", &exec);
+        assert_eq!(m.memory.state_copies, Some(0), "{at}");
+        assert!(
+            m.memory.ipc_bytes.unwrap() < 16 * 1024,
+            "{at}: {:?}",
+            m.memory
+        );
+        // Every worker reports its own peak RSS where the OS says.
+        if cfg!(target_os = "linux") {
+            let largest = m.memory.worker_peak_rss_bytes.unwrap();
+            let sum = m.memory.worker_peak_rss_sum_bytes.unwrap();
+            assert!(largest > 0 && sum >= largest, "{at}: {:?}", m.memory);
+        }
+        // The shared sums, through atomics of a shared mapping.
+        for id in [
+            "atomic_sum",
+            "sharded_sum",
+            "fold_reduce",
+            "worker_per_thread",
+        ] {
+            measure(&problem, id, &exec);
+        }
+    }
+}
+
+/// A call long enough to interfere with: 64 items of 2 million rounds.
+fn long_problem() -> Problem {
+    Problem::new(spec(64, 2_000_000, 0)).unwrap()
+}
+
+/// Sends `signal` to the first worker of `exec` after `after`, from another thread.
+fn signal_later(
+    exec: &ProcessPool,
+    signal: libc::c_int,
+    after: Duration,
+) -> std::thread::JoinHandle<()> {
+    let pid = exec.worker_pids()[0];
+    std::thread::spawn(move || {
+        std::thread::sleep(after);
+        // SAFETY: kill(2) on a pid of our own child, which we have not reaped.
+        unsafe { libc::kill(pid as libc::pid_t, signal) };
+    })
+}
+
+/// After a fault the same pool computes correctly again, with new workers.
+fn works_again(exec: &ProcessPool, old: &[u32]) {
+    let problem = Problem::new(spec(50, 3, 4096)).unwrap();
+    let mut out = problem.output().unwrap();
+    problem
+        .run_checked(&problem.job(variant("closure").unwrap()), exec, &mut out)
+        .unwrap();
+    let new = exec.worker_pids();
+    assert_eq!(new.len(), old.len());
+    assert!(
+        new.iter().all(|pid| !old.contains(pid)),
+        "{old:?} -> {new:?}"
+    );
+    assert!(old.iter().all(|&pid| !alive(pid)), "{old:?} still alive");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_worker_killed_in_the_middle_of_a_call_is_an_error_naming_it() {
+    let exec = pool(2, process::DEFAULT_TIMEOUT);
+    let old = exec.worker_pids();
+    let problem = long_problem();
+    let mut out = problem.output().unwrap();
+    let killer = signal_later(&exec, libc::SIGKILL, Duration::from_millis(150));
+    let err = problem
+        .run(&problem.job(variant("closure").unwrap()), &exec, &mut out)
+        .unwrap_err()
+        .to_string();
+    killer.join().unwrap();
+    assert!(
+        err.contains(&format!("worker 0 (pid {})", old[0])) && err.contains("chunk"),
+        "{err}"
+    );
+    assert!(
+        err.contains("signal: 9") || err.contains("SIGKILL"),
+        "{err}"
+    );
+    works_again(&exec, &old);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_hung_worker_is_an_error_after_the_timeout() {
+    let exec = pool(2, Duration::from_secs(3));
+    let old = exec.worker_pids();
+    let problem = long_problem();
+    let mut out = problem.output().unwrap();
+    let stopper = signal_later(&exec, libc::SIGSTOP, Duration::from_millis(150));
+    let started = Instant::now();
+    let err = problem
+        .run(&problem.job(variant("closure").unwrap()), &exec, &mut out)
+        .unwrap_err()
+        .to_string();
+    stopper.join().unwrap();
+    assert!(started.elapsed() >= Duration::from_secs(3), "{err}");
+    assert!(
+        err.contains("did not finish chunk") && err.contains("hung") && err.contains("worker"),
+        "{err}"
+    );
+    // The stopped worker was killed and reaped with its pool.
+    works_again(&exec, &old);
+}
+
+#[test]
+fn a_failing_chunk_is_an_error_naming_worker_and_chunk() {
+    let exec = pool(2, process::DEFAULT_TIMEOUT);
+    let old = exec.worker_pids();
+    // A job whose spec does not match the state it is sent with.
+    let state = Arc::new(Constants::new(spec(20, 0, 64)).unwrap());
+    let job = parbench::job::Job::whole(variant("closure").unwrap(), spec(20, 0, 128));
+    let err = exec
+        .execute(&job, &state, &mut [0; 20])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("worker") && err.contains("failed on chunk") && err.contains("128"),
+        "{err}"
+    );
+    works_again(&exec, &old);
+}
+
+#[test]
+fn a_missing_worker_program_is_named() {
+    let missing = Path::new("/nonexistent/parbench");
+    process::set_worker_program(missing);
+    let err = process::worker_program().unwrap_err().to_string();
+    process::set_worker_program(PROGRAM);
+    assert!(err.contains("/nonexistent/parbench"), "{err}");
+}
+
+#[test]
+fn dropping_the_pool_ends_every_worker() {
+    let exec = pool(3, process::DEFAULT_TIMEOUT);
+    let pids = exec.worker_pids();
+    assert!(pids.iter().all(|&pid| alive(pid)));
+    drop(exec);
+    assert!(pids.iter().all(|&pid| !alive(pid)), "{pids:?}");
+}
+
+/// Is `pid` a live process (not gone, not a zombie)?
+fn alive(pid: u32) -> bool {
+    if !cfg!(target_os = "linux") {
+        return false; // only Linux is checked
+    }
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
+        Err(_) => false,
+    }
+}
+
+/// The live parbench workers started by the process `parent`.
+fn workers_of(parent: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| {
+            let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+                return false;
+            };
+            let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
+            args.len() >= 4
+                && args[0].ends_with(b"parbench")
+                && args[1] == b"worker"
+                && args[2] == b"--parent"
+                && args[3] == parent.to_string().as_bytes()
+                && alive(pid)
+        })
+        .collect()
+}
+
+/// Waits up to `limit` for `check` to hold.
+fn eventually(limit: Duration, check: impl Fn() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if check() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    check()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn no_worker_outlives_a_parent_that_finished_or_was_killed() {
+    // A parent that finishes: `parbench run` on the process backend.
+    let status = std::process::Command::new(PROGRAM)
+        .args(["run", "seed/closure/process/3"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let parent = status.id();
+    let output = status.wait_with_output().unwrap();
+    assert!(output.status.success());
+    assert!(
+        eventually(Duration::from_secs(5), || workers_of(parent).is_empty()),
+        "workers of {parent} left: {:?}",
+        workers_of(parent)
+    );
+
+    // A parent killed outright (SIGKILL: no destructor runs) in the middle
+    // of `verify`, whose process pools are busy: the workers see their
+    // input end and exit.
+    let mut child = std::process::Command::new(PROGRAM)
+        .args(["verify", "--threads", "2,3"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let parent = child.id();
+    let started = eventually(Duration::from_secs(120), || !workers_of(parent).is_empty());
+    let seen = workers_of(parent);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(started, "verify never started a process pool");
+    assert!(
+        eventually(Duration::from_secs(10), || workers_of(parent).is_empty()),
+        "workers {seen:?} of the killed {parent} left: {:?}",
+        workers_of(parent)
+    );
+}
