@@ -78,8 +78,12 @@ pub struct PythonRun {
 /// 1 MiB table and 20,000 items (the 64 MiB table is 8 million Python
 /// ints: seconds to build and to pickle per chunk; `full` runs 8 MiB).
 /// The larger workloads run at one pool size, the largest thread count not
-/// above the core count.
+/// above the core count. Pool sizes are capped like Rust's worker processes
+/// ([`crate::backends::process::MAX_WORKERS`]), so every Python row has a
+/// Rust process row to stand beside.
 pub fn plan(profile: Profile, threads: &[usize], cores: usize) -> Vec<PythonRun> {
+    let capped = pool_sizes(threads);
+    let threads = capped.as_slice();
     let spec = |id: &str, items: usize, state_bytes: usize| {
         let full = workload::workload(id)
             .expect("a workload of the registry")
@@ -127,6 +131,15 @@ pub fn plan(profile: Profile, threads: &[usize], cores: usize) -> Vec<PythonRun>
     }
 }
 
+/// The thread counts of `threads` a pool of worker processes may have.
+fn pool_sizes(threads: &[usize]) -> Vec<usize> {
+    threads
+        .iter()
+        .copied()
+        .filter(|&t| t <= crate::backends::process::MAX_WORKERS)
+        .collect()
+}
+
 /// The workloads Python measures (by id; sizes in [`plan`]).
 pub const WORKLOADS: &[&str] = &["seed", "trivial", "big_state"];
 
@@ -146,7 +159,7 @@ pub fn verify_plan(threads: &[usize], quick: bool) -> Vec<PythonRun> {
             };
             PythonRun {
                 spec,
-                workers: threads.to_vec(),
+                workers: pool_sizes(threads),
                 reps: 1,
                 warmup: 0,
                 ..run
@@ -422,5 +435,8 @@ mod tests {
                 .all(|r| r.spec.imbalance == Imbalance::Uniform)
         );
         assert_eq!(default[1].workers, [2]);
+        let many = plan(Profile::Full, &[2, 16, 32], 64);
+        assert!(many.iter().all(|r| r.workers == [2, 16]), "{many:?}");
+        assert_eq!(verify_plan(&[2, 17], true)[0].workers, [2]);
     }
 }

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use parbench::backends::process::{self, ProcessPool};
 use parbench::backends::{Executor, pool_map_chunk_len};
@@ -95,11 +95,13 @@ fn the_state_travels_as_python_sends_it() {
 }
 
 /// A call long enough to interfere with: 64 items of 2 million rounds.
+#[cfg(unix)]
 fn long_problem() -> Problem {
     Problem::new(spec(64, 2_000_000, 0)).unwrap()
 }
 
 /// Sends `signal` to the first worker of `exec` after `after`, from another thread.
+#[cfg(unix)]
 fn signal_later(
     exec: &ProcessPool,
     signal: libc::c_int,
@@ -161,7 +163,7 @@ fn a_hung_worker_is_an_error_after_the_timeout() {
     let problem = long_problem();
     let mut out = problem.output().unwrap();
     let stopper = signal_later(&exec, libc::SIGSTOP, Duration::from_millis(150));
-    let started = Instant::now();
+    let started = std::time::Instant::now();
     let err = problem
         .run(&problem.job(variant("closure").unwrap()), &exec, &mut out)
         .unwrap_err()
@@ -226,7 +228,8 @@ fn alive(pid: u32) -> bool {
     }
 }
 
-/// The live parbench workers started by the process `parent`.
+/// The live parbench workers started by the process `parent` (Linux: /proc).
+#[cfg(target_os = "linux")]
 fn workers_of(parent: u32) -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
@@ -250,9 +253,10 @@ fn workers_of(parent: u32) -> Vec<u32> {
 }
 
 /// Waits up to `limit` for `check` to hold.
+#[cfg(target_os = "linux")]
 fn eventually(limit: Duration, check: impl Fn() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
+    let deadline = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < deadline {
         if check() {
             return true;
         }

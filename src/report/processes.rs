@@ -20,6 +20,8 @@ use crate::workload::Purpose;
 
 /// The workloads shown side by side, by purpose.
 const PURPOSES: [Purpose; 3] = [Purpose::Overhead, Purpose::MemoryBound, Purpose::StateSize];
+/// How many of [`BACKENDS`] run threads (the rest run processes).
+const THREAD_BACKENDS: usize = 3;
 /// The backends, threads first, then processes.
 const BACKENDS: [&str; 5] = [
     "rayon",
@@ -54,10 +56,16 @@ pub struct ProcessesView {
 /// The thread count compared on `workload`: the largest that both worker
 /// processes (Rust's or Python's) and threads measured, at most the cores.
 fn compared_threads(entries: &[&Benchmark], cores: u64) -> Option<u64> {
+    let threaded: Vec<u64> = entries
+        .iter()
+        .filter(|b| BACKENDS[..THREAD_BACKENDS].contains(&b.key.backend.as_str()))
+        .map(|b| b.key.threads)
+        .collect();
     let mut counts: Vec<u64> = entries
         .iter()
         .filter(|b| b.key.backend == "process" || is_python(b))
         .map(|b| b.key.threads)
+        .filter(|t| threaded.contains(t))
         .filter(|&t| t > 1 || entries.iter().all(|b| b.key.threads <= 1))
         .collect();
     counts.sort_unstable();

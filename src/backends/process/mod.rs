@@ -255,6 +255,9 @@ pub struct ProcessPool {
     timeout: Duration,
     workers: Mutex<Option<Workers>>,
     last: Mutex<(u64, u64)>,
+    /// Whether every worker reset its peak-RSS mark at the last
+    /// [`WorkerProcesses::reset_peaks`] (false before the first).
+    peaks_reset: Mutex<bool>,
 }
 
 impl ProcessPool {
@@ -269,6 +272,7 @@ impl ProcessPool {
             timeout,
             workers: Mutex::new(Some(workers)),
             last: Mutex::new((0, 0)),
+            peaks_reset: Mutex::new(false),
         })
     }
 
@@ -292,9 +296,18 @@ impl ProcessPool {
             *guard = Some(Workers::start(&self.program, self.threads)?);
         }
         let result = f(guard.as_mut().expect("started above"));
-        if result.is_err() {
+        if let Err(err) = result {
             *guard = None; // kills and reaps the old workers
-            *guard = Workers::start(&self.program, self.threads).ok();
+            return match Workers::start(&self.program, self.threads) {
+                Ok(fresh) => {
+                    *guard = Some(fresh);
+                    Err(err)
+                }
+                // The next call tries again; this one says both.
+                Err(rebuild) => Err(anyhow!(
+                    "{err:#}; and the pool could not be started again: {rebuild:#}"
+                )),
+            };
         }
         result
     }
@@ -319,7 +332,23 @@ impl Executor for ProcessPool {
 impl WorkerProcesses for ProcessPool {
     fn reset_peaks(&self) -> Result<()> {
         let timeout = self.timeout;
-        self.with_workers(|w| w.ask_all(&Request::ResetPeak, timeout).map(drop))
+        let all_reset = self.with_workers(|w| {
+            w.ask_all(&Request::ResetPeak, timeout)?
+                .into_iter()
+                .map(|reply| match reply {
+                    Reply::Reset(done) => Ok(done),
+                    other => Err(anyhow!("expected a peak-RSS reset, got {other:?}")),
+                })
+                .collect::<Result<Vec<bool>>>()
+        })?;
+        // A worker that could not reset would report its peak since it
+        // started: the figures are unknown, as `memory::measure` says for
+        // the parent.
+        *self
+            .peaks_reset
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = all_reset.iter().all(|&done| done);
+        Ok(())
     }
     fn last_call(&self) -> Result<ProcessFigures> {
         let timeout = self.timeout;
@@ -332,7 +361,15 @@ impl WorkerProcesses for ProcessPool {
                 })
                 .collect()
         })?;
-        let known: Option<Vec<u64>> = peaks.into_iter().collect();
+        let reset = *self
+            .peaks_reset
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let known: Option<Vec<u64>> = if reset {
+            peaks.into_iter().collect()
+        } else {
+            None
+        };
         let (ipc_bytes, state_copies) = *self.last.lock().unwrap_or_else(PoisonError::into_inner);
         Ok(ProcessFigures {
             ipc_bytes,
@@ -357,14 +394,17 @@ struct Workers {
     /// Every reply frame, tagged with the worker that sent it (an `Err`
     /// when its stdout ended or failed).
     replies: Receiver<(usize, std::io::Result<Vec<u8>>)>,
-    /// The pool's private folder: table files and the shared sums file.
-    dir: tempfile::TempDir,
     /// The table file of the current spec, and the state's `c` (written once).
     table: Option<(Spec, u64, PathBuf)>,
     tables_written: usize,
     /// The shared sums file, mapped by the parent.
     sums_path: PathBuf,
     sums: memmap2::MmapMut,
+    /// The pool's private folder: table files and the shared sums file.
+    /// Declared after `sums` on purpose: fields drop in declaration order,
+    /// and the folder can only be removed once the sums file is unmapped
+    /// (Windows refuses to delete a mapped file).
+    dir: tempfile::TempDir,
 }
 
 impl Workers {
@@ -391,11 +431,11 @@ impl Workers {
         let mut workers = Workers {
             procs: Vec::new(),
             replies,
-            dir,
             table: None,
             tables_written: 0,
             sums_path,
             sums,
+            dir,
         };
         for index in 0..threads {
             let worker = spawn(program, index, sender.clone())?;
@@ -595,7 +635,10 @@ impl Workers {
                 }
             };
             ipc += 8 + frame.len() as u64;
-            match protocol::decode::<Reply>(&frame)? {
+            let reply = protocol::decode::<Reply>(&frame).with_context(|| {
+                format!("worker {w} (pid {})'s answer to {what}", self.procs[w].pid)
+            })?;
+            match reply {
                 Reply::Done {
                     chunk: answered,
                     result,
@@ -670,12 +713,29 @@ impl Workers {
         }
         let mut replies: Vec<Option<Reply>> = (0..self.procs.len()).map(|_| None).collect();
         for _ in 0..self.procs.len() {
-            let (w, frame) = self
-                .replies
-                .recv_timeout(timeout)
-                .map_err(|_| anyhow!("a worker did not answer {request:?} within {timeout:?}"))?;
-            let frame = frame.map_err(|err| anyhow!("worker {w} ended: {err}"))?;
-            replies[w] = Some(protocol::decode(&frame)?);
+            let (w, frame) = match self.replies.recv_timeout(timeout) {
+                Ok(reply) => reply,
+                Err(_) => {
+                    let silent: Vec<String> = replies
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, reply)| reply.is_none())
+                        .map(|(w, _)| format!("worker {w} (pid {})", self.procs[w].pid))
+                        .collect();
+                    bail!(
+                        "{} did not answer {request:?} within {timeout:?}",
+                        silent.join(", ")
+                    );
+                }
+            };
+            let pid = self.procs[w].pid;
+            let frame = frame.map_err(|err| {
+                anyhow!("worker {w} (pid {pid}) ended before answering {request:?}: {err}")
+            })?;
+            replies[w] = Some(
+                protocol::decode(&frame)
+                    .with_context(|| format!("worker {w} (pid {pid})'s answer to {request:?}"))?,
+            );
         }
         Ok(replies.into_iter().flatten().collect())
     }
