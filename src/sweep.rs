@@ -44,7 +44,7 @@ use crate::results::{
 };
 use crate::store::Store;
 use crate::variants::{Outcome, Role, Variant};
-use crate::workload::{Spec, WORKLOADS, Workload};
+use crate::workload::{Purpose, Spec, WORKLOADS, Workload};
 
 /// How much of the matrix to measure, and how long to look at each cell.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -87,8 +87,8 @@ impl Profile {
                 nresamples: 5_000,
             },
             Profile::Default => CriterionSettings {
-                warm_up_ms: 200,
-                measurement_ms: 400,
+                warm_up_ms: 150,
+                measurement_ms: 300,
                 sample_size: 12,
                 nresamples: 20_000,
             },
@@ -153,6 +153,22 @@ impl Profile {
     /// coverage, narrowed by the backend's own, [`backends::Backend::narrows`])?
     pub fn measures_combo(self, combo: &Combo) -> bool {
         self.measures(combo.workload, combo.variant) && self.backend_measures(combo)
+    }
+
+    /// Does this profile measure `workload` at `threads` on a machine of
+    /// `logical_cores`? Oversubscribed counts (more threads than cores)
+    /// measure time slicing, not scaling, and the scaling models leave them
+    /// out: `quick` and `default` measure them only where scheduling is the
+    /// question (the CPU-bound and imbalanced workloads), `full` everywhere.
+    pub fn measures_threads(
+        self,
+        workload: &Workload,
+        threads: usize,
+        logical_cores: usize,
+    ) -> bool {
+        self == Profile::Full
+            || threads <= logical_cores
+            || matches!(workload.purpose, Purpose::CpuBound | Purpose::Imbalance)
     }
 
     /// Does the backend's narrowing ([`backends::Backend::narrows`]) keep
@@ -227,25 +243,34 @@ impl Planned {
 /// workload (criterion's groups), then backend and thread count (the paired
 /// sampler's [`Group`]s), then variant in registry order.
 pub fn plan(profile: Profile, threads: &[usize]) -> Vec<Planned> {
-    planned(threads, Regime::Steady, |c| profile.measures_combo(c))
+    planned(profile, threads, Regime::Steady, |c| {
+        profile.measures_combo(c)
+    })
 }
 
 /// Every intermittent benchmark of a profile, in the order of [`plan`]: the
 /// parallel backends only (the sequential loop is the caller's work).
 pub fn intermittent_plan(profile: Profile, threads: &[usize]) -> Vec<Planned> {
-    planned(threads, Regime::Intermittent, |c| {
+    planned(profile, threads, Regime::Intermittent, |c| {
         c.backend.max_threads() > 1
             && profile.measures_intermittent(c.workload, c.variant)
             && profile.backend_measures(c)
     })
 }
 
-fn planned(threads: &[usize], regime: Regime, wanted: impl Fn(&Combo) -> bool) -> Vec<Planned> {
+fn planned(
+    profile: Profile,
+    threads: &[usize],
+    regime: Regime,
+    wanted: impl Fn(&Combo) -> bool,
+) -> Vec<Planned> {
+    let cores = crate::platform::logical_cores() as usize;
     let mut plan: Vec<Planned> = matrix::combos()
         .filter(|c| wanted(c))
         .flat_map(|combo| {
             backends::thread_counts(combo.backend, threads)
                 .into_iter()
+                .filter(move |&t| profile.measures_threads(combo.workload, t, cores))
                 .map(move |threads| Planned {
                     combo,
                     threads,
@@ -263,6 +288,14 @@ fn planned(threads: &[usize], regime: Regime, wanted: impl Fn(&Combo) -> bool) -
         )
     });
     plan
+}
+
+/// A call's CPU time as the process CPU clock saw it, where that clock sees
+/// all of the call: it counts this process only, so the CPU time of a
+/// backend whose workers are other processes is unknown (`None`), never
+/// the parent's own waiting presented as the call's whole cost.
+fn cpu_time_seen(backend: &dyn backends::Backend, cpu_time_ns: Option<f64>) -> Option<f64> {
+    cpu_time_ns.filter(|_| backend.shares_memory())
 }
 
 /// `PARBENCH_CALLER_WORK_MS`: the caller's work before each intermittent
@@ -874,7 +907,10 @@ impl Sweep {
                     speedup,
                     rounds: samples.rounds() as u64,
                     wall_ns: samples.mean_wall_ns(member),
-                    cpu_time_ns: samples.cpu_per_call_ns(member),
+                    cpu_time_ns: cpu_time_seen(
+                        self.plan[index].combo.backend,
+                        samples.cpu_per_call_ns(member),
+                    ),
                     compared,
                 },
             );
@@ -1021,7 +1057,7 @@ impl Sweep {
                     speedup: samples.speedup(m),
                     rounds: calls as u64,
                     wall_ns: paired::mean(&samples.call_ns[m]),
-                    cpu_time_ns: samples.cpu_per_call_ns(m),
+                    cpu_time_ns: cpu_time_seen(planned.combo.backend, samples.cpu_per_call_ns(m)),
                     compared: Vec::new(),
                 });
             record.caller_work_ns = Some(samples.median_caller_work(m));

@@ -621,6 +621,7 @@ fn a_machine_whose_file_is_gone_loses_its_page_and_a_users_own_page_stays() {
     };
     let split = pages(out.path());
     assert_eq!(split.len(), 2, "one page per machine: {split:?}");
+    assert!(out.path().join("side-by-side.html").exists());
     let own = out.path().join("machine-notes.html");
     fs::write(&own, "<p>my notes</p>").unwrap();
 
@@ -629,6 +630,7 @@ fn a_machine_whose_file_is_gone_loses_its_page_and_a_users_own_page_stays() {
     fs::remove_file(runs.path().join("machine-b.json")).unwrap();
     write_report(runs.path(), out.path()).unwrap();
     assert_eq!(pages(out.path()), ["machine-notes.html"]);
+    assert!(!out.path().join("side-by-side.html").exists());
     assert_eq!(fs::read_to_string(&own).unwrap(), "<p>my notes</p>");
 }
 

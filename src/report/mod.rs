@@ -143,8 +143,10 @@ pub fn verdicts(files: &[PathBuf]) -> Result<(Vec<Verdict>, Vec<String>)> {
 /// Writes `page` to `out`. With two or more machines, each machine's
 /// findings, charts and tables go to a page of its own beside `out`
 /// (`machine-<name>.html` beside `index.html`, `<stem>-<name>.html`
-/// beside any other name), linked relatively: the entry page stays small
-/// however many machines there are. Returns the page's warnings.
+/// beside any other name), and the overlays to the side-by-side page,
+/// linked relatively: the entry page stays small however many machines
+/// there are. Pages of an earlier report that this one no longer has are
+/// removed. Returns the page's warnings.
 fn write_pages(page: page::Page, out: &Path) -> Result<Vec<String>> {
     let entry = out.file_name().map_or_else(
         || "index.html".to_string(),
@@ -170,14 +172,19 @@ fn write_pages(page: page::Page, out: &Path) -> Result<Vec<String>> {
 }
 
 /// Removes the pages an earlier report split off under `prefix` that this
-/// one did not write (a machine whose file is gone), so no page links a
-/// machine the runs no longer hold. Only pages parbench made (its footer)
+/// one did not write (a machine whose file is gone, a side-by-side page
+/// when one machine is left), so no page links a machine the runs no
+/// longer hold. Only pages parbench made (its footer)
 /// are removed: a user's own `<prefix>-*.html` beside the report stays.
 fn remove_stale_pages(dir: &Path, prefix: &str, written: &[&str]) -> Result<()> {
     let entries = fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let ours = name.starts_with(&format!("{prefix}-")) && name.ends_with(".html");
+        // The machine pages and the side-by-side page (`side-by-side.html`
+        // beside `index.html`, else `<prefix>-side-by-side.html`).
+        let ours = (name.starts_with(&format!("{prefix}-"))
+            || (prefix == "machine" && name == "side-by-side.html"))
+            && name.ends_with(".html");
         if !ours || written.contains(&name.as_str()) {
             continue;
         }
