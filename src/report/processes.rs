@@ -42,6 +42,12 @@ const ROLES: [Role; 7] = [
     Role::CopyPerTask,
 ];
 
+/// Which call pays for the initializer's copies, for the table's note.
+const INITIALIZER_NOTE: &str = " clone_per_worker (Rust) and the initializer (Python) send the \
+     state once to each worker, before the calls shown: Rust's with the first call on its \
+     initialised workers (the untimed oracle check), Python's when the pool starts (pickled \
+     only when the start method is not fork); the rows show the calls after, which send none.";
+
 /// One workload's side-by-side table.
 #[derive(Debug, Serialize)]
 pub struct ProcessesView {
@@ -113,7 +119,7 @@ pub fn views(run: &Run, anchor: &str) -> Vec<ProcessesView> {
                     "Rust ran {r} items per call, Python {p} (what Python handles in the budget; its speedups are over its own list comprehension)."
                 ),
                 _ => "Both ran the same items per call.".to_string(),
-            };
+            } + INITIALIZER_NOTE;
             Some(ProcessesView {
                 anchor: format!("{anchor}-processes-{workload}"),
                 workload: workload.to_string(),

@@ -13,13 +13,14 @@
 //! The constant state travels the way Python sends it, chosen by the
 //! variant's role ([`transport`]): serialised with every chunk (the three
 //! idioms, dynamic dispatch, the per-task copy and the sums: a pickled
-//! `partial` or callable instance), once per worker per call (a
-//! `Pool(initializer=...)`; here per call, as the in-process
-//! `clone_per_worker` copies per call), or not at all (`arc_state`: the
-//! parent writes the table to a file once per pool and spec, and the
-//! workers map it read-only). Each call counts the bytes it sent and
-//! received ([`WorkerProcesses`]); each worker reports the copies it made
-//! and its own peak RSS ([`crate::platform`]).
+//! `partial` or callable instance), once to each worker for the life of
+//! the pool (`clone_per_worker`, a `Pool(initializer=...)`: like Python's
+//! initialised pool, a second set of workers of the same size, started by
+//! the first such call, each keeping its copy until the state changes), or
+//! not at all (`arc_state`: the parent writes the table to a file once per
+//! pool and spec, and the workers map it read-only). Each call counts the
+//! bytes it sent and received ([`WorkerProcesses`]); each worker reports
+//! the copies it made and its own peak RSS ([`crate::platform`]).
 //!
 //! Shared mutable state: `fold_reduce` and `worker_per_thread` return one
 //! partial result per chunk, merged by the parent; `atomic_sum` and
@@ -106,8 +107,8 @@ impl Backend for Process {
     /// `trivial` (8 MB of results per call); on `big_state` only shared
     /// memory, the one way that does not ship the 64 MiB table with every
     /// call (`partial` sends it with each of 4 N chunks: 0.5-1 s per call at
-    /// 2 workers; the initializer once per worker: 0.1-0.5 s), which `full`
-    /// measures; nothing on `imbalanced`, which asks a scheduling question
+    /// 2 workers; the initializer ships it once per worker, to a second
+    /// set of workers), which `full` measures; nothing on `imbalanced`, which asks a scheduling question
     /// the thread backends answer. `profile` does not matter: `quick`
     /// measures the same sizes on fewer workloads.
     fn narrows(&self, workload: &Workload, _profile: Profile) -> Option<Coverage> {
@@ -195,7 +196,8 @@ pub fn produces(role: Role) -> Produces {
 pub enum Transport {
     /// Serialised with every chunk (a pickled `partial` or callable instance).
     PerChunk,
-    /// Once to each worker per call (a `Pool(initializer=...)`).
+    /// Once to each worker of the initialised set, kept for the life of the
+    /// pool while the state stays the same (a `Pool(initializer=...)`).
     PerWorker,
     /// Never: mapped read-only from a file the parent wrote once.
     Mapped,
@@ -249,15 +251,37 @@ pub trait WorkerProcesses {
 }
 
 /// A pool of worker processes at one thread count: the `process` executor.
+///
+/// It holds two sets of `threads` workers, as Python needs two pools for
+/// the seed: [`PLAIN`] for every variant but one, and [`INITIALISED`] for
+/// `clone_per_worker` (a `Pool(initializer=...)`), whose workers keep the
+/// state they were sent for as long as the pool lives and the state stays
+/// the same, and hold it in no other variant's peak RSS.
 pub struct ProcessPool {
     threads: usize,
     program: PathBuf,
     timeout: Duration,
-    workers: Mutex<Option<Workers>>,
-    last: Mutex<(u64, u64)>,
-    /// Whether every worker reset its peak-RSS mark at the last
+    sets: [Mutex<Option<Workers>>; 2],
+    /// The set the last call ran on, its bytes and its copies.
+    last: Mutex<(usize, u64, u64)>,
+    /// Per set: whether every worker reset its peak-RSS mark at the last
     /// [`WorkerProcesses::reset_peaks`] (false before the first).
-    peaks_reset: Mutex<bool>,
+    peaks_reset: Mutex<[bool; 2]>,
+}
+
+/// The set of workers of every variant but `clone_per_worker`.
+const PLAIN: usize = 0;
+/// The set of workers of `clone_per_worker`: started by its first call
+/// (set-up: in the sweep, the untimed oracle check), like a
+/// `Pool(initializer=...)` started before its calls.
+const INITIALISED: usize = 1;
+
+/// The set of workers that runs `role`.
+fn set_of(role: Role) -> usize {
+    match transport(role) {
+        Transport::PerWorker => INITIALISED,
+        _ => PLAIN,
+    }
 }
 
 impl ProcessPool {
@@ -270,28 +294,32 @@ impl ProcessPool {
             threads,
             program: program.to_path_buf(),
             timeout,
-            workers: Mutex::new(Some(workers)),
-            last: Mutex::new((0, 0)),
-            peaks_reset: Mutex::new(false),
+            sets: [Mutex::new(Some(workers)), Mutex::new(None)],
+            last: Mutex::new((PLAIN, 0, 0)),
+            peaks_reset: Mutex::new([false; 2]),
         })
     }
 
-    /// The process ids of the current workers.
+    /// The process ids of the current workers of every variant but
+    /// `clone_per_worker` (whose set is started by its first call).
     pub fn worker_pids(&self) -> Vec<u32> {
-        self.lock()
+        self.lock(PLAIN)
             .as_ref()
             .map(|w| w.procs.iter().map(|p| p.pid).collect())
             .unwrap_or_default()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Workers>> {
-        self.workers.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self, set: usize) -> std::sync::MutexGuard<'_, Option<Workers>> {
+        self.sets[set]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Runs `f` on the workers (starting them if a failure left none); on
-    /// an error the pool is replaced by a fresh one before it returns.
-    fn with_workers<T>(&self, f: impl FnOnce(&mut Workers) -> Result<T>) -> Result<T> {
-        let mut guard = self.lock();
+    /// Runs `f` on the workers of `set` (starting them if none run yet or
+    /// a failure left none); on an error the set is replaced by a fresh one
+    /// before it returns.
+    fn with_workers<T>(&self, set: usize, f: impl FnOnce(&mut Workers) -> Result<T>) -> Result<T> {
+        let mut guard = self.lock(set);
         if guard.is_none() {
             *guard = Some(Workers::start(&self.program, self.threads)?);
         }
@@ -320,8 +348,10 @@ impl Executor for ProcessPool {
     fn execute(&self, job: &Job, state: &Arc<Constants>, out: &mut [u64]) -> Result<Outcome> {
         check_output(&job.items, out)?;
         let timeout = self.timeout;
-        let (outcome, ipc, copies) = self.with_workers(|w| w.call(job, state, out, timeout))?;
-        *self.last.lock().unwrap_or_else(PoisonError::into_inner) = (ipc, copies);
+        let set = set_of(job.variant.role());
+        let (outcome, ipc, copies) =
+            self.with_workers(set, |w| w.call(job, state, out, timeout))?;
+        *self.last.lock().unwrap_or_else(PoisonError::into_inner) = (set, ipc, copies);
         Ok(outcome)
     }
     fn processes(&self) -> Option<&dyn WorkerProcesses> {
@@ -330,29 +360,39 @@ impl Executor for ProcessPool {
 }
 
 impl WorkerProcesses for ProcessPool {
+    /// Resets the workers of every set that runs (the next call's set has
+    /// run at least once before a measured call: the sweep's warm-up).
     fn reset_peaks(&self) -> Result<()> {
         let timeout = self.timeout;
-        let all_reset = self.with_workers(|w| {
-            w.ask_all(&Request::ResetPeak, timeout)?
-                .into_iter()
-                .map(|reply| match reply {
-                    Reply::Reset(done) => Ok(done),
-                    other => Err(anyhow!("expected a peak-RSS reset, got {other:?}")),
-                })
-                .collect::<Result<Vec<bool>>>()
-        })?;
-        // A worker that could not reset would report its peak since it
-        // started: the figures are unknown, as `memory::measure` says for
-        // the parent.
-        *self
-            .peaks_reset
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = all_reset.iter().all(|&done| done);
+        for set in [PLAIN, INITIALISED] {
+            let running = self.lock(set).is_some();
+            let all_reset = running
+                && self
+                    .with_workers(set, |w| {
+                        w.ask_all(&Request::ResetPeak, timeout)?
+                            .into_iter()
+                            .map(|reply| match reply {
+                                Reply::Reset(done) => Ok(done),
+                                other => Err(anyhow!("expected a peak-RSS reset, got {other:?}")),
+                            })
+                            .collect::<Result<Vec<bool>>>()
+                    })?
+                    .iter()
+                    .all(|&done| done);
+            // A worker that could not reset would report its peak since it
+            // started: the figures are unknown, as `memory::measure` says
+            // for the parent.
+            self.peaks_reset
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)[set] = all_reset;
+        }
         Ok(())
     }
     fn last_call(&self) -> Result<ProcessFigures> {
         let timeout = self.timeout;
-        let peaks: Vec<Option<u64>> = self.with_workers(|w| {
+        let (set, ipc_bytes, state_copies) =
+            *self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        let peaks: Vec<Option<u64>> = self.with_workers(set, |w| {
             w.ask_all(&Request::Peak, timeout)?
                 .into_iter()
                 .map(|reply| match reply {
@@ -361,16 +401,15 @@ impl WorkerProcesses for ProcessPool {
                 })
                 .collect()
         })?;
-        let reset = *self
+        let reset = self
             .peaks_reset
             .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+            .unwrap_or_else(PoisonError::into_inner)[set];
         let known: Option<Vec<u64>> = if reset {
             peaks.into_iter().collect()
         } else {
             None
         };
-        let (ipc_bytes, state_copies) = *self.last.lock().unwrap_or_else(PoisonError::into_inner);
         Ok(ProcessFigures {
             ipc_bytes,
             state_copies,
@@ -397,6 +436,9 @@ struct Workers {
     /// The table file of the current spec, and the state's `c` (written once).
     table: Option<(Spec, u64, PathBuf)>,
     tables_written: usize,
+    /// Per worker: the state (spec and `c`) it keeps for the life of the
+    /// pool, sent by the first `clone_per_worker` chunk it ran.
+    kept: Vec<Option<(Spec, u64)>>,
     /// The shared sums file, mapped by the parent.
     sums_path: PathBuf,
     sums: memmap2::MmapMut,
@@ -433,6 +475,7 @@ impl Workers {
             replies,
             table: None,
             tables_written: 0,
+            kept: vec![None; threads],
             sums_path,
             sums,
             dir,
@@ -552,7 +595,7 @@ impl Workers {
             table: protocol::as_bytes(state.table()),
         };
         let mut in_flight: Vec<Option<usize>> = vec![None; workers];
-        let mut has_copy = vec![false; workers];
+        let this_state = Some((state.spec, state.c));
         let mut used = vec![false; workers];
         let (mut ipc, mut copies, mut sum, mut calls) = (0u64, 0u64, 0u64, None::<u64>);
         let mut next = 0;
@@ -574,8 +617,12 @@ impl Workers {
                 }
                 let state_in = match transport {
                     Transport::PerChunk => StateIn::PerChunk(wire()),
-                    Transport::PerWorker if has_copy[w] => StateIn::Kept,
-                    Transport::PerWorker => StateIn::KeepForCall(wire()),
+                    // The first call with this state ships it to each
+                    // worker that runs a chunk (its bytes and copies are
+                    // that call's: in the sweep, the untimed oracle check);
+                    // later calls send none, like an initializer's global.
+                    Transport::PerWorker if self.kept[w] == this_state => StateIn::Kept,
+                    Transport::PerWorker => StateIn::Keep(wire()),
                     Transport::Mapped => StateIn::Mapped {
                         path: table_path.as_deref().expect("written above"),
                         c: state.c,
@@ -601,7 +648,9 @@ impl Workers {
                         describe(next)
                     );
                 }
-                has_copy[w] = true;
+                if transport == Transport::PerWorker {
+                    self.kept[w] = this_state;
+                }
                 used[w] = true;
                 in_flight[w] = Some(next);
                 next += 1;

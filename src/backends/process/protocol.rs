@@ -26,10 +26,11 @@ pub enum StateIn<'a> {
     /// Serialised with this chunk; the worker deserialises a fresh copy for
     /// it (`partial`, callable class, bound method, per-task copy).
     PerChunk(#[serde(borrow)] Wire<'a>),
-    /// The first chunk of this worker in this call: serialised once, kept
-    /// by the worker for the rest of the call (`Pool(initializer=...)`).
-    KeepForCall(#[serde(borrow)] Wire<'a>),
-    /// The copy this worker kept earlier in the same call.
+    /// The first chunk of this worker with this state: serialised once,
+    /// kept by the worker for the life of the pool, until another `Keep`
+    /// replaces it (`Pool(initializer=...)`).
+    Keep(#[serde(borrow)] Wire<'a>),
+    /// The copy this worker kept from an earlier chunk.
     Kept,
     /// Map the table file at `path` read-only (shared memory, no copy);
     /// the worker keeps the mapping while the path stays the same.
@@ -103,7 +104,7 @@ pub enum Reply {
 }
 
 /// Bumped whenever a message changes shape.
-pub const PROTOCOL: u32 = 1;
+pub const PROTOCOL: u32 = 2;
 
 /// The items of chunk `index` of `items` cut into chunks of `len`.
 pub fn chunk_range(items: &Range<usize>, len: usize, index: usize) -> Range<usize> {

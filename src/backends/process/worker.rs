@@ -4,7 +4,8 @@
 //! stdin until the stream ends (the parent closed it, or died: a worker
 //! never outlives its parent's end of the pipe). Each chunk gets its
 //! constant state the way the request says (deserialised for the chunk,
-//! kept for the call, or mapped read-only from the parent's table file),
+//! kept for the life of the pool, or mapped read-only from the parent's
+//! table file),
 //! computes the chunk the way its variant's role says, and answers with the
 //! results and the copies of the state it made. A panic becomes a `Failed`
 //! reply naming the chunk.
@@ -29,7 +30,7 @@ use crate::workload::{Constants, Spec};
 /// What a worker keeps between requests.
 #[derive(Default)]
 struct Kept {
-    /// The copy of `KeepForCall`, until the next one replaces it.
+    /// The copy of the last `Keep`, until the next one replaces it.
     copy: Option<Arc<Constants>>,
     /// The mapped table file, by path.
     mapped: Option<(String, Arc<Constants>)>,
@@ -91,8 +92,8 @@ fn run_chunk(
 ) -> Result<(ChunkResult, u64)> {
     let (consts, copies) = match state {
         StateIn::PerChunk(wire) => (Arc::new(from_wire(job.spec, &wire)?), 1),
-        StateIn::KeepForCall(wire) => {
-            kept.copy = None; // the previous call's copy goes first
+        StateIn::Keep(wire) => {
+            kept.copy = None; // the previous state's copy goes first
             let copy = Arc::new(from_wire(job.spec, &wire)?);
             kept.copy = Some(Arc::clone(&copy));
             (copy, 1)
