@@ -227,6 +227,13 @@ struct Line {
     ipc_bytes_per_call: Option<u64>,
     #[serde(default)]
     worker_peak_rss_bytes: Vec<Option<u64>>,
+    /// multiprocessing's start method (fork, spawn, forkserver).
+    #[serde(default)]
+    start_method: Option<String>,
+    /// Picklings of the state when the pool started (the initializer's
+    /// `initargs`, one per worker unless the start method is fork).
+    #[serde(default)]
+    copies_at_pool_start: Option<u64>,
 }
 
 /// What the Python runs produced: the records, the mismatches (already
@@ -280,10 +287,18 @@ pub fn measure(runs: &[PythonRun], measured_at: &str) -> Result<Measured> {
         for line in &checked {
             if let Some((first, rest)) = line.pickled_bytes_per_chunk.split_first() {
                 let same = rest.iter().all(|b| b == first);
+                let at_start = match (&line.start_method, line.copies_at_pool_start) {
+                    (Some(method), Some(copies))
+                        if copies > 0 || line.variant == "clone_per_worker" =>
+                    {
+                        format!("; {copies} when the pool started ({method})")
+                    }
+                    _ => String::new(),
+                };
                 measured.summary.push(format!(
                     "python {}/{} on {} workers: {} chunks of {} items, pickled {}{first} bytes \
                      per chunk to the workers; {} bytes per call both ways; {} copies of the \
-                     state per call",
+                     state per call{at_start}",
                     line.workload,
                     line.variant,
                     line.workers,

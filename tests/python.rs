@@ -41,6 +41,18 @@ fn python_matches_the_oracle_and_pickles_the_state_per_chunk() {
             assert!(b.memory.worker_peak_rss_bytes.unwrap() > 0, "{at}");
         }
     }
+    // The initializer's picklings at pool start are measured apart, with
+    // the start method that decides them.
+    let starts: Vec<&String> = measured
+        .summary
+        .iter()
+        .filter(|l| l.contains("/clone_per_worker "))
+        .collect();
+    assert!(!starts.is_empty(), "{:#?}", measured.summary);
+    assert!(
+        starts.iter().all(|l| l.contains("when the pool started (")),
+        "{starts:#?}"
+    );
     // The state's table travels in the pickles: big_state's partial ships
     // more than its 1 MiB table per chunk.
     let big = measured

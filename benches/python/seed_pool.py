@@ -24,8 +24,13 @@ discarded. Pickled bytes per chunk are len(ForkingPickler.dumps(...)) of the
 task tuple Pool.map puts on its queue, and of the result tuple a worker
 sends back. Copies of the state per call are counted where they are made
 for the workers: every pickling of the state is one unpickled copy in a
-worker. Each worker reports its own peak RSS (Linux: VmHWM, reset before the
-measured calls); elsewhere it is unknown (null).
+worker. The initializer's picklings of the state when its pool starts are
+counted apart (copies_at_pool_start, with multiprocessing's start method:
+with fork the workers inherit the parent's memory and nothing is pickled).
+Each worker's peak RSS is measured per idiom, in an untimed pass after the
+timed rounds (the idioms share a pool and alternate in the rounds): reset,
+one Pool.map call of the idiom, read (Linux: clear_refs and VmHWM);
+elsewhere it is unknown (null).
 
 Output: one JSON object per line, per (idiom, workers).
 """
@@ -185,7 +190,9 @@ def main():
         chunksize = max(1, -(-n // (4 * workers)))
         chunks = -(-n // chunksize) if n else 0
         plain = multiprocessing.Pool(workers)
+        before = PICKLES
         initialised = multiprocessing.Pool(workers, initializer=init, initargs=(state,))
+        at_pool_start = PICKLES - before
         try:
             idioms = [
                 ("closure", plain, functools.partial(f, state=state)),
@@ -204,8 +211,6 @@ def main():
             times = {name: [] for name, _, _ in calls}
             copies = {name: [] for name, _, _ in calls}
             sums = {}
-            for pool in (plain, initialised):
-                worker_peaks(pool, workers, reset=True)
             for rep in range(args.warmup + args.reps):
                 # The sequential loop first, the idioms in a rotating order,
                 # so no idiom always follows the same one.
@@ -220,10 +225,12 @@ def main():
                         times[name].append(elapsed * 1e9)
                         copies[name].append(PICKLES - before)
                     sums[name] = checksum(results)
-            peaks = {
-                id(plain): worker_peaks(plain, workers, reset=False),
-                id(initialised): worker_peaks(initialised, workers, reset=False),
-            }
+            # Untimed, per idiom: the workers' peak RSS over one call.
+            peaks = {}
+            for name, pool, call in calls[1:]:
+                worker_peaks(pool, workers, reset=True)
+                call()
+                peaks[name] = worker_peaks(pool, workers, reset=False)
         finally:
             for pool in (plain, initialised):
                 pool.close()
@@ -248,7 +255,9 @@ def main():
                     pickled_bytes_per_chunk=sent,
                     result_bytes_per_chunk=back,
                     ipc_bytes_per_call=sum(sent) + sum(back),
-                    worker_peak_rss_bytes=peaks[id(pool)],
+                    worker_peak_rss_bytes=peaks[name],
+                    start_method=multiprocessing.get_start_method(),
+                    copies_at_pool_start=at_pool_start if pool is initialised else 0,
                 )
             elif workers != [int(w) for w in args.workers.split(",") if w.strip()][0]:
                 continue  # the sequential loop once, with the first pool size

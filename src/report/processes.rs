@@ -13,6 +13,7 @@ use super::data::{Index, Run, is_python, purpose_of, workloads_of};
 use super::findings::Finding;
 use super::format::{bytes, duration_ns, threads};
 use super::page::{Head, Row, Table};
+use crate::backends::pool_map_chunk_len;
 use crate::python_pool;
 use crate::results::Benchmark;
 use crate::variants::{self, Role};
@@ -214,8 +215,13 @@ pub fn seed_memory_question(index: &Index<'_>) -> Finding {
                         let per_chunk = b
                             .memory
                             .ipc_bytes
-                            .zip(b.memory.state_copies.filter(|&c| c > 0))
-                            .map(|(ipc, c)| format!(" ({} per chunk, both ways)", bytes(ipc / c)))
+                            .map(|ipc| {
+                                format!(
+                                    " ({} per chunk, {} chunks, both ways)",
+                                    bytes(ipc / chunks_of(b).max(1)),
+                                    chunks_of(b)
+                                )
+                            })
                             .unwrap_or_default();
                         format!("{} {}{per_chunk}", b.key.variant, describe(b))
                     })
@@ -223,13 +229,18 @@ pub fn seed_memory_question(index: &Index<'_>) -> Finding {
                 let same = idioms
                     .windows(2)
                     .all(|w| w[0].memory.state_copies == w[1].memory.state_copies);
+                // Measured, not assumed: a copy per chunk only when every
+                // idiom's copies per call are its chunks per call.
+                let per_chunk = idioms.iter().all(|b| copies_per_chunk(b));
                 let copying = idioms
                     .iter()
                     .all(|b| b.memory.state_copies.is_some_and(|c| c > 0));
                 short.push(format!(
                     "Python idioms: {}",
-                    if copying {
+                    if per_chunk {
                         "a copy per chunk"
+                    } else if copying {
+                        "copies, not one per chunk"
                     } else {
                         "not every idiom copies"
                     }
@@ -238,10 +249,10 @@ pub fn seed_memory_question(index: &Index<'_>) -> Finding {
                     "Python's Pool.map ({} items of {workload}, {}) {} for {}: {}",
                     rows[0].items,
                     threads(at),
-                    if copying {
+                    if per_chunk {
                         "pickles the state with every chunk"
                     } else {
-                        "does not copy the state every time"
+                        "pickles the state this often per call"
                     },
                     if same {
                         "partial, callable class and bound method alike"
@@ -254,7 +265,12 @@ pub fn seed_memory_question(index: &Index<'_>) -> Finding {
             if let Some(init) = find(Role::CopyPerWorker) {
                 short.push(format!("initializer: {}", copies_in_words(init)));
                 parts.push(format!(
-                    "its initializer gives each worker the state once, when the pool starts ({} {})",
+                    "with its initializer {} ({} {})",
+                    match init.memory.state_copies {
+                        Some(0) => "a call pickles no state".to_string(),
+                        Some(c) => format!("a call pickles the state {c} times"),
+                        None => "the copies per call are unknown".to_string(),
+                    },
                     init.key.variant,
                     describe(init)
                 ));
@@ -306,10 +322,21 @@ pub fn seed_memory_question(index: &Index<'_>) -> Finding {
     };
     if let Some(b) = rust_at("process", Role::PartialIdiom) {
         short.push(format!("Rust processes: {}", copies_in_words(b)));
-        parts.push(format!(
-            "Rust's worker processes do the same to a closure's state ({})",
-            measured(b)
-        ));
+        parts.push(if copies_per_chunk(b) {
+            format!(
+                "Rust's worker processes send a closure's state with every chunk ({})",
+                measured(b)
+            )
+        } else {
+            format!(
+                "Rust's worker processes copied a closure's state {} times in {} chunks ({})",
+                b.memory
+                    .state_copies
+                    .map_or("an unknown number of".to_string(), |c| c.to_string()),
+                chunks_of(b),
+                measured(b)
+            )
+        });
     }
     if let Some(b) = rust_at("process", Role::SharedOwnership) {
         parts.push(format!(
@@ -324,11 +351,18 @@ pub fn seed_memory_question(index: &Index<'_>) -> Finding {
     }
     if let Some(b) = rust_at("rayon", Role::PartialIdiom) {
         short.push(format!("Rust threads: {}", copies_in_words(b)));
+        let made = match b.memory.state_copies {
+            Some(0) => "Rust threads borrow it".to_string(),
+            Some(c) => format!("Rust threads copied it {c} times"),
+            None => "Rust threads' copies are unknown".to_string(),
+        };
         parts.push(format!(
-            "Rust threads borrow it: {} on rayon with {} made {} copies",
+            "{made}: {} on rayon with {} made {} copies",
             b.key.variant,
             threads(b.key.threads),
-            b.memory.state_copies.unwrap_or_default()
+            b.memory
+                .state_copies
+                .map_or("?".to_string(), |c| c.to_string())
         ));
     }
     if parts.is_empty() {
@@ -343,6 +377,17 @@ pub fn seed_memory_question(index: &Index<'_>) -> Finding {
         short: Some(short.join("; ")),
         ..answer(question, format!("{}.", parts.join("; ")), details)
     }
+}
+
+/// The chunks one call of `b` is cut into: `Pool.map`'s, as every backend's.
+fn chunks_of(b: &Benchmark) -> u64 {
+    let items = b.items as usize;
+    items.div_ceil(pool_map_chunk_len(items, b.key.threads as usize).max(1)) as u64
+}
+
+/// Whether `b` copied the state exactly once per chunk (measured).
+fn copies_per_chunk(b: &Benchmark) -> bool {
+    b.memory.state_copies == Some(chunks_of(b)) && chunks_of(b) > 0
 }
 
 /// Whether one entry copied the state, in words (no count: the count
@@ -361,5 +406,43 @@ fn answer(question: &'static str, answer: String, details: Vec<String>) -> Findi
         answer,
         details,
         short: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::key::Key;
+    use crate::memory::Memory;
+    use crate::results::TimeNs;
+
+    fn entry(items: u64, threads: u64, copies: Option<u64>) -> Benchmark {
+        let time = TimeNs {
+            estimate: 1.0,
+            lower: 1.0,
+            upper: 1.0,
+            median: 1.0,
+        };
+        let memory = Memory {
+            state_copies: copies,
+            ..Memory::default()
+        };
+        Benchmark::new(
+            Key::new("seed", "closure", "process", threads),
+            items,
+            time,
+            "2026-11-26T00:00:00Z",
+            memory,
+        )
+    }
+
+    #[test]
+    fn a_copy_per_chunk_is_said_only_when_the_copies_are_the_chunks() {
+        // 20 items on 2 workers: chunks of 3, so 7 chunks.
+        assert_eq!(chunks_of(&entry(20, 2, None)), 7);
+        assert!(copies_per_chunk(&entry(20, 2, Some(7))));
+        assert!(!copies_per_chunk(&entry(20, 2, Some(2))));
+        assert!(!copies_per_chunk(&entry(20, 2, None)));
+        assert_eq!(copies_in_words(&entry(20, 2, Some(2))), "copies");
     }
 }
