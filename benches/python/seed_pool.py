@@ -29,7 +29,8 @@ counted apart (copies_at_pool_start, with multiprocessing's start method:
 with fork the workers inherit the parent's memory and nothing is pickled).
 Each worker's peak RSS is measured per idiom, in an untimed pass after the
 timed rounds (the idioms share a pool and alternate in the rounds): reset,
-one Pool.map call of the idiom, read (Linux: clear_refs and VmHWM);
+one Pool.map call of the idiom, read (Linux: clear_refs and VmHWM; each
+read resets the mark for the next idiom);
 elsewhere it is unknown (null).
 
 Output: one JSON object per line, per (idiom, workers).
@@ -116,24 +117,26 @@ def f_global(ab):
 
 
 def peak_rss(reset):
-    """(pid, peak RSS in bytes or None) of this worker; resets it first if asked."""
+    """(pid, peak RSS in bytes or None) of this worker since its last reset;
+    then resets it if asked (an unknown peak when the reset fails)."""
     time.sleep(0.05)  # so every worker takes one of these tasks
+    peak = None
     try:
-        if reset:
-            with open("/proc/self/clear_refs", "w") as fh:
-                fh.write("5")
-            return (os.getpid(), None)
         with open("/proc/self/status") as fh:
             for line in fh:
                 if line.startswith("VmHWM:"):
-                    return (os.getpid(), int(line.split()[1]) * 1024)
+                    peak = int(line.split()[1]) * 1024
+        if reset:
+            with open("/proc/self/clear_refs", "w") as fh:
+                fh.write("5")
     except OSError:
-        pass
-    return (os.getpid(), None)
+        return (os.getpid(), None)
+    return (os.getpid(), peak)
 
 
 def worker_peaks(pool, workers, reset):
-    """Every worker's peak RSS (one task per worker, by sleeping)."""
+    """Every worker's peak RSS since its last reset (one task per worker, by
+    sleeping), then resets them if asked."""
     seen = {}
     for pid, peak in pool.map(peak_rss, [reset] * (4 * workers), chunksize=1):
         seen[pid] = peak
@@ -226,11 +229,13 @@ def main():
                         copies[name].append(PICKLES - before)
                     sums[name] = checksum(results)
             # Untimed, per idiom: the workers' peak RSS over one call.
+            # Each read resets the mark for the next idiom of the same pool.
             peaks = {}
-            for name, pool, call in calls[1:]:
+            for pool in (plain, initialised):
                 worker_peaks(pool, workers, reset=True)
+            for name, pool, call in calls[1:]:
                 call()
-                peaks[name] = worker_peaks(pool, workers, reset=False)
+                peaks[name] = worker_peaks(pool, workers, reset=True)
         finally:
             for pool in (plain, initialised):
                 pool.close()
