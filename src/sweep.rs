@@ -175,10 +175,27 @@ impl Profile {
     /// `combo` in this profile?
     fn backend_measures(self, combo: &Combo) -> bool {
         self == Profile::Full
-            || combo
+            || (combo
                 .backend
                 .narrows(combo.workload, self)
                 .is_none_or(|coverage| coverage.covers(combo.variant))
+                && self.measures_state_size_on(combo))
+    }
+
+    /// `quick` measures the large constant state (purpose `state_size`,
+    /// whose copies of 64 MiB take most of a quick run) on one thread
+    /// backend, the first parallel one of [`backends::BACKENDS`] (rayon),
+    /// besides the sequential loop and the other kinds of backend (worker
+    /// processes); `default` and `full` on every backend.
+    fn measures_state_size_on(self, combo: &Combo) -> bool {
+        let threads = |b: &dyn backends::Backend| b.shares_memory() && b.max_threads() > 1;
+        self != Profile::Quick
+            || combo.workload.purpose != Purpose::StateSize
+            || !threads(combo.backend)
+            || backends::BACKENDS
+                .iter()
+                .find(|b| threads(**b))
+                .is_some_and(|first| first.id() == combo.backend.id())
     }
 }
 
