@@ -12,14 +12,15 @@
 //! ratio and drift cancels. Every member is checked against the oracle once
 //! before it is timed; a mismatch is an error, never a cell.
 //!
-//! **Work cap.** A call of 1,000,000 items of 1,024 rounds takes seconds
-//! sequentially (about 3-4 ns per round on this 2-core VM), and a cell needs
-//! at least 6 paired rounds of every member. `quick` and `default` skip the
-//! cells whose items x rounds exceed the profile's cap ([`Grid::max_work`]):
-//! there a parallel map wins by a wide margin already in the cells below the
-//! cap, so they add no information about the threshold; `full` measures
-//! every cell. Skipped cells are said so in the run's output and show as
-//! blank cells on the map.
+//! **Long cells.** A call of 1,000,000 items of 1,024 rounds takes seconds
+//! sequentially (about 3 ns per round on this 2-core VM). A cell whose
+//! sequential call takes longer than [`LONG_CELL`] is sampled in
+//! [`LONG_CELL_ROUNDS`] paired rounds instead of 6: its bounds are then the
+//! range of those rounds, not a 95% interval (the map is about where the
+//! speedup crosses 1, far from these cells). `quick` also skips the cells
+//! whose items x rounds exceed its cap ([`Grid::max_work`]), for its
+//! 2-minute budget; `default` and `full` measure every cell. Skipped cells
+//! are said so in the run's output and show as blank cells on the map.
 //!
 //! The threshold ([`thresholds`]) is read off the grid, never typed: on each
 //! row of the map (one work per item), the item count where the speedup
@@ -45,6 +46,12 @@ use crate::workload::{Imbalance, Spec};
 /// against (`break_even/closure/<backend>/<threads>`): `cargo bench --
 /// break_even` runs the grid alone, a filter naming a workload skips it.
 pub const FILTER_ID: &str = "break_even";
+
+/// A cell whose sequential call takes longer is sampled in fewer rounds.
+pub const LONG_CELL: Duration = Duration::from_millis(100);
+
+/// The paired rounds of a long cell: the fewest with a median and a range.
+pub const LONG_CELL_ROUNDS: usize = 3;
 
 /// The cells a profile measures.
 #[derive(Clone, Debug, PartialEq)]
@@ -73,7 +80,7 @@ impl Grid {
             Profile::Default => Grid {
                 items: log_spaced(10, 1_000_000, 6),
                 rounds: vec![0, 4, 16, 64, 256, 1024],
-                max_work: Some(1 << 26),
+                max_work: None,
                 budget: Duration::from_millis(150),
             },
             Profile::Full => Grid {
@@ -231,8 +238,14 @@ pub fn run(
         for &b in &pending {
             members.push((problem.job(plain_map()), &*executors[b]));
         }
+        let mut sequential_call = Duration::ZERO;
         for (member, (job, exec)) in members.iter().enumerate() {
-            if let Err(err) = problem.run_checked(job, *exec, &mut out) {
+            let checked = Instant::now();
+            let result = problem.run_checked(job, *exec, &mut out);
+            if member == 0 {
+                sequential_call = checked.elapsed();
+            }
+            if let Err(err) = result {
                 let who = match member {
                     0 => "the sequential loop".to_string(),
                     m => format!("{}/{}", plain_map().id(), backends[pending[m - 1]].id()),
@@ -247,6 +260,13 @@ pub fn run(
         if mode == Mode::Check {
             continue;
         }
+        let sampling = match sequential_call > LONG_CELL {
+            true => Sampling {
+                min_rounds: LONG_CELL_ROUNDS,
+                ..sampling
+            },
+            false => sampling,
+        };
         let samples = paired::sample(&vec![false; members.len()], &sampling, |m| {
             let (job, exec) = &members[m];
             problem.run(job, *exec, &mut out).map(drop)
