@@ -13,11 +13,13 @@
 //! before it is timed; a mismatch is an error, never a cell.
 //!
 //! **Long cells.** A call of 1,000,000 items of 1,024 rounds takes seconds
-//! sequentially (about 3 ns per round on this 2-core VM). A cell whose
-//! sequential call takes longer than [`LONG_CELL`] is sampled in
+//! sequentially (about 3 ns per round on this 2-core VM). A cell of more
+//! than [`LONG_CELL_WORK`] item-rounds (about 0.1 s there) is sampled in
 //! [`LONG_CELL_ROUNDS`] paired rounds instead of 6: its bounds are then the
 //! range of those rounds, not a 95% interval (the map is about where the
-//! speedup crosses 1, far from these cells). `quick` also skips the cells
+//! speedup crosses 1, far from these cells), and the cell records its
+//! `paired_rounds`. The work, not a timed call, decides, so the same cells
+//! are long on every run. `quick` also skips the cells
 //! whose items x rounds exceed its cap ([`Grid::max_work`]), for its
 //! 2-minute budget; `default` and `full` measure every cell. Skipped cells
 //! are said so in the run's output and show as blank cells on the map.
@@ -47,8 +49,9 @@ use crate::workload::{Imbalance, Spec};
 /// break_even` runs the grid alone, a filter naming a workload skips it.
 pub const FILTER_ID: &str = "break_even";
 
-/// A cell whose sequential call takes longer is sampled in fewer rounds.
-pub const LONG_CELL: Duration = Duration::from_millis(100);
+/// A cell of more item-rounds (items x rounds, rounds counted as at least
+/// 1) is sampled in fewer rounds.
+pub const LONG_CELL_WORK: u64 = 1 << 25;
 
 /// The paired rounds of a long cell: the fewest with a median and a range.
 pub const LONG_CELL_ROUNDS: usize = 3;
@@ -238,14 +241,8 @@ pub fn run(
         for &b in &pending {
             members.push((problem.job(plain_map()), &*executors[b]));
         }
-        let mut sequential_call = Duration::ZERO;
         for (member, (job, exec)) in members.iter().enumerate() {
-            let checked = Instant::now();
-            let result = problem.run_checked(job, *exec, &mut out);
-            if member == 0 {
-                sequential_call = checked.elapsed();
-            }
-            if let Err(err) = result {
+            if let Err(err) = problem.run_checked(job, *exec, &mut out) {
                 let who = match member {
                     0 => "the sequential loop".to_string(),
                     m => format!("{}/{}", plain_map().id(), backends[pending[m - 1]].id()),
@@ -260,7 +257,7 @@ pub fn run(
         if mode == Mode::Check {
             continue;
         }
-        let sampling = match sequential_call > LONG_CELL {
+        let sampling = match items.saturating_mul(rounds.max(1)) > LONG_CELL_WORK {
             true => Sampling {
                 min_rounds: LONG_CELL_ROUNDS,
                 ..sampling
@@ -288,6 +285,7 @@ pub fn run(
                     speedup: speedup.estimate,
                     speedup_lower: Some(speedup.lower),
                     speedup_upper: Some(speedup.upper),
+                    paired_rounds: Some(samples.rounds() as u64),
                     measured_at: sweep.started_at.clone(),
                 }
             })
@@ -425,6 +423,7 @@ mod tests {
             speedup,
             speedup_lower: None,
             speedup_upper: None,
+            paired_rounds: None,
             measured_at: String::new(),
         }
     }

@@ -498,6 +498,11 @@ pub struct BreakEvenCell {
     pub speedup_lower: Option<f64>,
     #[serde(default)]
     pub speedup_upper: Option<f64>,
+    /// The paired rounds behind the bounds: with 6 or more they are a 95%
+    /// interval of the median, with fewer (a long cell) the range of the
+    /// rounds. Absent in older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paired_rounds: Option<u64>,
     /// When the run that measured it started (RFC 3339).
     #[serde(default)]
     pub measured_at: String,

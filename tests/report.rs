@@ -560,6 +560,7 @@ fn scaling_models_and_the_break_even_map_are_shown_from_the_measurements() {
         speedup,
         speedup_lower: None,
         speedup_upper: None,
+        paired_rounds: None,
         measured_at: b.run.started_at.clone(),
     };
     b.break_even = vec![

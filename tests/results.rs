@@ -352,6 +352,7 @@ fn cell(backend: &str, items: u64, rounds: u64, speedup: f64, at: &str) -> resul
         speedup,
         speedup_lower: Some(speedup * 0.9),
         speedup_upper: Some(speedup * 1.1),
+        paired_rounds: Some(6),
         measured_at: at.to_string(),
     }
 }

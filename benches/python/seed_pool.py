@@ -139,7 +139,13 @@ def worker_peaks(pool, workers, reset):
     sleeping), then resets them if asked."""
     seen = {}
     for pid, peak in pool.map(peak_rss, [reset] * (4 * workers), chunksize=1):
-        seen[pid] = peak
+        # A worker's first task reads its peak (and may reset it); its later
+        # tasks read only what it holds now: keep the largest, and unknown
+        # if any read was.
+        if pid in seen and (seen[pid] is None or peak is None):
+            seen[pid] = None
+        else:
+            seen[pid] = max(peak, seen.get(pid) or 0) if peak is not None else None
     return list(seen.values())
 
 

@@ -1011,7 +1011,7 @@ fn break_even(index: &Index<'_>) -> Finding {
             .to_string()
     };
     let mut answer = match map {
-        Some(map) => format!("{map} Across the workloads: {conclusion}"),
+        Some(map) => format!("{map} The sweep's workloads bracket it more coarsely. {conclusion}"),
         None => conclusion,
     };
     if !unmeasured.is_empty() {

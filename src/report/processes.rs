@@ -120,7 +120,12 @@ pub fn views(run: &Run, anchor: &str) -> Vec<ProcessesView> {
                     "Rust ran {r} items per call, Python {p} (what Python handles in the budget; its speedups are over its own list comprehension)."
                 ),
                 _ => "Both ran the same items per call.".to_string(),
-            } + INITIALIZER_NOTE;
+            };
+            // The initializer's note only where its rows are shown.
+            let note = match rows.iter().any(|b| b.role == Role::CopyPerWorker) {
+                true => note + INITIALIZER_NOTE,
+                false => note,
+            };
             Some(ProcessesView {
                 anchor: format!("{anchor}-processes-{workload}"),
                 workload: workload.to_string(),

@@ -17,7 +17,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 
 use super::protocol::{self, ChunkResult, PROTOCOL, Reply, Request, SharedSlot, StateIn, Wire};
 use super::{Produces, SLOT_BYTES, produces};
@@ -98,14 +98,22 @@ fn run_chunk(
             kept.copy = Some(Arc::clone(&copy));
             (copy, 1)
         }
-        StateIn::Kept => (
-            Arc::clone(
-                kept.copy
-                    .as_ref()
-                    .context("told to use a kept copy of the state, but none was sent")?,
-            ),
-            0,
-        ),
+        StateIn::Kept => {
+            let copy = kept
+                .copy
+                .as_ref()
+                .context("told to use a kept copy of the state, but none was sent")?;
+            // The parent keys kept copies by problem; a mismatch here would
+            // be a wrong result, so it is an error instead.
+            if copy.spec != job.spec {
+                bail!(
+                    "told to use the kept copy of the state of {:?} for a job of {:?}",
+                    copy.spec,
+                    job.spec
+                );
+            }
+            (Arc::clone(copy), 0)
+        }
         StateIn::Mapped { path, c } => (mapped(path, job.spec, c, kept)?, 0),
     };
     let items = job.items.clone();
