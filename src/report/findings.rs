@@ -1788,7 +1788,7 @@ mod tests {
         assert_eq!(
             short_of(&unknown, "Which variants keep"),
             None,
-            "without a CPU clock (Windows) the answer is unknown, not none"
+            "without a CPU clock the answer is unknown, not none"
         );
     }
 }
