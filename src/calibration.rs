@@ -153,8 +153,7 @@ fn copy_bandwidth() -> f64 {
             COPY_BYTES as f64 / started.elapsed().as_secs_f64()
         })
         .collect();
-    rates.sort_by(f64::total_cmp);
-    rates[rates.len() / 2]
+    crate::paired::median_interval(&mut rates).estimate
 }
 
 #[cfg(test)]

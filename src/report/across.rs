@@ -388,11 +388,7 @@ pub fn split(mut page: Page, prefix: &str, entry: &str) -> (Page, Vec<(String, P
             name = format!("{base}-{n}.html");
             n += 1;
         }
-        let mut detail = m.summary();
-        std::mem::swap(&mut detail.workloads, &mut m.workloads);
-        std::mem::swap(&mut detail.findings, &mut m.findings);
-        std::mem::swap(&mut detail.break_even, &mut m.break_even);
-        std::mem::swap(&mut detail.processes, &mut m.processes);
+        let detail = m.take_detail();
         m.page = Some(name.clone());
         details.push((
             name,

@@ -101,8 +101,15 @@ pub struct MachineView {
 }
 
 impl MachineView {
-    /// The machine's facts without its findings and workloads: what the
-    /// entry page of many machines keeps of it.
+    /// Leaves the machine's [`summary`](Self::summary) here and returns
+    /// the whole view, detail and all, for the machine's own page.
+    pub fn take_detail(&mut self) -> MachineView {
+        let summary = self.summary();
+        std::mem::replace(self, summary)
+    }
+
+    /// The machine's facts without its findings, tables and charts: what
+    /// the entry page of many machines keeps of it.
     pub fn summary(&self) -> MachineView {
         MachineView {
             anchor: self.anchor.clone(),
