@@ -66,8 +66,10 @@ pub struct Grid {
     /// Cells with more items x rounds (rounds counted as at least 1) are
     /// skipped: see the module doc. `None`: every cell.
     pub max_work: Option<u64>,
-    /// How long the paired sampler samples each cell (at least 6 rounds).
-    pub budget: Duration,
+    /// The time cap of the paired sampler in each cell (at least 6 rounds;
+    /// it stops sooner once every interval is within the target,
+    /// [`paired::TARGET_HALF_WIDTH`]).
+    pub cap: Duration,
 }
 
 impl Grid {
@@ -78,19 +80,19 @@ impl Grid {
                 items: log_spaced(10, 1_000_000, 4),
                 rounds: vec![0, 8, 64, 1024],
                 max_work: Some(1 << 25),
-                budget: Duration::from_millis(60),
+                cap: Duration::from_millis(60),
             },
             Profile::Default => Grid {
                 items: log_spaced(10, 1_000_000, 6),
                 rounds: vec![0, 4, 16, 64, 256, 1024],
                 max_work: None,
-                budget: Duration::from_millis(150),
+                cap: Duration::from_millis(150),
             },
             Profile::Full => Grid {
                 items: log_spaced(10, 1_000_000, 11),
                 rounds: vec![0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
                 max_work: None,
-                budget: Duration::from_millis(1_000),
+                cap: Duration::from_millis(1_000),
             },
         }
     }
@@ -199,7 +201,7 @@ pub fn run(
         );
     }
     let sampling = Sampling {
-        budget: grid.budget,
+        cap: grid.cap,
         ..Sampling::default()
     };
     let started = Instant::now();

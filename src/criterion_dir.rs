@@ -81,6 +81,8 @@ pub struct Measurement {
     pub id: CriterionId,
     /// Criterion's typical estimate: the slope when present, else the mean.
     pub typical_ns: f64,
+    /// Is `typical_ns` criterion's slope (else its mean)?
+    pub typical_is_slope: bool,
     /// 95% confidence bounds of the typical estimate.
     pub lower_ns: f64,
     pub upper_ns: f64,
@@ -109,6 +111,7 @@ pub fn read_measurement(new_dir: &Path) -> Result<Measurement> {
     Ok(Measurement {
         id,
         typical_ns: typical.point_estimate,
+        typical_is_slope: estimates.slope.is_some(),
         lower_ns: typical.confidence_interval.lower_bound,
         upper_ns: typical.confidence_interval.upper_bound,
         median_ns: estimates.median.point_estimate,

@@ -51,13 +51,20 @@ use serde::{Deserialize, Serialize};
 /// here, its home before the platform module, for code that still calls it so.
 pub use crate::platform::process_cpu_time;
 
-/// How long to sample a group.
+/// How long to sample a group: until every member's interval is narrow
+/// enough to decide (sequential stopping), within a time cap.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Sampling {
     /// The least time a timed batch of one member takes.
     pub batch: Duration,
-    /// Rounds continue until this much time has passed (and `min_rounds` ran).
-    pub budget: Duration,
+    /// The target: rounds continue until every member's 95% interval has a
+    /// half-width of at most this share of its estimate (0.02: 2%), checked
+    /// at the looks of [`next_look`]. See [`Samples::within_target`].
+    pub target_half_width: f64,
+    /// Rounds stop once this much time has passed (after `min_rounds`),
+    /// whether or not the target was reached: a member then records that
+    /// the cap, not the target, stopped it.
+    pub cap: Duration,
     /// At least this many rounds: 6 is the fewest whose min and max bound
     /// the median with 95% confidence.
     pub min_rounds: usize,
@@ -69,11 +76,26 @@ impl Default for Sampling {
     fn default() -> Self {
         Sampling {
             batch: Duration::from_millis(1),
-            budget: Duration::from_millis(500),
+            target_half_width: TARGET_HALF_WIDTH,
+            cap: Duration::from_millis(500),
             min_rounds: 6,
-            max_rounds: 400,
+            max_rounds: 2_000,
         }
     }
+}
+
+/// The default target of every paired interval: a half-width of 2% of its
+/// estimate, the margin within which the findings call two figures equal.
+pub const TARGET_HALF_WIDTH: f64 = 0.02;
+
+/// The round after `rounds` at which sequential stopping looks at the
+/// intervals again: 25% more rounds each time (at least one more). Looking
+/// after every round would let the noise of one round end the sampling by
+/// luck more often (each look is a chance to stop on a narrow-by-chance
+/// interval); spacing the looks geometrically keeps their number
+/// logarithmic in the rounds.
+pub fn next_look(rounds: usize) -> usize {
+    (rounds + 1).max((rounds as f64 * 1.25).ceil() as usize)
 }
 
 /// A call slower than this many times the fastest of its regime is slow:
@@ -125,6 +147,11 @@ impl Interval {
             lower: 1.0 / self.upper,
             upper: 1.0 / self.lower,
         }
+    }
+
+    /// Half the interval's width, as a share of its estimate (0.02: ±2%).
+    pub fn relative_half_width(&self) -> f64 {
+        (self.upper - self.lower) / 2.0 / self.estimate
     }
 
     /// All three finite and positive, lower <= estimate <= upper.
@@ -183,6 +210,24 @@ impl Samples {
         self.time_ratio(reference, member)
     }
 
+    /// The interval sequential stopping watches for `member`: its speedup
+    /// over member 0 (the reference), or, when member 0 is alone, its own
+    /// wall time per call.
+    pub fn watched_interval(&self, member: usize) -> Interval {
+        match (member, self.members.len()) {
+            (0, 1) => median_interval(&mut self.members[0].wall_ns.clone()),
+            (0, _) => Interval::exact(1.0),
+            (m, _) => self.speedup(m, 0),
+        }
+    }
+
+    /// Does `member`'s watched interval ([`Samples::watched_interval`])
+    /// have a half-width of at most `target` of its estimate?
+    pub fn within_target(&self, member: usize, target: f64) -> bool {
+        let interval = self.watched_interval(member);
+        interval.is_valid() && interval.relative_half_width() <= target
+    }
+
     /// The median wall time per call of `member` (ns).
     pub fn wall_per_call_ns(&self, member: usize) -> f64 {
         median_interval(&mut self.members[member].wall_ns.clone()).estimate
@@ -212,9 +257,11 @@ pub fn mean(values: &[f64]) -> f64 {
 /// Each member first gets its batch size (untimed); then each round visits
 /// every member in turn (starting one further each round, so no member
 /// always follows the same one), discards the calls right after the switch
-/// and times one batch. Stops after `min_rounds` once `budget` has passed,
-/// or at `max_rounds`. An error of any call stops the sampling and is
-/// returned.
+/// and times one batch. After `min_rounds`, rounds stop at the first look
+/// ([`next_look`]) where every member is within the target
+/// ([`Samples::within_target`]), once `cap` has passed, or at
+/// `max_rounds`, whichever comes first. An error of any call stops the
+/// sampling and is returned.
 pub fn sample(
     churns: &[bool],
     sampling: &Sampling,
@@ -238,9 +285,18 @@ pub fn sample(
     let started = Instant::now();
     // Whether the member before churns memory.
     let mut after_churn = false;
+    let mut look = sampling.min_rounds;
     for round in 0..sampling.max_rounds.max(1) {
-        if round >= sampling.min_rounds && started.elapsed() >= sampling.budget {
-            break;
+        if round >= sampling.min_rounds {
+            if started.elapsed() >= sampling.cap {
+                break;
+            }
+            if round >= look {
+                look = next_look(round);
+                if (0..members).all(|m| samples.within_target(m, sampling.target_half_width)) {
+                    break;
+                }
+            }
         }
         for step in 0..members {
             let member = (round + step) % members;
@@ -545,7 +601,8 @@ mod tests {
         let mut order = Vec::new();
         let sampling = Sampling {
             batch: Duration::from_micros(1),
-            budget: Duration::ZERO,
+            target_half_width: f64::INFINITY,
+            cap: Duration::ZERO,
             min_rounds: 6,
             max_rounds: 400,
         };
@@ -561,7 +618,7 @@ mod tests {
         assert_eq!(
             samples.rounds(),
             6,
-            "stops at min_rounds once the budget is spent"
+            "stops at min_rounds once the cap is spent"
         );
         for (m, member) in samples.members.iter().enumerate() {
             assert!(member.calls_per_batch >= 1);
@@ -579,6 +636,74 @@ mod tests {
             Ok(())
         });
         assert!(failed.unwrap_err().to_string().contains("member 1 broke"));
+    }
+
+    #[test]
+    fn sequential_stopping_stops_at_the_target_or_at_the_cap() {
+        let spin = |m: usize| {
+            std::hint::black_box((0..200 * (m as u64 + 1)).sum::<u64>());
+            Ok(())
+        };
+        let sampling = Sampling {
+            batch: Duration::from_micros(1),
+            target_half_width: f64::INFINITY,
+            cap: Duration::from_secs(3600),
+            min_rounds: 8,
+            max_rounds: 60,
+        };
+        // Any interval is within an infinite target: the first look stops.
+        let reached = sample(&[false; 2], &sampling, spin).unwrap();
+        assert_eq!(reached.rounds(), 8);
+        assert!(reached.within_target(1, f64::INFINITY));
+        // An unreachable target (a negative width): only max_rounds stops it.
+        let never = Sampling {
+            target_half_width: -1.0,
+            ..sampling
+        };
+        assert_eq!(sample(&[false; 2], &never, spin).unwrap().rounds(), 60);
+        // The cap stops it, once min_rounds ran.
+        let capped = Sampling {
+            cap: Duration::ZERO,
+            ..never
+        };
+        assert_eq!(sample(&[false; 2], &capped, spin).unwrap().rounds(), 8);
+    }
+
+    #[test]
+    fn the_target_watches_each_speedup_and_a_lone_member_s_time() {
+        let member = |wall_ns: Vec<f64>| MemberSamples {
+            calls_per_batch: 1,
+            wall_ns,
+            cpu_ns: Vec::new(),
+        };
+        // Member 1's ratio to member 0 is exactly 2 in every round, while
+        // the rounds drift: within any target. Member 2's ratio varies by
+        // ±10% (a half-width of about 10%).
+        let samples = Samples {
+            members: vec![
+                member(vec![100.0, 200.0, 300.0, 150.0, 120.0, 250.0]),
+                member(vec![50.0, 100.0, 150.0, 75.0, 60.0, 125.0]),
+                member(vec![55.0, 90.0, 150.0, 82.5, 54.0, 125.0]),
+            ],
+        };
+        assert!(
+            samples.within_target(0, 0.0),
+            "the reference against itself"
+        );
+        assert!(samples.within_target(1, 0.0));
+        let wide = samples.watched_interval(2).relative_half_width();
+        assert!((0.09..0.11).contains(&wide), "{wide}");
+        assert!(!samples.within_target(2, 0.02) && samples.within_target(2, 0.11));
+        // Alone, member 0's own times are watched: they drift by 3x.
+        let alone = Samples {
+            members: vec![samples.members[0].clone()],
+        };
+        assert!(!alone.within_target(0, 0.02));
+        // Looks are spaced by a quarter more rounds each time.
+        let looks: Vec<usize> = std::iter::successors(Some(6), |&r| Some(next_look(r)))
+            .take(8)
+            .collect();
+        assert_eq!(looks, vec![6, 8, 10, 13, 17, 22, 28, 35]);
     }
 
     #[test]

@@ -26,7 +26,7 @@ use crate::key::Key;
 use crate::matrix::Problem;
 use crate::memory::Memory;
 use crate::paired::{self, Interval};
-use crate::results::{Benchmark, Comparison, PairedFigures, TimeNs};
+use crate::results::{Benchmark, Comparison, PairedFigures, TimeEstimator, TimeNs};
 use crate::sweep::Profile;
 use crate::variants::{self, Role};
 use crate::workload::{self, Imbalance, Spec};
@@ -408,8 +408,10 @@ fn records(lines: &[Line], run: &PythonRun, measured_at: &str) -> Vec<Benchmark>
                     })
                 })
                 .collect();
-            Benchmark::new(key, run.spec.items as u64, time, measured_at, memory).with_paired(
-                PairedFigures {
+            Benchmark::new(key, run.spec.items as u64, time, measured_at, memory)
+                .with_estimator(TimeEstimator::MedianOfCalls)
+                .with_paired(PairedFigures {
+                    target_reached: None,
                     speedup: if role_of(&line.variant) == Role::Baseline {
                         Interval::exact(1.0)
                     } else {
@@ -419,8 +421,7 @@ fn records(lines: &[Line], run: &PythonRun, measured_at: &str) -> Vec<Benchmark>
                     wall_ns: paired::mean(&line.call_ns),
                     cpu_time_ns: None,
                     compared,
-                },
-            )
+                })
         })
         .collect()
 }

@@ -150,9 +150,40 @@ pub struct Comparison {
 pub struct PairedFigures {
     pub speedup: Interval,
     pub rounds: u64,
+    /// Did sequential stopping end on the target half-width (else the cap
+    /// or the round limit stopped it first)? `None`: a fixed number of
+    /// calls, not sequentially stopped (the intermittent regime, Python).
+    pub target_reached: Option<bool>,
     pub wall_ns: f64,
     pub cpu_time_ns: Option<f64>,
     pub compared: Vec<Comparison>,
+}
+
+/// Which estimator an entry's `time_ns` carries. Times of different
+/// estimators are not the same statistic: the report names it wherever
+/// such times stand side by side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeEstimator {
+    /// Criterion's slope: time against iterations over its samples (its
+    /// typical estimate for the steady regime).
+    CriterionSlope,
+    /// Criterion's mean time per iteration (where it fits no slope).
+    CriterionMean,
+    /// The median of single timed calls, with its distribution-free 95%
+    /// interval: the intermittent regime and Python's `Pool.map` rounds.
+    MedianOfCalls,
+}
+
+impl TimeEstimator {
+    /// The estimator in a few words, for a table's note.
+    pub fn label(self) -> &'static str {
+        match self {
+            TimeEstimator::CriterionSlope => "criterion's slope",
+            TimeEstimator::CriterionMean => "criterion's mean",
+            TimeEstimator::MedianOfCalls => "median of single calls",
+        }
+    }
 }
 
 /// Criterion's estimate of the time per call, with its 95% confidence bounds.
@@ -185,6 +216,16 @@ pub struct Benchmark {
     /// What one call did to memory (schema 2).
     #[serde(flatten)]
     pub memory: Memory,
+    /// Which estimator `time_ns` is: criterion's slope or mean, or the
+    /// median of single calls. Absent: a file from before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_estimator: Option<TimeEstimator>,
+    /// Did the paired sampler stop because `speedup`'s 95% interval reached
+    /// its target half-width (`true`), or because its time cap came first
+    /// (`false`)? Absent: not paired, or a file from before sequential
+    /// stopping.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paired_target_reached: Option<bool>,
     /// Rounds of the paired sampler behind `speedup` (schema 4). Present:
     /// `speedup` and its bounds are the paired measurement. Absent (older
     /// files): `speedup` is criterion's ratio of times, recomputed on load.
@@ -256,26 +297,40 @@ pub struct Benchmark {
     pub slow_call_share: Option<f64>,
 }
 
-/// A speedup above what the machine's spin loop reached, and its likely cause.
+/// A speedup above what the machine's spin loop reached, and what the run
+/// can say about it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BeyondCeiling {
     pub ceiling: f64,
     pub cause: CeilingCause,
-    /// The cause in words, from the data.
+    /// What the data say, in words.
     pub explanation: String,
 }
 
-/// Why a speedup can exceed the ceiling.
+/// What a run can say of a speedup above the ceiling. No cause is assumed:
+/// a speedup whose whole interval lies above what the spin loop reaches on
+/// the same cores is inconsistent with the machine unless this run measured
+/// why, and no measurement of a run explains one today (the cache sizes are
+/// recorded, but a working set that outgrows a cache is one possible cause,
+/// not a measured one), so such an entry is kept out of every answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CeilingCause {
-    /// The paired interval reaches below the ceiling.
+    /// The paired interval reaches below the ceiling (plus its margin): the
+    /// estimate is above it by chance as far as the run can tell.
     Noise,
-    /// The working set outgrows one core's cache: more threads bring more
-    /// cache and memory bandwidth than the ALU-bound ceiling counts.
-    Caches,
-    /// Neither: reproduce it before trusting it.
-    Unexplained,
+    /// The paired interval lies wholly above the ceiling plus its margin
+    /// (or the figure is criterion's unpaired ratio): inconsistent with this
+    /// machine, not used in any answer.
+    Inconsistent,
+}
+
+impl BeyondCeiling {
+    /// May an answer use this entry's speedup? Only when its interval
+    /// still reaches the machine's ceiling.
+    pub fn usable(&self) -> bool {
+        self.cause == CeilingCause::Noise
+    }
 }
 
 impl Benchmark {
@@ -291,6 +346,8 @@ impl Benchmark {
             time_ns,
             measured_at: measured_at.to_string(),
             memory,
+            time_estimator: None,
+            paired_target_reached: None,
             paired_rounds: None,
             speedup: None,
             speedup_lower: None,
@@ -317,12 +374,19 @@ impl Benchmark {
     /// Adds what the paired sampler measured.
     pub fn with_paired(mut self, paired: PairedFigures) -> Self {
         self.paired_rounds = Some(paired.rounds);
+        self.paired_target_reached = paired.target_reached;
         self.speedup = Some(paired.speedup.estimate);
         self.speedup_lower = Some(paired.speedup.lower);
         self.speedup_upper = Some(paired.speedup.upper);
         self.paired_wall_ns = Some(paired.wall_ns);
         self.cpu_time_ns = paired.cpu_time_ns;
         self.compared = paired.compared;
+        self
+    }
+
+    /// The same record, saying which estimator its `time_ns` is.
+    pub fn with_estimator(mut self, estimator: TimeEstimator) -> Self {
+        self.time_estimator = Some(estimator);
         self
     }
 
@@ -386,44 +450,34 @@ impl Benchmark {
     }
 }
 
-/// Why `b`'s speedup is more than [`CEILING_MARGIN`] above the machine's
-/// `ceiling` at its thread count, if it is.
-fn beyond_ceiling(
-    b: &Benchmark,
-    ceiling: f64,
-    working_set: Option<u64>,
-    core_cache: Option<u64>,
-) -> Option<BeyondCeiling> {
+/// What the run can say of `b`'s speedup when it is more than
+/// [`CEILING_MARGIN`] above the machine's `ceiling` at its thread count.
+fn beyond_ceiling(b: &Benchmark, ceiling: f64) -> Option<BeyondCeiling> {
     let speedup = b.speedup?;
     let limit = ceiling * (1.0 + CEILING_MARGIN);
     if b.key.threads < 2 || speedup <= limit {
         return None;
     }
-    let mib = |bytes: u64| bytes as f64 / (1u64 << 20) as f64;
-    let (cause, explanation) = match (b.speedup_lower, working_set, core_cache) {
-        (Some(lower), _, _) if lower <= limit => (
+    let (cause, explanation) = match b.speedup_lower {
+        Some(lower) if lower <= limit => (
             CeilingCause::Noise,
             format!(
-                "noise: the paired interval reaches {lower:.2}x, within the ceiling of {ceiling:.2}x"
+                "within noise of the ceiling: the paired interval reaches {lower:.2}x, below the ceiling of {ceiling:.2}x plus {:.0}%",
+                CEILING_MARGIN * 100.0
             ),
         ),
-        (None, _, _) => (
-            CeilingCause::Noise,
-            "noise, likely: criterion's ratio of two times taken at different moments, not paired"
-                .to_string(),
-        ),
-        (_, Some(set), Some(cache)) if set > cache => (
-            CeilingCause::Caches,
+        Some(lower) => (
+            CeilingCause::Inconsistent,
             format!(
-                "caches: the working set ({:.1} MiB) outgrows one core's {:.1} MiB cache, so each thread brings cache and memory bandwidth that the ALU-bound ceiling does not count",
-                mib(set),
-                mib(cache)
+                "inconsistent with this machine: the whole paired interval (from {lower:.2}x) lies above the ceiling of {ceiling:.2}x plus {:.0}%, and this run measured no cause; not used in any answer",
+                CEILING_MARGIN * 100.0
             ),
         ),
-        _ => (
-            CeilingCause::Unexplained,
-            "unexplained: the paired interval is above the ceiling and the working set fits one core's cache; reproduce it before trusting it"
-                .to_string(),
+        None => (
+            CeilingCause::Inconsistent,
+            format!(
+                "inconsistent with this machine as measured: criterion's ratio of two times taken at different moments, not paired, lies above the ceiling of {ceiling:.2}x; not used in any answer"
+            ),
         ),
     };
     Some(BeyondCeiling {
@@ -722,16 +776,12 @@ impl ResultsFile {
                 .zip(b.paired_wall_ns)
                 .filter(|(_, wall)| *wall > 0.0)
                 .map(|(cpu, wall)| cpu / wall);
-            let working_set = self
-                .workloads
-                .get(&b.key.workload)
-                .map(|w| w.spec.working_set_bytes());
             b.p50_ns = paired::quantile(&b.call_ns, 0.5);
             b.p90_ns = paired::quantile(&b.call_ns, 0.9);
             b.slow_call_share = paired::slow_call_share(&b.call_ns);
             b.beyond_ceiling = ceiling
                 .get(&b.key.threads)
-                .and_then(|&c| beyond_ceiling(b, c, working_set, self.machine.l2_cache_bytes));
+                .and_then(|&c| beyond_ceiling(b, c));
         }
     }
 

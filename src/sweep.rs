@@ -39,8 +39,8 @@ use crate::memory::Memory;
 use crate::paired::{self, Interval, Sampling};
 use crate::report;
 use crate::results::{
-    self, Benchmark, CeilingPoint, Comparison, CriterionSettings, PairedFigures, RunInfo, TimeNs,
-    WorkloadInfo,
+    self, Benchmark, CeilingPoint, Comparison, CriterionSettings, PairedFigures, RunInfo,
+    TimeEstimator, TimeNs, WorkloadInfo,
 };
 use crate::store::Store;
 use crate::variants::{Outcome, Role, Variant};
@@ -122,15 +122,20 @@ impl Profile {
         }
     }
 
-    /// How long the paired sampler samples each group in this profile.
+    /// How the paired sampler samples each set of a group in this profile:
+    /// until every member's 95% interval is within
+    /// [`paired::TARGET_HALF_WIDTH`] (2%), or this profile's time cap per
+    /// set. The caps are what the budgets allow (`quick` under 2 minutes,
+    /// `default` under 12 on 2 cores); a member stopped by the cap records
+    /// it, and the report marks it.
     pub fn sampling(self) -> Sampling {
-        let budget = match self {
-            Profile::Quick => 300,
-            Profile::Default => 400,
-            Profile::Full => 3_000,
+        let cap_ms = match self {
+            Profile::Quick => 600,
+            Profile::Default => 2_500,
+            Profile::Full => 15_000,
         };
         Sampling {
-            budget: Duration::from_millis(budget),
+            cap: Duration::from_millis(cap_ms),
             ..Sampling::default()
         }
     }
@@ -713,7 +718,7 @@ impl Sweep {
         self.current = None;
         let mut calibration = Calibration::host();
         let sampling = Sampling {
-            budget: Duration::from_millis(100),
+            cap: Duration::from_millis(200),
             ..Sampling::default()
         };
         let sequential = matrix::executor(&backends::Sequential, 1)?;
@@ -923,6 +928,7 @@ impl Sweep {
                 PairedFigures {
                     speedup,
                     rounds: samples.rounds() as u64,
+                    target_reached: Some(samples.within_target(member, sampling.target_half_width)),
                     wall_ns: samples.mean_wall_ns(member),
                     cpu_time_ns: cpu_time_seen(
                         self.plan[index].combo.backend,
@@ -1070,9 +1076,11 @@ impl Sweep {
             };
             let items = self.sizes.of(planned.workload()).items as u64;
             let mut record = Benchmark::new(planned.key(), items, time, &self.started_at, memory)
+                .with_estimator(TimeEstimator::MedianOfCalls)
                 .with_paired(PairedFigures {
                     speedup: samples.speedup(m),
                     rounds: calls as u64,
+                    target_reached: None,
                     wall_ns: paired::mean(&samples.call_ns[m]),
                     cpu_time_ns: cpu_time_seen(planned.combo.backend, samples.cpu_per_call_ns(m)),
                     compared: Vec::new(),
@@ -1127,7 +1135,12 @@ impl Sweep {
                 median: m.median_ns,
             };
             let items = self.sizes.of(planned.workload()).items as u64;
-            let record = Benchmark::new(key, items, time, &self.started_at, *memory);
+            let estimator = match m.typical_is_slope {
+                true => TimeEstimator::CriterionSlope,
+                false => TimeEstimator::CriterionMean,
+            };
+            let record = Benchmark::new(key, items, time, &self.started_at, *memory)
+                .with_estimator(estimator);
             benchmarks.push(match self.paired.get(&index) {
                 Some(paired) => record.with_paired(paired.clone()),
                 None => record,

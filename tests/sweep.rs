@@ -23,7 +23,8 @@ fn machine() -> Machine {
 fn sampling() -> Sampling {
     Sampling {
         batch: Duration::from_micros(100),
-        budget: Duration::ZERO,
+        target_half_width: f64::INFINITY,
+        cap: Duration::ZERO,
         min_rounds: 6,
         max_rounds: 6,
     }

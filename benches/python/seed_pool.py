@@ -4,9 +4,11 @@ parbench runs this script from `cargo bench` (and `parbench verify`) when
 python3 is on the PATH; it uses the standard library only. It computes
 exactly what parbench's `Constants::item` computes (src/workload.rs): item
 i is the pair (a, b) = (i, 100 + i); its result is (a + b) * c, mixed
-`rounds` times by splitmix64's finaliser, plus an entry of the constant
-state's table (table[k] = mix(k)) at slot mix(a) % len(table); all on 64-bit
-wrapping integers (masked with & (2**64 - 1)).
+`rounds` times by splitmix64's finaliser, plus the sum of the `span`
+entries of the constant state's table (table[k] = mix(k)) from
+(i * span) % len(table) on, span = ceil(len(table) / items), so one call
+streams the whole table; all on 64-bit wrapping integers (masked with
+& (2**64 - 1)).
 
 The idioms, each named after the Rust variant it mirrors:
   sequential        [f(ab) for ab in items]                      (list comprehension)
@@ -61,15 +63,16 @@ PICKLES = 0  # picklings of the state in this process: copies made for workers
 
 
 class State:
-    """The constant state: the seed's const and the lookup table."""
+    """The constant state: the seed's const, the lookup table and the span
+    of it each item sums."""
 
-    def __init__(self, c, rounds, table):
-        self.c, self.rounds, self.table = c, rounds, table
+    def __init__(self, c, rounds, table, span):
+        self.c, self.rounds, self.table, self.span = c, rounds, table, span
 
     def __reduce__(self):
         global PICKLES
         PICKLES += 1
-        return (State, (self.c, self.rounds, self.table))
+        return (State, (self.c, self.rounds, self.table, self.span))
 
 
 def f(ab, state):
@@ -80,7 +83,8 @@ def f(ab, state):
         x = mix(x)
     table = state.table
     if table:
-        x = (x + table[mix(a) % len(table)]) & MASK
+        start = (a * state.span) % len(table)
+        x = (x + sum(table[start:start + state.span])) & MASK
     return x
 
 
@@ -186,7 +190,8 @@ def main():
 
     n = args.items
     table = [mix(k) for k in range(args.state_bytes // 8)]
-    state = State(args.c, args.rounds, table)
+    span = -(-len(table) // n) if n else 0
+    state = State(args.c, args.rounds, table, span)
     items = list(zip(range(n), range(100, 100 + n)))
     meta = {
         "workload": args.workload,

@@ -102,10 +102,14 @@ impl Column {
 /// every table.
 pub const BEYOND_CEILING_MARK: &str = "▲";
 pub const DISAGREE_MARK: &str = "≠";
+/// The paired sampler's time cap stopped this entry before its interval
+/// reached the target half-width ([`crate::paired::TARGET_HALF_WIDTH`]).
+pub const CAPPED_MARK: &str = "⧖";
 
-/// `1.96x (1.93-2.00)`, marked ▲ above the machine's ceiling and ≠ where
-/// criterion's ratio disagrees with the paired one; an unpaired speedup
-/// (older files) has no interval.
+/// `1.96x (1.93-2.00)`, marked ▲ above the machine's ceiling, ≠ where
+/// criterion's ratio disagrees with the paired one and ⧖ where the time cap,
+/// not the target, stopped the pairing; an unpaired speedup (older files)
+/// has no interval.
 fn speedup_with_marks(c: &Cells) -> String {
     let e = c.entry;
     let mut text = match e.paired_speedup() {
@@ -119,6 +123,10 @@ fn speedup_with_marks(c: &Cells) -> String {
     if e.instruments_disagree {
         text.push(' ');
         text.push_str(DISAGREE_MARK);
+    }
+    if e.paired_target_reached == Some(false) {
+        text.push(' ');
+        text.push_str(CAPPED_MARK);
     }
     text
 }
@@ -232,6 +240,20 @@ pub static COLUMNS: &[Column] = &[
         human: |c| duration_ns(c.entry.time_ns.upper),
     },
     Column {
+        name: "time_estimator",
+        title: "time estimator",
+        numeric: false,
+        shown: Shown::Always,
+        views: EXPORT,
+        raw: |c| c.entry.time_estimator.map_or(Raw::Missing, |e| {
+            Raw::Text(serde_json::to_value(e).map_or_else(
+                |_| String::new(),
+                |v| v.as_str().unwrap_or_default().to_string(),
+            ))
+        }),
+        human: |c| c.entry.time_estimator.map_or("", |e| e.label()).to_string(),
+    },
+    Column {
         name: "items_per_s",
         title: "items/s",
         numeric: true,
@@ -266,6 +288,32 @@ pub static COLUMNS: &[Column] = &[
         views: EXPORT,
         raw: |c| opt_number(c.entry.speedup_upper),
         human: |c| or_missing(c.entry.speedup_upper, times),
+    },
+    Column {
+        name: "paired_rounds",
+        title: "paired rounds",
+        numeric: true,
+        shown: Shown::Always,
+        views: EXPORT,
+        raw: |c| opt_count(c.entry.paired_rounds),
+        human: |c| or_missing(c.entry.paired_rounds, |n| n.to_string()),
+    },
+    Column {
+        name: "paired_target_reached",
+        title: "interval within its target",
+        numeric: false,
+        shown: Shown::Always,
+        views: EXPORT,
+        raw: |c| {
+            c.entry
+                .paired_target_reached
+                .map_or(Raw::Missing, |r| Raw::Text(r.to_string()))
+        },
+        human: |c| match c.entry.paired_target_reached {
+            Some(true) => "yes".to_string(),
+            Some(false) => format!("no: the time cap came first {CAPPED_MARK}"),
+            None => String::new(),
+        },
     },
     Column {
         name: "criterion_speedup",

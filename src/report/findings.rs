@@ -1216,6 +1216,7 @@ mod tests {
         b.with_paired(crate::results::PairedFigures {
             speedup: interval(speedup),
             rounds: 6,
+            target_reached: Some(true),
             wall_ns: 1000.0,
             cpu_time_ns: None,
             compared: compared
@@ -1518,7 +1519,7 @@ mod tests {
         );
         beyond.beyond_ceiling = Some(crate::results::BeyondCeiling {
             ceiling: 1.9,
-            cause: crate::results::CeilingCause::Caches,
+            cause: crate::results::CeilingCause::Inconsistent,
             explanation: "caches: why".to_string(),
         });
         let entries = [
