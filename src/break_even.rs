@@ -266,7 +266,8 @@ pub fn run(
             },
             false => sampling,
         };
-        let samples = paired::sample(&vec![false; members.len()], &sampling, |m| {
+        let watched = paired::speedups_over_first(members.len());
+        let samples = paired::sample(&vec![false; members.len()], &watched, &sampling, |m| {
             let (job, exec) = &members[m];
             problem.run(job, *exec, &mut out).map(drop)
         })
@@ -287,7 +288,7 @@ pub fn run(
                     speedup: speedup.estimate,
                     speedup_lower: Some(speedup.lower),
                     speedup_upper: Some(speedup.upper),
-                    paired_rounds: Some(samples.rounds() as u64),
+                    paired_rounds: Some(samples.rounds_of(position + 1) as u64),
                     measured_at: sweep.started_at.clone(),
                 }
             })

@@ -98,6 +98,32 @@ pub fn next_look(rounds: usize) -> usize {
     (rounds + 1).max((rounds as f64 * 1.25).ceil() as usize)
 }
 
+/// A ratio sequential stopping watches: `member`'s speedup over
+/// `reference` (its own time per call where the two are the same member,
+/// for a member sampled alone).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Watched {
+    pub member: usize,
+    pub reference: usize,
+}
+
+/// The ratios of a set whose member 0 is the reference of every other
+/// member's speedup (member 0's own time when it is alone).
+pub fn speedups_over_first(members: usize) -> Vec<Watched> {
+    match members {
+        1 => vec![Watched {
+            member: 0,
+            reference: 0,
+        }],
+        n => (1..n)
+            .map(|member| Watched {
+                member,
+                reference: 0,
+            })
+            .collect(),
+    }
+}
+
 /// A call slower than this many times the fastest of its regime is slow:
 /// on 2 threads, a call that ran at about sequential speed.
 pub const SLOW_CALL: f64 = 1.5;
@@ -183,9 +209,13 @@ pub struct Samples {
 }
 
 impl Samples {
-    /// Rounds sampled.
+    /// Rounds sampled (by the members sampled longest).
     pub fn rounds(&self) -> usize {
-        self.members.first().map_or(0, |m| m.wall_ns.len())
+        self.members
+            .iter()
+            .map(|m| m.wall_ns.len())
+            .max()
+            .unwrap_or(0)
     }
 
     /// The time of `member` over the time of `reference`, from the ratio
@@ -210,21 +240,29 @@ impl Samples {
         self.time_ratio(reference, member)
     }
 
-    /// The interval sequential stopping watches for `member`: its speedup
-    /// over member 0 (the reference), or, when member 0 is alone, its own
-    /// wall time per call.
-    pub fn watched_interval(&self, member: usize) -> Interval {
-        match (member, self.members.len()) {
-            (0, 1) => median_interval(&mut self.members[0].wall_ns.clone()),
-            (0, _) => Interval::exact(1.0),
-            (m, _) => self.speedup(m, 0),
+    /// Rounds `member` was sampled in: every round for a member whose
+    /// watched ratios stayed wide, fewer for one that reached the target
+    /// early (its rounds are the first ones, aligned with everyone's).
+    pub fn rounds_of(&self, member: usize) -> usize {
+        self.members[member].wall_ns.len()
+    }
+
+    /// The interval of a watched ratio ([`Watched`]): `member`'s speedup
+    /// over `reference` from the rounds both were sampled in, or, where the
+    /// two are the same member, its own wall time per call.
+    pub fn watched_interval(&self, watched: Watched) -> Interval {
+        match watched {
+            Watched { member, reference } if member == reference => {
+                median_interval(&mut self.members[member].wall_ns.clone())
+            }
+            Watched { member, reference } => self.speedup(member, reference),
         }
     }
 
-    /// Does `member`'s watched interval ([`Samples::watched_interval`])
-    /// have a half-width of at most `target` of its estimate?
-    pub fn within_target(&self, member: usize, target: f64) -> bool {
-        let interval = self.watched_interval(member);
+    /// Is the watched ratio's 95% interval at most `target` of its estimate
+    /// on either side?
+    pub fn within_target(&self, watched: Watched, target: f64) -> bool {
+        let interval = self.watched_interval(watched);
         interval.is_valid() && interval.relative_half_width() <= target
     }
 
@@ -255,15 +293,21 @@ pub fn mean(values: &[f64]) -> f64 {
 /// Samples members in rounds; `call(i)` makes one call of member `i`, and
 /// `churns[i]` says whether member `i` churns memory (see the module doc).
 /// Each member first gets its batch size (untimed); then each round visits
-/// every member in turn (starting one further each round, so no member
-/// always follows the same one), discards the calls right after the switch
-/// and times one batch. After `min_rounds`, rounds stop at the first look
-/// ([`next_look`]) where every member is within the target
-/// ([`Samples::within_target`]), once `cap` has passed, or at
-/// `max_rounds`, whichever comes first. An error of any call stops the
-/// sampling and is returned.
+/// every member still sampled in turn (starting one further each round, so
+/// no member always follows the same one), discards the calls right after
+/// the switch and times one batch.
+///
+/// **Sequential stopping.** `watched` names the ratios that must become
+/// known. From `min_rounds` on, at each look ([`next_look`]), a member
+/// whose every watched ratio (as member or as reference) is within the
+/// target ([`Samples::within_target`]) is no longer sampled: its rounds so
+/// far stay aligned with the others' first rounds, and the rounds left go
+/// to the members still undecided. Sampling ends when no member is left,
+/// once `cap` has passed, or at `max_rounds`, whichever comes first. An
+/// error of any call stops the sampling and is returned.
 pub fn sample(
     churns: &[bool],
+    watched: &[Watched],
     sampling: &Sampling,
     mut call: impl FnMut(usize) -> Result<()>,
 ) -> Result<Samples> {
@@ -286,6 +330,7 @@ pub fn sample(
     // Whether the member before churns memory.
     let mut after_churn = false;
     let mut look = sampling.min_rounds;
+    let mut sampled = vec![true; members];
     for round in 0..sampling.max_rounds.max(1) {
         if round >= sampling.min_rounds {
             if started.elapsed() >= sampling.cap {
@@ -293,13 +338,25 @@ pub fn sample(
             }
             if round >= look {
                 look = next_look(round);
-                if (0..members).all(|m| samples.within_target(m, sampling.target_half_width)) {
+                let open: Vec<&Watched> = watched
+                    .iter()
+                    .filter(|w| !samples.within_target(**w, sampling.target_half_width))
+                    .collect();
+                for (member, still) in sampled.iter_mut().enumerate() {
+                    *still = open
+                        .iter()
+                        .any(|w| w.member == member || w.reference == member);
+                }
+                if open.is_empty() {
                     break;
                 }
             }
         }
         for step in 0..members {
             let member = (round + step) % members;
+            if !sampled[member] {
+                continue;
+            }
             // The calls right after a switch are discarded (see the module
             // doc) until one is back near this member's fastest call.
             let settling = Instant::now();
@@ -606,7 +663,7 @@ mod tests {
             min_rounds: 6,
             max_rounds: 400,
         };
-        let samples = sample(&[false; 3], &sampling, |m| {
+        let samples = sample(&[false; 3], &speedups_over_first(3), &sampling, |m| {
             calls[m] += 1;
             if order.last() != Some(&m) {
                 order.push(m);
@@ -629,7 +686,7 @@ mod tests {
         }
         // After sizing (0 1 2), rounds start one member further each time.
         assert_eq!(&order[3..12], &[0, 1, 2, 1, 2, 0, 2, 0, 1]);
-        let failed = sample(&[false; 2], &sampling, |m| {
+        let failed = sample(&[false; 2], &speedups_over_first(2), &sampling, |m| {
             if m == 1 {
                 anyhow::bail!("member 1 broke")
             }
@@ -651,26 +708,49 @@ mod tests {
             min_rounds: 8,
             max_rounds: 60,
         };
+        let watched = speedups_over_first(2);
         // Any interval is within an infinite target: the first look stops.
-        let reached = sample(&[false; 2], &sampling, spin).unwrap();
+        let reached = sample(&[false; 2], &watched, &sampling, spin).unwrap();
         assert_eq!(reached.rounds(), 8);
-        assert!(reached.within_target(1, f64::INFINITY));
+        assert!(reached.within_target(watched[0], f64::INFINITY));
         // An unreachable target (a negative width): only max_rounds stops it.
         let never = Sampling {
             target_half_width: -1.0,
             ..sampling
         };
-        assert_eq!(sample(&[false; 2], &never, spin).unwrap().rounds(), 60);
+        assert_eq!(
+            sample(&[false; 2], &watched, &never, spin)
+                .unwrap()
+                .rounds(),
+            60
+        );
         // The cap stops it, once min_rounds ran.
         let capped = Sampling {
             cap: Duration::ZERO,
             ..never
         };
-        assert_eq!(sample(&[false; 2], &capped, spin).unwrap().rounds(), 8);
+        assert_eq!(
+            sample(&[false; 2], &watched, &capped, spin)
+                .unwrap()
+                .rounds(),
+            8
+        );
+        // A member no open ratio needs leaves at the first look; the
+        // others go on, their rounds aligned from the first.
+        let only_first = [Watched {
+            member: 1,
+            reference: 0,
+        }];
+        let partly = sample(&[false; 3], &only_first, &never, spin).unwrap();
+        assert_eq!(
+            (0..3).map(|m| partly.rounds_of(m)).collect::<Vec<_>>(),
+            vec![60, 60, 8]
+        );
+        assert_eq!(partly.rounds(), 60);
     }
 
     #[test]
-    fn the_target_watches_each_speedup_and_a_lone_member_s_time() {
+    fn the_target_watches_each_ratio_and_a_lone_member_s_time() {
         let member = |wall_ns: Vec<f64>| MemberSamples {
             calls_per_batch: 1,
             wall_ns,
@@ -686,19 +766,27 @@ mod tests {
                 member(vec![55.0, 90.0, 150.0, 82.5, 54.0, 125.0]),
             ],
         };
-        assert!(
-            samples.within_target(0, 0.0),
-            "the reference against itself"
-        );
-        assert!(samples.within_target(1, 0.0));
-        let wide = samples.watched_interval(2).relative_half_width();
+        let [first, second] = [1, 2].map(|member| Watched {
+            member,
+            reference: 0,
+        });
+        assert!(samples.within_target(first, 0.0));
+        let wide = samples.watched_interval(second).relative_half_width();
         assert!((0.09..0.11).contains(&wide), "{wide}");
-        assert!(!samples.within_target(2, 0.02) && samples.within_target(2, 0.11));
+        assert!(!samples.within_target(second, 0.02) && samples.within_target(second, 0.11));
+        // Between two members that are not the reference, likewise.
+        let between = Watched {
+            member: 2,
+            reference: 1,
+        };
+        assert!(!samples.within_target(between, 0.02));
         // Alone, member 0's own times are watched: they drift by 3x.
         let alone = Samples {
             members: vec![samples.members[0].clone()],
         };
-        assert!(!alone.within_target(0, 0.02));
+        let own = speedups_over_first(1)[0];
+        assert_eq!((own.member, own.reference), (0, 0));
+        assert!(!alone.within_target(own, 0.02));
         // Looks are spaced by a quarter more rounds each time.
         let looks: Vec<usize> = std::iter::successors(Some(6), |&r| Some(next_look(r)))
             .take(8)

@@ -36,7 +36,7 @@ use crate::key::Key;
 use crate::key::Regime;
 use crate::matrix::{self, Combo, Problem};
 use crate::memory::Memory;
-use crate::paired::{self, Interval, Sampling};
+use crate::paired::{self, Interval, Sampling, Watched};
 use crate::report;
 use crate::results::{
     self, Benchmark, CeilingPoint, Comparison, CriterionSettings, PairedFigures, RunInfo,
@@ -86,10 +86,13 @@ impl Profile {
                 sample_size: 10,
                 nresamples: 5_000,
             },
+            // Criterion's windows buy only its absolute time per call; every
+            // ratio comes from the paired sampler, whose rounds the time
+            // saved here pays for (issue 19: was 150 ms, 300 ms, 12 samples).
             Profile::Default => CriterionSettings {
-                warm_up_ms: 150,
-                measurement_ms: 300,
-                sample_size: 12,
+                warm_up_ms: 100,
+                measurement_ms: 200,
+                sample_size: 10,
                 nresamples: 20_000,
             },
             Profile::Full => CriterionSettings {
@@ -730,13 +733,14 @@ impl Sweep {
             }
             let mut current = Current::new(workload, self.sizes.of(workload))?;
             let job = current.problem.job(baseline());
-            let samples = paired::sample(&[false], &sampling, |_| {
-                current
-                    .problem
-                    .run(&job, &*sequential, &mut current.out)
-                    .map(drop)
-            })
-            .with_context(|| format!("calibrating the host on workload {}", workload.id))?;
+            let samples =
+                paired::sample(&[false], &paired::speedups_over_first(1), &sampling, |_| {
+                    current
+                        .problem
+                        .run(&job, &*sequential, &mut current.out)
+                        .map(drop)
+                })
+                .with_context(|| format!("calibrating the host on workload {}", workload.id))?;
             calibration
                 .sequential_ns
                 .insert(workload.id.to_string(), samples.wall_per_call_ns(0));
@@ -892,7 +896,41 @@ impl Sweep {
         }
         let mut churning = vec![churns; calls.len()];
         churning[0] = false; // the sequential loop allocates nothing
-        let samples = paired::sample(&churning, sampling, |member| {
+        // The plan entries each member (position + 1) is compared with.
+        let compared_with: Vec<Vec<usize>> = set
+            .iter()
+            .map(|&index| {
+                let variant = self.plan[index].variant();
+                variant
+                    .role()
+                    .compared_with()
+                    .iter()
+                    .flat_map(|role| {
+                        set.iter()
+                            .position(|&other| self.plan[other].variant().role() == *role)
+                    })
+                    .collect()
+            })
+            .collect();
+        // Sequential stopping watches every speedup (but the reference's
+        // own, exact by definition) and every comparison between members.
+        let is_reference = |index: usize| {
+            self.plan[index].variant().role() == Role::Baseline && group.threads == 1
+        };
+        let mut watched: Vec<Watched> = Vec::new();
+        for (position, &index) in set.iter().enumerate() {
+            if !is_reference(index) {
+                watched.push(Watched {
+                    member: position + 1,
+                    reference: 0,
+                });
+            }
+            watched.extend(compared_with[position].iter().map(|&other| Watched {
+                member: position + 1,
+                reference: other + 1,
+            }));
+        }
+        let samples = paired::sample(&churning, &watched, sampling, |member| {
             let (job, exec) = &calls[member];
             current.problem.run(job, *exec, &mut current.out).map(drop)
         })
@@ -904,31 +942,31 @@ impl Sweep {
         })?;
         for (position, &index) in set.iter().enumerate() {
             let member = position + 1;
-            let variant = self.plan[index].variant();
-            let compared = variant
-                .role()
-                .compared_with()
+            let compared = compared_with[position]
                 .iter()
-                .flat_map(|role| {
-                    set.iter()
-                        .position(|&other| self.plan[other].variant().role() == *role)
-                })
-                .map(|other| Comparison {
+                .map(|&other| Comparison {
                     with: self.plan[set[other]].variant().id().to_string(),
                     time_ratio: samples.time_ratio(member, other + 1),
                 })
                 .collect();
-            let speedup = if variant.role() == Role::Baseline && group.threads == 1 {
-                Interval::exact(1.0) // the reference itself
+            let speedup_watched = Watched {
+                member,
+                reference: 0,
+            };
+            let (speedup, target_reached) = if is_reference(index) {
+                (Interval::exact(1.0), true) // the reference itself
             } else {
-                samples.speedup(member, 0)
+                (
+                    samples.speedup(member, 0),
+                    samples.within_target(speedup_watched, sampling.target_half_width),
+                )
             };
             self.paired.insert(
                 index,
                 PairedFigures {
                     speedup,
-                    rounds: samples.rounds() as u64,
-                    target_reached: Some(samples.within_target(member, sampling.target_half_width)),
+                    rounds: samples.rounds_of(member) as u64,
+                    target_reached: Some(target_reached),
                     wall_ns: samples.mean_wall_ns(member),
                     cpu_time_ns: cpu_time_seen(
                         self.plan[index].combo.backend,

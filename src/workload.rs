@@ -283,7 +283,7 @@ pub const WORKLOADS: &[Workload] = &[
     },
     Workload {
         id: "big_state",
-        about: "a 64 MiB read-only table in the constant state, read by each of 100,000 items",
+        about: "a 64 MiB read-only table in the constant state, streamed once per call: each of 100,000 items sums its own 84 entries",
         purpose: Purpose::StateSize,
         full: Spec {
             items: 100_000,

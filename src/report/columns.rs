@@ -245,12 +245,14 @@ pub static COLUMNS: &[Column] = &[
         numeric: false,
         shown: Shown::Always,
         views: EXPORT,
-        raw: |c| c.entry.time_estimator.map_or(Raw::Missing, |e| {
-            Raw::Text(serde_json::to_value(e).map_or_else(
-                |_| String::new(),
-                |v| v.as_str().unwrap_or_default().to_string(),
-            ))
-        }),
+        raw: |c| {
+            c.entry.time_estimator.map_or(Raw::Missing, |e| {
+                Raw::Text(serde_json::to_value(e).map_or_else(
+                    |_| String::new(),
+                    |v| v.as_str().unwrap_or_default().to_string(),
+                ))
+            })
+        },
         human: |c| c.entry.time_estimator.map_or("", |e| e.label()).to_string(),
     },
     Column {
