@@ -19,8 +19,8 @@
 //! distribution of intermittent calls). All are read; 4 is written.
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::io::Write;
+use std::fs::{self, File};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -111,10 +111,25 @@ pub struct RunInfo {
     /// Benchmarks the run planned (after a criterion filter, all the plan's).
     #[serde(default)]
     pub planned: Option<u64>,
+    /// What the run planned, which a resumed run must plan the same
+    /// (absent in older files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<Plan>,
     /// The run this one replaced in the file, kept so the report can
     /// compare the host between the two (schema 4).
     #[serde(default)]
     pub previous: Option<PreviousRun>,
+}
+
+/// What a run planned to measure: what `PARBENCH_RESUME=1` checks.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// This run's thread counts alone (the run's `threads` also keeps
+    /// those of the older runs merged into the file).
+    pub threads: Vec<u64>,
+    /// Six hex digits of a hash of every key planned, in plan order: the
+    /// profile, the thread counts and the build's matrix decide it.
+    pub keys_hash: String,
 }
 
 /// What is kept of the run before: when, how, and the host's speed.
@@ -523,6 +538,12 @@ impl BreakEvenCell {
     }
 }
 
+/// The largest results file read: 64 MiB, about 90 times the `default`
+/// run of a 2-core VM (`tests/fixtures/real/vm-default.json`, 0.7 MiB). A
+/// larger file is refused unread, so a file from elsewhere cannot make the
+/// report or the merge job exhaust memory; the other files still load.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
 /// A file that was read, with what was wrong in it.
 #[derive(Debug)]
 pub struct Loaded {
@@ -536,9 +557,32 @@ impl ResultsFile {
     /// Reads and validates one results file. Entries with unusable numbers
     /// are dropped with a warning; a file that is not a results file at all
     /// (not JSON, truncated, unknown schema version) is an error naming it.
+    /// A file above [`MAX_FILE_BYTES`] is refused unread.
     pub fn load(path: &Path) -> Result<Loaded> {
-        let text =
-            fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let shown = path.display();
+        let file = File::open(path).with_context(|| format!("cannot read {shown}"))?;
+        let refuse = |bytes: u64| {
+            anyhow::anyhow!(
+                "{shown} is {bytes} bytes, above the limit of {MAX_FILE_BYTES} bytes (64 MiB) \
+                 for a results file: refused unread"
+            )
+        };
+        if let Ok(meta) = file.metadata()
+            && meta.len() > MAX_FILE_BYTES
+        {
+            return Err(refuse(meta.len()));
+        }
+        // Read at most one byte past the limit: a file that grows, or is no
+        // regular file at all, is refused too.
+        let mut bytes = Vec::new();
+        file.take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .with_context(|| format!("cannot read {shown}"))?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(refuse(bytes.len() as u64));
+        }
+        let text = String::from_utf8(bytes)
+            .with_context(|| format!("{shown} is not UTF-8 text: not a results file"))?;
         Self::parse(&text, path)
     }
 
