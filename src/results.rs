@@ -377,6 +377,12 @@ impl Benchmark {
         if self.key.threads == 0 {
             return Some("threads is 0".to_string());
         }
+        if self.key.threads > MAX_THREADS {
+            return Some(format!(
+                "threads {} is above {MAX_THREADS}, the most any backend runs",
+                self.key.threads
+            ));
+        }
         if self.paired_rounds.is_some() && !self.paired_speedup().is_some_and(|s| s.is_valid()) {
             return Some(format!(
                 "the paired speedup {:?} ({:?}-{:?}) is not a valid interval",
@@ -534,9 +540,14 @@ impl BreakEvenCell {
             .iter()
             .all(|x| x.is_finite() && *x > 0.0)
             && self.items > 0
-            && self.threads > 0
+            && (1..=MAX_THREADS).contains(&self.threads)
     }
 }
+
+/// The most threads an entry can have been measured at
+/// ([`crate::backends::MAX_THREADS`]): a larger count in a file is not a
+/// measurement, and would overflow the chunk arithmetic of the findings.
+const MAX_THREADS: u64 = crate::backends::MAX_THREADS as u64;
 
 /// The largest results file read: 64 MiB, about 90 times the `default`
 /// run of a 2-core VM (`tests/fixtures/real/vm-default.json`, 0.7 MiB). A
@@ -630,7 +641,8 @@ impl ResultsFile {
                 true => results.break_even.push(cell),
                 false => warnings.push(format!(
                     "{shown}: dropped break-even cell {}/{} threads/{} items/{} rounds: \
-                     a time or speedup is not a positive number",
+                     a time or speedup is not a positive number, or no item or thread count \
+                     parbench runs",
                     cell.backend, cell.threads, cell.items, cell.rounds
                 )),
             }
@@ -665,10 +677,9 @@ impl ResultsFile {
                 results.workloads.insert(b.key.workload.clone(), info);
             }
         }
-        results
-            .run
-            .ceiling
-            .retain(|p| p.speedup.is_finite() && p.speedup > 0.0 && p.threads > 0);
+        results.run.ceiling.retain(|p| {
+            p.speedup.is_finite() && p.speedup > 0.0 && (1..=MAX_THREADS).contains(&p.threads)
+        });
         results.derive();
         Ok(Loaded {
             path: path.to_path_buf(),

@@ -137,7 +137,13 @@ impl Store {
                     plan_summary(&before.run),
                     plan_summary(&run),
                     before.run.profile,
-                    thread_list(before.run.plan.as_ref().map_or(&before.run.threads, |p| &p.threads))
+                    thread_list(
+                        before
+                            .run
+                            .plan
+                            .as_ref()
+                            .map_or(&before.run.threads, |p| &p.threads)
+                    )
                 );
             }
             run.started_at = before.run.started_at.clone();
@@ -403,7 +409,11 @@ fn lock(path: &Path) -> Result<Lock> {
             }
         }
         let still_ours = (same_file::Handle::from_path(&lock_path).ok())
-            .zip(file.try_clone().ok().and_then(|f| same_file::Handle::from_file(f).ok()))
+            .zip(
+                file.try_clone()
+                    .ok()
+                    .and_then(|f| same_file::Handle::from_file(f).ok()),
+            )
             .is_some_and(|(named, held)| named == held);
         if !still_ours {
             continue; // removed by the run that held it: lock the new one
@@ -538,7 +548,10 @@ mod resume_and_lock_tests {
         let mut machine = file.machine.clone();
         machine.rustc = "rustc 9.9.9".to_string();
         let err = refusal(&path, machine, file.run.clone());
-        assert!(err.contains("compiler") && err.contains("rustc 9.9.9"), "{err}");
+        assert!(
+            err.contains("compiler") && err.contains("rustc 9.9.9"),
+            "{err}"
+        );
 
         // The same plan on the same machine resumes.
         let (store, resumed, _) =
@@ -560,7 +573,8 @@ mod resume_and_lock_tests {
         let second = Store::open(&path, file.machine.clone(), file.run.clone(), false);
         let err = format!("{:#}", second.err().expect("a second run is refused"));
         assert!(
-            err.contains("another parbench run") && err.contains(&format!("pid {}", std::process::id())),
+            err.contains("another parbench run")
+                && err.contains(&format!("pid {}", std::process::id())),
             "{err}"
         );
         store

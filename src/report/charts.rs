@@ -611,7 +611,9 @@ fn legend_entries(panels: &[Panel]) -> Vec<(String, Style)> {
 /// powers of ten alone when too many.
 fn log_range(values: &[f64]) -> (Range<f64>, Vec<f64>) {
     let (lo, hi) = min_max(values.iter().copied().filter(|v| positive(*v)), 1.0);
-    let (lo, hi) = (lo / 1.4, hi * 1.4);
+    // Within the finite floats: a value near f64::MAX (from a foreign file)
+    // would put the top at infinity and ask for ticks up to 10^i32::MAX.
+    let (lo, hi) = ((lo / 1.4).max(f64::MIN_POSITIVE), (hi * 1.4).min(f64::MAX));
     let ticks_at = |multiples: &[f64]| -> Vec<f64> {
         (lo.log10().floor() as i32..=hi.log10().ceil() as i32)
             .flat_map(|e| multiples.iter().map(move |m| m * 10f64.powi(e)))
