@@ -673,7 +673,7 @@ fn fixture(relative: &str) -> Value {
 /// whole file) and whether it is whole.
 fn case_start(n: usize, bases: &[Base]) -> (Rng, Value, bool) {
     let mut rng = Rng::new(0x7061_7262_656e_6368 ^ (n as u64).wrapping_mul(0x9e37_79b9));
-    let whole = n % WHOLE_FILE_EVERY == 0;
+    let whole = n.is_multiple_of(WHOLE_FILE_EVERY);
     let base = rng.pick(bases);
     let file = match whole {
         true => base.whole.clone(),
@@ -836,7 +836,7 @@ fn ten_thousand_mutated_results_files_panic_nowhere_and_escape_every_string() {
             // On disk before it runs, so a hang's input is kept too.
             std::fs::write(current_input(lane), &bytes).unwrap();
             current.store(n, Ordering::Relaxed);
-            let depth = match (whole, n % PAGE_EVERY == 0) {
+            let depth = match (whole, n.is_multiple_of(PAGE_EVERY)) {
                 (true, _) => Depth::Report,
                 (false, true) => Depth::Page,
                 (false, false) => Depth::Commands,
