@@ -2,8 +2,8 @@
 //! machines (`reports/runs/`, `reports/imported/`, CI artifacts), so every
 //! path from their bytes to a page must hold whatever the bytes are.
 //!
-//! A seeded generator (splitmix64: the same cases on every run and
-//! platform, no dependency) mutates the real results files of
+//! A seeded generator (proptest's ChaCha `TestRng`, one seed per case: the
+//! same cases on every run and platform) mutates the real results files of
 //! `tests/fixtures/real` and `tests/fixtures/runs` structurally (a field
 //! removed, retyped, set to an extreme or non-finite number or to a hostile
 //! string; thread counts, keys and labels at their limits; entries
@@ -45,6 +45,8 @@ use std::time::{Duration, Instant};
 
 use parbench::report::{self, ExportFormat};
 use parbench::results::{self, ResultsFile};
+use proptest::prelude::RngCore;
+use proptest::test_runner::{RngAlgorithm, TestRng};
 use serde_json::{Map, Value, json};
 
 /// Cases in `cargo test` unless `PARBENCH_FUZZ_CASES` says otherwise.
@@ -123,19 +125,20 @@ fn extreme_numbers() -> Vec<Value> {
 /// Non-finite or out-of-range numbers: not JSON values, so put in the text.
 const NON_FINITE: &[&str] = &["NaN", "Infinity", "-Infinity", "1e999", "-1e999", "nan"];
 
-/// splitmix64: small, seeded, and the same on every platform.
-struct Rng(u64);
+/// proptest's seeded ChaCha generator: the same cases on every run and
+/// platform.
+struct Rng(TestRng);
 
 impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed)
+    /// The generator of case `n`.
+    fn new(n: u64) -> Rng {
+        let mut seed = [0u8; 32];
+        seed[..8].copy_from_slice(&n.to_le_bytes());
+        seed[8..16].copy_from_slice(b"parbench");
+        Rng(TestRng::from_seed(RngAlgorithm::ChaCha, &seed))
     }
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
     fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
@@ -690,7 +693,7 @@ fn fixture(relative: &str) -> Value {
 /// file it starts from (a slice, or one case in [`WHOLE_FILE_EVERY`] a
 /// whole file) and whether it is whole.
 fn case_start(n: usize, bases: &[Base]) -> (Rng, Value, bool) {
-    let mut rng = Rng::new(0x7061_7262_656e_6368 ^ (n as u64).wrapping_mul(0x9e37_79b9));
+    let mut rng = Rng::new(n as u64);
     let whole = n.is_multiple_of(WHOLE_FILE_EVERY);
     let base = rng.pick(bases);
     let file = match whole {

@@ -388,49 +388,51 @@ fn a_worker_of_another_protocol_is_refused_at_the_handshake() {
         .unwrap();
 }
 
-#[test]
-fn a_garbled_reply_mid_call_is_an_error_naming_worker_and_chunk() {
-    // One worker: it gets every chunk, so the fault strikes at chunk 1,
-    // after chunk 0 was answered.
-    let exec = faulty_pool(1, Fault::Garbled { at: 1 });
+/// A one-worker pool (it gets every chunk, so the fault strikes at the
+/// chunk it names, after the earlier ones were answered) whose worker
+/// misbehaves as `fault` says: the call fails with an error naming the
+/// worker and `chunk` (and containing each of `also`), and the pool then
+/// works again with new workers, the old one gone.
+fn fails_naming_worker_and_chunk(fault: Fault, chunk: &str, also: &[&str]) {
+    let exec = faulty_pool(1, fault);
     let old = exec.worker_pids();
     let err = failing_call(&exec, "closure", 40);
     assert!(
-        err.contains(&format!("worker 0 (pid {})", old[0]))
-            && err.contains("answer to chunk 1 (items 10..20) of closure")
-            && err.contains("decoding"),
-        "{err}"
+        err.contains(&format!("worker 0 (pid {})", old[0])) && err.contains(chunk),
+        "{fault:?}: {err}"
     );
+    for part in also {
+        assert!(err.contains(part), "{fault:?}: {part:?} not in {err}");
+    }
     works_again(&exec, &old);
+}
+
+#[test]
+fn a_garbled_reply_mid_call_is_an_error_naming_worker_and_chunk() {
+    fails_naming_worker_and_chunk(
+        Fault::Garbled { at: 1 },
+        "answer to chunk 1 (items 10..20) of closure",
+        &["decoding"],
+    );
 }
 
 #[test]
 fn a_reply_cut_short_mid_call_is_an_error_naming_worker_and_chunk() {
-    let exec = faulty_pool(1, Fault::Truncated { at: 1 });
-    let old = exec.worker_pids();
-    let err = failing_call(&exec, "closure", 40);
-    assert!(
-        err.contains(&format!("worker 0 (pid {})", old[0]))
-            && err.contains("while computing chunk 1 (items 10..20) of closure"),
-        "{err}"
+    fails_naming_worker_and_chunk(
+        Fault::Truncated { at: 1 },
+        "while computing chunk 1 (items 10..20) of closure",
+        &[],
     );
-    works_again(&exec, &old);
 }
 
 #[test]
 fn a_worker_that_dies_after_answering_some_chunks_is_named_with_its_chunk() {
-    let exec = faulty_pool(1, Fault::Exit { at: 2 });
-    let old = exec.worker_pids();
-    let err = failing_call(&exec, "closure", 40);
-    assert!(
-        err.contains(&format!("worker 0 (pid {})", old[0]))
-            && err.contains("while computing chunk 2 (items 20..30) of closure"),
-        "{err}"
+    let status: &[&str] = if cfg!(unix) { &["exit status: 3"] } else { &[] };
+    fails_naming_worker_and_chunk(
+        Fault::Exit { at: 2 },
+        "while computing chunk 2 (items 20..30) of closure",
+        status,
     );
-    if cfg!(unix) {
-        assert!(err.contains("exit status: 3"), "{err}");
-    }
-    works_again(&exec, &old);
 }
 
 #[test]
