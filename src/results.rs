@@ -574,8 +574,9 @@ impl ResultsFile {
         let file = File::open(path).with_context(|| format!("cannot read {shown}"))?;
         let refuse = |bytes: u64| {
             anyhow::anyhow!(
-                "{shown} is {bytes} bytes, above the limit of {MAX_FILE_BYTES} bytes (64 MiB) \
-                 for a results file: refused unread"
+                "{shown} is {bytes} bytes, above the limit of {MAX_FILE_BYTES} bytes ({} MiB) \
+                 for a results file: refused unread",
+                MAX_FILE_BYTES >> 20
             )
         };
         if let Ok(meta) = file.metadata()

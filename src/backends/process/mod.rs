@@ -36,18 +36,18 @@
 //! closure, a function object and a bound method are the same bytes, and
 //! what tells the variants apart is how their state travels.
 //!
-//! Faults: a worker that fails, dies, answers garbage or a frame cut
-//! short, cannot map the shared memory, or does not answer within the
-//! pool's timeout is an error naming the worker and the chunk, and the pool
-//! is started again before the error returns; a worker of another protocol
-//! is refused at its hello. `tests/process.rs` provokes each one, through
-//! a test-only fault one worker is started with ([`fault`]). The timeout covers answers:
-//! requests go only to idle workers, which read them at once. No worker
-//! outlives the pool: dropping it closes their stdin, kills and reaps them;
-//! and a worker exits when its stdin ends, so it also dies with a parent
-//! killed outright (tested with SIGKILL). Linux's `PR_SET_PDEATHSIG` is not
-//! used: it fires when the *thread* that started the worker ends, and a
-//! pool may outlive the thread that built it.
+//! Faults: a worker that fails, dies, answers garbage or a frame cut short,
+//! cannot map the shared memory, or does not answer within the pool's
+//! timeout is an error naming the worker and the chunk, and the pool is
+//! started again before the error returns; a worker of another protocol is
+//! refused at its hello. `tests/process.rs` provokes each one, through a
+//! test-only fault one worker is started with ([`fault`]). The timeout
+//! covers answers: requests go only to idle workers, which read them at
+//! once. No worker outlives the pool: dropping it closes their stdin, kills
+//! and reaps them; and a worker exits when its stdin ends, so it also dies
+//! with a parent killed outright (tested with SIGKILL). Linux's
+//! `PR_SET_PDEATHSIG` is not used: it fires when the *thread* that started
+//! the worker ends, and a pool may outlive the thread that built it.
 
 pub mod fault;
 pub mod protocol;
