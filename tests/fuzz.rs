@@ -918,3 +918,34 @@ fn the_generator_is_seeded_and_mutates() {
     remove(&mut value, &[Step::Key("c".into())]);
     assert_eq!(value, json!({"a": [{"b": 2}], "e": 4}));
 }
+
+/// The markup check can fail, and hostile strings do reach the pages: a
+/// file whose label, CPU model and workload description are markup renders
+/// with them escaped, and the same text unescaped is caught.
+#[test]
+fn hostile_strings_reach_the_pages_escaped_and_raw_markup_is_caught() {
+    let mut file = other_machine();
+    let markup = format!("<{MARKER}>\"'&");
+    file["machine"]["label"] = json!(markup);
+    file["machine"]["cpu_model"] = json!(markup);
+    if let Some(Value::Object(workloads)) = file.get_mut("workloads") {
+        for info in workloads.values_mut() {
+            info["about"] = json!(markup);
+        }
+    }
+    let bench = Bench::new(&other_machine());
+    let bytes = serde_json::to_vec(&file).unwrap();
+    bench.run("markup", &bytes, Depth::Page, 0).unwrap();
+    let pages = pages_in(&bench.dir.path().join("out"));
+    let escaped = format!("&lt;{MARKER}&gt;");
+    assert!(
+        pages.0.iter().any(|(_, text)| text.contains(&escaped)),
+        "the label never reached a page"
+    );
+    let raw = Pages(vec![(
+        PathBuf::from("x.html"),
+        format!("<p><{MARKER}></p>"),
+    )]);
+    let err = raw.check_escaped("raw").unwrap_err();
+    assert!(err.contains("x.html"), "{err}");
+}
