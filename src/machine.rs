@@ -71,9 +71,15 @@ pub fn default_label(hostname: &str, cpu_model: &str, logical_cores: u64) -> Str
 /// count: stable across runs, builds and platforms (std's hasher is
 /// randomised per process, so it cannot serve).
 pub fn hardware_hash(cpu_model: &str, logical_cores: u64) -> String {
+    short_hash(&format!("{cpu_model}\u{0}{logical_cores}"))
+}
+
+/// Six hex digits of the FNV-1a hash of `text`: stable across runs, builds
+/// and platforms. Names a machine's hardware ([`hardware_hash`]) and a
+/// run's plan (`results::Plan::keys_hash`).
+pub fn short_hash(text: &str) -> String {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01b3;
-    let text = format!("{cpu_model}\u{0}{logical_cores}");
     let hash = text
         .bytes()
         .fold(OFFSET, |h, b| (h ^ u64::from(b)).wrapping_mul(PRIME));

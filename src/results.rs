@@ -19,8 +19,8 @@
 //! distribution of intermittent calls). All are read; 4 is written.
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::io::Write;
+use std::fs::{self, File};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -111,10 +111,25 @@ pub struct RunInfo {
     /// Benchmarks the run planned (after a criterion filter, all the plan's).
     #[serde(default)]
     pub planned: Option<u64>,
+    /// What the run planned, which a resumed run must plan the same
+    /// (absent in older files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<Plan>,
     /// The run this one replaced in the file, kept so the report can
     /// compare the host between the two (schema 4).
     #[serde(default)]
     pub previous: Option<PreviousRun>,
+}
+
+/// What a run planned to measure: what `PARBENCH_RESUME=1` checks.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// This run's thread counts alone (the run's `threads` also keeps
+    /// those of the older runs merged into the file).
+    pub threads: Vec<u64>,
+    /// Six hex digits of a hash of every key planned, in plan order: the
+    /// profile, the thread counts and the build's matrix decide it.
+    pub keys_hash: String,
 }
 
 /// What is kept of the run before: when, how, and the host's speed.
@@ -426,6 +441,12 @@ impl Benchmark {
         if self.key.threads == 0 {
             return Some("threads is 0".to_string());
         }
+        if self.key.threads > MAX_THREADS {
+            return Some(format!(
+                "threads {} is above {MAX_THREADS}, the most any backend runs",
+                self.key.threads
+            ));
+        }
         if self.paired_rounds.is_some() && !self.paired_speedup().is_some_and(|s| s.is_valid()) {
             return Some(format!(
                 "the paired speedup {:?} ({:?}-{:?}) is not a valid interval",
@@ -573,9 +594,20 @@ impl BreakEvenCell {
             .iter()
             .all(|x| x.is_finite() && *x > 0.0)
             && self.items > 0
-            && self.threads > 0
+            && (1..=MAX_THREADS).contains(&self.threads)
     }
 }
+
+/// The most threads an entry can have been measured at
+/// ([`crate::backends::MAX_THREADS`]): a larger count in a file is not a
+/// measurement, and would overflow the chunk arithmetic of the findings.
+const MAX_THREADS: u64 = crate::backends::MAX_THREADS as u64;
+
+/// The largest results file read: 64 MiB, about 90 times the `default`
+/// run of a 2-core VM (`tests/fixtures/real/vm-default.json`, 0.7 MiB). A
+/// larger file is refused unread, so a file from elsewhere cannot make the
+/// report or the merge job exhaust memory; the other files still load.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
 
 /// A file that was read, with what was wrong in it.
 #[derive(Debug)]
@@ -590,9 +622,33 @@ impl ResultsFile {
     /// Reads and validates one results file. Entries with unusable numbers
     /// are dropped with a warning; a file that is not a results file at all
     /// (not JSON, truncated, unknown schema version) is an error naming it.
+    /// A file above [`MAX_FILE_BYTES`] is refused unread.
     pub fn load(path: &Path) -> Result<Loaded> {
-        let text =
-            fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let shown = path.display();
+        let file = File::open(path).with_context(|| format!("cannot read {shown}"))?;
+        let refuse = |bytes: u64| {
+            anyhow::anyhow!(
+                "{shown} is {bytes} bytes, above the limit of {MAX_FILE_BYTES} bytes ({} MiB) \
+                 for a results file: refused unread",
+                MAX_FILE_BYTES >> 20
+            )
+        };
+        if let Ok(meta) = file.metadata()
+            && meta.len() > MAX_FILE_BYTES
+        {
+            return Err(refuse(meta.len()));
+        }
+        // Read at most one byte past the limit: a file that grows, or is no
+        // regular file at all, is refused too.
+        let mut bytes = Vec::new();
+        file.take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .with_context(|| format!("cannot read {shown}"))?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(refuse(bytes.len() as u64));
+        }
+        let text = String::from_utf8(bytes)
+            .with_context(|| format!("{shown} is not UTF-8 text: not a results file"))?;
         Self::parse(&text, path)
     }
 
@@ -640,7 +696,8 @@ impl ResultsFile {
                 true => results.break_even.push(cell),
                 false => warnings.push(format!(
                     "{shown}: dropped break-even cell {}/{} threads/{} items/{} rounds: \
-                     a time or speedup is not a positive number",
+                     a time or speedup is not a positive number, or no item or thread count \
+                     parbench runs",
                     cell.backend, cell.threads, cell.items, cell.rounds
                 )),
             }
@@ -675,10 +732,9 @@ impl ResultsFile {
                 results.workloads.insert(b.key.workload.clone(), info);
             }
         }
-        results
-            .run
-            .ceiling
-            .retain(|p| p.speedup.is_finite() && p.speedup > 0.0 && p.threads > 0);
+        results.run.ceiling.retain(|p| {
+            p.speedup.is_finite() && p.speedup > 0.0 && (1..=MAX_THREADS).contains(&p.threads)
+        });
         results.derive();
         Ok(Loaded {
             path: path.to_path_buf(),

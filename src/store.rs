@@ -14,8 +14,10 @@
 //!
 //! Two runs writing the same label at once would interleave their writes,
 //! so the store holds an exclusive lock on `.<label>.lock` next to the file
-//! (an OS advisory lock: it dies with the process, so a killed run never
-//! leaves a stale lock behind).
+//! (an OS advisory lock: it dies with the process, so the lock file a
+//! killed run leaves behind never blocks the next run), and removes the
+//! lock file when it is dropped: after a run the folder holds results
+//! files only.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions, TryLockError};
@@ -42,8 +44,9 @@ pub struct Resumed {
 /// An exclusive hold on one machine label's results file.
 pub struct Store {
     path: PathBuf,
-    /// Held for the store's life; the OS releases it with the process.
-    _lock: File,
+    /// Held for the store's life; the OS releases it with the process,
+    /// and dropping it removes the lock file.
+    _lock: Lock,
     /// The file as it was before this run (`None`: there was none).
     before: Option<ResultsFile>,
     machine: Machine,
@@ -59,8 +62,10 @@ pub struct Store {
 
 impl Store {
     /// Locks the file at `path` and reads what it holds. With `resume`, the
-    /// file's run must be an interrupted one of the same profile: this run
-    /// takes over its start time, calibration and entries. Warnings (an
+    /// file's run must be an interrupted one of the same plan (profile,
+    /// thread counts, keys) on the same machine and build
+    /// ([`resume_differences`]): this run takes over its start time,
+    /// calibration and entries. Warnings (an
     /// unreadable file moved aside, entries dropped) are returned.
     pub fn open(
         path: &Path,
@@ -120,14 +125,25 @@ impl Store {
                     before.run.started_at
                 );
             }
-            if before.run.profile != run.profile {
+            let differences = resume_differences(before, &machine, &run);
+            if !differences.is_empty() {
                 bail!(
-                    "PARBENCH_RESUME=1, but the interrupted run in {} used profile {} and this \
-                     one is {}: set PARBENCH_PROFILE={} to resume it",
+                    "PARBENCH_RESUME=1, but this run is not the interrupted one in {}: {}. \
+                     The interrupted run: {}; this run: {}. Run with the interrupted run's \
+                     settings (PARBENCH_PROFILE={}, PARBENCH_THREADS={}) on the same machine \
+                     and build to resume it, or unset PARBENCH_RESUME to start anew",
                     path.display(),
+                    differences.join("; "),
+                    plan_summary(&before.run),
+                    plan_summary(&run),
                     before.run.profile,
-                    run.profile,
-                    before.run.profile
+                    thread_list(
+                        before
+                            .run
+                            .plan
+                            .as_ref()
+                            .map_or(&before.run.threads, |p| &p.threads)
+                    )
                 );
             }
             run.started_at = before.run.started_at.clone();
@@ -242,6 +258,75 @@ impl Store {
     }
 }
 
+/// How this run (on `machine`, planning `run`) differs from the
+/// interrupted run in `before`, one phrase per difference: the profile, the
+/// thread counts, the plan (the number of benchmarks and the hash of their
+/// keys, which a changed build changes too) and the machine's fingerprint
+/// (its hardware is checked before). Empty when it may be resumed.
+fn resume_differences(before: &ResultsFile, machine: &Machine, run: &RunInfo) -> Vec<String> {
+    let mut differences = Vec::new();
+    let mut differ = |what: &str, was: String, is: String| {
+        if was != is {
+            differences.push(format!("{what} {was} then, {is} now"));
+        }
+    };
+    let old = &before.run;
+    differ("profile", old.profile.clone(), run.profile.clone());
+    // Older files lack the plan: only what both know is compared.
+    if let (Some(was), Some(is)) = (&old.plan, &run.plan) {
+        differ(
+            "thread counts",
+            thread_list(&was.threads),
+            thread_list(&is.threads),
+        );
+        differ("plan", was.keys_hash.clone(), is.keys_hash.clone());
+    }
+    if let (Some(was), Some(is)) = (old.planned, run.planned) {
+        differ("planned benchmarks", was.to_string(), is.to_string());
+    }
+    let (was, is) = (&before.machine, machine);
+    let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "unknown".to_string());
+    differ("OS", was.os.clone(), is.os.clone());
+    differ("architecture", was.arch.clone(), is.arch.clone());
+    differ(
+        "physical cores",
+        format!("{:?}", was.physical_cores),
+        format!("{:?}", is.physical_cores),
+    );
+    differ(
+        "memory",
+        format!("{} bytes", was.memory_bytes),
+        format!("{} bytes", is.memory_bytes),
+    );
+    differ("compiler", was.rustc.clone(), is.rustc.clone());
+    differ(
+        "parbench version",
+        was.parbench_version.clone(),
+        is.parbench_version.clone(),
+    );
+    differ("git commit", shown(&was.git_commit), shown(&is.git_commit));
+    differences
+}
+
+/// A run's plan in words: `profile quick, threads 1,2,4, 212 benchmarks (plan 3fa2c1)`.
+fn plan_summary(run: &RunInfo) -> String {
+    let threads = run.plan.as_ref().map_or(&run.threads, |p| &p.threads);
+    let mut text = format!("profile {}, threads {}", run.profile, thread_list(threads));
+    if let Some(planned) = run.planned {
+        text.push_str(&format!(", {planned} benchmarks"));
+    }
+    if let Some(plan) = &run.plan {
+        text.push_str(&format!(" (plan {})", plan.keys_hash));
+    }
+    text
+}
+
+/// `1,2,4`: thread counts as `PARBENCH_THREADS` takes them.
+fn thread_list(threads: &[u64]) -> String {
+    let list: Vec<String> = threads.iter().map(u64::to_string).collect();
+    list.join(",")
+}
+
 /// Moves the results file at `path`, written on `other` hardware, to
 /// `<label>-<its hardware hash>.json` beside it (numbered if taken).
 fn keep_apart(path: &Path, other: &Machine) -> Result<PathBuf> {
@@ -263,48 +348,89 @@ fn keep_apart(path: &Path, other: &Machine) -> Result<PathBuf> {
     Ok(target)
 }
 
-/// `.<label>.lock` next to `<label>.json`.
+/// `.<label>.lock` next to `<label>.json`, while a run writes it.
 pub fn lock_path(path: &Path) -> PathBuf {
     let stem = path.file_stem().unwrap_or_default().to_string_lossy();
     path.with_file_name(format!(".{stem}.lock"))
 }
 
+/// The exclusive hold on a results file: an OS advisory lock on its lock
+/// file, which the OS releases when the process ends however it ends, so a
+/// lock file left by a killed run never blocks the next one. The lock file
+/// is removed when the hold ends normally, so a finished run leaves only
+/// results files in the folder (nothing for a user to commit).
+struct Lock {
+    path: PathBuf,
+    /// Holds the OS lock until dropped.
+    _file: File,
+}
+
+impl Drop for Lock {
+    /// Removes the lock file while still holding it: a run that opened the
+    /// file meanwhile finds, once it holds the lock, that the path no
+    /// longer names the file it locked, and takes a new one ([`lock`]).
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
 /// Takes the exclusive lock of the results file at `path`, and writes this
 /// process's id into it for the message another run would print.
-fn lock(path: &Path) -> Result<File> {
+fn lock(path: &Path) -> Result<Lock> {
     let lock_path = lock_path(path);
     if let Some(dir) = lock_path.parent().filter(|d| !d.as_os_str().is_empty()) {
         fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&lock_path)
-        .with_context(|| format!("cannot open the lock {}", lock_path.display()))?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(TryLockError::WouldBlock) => {
-            let mut holder = String::new();
-            let _ = file.read_to_string(&mut holder);
-            bail!(
-                "another parbench run is writing {} ({}; lock {}): wait for it to finish, \
-                 or give this run another label with PARBENCH_MACHINE",
-                path.display(),
-                holder.trim(),
-                lock_path.display()
-            );
+    // A few rounds at most: each retry means another run removed the file
+    // between our open and our lock (it finished just then).
+    for _ in 0..100 {
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)
+            .with_context(|| format!("cannot open the lock {}", lock_path.display()))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                bail!(
+                    "another parbench run is writing {} ({}; lock {}): wait for it to finish, \
+                     or give this run another label with PARBENCH_MACHINE",
+                    path.display(),
+                    holder.trim(),
+                    lock_path.display()
+                );
+            }
+            Err(TryLockError::Error(err)) => {
+                return Err(err).with_context(|| format!("cannot lock {}", lock_path.display()));
+            }
         }
-        Err(TryLockError::Error(err)) => {
-            return Err(err).with_context(|| format!("cannot lock {}", lock_path.display()));
+        let still_ours = (same_file::Handle::from_path(&lock_path).ok())
+            .zip(
+                file.try_clone()
+                    .ok()
+                    .and_then(|f| same_file::Handle::from_file(f).ok()),
+            )
+            .is_some_and(|(named, held)| named == held);
+        if !still_ours {
+            continue; // removed by the run that held it: lock the new one
         }
+        file.set_len(0)
+            .and_then(|()| file.rewind())
+            .and_then(|()| write!(file, "pid {}", std::process::id()))
+            .with_context(|| format!("cannot write {}", lock_path.display()))?;
+        return Ok(Lock {
+            path: lock_path,
+            _file: file,
+        });
     }
-    file.set_len(0)
-        .and_then(|()| file.rewind())
-        .and_then(|()| write!(file, "pid {}", std::process::id()))
-        .with_context(|| format!("cannot write {}", lock_path.display()))?;
-    Ok(file)
+    bail!(
+        "cannot take the lock {}: it kept being removed by other runs",
+        lock_path.display()
+    )
 }
 
 #[cfg(test)]
@@ -354,5 +480,113 @@ mod hardware_tests {
             Store::open(&path, xeon.machine.clone(), xeon.run.clone(), false).unwrap();
         assert!(warnings.is_empty(), "{warnings:?}");
         assert_eq!(store.contents().benchmarks.len(), xeon.benchmarks.len());
+    }
+}
+
+#[cfg(test)]
+mod resume_and_lock_tests {
+    use super::*;
+    use crate::report::test_support::run_file;
+
+    /// An interrupted run's file at `dir/lab.json`, planned on threads 1,2.
+    fn interrupted(dir: &Path) -> (PathBuf, ResultsFile) {
+        let path = dir.join("lab.json");
+        let mut file = run_file("lab");
+        file.run.in_progress = true;
+        file.run.planned = Some(2);
+        file.run.plan = Some(results::Plan {
+            threads: vec![1, 2],
+            keys_hash: "aaaaaa".to_string(),
+        });
+        file.save(&path).unwrap();
+        (path, file)
+    }
+
+    fn refusal(path: &Path, machine: Machine, run: RunInfo) -> String {
+        match Store::open(path, machine, run, true) {
+            Ok(_) => panic!("resuming a different run was accepted"),
+            Err(err) => format!("{err:#}"),
+        }
+    }
+
+    #[test]
+    fn resume_refuses_other_threads_plan_or_machine_naming_both_plans() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, file) = interrupted(dir.path());
+
+        // Other thread counts (PARBENCH_THREADS changed): a different plan.
+        let mut run = file.run.clone();
+        run.plan = Some(results::Plan {
+            threads: vec![1, 2, 4],
+            keys_hash: "bbbbbb".to_string(),
+        });
+        run.planned = Some(3);
+        let err = refusal(&path, file.machine.clone(), run);
+        for part in [
+            "lab.json",
+            "thread counts 1,2 then, 1,2,4 now",
+            "profile quick, threads 1,2, 2 benchmarks (plan aaaaaa)",
+            "profile quick, threads 1,2,4, 3 benchmarks (plan bbbbbb)",
+            "PARBENCH_THREADS=1,2",
+        ] {
+            assert!(err.contains(part), "{part:?} not in: {err}");
+        }
+
+        // The same threads, but another build's matrix: the keys differ.
+        let mut run = file.run.clone();
+        run.plan.as_mut().unwrap().keys_hash = "cccccc".to_string();
+        let err = refusal(&path, file.machine.clone(), run);
+        assert!(err.contains("plan aaaaaa then, cccccc now"), "{err}");
+
+        // Another profile.
+        let mut run = file.run.clone();
+        run.profile = "default".to_string();
+        let err = refusal(&path, file.machine.clone(), run);
+        assert!(err.contains("profile quick then, default now"), "{err}");
+
+        // The same hardware, another fingerprint (a rebuilt compiler).
+        let mut machine = file.machine.clone();
+        machine.rustc = "rustc 9.9.9".to_string();
+        let err = refusal(&path, machine, file.run.clone());
+        assert!(
+            err.contains("compiler") && err.contains("rustc 9.9.9"),
+            "{err}"
+        );
+
+        // The same plan on the same machine resumes.
+        let (store, resumed, _) =
+            Store::open(&path, file.machine.clone(), file.run.clone(), true).unwrap();
+        assert_eq!(resumed.measured.len(), file.benchmarks.len());
+        drop(store);
+    }
+
+    #[test]
+    fn the_lock_file_goes_with_the_run_and_a_stale_one_never_blocks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lab.json");
+        let file = run_file("lab");
+        // What a run killed outright leaves: its lock file, unlocked.
+        fs::write(lock_path(&path), "pid 4194303").unwrap();
+        let (mut store, _, _) =
+            Store::open(&path, file.machine.clone(), file.run.clone(), false).unwrap();
+        assert!(lock_path(&path).is_file(), "held while the run writes");
+        let second = Store::open(&path, file.machine.clone(), file.run.clone(), false);
+        let err = format!("{:#}", second.err().expect("a second run is refused"));
+        assert!(
+            err.contains("another parbench run")
+                && err.contains(&format!("pid {}", std::process::id())),
+            "{err}"
+        );
+        store
+            .record(file.benchmarks.clone(), BTreeMap::new())
+            .unwrap();
+        drop(store);
+        let left: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(left, vec!["lab.json".to_string()], "only the results file");
+        // And the next run takes the lock again.
+        Store::open(&path, file.machine.clone(), file.run.clone(), false).unwrap();
     }
 }

@@ -669,6 +669,10 @@ impl Sweep {
             calibration: None,
             in_progress: true,
             planned: Some((self.plan.len() + self.intermittent.len()) as u64),
+            plan: Some(results::Plan {
+                threads: self.threads.iter().map(|&t| t as u64).collect(),
+                keys_hash: self.plan_hash(),
+            }),
             previous: None,
         };
         let (mut store, resumed, warnings) = Store::open(path, machine, run, resume)?;
@@ -695,6 +699,16 @@ impl Sweep {
         }
         self.store = Some(store);
         Ok(())
+    }
+
+    /// A hash of every key of the plan, steady and intermittent, in plan
+    /// order: what a resumed run must plan the same
+    /// ([`crate::store::Store::open`]).
+    pub fn plan_hash(&self) -> String {
+        let keys: Vec<String> = (self.plan.iter().chain(&self.intermittent))
+            .map(|p| p.key().to_string())
+            .collect();
+        crate::machine::short_hash(&keys.join("\n"))
     }
 
     /// The results file this run writes, once [`Sweep::begin`] opened it

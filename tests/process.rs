@@ -8,7 +8,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use parbench::backends::process::{self, ProcessPool, WorkerProcesses as _};
+use parbench::backends::process::fault::Fault;
+use parbench::backends::process::{self, ProcessPool, WorkerProcesses as _, protocol};
 use parbench::backends::{Executor, pool_map_chunk_len};
 use parbench::matrix::{self, Measured, Problem};
 use parbench::variants::variant;
@@ -329,4 +330,143 @@ fn no_worker_outlives_a_parent_that_finished_or_was_killed() {
         "workers {seen:?} of the killed {parent} left: {:?}",
         workers_of(parent)
     );
+}
+
+/// A pool of `threads` workers whose worker 0 misbehaves as `fault` says.
+fn faulty_pool(threads: usize, fault: Fault) -> ProcessPool {
+    ProcessPool::start_with_fault(
+        Path::new(PROGRAM),
+        threads,
+        process::DEFAULT_TIMEOUT,
+        Some(fault),
+    )
+    .unwrap()
+}
+
+/// Runs `id` on a problem of `items` items on `exec`; the error it ends in.
+fn failing_call(exec: &ProcessPool, id: &str, items: usize) -> String {
+    let problem = Problem::new(spec(items, 2, 4096)).unwrap();
+    let mut out = problem.output().unwrap();
+    let err = problem
+        .run(&problem.job(variant(id).unwrap()), exec, &mut out)
+        .expect_err("the faulty worker fails the call");
+    format!("{err:#}")
+}
+
+#[test]
+fn a_worker_of_another_protocol_is_refused_at_the_handshake() {
+    let program = Path::new(PROGRAM);
+    let err = match ProcessPool::start_with_fault(
+        program,
+        1,
+        process::DEFAULT_TIMEOUT,
+        Some(Fault::Protocol),
+    ) {
+        Ok(_) => panic!("a worker of another protocol was accepted"),
+        Err(err) => format!("{err:#}"),
+    };
+    assert!(
+        err.contains("worker 0 (pid ")
+            && err.contains(&format!("protocol {}", protocol::PROTOCOL))
+            && err.contains(&format!("protocol: {}", protocol::PROTOCOL + 1000)),
+        "{err}"
+    );
+    // The refused worker is gone: the pool was never handed out.
+    let pid: u32 = err
+        .split("(pid ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .and_then(|pid| pid.parse().ok())
+        .unwrap_or_else(|| panic!("no pid in {err}"));
+    assert!(!alive(pid), "the refused worker {pid} is left");
+    // The next pool starts and computes.
+    let exec = pool(1, process::DEFAULT_TIMEOUT);
+    let problem = Problem::new(spec(50, 3, 4096)).unwrap();
+    let mut out = problem.output().unwrap();
+    problem
+        .run_checked(&problem.job(variant("closure").unwrap()), &exec, &mut out)
+        .unwrap();
+}
+
+/// A one-worker pool (it gets every chunk, so the fault strikes at the
+/// chunk it names, after the earlier ones were answered) whose worker
+/// misbehaves as `fault` says: the call fails with an error naming the
+/// worker and `chunk` (and containing each of `also`), and the pool then
+/// works again with new workers, the old one gone.
+fn fails_naming_worker_and_chunk(fault: Fault, chunk: &str, also: &[&str]) {
+    let exec = faulty_pool(1, fault);
+    let old = exec.worker_pids();
+    let err = failing_call(&exec, "closure", 40);
+    assert!(
+        err.contains(&format!("worker 0 (pid {})", old[0])) && err.contains(chunk),
+        "{fault:?}: {err}"
+    );
+    for part in also {
+        assert!(err.contains(part), "{fault:?}: {part:?} not in {err}");
+    }
+    works_again(&exec, &old);
+}
+
+#[test]
+fn a_garbled_reply_mid_call_is_an_error_naming_worker_and_chunk() {
+    fails_naming_worker_and_chunk(
+        Fault::Garbled { at: 1 },
+        "answer to chunk 1 (items 10..20) of closure",
+        &["decoding"],
+    );
+}
+
+#[test]
+fn a_reply_cut_short_mid_call_is_an_error_naming_worker_and_chunk() {
+    fails_naming_worker_and_chunk(
+        Fault::Truncated { at: 1 },
+        "while computing chunk 1 (items 10..20) of closure",
+        &[],
+    );
+}
+
+#[test]
+fn a_worker_that_dies_after_answering_some_chunks_is_named_with_its_chunk() {
+    let status: &[&str] = if cfg!(unix) { &["exit status: 3"] } else { &[] };
+    fails_naming_worker_and_chunk(
+        Fault::Exit { at: 2 },
+        "while computing chunk 2 (items 20..30) of closure",
+        status,
+    );
+}
+
+#[test]
+fn shared_memory_that_cannot_be_mapped_is_an_error_naming_worker_and_chunk() {
+    // The table of `arc_state`, then the shared sums of `atomic_sum`.
+    for (id, file) in [
+        ("arc_state", "opening the table file"),
+        ("atomic_sum", "opening the shared sums file"),
+    ] {
+        let exec = faulty_pool(1, Fault::Unmappable);
+        let old = exec.worker_pids();
+        let err = failing_call(&exec, id, 40);
+        assert!(
+            err.contains(&format!("worker 0 (pid {}) failed on chunk 0", old[0]))
+                && err.contains(&format!("of {id}"))
+                && err.contains(file)
+                && err.contains(".unmappable"),
+            "{id}: {err}"
+        );
+        works_again(&exec, &old);
+    }
+}
+
+#[test]
+fn shared_memory_that_cannot_be_created_is_an_error_and_the_pool_recovers() {
+    let exec = pool(2, process::DEFAULT_TIMEOUT);
+    let old = exec.worker_pids();
+    // The pool's private folder gone: the table file cannot be created.
+    std::fs::remove_dir_all(exec.folder().unwrap()).unwrap();
+    let err = failing_call(&exec, "arc_state", 40);
+    assert!(
+        err.contains("the shared table for chunks 0..8 of arc_state")
+            && err.contains("creating the table file"),
+        "{err}"
+    );
+    works_again(&exec, &old);
 }

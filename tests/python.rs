@@ -1,16 +1,24 @@
 //! The seed's own Python (benches/python/seed_pool.py) computes exactly the
 //! Rust oracle's results, and Pool.map pickles what the seed says it does.
-//! Without python3 on the PATH the test says so in one line and passes.
+//! Without python3 on the PATH the test is reported ignored, or fails
+//! where `PARBENCH_REQUIRE_TOOLS` requires python3 (`support/tools.rs`).
 
 use parbench::backends::pool_map_chunk_len;
 use parbench::python_pool::{self, IDIOMS};
 
-#[test]
-fn python_matches_the_oracle_and_pickles_the_state_per_chunk() {
-    if python_pool::python3().is_none() {
-        eprintln!("{}", python_pool::NO_PYTHON);
-        return;
-    }
+#[path = "support/tools.rs"]
+mod tools;
+
+fn main() {
+    tools::run(vec![tools::trial(
+        "python_matches_the_oracle_and_pickles_the_state_per_chunk",
+        "python3",
+        python_pool::python3,
+        python_matches_the_oracle_and_pickles_the_state_per_chunk,
+    )]);
+}
+
+fn python_matches_the_oracle_and_pickles_the_state_per_chunk(_version: String) {
     let runs = python_pool::verify_plan(&[1, 2], true);
     let measured = python_pool::measure(&runs, "2026-11-26T00:00:00Z").unwrap();
     assert!(measured.mismatches.is_empty(), "{:#?}", measured.mismatches);

@@ -75,6 +75,7 @@ fn file(benchmarks: Vec<Benchmark>) -> ResultsFile {
             calibration: None,
             in_progress: false,
             planned: None,
+            plan: None,
             previous: None,
         },
         workloads: Default::default(),
@@ -429,4 +430,46 @@ fn the_store_writes_break_even_cells_at_once_and_a_resume_keeps_them() {
         Store::open(&path, template.machine.clone(), template.run.clone(), true).unwrap();
     assert_eq!(resumed.break_even.len(), 1);
     assert_eq!(store.contents().break_even.len(), 1);
+}
+
+/// A results file above the documented limit is refused unread, naming
+/// it; the report and a merge over a folder go on with the other files.
+#[test]
+fn a_file_above_the_size_limit_is_refused_and_the_others_still_render() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    std::fs::create_dir_all(&runs).unwrap();
+    file(vec![bench("seed", "sequential", "sequential", 1, 10.0)])
+        .save(&runs.join("small.json"))
+        .unwrap();
+    // Sparse: the size is what counts, and no 64 MiB are written.
+    let huge = runs.join("huge.json");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(results::MAX_FILE_BYTES + 1)
+        .unwrap();
+    let err = format!("{:#}", ResultsFile::load(&huge).unwrap_err());
+    assert!(
+        err.contains("huge.json") && err.contains("above the limit") && err.contains("64 MiB"),
+        "{err}"
+    );
+    // At the limit exactly, the file is read (and is not JSON here).
+    let at_limit = dir.path().join("at-limit.json");
+    std::fs::File::create(&at_limit)
+        .unwrap()
+        .set_len(results::MAX_FILE_BYTES)
+        .unwrap();
+    let err = format!("{:#}", ResultsFile::load(&at_limit).unwrap_err());
+    assert!(!err.contains("above the limit"), "{err}");
+
+    let outcome = parbench::report::write_report(&runs, &dir.path().join("out")).unwrap();
+    assert_eq!(outcome.runs, 1);
+    assert!(
+        outcome
+            .warnings
+            .iter()
+            .any(|w| w.contains("huge.json") && w.contains("above the limit")),
+        "{:?}",
+        outcome.warnings
+    );
 }

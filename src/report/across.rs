@@ -381,7 +381,13 @@ pub fn split(mut page: Page, prefix: &str, entry: &str) -> (Page, Vec<(String, P
     let mut taken = HashSet::new();
     let mut details = Vec::new();
     for m in &mut page.machines {
-        let base = format!("{prefix}-{}", super::page::slug(&m.name));
+        // Cut to 64 bytes (an ASCII slug), as criterion cuts its folder
+        // names: a label from a foreign file may be longer than a file
+        // name can be (255 bytes on most file systems). Collisions are
+        // numbered below.
+        let mut slug = super::page::slug(&m.name);
+        slug.truncate(64);
+        let base = format!("{prefix}-{slug}");
         let mut name = format!("{base}.html");
         let mut n = 2;
         while !taken.insert(name.clone()) {

@@ -611,7 +611,9 @@ fn legend_entries(panels: &[Panel]) -> Vec<(String, Style)> {
 /// powers of ten alone when too many.
 fn log_range(values: &[f64]) -> (Range<f64>, Vec<f64>) {
     let (lo, hi) = min_max(values.iter().copied().filter(|v| positive(*v)), 1.0);
-    let (lo, hi) = (lo / 1.4, hi * 1.4);
+    // Within the finite floats: a value near f64::MAX (from a foreign file)
+    // would put the top at infinity and ask for ticks up to 10^i32::MAX.
+    let (lo, hi) = ((lo / 1.4).max(f64::MIN_POSITIVE), (hi * 1.4).min(f64::MAX));
     let ticks_at = |multiples: &[f64]| -> Vec<f64> {
         (lo.log10().floor() as i32..=hi.log10().ceil() as i32)
             .flat_map(|e| multiples.iter().map(move |m| m * 10f64.powi(e)))
@@ -634,7 +636,13 @@ fn log_range(values: &[f64]) -> (Range<f64>, Vec<f64>) {
 /// picks round ticks in it.
 fn linear_range(values: &[f64]) -> Range<f64> {
     let (_, hi) = min_max(values.iter().copied().filter(|v| v.is_finite()), 1.0);
-    0.0..if hi > 0.0 { hi * 1.08 } else { 1.0 }
+    // Within the finite floats: a value near f64::MAX (from a foreign file)
+    // would put the top at infinity, where plotters looks for ticks forever.
+    0.0..if hi > 0.0 {
+        (hi * 1.08).min(f64::MAX)
+    } else {
+        1.0
+    }
 }
 
 fn min_max(values: impl Iterator<Item = f64>, fallback: f64) -> (f64, f64) {
@@ -761,7 +769,7 @@ fn draw_bars(plot: &Area<'_>, chart: &BarChart, bars: &[&Bar]) -> Result<()> {
     let (range, ticks) = log_range(&values);
     // Room right of the longest bar for its note.
     let (lo, hi) = (range.start, range.end);
-    let hi = hi * (hi / lo).powf(0.22);
+    let hi = (hi * (hi / lo).powf(0.22)).min(f64::MAX);
     let rows = bars.len() as f64;
     let centre = |i: usize| rows - i as f64 - 0.5;
     let x_format = chart.x_format;

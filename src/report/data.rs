@@ -469,6 +469,7 @@ pub(crate) mod tests {
                 calibration: None,
                 in_progress: false,
                 planned: None,
+                plan: None,
                 previous: None,
             },
             workloads: Default::default(),

@@ -36,16 +36,20 @@
 //! closure, a function object and a bound method are the same bytes, and
 //! what tells the variants apart is how their state travels.
 //!
-//! Faults: a worker that fails, dies or does not answer within the pool's
+//! Faults: a worker that fails, dies, answers garbage or a frame cut short,
+//! cannot map the shared memory, or does not answer within the pool's
 //! timeout is an error naming the worker and the chunk, and the pool is
-//! started again before the error returns. The timeout covers answers:
-//! requests go only to idle workers, which read them at once. No worker
-//! outlives the pool: dropping it closes their stdin, kills and reaps them;
-//! and a worker exits when its stdin ends, so it also dies with a parent
-//! killed outright (tested with SIGKILL). Linux's `PR_SET_PDEATHSIG` is not
-//! used: it fires when the *thread* that started the worker ends, and a
-//! pool may outlive the thread that built it.
+//! started again before the error returns; a worker of another protocol is
+//! refused at its hello. `tests/process.rs` provokes each one, through a
+//! test-only fault one worker is started with ([`fault`]). The timeout
+//! covers answers: requests go only to idle workers, which read them at
+//! once. No worker outlives the pool: dropping it closes their stdin, kills
+//! and reaps them; and a worker exits when its stdin ends, so it also dies
+//! with a parent killed outright (tested with SIGKILL). Linux's
+//! `PR_SET_PDEATHSIG` is not used: it fires when the *thread* that started
+//! the worker ends, and a pool may outlive the thread that built it.
 
+pub mod fault;
 pub mod protocol;
 pub mod worker;
 
@@ -288,8 +292,21 @@ impl ProcessPool {
     /// Starts `threads` workers of `program` (set-up, outside any timed
     /// call), each given `timeout` per chunk before it counts as hung.
     pub fn start(program: &Path, threads: usize, timeout: Duration) -> Result<ProcessPool> {
+        Self::start_with_fault(program, threads, timeout, None)
+    }
+
+    /// [`ProcessPool::start`], with worker 0 of the first set started with
+    /// `fault` ([`fault`]): for the tests of the failure paths only. The
+    /// workers started after a failure are healthy.
+    #[doc(hidden)]
+    pub fn start_with_fault(
+        program: &Path,
+        threads: usize,
+        timeout: Duration,
+        fault: Option<fault::Fault>,
+    ) -> Result<ProcessPool> {
         super::check_threads_on(&Process, threads)?;
-        let workers = Workers::start(program, threads)?;
+        let workers = Workers::start(program, threads, fault)?;
         Ok(ProcessPool {
             threads,
             program: program.to_path_buf(),
@@ -298,6 +315,15 @@ impl ProcessPool {
             last: Mutex::new((PLAIN, 0, 0)),
             peaks_reset: Mutex::new([false; 2]),
         })
+    }
+
+    /// The private folder of the current plain workers (table files, the
+    /// shared sums file): for the tests of the failure paths only.
+    #[doc(hidden)]
+    pub fn folder(&self) -> Option<PathBuf> {
+        self.lock(PLAIN)
+            .as_ref()
+            .map(|w| w.dir.path().to_path_buf())
     }
 
     /// The process ids of the current workers of every variant but
@@ -321,12 +347,12 @@ impl ProcessPool {
     fn with_workers<T>(&self, set: usize, f: impl FnOnce(&mut Workers) -> Result<T>) -> Result<T> {
         let mut guard = self.lock(set);
         if guard.is_none() {
-            *guard = Some(Workers::start(&self.program, self.threads)?);
+            *guard = Some(Workers::start(&self.program, self.threads, None)?);
         }
         let result = f(guard.as_mut().expect("started above"));
         if let Err(err) = result {
             *guard = None; // kills and reaps the old workers
-            return match Workers::start(&self.program, self.threads) {
+            return match Workers::start(&self.program, self.threads, None) {
                 Ok(fresh) => {
                     *guard = Some(fresh);
                     Err(err)
@@ -452,7 +478,7 @@ struct Workers {
 }
 
 impl Workers {
-    fn start(program: &Path, threads: usize) -> Result<Workers> {
+    fn start(program: &Path, threads: usize, fault: Option<fault::Fault>) -> Result<Workers> {
         let dir = tempfile::Builder::new()
             .prefix("parbench-pool-")
             .tempdir()
@@ -483,7 +509,8 @@ impl Workers {
             dir,
         };
         for index in 0..threads {
-            let worker = spawn(program, index, sender.clone())?;
+            let fault = fault.filter(|_| index == 0);
+            let worker = spawn(program, index, sender.clone(), fault)?;
             workers.procs.push(worker);
         }
         drop(sender);
@@ -496,16 +523,18 @@ impl Workers {
                     program.display()
                 ),
             };
+            let pid = workers.procs[index].pid;
             let frame = frame.map_err(|err| {
                 anyhow!(
-                    "worker {index} of {} ended before saying hello: {err} (is it the parbench executable?)",
+                    "worker {index} (pid {pid}) of {} ended before saying hello: {err} (is it the parbench executable?)",
                     program.display()
                 )
             })?;
+            // Dropping `workers` on an error kills and reaps every worker.
             match protocol::decode::<Reply>(&frame) {
                 Ok(Reply::Hello { protocol, .. }) if protocol == PROTOCOL => {}
                 other => bail!(
-                    "worker {index} of {} did not answer as a parbench worker of protocol {PROTOCOL}: {other:?}",
+                    "worker {index} (pid {pid}) of {} did not answer as a parbench worker of protocol {PROTOCOL}: {other:?}",
                     program.display()
                 ),
             }
@@ -580,7 +609,12 @@ impl Workers {
         // The table file is set-up: written by the first call with this
         // spec (the untimed oracle check), reused by every timed call.
         let table_path = match transport {
-            Transport::Mapped => Some(self.table_file(state)?),
+            Transport::Mapped => Some(self.table_file(state).with_context(|| {
+                format!(
+                    "the shared table for chunks 0..{count} of {}, before any worker got one",
+                    job.variant.id()
+                )
+            })?),
             _ => None,
         };
         if produces == Produces::SharedAtomic {
@@ -792,13 +826,20 @@ impl Workers {
     }
 }
 
-/// Starts worker `index` and the thread that forwards its replies.
+/// Starts worker `index` (misbehaving as `fault` says, in a test) and the
+/// thread that forwards its replies.
 fn spawn(
     program: &Path,
     index: usize,
     replies: Sender<(usize, std::io::Result<Vec<u8>>)>,
+    fault: Option<fault::Fault>,
 ) -> Result<Worker> {
-    let mut child = Command::new(program)
+    let mut command = Command::new(program);
+    command.env_remove(fault::VARIABLE);
+    if let Some(fault) = fault {
+        command.env(fault::VARIABLE, fault.name());
+    }
+    let mut child = command
         .arg("worker")
         .arg("--parent")
         .arg(std::process::id().to_string())

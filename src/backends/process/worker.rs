@@ -8,7 +8,8 @@
 //! table file),
 //! computes the chunk the way its variant's role says, and answers with the
 //! results and the copies of the state it made. A panic becomes a `Failed`
-//! reply naming the chunk.
+//! reply naming the chunk. A test may ask one worker to misbehave
+//! ([`super::fault`]).
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufReader, BufWriter};
@@ -19,6 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, Result, bail};
 
+use super::fault::Fault;
 use super::protocol::{self, ChunkResult, PROTOCOL, Reply, Request, SharedSlot, StateIn, Wire};
 use super::{Produces, SLOT_BYTES, produces};
 use crate::backends::panic_message;
@@ -36,21 +38,34 @@ struct Kept {
     mapped: Option<(String, Arc<Constants>)>,
     /// The shared mapping of atomics, by path.
     slots: Option<(String, memmap2::MmapMut)>,
+    /// The fault a test asked this worker for ([`Fault`]), read once.
+    fault: Option<Fault>,
 }
 
 /// Runs the worker loop on stdin and stdout until stdin ends.
 pub fn serve() -> Result<()> {
+    let fault = Fault::from_env()?;
     let mut input = BufReader::new(io::stdin().lock());
     let mut output = BufWriter::new(io::stdout().lock());
     let hello = Reply::Hello {
         pid: std::process::id(),
-        protocol: PROTOCOL,
+        protocol: match fault {
+            Some(Fault::Protocol) => PROTOCOL + 1000,
+            _ => PROTOCOL,
+        },
     };
     protocol::write_frame(&mut output, &protocol::frame(&hello)?)
         .context("worker: writing hello")?;
-    let mut kept = Kept::default();
+    let mut kept = Kept {
+        fault,
+        ..Kept::default()
+    };
+    // Chunks received so far: where an injected fault strikes.
+    let mut chunks_seen = 0;
     while let Some(payload) = protocol::read_frame(&mut input).context("worker: reading")? {
-        let reply = match protocol::decode::<Request>(&payload)? {
+        let request = protocol::decode::<Request>(&payload)?;
+        let is_chunk = matches!(request, Request::Chunk { .. });
+        let reply = match request {
             Request::Chunk {
                 chunk,
                 job,
@@ -75,9 +90,17 @@ pub fn serve() -> Result<()> {
             Request::Peak => Reply::Peak(platform::peak_rss_since_reset()),
         };
         drop(payload);
+        let frame = protocol::frame(&reply)?;
+        if is_chunk {
+            chunks_seen += 1;
+            if let Some(fault) = fault
+                && fault.before_reply(chunks_seen - 1, &frame, &mut output)?
+            {
+                continue;
+            }
+        }
         // A parent that went away closes the pipe: the write fails, we exit.
-        protocol::write_frame(&mut output, &protocol::frame(&reply)?)
-            .context("worker: writing a reply")?;
+        protocol::write_frame(&mut output, &frame).context("worker: writing a reply")?;
     }
     Ok(())
 }
@@ -172,6 +195,9 @@ fn mapped(path: &str, spec: Spec, c: u64, kept: &mut Kept) -> Result<Arc<Constan
         return Ok(Arc::clone(consts));
     }
     kept.mapped = None;
+    let path = &kept
+        .fault
+        .map_or_else(|| path.to_string(), |f| f.shared_path(path));
     let file = File::open(path).with_context(|| format!("opening the table file {path}"))?;
     // SAFETY: the parent wrote the file once, before sending its path, and
     // never writes it again while any worker may map it (it is a private
@@ -186,15 +212,18 @@ fn mapped(path: &str, spec: Spec, c: u64, kept: &mut Kept) -> Result<Arc<Constan
 /// The atomic slot of a shared sum, in the pool's shared mapping.
 fn shared_slot<'k>(slot: &SharedSlot<'_>, kept: &'k mut Kept) -> Result<&'k AtomicU64> {
     if kept.slots.as_ref().map(|(p, _)| p.as_str()) != Some(slot.path) {
+        let path = kept
+            .fault
+            .map_or_else(|| slot.path.to_string(), |f| f.shared_path(slot.path));
         let file = OpenOptions::new()
             .read(true)
             .write(true)
-            .open(slot.path)
-            .with_context(|| format!("opening the shared sums file {}", slot.path))?;
+            .open(&path)
+            .with_context(|| format!("opening the shared sums file {path}"))?;
         // SAFETY: a shared mapping of the pool's private sums file; every
         // access to it, here and in the parent, is through `AtomicU64`s.
         let map = unsafe { memmap2::MmapMut::map_mut(&file) }
-            .with_context(|| format!("mapping the shared sums file {}", slot.path))?;
+            .with_context(|| format!("mapping the shared sums file {path}"))?;
         kept.slots = Some((slot.path.to_string(), map));
     }
     let (_, map) = kept.slots.as_ref().expect("mapped above");
