@@ -409,13 +409,14 @@ fn beyond_ceiling(
         ),
         (None, _, _) => (
             CeilingCause::Noise,
-            "noise, likely: criterion's ratio of two times taken at different moments, not paired"
+            "one possible cause, not measured: host drift between criterion's two times, taken at \
+             different moments (not paired)"
                 .to_string(),
         ),
         (_, Some(set), Some(cache)) if set > cache => (
             CeilingCause::Caches,
             format!(
-                "caches: the working set ({:.1} MiB) outgrows one core's {:.1} MiB cache, so each thread brings cache and memory bandwidth that the ALU-bound ceiling does not count",
+                "one possible cause, not measured: the working set ({:.1} MiB) outgrows one core's {:.1} MiB cache, so each thread may bring cache and memory bandwidth that the ALU-bound ceiling does not count",
                 mib(set),
                 mib(cache)
             ),

@@ -133,11 +133,7 @@ pub fn compare(files: &[PathBuf], out: &Path) -> Result<ReportOutcome> {
 pub fn verdicts(files: &[PathBuf]) -> Result<(Vec<Verdict>, Vec<String>)> {
     let (runs, warnings) = load_runs(files)?;
     let names = page::display_names(&runs);
-    let findings: Vec<_> = runs
-        .iter()
-        .map(|run| findings::findings(&data::Index::of_file(&run.file)))
-        .collect();
-    Ok((across::verdicts(&names, &findings), warnings))
+    Ok((across::verdicts(&runs, &names), warnings))
 }
 
 /// Writes `page` to `out`. With two or more machines, each machine's
@@ -235,6 +231,7 @@ fn into_runs(loaded: Vec<Loaded>, mut warnings: Vec<String>) -> (Vec<Run>, Vec<S
 fn render(page: &page::Page) -> Result<String> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.add_global("open_list_max", findings::OPEN_LIST_MAX);
     env.add_template("page.html", include_str!("page.html"))
         .context("the page template does not parse")?;
     let template = env

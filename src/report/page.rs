@@ -91,6 +91,8 @@ pub struct MachineView {
     /// What to know before comparing this run's absolute times.
     pub caveats: Vec<String>,
     pub findings: Vec<Finding>,
+    /// One row per finding: the Answers table leading the machine's page.
+    pub answers: Vec<AnswerRow>,
     /// Threads, worker processes and Python's pool side by side.
     pub processes: Vec<super::processes::ProcessesView>,
     pub workloads: Vec<WorkloadView>,
@@ -137,10 +139,39 @@ impl MachineView {
             calibration: self.calibration.clone(),
             caveats: self.caveats.clone(),
             findings: Vec::new(),
+            answers: Vec::new(),
             workloads: Vec::new(),
             processes: Vec::new(),
             break_even: None,
             page: self.page.clone(),
+        }
+    }
+}
+
+/// A row of the Answers table: the question, its short answer in words,
+/// the key figure with its interval, the margin used, and where its
+/// evidence is.
+#[derive(Debug, Serialize)]
+pub struct AnswerRow {
+    pub question: &'static str,
+    pub short: String,
+    pub figure: String,
+    pub margin: String,
+    /// The anchor of the finding's evidence on the page.
+    pub anchor: String,
+}
+
+impl AnswerRow {
+    fn of(anchor: &str, f: &Finding) -> AnswerRow {
+        AnswerRow {
+            question: f.question,
+            short: f.short().unwrap_or_else(|| match f.answer.strip_prefix("Not answered: ") {
+                Some(_) => "not answered".to_string(),
+                None => "see the evidence".to_string(),
+            }),
+            figure: f.figure.clone().unwrap_or_default(),
+            margin: f.margin.clone().unwrap_or_default(),
+            anchor: format!("{anchor}-{}", f.id),
         }
     }
 }
@@ -421,6 +452,8 @@ fn machine_view(i: usize, run: &Run, name: &str) -> Result<MachineView> {
     let break_even = scaling::break_even_view(&anchor, run)?;
     let c = &r.criterion;
     let processes = super::processes::views(run, &anchor);
+    let found = findings(&Index::of_file(&run.file));
+    let answers = found.iter().map(|f| AnswerRow::of(&anchor, f)).collect();
     Ok(MachineView {
         anchor,
         name: name.to_string(),
@@ -460,7 +493,8 @@ fn machine_view(i: usize, run: &Run, name: &str) -> Result<MachineView> {
             .collect(),
         calibration: calibration_lines(r),
         caveats: run_caveats(&run.file),
-        findings: findings(&Index::of_file(&run.file)),
+        answers,
+        findings: found,
         processes,
         workloads,
         break_even,
@@ -528,12 +562,6 @@ fn workload_view(anchor: &str, run: &Run, workload: &str) -> Result<WorkloadView
         .collect();
     let charts = [
         (
-            "time",
-            "Time per call against threads (log scale); whiskers are 95% confidence intervals, the dashed line \
-             is the sequential loop.",
-            time_chart(workload, &parallel, &backends, sequential, &style)?,
-        ),
-        (
             "speedup",
             "Paired speedup over the sequential loop against threads; whiskers are its 95% interval. With the \
              ideal (speedup = threads) and this machine's measured ceiling (a pure-ALU spin loop); a cross \
@@ -550,6 +578,12 @@ fn workload_view(anchor: &str, run: &Run, workload: &str) -> Result<WorkloadView
                 &style,
                 &scaling::models_for(&run.file, workload),
             )?,
+        ),
+        (
+            "time",
+            "Time per call against threads (log scale); whiskers are 95% confidence intervals, the dashed line \
+             is the sequential loop.",
+            time_chart(workload, &parallel, &backends, sequential, &style)?,
         ),
         (
             "efficiency",
@@ -895,8 +929,10 @@ fn intermittent_view(anchor: &str, run: &Run, workload: &str) -> Result<Option<I
     let several_variants = variants_of(&rows).len() > 1;
     let index = Index::of_file(&run.file);
     let speedup = |b: &Benchmark| {
-        b.paired_speedup()
-            .map_or_else(|| MISSING.to_string(), |s| speedup_with_interval(&s))
+        b.paired_speedup().map_or_else(
+            || MISSING.to_string(),
+            |s| speedup_with_interval(&s, b.paired_rounds),
+        )
     };
     let table = rows
         .iter()

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::columns::{Cells, View, columns};
 use super::data::{Index, Run, is_python, purpose_of, workloads_of};
-use super::findings::Finding;
+use super::findings::{Claim, Finding};
 use super::format::{bytes, duration_ns, threads};
 use super::page::{Head, Row, Table};
 use crate::backends::pool_map_chunk_len;
@@ -378,10 +378,16 @@ pub fn seed_memory_question(index: &Index<'_>) -> Finding {
             details,
         );
     }
-    Finding {
-        short: Some(short.join("; ")),
-        ..answer(question, format!("{}.", parts.join("; ")), details)
-    }
+    let mut finding = answer(question, format!("{}.", parts.join("; ")), details);
+    finding.points = short.len();
+    finding.claims = short
+        .iter()
+        .map(|claim| match claim.split_once(": ") {
+            Some((subject, answer)) => Claim::decided(subject, answer),
+            None => Claim::decided("", claim.as_str()),
+        })
+        .collect();
+    finding
 }
 
 /// The chunks one call of `b` is cut into: `Pool.map`'s, as every backend's.
@@ -407,10 +413,8 @@ fn copies_in_words(b: &Benchmark) -> &'static str {
 
 fn answer(question: &'static str, answer: String, details: Vec<String>) -> Finding {
     Finding {
-        question,
-        answer,
         details,
-        short: None,
+        ..Finding::new(question, "processes", answer)
     }
 }
 
