@@ -558,7 +558,7 @@ mod tests {
         assert_eq!(v[0].common_points, 0, "d has no common point");
         assert!(v[1].agree, "an undecided claim contradicts no decided one");
         assert_eq!(v[1].common_points, 1);
-        assert_eq!(v[1].answers["b"], "mutex_sum: undecided");
+        assert_eq!(v[1].answers["b"], "undecided: mutex_sum");
         let mut contradicted = findings.clone();
         contradicted[3][1] = finding(q2, &[slower]);
         assert!(!verdicts_of(&names, &contradicted, &contradicted)[1].agree);

@@ -65,7 +65,8 @@ pub struct ReportOutcome {
     pub runs: usize,
 }
 
-/// Writes `out_dir/index.html` and `out_dir/summary.md` from every `*.json`
+/// Writes `out_dir/index.html`, `out_dir/summary.md` and its lead alone,
+/// `out_dir/answers.md` (the verdict and the Answers), from every `*.json`
 /// in `runs_dir`. An empty folder gives a page saying no runs were found.
 pub fn write_report(runs_dir: &Path, out_dir: &Path) -> Result<ReportOutcome> {
     write_report_with(runs_dir, out_dir, None)
@@ -100,6 +101,10 @@ pub fn write_report_with(
     let index = out_dir.join("index.html");
     let summary = out_dir.join("summary.md");
     write_atomically(&summary, summary::markdown(&page).as_bytes())?;
+    write_atomically(
+        &out_dir.join("answers.md"),
+        summary::answers_markdown(&page).as_bytes(),
+    )?;
     let warnings = write_pages(page, &index)?;
     Ok(ReportOutcome {
         index,

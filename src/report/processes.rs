@@ -380,6 +380,7 @@ pub fn seed_memory_question(index: &Index<'_>) -> Finding {
     }
     let mut finding = answer(question, format!("{}.", parts.join("; ")), details);
     finding.points = short.len();
+    finding.group_claims = false;
     finding.claims = short
         .iter()
         .map(|claim| match claim.split_once(": ") {

@@ -112,9 +112,7 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
             )
         }
         _ => {
-            finding
-                .claims
-                .push(Claim::of_outcome("leader and runner-up", outcome, margin));
+            finding.claims.push(Claim::of_outcome("", outcome, margin));
             format!(
                 "{} and {}: {}",
                 leader.key.backend,

@@ -76,6 +76,10 @@ pub struct Finding {
     /// How many measured points (entries or map cells) the short answer
     /// rests on.
     pub points: usize,
+    /// Whether [`Finding::short`] groups the claims by answer (`equal
+    /// within 2.0%: on trivial, on compute`) or lists them `subject:
+    /// answer` each (claims about different things).
+    pub group_claims: bool,
 }
 
 /// One statement of a short answer: `mutex_sum` is `6% slower`... in words
@@ -129,6 +133,7 @@ impl Finding {
             figure: None,
             margin: None,
             points: 0,
+            group_claims: true,
         }
     }
 
@@ -137,6 +142,17 @@ impl Finding {
     pub fn short(&self) -> Option<String> {
         if self.claims.is_empty() {
             return None;
+        }
+        if !self.group_claims {
+            let each: Vec<String> = self
+                .claims
+                .iter()
+                .map(|c| match c.subject.is_empty() {
+                    true => c.answer.clone(),
+                    false => format!("{}: {}", c.subject, c.answer),
+                })
+                .collect();
+            return Some(each.join("; "));
         }
         let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
         for c in &self.claims {

@@ -45,7 +45,7 @@
     }
 
     #[test]
-    fn passing_idioms_state_their_bound_when_no_difference_is_measurable() {
+    fn passing_idioms_within_the_margin_read_equal_within_it() {
         let same = [1.0, 1.0, 1.0];
         let entries = [
             paired(entry("trivial", "closure", "rayon", 4, 1000.0), same, &[]),
@@ -63,27 +63,33 @@
                 ],
             ),
         ];
-        let answer = answer_to(&findings_of(&entries), "Do closure");
+        let found = findings_of(&entries);
+        let answer = answer_to(&found, "Do closure");
         assert!(
             answer.starts_with(
-                "On trivial, the typical difference between closure, function object and method \
-                 reference is under 0.5%: the median of their 3 paired time ratios over 1 backend \
-                 and thread-count point is 1.000× (range 1.000–1.005); no difference is measurable \
-                 at any point."
+                "On trivial: equal within 2.0% (ratio 1.000×, range 1.000–1.005), the median of \
+                 their 3 paired time ratios over 1 backend and thread-count point; 0 of the 3 \
+                 single comparisons lie beyond the margin."
             ),
             "{answer}"
         );
+        // Every single comparison, the largest difference first.
         assert!(
             answer.contains(
-                "On trivial (rayon, 4 threads): function_object against closure: no difference \
-                 measurable (ratio 1.000×, 0.990–1.010); method_reference against closure"
+                "On trivial (rayon, 4 threads): method_reference against closure: equal within \
+                 2.0% (ratio 1.005×, 95% interval 0.990–1.012). On trivial (rayon, 4 threads): \
+                 function_object against closure"
             ),
             "{answer}"
         );
+        let idioms = found.iter().find(|f| f.id == "idioms").unwrap();
+        assert_eq!(idioms.short().as_deref(), Some("equal within 2.0%: on trivial"));
+        assert_eq!(idioms.margin.as_deref(), Some("2.0%"));
+        assert_eq!(idioms.points, 1);
     }
 
     #[test]
-    fn a_difference_is_real_only_when_its_paired_interval_excludes_one() {
+    fn an_interval_spanning_the_margin_is_undecided_and_beyond_it_slower() {
         let same = [1.0, 1.0, 1.0];
         let entries = [
             paired(
@@ -111,13 +117,15 @@
         let answer = answer_to(&findings_of(&entries), "Do closure");
         assert!(
             answer.starts_with(
-                "On compute, the typical difference between closure, function object and method \
-                 reference is under 50%: the median of their 3 paired time ratios over 1 backend \
-                 and thread-count point is 1.490× (range 1.000–1.500); a difference is measurable \
-                 in 2 of the 3 paired \
-                 comparisons (by chance alone, about 1 in 20 would be), the largest method_reference \
-                 against closure: 1.500× the time \
-                 (1.450–1.550) on compute (crossbeam, 2 threads)."
+                "On compute: undecided (range 0.0–50.0% spans the margin of 2.0%), the median of \
+                 their 3 paired time ratios over 1 backend and thread-count point; 2 of the 3 \
+                 single comparisons lie beyond the margin."
+            ),
+            "{answer}"
+        );
+        assert!(
+            answer.contains(
+                "method_reference against closure: 50.0% slower (95% interval 45.0–55.0%)"
             ),
             "{answer}"
         );
@@ -154,16 +162,8 @@
             }
         }
         let answer = answer_to(&findings_of(&entries), "Do closure");
-        assert_eq!(
-            answer.matches("On imbalanced, the typical").count(),
-            1,
-            "{answer}"
-        );
-        assert_eq!(
-            answer.matches("On big_state, the typical").count(),
-            1,
-            "{answer}"
-        );
+        assert_eq!(answer.matches("On imbalanced: equal").count(), 1, "{answer}");
+        assert_eq!(answer.matches("On big_state: equal").count(), 1, "{answer}");
         assert!(
             answer.contains("over 2 backend and thread-count points"),
             "{answer}"
@@ -221,16 +221,18 @@
         let answer = answer_to(&findings_of(&entries), "What does shared");
         assert!(
             answer.contains(
-                "On compute (rayon, 4 threads), against fold_reduce (1.00 µs per call), paired: \
-                 sharded_sum no difference measurable (ratio 1.010×, 0.990–1.030), atomic_sum 1.500× \
-                 the time (1.450–1.550) and mutex_sum 4.000× the time (3.900–4.100)."
+                "On compute (rayon, 4 threads), each against fold_reduce, paired: sharded_sum \
+                 undecided (95% interval -1.0–3.0% spans the margin of 2.0%), atomic_sum 50.0% \
+                 slower (95% interval 45.0–55.0%) and mutex_sum 4.00× the time (95% interval \
+                 3.9–4.1×)."
             ),
             "{answer}"
         );
         assert!(
             answer.contains(
                 "One stateful worker behind a Mutex (mutex_worker) against one worker per thread \
-                 (worker_per_thread), paired: 4.000× the time (2.000–5.000); 3.00 µs against 1.00 µs per call."
+                 (worker_per_thread) on compute (rayon, 4 threads), paired: 4.00× the time (95% \
+                 interval 2.0–5.0×)."
             ),
             "{answer}"
         );
@@ -264,14 +266,15 @@
         let answer = answer_to(&findings_of(&entries), "Which variants keep cores");
         assert!(
             answer.starts_with(
-                "1 of 2 parallel entries burn more than 0.25 cores beyond their speedup"
+                "1 of 2 parallel entries keep more than 0.25 cores busy beyond their paired \
+                 speedup's upper bound"
             ),
             "{answer}"
         );
         assert!(
             answer.contains(
-                "mutex_worker on compute (rayon, 2 threads) keeps 1.37 cores busy for a speedup of \
-                 0.820×: 0.55 cores of work produce nothing"
+                "mutex_worker on compute (rayon, 2 threads) keeps 1.37 cores busy for a paired \
+                 speedup of 0.820×: 0.55 cores beyond it"
             ),
             "{answer}"
         );
@@ -289,9 +292,9 @@
             b.steady_call_ns = steady;
             b
         };
-        let fast = vec![5.0e6; 10];
-        let mut bimodal = vec![5.0e6; 6];
-        bimodal.extend([10.0e6; 4]);
+        let fast = vec![5.0e6; 40];
+        let mut bimodal = vec![5.0e6; 24];
+        bimodal.extend([10.0e6; 16]);
         let entries = [
             entry("compute", "closure", "rayon", 2, 5000.0),
             intermittent("rayon", bimodal, fast.clone()),
@@ -301,10 +304,10 @@
         assert!(
             answer.starts_with(
                 "Used intermittently (after 10.0 ms of the caller's own work before each call), \
-                 closure on compute at 2 threads: rayon's calls took 40% longer on average than back \
-                 to back (7.00 ms against 5.00 ms), and 40% of them were slow (over 1.5× its \
-                 fastest); std_scope (5.00 ms against 5.00 ms on average) kept its steady speed \
-                 within 10%."
+                 closure on compute at 2 threads: rayon's mean call 1.40× the back-to-back one \
+                 (95% interval 1.25–1.55), and 40% of its calls were slow (over 1.5× its \
+                 fastest); against a margin of 10%: std_scope (equal within 10%: mean call 1.00× \
+                 the back-to-back one (95% interval 1.00–1.00))."
             ),
             "{answer}"
         );
@@ -376,37 +379,78 @@
 
     #[test]
     fn the_winning_backend_on_imbalanced_is_named_with_its_tally() {
+        // Criterion's times say crossbeam is fastest with closure; the paired
+        // speedups, each in its own group's window, say rayon: they decide.
         let entries = [
-            entry("imbalanced", "closure", "rayon", 4, 1000.0),
-            entry("imbalanced", "closure", "crossbeam", 4, 1100.0),
-            entry("imbalanced", "closure", "std_scope", 4, 2000.0),
-            entry("imbalanced", "arc_state", "rayon", 4, 1300.0),
-            entry("imbalanced", "arc_state", "crossbeam", 4, 1000.0),
+            paired(
+                entry("imbalanced", "closure", "rayon", 4, 1100.0),
+                [3.0, 2.9, 3.1],
+                &[],
+            ),
+            paired(
+                entry("imbalanced", "closure", "crossbeam", 4, 1000.0),
+                [2.5, 2.45, 2.55],
+                &[],
+            ),
+            paired(
+                entry("imbalanced", "closure", "std_scope", 4, 2000.0),
+                [1.5, 1.4, 1.6],
+                &[],
+            ),
+            paired(
+                entry("imbalanced", "arc_state", "rayon", 4, 1300.0),
+                [2.3, 2.2, 2.4],
+                &[],
+            ),
+            paired(
+                entry("imbalanced", "arc_state", "crossbeam", 4, 1000.0),
+                [3.0, 2.9, 3.1],
+                &[],
+            ),
             entry("imbalanced", "closure", "rayon", 1, 3000.0),
         ];
-        let answer = answer_to(&findings_of(&entries), "Which backend");
+        let found = findings_of(&entries);
+        let answer = answer_to(&found, "Which backend");
         assert!(
             answer.starts_with(
-                "On imbalanced at 4 threads, closure takes 1.00 µs with rayon, 1.10 µs with crossbeam and \
-                 2.00 µs with std_scope: rayon is fastest, 1.10× ahead of crossbeam (beyond noise)."
+                "On imbalanced at 4 threads, closure's speedups: rayon 3.00× (95% interval \
+                 2.90–3.10), crossbeam 2.50× (95% interval 2.45–2.55) and std_scope 1.50× (95% \
+                 interval 1.40–1.60). rayon leads crossbeam by 20.0% (95% interval 13.7–26.5%)."
             ),
             "{answer}"
         );
         assert!(answer.contains("Over all 2 variant and thread-count points"));
         assert!(
-            answer
-                .contains("rayon 1 (1 beyond noise), crossbeam 1 (1 beyond noise) and std_scope 0")
+            answer.contains(
+                "rayon 1 (by more than 5.0% at 1), crossbeam 1 (by more than 5.0% at 1) and \
+                 std_scope 0 (by more than 5.0% at 0)"
+            ),
+            "{answer}"
         );
+        let short = found.iter().find(|f| f.id == "imbalanced").unwrap().short();
+        assert_eq!(short.as_deref(), Some("rayon leads by more than 5.0%"));
     }
 
     #[test]
     fn break_even_lies_between_the_workloads_that_lose_and_win() {
         let mut entries = vec![
             entry("seed", "sequential", "sequential", 1, 40.0),
-            entry("seed", "closure", "rayon", 2, 20_000.0),
+            paired(
+                entry("seed", "closure", "rayon", 2, 20_000.0),
+                [0.002, 0.0019, 0.0021],
+                &[],
+            ),
             entry("compute", "sequential", "sequential", 1, 2_000_000.0),
-            entry("compute", "closure", "rayon", 4, 600_000.0),
-            entry("big_state", "closure", "rayon", 2, 5000.0),
+            paired(
+                entry("compute", "closure", "rayon", 4, 600_000.0),
+                [3.33, 3.2, 3.4],
+                &[],
+            ),
+            paired(
+                entry("big_state", "closure", "rayon", 2, 5000.0),
+                [1.5, 1.4, 1.6],
+                &[],
+            ),
         ];
         entries[0].items = 20;
         entries[2].items = 1000;
@@ -417,10 +461,11 @@
         );
         assert!(answer.contains(
             "big_state. seed (2.00 ns per item, 40.0 ns per call sequentially): \
-             the best parallel run (closure, rayon, 2 threads) takes 500× as long."
+             the best parallel run (closure, rayon, 2 threads) takes 500× as long (95% interval \
+             476.19–526.32)."
         ));
         assert!(answer.contains("compute (2.00 µs per item, 2.00 ms per call sequentially)"));
-        assert!(answer.contains("is 3.33× faster"));
+        assert!(answer.contains("is 3.33× faster (95% interval 3.20–3.40)"));
         assert!(answer.contains(
             "between 2.00 ns (seed, where it does not) and 2.00 µs (compute, where it does)"
         ));
@@ -433,9 +478,17 @@
     fn break_even_falls_back_to_the_work_per_call() {
         let mut entries = vec![
             entry("seed", "sequential", "sequential", 1, 40.0),
-            entry("seed", "closure", "rayon", 2, 20_000.0),
+            paired(
+                entry("seed", "closure", "rayon", 2, 20_000.0),
+                [0.002, 0.0019, 0.0021],
+                &[],
+            ),
             entry("trivial", "sequential", "sequential", 1, 1_000_000.0),
-            entry("trivial", "closure", "rayon", 4, 400_000.0),
+            paired(
+                entry("trivial", "closure", "rayon", 4, 400_000.0),
+                [2.5, 2.4, 2.6],
+                &[],
+            ),
         ];
         entries[0].items = 20;
         entries[2].items = 1_000_000;
@@ -499,28 +552,17 @@
         );
     }
 
-    /// The short answers the cross-machine verdict compares: a few words,
-    /// no figures, computed with the sentence.
+    /// The short answers the cross-machine verdict compares: claims in a few
+    /// words, no figures, decided only against the question's margin.
     #[test]
-    fn short_answers_name_the_outcome_without_figures() {
-        let short_of = |entries: &[Benchmark], starts: &str| {
+    fn short_answers_name_the_outcome_against_the_margin_without_figures() {
+        let short_of = |entries: &[Benchmark], id: &str| {
             findings_of(entries)
                 .into_iter()
-                .find(|f| f.question.starts_with(starts))
-                .and_then(|f| f.short)
+                .find(|f| f.id == id)
+                .and_then(|f| f.short())
         };
-        let imbalanced = [
-            entry("imbalanced", "closure", "rayon", 4, 1000.0),
-            entry("imbalanced", "closure", "crossbeam", 4, 1100.0),
-            entry("imbalanced", "closure", "rayon", 1, 3000.0),
-        ];
-        assert_eq!(
-            short_of(&imbalanced, "Which backend").as_deref(),
-            Some("rayon")
-        );
-
         let same = [1.0, 1.0, 1.0];
-        // Every pair at one ratio: below 6 ratios the pooled bounds are their range.
         let idioms = |object_ratio: [f64; 3]| {
             [
                 paired(entry("trivial", "closure", "rayon", 4, 1000.0), same, &[]),
@@ -537,12 +579,17 @@
             ]
         };
         assert_eq!(
-            short_of(&idioms([1.0, 0.99, 1.01]), "Do closure").as_deref(),
-            Some("no measurable difference")
+            short_of(&idioms([1.0, 0.99, 1.01]), "idioms").as_deref(),
+            Some("equal within 2.0%: on trivial")
         );
         assert_eq!(
-            short_of(&idioms([1.2, 1.15, 1.25]), "Do closure").as_deref(),
-            Some("a measurable difference")
+            short_of(&idioms([1.2, 1.15, 1.25]), "idioms").as_deref(),
+            Some("slower by more than 2.0%: on trivial")
+        );
+        // Significant (the interval excludes 1) but within the margin: equal.
+        assert_eq!(
+            short_of(&idioms([1.005, 1.002, 1.008]), "idioms").as_deref(),
+            Some("equal within 2.0%: on trivial")
         );
 
         let busy = |variant: &str, speedup: [f64; 3], cores: f64| {
@@ -551,49 +598,58 @@
             b
         };
         let calm = [busy("closure", [1.95, 1.9, 1.98], 1.99)];
-        assert_eq!(
-            short_of(&calm, "Which variants keep").as_deref(),
-            Some("none")
-        );
+        assert_eq!(short_of(&calm, "cores-busy").as_deref(), Some("no: closure"));
         let burning = [
             calm[0].clone(),
             busy("mutex_worker", [0.82, 0.8, 0.83], 1.37),
         ];
         assert_eq!(
-            short_of(&burning, "Which variants keep").as_deref(),
-            Some("mutex_worker")
+            short_of(&burning, "cores-busy").as_deref(),
+            Some("no: closure; burns cores: mutex_worker")
+        );
+        // Few cores busy on a loaded host prove nothing either way.
+        let starved = [busy("closure", [0.5, 0.3, 0.7], 0.6)];
+        assert_eq!(
+            short_of(&starved, "cores-busy").as_deref(),
+            Some("undecided: closure")
         );
         let sums = |atomic: [f64; 3]| {
             [
                 paired(
-                    entry("compute", "fold_reduce", "rayon", 4, 1000.0),
+                    entry("compute", "fold_reduce", "rayon", 2, 1000.0),
                     same,
                     &[],
                 ),
                 paired(
-                    entry("compute", "sharded_sum", "rayon", 4, 1010.0),
+                    entry("compute", "sharded_sum", "rayon", 2, 1010.0),
                     same,
-                    &[("fold_reduce", [1.01, 0.99, 1.03])],
+                    &[("fold_reduce", [1.001, 0.995, 1.01])],
                 ),
                 paired(
-                    entry("compute", "mutex_sum", "rayon", 4, 4000.0),
+                    entry("compute", "mutex_sum", "rayon", 2, 4000.0),
                     same,
                     &[("fold_reduce", [4.0, 3.9, 4.1])],
                 ),
                 paired(
-                    entry("compute", "atomic_sum", "rayon", 4, 1500.0),
+                    entry("compute", "atomic_sum", "rayon", 2, 1500.0),
                     same,
                     &[("fold_reduce", atomic)],
                 ),
             ]
         };
         assert_eq!(
-            short_of(&sums([1.5, 1.45, 1.55]), "What does shared").as_deref(),
-            Some("costlier than fold_reduce on compute: mutex_sum, atomic_sum")
+            short_of(&sums([1.5, 1.45, 1.55]), "shared-state").as_deref(),
+            Some(
+                "equal within 2.0%: sharded_sum on compute; slower by more than 2.0%: atomic_sum \
+                 on compute, mutex_sum on compute"
+            )
         );
         assert_eq!(
-            short_of(&sums([1.0, 0.9, 1.1]), "What does shared").as_deref(),
-            Some("costlier than fold_reduce on compute: mutex_sum")
+            short_of(&sums([1.01, 0.97, 1.04]), "shared-state").as_deref(),
+            Some(
+                "equal within 2.0%: sharded_sum on compute; undecided: atomic_sum on compute; \
+                 slower by more than 2.0%: mutex_sum on compute"
+            )
         );
 
         let unknown = [paired(
@@ -602,8 +658,50 @@
             &[],
         )];
         assert_eq!(
-            short_of(&unknown, "Which variants keep"),
+            short_of(&unknown, "cores-busy"),
             None,
             "without a CPU clock the answer is unknown, not none"
+        );
+    }
+
+    #[test]
+    fn a_speedup_wholly_above_the_ceiling_is_left_out_of_every_answer() {
+        use crate::report::data::tests::run_of;
+        let mut run = run_of(
+            "vm",
+            vec![
+                entry("compute", "sequential", "sequential", 1, 2000.0),
+                paired(entry("compute", "closure", "rayon", 2, 900.0), [2.2, 2.1, 2.3], &[]),
+                paired(
+                    entry("compute", "closure", "std_scope", 2, 1000.0),
+                    [1.95, 1.9, 2.0],
+                    &[],
+                ),
+            ],
+        );
+        run.file.run.ceiling = vec![crate::results::CeilingPoint {
+            threads: 2,
+            speedup: 2.0,
+        }];
+        let found = findings(&Index::of_file(&run.file));
+        let trust = found.iter().find(|f| f.id == "trust").unwrap();
+        assert!(
+            trust.answer.contains(
+                "1 paired speedups lie wholly more than 3.0% above the machine's measured ceiling"
+            ),
+            "{}",
+            trust.answer
+        );
+        assert_eq!(
+            trust.details[0],
+            "closure on compute (rayon, 2 threads): paired 2.20× (95% interval 2.10–2.30) \
+             against a ceiling of 2.00×"
+        );
+        // The break-even answer rests on std_scope alone: rayon is left out.
+        let break_even = found.iter().find(|f| f.id == "break-even").unwrap();
+        assert!(
+            break_even.details[0].contains("(closure, std_scope, 2 threads)"),
+            "{:?}",
+            break_even.details
         );
     }
