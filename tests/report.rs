@@ -773,7 +773,8 @@ fn visible(html: &str) -> Visible {
     let mut details: Vec<(bool, bool)> = Vec::new();
     // Per open list: its items so far, None when it is hidden.
     let mut lists: Vec<Option<usize>> = Vec::new();
-    let hidden = |details: &[(bool, bool)]| details.iter().any(|&(open, summary)| !open && !summary);
+    let hidden =
+        |details: &[(bool, bool)]| details.iter().any(|&(open, summary)| !open && !summary);
     let mut at = body;
     while let Some(start) = html[at..].find('<').map(|i| at + i) {
         let text = &html[at..start];
@@ -846,7 +847,10 @@ fn one_machines_page_answers_first_and_keeps_its_evidence_one_click_away() {
     let first = table.find("Do closure, function object and method reference differ?");
     let second = table.find("Does a function object hold the constant state more cheaply");
     let third = table.find("What does shared mutable state cost?");
-    assert!(first < second && second < third, "the seed's questions first");
+    assert!(
+        first < second && second < third,
+        "the seed's questions first"
+    );
     // Every finding's evidence sits in a closed <details> the table links.
     for id in ["idioms", "state-copies", "shared-state", "trust"] {
         assert!(html.contains(&format!("href=\"#m1-{id}\"")), "{id}");
@@ -859,9 +863,13 @@ fn one_machines_page_answers_first_and_keeps_its_evidence_one_click_away() {
     assert!(summary.chars().count() < 65_536, "{}", summary.len());
     let answers_md = summary.find("### Answers").unwrap();
     assert!(answers_md < summary.find("### Evidence").unwrap());
-    assert!(summary[answers_md..].starts_with(
-        "### Answers\n\n| question | answer | key figure | margin |"
-    ));
+    assert!(
+        summary[answers_md..]
+            .starts_with("### Answers\n\n| question | answer | key figure | margin |")
+    );
     let lead = fs::read_to_string(out.path().join("answers.md")).unwrap();
-    assert!(summary.starts_with(lead.trim_end()), "answers.md is the summary's lead");
+    assert!(
+        summary.starts_with(lead.trim_end()),
+        "answers.md is the summary's lead"
+    );
 }

@@ -109,7 +109,11 @@ fn common_files(runs: &[Run]) -> Vec<ResultsFile> {
 /// questions some machine answers) and on the common points (`common`:
 /// the answers compared). Questions no machine answers in short are left
 /// out.
-pub fn verdicts_of(names: &[String], own: &[Vec<Finding>], common: &[Vec<Finding>]) -> Vec<Verdict> {
+pub fn verdicts_of(
+    names: &[String],
+    own: &[Vec<Finding>],
+    common: &[Vec<Finding>],
+) -> Vec<Verdict> {
     let mut questions: Vec<&'static str> = Vec::new();
     for f in own.iter().flatten() {
         if !f.claims.is_empty() && !questions.contains(&f.question) {
@@ -145,7 +149,10 @@ pub fn verdicts_of(names: &[String], own: &[Vec<Finding>], common: &[Vec<Finding
                 .unwrap_or(0);
             let short: Vec<String> = found
                 .iter()
-                .map(|f| f.and_then(Finding::short).unwrap_or_else(|| NOT_MEASURED.to_string()))
+                .map(|f| {
+                    f.and_then(Finding::short)
+                        .unwrap_or_else(|| NOT_MEASURED.to_string())
+                })
                 .collect();
             // Tally in order of first appearance, most frequent first.
             let mut tally: Vec<(&str, usize)> = Vec::new();
@@ -544,15 +551,30 @@ mod tests {
         let undecided = ("mutex_sum", "undecided", false);
         let slower = ("mutex_sum", "slower by more than 2.0%", true);
         let findings = vec![
-            vec![finding(q1, &[("", "rayon", true)]), finding(q2, &[equal]), finding(q3, &[])],
-            vec![finding(q1, &[("", "crossbeam", true)]), finding(q2, &[undecided]), finding(q3, &[])],
-            vec![finding(q1, &[("", "rayon", true)]), finding(q2, &[equal]), finding(q3, &[])],
+            vec![
+                finding(q1, &[("", "rayon", true)]),
+                finding(q2, &[equal]),
+                finding(q3, &[]),
+            ],
+            vec![
+                finding(q1, &[("", "crossbeam", true)]),
+                finding(q2, &[undecided]),
+                finding(q3, &[]),
+            ],
+            vec![
+                finding(q1, &[("", "rayon", true)]),
+                finding(q2, &[equal]),
+                finding(q3, &[]),
+            ],
             vec![finding(q1, &[]), finding(q2, &[equal]), finding(q3, &[])],
         ];
         let v = verdicts_of(&names, &findings, &findings);
         assert_eq!(v.len(), 2, "the question without short answers is left out");
         assert_eq!(v[0].question, q1);
-        assert_eq!(v[0].summary, "rayon on 2, crossbeam on 1, not measured on 1 of 4 machines");
+        assert_eq!(
+            v[0].summary,
+            "rayon on 2, crossbeam on 1, not measured on 1 of 4 machines"
+        );
         assert!(!v[0].agree, "two decided answers differ");
         assert_eq!(v[0].answers["d"], NOT_MEASURED);
         assert_eq!(v[0].common_points, 0, "d has no common point");

@@ -8,8 +8,8 @@
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use super::format::{
-    MISSING, bytes, duration_ns, items_per_s, or_missing, percent, speedup_with_interval, time_with_ci,
-    times,
+    MISSING, bytes, duration_ns, items_per_s, or_missing, percent, speedup_with_interval,
+    time_with_ci, times,
 };
 use crate::results::Benchmark;
 

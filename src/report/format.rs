@@ -152,7 +152,12 @@ pub fn speedup_with_interval(s: &Interval, rounds: Option<u64>) -> String {
         Some(n) if n >= super::findings::MIN_VALUES_FOR_INTERVAL => "",
         _ => "range ",
     };
-    format!("{} ({range}{:.2}–{:.2})", times(s.estimate), s.lower, s.upper)
+    format!(
+        "{} ({range}{:.2}–{:.2})",
+        times(s.estimate),
+        s.lower,
+        s.upper
+    )
 }
 
 /// A fraction as a percentage: `88%`, `1.6%`.

@@ -43,6 +43,11 @@ const ROLES: [Role; 7] = [
     Role::CopyPerTask,
 ];
 
+/// What the table's times are, for its note.
+const TIMES_NOTE: &str = " Time per call is criterion's, and each backend (each group of \
+     rows) was timed at a different moment on a host that moves between them: compare rows by \
+     their paired speedup, each against its own group's sequential loop in the same rounds.";
+
 /// Which call pays for the initializer's copies, for the table's note.
 const INITIALIZER_NOTE: &str = " clone_per_worker (Rust) and the initializer (Python) send the \
      state once to each worker, before the calls shown: Rust's with the first call on its \
@@ -121,6 +126,9 @@ pub fn views(run: &Run, anchor: &str) -> Vec<ProcessesView> {
                 ),
                 _ => "Both ran the same items per call.".to_string(),
             };
+            // Rows are timed in groups of their own, minutes apart: their
+            // times do not compare, their paired speedups do.
+            let note = format!("{note}{TIMES_NOTE}");
             // The initializer's note only where its rows are shown.
             let note = match rows.iter().any(|b| b.role == Role::CopyPerWorker) {
                 true => note + INITIALIZER_NOTE,

@@ -347,8 +347,8 @@ pub fn threshold_grid(cells: &[BreakEvenCell]) -> Grid {
                 t.work_per_call_ns()
                     .map_or_else(|| "no row crosses 1".to_string(), duration_ns),
             ];
-            row.extend(rounds.iter().map(|r| {
-                match t.rows.iter().find(|(rounds, _)| rounds == r) {
+            row.extend(rounds.iter().map(
+                |r| match t.rows.iter().find(|(rounds, _)| rounds == r) {
                     Some((_, crossing @ Crossing::At { items, .. })) => format!(
                         "≈{} items of {}",
                         count(items.round() as u64),
@@ -361,8 +361,8 @@ pub fn threshold_grid(cells: &[BreakEvenCell]) -> Grid {
                         format!("loses up to {} items", count(*items))
                     }
                     None => MISSING.to_string(),
-                }
-            }));
+                },
+            ));
             row
         })
         .collect();

@@ -101,7 +101,11 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
             .iter()
             .copied()
             .filter(|b| b.key.threads > 1 && b.speedup.is_some())
-            .max_by(|a, b| a.speedup.unwrap_or(0.0).total_cmp(&b.speedup.unwrap_or(0.0)));
+            .max_by(|a, b| {
+                a.speedup
+                    .unwrap_or(0.0)
+                    .total_cmp(&b.speedup.unwrap_or(0.0))
+            });
         match (index.baseline(workload), best) {
             (Some(sequential), Some(best)) if sequential.items > 0 => races.push(Race {
                 workload,

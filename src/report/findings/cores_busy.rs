@@ -108,6 +108,9 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
             times(worst.speedup.unwrap_or_default())
         )
     });
-    finding.details = burning.iter().map(|b| format!("{}.", describe(b))).collect();
+    finding.details = burning
+        .iter()
+        .map(|b| format!("{}.", describe(b)))
+        .collect();
     finding
 }

@@ -100,7 +100,11 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
         Outcome::Slower => {
             finding.claims.push(Claim::decided(
                 "",
-                format!("{} leads by more than {}", leader.key.backend, percent(margin)),
+                format!(
+                    "{} leads by more than {}",
+                    leader.key.backend,
+                    percent(margin)
+                ),
             ));
             format!(
                 "{} leads {} by {:.1}% ({bounds} {:.1}–{:.1}%)",
@@ -150,7 +154,10 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
     let tallies: Vec<String> = tallies
         .iter()
         .map(|(backend, (led, clear))| {
-            format!("{backend} {led} (by more than {} at {clear})", percent(margin))
+            format!(
+                "{backend} {led} (by more than {} at {clear})",
+                percent(margin)
+            )
         })
         .collect();
     answer.push_str(&format!(

@@ -111,7 +111,9 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
             r.estimate, r.lower, r.upper
         );
         if outcome == Outcome::Slower {
-            finding.figure.get_or_insert_with(|| format!("{}: {ratio}", b.key.backend));
+            finding
+                .figure
+                .get_or_insert_with(|| format!("{}: {ratio}", b.key.backend));
             lost.push(format!(
                 "{}'s {ratio}, and {} of its calls were slow (over {}× its fastest)",
                 b.key.backend,
@@ -119,7 +121,11 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
                 SLOW_CALL
             ));
         } else {
-            kept.push(format!("{} ({}: {ratio})", b.key.backend, outcome.words(INTERMITTENT_LOSS)));
+            kept.push(format!(
+                "{} ({}: {ratio})",
+                b.key.backend,
+                outcome.words(INTERMITTENT_LOSS)
+            ));
         }
     }
     let work = or_missing(longest.caller_work_ns, duration_ns);

@@ -104,7 +104,12 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
         });
         let beyond = pairs
             .iter()
-            .filter(|p| matches!(Outcome::of(&p.ratio, margin), Outcome::Slower | Outcome::Faster))
+            .filter(|p| {
+                matches!(
+                    Outcome::of(&p.ratio, margin),
+                    Outcome::Slower | Outcome::Faster
+                )
+            })
             .count();
         sentences.push(format!(
             "On {workload}: {}, the median of their {} paired time ratios over {} backend and \

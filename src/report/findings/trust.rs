@@ -91,7 +91,11 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
                         format!("{} of {of}", group.len()),
                         percent(median),
                         or_missing(drift(workload), |d| {
-                            format!("{} {}", if d >= 0.0 { "slower by" } else { "faster by" }, percent(d.abs()))
+                            format!(
+                                "{} {}",
+                                if d >= 0.0 { "slower by" } else { "faster by" },
+                                percent(d.abs())
+                            )
                         }),
                     ]
                 })
