@@ -161,8 +161,8 @@ fn fixtures_render_every_chart_table_and_the_cross_machine_view() {
         "the detail is on the machines' pages"
     );
     for header in [
-        "time per call (95% CI)",
-        "speedup (paired 95% CI)",
+        "time per call (criterion, 95% CI)",
+        "speedup, paired (95% interval)",
         "efficiency",
         "cores busy",
         "state copies",
@@ -175,6 +175,7 @@ fn fixtures_render_every_chart_table_and_the_cross_machine_view() {
     }
     assert!(html.contains(">overhead (µs)</th>"));
     let laptop = &pages[1].1;
+    assert!(laptop.find("id=\"answers\"").unwrap() < laptop.find("id=\"findings\"").unwrap());
     assert!(laptop.find("id=\"findings\"").unwrap() < laptop.find("class=\"workload\"").unwrap());
     assert!(occurrences(&html, "class=\"fastest\"") >= 2 * workloads);
 
@@ -201,8 +202,17 @@ fn fixtures_render_every_chart_table_and_the_cross_machine_view() {
     let summary = fs::read_to_string(outcome.summary.unwrap()).unwrap();
     assert!(summary.contains("## laptop-a") && summary.contains("## server-b"));
     assert!(summary.contains("### compute: best thread count per variant and backend"));
-    assert!(summary.contains("| variant | backend | threads | time per call (95% CI) |"));
-    assert!(summary.contains("**Which backend wins on imbalanced work?**"));
+    assert!(
+        summary.contains("| variant | backend | threads | time per call (criterion, 95% CI) |")
+    );
+    assert!(summary.contains("<details><summary>Which backend wins on imbalanced work?</summary>"));
+    // With several machines the summary leads with the verdict.
+    assert!(
+        summary
+            .find("## Verdict: which answers hold on every machine")
+            .unwrap()
+            < summary.find("## laptop-a").unwrap()
+    );
 }
 
 #[test]
@@ -576,7 +586,7 @@ fn scaling_models_and_the_break_even_map_are_shown_from_the_measurements() {
 
     // A scaling-model table per workload with a steady parallel entry.
     assert!(
-        occurrences(&html, "<h4>Scaling model</h4>") >= 8,
+        occurrences(&html, "<summary>Scaling model</summary>") >= 8,
         "model tables"
     );
     assert!(html.contains("How to read this table."));
@@ -595,15 +605,21 @@ fn scaling_models_and_the_break_even_map_are_shown_from_the_measurements() {
     assert!(html.contains("Break-even map"));
     assert!(html.contains("speedup = 1 (interpolated between cell centres)"));
     assert!(
-        html.contains("rayon (8 threads) beats the sequential loop from about 10.0 µs"),
-        "threshold"
+        html.contains("<td>rayon (8 threads)</td><td>10.0 µs</td>"),
+        "threshold in the table"
     );
     assert!(
-        html.contains("about 1,000 items of 10.0 ns"),
+        html.contains("rayon from about 10.0 µs"),
+        "threshold in the finding"
+    );
+    assert!(
+        html.contains("≈1,000 items of 10.0 ns"),
         "contour item count"
     );
-    assert!(html.contains("std_scope (8 threads) crosses speedup = 1 on no row"));
-    assert!(html.contains("0 rounds: loses up to 10,000 items"));
+    assert!(html.contains("<td>std_scope (8 threads)</td><td>no row crosses 1</td>"));
+    assert!(
+        html.contains("<th>0 rounds</th>") && html.contains("<td>loses up to 10,000 items</td>")
+    );
 }
 
 #[test]
@@ -735,9 +751,10 @@ fn processes_and_python_are_shown_side_by_side_and_answer_the_memory_question() 
         "Python's bytes per call are shown"
     );
     assert!(html.contains("13.4 MiB"), "the workers' peak RSS is shown");
+    // The evidence, after the Answers table's row.
     let finding = html
         .split("Does each process get a copy")
-        .nth(1)
+        .nth(2)
         .expect("the finding");
     assert!(
         finding.contains("partial, callable class and bound method alike")
@@ -853,9 +870,9 @@ fn one_machines_page_answers_first_and_keeps_its_evidence_one_click_away() {
     );
     // Every finding's evidence sits in a closed <details> the table links.
     for id in ["idioms", "state-copies", "shared-state", "trust"] {
-        assert!(html.contains(&format!("href=\"#m1-{id}\"")), "{id}");
+        assert!(html.contains(&format!("href=\"#m1-q-{id}\"")), "{id}");
         assert!(
-            html.contains(&format!("<details class=\"finding\" id=\"m1-{id}\">")),
+            html.contains(&format!("<details class=\"finding\" id=\"m1-q-{id}\">")),
             "{id}"
         );
     }

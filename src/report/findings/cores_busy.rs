@@ -9,7 +9,7 @@ pub const IDLE_CORES: f64 = 0.25;
 
 pub(super) fn finding(index: &Index<'_>) -> Finding {
     let question = "Which variants keep cores busy without progress?";
-    let id = "cores-busy";
+    let id = "burning-cores";
     let measured: Vec<&Benchmark> = index
         .all()
         .filter(|b| b.key.threads > 1 && b.cores_busy.is_some() && b.paired_speedup().is_some())

@@ -599,7 +599,7 @@ fn short_answers_name_the_outcome_against_the_margin_without_figures() {
     };
     let calm = [busy("closure", [1.95, 1.9, 1.98], 1.99)];
     assert_eq!(
-        short_of(&calm, "cores-busy").as_deref(),
+        short_of(&calm, "burning-cores").as_deref(),
         Some("no: closure")
     );
     let burning = [
@@ -607,13 +607,13 @@ fn short_answers_name_the_outcome_against_the_margin_without_figures() {
         busy("mutex_worker", [0.82, 0.8, 0.83], 1.37),
     ];
     assert_eq!(
-        short_of(&burning, "cores-busy").as_deref(),
+        short_of(&burning, "burning-cores").as_deref(),
         Some("no: closure; burns cores: mutex_worker")
     );
     // Few cores busy on a loaded host prove nothing either way.
     let starved = [busy("closure", [0.5, 0.3, 0.7], 0.6)];
     assert_eq!(
-        short_of(&starved, "cores-busy").as_deref(),
+        short_of(&starved, "burning-cores").as_deref(),
         Some("undecided: closure")
     );
     let sums = |atomic: [f64; 3]| {
@@ -661,7 +661,7 @@ fn short_answers_name_the_outcome_against_the_margin_without_figures() {
         &[],
     )];
     assert_eq!(
-        short_of(&unknown, "cores-busy"),
+        short_of(&unknown, "burning-cores"),
         None,
         "without a CPU clock the answer is unknown, not none"
     );

@@ -182,7 +182,7 @@ impl AnswerRow {
                 }),
             figure: f.figure.clone().unwrap_or_default(),
             margin: f.margin.clone().unwrap_or_default(),
-            anchor: format!("{anchor}-{}", f.id),
+            anchor: format!("{anchor}-q-{}", f.id),
         }
     }
 }
