@@ -5,7 +5,8 @@
 //! rebuilt anywhere, and machines compared, by copying files around:
 //!
 //! - [`write_report`] turns a folder of runs into `index.html` (inline CSS
-//!   and SVG, no scripts, nothing fetched) and `summary.md`; with two or
+//!   and SVG, no scripts, nothing fetched), `summary.md` and its lead
+//!   `answers.md`; a page of one machine opens with its Answers; with two or
 //!   more runs the entry page leads with the cross-machine verdict and each
 //!   machine's detail goes to a page of its own beside it (`across`), so
 //!   the folder stays small and opens offline from disk;
@@ -20,9 +21,11 @@
 //! the only markup inserted as is comes from [`charts`], whose text plotters
 //! escapes.
 //!
-//! Inside: `data` (the runs in report order), `findings` (sentences computed
-//! from the numbers), `across` (verdicts, curves against each machine's
-//! ceiling, heat tables, the split into pages), `columns` (the one table of columns every table and
+//! Inside: `data` (the runs in report order), `findings` (one file per
+//! question: short answers against margins of practical equivalence, and
+//! the sentences behind them), `across` (verdicts on the points every
+//! machine measured, curves against each machine's ceiling, heat tables,
+//! the split into pages), `columns` (the one table of columns every table and
 //! export renders), `charts` (the only plotters user), `page` (the model the
 //! template shows), `scaling` (the scaling models and the break-even map as
 //! the page shows them), `summary`, `export` and `format` (units).

@@ -3,7 +3,7 @@
 //! (backend `python_pool`) side by side on the workloads of overhead, memory
 //! bandwidth and state size, and the finding that answers "does each
 //! process get a copy of the constant state?" from the measured bytes,
-//! copies and peak RSS. Kept apart from `page.rs` and `findings.rs`: they
+//! copies and peak RSS. Kept apart from `page` and `findings`: they
 //! call [`views`] and [`seed_memory_question`] and nothing else.
 
 use serde::Serialize;

@@ -2,7 +2,7 @@
 //! break-even map ([`crate::break_even`]): the "Scaling model" table of each
 //! workload, the fitted curves of its speedup chart, the heat maps, the
 //! sentences the findings add, and the models side by side across machines.
-//! Kept apart from `page.rs` and `findings.rs`, which only call in here.
+//! Kept apart from `page` and `findings`, which only call in here.
 
 use anyhow::Result;
 use serde::Serialize;

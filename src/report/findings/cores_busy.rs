@@ -1,5 +1,6 @@
-//! "Which variants keep cores busy without progress?": process CPU time
-//! against the paired speedup.
+//! "Which variants keep cores busy without progress?": process CPU time over
+//! wall time (cores busy) against the paired speedup, with a margin of
+//! [`IDLE_CORES`], one claim per variant.
 
 use super::*;
 

@@ -1,5 +1,8 @@
 //! "Does a function object hold the constant state more cheaply than a
-//! closure?": the counted deep copies of the state per call.
+//! closure?": the counted deep copies of the state per call, on the
+//! workload of a large constant state, at 2 threads where measured (where
+//! copies per worker and per task differ most plainly), on the earliest
+//! backend in the backends list. Counts, not timings: no margin.
 
 use super::*;
 

@@ -22,7 +22,8 @@
 //!   bound lies more than [`CEILING_INCONSISTENT`] above the machine's
 //!   measured ceiling at its thread count is not used in any answer: the
 //!   trust finding lists it.
-//! - Bounds from fewer than [`MIN_VALUES_FOR_INTERVAL`] values are called a range, never a 95% interval ([`bounds_name`]).
+//! - Bounds from fewer than [`MIN_VALUES_FOR_INTERVAL`] values are called a
+//!   range, never a 95% interval ([`bounds_name`]).
 //!
 //! Variants are picked by the role their entry carries and workloads by
 //! their purpose, never by id. Criterion's ratio of times

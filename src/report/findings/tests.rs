@@ -191,30 +191,39 @@ fn idioms_never_paired_are_not_compared() {
     );
 }
 
-#[test]
-fn shared_state_costs_are_paired_ratios_to_the_private_fold() {
+/// The four shared-sum strategies on compute at `threads`, paired with the
+/// private fold: `sharded` and `atomic` as given, `mutex_sum` 4× its time.
+fn shared_sums(threads: u64, sharded: [f64; 3], atomic: [f64; 3]) -> Vec<Benchmark> {
     let one = [1.0, 1.0, 1.0];
-    let entries = [
+    vec![
         paired(
-            entry("compute", "fold_reduce", "rayon", 4, 1000.0),
+            entry("compute", "fold_reduce", "rayon", threads, 1000.0),
             one,
             &[],
         ),
         paired(
-            entry("compute", "sharded_sum", "rayon", 4, 1010.0),
+            entry("compute", "sharded_sum", "rayon", threads, 1010.0),
             one,
-            &[("fold_reduce", [1.01, 0.99, 1.03])],
+            &[("fold_reduce", sharded)],
         ),
         paired(
-            entry("compute", "atomic_sum", "rayon", 4, 1500.0),
+            entry("compute", "atomic_sum", "rayon", threads, 1500.0),
             one,
-            &[("fold_reduce", [1.5, 1.45, 1.55])],
+            &[("fold_reduce", atomic)],
         ),
         paired(
-            entry("compute", "mutex_sum", "rayon", 4, 4000.0),
+            entry("compute", "mutex_sum", "rayon", threads, 4000.0),
             one,
             &[("fold_reduce", [4.0, 3.9, 4.1])],
         ),
+    ]
+}
+
+#[test]
+fn shared_state_costs_are_paired_ratios_to_the_private_fold() {
+    let one = [1.0, 1.0, 1.0];
+    let mut entries = shared_sums(4, [1.01, 0.99, 1.03], [1.5, 1.45, 1.55]);
+    entries.extend([
         entry("compute", "fold_reduce", "rayon", 2, 1800.0),
         entry("compute", "mutex_worker", "rayon", 4, 3000.0),
         paired(
@@ -222,7 +231,7 @@ fn shared_state_costs_are_paired_ratios_to_the_private_fold() {
             one,
             &[("mutex_worker", [0.25, 0.2, 0.5])],
         ),
-    ];
+    ]);
     let answer = answer_to(&findings_of(&entries), "What does shared");
     assert!(
         answer.contains(
@@ -616,30 +625,7 @@ fn short_answers_name_the_outcome_against_the_margin_without_figures() {
         short_of(&starved, "burning-cores").as_deref(),
         Some("undecided: closure")
     );
-    let sums = |atomic: [f64; 3]| {
-        [
-            paired(
-                entry("compute", "fold_reduce", "rayon", 2, 1000.0),
-                same,
-                &[],
-            ),
-            paired(
-                entry("compute", "sharded_sum", "rayon", 2, 1010.0),
-                same,
-                &[("fold_reduce", [1.001, 0.995, 1.01])],
-            ),
-            paired(
-                entry("compute", "mutex_sum", "rayon", 2, 4000.0),
-                same,
-                &[("fold_reduce", [4.0, 3.9, 4.1])],
-            ),
-            paired(
-                entry("compute", "atomic_sum", "rayon", 2, 1500.0),
-                same,
-                &[("fold_reduce", atomic)],
-            ),
-        ]
-    };
+    let sums = |atomic: [f64; 3]| shared_sums(2, [1.001, 0.995, 1.01], atomic);
     assert_eq!(
         short_of(&sums([1.5, 1.45, 1.55]), "shared-state").as_deref(),
         Some(
@@ -710,5 +696,29 @@ fn a_speedup_wholly_above_the_ceiling_is_left_out_of_every_answer() {
         break_even.details[0].contains("(closure, std_scope, 2 threads)"),
         "{:?}",
         break_even.details
+    );
+}
+
+/// Intermittent calls faster than the same calls back to back cannot come
+/// from the caller's work: the host moved between the two blocks, and the
+/// entry decides nothing.
+#[test]
+fn intermittent_calls_faster_than_steady_ones_are_undecided() {
+    use crate::key::Regime;
+    let mut b = entry("compute", "closure", "process", 2, 5000.0);
+    b.key.regime = Regime::Intermittent;
+    b.caller_work_ns = Some(10e6);
+    b.call_ns = vec![12.0e6; 20];
+    b.steady_call_ns = vec![16.0e6; 20];
+    let found = findings_of(&[entry("compute", "closure", "process", 2, 5000.0), b]);
+    let intermittent = found.iter().find(|f| f.id == "intermittent").unwrap();
+    assert_eq!(intermittent.short().as_deref(), Some("undecided: process"));
+    assert!(!intermittent.claims[0].decided);
+    assert!(
+        intermittent
+            .answer
+            .contains("one possible cause is the host's speed changing"),
+        "{}",
+        intermittent.answer
     );
 }

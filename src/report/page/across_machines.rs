@@ -224,7 +224,10 @@ pub(super) fn side_by_side(workload: &str, runs: &[Run]) -> Vec<ComparedRow> {
                 .map(|(i, b)| match b {
                     Some(b) => ComparedCell {
                         time: time_with_ci(&b.time_ns),
-                        speedup: or_missing(b.speedup, times),
+                        speedup: b.paired_speedup().map_or_else(
+                            || MISSING.to_string(),
+                            |s| speedup_with_interval(&s, b.paired_rounds),
+                        ),
                         vs_first: match first {
                             Some(first) if i > 0 => times(b.time_ns.estimate / first),
                             _ => String::new(),
