@@ -277,10 +277,10 @@ pub static COLUMNS: &[Column] = &[
     },
     Column {
         name: "criterion_speedup",
-        title: "criterion's ratio",
+        title: "criterion's ratio (unpaired)",
         numeric: true,
         shown: Shown::Always,
-        views: EXPORT,
+        views: ALL,
         raw: |c| opt_number(c.entry.criterion_speedup),
         human: |c| or_missing(c.entry.criterion_speedup, times),
     },

@@ -96,15 +96,16 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
     for workload in index.workloads() {
         let rows = index.of_workload(workload);
         // The best parallel run by its paired speedup: each is paired with
-        // the sequential loop in its own window, criterion's times are not.
+        // the sequential loop in its own window, criterion's times are not
+        // (an entry never paired only where none was, and then undecided).
+        let rank = |b: &Benchmark| (b.paired_speedup().is_some(), b.speedup.unwrap_or(0.0));
         let best = rows
             .iter()
             .copied()
             .filter(|b| b.key.threads > 1 && b.speedup.is_some())
             .max_by(|a, b| {
-                a.speedup
-                    .unwrap_or(0.0)
-                    .total_cmp(&b.speedup.unwrap_or(0.0))
+                let ((pa, sa), (pb, sb)) = (rank(a), rank(b));
+                pa.cmp(&pb).then(sa.total_cmp(&sb))
             });
         match (index.baseline(workload), best) {
             (Some(sequential), Some(best)) if sequential.items > 0 => races.push(Race {

@@ -168,7 +168,9 @@ pub(super) fn workload_view(anchor: &str, run: &Run, workload: &str) -> Result<W
             "Time per call: criterion's; rows of different backends were timed at different \
              moments, so compare them by their paired speedups. Speedup: paired with the \
              sequential loop in alternating rounds, its 95% interval in brackets (the range where \
-             fewer than 6 rounds; missing for entries from before paired sampling). {BEYOND_CEILING_MARK}: more than {} \
+             fewer than 6 rounds; missing for entries from before paired sampling). Criterion's ratio \
+             (unpaired): the sequential loop's criterion time over this one's, two times taken at \
+             different moments, the second instrument beside the paired speedup. {BEYOND_CEILING_MARK}: more than {} \
              above the machine's ceiling. {DISAGREE_MARK}: criterion's ratio of times differs from the \
              paired speedup by more than {}. Cores busy: process CPU time over wall time in the paired calls.",
             percent(CEILING_MARGIN),
