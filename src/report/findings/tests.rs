@@ -445,15 +445,18 @@ fn the_winning_backend_on_imbalanced_is_named_with_its_tally() {
     assert_eq!(short.as_deref(), Some("rayon leads by more than 5.0%"));
 }
 
+/// The seed (20 items of 2 ns) and its best parallel run, 500× slower.
+fn seed_where_parallel_loses() -> Vec<Benchmark> {
+    let mut sequential = entry("seed", "sequential", "sequential", 1, 40.0);
+    sequential.items = 20;
+    let parallel = entry("seed", "closure", "rayon", 2, 20_000.0);
+    vec![sequential, paired(parallel, [0.002, 0.0019, 0.0021], &[])]
+}
+
 #[test]
 fn break_even_lies_between_the_workloads_that_lose_and_win() {
-    let mut entries = vec![
-        entry("seed", "sequential", "sequential", 1, 40.0),
-        paired(
-            entry("seed", "closure", "rayon", 2, 20_000.0),
-            [0.002, 0.0019, 0.0021],
-            &[],
-        ),
+    let mut entries = seed_where_parallel_loses();
+    entries.extend([
         entry("compute", "sequential", "sequential", 1, 2_000_000.0),
         paired(
             entry("compute", "closure", "rayon", 4, 600_000.0),
@@ -465,8 +468,7 @@ fn break_even_lies_between_the_workloads_that_lose_and_win() {
             [1.5, 1.4, 1.6],
             &[],
         ),
-    ];
-    entries[0].items = 20;
+    ]);
     entries[2].items = 1000;
     let answer = answer_to(&findings_of(&entries), "From how much");
     assert!(
@@ -488,21 +490,15 @@ fn break_even_lies_between_the_workloads_that_lose_and_win() {
 
 #[test]
 fn break_even_falls_back_to_the_work_per_call() {
-    let mut entries = vec![
-        entry("seed", "sequential", "sequential", 1, 40.0),
-        paired(
-            entry("seed", "closure", "rayon", 2, 20_000.0),
-            [0.002, 0.0019, 0.0021],
-            &[],
-        ),
+    let mut entries = seed_where_parallel_loses();
+    entries.extend([
         entry("trivial", "sequential", "sequential", 1, 1_000_000.0),
         paired(
             entry("trivial", "closure", "rayon", 4, 400_000.0),
             [2.5, 2.4, 2.6],
             &[],
         ),
-    ];
-    entries[0].items = 20;
+    ]);
     entries[2].items = 1_000_000;
     let answer = answer_to(&findings_of(&entries), "From how much");
     assert!(
