@@ -19,6 +19,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use anyhow::Result;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::charts::{self, Ink, LineChart, Marker, Panel, Point, Series, Style, YAxis};
@@ -62,12 +63,15 @@ pub fn verdicts(runs: &[Run], names: &[String]) -> Vec<Verdict> {
         .iter()
         .map(|run| findings::findings(&Index::of_file(&run.file)))
         .collect();
-    let common = common_files(runs);
-    let on_common: Vec<Vec<Finding>> = common
-        .iter()
+    verdicts_of(names, &own, &on_common_points(runs))
+}
+
+/// Each run's findings on the points every run measured.
+fn on_common_points(runs: &[Run]) -> Vec<Vec<Finding>> {
+    common_files(runs)
+        .par_iter()
         .map(|file| findings::findings(&Index::of_file(file)))
-        .collect();
-    verdicts_of(names, &own, &on_common)
+        .collect()
 }
 
 /// Each run's file cut to the entries and break-even cells every run
@@ -235,7 +239,9 @@ pub struct HeatCell {
 /// The cross-machine view over `runs` (shown as `machines`).
 pub fn view(runs: &[Run], machines: &[MachineView]) -> Result<AcrossView> {
     let names: Vec<String> = machines.iter().map(|m| m.name.clone()).collect();
-    let verdicts = verdicts(runs, &names)
+    // Each machine's own findings are on its view already.
+    let own: Vec<Vec<Finding>> = machines.iter().map(|m| m.findings.clone()).collect();
+    let verdicts = verdicts_of(&names, &own, &on_common_points(runs))
         .into_iter()
         .map(|v| VerdictRow {
             answers: names.iter().map(|n| v.answers[n].clone()).collect(),
