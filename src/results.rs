@@ -471,6 +471,14 @@ impl Benchmark {
     }
 }
 
+/// Does a speedup interval whose lower bound is `lower` lie wholly above
+/// the machine's `ceiling` plus [`CEILING_MARGIN`]? Such a figure is
+/// inconsistent with the machine (no cause is measured) and no answer
+/// uses it.
+pub fn wholly_above_ceiling(lower: f64, ceiling: f64) -> bool {
+    ceiling > 0.0 && lower > ceiling * (1.0 + CEILING_MARGIN)
+}
+
 /// What the run can say of `b`'s speedup when it is more than
 /// [`CEILING_MARGIN`] above the machine's `ceiling` at its thread count.
 fn beyond_ceiling(b: &Benchmark, ceiling: f64) -> Option<BeyondCeiling> {
@@ -480,7 +488,7 @@ fn beyond_ceiling(b: &Benchmark, ceiling: f64) -> Option<BeyondCeiling> {
         return None;
     }
     let (cause, explanation) = match b.speedup_lower {
-        Some(lower) if lower <= limit => (
+        Some(lower) if !wholly_above_ceiling(lower, ceiling) => (
             CeilingCause::Noise,
             format!(
                 "within noise of the ceiling: the paired interval reaches {lower:.2}x, below the ceiling of {ceiling:.2}x plus {:.0}%",

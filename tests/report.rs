@@ -161,8 +161,8 @@ fn fixtures_render_every_chart_table_and_the_cross_machine_view() {
         "the detail is on the machines' pages"
     );
     for header in [
-        "time per call (95% CI)",
-        "speedup (paired 95% CI)",
+        "time per call (criterion, 95% CI)",
+        "speedup, paired (95% interval)",
         "efficiency",
         "cores busy",
         "state copies",
@@ -175,6 +175,7 @@ fn fixtures_render_every_chart_table_and_the_cross_machine_view() {
     }
     assert!(html.contains(">overhead (µs)</th>"));
     let laptop = &pages[1].1;
+    assert!(laptop.find("id=\"answers\"").unwrap() < laptop.find("id=\"findings\"").unwrap());
     assert!(laptop.find("id=\"findings\"").unwrap() < laptop.find("class=\"workload\"").unwrap());
     assert!(occurrences(&html, "class=\"fastest\"") >= 2 * workloads);
 
@@ -201,8 +202,17 @@ fn fixtures_render_every_chart_table_and_the_cross_machine_view() {
     let summary = fs::read_to_string(outcome.summary.unwrap()).unwrap();
     assert!(summary.contains("## laptop-a") && summary.contains("## server-b"));
     assert!(summary.contains("### compute: best thread count per variant and backend"));
-    assert!(summary.contains("| variant | backend | threads | time per call (95% CI) |"));
-    assert!(summary.contains("**Which backend wins on imbalanced work?**"));
+    assert!(
+        summary.contains("| variant | backend | threads | time per call (criterion, 95% CI) |")
+    );
+    assert!(summary.contains("<details><summary>Which backend wins on imbalanced work?</summary>"));
+    // With several machines the summary leads with the verdict.
+    assert!(
+        summary
+            .find("## Verdict: which answers hold on every machine")
+            .unwrap()
+            < summary.find("## laptop-a").unwrap()
+    );
 }
 
 #[test]
@@ -577,7 +587,7 @@ fn scaling_models_and_the_break_even_map_are_shown_from_the_measurements() {
 
     // A scaling-model table per workload with a steady parallel entry.
     assert!(
-        occurrences(&html, "<h4>Scaling model</h4>") >= 8,
+        occurrences(&html, "<summary>Scaling model</summary>") >= 8,
         "model tables"
     );
     assert!(html.contains("How to read this table."));
@@ -596,15 +606,21 @@ fn scaling_models_and_the_break_even_map_are_shown_from_the_measurements() {
     assert!(html.contains("Break-even map"));
     assert!(html.contains("speedup = 1 (interpolated between cell centres)"));
     assert!(
-        html.contains("rayon (8 threads) beats the sequential loop from about 10.0 µs"),
-        "threshold"
+        html.contains("<td>rayon (8 threads)</td><td>10.0 µs</td>"),
+        "threshold in the table"
     );
     assert!(
-        html.contains("about 1,000 items of 10.0 ns"),
+        html.contains("rayon from about 10.0 µs"),
+        "threshold in the finding"
+    );
+    assert!(
+        html.contains("≈1,000 items of 10.0 ns"),
         "contour item count"
     );
-    assert!(html.contains("std_scope (8 threads) crosses speedup = 1 on no row"));
-    assert!(html.contains("0 rounds: loses up to 10,000 items"));
+    assert!(html.contains("<td>std_scope (8 threads)</td><td>no row crosses 1</td>"));
+    assert!(
+        html.contains("<th>0 rounds</th>") && html.contains("<td>loses up to 10,000 items</td>")
+    );
 }
 
 #[test]
@@ -736,9 +752,10 @@ fn processes_and_python_are_shown_side_by_side_and_answer_the_memory_question() 
         "Python's bytes per call are shown"
     );
     assert!(html.contains("13.4 MiB"), "the workers' peak RSS is shown");
+    // The evidence, after the Answers table's row.
     let finding = html
         .split("Does each process get a copy")
-        .nth(1)
+        .nth(2)
         .expect("the finding");
     assert!(
         finding.contains("partial, callable class and bound method alike")
@@ -747,5 +764,130 @@ fn processes_and_python_are_shown_side_by_side_and_answer_the_memory_question() 
             && finding.contains("1.21 KiB"),
         "{}",
         &finding[..finding.len().min(2000)]
+    );
+}
+
+/// What a reader sees of a page with every `<details>` closed: the words of
+/// visible text (charts' SVG and styles left out), the longest open list,
+/// and where the Answers table and the first chart start (byte offsets).
+#[derive(Debug)]
+struct Visible {
+    words: usize,
+    longest_open_list: usize,
+    answers_at: Option<usize>,
+    first_chart_at: Option<usize>,
+}
+
+/// [`Visible`] of a page parbench made (well-formed, no scripts).
+fn visible(html: &str) -> Visible {
+    let body = html.find("<body").expect("a body");
+    let mut seen = Visible {
+        words: 0,
+        longest_open_list: 0,
+        answers_at: None,
+        first_chart_at: None,
+    };
+    // Per open <details>: (open attribute, inside its <summary>).
+    let mut details: Vec<(bool, bool)> = Vec::new();
+    // Per open list: its items so far, None when it is hidden.
+    let mut lists: Vec<Option<usize>> = Vec::new();
+    let hidden =
+        |details: &[(bool, bool)]| details.iter().any(|&(open, summary)| !open && !summary);
+    let mut at = body;
+    while let Some(start) = html[at..].find('<').map(|i| at + i) {
+        let text = &html[at..start];
+        if !hidden(&details) {
+            seen.words += text.split_whitespace().count();
+        }
+        let end = start + html[start..].find('>').expect("tag closed");
+        let tag = &html[start + 1..end];
+        let closing = tag.starts_with('/');
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        at = end + 1;
+        match (name.as_str(), closing) {
+            ("svg", false) => {
+                if !hidden(&details) && seen.first_chart_at.is_none() {
+                    seen.first_chart_at = Some(start);
+                }
+                at = start + html[start..].find("</svg>").expect("svg closed") + 6;
+            }
+            ("style", false) => at = start + html[start..].find("</style>").unwrap() + 8,
+            ("details", false) => details.push((tag.contains(" open"), false)),
+            ("details", true) => {
+                details.pop();
+            }
+            ("summary", false) => details.last_mut().unwrap().1 = true,
+            ("summary", true) => details.last_mut().unwrap().1 = false,
+            ("ul" | "ol", false) => lists.push((!hidden(&details)).then_some(0)),
+            ("ul" | "ol", true) => {
+                if let Some(Some(n)) = lists.pop() {
+                    seen.longest_open_list = seen.longest_open_list.max(n);
+                }
+            }
+            ("li", false) => {
+                if let Some(Some(n)) = lists.last_mut() {
+                    *n += 1;
+                }
+            }
+            _ => {}
+        }
+        if tag.contains("id=\"answers\"") && seen.answers_at.is_none() {
+            seen.answers_at = Some(start);
+        }
+    }
+    seen
+}
+
+/// The acceptance figures of issue 18 on the real default run of the 2-core
+/// VM (`tests/fixtures/real/vm-default.json`): the page opens with the
+/// Answers, the seed's two questions first; with every `<details>` closed
+/// it shows at most 3,000 words and no list over 12 items; `summary.md`
+/// leads with the Answers and fits a GitHub comment.
+#[test]
+fn one_machines_page_answers_first_and_keeps_its_evidence_one_click_away() {
+    let real = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/real/vm-default.json");
+    let runs = runs_dir_with(&[real]);
+    let out = tempfile::tempdir().unwrap();
+    let outcome = write_report(runs.path(), out.path()).unwrap();
+    let html = fs::read_to_string(&outcome.index).unwrap();
+    let seen = visible(&html);
+    println!("{seen:?}");
+    assert!(seen.words <= 3000, "{seen:?}");
+    assert!(seen.longest_open_list <= 12, "{seen:?}");
+    let (answers, chart) = (seen.answers_at.unwrap(), seen.first_chart_at.unwrap());
+    assert!(answers < chart, "{seen:?}");
+    // The seed's two questions are the first rows.
+    let table = &html[answers..];
+    let first = table.find("Do closure, function object and method reference differ?");
+    let second = table.find("Does a function object hold the constant state more cheaply");
+    let third = table.find("What does shared mutable state cost?");
+    assert!(
+        first < second && second < third,
+        "the seed's questions first"
+    );
+    // Every finding's evidence sits in a closed <details> the table links.
+    for id in ["idioms", "state-copies", "shared-state", "trust"] {
+        assert!(html.contains(&format!("href=\"#m1-q-{id}\"")), "{id}");
+        assert!(
+            html.contains(&format!("<details class=\"finding\" id=\"m1-q-{id}\">")),
+            "{id}"
+        );
+    }
+    let summary = fs::read_to_string(outcome.summary.unwrap()).unwrap();
+    assert!(summary.chars().count() < 65_536, "{}", summary.len());
+    let answers_md = summary.find("### Answers").unwrap();
+    assert!(answers_md < summary.find("### Evidence").unwrap());
+    assert!(
+        summary[answers_md..]
+            .starts_with("### Answers\n\n| question | answer | key figure | margin |")
+    );
+    let lead = fs::read_to_string(out.path().join("answers.md")).unwrap();
+    assert!(
+        summary.starts_with(lead.trim_end()),
+        "answers.md is the summary's lead"
     );
 }

@@ -19,67 +19,154 @@
 use std::collections::{BTreeMap, HashSet};
 
 use anyhow::Result;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::charts::{self, Ink, LineChart, Marker, Panel, Point, Series, Style, YAxis};
-use super::data::{Run, variant_order, workload_order};
-use super::findings::Finding;
+use super::data::{Index, Run, variant_order, workload_order};
+use super::findings::{self, Finding};
 use super::format::{MISSING, percent};
 use super::page::{Chart, MachineView, Page};
-use crate::results::Benchmark;
+use crate::key::Key;
+use crate::results::{Benchmark, ResultsFile};
 use crate::variants::Role;
 
 /// One finding question across machines.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Verdict {
     pub question: String,
-    /// Each machine's short answer, by machine name; `not answered` where
-    /// its data could not answer.
+    /// Each machine's short answer on the points every machine measured, by
+    /// machine name; [`NOT_MEASURED`] where those points cannot answer it.
     pub answers: BTreeMap<String, String>,
-    /// Every machine answered, and all alike.
+    /// No two machines decide a claim differently on the common points (an
+    /// undecided claim, and a machine that did not measure the question,
+    /// contradict none).
     pub agree: bool,
+    /// The measured points (entries or map cells) common to every machine
+    /// that the answers rest on (the fewest of any machine): 0 when the
+    /// question has no common point.
+    pub common_points: usize,
     /// The answers tallied: `rayon on 3, crossbeam on 1 of 4 machines`.
     pub summary: String,
 }
 
-/// What a machine without a short answer to a question shows.
-pub const NOT_ANSWERED: &str = "not answered";
+/// What a machine whose common points do not answer a question shows.
+pub const NOT_MEASURED: &str = "not measured";
 
-/// The verdicts over machines `names`, each with its findings (same order).
-/// Questions no machine answers in short are left out.
-pub fn verdicts(names: &[String], findings: &[Vec<Finding>]) -> Vec<Verdict> {
+/// The verdicts over `runs` (shown as `names`): each question answered by
+/// every run on the points all of them measured (entries by their
+/// identity, break-even cells by theirs, leaving out entries inconsistent
+/// with their machine), so profiles that cover more do not look like
+/// disagreement.
+pub fn verdicts(runs: &[Run], names: &[String]) -> Vec<Verdict> {
+    let own: Vec<Vec<Finding>> = runs
+        .iter()
+        .map(|run| findings::findings(&Index::of_file(&run.file)))
+        .collect();
+    verdicts_of(names, &own, &on_common_points(runs))
+}
+
+/// Each run's findings on the points every run measured.
+fn on_common_points(runs: &[Run]) -> Vec<Vec<Finding>> {
+    common_files(runs)
+        .par_iter()
+        .map(|file| findings::findings(&Index::of_file(file)))
+        .collect()
+}
+
+/// Each run's file cut to the entries and break-even cells every run
+/// measured (and whose speedups are consistent with their machine).
+fn common_files(runs: &[Run]) -> Vec<ResultsFile> {
+    let usable = |file: &ResultsFile| -> HashSet<Key> {
+        file.benchmarks
+            .iter()
+            .filter(|b| findings::inconsistent_ceiling(file, b).is_none())
+            .map(|b| b.key.clone())
+            .collect()
+    };
+    let mut keys: Option<HashSet<Key>> = None;
+    let mut cells: Option<HashSet<(String, u64, u64, u64)>> = None;
+    for run in runs {
+        let here = usable(&run.file);
+        let here_cells: HashSet<_> = run.file.break_even.iter().map(|c| c.id()).collect();
+        keys = Some(match keys {
+            None => here,
+            Some(k) => k.intersection(&here).cloned().collect(),
+        });
+        cells = Some(match cells {
+            None => here_cells,
+            Some(c) => c.intersection(&here_cells).cloned().collect(),
+        });
+    }
+    let (keys, cells) = (keys.unwrap_or_default(), cells.unwrap_or_default());
+    runs.iter()
+        .map(|run| {
+            let mut file = run.file.clone();
+            file.benchmarks.retain(|b| keys.contains(&b.key));
+            file.break_even.retain(|c| cells.contains(&c.id()));
+            file
+        })
+        .collect()
+}
+
+/// The verdicts from each machine's findings on its own points (`own`: which
+/// questions some machine answers) and on the common points (`common`:
+/// the answers compared). Questions no machine answers in short are left
+/// out.
+pub fn verdicts_of(
+    names: &[String],
+    own: &[Vec<Finding>],
+    common: &[Vec<Finding>],
+) -> Vec<Verdict> {
     let mut questions: Vec<&'static str> = Vec::new();
-    for f in findings.iter().flatten() {
-        if !questions.contains(&f.question) {
+    for f in own.iter().flatten() {
+        if !f.claims.is_empty() && !questions.contains(&f.question) {
             questions.push(f.question);
         }
     }
     questions
         .into_iter()
-        .filter_map(|question| {
-            let short: Vec<Option<&str>> = findings
+        .map(|question| {
+            let found: Vec<Option<&Finding>> = common
                 .iter()
                 .map(|of_machine| {
                     of_machine
                         .iter()
-                        .find(|f| f.question == question)
-                        .and_then(|f| f.short.as_deref())
+                        .find(|f| f.question == question && !f.claims.is_empty())
                 })
                 .collect();
-            if short.iter().all(Option::is_none) {
-                return None;
+            // Claim by claim: every decided answer to one subject alike.
+            let mut decided: BTreeMap<&str, HashSet<&str>> = BTreeMap::new();
+            for claim in found.iter().flatten().flat_map(|f| &f.claims) {
+                if claim.decided {
+                    decided
+                        .entry(claim.subject.as_str())
+                        .or_default()
+                        .insert(claim.answer.as_str());
+                }
             }
+            let agree = decided.values().all(|answers| answers.len() <= 1);
+            let common_points = found
+                .iter()
+                .map(|f| f.map_or(0, |f| f.points))
+                .min()
+                .unwrap_or(0);
+            let short: Vec<String> = found
+                .iter()
+                .map(|f| {
+                    f.and_then(Finding::short)
+                        .unwrap_or_else(|| NOT_MEASURED.to_string())
+                })
+                .collect();
             // Tally in order of first appearance, most frequent first.
             let mut tally: Vec<(&str, usize)> = Vec::new();
             for answer in &short {
-                let answer = answer.unwrap_or(NOT_ANSWERED);
-                match tally.iter_mut().find(|(a, _)| *a == answer) {
+                match tally.iter_mut().find(|(a, _)| a == answer) {
                     Some((_, n)) => *n += 1,
                     None => tally.push((answer, 1)),
                 }
             }
-            tally.sort_by_key(|&(answer, n)| (answer == NOT_ANSWERED, std::cmp::Reverse(n)));
-            let agree = tally.len() == 1 && short[0].is_some();
+            tally.sort_by_key(|&(answer, n)| (answer == NOT_MEASURED, std::cmp::Reverse(n)));
             let summary = format!(
                 "{} of {} machine{}",
                 tally
@@ -90,16 +177,13 @@ pub fn verdicts(names: &[String], findings: &[Vec<Finding>]) -> Vec<Verdict> {
                 names.len(),
                 if names.len() == 1 { "" } else { "s" }
             );
-            Some(Verdict {
+            Verdict {
                 question: question.to_string(),
-                answers: names
-                    .iter()
-                    .cloned()
-                    .zip(short.iter().map(|a| a.unwrap_or(NOT_ANSWERED).to_string()))
-                    .collect(),
+                answers: names.iter().cloned().zip(short).collect(),
                 agree,
+                common_points,
                 summary,
-            })
+            }
         })
         .collect()
 }
@@ -122,6 +206,7 @@ pub struct VerdictRow {
     pub question: String,
     pub summary: String,
     pub agree: bool,
+    pub common_points: usize,
     pub answers: Vec<String>,
 }
 
@@ -154,14 +239,16 @@ pub struct HeatCell {
 /// The cross-machine view over `runs` (shown as `machines`).
 pub fn view(runs: &[Run], machines: &[MachineView]) -> Result<AcrossView> {
     let names: Vec<String> = machines.iter().map(|m| m.name.clone()).collect();
-    let findings: Vec<Vec<Finding>> = machines.iter().map(|m| m.findings.clone()).collect();
-    let verdicts = verdicts(&names, &findings)
+    // Each machine's own findings are on its view already.
+    let own: Vec<Vec<Finding>> = machines.iter().map(|m| m.findings.clone()).collect();
+    let verdicts = verdicts_of(&names, &own, &on_common_points(runs))
         .into_iter()
         .map(|v| VerdictRow {
             answers: names.iter().map(|n| v.answers[n].clone()).collect(),
             question: v.question,
             summary: v.summary,
             agree: v.agree,
+            common_points: v.common_points,
         })
         .collect();
     let mut workloads: Vec<&str> = runs.iter().flat_map(|r| r.workloads()).collect();
@@ -450,57 +537,65 @@ pub fn split(mut page: Page, prefix: &str, entry: &str) -> (Page, Vec<(String, P
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::findings::Claim;
 
-    fn finding(question: &'static str, short: Option<&str>) -> Finding {
-        Finding {
-            question,
-            answer: "a sentence with figures".to_string(),
-            details: Vec::new(),
-            short: short.map(str::to_string),
-        }
+    fn finding(question: &'static str, claims: &[(&str, &str, bool)]) -> Finding {
+        let mut f = Finding::new(question, "q", "a sentence with figures".to_string());
+        f.claims = claims
+            .iter()
+            .map(|(subject, answer, decided)| Claim {
+                subject: subject.to_string(),
+                answer: answer.to_string(),
+                decided: *decided,
+            })
+            .collect();
+        f.points = claims.len();
+        f
     }
 
     #[test]
-    fn verdicts_tally_short_answers_and_agree_only_when_all_answer_alike() {
+    fn verdicts_compare_claims_and_undecided_or_unmeasured_contradict_none() {
         let names: Vec<String> = ["a", "b", "c", "d"].map(String::from).to_vec();
         let q1 = "Which backend wins on imbalanced work?";
-        let q2 = "Do closure, function object and method reference differ?";
+        let q2 = "What does shared mutable state cost?";
         let q3 = "How far can these numbers be trusted?";
+        let equal = ("mutex_sum", "equal within 2.0%", true);
+        let undecided = ("mutex_sum", "undecided", false);
+        let slower = ("mutex_sum", "slower by more than 2.0%", true);
         let findings = vec![
             vec![
-                finding(q1, Some("rayon")),
-                finding(q2, Some("none")),
-                finding(q3, None),
+                finding(q1, &[("", "rayon", true)]),
+                finding(q2, &[equal]),
+                finding(q3, &[]),
             ],
             vec![
-                finding(q1, Some("crossbeam")),
-                finding(q2, Some("none")),
-                finding(q3, None),
+                finding(q1, &[("", "crossbeam", true)]),
+                finding(q2, &[undecided]),
+                finding(q3, &[]),
             ],
             vec![
-                finding(q1, Some("rayon")),
-                finding(q2, Some("none")),
-                finding(q3, None),
+                finding(q1, &[("", "rayon", true)]),
+                finding(q2, &[equal]),
+                finding(q3, &[]),
             ],
-            vec![
-                finding(q1, Some("rayon")),
-                finding(q2, None),
-                finding(q3, None),
-            ],
+            vec![finding(q1, &[]), finding(q2, &[equal]), finding(q3, &[])],
         ];
-        let v = verdicts(&names, &findings);
+        let v = verdicts_of(&names, &findings, &findings);
         assert_eq!(v.len(), 2, "the question without short answers is left out");
         assert_eq!(v[0].question, q1);
-        assert_eq!(v[0].summary, "rayon on 3, crossbeam on 1 of 4 machines");
-        assert!(!v[0].agree);
-        assert_eq!(v[0].answers["b"], "crossbeam");
-        assert_eq!(v[1].summary, "none on 3, not answered on 1 of 4 machines");
-        assert!(
-            !v[1].agree,
-            "a machine that could not answer does not agree"
+        assert_eq!(
+            v[0].summary,
+            "rayon on 2, crossbeam on 1, not measured on 1 of 4 machines"
         );
-        let three = verdicts(&names[..3], &findings[..3]);
-        assert!(three[1].agree && three[1].summary == "none on 3 of 3 machines");
+        assert!(!v[0].agree, "two decided answers differ");
+        assert_eq!(v[0].answers["d"], NOT_MEASURED);
+        assert_eq!(v[0].common_points, 0, "d has no common point");
+        assert!(v[1].agree, "an undecided claim contradicts no decided one");
+        assert_eq!(v[1].common_points, 1);
+        assert_eq!(v[1].answers["b"], "undecided: mutex_sum");
+        let mut contradicted = findings.clone();
+        contradicted[3][1] = finding(q2, &[slower]);
+        assert!(!verdicts_of(&names, &contradicted, &contradicted)[1].agree);
     }
 
     #[test]

@@ -8,8 +8,8 @@
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use super::format::{
-    bytes, duration_ns, items_per_s, or_missing, percent, speedup_with_interval, time_with_ci,
-    times,
+    MISSING, bytes, duration_ns, items_per_s, or_missing, percent, speedup_with_interval,
+    time_with_ci, times,
 };
 use crate::results::Benchmark;
 
@@ -106,15 +106,16 @@ pub const DISAGREE_MARK: &str = "≠";
 /// reached the target half-width ([`crate::paired::TARGET_HALF_WIDTH`]).
 pub const CAPPED_MARK: &str = "⧖";
 
-/// `1.96x (1.93-2.00)`, marked ▲ above the machine's ceiling, ≠ where
-/// criterion's ratio disagrees with the paired one and ⧖ where the time cap,
-/// not the target, stopped the pairing; an unpaired speedup (older files)
-/// has no interval.
+/// `1.96x (1.93-2.00)` (`range` before bounds from fewer than 6 rounds),
+/// marked ▲ above the machine's ceiling, ≠ where criterion's ratio
+/// disagrees with the paired one and ⧖ where the time cap, not the target,
+/// stopped the pairing. The column is headed paired: an unpaired speedup
+/// (older files) is missing here, and shown as criterion's ratio.
 fn speedup_with_marks(c: &Cells) -> String {
     let e = c.entry;
     let mut text = match e.paired_speedup() {
-        Some(s) => speedup_with_interval(&s),
-        None => or_missing(e.speedup, times),
+        Some(s) => speedup_with_interval(&s, e.paired_rounds),
+        None => MISSING.to_string(),
     };
     if e.beyond_ceiling.is_some() {
         text.push(' ');
@@ -145,7 +146,14 @@ const EXPORT: &[View] = &[View::Export];
 const PROCESSES: &[View] = &[View::Processes];
 const PROCESSES_AND_EXPORT: &[View] = &[View::Processes, View::Export];
 /// Columns of the other views that the side-by-side table also shows.
-const WITH_PROCESSES: &[&str] = &["variant", "backend", "threads", "time_ns", "state_copies"];
+const WITH_PROCESSES: &[&str] = &[
+    "variant",
+    "backend",
+    "threads",
+    "time_ns",
+    "speedup",
+    "state_copies",
+];
 
 /// Every column, in the order every view shows them.
 pub static COLUMNS: &[Column] = &[
@@ -205,7 +213,7 @@ pub static COLUMNS: &[Column] = &[
     },
     Column {
         name: "time_ns",
-        title: "time per call (95% CI)",
+        title: "time per call (criterion, 95% CI)",
         numeric: true,
         shown: Shown::Always,
         views: TABLES,
@@ -266,7 +274,7 @@ pub static COLUMNS: &[Column] = &[
     },
     Column {
         name: "speedup",
-        title: "speedup (paired 95% CI)",
+        title: "speedup, paired (95% interval)",
         numeric: true,
         shown: Shown::Always,
         views: ALL,
@@ -319,10 +327,10 @@ pub static COLUMNS: &[Column] = &[
     },
     Column {
         name: "criterion_speedup",
-        title: "criterion's ratio",
+        title: "criterion's ratio (unpaired)",
         numeric: true,
         shown: Shown::Always,
-        views: EXPORT,
+        views: ALL,
         raw: |c| opt_number(c.entry.criterion_speedup),
         human: |c| or_missing(c.entry.criterion_speedup, times),
     },

@@ -174,6 +174,7 @@ pub fn within_noise(a: &TimeNs, b: &TimeNs) -> bool {
 }
 
 /// Entries looked up by identity, with what the file says of its workloads.
+#[derive(Clone)]
 pub struct Index<'a> {
     benchmarks: &'a [Benchmark],
     by_key: BTreeMap<(&'a str, &'a str, &'a str, u64, Regime), &'a Benchmark>,

@@ -144,9 +144,20 @@ pub fn times(x: f64) -> String {
     format!("{}×", three_digits(x))
 }
 
-/// A paired speedup with its 95% interval: `1.96× (1.93–2.00)`.
-pub fn speedup_with_interval(s: &Interval) -> String {
-    format!("{} ({:.2}–{:.2})", times(s.estimate), s.lower, s.upper)
+/// A paired speedup with its 95% interval, `1.96× (1.93–2.00)`, or with
+/// `range` before its bounds when they come from fewer than 6 rounds (the
+/// min and max, not a 95% interval).
+pub fn speedup_with_interval(s: &Interval, rounds: Option<u64>) -> String {
+    let range = match rounds {
+        Some(n) if n >= super::findings::MIN_VALUES_FOR_INTERVAL => "",
+        _ => "range ",
+    };
+    format!(
+        "{} ({range}{:.2}–{:.2})",
+        times(s.estimate),
+        s.lower,
+        s.upper
+    )
 }
 
 /// A fraction as a percentage: `88%`, `1.6%`.

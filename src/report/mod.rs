@@ -5,7 +5,8 @@
 //! rebuilt anywhere, and machines compared, by copying files around:
 //!
 //! - [`write_report`] turns a folder of runs into `index.html` (inline CSS
-//!   and SVG, no scripts, nothing fetched) and `summary.md`; with two or
+//!   and SVG, no scripts, nothing fetched), `summary.md` and its lead
+//!   `answers.md`; a page of one machine opens with its Answers; with two or
 //!   more runs the entry page leads with the cross-machine verdict and each
 //!   machine's detail goes to a page of its own beside it (`across`), so
 //!   the folder stays small and opens offline from disk;
@@ -20,9 +21,11 @@
 //! the only markup inserted as is comes from [`charts`], whose text plotters
 //! escapes.
 //!
-//! Inside: `data` (the runs in report order), `findings` (sentences computed
-//! from the numbers), `across` (verdicts, curves against each machine's
-//! ceiling, heat tables, the split into pages), `columns` (the one table of columns every table and
+//! Inside: `data` (the runs in report order), `findings` (one file per
+//! question: short answers against margins of practical equivalence, and
+//! the sentences behind them), `across` (verdicts on the points every
+//! machine measured, curves against each machine's ceiling, heat tables,
+//! the split into pages), `columns` (the one table of columns every table and
 //! export renders), `charts` (the only plotters user), `page` (the model the
 //! template shows), `scaling` (the scaling models and the break-even map as
 //! the page shows them), `summary`, `export` and `format` (units).
@@ -65,7 +68,8 @@ pub struct ReportOutcome {
     pub runs: usize,
 }
 
-/// Writes `out_dir/index.html` and `out_dir/summary.md` from every `*.json`
+/// Writes `out_dir/index.html`, `out_dir/summary.md` and its lead alone,
+/// `out_dir/answers.md` (the verdict and the Answers), from every `*.json`
 /// in `runs_dir`. An empty folder gives a page saying no runs were found.
 pub fn write_report(runs_dir: &Path, out_dir: &Path) -> Result<ReportOutcome> {
     write_report_with(runs_dir, out_dir, None)
@@ -100,6 +104,10 @@ pub fn write_report_with(
     let index = out_dir.join("index.html");
     let summary = out_dir.join("summary.md");
     write_atomically(&summary, summary::markdown(&page).as_bytes())?;
+    write_atomically(
+        &out_dir.join("answers.md"),
+        summary::answers_markdown(&page).as_bytes(),
+    )?;
     let warnings = write_pages(page, &index)?;
     Ok(ReportOutcome {
         index,
@@ -133,11 +141,7 @@ pub fn compare(files: &[PathBuf], out: &Path) -> Result<ReportOutcome> {
 pub fn verdicts(files: &[PathBuf]) -> Result<(Vec<Verdict>, Vec<String>)> {
     let (runs, warnings) = load_runs(files)?;
     let names = page::display_names(&runs);
-    let findings: Vec<_> = runs
-        .iter()
-        .map(|run| findings::findings(&data::Index::of_file(&run.file)))
-        .collect();
-    Ok((across::verdicts(&names, &findings), warnings))
+    Ok((across::verdicts(&runs, &names), warnings))
 }
 
 /// Writes `page` to `out`. With two or more machines, each machine's
@@ -235,6 +239,7 @@ fn into_runs(loaded: Vec<Loaded>, mut warnings: Vec<String>) -> (Vec<Run>, Vec<S
 fn render(page: &page::Page) -> Result<String> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.add_global("open_list_max", findings::OPEN_LIST_MAX);
     env.add_template("page.html", include_str!("page.html"))
         .context("the page template does not parse")?;
     let template = env

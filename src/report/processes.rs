@@ -3,14 +3,14 @@
 //! (backend `python_pool`) side by side on the workloads of overhead, memory
 //! bandwidth and state size, and the finding that answers "does each
 //! process get a copy of the constant state?" from the measured bytes,
-//! copies and peak RSS. Kept apart from `page.rs` and `findings.rs`: they
+//! copies and peak RSS. Kept apart from `page` and `findings`: they
 //! call [`views`] and [`seed_memory_question`] and nothing else.
 
 use serde::Serialize;
 
 use super::columns::{Cells, View, columns};
 use super::data::{Index, Run, is_python, purpose_of, workloads_of};
-use super::findings::Finding;
+use super::findings::{Claim, Finding};
 use super::format::{bytes, duration_ns, threads};
 use super::page::{Head, Row, Table};
 use crate::backends::pool_map_chunk_len;
@@ -42,6 +42,11 @@ const ROLES: [Role; 7] = [
     Role::SharedOwnership,
     Role::CopyPerTask,
 ];
+
+/// What the table's times are, for its note.
+const TIMES_NOTE: &str = " Time per call is criterion's, and each backend (each group of \
+     rows) was timed at a different moment on a host that moves between them: compare rows by \
+     their paired speedup, each against its own group's sequential loop in the same rounds.";
 
 /// Which call pays for the initializer's copies, for the table's note.
 const INITIALIZER_NOTE: &str = " clone_per_worker (Rust) and the initializer (Python) send the \
@@ -121,6 +126,9 @@ pub fn views(run: &Run, anchor: &str) -> Vec<ProcessesView> {
                 ),
                 _ => "Both ran the same items per call.".to_string(),
             };
+            // Rows are timed in groups of their own, minutes apart: their
+            // times do not compare, their paired speedups do.
+            let note = format!("{note}{TIMES_NOTE}");
             // The initializer's note only where its rows are shown.
             let note = match rows.iter().any(|b| b.role == Role::CopyPerWorker) {
                 true => note + INITIALIZER_NOTE,
@@ -378,10 +386,17 @@ pub fn seed_memory_question(index: &Index<'_>) -> Finding {
             details,
         );
     }
-    Finding {
-        short: Some(short.join("; ")),
-        ..answer(question, format!("{}.", parts.join("; ")), details)
-    }
+    let mut finding = answer(question, format!("{}.", parts.join("; ")), details);
+    finding.points = short.len();
+    finding.group_claims = false;
+    finding.claims = short
+        .iter()
+        .map(|claim| match claim.split_once(": ") {
+            Some((subject, answer)) => Claim::decided(subject, answer),
+            None => Claim::decided("", claim.as_str()),
+        })
+        .collect();
+    finding
 }
 
 /// The chunks one call of `b` is cut into: `Pool.map`'s, as every backend's.
@@ -407,10 +422,8 @@ fn copies_in_words(b: &Benchmark) -> &'static str {
 
 fn answer(question: &'static str, answer: String, details: Vec<String>) -> Finding {
     Finding {
-        question,
-        answer,
         details,
-        short: None,
+        ..Finding::new(question, "processes", answer)
     }
 }
 

@@ -2,14 +2,15 @@
 //! break-even map ([`crate::break_even`]): the "Scaling model" table of each
 //! workload, the fitted curves of its speedup chart, the heat maps, the
 //! sentences the findings add, and the models side by side across machines.
-//! Kept apart from `page.rs` and `findings.rs`, which only call in here.
+//! Kept apart from `page` and `findings`, which only call in here.
 
 use anyhow::Result;
 use serde::Serialize;
 
 use super::charts::{self, HeatMap, HeatPanel, Marker, Point, Series, Style};
 use super::data::{Run, backend_order, variant_order};
-use super::format::{count, duration_ns, plain, times};
+use super::findings::Grid;
+use super::format::{MISSING, count, duration_ns, plain, times};
 use super::page::Chart;
 use crate::break_even::{self, Crossing};
 use crate::model::{self, ScalingModel, SeriesModel};
@@ -231,8 +232,8 @@ pub fn fitted_series(
 #[derive(Debug, Serialize)]
 pub struct BreakEvenView {
     pub chart: Chart,
-    /// Per backend, where it breaks even, in words.
-    pub thresholds: Vec<String>,
+    /// Per backend and work per item, where it breaks even.
+    pub thresholds: Grid,
 }
 
 /// The heat maps of `run`'s break-even cells (one panel per backend at the
@@ -306,7 +307,7 @@ pub fn break_even_view(anchor: &str, run: &Run) -> Result<Option<BreakEvenView>>
             ),
             svg,
         },
-        thresholds: threshold_sentences(&owned),
+        thresholds: threshold_grid(&owned),
     }))
 }
 
@@ -322,49 +323,62 @@ fn grid_threads(cells: &[BreakEvenCell]) -> Option<u64> {
         .map(|(t, _)| t)
 }
 
-/// One sentence per backend: the work per call from which it wins, with
-/// the item count and time per item where each row crosses speedup = 1.
-pub fn threshold_sentences(cells: &[BreakEvenCell]) -> Vec<String> {
-    break_even::thresholds(cells)
-        .into_iter()
+/// The thresholds as a small table: one row per backend, the work per
+/// call from which it wins, then per work per item (rounds) the item count
+/// and time per item where its row crosses speedup = 1.
+pub fn threshold_grid(cells: &[BreakEvenCell]) -> Grid {
+    let thresholds = break_even::thresholds(cells);
+    let mut rounds: Vec<u64> = thresholds
+        .iter()
+        .flat_map(|t| t.rows.iter().map(|(r, _)| *r))
+        .collect();
+    rounds.sort_unstable();
+    rounds.dedup();
+    let mut head = vec![
+        "backend".to_string(),
+        "wins from (sequential work per call, median over rows)".to_string(),
+    ];
+    head.extend(rounds.iter().map(|r| format!("{r} rounds")));
+    let rows = thresholds
+        .iter()
         .map(|t| {
-            let rows: Vec<String> = t
-                .rows
-                .iter()
-                .map(|(rounds, crossing)| match crossing {
-                    Crossing::At { items, .. } => format!(
-                        "{rounds} rounds: about {} items of {}",
+            let mut row = vec![
+                format!("{} ({} threads)", t.backend, t.threads),
+                t.work_per_call_ns()
+                    .map_or_else(|| "no row crosses 1".to_string(), duration_ns),
+            ];
+            row.extend(rounds.iter().map(
+                |r| match t.rows.iter().find(|(rounds, _)| rounds == r) {
+                    Some((_, crossing @ Crossing::At { items, .. })) => format!(
+                        "≈{} items of {}",
                         count(items.round() as u64),
                         duration_ns(crossing.ns_per_item().unwrap_or(f64::NAN))
                     ),
-                    Crossing::Below { items } => {
-                        format!("{rounds} rounds: wins already at {} items", count(*items))
+                    Some((_, Crossing::Below { items })) => {
+                        format!("wins at {} items already", count(*items))
                     }
-                    Crossing::Never { items } => {
-                        format!("{rounds} rounds: loses up to {} items", count(*items))
+                    Some((_, Crossing::Never { items })) => {
+                        format!("loses up to {} items", count(*items))
                     }
-                })
-                .collect();
-            let head = match t.work_per_call_ns() {
-                Some(ns) => format!(
-                    "{} ({} threads) beats the sequential loop from about {} of sequential work \
-                     per call (the median over the rows where it crosses speedup = 1)",
-                    t.backend,
-                    t.threads,
-                    duration_ns(ns)
-                ),
-                None => format!(
-                    "{} ({} threads) crosses speedup = 1 on no row of the grid",
-                    t.backend, t.threads
-                ),
-            };
-            format!("{head}: {}.", rows.join("; "))
+                    None => MISSING.to_string(),
+                },
+            ));
+            row
         })
-        .collect()
+        .collect();
+    Grid { head, rows }
+}
+
+/// The break-even finding's answer from the map.
+pub struct MapAnswer {
+    pub sentence: String,
+    /// The backend that breaks even earliest, and from how much work.
+    pub figure: String,
+    pub grid: Grid,
 }
 
 /// The break-even finding's answer from the map, if the file has one.
-pub fn break_even_answer(file: &ResultsFile) -> Option<String> {
+pub fn break_even_answer(file: &ResultsFile) -> Option<MapAnswer> {
     let threads = grid_threads(&file.break_even)?;
     let cells: Vec<BreakEvenCell> = file
         .break_even
@@ -372,12 +386,37 @@ pub fn break_even_answer(file: &ResultsFile) -> Option<String> {
         .filter(|c| c.threads == threads)
         .cloned()
         .collect();
-    let sentences = threshold_sentences(&cells);
-    Some(format!(
-        "From the break-even map (closure against the sequential loop at {threads} threads, \
-         interpolated where each row of the grid crosses speedup = 1): {}",
-        sentences.join(" ")
-    ))
+    let thresholds = break_even::thresholds(&cells);
+    let each: Vec<String> = thresholds
+        .iter()
+        .map(|t| match t.work_per_call_ns() {
+            Some(ns) => format!("{} from about {}", t.backend, duration_ns(ns)),
+            None => format!("{} on no row", t.backend),
+        })
+        .collect();
+    let earliest = thresholds
+        .iter()
+        .filter_map(|t| Some((t, t.work_per_call_ns()?)))
+        .min_by(|a, b| a.1.total_cmp(&b.1));
+    Some(MapAnswer {
+        sentence: format!(
+            "From the break-even map (closure against the sequential loop at {threads} threads, \
+             interpolated where each row of the grid crosses speedup = 1), each backend beats the \
+             sequential loop from this much sequential work per call (the median over the rows \
+             where it crosses; per row in the table): {}.",
+            each.join(", ")
+        ),
+        figure: match earliest {
+            Some((t, ns)) => format!(
+                "{} from ≈{} of sequential work per call ({} threads)",
+                t.backend,
+                duration_ns(ns),
+                t.threads
+            ),
+            None => "no backend crosses speedup = 1 on the map".to_string(),
+        },
+        grid: threshold_grid(&cells),
+    })
 }
 
 /// The cost of the shared-mutable-state variants of `workload` on `backend`

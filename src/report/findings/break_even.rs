@@ -1,0 +1,208 @@
+//! "From how much work per item does parallel beat sequential?": the
+//! break-even map where measured, and the sweep's workloads bracketing it.
+
+use super::*;
+
+/// How the best parallel run of a workload compares with its sequential loop.
+struct Race<'a> {
+    workload: &'a str,
+    ns_per_item: f64,
+    call_ns: f64,
+    best: &'a Benchmark,
+}
+
+impl Race<'_> {
+    /// The parallel run's time over the sequential loop's (paired), against
+    /// [`BREAK_EVEN_MARGIN`]; an entry never paired is undecided.
+    fn outcome(&self) -> Outcome {
+        match self.best.paired_speedup() {
+            Some(s) => Outcome::of(&s.inverse(), BREAK_EVEN_MARGIN),
+            None => Outcome::Undecided,
+        }
+    }
+
+    fn parallel_wins(&self) -> bool {
+        self.outcome() == Outcome::Faster
+    }
+
+    fn describe(&self) -> String {
+        let outcome = match self.best.paired_speedup() {
+            Some(s) => {
+                let bounds = bounds_name(self.best.paired_rounds);
+                match self.outcome() {
+                    Outcome::Faster => format!(
+                        "is {} faster ({bounds} {:.2}–{:.2})",
+                        times(s.estimate),
+                        s.lower,
+                        s.upper
+                    ),
+                    Outcome::Slower => format!(
+                        "takes {} as long ({bounds} {:.2}–{:.2})",
+                        times(1.0 / s.estimate),
+                        1.0 / s.upper,
+                        1.0 / s.lower
+                    ),
+                    _ => format!(
+                        "is {} (speedup {}, {bounds} {:.2}–{:.2})",
+                        self.outcome().words(BREAK_EVEN_MARGIN),
+                        times(s.estimate),
+                        s.lower,
+                        s.upper
+                    ),
+                }
+            }
+            None => "was not paired with it".to_string(),
+        };
+        format!(
+            "{} ({} per item, {} per call sequentially): the best parallel run ({}, {}, {}) {outcome}.",
+            self.workload,
+            duration_ns(self.ns_per_item),
+            duration_ns(self.call_ns),
+            self.best.key.variant,
+            self.best.key.backend,
+            threads(self.best.key.threads)
+        )
+    }
+}
+
+/// The measure (per item or per call) above which parallel wins, if one
+/// separates the winning workloads from the others.
+fn threshold(races: &[Race<'_>], measure: fn(&Race<'_>) -> f64, unit: &str) -> Option<String> {
+    let (won, lost): (Vec<&Race>, Vec<&Race>) = races.iter().partition(|r| r.parallel_wins());
+    let highest_loss = lost
+        .iter()
+        .max_by(|a, b| measure(a).total_cmp(&measure(b)))?;
+    let lowest_win = won
+        .iter()
+        .min_by(|a, b| measure(a).total_cmp(&measure(b)))?;
+    (measure(highest_loss) < measure(lowest_win)).then(|| {
+        format!(
+            "So on this machine parallel pays off from somewhere between {} ({}, where it does not) and {} \
+             ({}, where it does) of sequential work {unit}.",
+            duration_ns(measure(highest_loss)),
+            highest_loss.workload,
+            duration_ns(measure(lowest_win)),
+            lowest_win.workload
+        )
+    })
+}
+
+const QUESTION: &str = "From how much work per item does parallel beat sequential?";
+
+pub(super) fn finding(index: &Index<'_>) -> Finding {
+    let id = "break-even";
+    let mut races = Vec::new();
+    let mut unmeasured = Vec::new();
+    for workload in index.workloads() {
+        let rows = index.of_workload(workload);
+        // The best parallel run by its paired speedup: each is paired with
+        // the sequential loop in its own window, criterion's times are not
+        // (an entry never paired only where none was, and then undecided).
+        let rank = |b: &Benchmark| (b.paired_speedup().is_some(), b.speedup.unwrap_or(0.0));
+        let best = rows
+            .iter()
+            .copied()
+            .filter(|b| b.key.threads > 1 && b.speedup.is_some())
+            .max_by(|a, b| {
+                let ((pa, sa), (pb, sb)) = (rank(a), rank(b));
+                pa.cmp(&pb).then(sa.total_cmp(&sb))
+            });
+        match (index.baseline(workload), best) {
+            (Some(sequential), Some(best)) if sequential.items > 0 => races.push(Race {
+                workload,
+                ns_per_item: sequential.time_ns.estimate / sequential.items as f64,
+                call_ns: sequential.time_ns.estimate,
+                best,
+            }),
+            _ => unmeasured.push(workload.to_string()),
+        }
+    }
+    // The break-even map (issue 11) answers first, where the run measured it.
+    let map = index.file().and_then(scaling::break_even_answer);
+    let mut finding = Finding::new(QUESTION, id, String::new());
+    finding.margin = Some(percent(BREAK_EVEN_MARGIN));
+    if let Some(map) = &map {
+        finding.figure = Some(map.figure.clone());
+        finding.grid = Some(map.grid.clone());
+    }
+    if races.is_empty() {
+        return match map {
+            Some(map) => {
+                finding.answer = map.sentence;
+                finding
+            }
+            None => not_answered(
+                QUESTION,
+                id,
+                "no workload has both its sequential loop and a parallel run measured on this \
+                 machine."
+                    .to_string(),
+            ),
+        };
+    }
+    races.sort_by(|a, b| a.ns_per_item.total_cmp(&b.ns_per_item));
+    let winners = races.iter().filter(|r| r.parallel_wins()).count();
+    let margin = percent(BREAK_EVEN_MARGIN);
+    let conclusion = if winners == 0 {
+        let most = races.last().map_or(0.0, |r| r.ns_per_item);
+        format!(
+            "Parallel never beat the sequential loop by more than {margin} here, even at {} per item.",
+            duration_ns(most)
+        )
+    } else if winners == races.len() {
+        format!(
+            "Parallel beat the sequential loop by more than {margin} on every workload, down to {} \
+             per item.",
+            duration_ns(races[0].ns_per_item)
+        )
+    } else if let Some(per_item) = threshold(&races, |r| r.ns_per_item, "per item") {
+        per_item
+    } else if let Some(per_call) = threshold(&races, |r| r.call_ns, "per call") {
+        format!(
+            "No amount of work per item separates the workloads where parallel wins, but the work per call does. {per_call}"
+        )
+    } else {
+        "Neither the work per item nor the work per call alone separates the workloads where \
+         parallel wins from the others."
+            .to_string()
+    };
+    finding.answer = match map {
+        Some(map) => format!(
+            "{} The sweep's workloads bracket it more coarsely. {conclusion}",
+            map.sentence
+        ),
+        None => conclusion,
+    };
+    if !unmeasured.is_empty() {
+        finding.answer.push_str(&format!(
+            " Left out, without both a sequential and a parallel run: {}.",
+            listing(&unmeasured)
+        ));
+    }
+    finding.details = races.iter().map(Race::describe).collect();
+    for race in &races {
+        finding.claims.push(Claim::of_outcome(
+            format!("on {}", race.workload),
+            race.outcome(),
+            BREAK_EVEN_MARGIN,
+        ));
+    }
+    // Words for the claims: parallel wins (faster) or loses (slower).
+    for claim in &mut finding.claims {
+        claim.answer = claim
+            .answer
+            .replace("faster by more than", "parallel wins by more than")
+            .replace("slower by more than", "parallel loses by more than");
+    }
+    finding.points = races.len();
+    if finding.figure.is_none()
+        && let Some(best) = races.iter().find(|r| r.parallel_wins())
+    {
+        finding.figure = Some(format!(
+            "parallel wins from {} per item ({})",
+            duration_ns(best.ns_per_item),
+            best.workload
+        ));
+    }
+    finding
+}

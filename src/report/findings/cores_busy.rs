@@ -1,0 +1,117 @@
+//! "Which variants keep cores busy without progress?": process CPU time over
+//! wall time (cores busy) against the paired speedup, with a margin of
+//! [`IDLE_CORES`], one claim per variant.
+
+use super::*;
+
+/// A variant keeping this many more cores busy than its speedup's upper
+/// bound burns them without progress: the margin of this question.
+pub const IDLE_CORES: f64 = 0.25;
+
+pub(super) fn finding(index: &Index<'_>) -> Finding {
+    let question = "Which variants keep cores busy without progress?";
+    let id = "burning-cores";
+    let measured: Vec<&Benchmark> = index
+        .all()
+        .filter(|b| b.key.threads > 1 && b.cores_busy.is_some() && b.paired_speedup().is_some())
+        .collect();
+    if measured.is_empty() {
+        let why = if index.all().any(|b| b.key.threads > 1) {
+            "no parallel entry has both its CPU time and a paired speedup (a results file from \
+             before paired sampling, or a platform without a process CPU clock)."
+        } else {
+            "no parallel entry was measured back to back (steady) on this machine."
+        };
+        return not_answered(question, id, why.to_string());
+    }
+    let excess = |b: &Benchmark| {
+        let upper = b.paired_speedup().map_or(f64::INFINITY, |s| s.upper);
+        b.cores_busy.unwrap_or_default() - upper
+    };
+    let mut burning: Vec<&Benchmark> = measured
+        .iter()
+        .copied()
+        .filter(|b| excess(b) > IDLE_CORES)
+        .collect();
+    burning.sort_by(|a, b| excess(b).total_cmp(&excess(a)));
+    let describe = |b: &Benchmark| {
+        format!(
+            "{} on {} keeps {:.2} cores busy for a paired speedup of {}: {:.2} cores beyond it",
+            b.key.variant,
+            place(b),
+            b.cores_busy.unwrap_or_default(),
+            times(b.speedup.unwrap_or_default()),
+            b.cores_busy.unwrap_or_default() - b.speedup.unwrap_or_default()
+        )
+    };
+    let answer = match burning.first() {
+        None => format!(
+            "None: in all {} parallel entries with CPU time, the cores kept busy stay within {:.2} \
+             of the paired speedup's upper bound.",
+            measured.len(),
+            IDLE_CORES
+        ),
+        Some(worst) => format!(
+            "{} of {} parallel entries keep more than {:.2} cores busy beyond their paired \
+             speedup's upper bound: CPU time that did not turn into speed. Possible causes, not \
+             measured apart here: copying the state, spinning on a contended lock or atomic, \
+             workers spinning while they wait. The worst: {}.",
+            burning.len(),
+            measured.len(),
+            IDLE_CORES,
+            describe(worst)
+        ),
+    };
+    // One claim per variant: it burns cores where one of its entries does
+    // beyond the speedup's upper bound, it does not where every entry kept
+    // its cores busy within the margin of the speedup's lower bound, else
+    // undecided.
+    let mut finding = Finding::new(question, id, answer);
+    finding.margin = Some(format!("{IDLE_CORES:.2} cores"));
+    finding.points = measured.len();
+    let mut variants: Vec<&str> = measured.iter().map(|b| b.key.variant.as_str()).collect();
+    variants.sort_by(|a, b| variant_order(a, b));
+    variants.dedup();
+    for variant in variants {
+        let of: Vec<&Benchmark> = measured
+            .iter()
+            .copied()
+            .filter(|b| b.key.variant == variant)
+            .collect();
+        // Low CPU time proves nothing when the host gave the process fewer
+        // cores than its threads (a loaded host): calm is decided only where
+        // the process had its cores.
+        let cores = index.file().map_or(u64::MAX, |f| f.machine.logical_cores);
+        let calm = |b: &Benchmark| {
+            let lower = b.paired_speedup().map_or(0.0, |s| s.lower);
+            let busy = b.cores_busy.unwrap_or_default();
+            busy - lower <= IDLE_CORES && busy >= b.key.threads.min(cores) as f64 - IDLE_CORES
+        };
+        let (answer, decided) = if of.iter().any(|b| excess(b) > IDLE_CORES) {
+            ("burns cores", true)
+        } else if of.iter().all(|b| calm(b)) {
+            ("no", true)
+        } else {
+            ("undecided", false)
+        };
+        finding.claims.push(Claim {
+            subject: variant.to_string(),
+            answer: answer.to_string(),
+            decided,
+        });
+    }
+    finding.figure = burning.first().map(|worst| {
+        format!(
+            "worst: {} on {}, {:.2} cores busy for {}",
+            worst.key.variant,
+            place(worst),
+            worst.cores_busy.unwrap_or_default(),
+            times(worst.speedup.unwrap_or_default())
+        )
+    });
+    finding.details = burning
+        .iter()
+        .map(|b| format!("{}.", describe(b)))
+        .collect();
+    finding
+}

@@ -1,0 +1,220 @@
+//! "What does the parallel call cost when used intermittently?": each
+//! backend's mean call after the caller's own work against the same calls
+//! back to back in the same window, against [`INTERMITTENT_LOSS`], on the
+//! workload whose caller works longest, at the most threads up to the
+//! cores.
+
+use super::*;
+
+/// Intermittent calls this much slower on average than the same calls back
+/// to back lose their steady speed: the margin of this question.
+pub const INTERMITTENT_LOSS: f64 = 0.10;
+
+/// The mean intermittent call over the mean steady call of the same entry
+/// (timed in the same window), with a 95% interval by the delta method
+/// (normal approximation of each mean).
+fn mean_ratio(calls: &[f64], steady: &[f64]) -> Interval {
+    let spread = |values: &[f64]| {
+        let m = mean(values);
+        let n = values.len() as f64;
+        let var = values.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+        (m, var / n)
+    };
+    let ((a, va), (b, vb)) = (spread(calls), spread(steady));
+    let r = a / b;
+    let se = r * (va / (a * a) + vb / (b * b)).sqrt();
+    Interval {
+        estimate: r,
+        lower: r - 1.96 * se,
+        upper: r + 1.96 * se,
+    }
+}
+
+pub(super) fn finding(index: &Index<'_>) -> Finding {
+    let question = "What does the parallel call cost when used intermittently?";
+    let id = "intermittent";
+    let entries = index.intermittent();
+    if entries.is_empty() {
+        return not_answered(
+            question,
+            id,
+            "nothing was measured in the intermittent regime on this machine.".to_string(),
+        );
+    }
+    let steady = |b: &Benchmark| {
+        index
+            .get(
+                &b.key.workload,
+                &b.key.variant,
+                &b.key.backend,
+                b.key.threads,
+            )
+            .and_then(Benchmark::paired_speedup)
+    };
+    // Quote the workload whose caller works longest, the plain parallel map
+    // where it ran, at the most threads up to the core count.
+    let cores = index.file().map_or(2, |f| f.machine.logical_cores.max(1));
+    let longest = entries
+        .iter()
+        .max_by(|a, b| {
+            let work = |b: &Benchmark| b.caller_work_ns.unwrap_or_default();
+            work(a).total_cmp(&work(b))
+        })
+        .expect("not empty");
+    let workload = longest.key.workload.as_str();
+    let at_workload: Vec<&Benchmark> = entries
+        .iter()
+        .copied()
+        .filter(|b| b.key.workload == workload)
+        .collect();
+    let variant = at_workload
+        .iter()
+        .find(|b| b.role == Role::PartialIdiom)
+        .unwrap_or(&at_workload[0])
+        .key
+        .variant
+        .clone();
+    let threads_quoted = at_workload
+        .iter()
+        .map(|b| b.key.threads)
+        .filter(|&t| t <= cores)
+        .max()
+        .unwrap_or(at_workload[0].key.threads);
+    let quoted: Vec<&Benchmark> = at_workload
+        .iter()
+        .copied()
+        .filter(|b| b.key.variant == variant && b.key.threads == threads_quoted)
+        .collect();
+    // A program pays the mean call: compare it with the same calls made
+    // back to back in the same window (a median hides a slow mode).
+    let mut lost = Vec::new();
+    let mut kept = Vec::new();
+    let mut finding = Finding::new(question, id, String::new());
+    finding.margin = Some(percent(INTERMITTENT_LOSS));
+    for b in &quoted {
+        if b.call_ns.len() < 2 || b.steady_call_ns.len() < 2 {
+            continue;
+        }
+        let r = mean_ratio(&b.call_ns, &b.steady_call_ns);
+        let outcome = Outcome::of(&r, INTERMITTENT_LOSS);
+        // The two blocks of calls run one after the other, not paired: an
+        // intermittent call cannot gain from the caller's work, so calls
+        // faster beyond the margin say the host's speed changed between the
+        // blocks (one possible cause) and decide nothing.
+        let (claim, decided) = match outcome {
+            Outcome::Slower => ("slower than steady", true),
+            Outcome::Equal => ("keeps its steady speed", true),
+            Outcome::Faster | Outcome::Undecided => ("undecided", false),
+        };
+        finding.claims.push(Claim {
+            subject: b.key.backend.clone(),
+            answer: claim.to_string(),
+            decided,
+        });
+        finding.points += 1;
+        let ratio = format!(
+            "mean call {:.2}× the back-to-back one (95% interval {:.2}–{:.2})",
+            r.estimate, r.lower, r.upper
+        );
+        if outcome == Outcome::Slower {
+            finding
+                .figure
+                .get_or_insert_with(|| format!("{}: {ratio}", b.key.backend));
+            lost.push(format!(
+                "{}'s {ratio}, and {} of its calls were slow (over {}× its fastest)",
+                b.key.backend,
+                or_missing(b.slow_call_share, percent),
+                SLOW_CALL
+            ));
+        } else {
+            kept.push(match outcome {
+                Outcome::Faster => format!(
+                    "{} (faster than back to back beyond the margin, which the caller's work \
+                     cannot cause: one possible cause is the host's speed changing between the \
+                     two blocks of calls; undecided: {ratio})",
+                    b.key.backend
+                ),
+                _ => format!(
+                    "{} ({}: {ratio})",
+                    b.key.backend,
+                    outcome.words(INTERMITTENT_LOSS)
+                ),
+            });
+        }
+    }
+    let work = or_missing(longest.caller_work_ns, duration_ns);
+    let mut answer = format!(
+        "Used intermittently (after {work} of the caller's own work before each call), {variant} \
+         on {workload} at {}: ",
+        threads(threads_quoted)
+    );
+    answer.push_str(&match (lost.is_empty(), kept.is_empty()) {
+        (true, true) => "no backend has both regimes measured to compare.".to_string(),
+        (true, false) => format!(
+            "no backend lost more than {} of its steady speed: {}.",
+            percent(INTERMITTENT_LOSS),
+            listing(&kept)
+        ),
+        (false, true) => format!(
+            "{}. No backend kept its steady speedup: keep the parallel section busy, or batch \
+             the calls.",
+            listing(&lost)
+        ),
+        (false, false) => format!(
+            "{}; against a margin of {}: {}. Consider a backend that spawns its threads per \
+             call, or keeping the pool busy.",
+            listing(&lost),
+            percent(INTERMITTENT_LOSS),
+            listing(&kept)
+        ),
+    });
+    finding.answer = answer;
+    finding.grid = Some(Grid {
+        head: [
+            "variant",
+            "where",
+            "paired speedup intermittent",
+            "paired speedup back to back",
+            "median call",
+            "p90 call",
+            "slow calls",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: entries
+            .iter()
+            .map(|b| {
+                let speedup = |s: Option<Interval>, rounds: Option<u64>| {
+                    s.map_or_else(
+                        || MISSING.to_string(),
+                        |s| {
+                            format!(
+                                "{} ({} {:.2}–{:.2})",
+                                times(s.estimate),
+                                bounds_name(rounds),
+                                s.lower,
+                                s.upper
+                            )
+                        },
+                    )
+                };
+                let steady_entry = index.get(
+                    &b.key.workload,
+                    &b.key.variant,
+                    &b.key.backend,
+                    b.key.threads,
+                );
+                vec![
+                    b.key.variant.clone(),
+                    place(b),
+                    speedup(b.paired_speedup(), b.paired_rounds),
+                    speedup(steady(b), steady_entry.and_then(|s| s.paired_rounds)),
+                    or_missing(b.p50_ns, duration_ns),
+                    or_missing(b.p90_ns, duration_ns),
+                    or_missing(b.slow_call_share, percent),
+                ]
+            })
+            .collect(),
+    });
+    finding
+}

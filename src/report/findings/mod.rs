@@ -1,0 +1,407 @@
+//! The findings: the seed's questions, each answered from one machine's
+//! numbers in a short answer (the Answers table), a key figure, and the
+//! sentences and lists behind them (the evidence, collapsed on the page).
+//!
+//! Nothing here is typed-in: every answer is built from the entries of a
+//! results file. One file per question beside this one; here lives what
+//! they share:
+//!
+//! - **Margins of practical equivalence.** A comparison's short answer never
+//!   rests on statistical significance alone, which flips from run to run on
+//!   a true effect of a fraction of a percent. Each question has a margin
+//!   (its constant below, justified in the README, printed in the report),
+//!   and a paired time ratio reads one of three ways ([`Outcome`]): "equal
+//!   within 2%" when its interval lies inside the margin, "6.0% slower
+//!   (4.1–7.9%)" when it lies beyond it, "undecided" when it spans the
+//!   margin's edge.
+//! - **Claims.** A short answer is a list of [`Claim`]s (one per strategy,
+//!   backend or variant it speaks of), so runs are compared claim by claim:
+//!   an undecided claim contradicts neither decided answer, and a claim one
+//!   run did not measure is not compared ([`super::across::verdicts`]).
+//! - **Entries inconsistent with the machine.** A paired speedup whose lower
+//!   bound lies more than [`CEILING_INCONSISTENT`] above the machine's
+//!   measured ceiling at its thread count is not used in any answer: the
+//!   trust finding lists it.
+//! - Bounds from fewer than [`MIN_VALUES_FOR_INTERVAL`] values are called a
+//!   range, never a 95% interval ([`bounds_name`]).
+//!
+//! Variants are picked by the role their entry carries and workloads by
+//! their purpose, never by id. Criterion's ratio of times
+//! (`criterion_speedup`) and the overhead over the baseline (`overhead_ns`)
+//! divide by a time taken in another group: no answer uses them.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::columns::{BEYOND_CEILING_MARK, DISAGREE_MARK};
+use super::data::{
+    Index, backend_order, backend_position, run_caveats, variant_order, workload_order,
+};
+use super::format::{MISSING, bytes, duration_ns, or_missing, percent, threads, times};
+use super::scaling;
+use crate::paired::{Interval, SLOW_CALL, mean, median_interval};
+use crate::results::{Benchmark, CEILING_MARGIN, INSTRUMENTS_AGREE_WITHIN, ResultsFile};
+use crate::variants::Role;
+use crate::workload::Purpose;
+
+mod break_even;
+mod cores_busy;
+mod imbalanced;
+mod intermittent;
+mod memory;
+mod passing;
+mod shared_state;
+mod trust;
+
+/// One question of the seed and its computed answer.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Finding {
+    pub question: &'static str,
+    /// The short id of the question: the anchor of its evidence on the page.
+    pub id: &'static str,
+    /// The sentences behind the short answer: the evidence.
+    pub answer: String,
+    /// The figures behind the answer, one per item, when there are many
+    /// (largest first: the page shows the first [`OPEN_LIST_MAX`]).
+    pub details: Vec<String>,
+    /// A grid the evidence shows as a small table.
+    pub grid: Option<Grid>,
+    /// The answer in a few words without figures, one [`Claim`] each;
+    /// empty when the question was not answered or has no short answer.
+    pub claims: Vec<Claim>,
+    /// The key figure with its interval (or range).
+    pub figure: Option<String>,
+    /// The margin of practical equivalence the short answer uses, in words.
+    pub margin: Option<String>,
+    /// How many measured points (entries or map cells) the short answer
+    /// rests on.
+    pub points: usize,
+    /// Whether [`Finding::short`] groups the claims by answer (`equal
+    /// within 2.0%: on trivial, on compute`) or lists them `subject:
+    /// answer` each (claims about different things).
+    pub group_claims: bool,
+}
+
+/// One statement of a short answer: `mutex_sum` is `6% slower`... in words
+/// only (`slower by more than 2%`), so two runs can be compared.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Claim {
+    /// What it is about (`mutex_sum against fold_reduce on compute`);
+    /// empty for a question with one claim.
+    pub subject: String,
+    pub answer: String,
+    /// False when the data could not decide (an interval spanning the
+    /// margin's edge): such a claim contradicts no other.
+    pub decided: bool,
+}
+
+impl Claim {
+    pub fn decided(subject: impl Into<String>, answer: impl Into<String>) -> Claim {
+        Claim {
+            subject: subject.into(),
+            answer: answer.into(),
+            decided: true,
+        }
+    }
+
+    /// A claim whose answer is its outcome against a margin.
+    pub fn of_outcome(subject: impl Into<String>, outcome: Outcome, margin: f64) -> Claim {
+        Claim {
+            subject: subject.into(),
+            answer: outcome.words(margin),
+            decided: outcome != Outcome::Undecided,
+        }
+    }
+}
+
+/// A small table in a finding's evidence.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Grid {
+    pub head: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Finding {
+    pub fn new(question: &'static str, id: &'static str, answer: String) -> Self {
+        Finding {
+            question,
+            id,
+            answer,
+            details: Vec::new(),
+            grid: None,
+            claims: Vec::new(),
+            figure: None,
+            margin: None,
+            points: 0,
+            group_claims: true,
+        }
+    }
+
+    /// The short answer in words: the claims grouped by answer, in order
+    /// of first appearance (`equal within 2.0%: on trivial, on compute`).
+    pub fn short(&self) -> Option<String> {
+        if self.claims.is_empty() {
+            return None;
+        }
+        if !self.group_claims {
+            let each: Vec<String> = self
+                .claims
+                .iter()
+                .map(|c| match c.subject.is_empty() {
+                    true => c.answer.clone(),
+                    false => format!("{}: {}", c.subject, c.answer),
+                })
+                .collect();
+            return Some(each.join("; "));
+        }
+        let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+        for c in &self.claims {
+            match groups.iter_mut().find(|(answer, _)| *answer == c.answer) {
+                Some((_, subjects)) => subjects.push(&c.subject),
+                None => groups.push((&c.answer, vec![&c.subject])),
+            }
+        }
+        Some(
+            groups
+                .iter()
+                .map(|(answer, subjects)| {
+                    let subjects: Vec<&str> =
+                        subjects.iter().copied().filter(|s| !s.is_empty()).collect();
+                    match subjects.is_empty() {
+                        true => answer.to_string(),
+                        false => format!("{answer}: {}", subjects.join(", ")),
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+    }
+}
+
+/// Lists longer than this show their first (largest) entries open and the
+/// rest collapsed, on the page and in `summary.md`.
+pub const OPEN_LIST_MAX: usize = 12;
+
+/// Margin of practical equivalence of the three passing idioms' paired time
+/// ratios (see the README).
+pub const IDIOMS_MARGIN: f64 = 0.02;
+/// Margin of each shared-sum strategy's paired time ratio to the private fold.
+pub const SHARED_SUM_MARGIN: f64 = 0.02;
+/// Margin between two backends' paired speedups on imbalanced work.
+pub const BACKEND_MARGIN: f64 = 0.05;
+/// Margin around speedup 1 for "parallel beats sequential".
+pub const BREAK_EVEN_MARGIN: f64 = 0.05;
+
+/// A paired speedup whose lower bound lies this far above the machine's
+/// measured ceiling at its thread count is inconsistent with the machine:
+/// no answer uses it ([`crate::results::wholly_above_ceiling`]).
+pub const CEILING_INCONSISTENT: f64 = crate::results::CEILING_MARGIN;
+
+/// What a paired time ratio (or any ratio of two measurements) says against
+/// a margin of practical equivalence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Outcome {
+    /// The whole interval within `1 ± margin`.
+    Equal,
+    /// The whole interval above `1 + margin`: the first takes longer.
+    Slower,
+    /// The whole interval below `1 - margin`.
+    Faster,
+    /// The interval spans an edge of the margin.
+    Undecided,
+}
+
+impl Outcome {
+    /// The outcome of time ratio `r` against `margin`.
+    pub fn of(r: &Interval, margin: f64) -> Outcome {
+        if r.lower >= 1.0 - margin && r.upper <= 1.0 + margin {
+            Outcome::Equal
+        } else if r.lower > 1.0 + margin {
+            Outcome::Slower
+        } else if r.upper < 1.0 - margin {
+            Outcome::Faster
+        } else {
+            Outcome::Undecided
+        }
+    }
+
+    /// The outcome in words, without figures: what runs compare.
+    pub fn words(self, margin: f64) -> String {
+        let m = percent(margin);
+        match self {
+            Outcome::Equal => format!("equal within {m}"),
+            Outcome::Slower => format!("slower by more than {m}"),
+            Outcome::Faster => format!("faster by more than {m}"),
+            Outcome::Undecided => "undecided".to_string(),
+        }
+    }
+}
+
+/// A time ratio against its margin in the three-way wording, with figures:
+/// `equal within 2.0% (ratio 1.003×, 95% interval 0.991–1.012)`, `6.0%
+/// slower (4.1–7.9%)`, `12.7× the time (11.6–12.9×)`, `undecided (interval
+/// -2.1–7.0% spans the margin of 2.0%)`. `bounds` names the interval
+/// ([`bounds_name`]).
+pub fn ratio_words(r: &Interval, margin: f64, bounds: &str) -> String {
+    let pct = |x: f64| format!("{:.1}", (x - 1.0) * 100.0);
+    match Outcome::of(r, margin) {
+        Outcome::Equal => format!(
+            "equal within {} (ratio {:.3}×, {bounds} {:.3}–{:.3})",
+            percent(margin),
+            r.estimate,
+            r.lower,
+            r.upper
+        ),
+        Outcome::Slower if r.estimate >= 2.0 => format!(
+            "{} the time ({bounds} {:.1}–{:.1}×)",
+            times(r.estimate),
+            r.lower,
+            r.upper
+        ),
+        Outcome::Slower => format!(
+            "{}% slower ({bounds} {}–{}%)",
+            pct(r.estimate),
+            pct(r.lower),
+            pct(r.upper)
+        ),
+        Outcome::Faster => format!(
+            "{:.1}% faster ({bounds} {:.1}–{:.1}%)",
+            (1.0 - r.estimate) * 100.0,
+            (1.0 - r.upper) * 100.0,
+            (1.0 - r.lower) * 100.0
+        ),
+        Outcome::Undecided => format!(
+            "undecided ({bounds} {}–{}% spans the margin of {})",
+            pct(r.lower),
+            pct(r.upper),
+            percent(margin)
+        ),
+    }
+}
+
+/// Below this many values the median's bounds are the min and max
+/// ([`crate::paired::median_interval`]), with less than 95% coverage.
+pub const MIN_VALUES_FOR_INTERVAL: u64 = 6;
+
+/// What bounds from `values` rounds (or values) are: a distribution-free
+/// 95% interval from 6 on, below that only their range.
+pub fn bounds_name(values: Option<u64>) -> &'static str {
+    match values {
+        Some(n) if n >= MIN_VALUES_FOR_INTERVAL => "95% interval",
+        _ => "range",
+    }
+}
+
+/// The machine's measured ceiling at `b`'s thread count when `b`'s paired
+/// speedup lies wholly above it by more than [`CEILING_INCONSISTENT`]
+/// (its lower bound): a figure the machine cannot produce, left out of
+/// every answer.
+pub fn inconsistent_ceiling(file: &ResultsFile, b: &Benchmark) -> Option<f64> {
+    let speedup = b.paired_speedup()?;
+    let ceiling = file
+        .run
+        .ceiling
+        .iter()
+        .find(|p| p.threads == b.key.threads)?
+        .speedup;
+    crate::results::wholly_above_ceiling(speedup.lower, ceiling).then_some(ceiling)
+}
+
+/// Every finding for one machine's entries, the seed's two questions
+/// first. Entries inconsistent with the machine's ceiling are left out of
+/// every answer and listed by the last one.
+pub fn findings(index: &Index<'_>) -> Vec<Finding> {
+    let kept = index.file().and_then(|file| {
+        let any = file
+            .benchmarks
+            .iter()
+            .any(|b| inconsistent_ceiling(file, b).is_some());
+        any.then(|| {
+            let mut kept = file.clone();
+            kept.benchmarks
+                .retain(|b| inconsistent_ceiling(file, b).is_none());
+            kept
+        })
+    });
+    let answering = match &kept {
+        Some(kept) => Index::of_file(kept),
+        None => index.clone(),
+    };
+    vec![
+        passing::finding(&answering),
+        memory::finding(&answering),
+        shared_state::finding(&answering),
+        imbalanced::finding(&answering),
+        break_even::finding(&answering),
+        cores_busy::finding(&answering),
+        intermittent::finding(&answering),
+        super::processes::seed_memory_question(&answering),
+        trust::finding(index),
+    ]
+}
+
+/// `a, b and c`.
+fn listing(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// `workload (backend, N threads)`: where a quoted number comes from.
+fn place(b: &Benchmark) -> String {
+    format!(
+        "{} ({}, {})",
+        b.key.workload,
+        b.key.backend,
+        threads(b.key.threads)
+    )
+}
+
+/// Backend rank for choosing a point to quote: known backends in list order.
+fn backend_rank(backend: &str) -> usize {
+    backend_position(backend).unwrap_or(usize::MAX)
+}
+
+fn not_answered(question: &'static str, id: &'static str, why: String) -> Finding {
+    Finding::new(question, id, format!("Not answered: {why}"))
+}
+
+/// One paired comparison quoted in a finding.
+struct Paired<'a> {
+    entry: &'a Benchmark,
+    with: &'a str,
+    ratio: Interval,
+}
+
+impl Paired<'_> {
+    /// `function_object against closure: equal within 2.0% (...)`.
+    fn describe(&self, margin: f64) -> String {
+        format!(
+            "{} against {}: {}",
+            self.entry.key.variant,
+            self.with,
+            ratio_words(&self.ratio, margin, bounds_name(self.entry.paired_rounds))
+        )
+    }
+}
+
+/// The paired comparisons of `entry` with the entries of `others` (the
+/// same point), where measured.
+fn paired_with<'a>(entry: &'a Benchmark, others: &[&'a Benchmark]) -> Vec<Paired<'a>> {
+    others
+        .iter()
+        .filter_map(|other| {
+            Some(Paired {
+                entry,
+                with: other.key.variant.as_str(),
+                ratio: entry.compared_with(&other.key.variant)?,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,182 @@
+//! "What does shared mutable state cost?": each shared-sum strategy by its
+//! paired time ratio to the private fold, against [`SHARED_SUM_MARGIN`],
+//! on every memory-bound and CPU-bound workload; and one stateful worker
+//! behind a Mutex against one worker per thread.
+
+use super::*;
+
+const QUESTION: &str = "What does shared mutable state cost?";
+
+pub(super) fn finding(index: &Index<'_>) -> Finding {
+    let id = "shared-state";
+    let margin = SHARED_SUM_MARGIN;
+    let mut finding = Finding::new(QUESTION, id, String::new());
+    finding.margin = Some(percent(margin));
+    let mut sentences = Vec::new();
+    let mut not_run = Vec::new();
+    for (purpose, kind) in [
+        (Purpose::MemoryBound, "memory-bound"),
+        (Purpose::CpuBound, "CPU-bound"),
+    ] {
+        let workloads = index.workloads_for(purpose);
+        if workloads.is_empty() {
+            not_run.push(kind.to_string());
+        }
+        for workload in workloads {
+            sentences.push(shared_sums(index, workload, &mut finding));
+            sentences.extend(shared_sums_in_model_terms(index, workload));
+            if let Some(sentence) = shared_workers(index, workload) {
+                sentences.push(sentence);
+            }
+        }
+    }
+    if sentences.is_empty() {
+        return not_answered(
+            QUESTION,
+            id,
+            "no memory-bound or CPU-bound workload was run on this machine.".to_string(),
+        );
+    }
+    if !not_run.is_empty() {
+        sentences.push(format!(
+            "(No {} workload was run on this machine.)",
+            listing(&not_run)
+        ));
+    }
+    finding.answer = sentences.join(" ");
+    finding
+}
+
+/// The (backend, threads) of a workload where most of `roles` were
+/// measured, preferring thread counts within the logical cores (above them
+/// the threads take turns on the cores: time slicing, and the widest
+/// intervals), then more threads, then the earlier backend; the entries
+/// there, in the order of `roles`.
+fn common_point<'a>(index: &Index<'a>, workload: &str, roles: &[Role]) -> Vec<&'a Benchmark> {
+    let cores = index.file().map_or(u64::MAX, |f| f.machine.logical_cores);
+    let mut best: Vec<&Benchmark> = Vec::new();
+    let mut best_key = None;
+    for b in index
+        .of_workload(workload)
+        .into_iter()
+        .filter(|b| roles.contains(&b.role))
+    {
+        let present: Vec<&Benchmark> = roles
+            .iter()
+            .filter_map(|role| index.with_role(b, *role))
+            .collect();
+        let key = (
+            present.len(),
+            b.key.threads <= cores,
+            b.key.threads,
+            std::cmp::Reverse(backend_rank(&b.key.backend)),
+        );
+        if best_key.is_none_or(|k| key > k) {
+            best_key = Some(key);
+            best = present;
+        }
+    }
+    best
+}
+
+/// The sentence on `workload`'s shared sums; adds their claims and the
+/// key figure (the costliest strategy on the first workload) to `finding`.
+fn shared_sums(index: &Index<'_>, workload: &str, finding: &mut Finding) -> String {
+    let margin = SHARED_SUM_MARGIN;
+    let present = common_point(index, workload, &Role::SHARED_SUMS);
+    let Some(fold) = present.iter().find(|b| b.role == Role::SHARED_SUMS[0]) else {
+        return format!(
+            "On {workload}, the private fold was not measured at the point where the shared-sum \
+             strategies were."
+        );
+    };
+    if present.len() < 2 {
+        return format!(
+            "On {workload}, fewer than two shared-sum strategies were measured at the same backend \
+             and thread count."
+        );
+    }
+    let fold_id = &fold.key.variant;
+    let mut compared = Vec::new();
+    let mut costliest: Option<(&Benchmark, Interval)> = None;
+    for b in present.iter().filter(|b| b.key.variant != *fold_id) {
+        match b.compared_with(fold_id) {
+            Some(ratio) => {
+                let outcome = Outcome::of(&ratio, margin);
+                finding.claims.push(Claim::of_outcome(
+                    format!("{} on {workload}", b.key.variant),
+                    outcome,
+                    margin,
+                ));
+                finding.points += 1;
+                compared.push(format!(
+                    "{} {}",
+                    b.key.variant,
+                    ratio_words(&ratio, margin, bounds_name(b.paired_rounds))
+                ));
+                if costliest.is_none_or(|(_, c)| ratio.estimate > c.estimate) {
+                    costliest = Some((b, ratio));
+                }
+            }
+            None => compared.push(format!("{} not paired with it", b.key.variant)),
+        }
+    }
+    if let Some((b, r)) = costliest
+        && finding.figure.is_none()
+    {
+        finding.figure = Some(format!(
+            "{} {:.3}× the time of {fold_id} ({} {:.3}–{:.3}) on {}",
+            b.key.variant,
+            r.estimate,
+            bounds_name(b.paired_rounds),
+            r.lower,
+            r.upper,
+            place(b)
+        ));
+    }
+    let mut sentence = format!(
+        "On {}, each against {fold_id}, paired: {}.",
+        place(fold),
+        listing(&compared)
+    );
+    let missing = Role::SHARED_SUMS.len() - present.len();
+    if missing > 0 {
+        sentence.push_str(&format!(
+            " ({missing} more shared-sum strateg{} not measured there.)",
+            if missing == 1 { "y was" } else { "ies were" }
+        ));
+    }
+    sentence
+}
+
+/// The shared sums' cost as contention and coherency (issue 11), at the
+/// backend [`shared_sums`] compares them on.
+fn shared_sums_in_model_terms(index: &Index<'_>, workload: &str) -> Option<String> {
+    let file = index.file()?;
+    let present = common_point(index, workload, &Role::SHARED_SUMS);
+    let backend = &present.first()?.key.backend;
+    let variants: Vec<&str> = present.iter().map(|b| b.key.variant.as_str()).collect();
+    scaling::shared_state_in_model_terms(file, workload, backend, &variants)
+}
+
+fn shared_workers(index: &Index<'_>, workload: &str) -> Option<String> {
+    let present = common_point(index, workload, &Role::WORKERS);
+    let [locked, private] = present.as_slice() else {
+        return None;
+    };
+    let verdict = match private.compared_with(&locked.key.variant) {
+        Some(ratio) => ratio_words(
+            &ratio.inverse(),
+            SHARED_SUM_MARGIN,
+            bounds_name(private.paired_rounds),
+        ),
+        None => "not paired".to_string(),
+    };
+    Some(format!(
+        "One stateful worker behind a Mutex ({}) against one worker per thread ({}) on {}, \
+         paired: {verdict}.",
+        locked.key.variant,
+        private.key.variant,
+        place(locked)
+    ))
+}

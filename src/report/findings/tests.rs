@@ -1,0 +1,721 @@
+//! The findings on synthetic entries.
+
+use super::*;
+use crate::report::data::tests::entry;
+
+/// The findings of synthetic entries (workloads known to this build).
+fn findings_of(entries: &[Benchmark]) -> Vec<Finding> {
+    findings(&Index::new(entries))
+}
+
+fn answer_to(findings: &[Finding], starts: &str) -> String {
+    findings
+        .iter()
+        .find(|f| f.question.starts_with(starts))
+        .map(|f| {
+            [f.answer.clone()]
+                .into_iter()
+                .chain(f.details.clone())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap()
+}
+
+/// `b` with a paired speedup and paired time ratios against others.
+fn paired(b: Benchmark, speedup: [f64; 3], compared: &[(&str, [f64; 3])]) -> Benchmark {
+    let interval = |[estimate, lower, upper]: [f64; 3]| Interval {
+        estimate,
+        lower,
+        upper,
+    };
+    b.with_paired(crate::results::PairedFigures {
+        speedup: interval(speedup),
+        rounds: 6,
+        target_reached: Some(true),
+        wall_ns: 1000.0,
+        cpu_time_ns: None,
+        compared: compared
+            .iter()
+            .map(|(with, r)| crate::results::Comparison {
+                with: with.to_string(),
+                time_ratio: interval(*r),
+            })
+            .collect(),
+    })
+}
+
+#[test]
+fn passing_idioms_within_the_margin_read_equal_within_it() {
+    let same = [1.0, 1.0, 1.0];
+    let entries = [
+        paired(entry("trivial", "closure", "rayon", 4, 1000.0), same, &[]),
+        paired(
+            entry("trivial", "function_object", "rayon", 4, 1010.0),
+            same,
+            &[("closure", [1.0, 0.99, 1.01])],
+        ),
+        paired(
+            entry("trivial", "method_reference", "rayon", 4, 1005.0),
+            same,
+            &[
+                ("closure", [1.005, 0.99, 1.012]),
+                ("function_object", [1.0, 0.995, 1.01]),
+            ],
+        ),
+    ];
+    let found = findings_of(&entries);
+    let answer = answer_to(&found, "Do closure");
+    assert!(
+        answer.starts_with(
+            "On trivial: equal within 2.0% (ratio 1.000×, range 1.000–1.005), the median of \
+                 their 3 paired time ratios over 1 backend and thread-count point; 0 of the 3 \
+                 single comparisons lie beyond the margin."
+        ),
+        "{answer}"
+    );
+    // Every single comparison, the largest difference first.
+    assert!(
+        answer.contains(
+            "On trivial (rayon, 4 threads): method_reference against closure: equal within \
+                 2.0% (ratio 1.005×, 95% interval 0.990–1.012). On trivial (rayon, 4 threads): \
+                 function_object against closure"
+        ),
+        "{answer}"
+    );
+    let idioms = found.iter().find(|f| f.id == "idioms").unwrap();
+    assert_eq!(
+        idioms.short().as_deref(),
+        Some("equal within 2.0%: on trivial")
+    );
+    assert_eq!(idioms.margin.as_deref(), Some("2.0%"));
+    assert_eq!(idioms.points, 1);
+}
+
+#[test]
+fn an_interval_spanning_the_margin_is_undecided_and_beyond_it_slower() {
+    let same = [1.0, 1.0, 1.0];
+    let entries = [
+        paired(
+            entry("compute", "closure", "crossbeam", 2, 1000.0),
+            same,
+            &[],
+        ),
+        paired(
+            entry("compute", "function_object", "crossbeam", 2, 1000.0),
+            same,
+            &[("closure", [1.0, 0.98, 1.02])],
+        ),
+        paired(
+            entry("compute", "method_reference", "crossbeam", 2, 1500.0),
+            same,
+            &[
+                ("closure", [1.5, 1.45, 1.55]),
+                ("function_object", [1.49, 1.44, 1.53]),
+            ],
+        ),
+        entry("seed", "closure", "rayon", 2, 1000.0),
+        entry("seed", "function_object", "rayon", 2, 1001.0),
+        entry("seed", "method_reference", "rayon", 2, 1002.0),
+    ];
+    let answer = answer_to(&findings_of(&entries), "Do closure");
+    assert!(
+        answer.starts_with(
+            "On compute: undecided (range 0.0–50.0% spans the margin of 2.0%), the median of \
+                 their 3 paired time ratios over 1 backend and thread-count point; 2 of the 3 \
+                 single comparisons lie beyond the margin."
+        ),
+        "{answer}"
+    );
+    assert!(
+        answer.contains("method_reference against closure: 50.0% slower (95% interval 45.0–55.0%)"),
+        "{answer}"
+    );
+    // Entries never paired are said to be so, not compared by criterion's times.
+    assert!(
+        answer.contains("On seed the three were not paired."),
+        "{answer}"
+    );
+}
+
+#[test]
+fn each_workload_gets_one_idiom_sentence_even_when_their_points_interleave() {
+    let one = [1.0, 1.0, 1.0];
+    let near = [1.0, 0.99, 1.01];
+    let mut entries = Vec::new();
+    // imbalanced and big_state rank alike; their points must not interleave.
+    for workload in ["imbalanced", "big_state"] {
+        for backend in ["rayon", "crossbeam"] {
+            entries.push(paired(
+                entry(workload, "closure", backend, 2, 1000.0),
+                one,
+                &[],
+            ));
+            entries.push(paired(
+                entry(workload, "function_object", backend, 2, 1000.0),
+                one,
+                &[("closure", near)],
+            ));
+            entries.push(paired(
+                entry(workload, "method_reference", backend, 2, 1000.0),
+                one,
+                &[("closure", near), ("function_object", near)],
+            ));
+        }
+    }
+    let answer = answer_to(&findings_of(&entries), "Do closure");
+    assert_eq!(
+        answer.matches("On imbalanced: equal").count(),
+        1,
+        "{answer}"
+    );
+    assert_eq!(answer.matches("On big_state: equal").count(), 1, "{answer}");
+    assert!(
+        answer.contains("over 2 backend and thread-count points"),
+        "{answer}"
+    );
+}
+
+#[test]
+fn idioms_never_paired_are_not_compared() {
+    let entries = [
+        entry("compute", "closure", "rayon", 2, 1000.0),
+        entry("compute", "function_object", "rayon", 2, 1000.0),
+        entry("compute", "method_reference", "rayon", 2, 1500.0),
+    ];
+    let answer = answer_to(&findings_of(&entries), "Do closure");
+    assert!(
+        answer.starts_with(
+            "Not answered: the three idioms were measured at 1 points, but never paired"
+        ),
+        "{answer}"
+    );
+}
+
+/// The four shared-sum strategies on compute at `threads`, paired with the
+/// private fold: `sharded` and `atomic` as given, `mutex_sum` 4× its time.
+fn shared_sums(threads: u64, sharded: [f64; 3], atomic: [f64; 3]) -> Vec<Benchmark> {
+    let one = [1.0, 1.0, 1.0];
+    vec![
+        paired(
+            entry("compute", "fold_reduce", "rayon", threads, 1000.0),
+            one,
+            &[],
+        ),
+        paired(
+            entry("compute", "sharded_sum", "rayon", threads, 1010.0),
+            one,
+            &[("fold_reduce", sharded)],
+        ),
+        paired(
+            entry("compute", "atomic_sum", "rayon", threads, 1500.0),
+            one,
+            &[("fold_reduce", atomic)],
+        ),
+        paired(
+            entry("compute", "mutex_sum", "rayon", threads, 4000.0),
+            one,
+            &[("fold_reduce", [4.0, 3.9, 4.1])],
+        ),
+    ]
+}
+
+#[test]
+fn shared_state_costs_are_paired_ratios_to_the_private_fold() {
+    let one = [1.0, 1.0, 1.0];
+    let mut entries = shared_sums(4, [1.01, 0.99, 1.03], [1.5, 1.45, 1.55]);
+    entries.extend([
+        entry("compute", "fold_reduce", "rayon", 2, 1800.0),
+        entry("compute", "mutex_worker", "rayon", 4, 3000.0),
+        paired(
+            entry("compute", "worker_per_thread", "rayon", 4, 1000.0),
+            one,
+            &[("mutex_worker", [0.25, 0.2, 0.5])],
+        ),
+    ]);
+    let answer = answer_to(&findings_of(&entries), "What does shared");
+    assert!(
+        answer.contains(
+            "On compute (rayon, 4 threads), each against fold_reduce, paired: sharded_sum \
+                 undecided (95% interval -1.0–3.0% spans the margin of 2.0%), atomic_sum 50.0% \
+                 slower (95% interval 45.0–55.0%) and mutex_sum 4.00× the time (95% interval \
+                 3.9–4.1×)."
+        ),
+        "{answer}"
+    );
+    assert!(
+        answer.contains(
+            "One stateful worker behind a Mutex (mutex_worker) against one worker per thread \
+                 (worker_per_thread) on compute (rayon, 4 threads), paired: 4.00× the time (95% \
+                 interval 2.0–5.0×)."
+        ),
+        "{answer}"
+    );
+    assert!(answer.contains("(No memory-bound workload was run on this machine.)"));
+}
+
+#[test]
+fn cores_busy_beyond_the_speedup_are_called_out() {
+    let busy = |b: Benchmark, speedup: [f64; 3], cores: f64| {
+        let mut b = paired(b, speedup, &[]);
+        b.cores_busy = Some(cores);
+        b
+    };
+    let entries = [
+        busy(
+            entry("compute", "closure", "rayon", 2, 1000.0),
+            [1.95, 1.9, 1.98],
+            1.99,
+        ),
+        busy(
+            entry("compute", "mutex_worker", "rayon", 2, 3000.0),
+            [0.82, 0.8, 0.83],
+            1.37,
+        ),
+        busy(
+            entry("compute", "mutex_sum", "rayon", 1, 3000.0),
+            [0.5, 0.4, 0.6],
+            1.0,
+        ),
+    ];
+    let answer = answer_to(&findings_of(&entries), "Which variants keep cores");
+    assert!(
+        answer.starts_with(
+            "1 of 2 parallel entries keep more than 0.25 cores busy beyond their paired \
+                 speedup's upper bound"
+        ),
+        "{answer}"
+    );
+    assert!(
+        answer.contains(
+            "mutex_worker on compute (rayon, 2 threads) keeps 1.37 cores busy for a paired \
+                 speedup of 0.820×: 0.55 cores beyond it"
+        ),
+        "{answer}"
+    );
+}
+
+#[test]
+fn intermittent_use_names_the_backends_that_lose_their_steady_speed() {
+    use crate::key::Regime;
+    let intermittent = |backend: &str, calls: Vec<f64>, steady: Vec<f64>| {
+        let mut b = entry("compute", "closure", backend, 2, 5000.0);
+        b.key.regime = Regime::Intermittent;
+        b.caller_work_ns = Some(10e6);
+        b.slow_call_share = crate::paired::slow_call_share(&calls);
+        b.call_ns = calls;
+        b.steady_call_ns = steady;
+        b
+    };
+    let fast = vec![5.0e6; 40];
+    let mut bimodal = vec![5.0e6; 24];
+    bimodal.extend([10.0e6; 16]);
+    let entries = [
+        entry("compute", "closure", "rayon", 2, 5000.0),
+        intermittent("rayon", bimodal, fast.clone()),
+        intermittent("std_scope", fast.clone(), fast),
+    ];
+    let answer = answer_to(&findings_of(&entries), "What does the parallel call cost");
+    assert!(
+        answer.starts_with(
+            "Used intermittently (after 10.0 ms of the caller's own work before each call), \
+                 closure on compute at 2 threads: rayon's mean call 1.40× the back-to-back one \
+                 (95% interval 1.25–1.55), and 40% of its calls were slow (over 1.5× its \
+                 fastest); against a margin of 10%: std_scope (equal within 10%: mean call 1.00× \
+                 the back-to-back one (95% interval 1.00–1.00))."
+        ),
+        "{answer}"
+    );
+    assert!(answer.contains("Consider a backend that spawns its threads per call"));
+    assert!(
+        answer_to(
+            &findings_of(&entries[..1]),
+            "What does the parallel call cost"
+        )
+        .starts_with("Not answered: nothing was measured in the intermittent regime")
+    );
+}
+
+#[test]
+fn trust_names_disagreeing_instruments_and_speedups_beyond_the_ceiling() {
+    let mut disagree = paired(
+        entry("compute", "closure", "rayon", 2, 1000.0),
+        [1.9, 1.85, 1.95],
+        &[],
+    );
+    disagree.criterion_speedup = Some(1.6);
+    disagree.instruments_disagree = true;
+    let mut beyond = paired(
+        entry("big_state", "closure", "rayon", 2, 1000.0),
+        [2.3, 2.2, 2.4],
+        &[],
+    );
+    beyond.beyond_ceiling = Some(crate::results::BeyondCeiling {
+        ceiling: 1.9,
+        cause: crate::results::CeilingCause::Inconsistent,
+        explanation: "caches: why".to_string(),
+    });
+    let entries = [
+        disagree,
+        beyond,
+        entry("compute", "sequential", "sequential", 1, 1900.0),
+    ];
+    let answer = answer_to(&findings_of(&entries), "How far");
+    assert!(answer.contains("2 of 3 speedups are paired"), "{answer}");
+    assert!(answer.contains("In 1 entries (≠) criterion's ratio of times and the paired speedup differ by more than 5.0%"), "{answer}");
+    assert!(
+        answer.contains(
+            "closure on compute (rayon, 2 threads): paired 1.90× against criterion's 1.60× ≠"
+        ),
+        "{answer}"
+    );
+    assert!(answer.contains("closure on big_state (rayon, 2 threads): 2.30× against a ceiling of 1.90× ▲: caches: why"), "{answer}");
+}
+
+#[test]
+fn missing_workloads_are_said_to_be_missing() {
+    let entries = [entry("seed", "sequential", "sequential", 1, 50.0)];
+    let found = findings_of(&entries);
+    assert!(answer_to(&found, "Do closure").starts_with("Not answered"));
+    assert_eq!(
+        answer_to(&found, "What does shared"),
+        "Not answered: no memory-bound or CPU-bound workload was run on this machine."
+    );
+    assert_eq!(
+        answer_to(&found, "Which backend"),
+        "Not answered: no workload of imbalanced items was run on this machine."
+    );
+    assert!(answer_to(&found, "From how much").starts_with("Not answered"));
+    assert!(
+        answer_to(&found, "Does a function object")
+            .contains("no workload with a large constant state was run")
+    );
+}
+
+#[test]
+fn the_winning_backend_on_imbalanced_is_named_with_its_tally() {
+    // Criterion's times say crossbeam is fastest with closure; the paired
+    // speedups, each in its own group's window, say rayon: they decide.
+    let entries = [
+        paired(
+            entry("imbalanced", "closure", "rayon", 4, 1100.0),
+            [3.0, 2.9, 3.1],
+            &[],
+        ),
+        paired(
+            entry("imbalanced", "closure", "crossbeam", 4, 1000.0),
+            [2.5, 2.45, 2.55],
+            &[],
+        ),
+        paired(
+            entry("imbalanced", "closure", "std_scope", 4, 2000.0),
+            [1.5, 1.4, 1.6],
+            &[],
+        ),
+        paired(
+            entry("imbalanced", "arc_state", "rayon", 4, 1300.0),
+            [2.3, 2.2, 2.4],
+            &[],
+        ),
+        paired(
+            entry("imbalanced", "arc_state", "crossbeam", 4, 1000.0),
+            [3.0, 2.9, 3.1],
+            &[],
+        ),
+        entry("imbalanced", "closure", "rayon", 1, 3000.0),
+    ];
+    let found = findings_of(&entries);
+    let answer = answer_to(&found, "Which backend");
+    assert!(
+        answer.starts_with(
+            "On imbalanced at 4 threads, closure's speedups: rayon 3.00× (95% interval \
+                 2.90–3.10), crossbeam 2.50× (95% interval 2.45–2.55) and std_scope 1.50× (95% \
+                 interval 1.40–1.60). rayon leads crossbeam by 20.0% (95% interval 13.7–26.5%)."
+        ),
+        "{answer}"
+    );
+    assert!(answer.contains("Over all 2 variant and thread-count points"));
+    assert!(
+        answer.contains(
+            "rayon 1 (by more than 5.0% at 1), crossbeam 1 (by more than 5.0% at 1) and \
+                 std_scope 0 (by more than 5.0% at 0)"
+        ),
+        "{answer}"
+    );
+    let short = found.iter().find(|f| f.id == "imbalanced").unwrap().short();
+    assert_eq!(short.as_deref(), Some("rayon leads by more than 5.0%"));
+}
+
+/// The seed (20 items of 2 ns) and its best parallel run, 500× slower.
+fn seed_where_parallel_loses() -> Vec<Benchmark> {
+    let mut sequential = entry("seed", "sequential", "sequential", 1, 40.0);
+    sequential.items = 20;
+    let parallel = entry("seed", "closure", "rayon", 2, 20_000.0);
+    vec![sequential, paired(parallel, [0.002, 0.0019, 0.0021], &[])]
+}
+
+#[test]
+fn break_even_lies_between_the_workloads_that_lose_and_win() {
+    let mut entries = seed_where_parallel_loses();
+    entries.extend([
+        entry("compute", "sequential", "sequential", 1, 2_000_000.0),
+        paired(
+            entry("compute", "closure", "rayon", 4, 600_000.0),
+            [3.33, 3.2, 3.4],
+            &[],
+        ),
+        paired(
+            entry("big_state", "closure", "rayon", 2, 5000.0),
+            [1.5, 1.4, 1.6],
+            &[],
+        ),
+    ]);
+    entries[2].items = 1000;
+    let answer = answer_to(&findings_of(&entries), "From how much");
+    assert!(
+        answer.starts_with("So on this machine parallel pays off"),
+        "{answer}"
+    );
+    assert!(answer.contains(
+        "big_state. seed (2.00 ns per item, 40.0 ns per call sequentially): \
+             the best parallel run (closure, rayon, 2 threads) takes 500× as long (95% interval \
+             476.19–526.32)."
+    ));
+    assert!(answer.contains("compute (2.00 µs per item, 2.00 ms per call sequentially)"));
+    assert!(answer.contains("is 3.33× faster (95% interval 3.20–3.40)"));
+    assert!(answer.contains(
+        "between 2.00 ns (seed, where it does not) and 2.00 µs (compute, where it does)"
+    ));
+    assert!(answer.contains("Left out, without both a sequential and a parallel run: big_state."));
+}
+
+#[test]
+fn break_even_falls_back_to_the_work_per_call() {
+    let mut entries = seed_where_parallel_loses();
+    entries.extend([
+        entry("trivial", "sequential", "sequential", 1, 1_000_000.0),
+        paired(
+            entry("trivial", "closure", "rayon", 4, 400_000.0),
+            [2.5, 2.4, 2.6],
+            &[],
+        ),
+    ]);
+    entries[2].items = 1_000_000;
+    let answer = answer_to(&findings_of(&entries), "From how much");
+    assert!(
+        answer.contains("No amount of work per item separates"),
+        "{answer}"
+    );
+    assert!(answer.contains(
+        "between 40.0 ns (seed, where it does not) and 1.00 ms (trivial, where it does)"
+    ));
+}
+
+#[test]
+fn memory_copies_are_counted_per_variant_at_two_threads() {
+    let with_memory = |variant: &str, backend: &str, threads: u64, copies: u64| {
+        let mut b = entry("big_state", variant, backend, threads, 1000.0);
+        b.memory.state_copies = Some(copies);
+        b.memory.bytes_allocated = Some(copies * (64 << 20) + 512);
+        b.memory.peak_live_bytes = Some(copies.min(threads) * (64 << 20) + 256);
+        b
+    };
+    let entries = [
+        with_memory("clone_per_task", "rayon", 2, 16),
+        with_memory("clone_per_task", "std_scope", 2, 2),
+        with_memory("clone_per_worker", "rayon", 2, 2),
+        with_memory("arc_state", "rayon", 2, 0),
+        with_memory("function_object", "rayon", 2, 0),
+        with_memory("closure", "rayon", 2, 0),
+        with_memory("closure", "rayon", 4, 0),
+    ];
+    let answer = answer_to(&findings_of(&entries), "Does a function object");
+    assert!(
+            answer.starts_with(
+                "On big_state with rayon at 2 threads, the deep copies of the constant state made by one call \
+                 were: clone_per_task 16 (1.00 GiB allocated, peak 128 MiB live), clone_per_worker 2"
+            ),
+            "{answer}"
+        );
+    assert!(answer.contains("function_object 0 (512 B allocated, peak 256 B live) and closure 0"));
+    assert!(answer.contains("exactly as often as a closure capturing it (0 times)"));
+    assert!(answer.contains(
+        "per task made 16 copies where borrowing it made 0, allocating 1.00 GiB against 512 B"
+    ));
+    assert!(
+        answer
+            .contains("On the other backends at 2 threads, clone_per_task made 2 with std_scope.")
+    );
+}
+
+#[test]
+fn memory_without_figures_is_not_answered() {
+    let entries = [entry("big_state", "closure", "rayon", 2, 1000.0)];
+    let answer = answer_to(&findings_of(&entries), "Does a function object");
+    assert!(
+        answer.starts_with("Not answered: the big_state entries carry no memory figures"),
+        "{answer}"
+    );
+}
+
+/// The short answers the cross-machine verdict compares: claims in a few
+/// words, no figures, decided only against the question's margin.
+#[test]
+fn short_answers_name_the_outcome_against_the_margin_without_figures() {
+    let short_of = |entries: &[Benchmark], id: &str| {
+        findings_of(entries)
+            .into_iter()
+            .find(|f| f.id == id)
+            .and_then(|f| f.short())
+    };
+    let same = [1.0, 1.0, 1.0];
+    let idioms = |object_ratio: [f64; 3]| {
+        [
+            paired(entry("trivial", "closure", "rayon", 4, 1000.0), same, &[]),
+            paired(
+                entry("trivial", "function_object", "rayon", 4, 1000.0),
+                same,
+                &[("closure", object_ratio)],
+            ),
+            paired(
+                entry("trivial", "method_reference", "rayon", 4, 1000.0),
+                same,
+                &[("closure", object_ratio), ("function_object", object_ratio)],
+            ),
+        ]
+    };
+    assert_eq!(
+        short_of(&idioms([1.0, 0.99, 1.01]), "idioms").as_deref(),
+        Some("equal within 2.0%: on trivial")
+    );
+    assert_eq!(
+        short_of(&idioms([1.2, 1.15, 1.25]), "idioms").as_deref(),
+        Some("slower by more than 2.0%: on trivial")
+    );
+    // Significant (the interval excludes 1) but within the margin: equal.
+    assert_eq!(
+        short_of(&idioms([1.005, 1.002, 1.008]), "idioms").as_deref(),
+        Some("equal within 2.0%: on trivial")
+    );
+
+    let busy = |variant: &str, speedup: [f64; 3], cores: f64| {
+        let mut b = paired(entry("compute", variant, "rayon", 2, 1000.0), speedup, &[]);
+        b.cores_busy = Some(cores);
+        b
+    };
+    let calm = [busy("closure", [1.95, 1.9, 1.98], 1.99)];
+    assert_eq!(
+        short_of(&calm, "burning-cores").as_deref(),
+        Some("no: closure")
+    );
+    let burning = [
+        calm[0].clone(),
+        busy("mutex_worker", [0.82, 0.8, 0.83], 1.37),
+    ];
+    assert_eq!(
+        short_of(&burning, "burning-cores").as_deref(),
+        Some("no: closure; burns cores: mutex_worker")
+    );
+    // Few cores busy on a loaded host prove nothing either way.
+    let starved = [busy("closure", [0.5, 0.3, 0.7], 0.6)];
+    assert_eq!(
+        short_of(&starved, "burning-cores").as_deref(),
+        Some("undecided: closure")
+    );
+    let sums = |atomic: [f64; 3]| shared_sums(2, [1.001, 0.995, 1.01], atomic);
+    assert_eq!(
+        short_of(&sums([1.5, 1.45, 1.55]), "shared-state").as_deref(),
+        Some(
+            "equal within 2.0%: sharded_sum on compute; slower by more than 2.0%: atomic_sum \
+                 on compute, mutex_sum on compute"
+        )
+    );
+    assert_eq!(
+        short_of(&sums([1.01, 0.97, 1.04]), "shared-state").as_deref(),
+        Some(
+            "equal within 2.0%: sharded_sum on compute; undecided: atomic_sum on compute; \
+                 slower by more than 2.0%: mutex_sum on compute"
+        )
+    );
+
+    let unknown = [paired(
+        entry("compute", "closure", "rayon", 2, 1000.0),
+        same,
+        &[],
+    )];
+    assert_eq!(
+        short_of(&unknown, "burning-cores"),
+        None,
+        "without a CPU clock the answer is unknown, not none"
+    );
+}
+
+#[test]
+fn a_speedup_wholly_above_the_ceiling_is_left_out_of_every_answer() {
+    use crate::report::data::tests::run_of;
+    let mut run = run_of(
+        "vm",
+        vec![
+            entry("compute", "sequential", "sequential", 1, 2000.0),
+            paired(
+                entry("compute", "closure", "rayon", 2, 900.0),
+                [2.2, 2.1, 2.3],
+                &[],
+            ),
+            paired(
+                entry("compute", "closure", "std_scope", 2, 1000.0),
+                [1.95, 1.9, 2.0],
+                &[],
+            ),
+        ],
+    );
+    run.file.run.ceiling = vec![crate::results::CeilingPoint {
+        threads: 2,
+        speedup: 2.0,
+    }];
+    let found = findings(&Index::of_file(&run.file));
+    let trust = found.iter().find(|f| f.id == "trust").unwrap();
+    assert!(
+        trust.answer.contains(
+            "1 paired speedups lie wholly more than 3.0% above the machine's measured ceiling"
+        ),
+        "{}",
+        trust.answer
+    );
+    assert_eq!(
+        trust.details[0],
+        "closure on compute (rayon, 2 threads): paired 2.20× (95% interval 2.10–2.30) \
+             against a ceiling of 2.00×"
+    );
+    // The break-even answer rests on std_scope alone: rayon is left out.
+    let break_even = found.iter().find(|f| f.id == "break-even").unwrap();
+    assert!(
+        break_even.details[0].contains("(closure, std_scope, 2 threads)"),
+        "{:?}",
+        break_even.details
+    );
+}
+
+/// Intermittent calls faster than the same calls back to back cannot come
+/// from the caller's work: the host moved between the two blocks, and the
+/// entry decides nothing.
+#[test]
+fn intermittent_calls_faster_than_steady_ones_are_undecided() {
+    use crate::key::Regime;
+    let mut b = entry("compute", "closure", "process", 2, 5000.0);
+    b.key.regime = Regime::Intermittent;
+    b.caller_work_ns = Some(10e6);
+    b.call_ns = vec![12.0e6; 20];
+    b.steady_call_ns = vec![16.0e6; 20];
+    let found = findings_of(&[entry("compute", "closure", "process", 2, 5000.0), b]);
+    let intermittent = found.iter().find(|f| f.id == "intermittent").unwrap();
+    assert_eq!(intermittent.short().as_deref(), Some("undecided: process"));
+    assert!(!intermittent.claims[0].decided);
+    assert!(
+        intermittent
+            .answer
+            .contains("one possible cause is the host's speed changing"),
+        "{}",
+        intermittent.answer
+    );
+}

@@ -1,0 +1,206 @@
+//! "How far can these numbers be trusted?": what was paired, where the two
+//! instruments disagree (summarised per workload and backend, every entry
+//! behind it), which speedups lie above the machine's ceiling, and which
+//! entries every answer leaves out as inconsistent with the machine.
+
+use super::*;
+
+const QUESTION: &str = "How far can these numbers be trusted?";
+
+/// How far criterion's ratio of times lies from the paired speedup.
+fn gap(b: &Benchmark) -> Option<f64> {
+    Some((b.criterion_speedup? / b.speedup? - 1.0).abs())
+}
+
+pub(super) fn finding(index: &Index<'_>) -> Finding {
+    let mut finding = Finding::new(QUESTION, "trust", String::new());
+    let mut sentences: Vec<String> = index.file().map(run_caveats).unwrap_or_default();
+    let paired = index.all().filter(|b| b.paired_speedup().is_some()).count();
+    let total = index.all().count();
+    let short_rounds = index
+        .all()
+        .filter(|b| b.paired_speedup().is_some() && bounds_name(b.paired_rounds) == "range")
+        .count();
+    if total == 0 {
+        sentences.push("No entry was measured back to back (steady) on this machine.".to_string());
+    } else if paired == 0 {
+        sentences.push(format!(
+            "None of the {total} speedups is paired (a results file from before paired sampling): \
+             each is criterion's ratio of two times taken at different moments, so host drift \
+             enters it whole."
+        ));
+    } else {
+        sentences.push(format!(
+            "{paired} of {total} speedups are paired: measured in alternating rounds with the \
+             sequential loop, each with its 95% interval{}.",
+            match short_rounds {
+                0 => String::new(),
+                n => format!(
+                    " ({n} from fewer than {MIN_VALUES_FOR_INTERVAL} rounds carry only their range)"
+                ),
+            }
+        ));
+    }
+    let mut disagree: Vec<&Benchmark> = index.all().filter(|b| b.instruments_disagree).collect();
+    disagree.sort_by(|a, b| gap(b).unwrap_or(0.0).total_cmp(&gap(a).unwrap_or(0.0)));
+    // Per workload and backend: how many entries, the median gap, and how
+    // far the calibration saw the host move on that workload.
+    let drift = |workload: &str| {
+        let c = index.file()?.run.calibration.as_ref()?;
+        let (from, to) = (
+            c.start.sequential_ns.get(workload)?,
+            c.end.as_ref()?.sequential_ns.get(workload)?,
+        );
+        Some(to / from - 1.0)
+    };
+    let mut groups: Vec<((&str, &str), Vec<&Benchmark>)> = Vec::new();
+    for b in &disagree {
+        let key = (b.key.workload.as_str(), b.key.backend.as_str());
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, group)) => group.push(b),
+            None => groups.push((key, vec![b])),
+        }
+    }
+    groups.sort_by(|((wa, ba), _), ((wb, bb), _)| {
+        workload_order(wa, wb).then_with(|| backend_order(ba, bb))
+    });
+    if !groups.is_empty() {
+        finding.grid = Some(Grid {
+            head: [
+                "workload",
+                "backend",
+                "entries ≠",
+                "median gap",
+                "host drift during the run (calibration)",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: groups
+                .iter()
+                .map(|((workload, backend), group)| {
+                    let of = index
+                        .of_workload(workload)
+                        .into_iter()
+                        .filter(|b| b.key.backend == *backend)
+                        .count();
+                    let mut gaps: Vec<f64> = group.iter().filter_map(|b| gap(b)).collect();
+                    let median = median_interval(&mut gaps).estimate;
+                    vec![
+                        workload.to_string(),
+                        backend.to_string(),
+                        format!("{} of {of}", group.len()),
+                        percent(median),
+                        or_missing(drift(workload), |d| {
+                            format!(
+                                "{} {}",
+                                if d >= 0.0 { "slower by" } else { "faster by" },
+                                percent(d.abs())
+                            )
+                        }),
+                    ]
+                })
+                .collect(),
+        });
+    }
+    finding.details = disagree
+        .iter()
+        .map(|b| {
+            format!(
+                "{} on {}: paired {} against criterion's {} {}",
+                b.key.variant,
+                place(b),
+                times(b.speedup.unwrap_or_default()),
+                times(b.criterion_speedup.unwrap_or_default()),
+                DISAGREE_MARK
+            )
+        })
+        .chain(index.all().filter_map(|b| {
+            let beyond = b.beyond_ceiling.as_ref()?;
+            Some(format!(
+                "{} on {}: {} against a ceiling of {} {BEYOND_CEILING_MARK}: {}",
+                b.key.variant,
+                place(b),
+                times(b.speedup.unwrap_or_default()),
+                times(beyond.ceiling),
+                beyond.explanation
+            ))
+        }))
+        .collect();
+    if paired > 0 {
+        sentences.push(if disagree.is_empty() {
+            format!(
+                "Criterion's ratio of times agrees with every paired speedup within {}.",
+                percent(INSTRUMENTS_AGREE_WITHIN)
+            )
+        } else {
+            let largest_drift = groups
+                .iter()
+                .filter_map(|((w, _), _)| drift(w))
+                .map(f64::abs)
+                .max_by(f64::total_cmp);
+            format!(
+                "In {} entries ({DISAGREE_MARK}) criterion's ratio of times and the paired speedup \
+                 differ by more than {}, summarised per workload and backend in the table. Possible \
+                 causes, not measured per entry: the host moving between criterion's two \
+                 measurements (the calibration saw {}), or, for calls of nanoseconds, the two \
+                 harnesses' own overhead per call. The answers use the paired figures only.",
+                disagree.len(),
+                percent(INSTRUMENTS_AGREE_WITHIN),
+                match largest_drift {
+                    Some(d) => format!(
+                        "a workload's sequential loop move by up to {} during the run",
+                        percent(d)
+                    ),
+                    None => "no drift figure per workload for this run".to_string(),
+                }
+            )
+        });
+    }
+    let beyond = index.all().filter(|b| b.beyond_ceiling.is_some()).count();
+    if beyond > 0 {
+        sentences.push(format!(
+            "{beyond} speedups ({BEYOND_CEILING_MARK}) lie more than {} above the machine's \
+             measured ceiling; each is listed with what was measured of it.",
+            percent(CEILING_MARGIN)
+        ));
+    }
+    let inconsistent: Vec<String> = index
+        .file()
+        .map(|file| {
+            file.benchmarks
+                .iter()
+                .filter_map(|b| {
+                    let ceiling = inconsistent_ceiling(file, b)?;
+                    let s = b.paired_speedup()?;
+                    Some(format!(
+                        "{} on {}: paired {} ({} {:.2}–{:.2}) against a ceiling of {}",
+                        b.key.variant,
+                        place(b),
+                        times(s.estimate),
+                        bounds_name(b.paired_rounds),
+                        s.lower,
+                        s.upper,
+                        times(ceiling)
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if !inconsistent.is_empty() {
+        sentences.push(format!(
+            "{} paired speedups lie wholly more than {} above the machine's measured ceiling at \
+             their thread count: the measurement is inconsistent with the machine, and no answer \
+             uses it (listed first below).",
+            inconsistent.len(),
+            percent(CEILING_INCONSISTENT)
+        ));
+        finding.details.splice(0..0, inconsistent.iter().cloned());
+    }
+    finding.figure = Some(format!(
+        "{paired} of {total} speedups paired; {} ≠; {} left out as inconsistent with the machine",
+        disagree.len(),
+        inconsistent.len()
+    ));
+    finding.answer = sentences.join(" ");
+    finding
+}

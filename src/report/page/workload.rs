@@ -1,0 +1,421 @@
+//! One workload on one machine: its charts, its tables of entries (the
+//! best thread count and every entry, columns from the one column table),
+//! its intermittent calls and, for the workload of a large constant state,
+//! its memory figures.
+
+use super::*;
+
+#[derive(Debug, Serialize)]
+pub struct WorkloadView {
+    pub anchor: String,
+    pub id: String,
+    pub about: Option<String>,
+    pub items: String,
+    pub charts: Vec<Chart>,
+    pub best: Table,
+    pub all: Table,
+    /// What the speedup column's interval and marks mean.
+    pub legend: String,
+    /// Each marked speedup of the workload, with its cause.
+    pub marks: Vec<String>,
+    pub memory: Option<MemoryView>,
+    /// Whether the steady regime was measured (charts and tables above).
+    pub steady: bool,
+    pub intermittent: Option<IntermittentView>,
+    /// The scaling-model table.
+    pub model: Option<scaling::ModelView>,
+}
+
+/// The workload used intermittently: each call after the caller's own work.
+#[derive(Debug, Serialize)]
+pub struct IntermittentView {
+    pub chart: Chart,
+    pub rows: Vec<IntermittentRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct IntermittentRow {
+    pub variant: String,
+    pub backend: String,
+    pub threads: u64,
+    pub caller_work: String,
+    /// The paired speedup back to back (the steady entry), if measured.
+    pub steady_speedup: String,
+    /// The paired speedup of calls made after the caller's work.
+    pub speedup: String,
+    pub p50: String,
+    pub p90: String,
+    pub slow_share: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MemoryView {
+    pub charts: Vec<Chart>,
+    pub threads: Vec<u64>,
+    pub rows: Vec<MemoryRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MemoryRow {
+    pub variant: String,
+    pub backend: String,
+    /// One per thread count, missing where that count was not measured.
+    pub cells: Vec<Option<MemoryCell>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MemoryCell {
+    pub copies: String,
+    pub allocated: String,
+    pub peak_live: String,
+}
+
+pub(super) fn workload_view(anchor: &str, run: &Run, workload: &str) -> Result<WorkloadView> {
+    let rows = run.rows(workload);
+    let sequential = baseline_of(&rows);
+    let purpose = purpose_of(Some(&run.file), workload);
+    let (backends, _) = backends_and_threads(&rows);
+    let variants = variants_of(&rows);
+    let families: BTreeMap<&str, Family> = rows
+        .iter()
+        .map(|b| (b.key.variant.as_str(), b.family))
+        .collect();
+    let style = |v: &str| {
+        variant_style(
+            v,
+            families.get(v).copied().unwrap_or(Family::Other),
+            &variants,
+        )
+    };
+    let parallel: Vec<&Benchmark> = rows
+        .iter()
+        .copied()
+        .filter(|b| b.role != Role::Baseline)
+        .collect();
+    let charts = [
+        (
+            "speedup",
+            "Paired speedup over the sequential loop against threads; whiskers are its 95% interval. With the \
+             ideal (speedup = threads) and this machine's measured ceiling (a pure-ALU spin loop); a cross \
+             marks a speedup more than 3% above the ceiling, listed with what was measured of it. In each \
+             variant's colour without markers: the fitted scaling model (see the Scaling model table): \
+             Amdahl's fit over the measured thread counts, or where the USL could be fitted, its curve \
+             dashed out to a prediction at 2x and 4x the logical cores (labelled prediction, with its 95% \
+             interval): an extrapolation, not a measurement.",
+            speedup_chart(
+                workload,
+                &parallel,
+                &backends,
+                &run.file.run.ceiling,
+                &style,
+                &scaling::models_for(&run.file, workload),
+            )?,
+        ),
+        (
+            "time",
+            "Time per call against threads (log scale); whiskers are 95% confidence intervals, the dashed line \
+             is the sequential loop.",
+            time_chart(workload, &parallel, &backends, sequential, &style)?,
+        ),
+        (
+            "efficiency",
+            "Parallel efficiency (speedup / threads) against threads; 100% is perfect scaling.",
+            efficiency_chart(workload, &parallel, &backends, &style)?,
+        ),
+        (
+            "cores-busy",
+            "Cores kept busy (process CPU time over wall time, over the paired calls) against threads. Where \
+             a variant keeps more cores busy than its speedup, the difference spins without progress.",
+            cores_busy_chart(workload, &parallel, &backends, &style)?,
+        ),
+        (
+            "best-chart",
+            "Every variant on every backend at its best thread count, sequential loop included (log scale); \
+             whiskers are 95% confidence intervals.",
+            best_chart(workload, &rows)?,
+        ),
+    ];
+    let charts = charts
+        .into_iter()
+        .map(|(kind, caption, svg)| Chart {
+            anchor: format!("{anchor}-{kind}"),
+            caption: caption.to_string(),
+            svg,
+        })
+        .collect();
+    let show_overhead = purpose == Purpose::Overhead && sequential.is_some();
+    let show_memory = rows
+        .iter()
+        .any(|b| b.memory.state_copies.is_some() || b.memory.bytes_allocated.is_some());
+    let table = |rows: Vec<&Benchmark>| table(run.label(), &rows, show_overhead, show_memory);
+    let memory = if purpose == Purpose::StateSize && show_memory {
+        Some(memory_view(anchor, workload, &rows, &backends, &style)?)
+    } else {
+        None
+    };
+    Ok(WorkloadView {
+        anchor: anchor.to_string(),
+        id: workload.to_string(),
+        about: run.file.workloads.get(workload).map(|w| w.about.clone()),
+        items: rows.first().map(|b| count(b.items)).unwrap_or_default(),
+        charts,
+        best: table(best_per_variant_backend(&rows)),
+        all: table(rows.clone()),
+        steady: !rows.is_empty(),
+        intermittent: intermittent_view(anchor, run, workload)?,
+        model: scaling::model_view(anchor, run, workload),
+        legend: format!(
+            "Time per call: criterion's; rows of different backends were timed at different \
+             moments, so compare them by their paired speedups. Speedup: paired with the \
+             sequential loop in alternating rounds, its 95% interval in brackets (the range where \
+             fewer than 6 rounds; missing for entries from before paired sampling). Criterion's ratio \
+             (unpaired): the sequential loop's criterion time over this one's, two times taken at \
+             different moments, the second instrument beside the paired speedup. {BEYOND_CEILING_MARK}: more than {} \
+             above the machine's ceiling. {DISAGREE_MARK}: criterion's ratio of times differs from the \
+             paired speedup by more than {}. Cores busy: process CPU time over wall time in the paired calls.",
+            percent(CEILING_MARGIN),
+            percent(INSTRUMENTS_AGREE_WITHIN)
+        ),
+        marks: rows
+            .iter()
+            .filter_map(|b| {
+                let beyond = b.beyond_ceiling.as_ref()?;
+                Some(format!(
+                    "{} ({}, {}): {} against a ceiling of {} {BEYOND_CEILING_MARK}: {}.",
+                    b.key.variant,
+                    b.key.backend,
+                    threads(b.key.threads),
+                    times(b.speedup.unwrap_or_default()),
+                    times(beyond.ceiling),
+                    beyond.explanation
+                ))
+            })
+            .collect(),
+        memory,
+    })
+}
+
+/// The table of `rows` with the page's and the summary's columns, the
+/// fastest entry marked.
+pub(super) fn table(machine: &str, rows: &[&Benchmark], overhead: bool, memory: bool) -> Table {
+    let on_page = columns(View::Html, overhead, memory);
+    let in_summary = columns(View::Summary, overhead, memory);
+    // Columns are told apart by their (unique) names.
+    let listed = |list: &[&Column], c: &Column| list.iter().any(|s| s.name == c.name);
+    let shown: Vec<&Column> = crate::report::columns::COLUMNS
+        .iter()
+        .filter(|c| listed(&on_page, c) || listed(&in_summary, c))
+        .collect();
+    let quickest = fastest(rows.iter().copied()).map(|b| b.key.clone());
+    Table {
+        columns: shown
+            .iter()
+            .map(|c| Head {
+                title: c.title,
+                numeric: c.numeric,
+                html: listed(&on_page, c),
+                summary: listed(&in_summary, c),
+            })
+            .collect(),
+        rows: rows
+            .iter()
+            .map(|entry| {
+                let cells = Cells { machine, entry };
+                Row {
+                    family: entry.family.label(),
+                    cells: shown.iter().map(|c| (c.human)(&cells)).collect(),
+                    fastest: quickest.as_ref() == Some(&entry.key),
+                }
+            })
+            .collect(),
+    }
+}
+
+/// The intermittent entries of `workload`: a table beside the steady
+/// figures, and the distribution of single calls in both regimes.
+pub(super) fn intermittent_view(
+    anchor: &str,
+    run: &Run,
+    workload: &str,
+) -> Result<Option<IntermittentView>> {
+    let rows = run.intermittent_rows(workload);
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let (backends, _) = backends_and_threads(&rows);
+    let several_variants = variants_of(&rows).len() > 1;
+    let index = Index::of_file(&run.file);
+    let speedup = |b: &Benchmark| {
+        b.paired_speedup().map_or_else(
+            || MISSING.to_string(),
+            |s| speedup_with_interval(&s, b.paired_rounds),
+        )
+    };
+    let table = rows
+        .iter()
+        .map(|b| IntermittentRow {
+            variant: b.key.variant.clone(),
+            backend: b.key.backend.clone(),
+            threads: b.key.threads,
+            caller_work: or_missing(b.caller_work_ns, duration_ns),
+            steady_speedup: index
+                .get(
+                    &b.key.workload,
+                    &b.key.variant,
+                    &b.key.backend,
+                    b.key.threads,
+                )
+                .map_or_else(|| MISSING.to_string(), speedup),
+            speedup: speedup(b),
+            p50: or_missing(b.p50_ns, duration_ns),
+            p90: or_missing(b.p90_ns, duration_ns),
+            slow_share: or_missing(b.slow_call_share, percent),
+        })
+        .collect();
+    let (steady_ink, intermittent_ink) = (Ink::Palette(0), Ink::Palette(3));
+    let panels = backends
+        .iter()
+        .map(|backend| StripPanel {
+            title: backend.clone(),
+            strips: rows
+                .iter()
+                .filter(|b| b.key.backend == *backend)
+                .flat_map(|b| {
+                    let name = if several_variants {
+                        format!("{} {}t", b.key.variant, b.key.threads)
+                    } else {
+                        format!("{}t", b.key.threads)
+                    };
+                    [
+                        Strip {
+                            label: format!("{name} s"),
+                            ink: steady_ink,
+                            values: b.steady_call_ns.clone(),
+                        },
+                        Strip {
+                            label: format!("{name} i"),
+                            ink: intermittent_ink,
+                            values: b.call_ns.clone(),
+                        },
+                    ]
+                })
+                .collect(),
+        })
+        .collect();
+    let svg = charts::strip_chart(&StripChart {
+        title: format!("{workload}: single calls, back to back and after the caller's work"),
+        y_label: "time per call".to_string(),
+        y_format: duration_axis,
+        panels,
+        legend: vec![
+            ("s: steady, back to back".to_string(), steady_ink),
+            (
+                "i: intermittent, after caller work".to_string(),
+                intermittent_ink,
+            ),
+        ],
+    })?;
+    Ok(Some(IntermittentView {
+        chart: Chart {
+            anchor: format!("{anchor}-intermittent"),
+            caption: format!(
+                "Every single call, one dot each, and its median (bar), per thread count: back to \
+                 back (s, steady), and each after the calling thread worked on its own (i, \
+                 intermittent). A slow call takes more than {}× the fastest of its regime.",
+                crate::paired::SLOW_CALL
+            ),
+            svg,
+        },
+        rows: table,
+    }))
+}
+
+pub(super) fn memory_view(
+    anchor: &str,
+    workload: &str,
+    rows: &[&Benchmark],
+    backends: &[String],
+    style: &dyn Fn(&str) -> Style,
+) -> Result<MemoryView> {
+    let measured: Vec<&Benchmark> = rows
+        .iter()
+        .copied()
+        .filter(|b| b.role != Role::Baseline && b.memory.bytes_allocated.is_some())
+        .collect();
+    let chart = |kind: &str,
+                 title: &str,
+                 value: fn(&Benchmark) -> Option<u64>,
+                 caption: &str|
+     -> Result<Chart> {
+        let largest = measured.iter().filter_map(|b| value(b)).max().unwrap_or(0);
+        let (unit, unit_bytes) = bytes_unit(largest);
+        let point = |b: &Benchmark| {
+            value(b).map(|n| Point::exact(b.key.threads as f64, n as f64 / unit_bytes))
+        };
+        let svg = charts::line_chart(&LineChart {
+            title: format!("{workload}: {title}"),
+            x_label: "threads".to_string(),
+            y_label: format!("{title} ({unit})"),
+            y_axis: YAxis::LinearFromZero,
+            y_format: plain,
+            panels: panels_by_backend(&measured, backends, style, point, |_, _| Vec::new()),
+        })?;
+        Ok(Chart {
+            anchor: format!("{anchor}-{kind}"),
+            caption: caption.to_string(),
+            svg,
+        })
+    };
+    let charts = vec![
+        chart(
+            "allocated",
+            "bytes allocated per call",
+            |b| b.memory.bytes_allocated,
+            "Bytes allocated during one call, against threads: a deep copy of the constant state allocates its \
+             whole table.",
+        )?,
+        chart(
+            "peak-live",
+            "peak live heap bytes",
+            |b| b.memory.peak_live_bytes,
+            "The peak of live heap bytes above the level before the call: how many copies existed at once.",
+        )?,
+    ];
+    let (_, threads) = backends_and_threads(&measured);
+    let mut rows = Vec::new();
+    for variant in variants_of(&measured) {
+        for backend in backends {
+            let entries: Vec<&Benchmark> = measured
+                .iter()
+                .copied()
+                .filter(|b| b.key.variant == variant && b.key.backend == *backend)
+                .collect();
+            if entries.is_empty() {
+                continue;
+            }
+            let cells = threads
+                .iter()
+                .map(|t| {
+                    entries
+                        .iter()
+                        .find(|b| b.key.threads == *t)
+                        .map(|b| MemoryCell {
+                            copies: or_missing(b.memory.state_copies, copies),
+                            allocated: or_missing(b.memory.bytes_allocated, bytes),
+                            peak_live: or_missing(b.memory.peak_live_bytes, bytes),
+                        })
+                })
+                .collect();
+            rows.push(MemoryRow {
+                variant: variant.clone(),
+                backend: backend.clone(),
+                cells,
+            });
+        }
+    }
+    Ok(MemoryView {
+        charts,
+        threads,
+        rows,
+    })
+}
