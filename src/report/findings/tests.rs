@@ -490,6 +490,34 @@ fn break_even_lies_between_the_workloads_that_lose_and_win() {
 }
 
 #[test]
+fn break_even_judges_a_run_not_chosen_by_its_own_paired_rounds() {
+    // Two parallel runs of compute: rayon has the larger paired speedup
+    // (the one a choice by paired estimate would take, then confirm on the
+    // same rounds); std_scope is faster by criterion's own time, and its
+    // paired interval spans the 5% margin around 1. The race is judged on
+    // std_scope: undecided, not a win chosen and confirmed by one sample.
+    let entries = [
+        entry("compute", "sequential", "sequential", 1, 2_000_000.0),
+        paired(
+            entry("compute", "closure", "rayon", 2, 1_900_000.0),
+            [1.3, 1.06, 1.5],
+            &[],
+        ),
+        paired(
+            entry("compute", "closure", "std_scope", 2, 1_800_000.0),
+            [1.02, 0.97, 1.08],
+            &[],
+        ),
+    ];
+    let answer = answer_to(&findings_of(&entries), "From how much");
+    assert!(
+        answer.contains("the best parallel run (closure, std_scope, 2 threads)"),
+        "{answer}"
+    );
+    assert!(!answer.contains("faster ("), "{answer}");
+}
+
+#[test]
 fn break_even_falls_back_to_the_work_per_call() {
     let mut entries = seed_where_parallel_loses();
     entries.extend([
@@ -717,5 +745,30 @@ fn intermittent_calls_faster_than_steady_ones_are_undecided() {
             .contains("one possible cause is the host's speed changing"),
         "{}",
         intermittent.answer
+    );
+}
+
+#[test]
+fn trust_counts_the_intervals_the_time_cap_stopped() {
+    let reached = paired(
+        entry("compute", "closure", "rayon", 2, 1_000_000.0),
+        [1.9, 1.88, 1.92],
+        &[],
+    );
+    let mut capped = paired(
+        entry("compute", "closure", "std_scope", 2, 1_000_000.0),
+        [1.8, 1.6, 1.95],
+        &[],
+    );
+    capped.paired_target_reached = Some(false);
+    let entries = [
+        entry("compute", "sequential", "sequential", 1, 1_900_000.0),
+        reached,
+        capped,
+    ];
+    let answer = answer_to(&findings_of(&entries), "How far");
+    assert!(
+        answer.contains("1 of 2 paired intervals reached their target half-width of 2.0%; the time cap stopped 1 first (⧖)"),
+        "{answer}"
     );
 }

@@ -4,6 +4,8 @@
 //! entries every answer leaves out as inconsistent with the machine.
 
 use super::*;
+use crate::paired::TARGET_HALF_WIDTH;
+use crate::report::columns::CAPPED_MARK;
 
 const QUESTION: &str = "How far can these numbers be trusted?";
 
@@ -40,6 +42,30 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
                 ),
             }
         ));
+    }
+    // Sequential stopping: entries whose interval reached the target, and
+    // those the profile's time cap stopped first (marked ⧖).
+    let stopped: Vec<bool> = index
+        .all()
+        .filter_map(|b| b.paired_target_reached)
+        .collect();
+    let capped = stopped.iter().filter(|reached| !**reached).count();
+    if !stopped.is_empty() {
+        sentences.push(match capped {
+            0 => format!(
+                "Every one of the {} paired intervals reached its target half-width of {}.",
+                stopped.len(),
+                percent(TARGET_HALF_WIDTH)
+            ),
+            n => format!(
+                "{} of {} paired intervals reached their target half-width of {}; the time cap \
+                 stopped {n} first ({CAPPED_MARK}): those intervals are wider than the target, \
+                 and an answer resting on one says undecided where it spans its margin.",
+                stopped.len() - n,
+                stopped.len(),
+                percent(TARGET_HALF_WIDTH)
+            ),
+        });
     }
     let mut disagree: Vec<&Benchmark> = index.all().filter(|b| b.instruments_disagree).collect();
     disagree.sort_by(|a, b| gap(b).unwrap_or(0.0).total_cmp(&gap(a).unwrap_or(0.0)));
@@ -197,7 +223,8 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
         finding.details.splice(0..0, inconsistent.iter().cloned());
     }
     finding.figure = Some(format!(
-        "{paired} of {total} speedups paired; {} ≠; {} left out as inconsistent with the machine",
+        "{paired} of {total} speedups paired ({capped} {CAPPED_MARK}); {} ≠; {} left out as \
+         inconsistent with the machine",
         disagree.len(),
         inconsistent.len()
     ));

@@ -4,6 +4,8 @@
 //! its memory figures.
 
 use super::*;
+use crate::paired::TARGET_HALF_WIDTH;
+use crate::report::columns::CAPPED_MARK;
 
 #[derive(Debug, Serialize)]
 pub struct WorkloadView {
@@ -172,9 +174,12 @@ pub(super) fn workload_view(anchor: &str, run: &Run, workload: &str) -> Result<W
              (unpaired): the sequential loop's criterion time over this one's, two times taken at \
              different moments, the second instrument beside the paired speedup. {BEYOND_CEILING_MARK}: more than {} \
              above the machine's ceiling. {DISAGREE_MARK}: criterion's ratio of times differs from the \
-             paired speedup by more than {}. Cores busy: process CPU time over wall time in the paired calls.",
+             paired speedup by more than {}. {CAPPED_MARK}: the time cap stopped the pairing before \
+             the interval reached its target half-width of {}. Cores busy: process CPU time over wall \
+             time in the paired calls.",
             percent(CEILING_MARGIN),
-            percent(INSTRUMENTS_AGREE_WITHIN)
+            percent(INSTRUMENTS_AGREE_WITHIN),
+            percent(TARGET_HALF_WIDTH)
         ),
         marks: rows
             .iter()
