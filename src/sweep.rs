@@ -133,8 +133,8 @@ impl Profile {
     /// it, and the report marks it.
     pub fn sampling(self) -> Sampling {
         let cap_ms = match self {
-            Profile::Quick => 600,
-            Profile::Default => 2_500,
+            Profile::Quick => 1_000,
+            Profile::Default => 3_000,
             Profile::Full => 15_000,
         };
         Sampling {
