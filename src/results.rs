@@ -115,6 +115,54 @@ pub struct RunInfo {
     /// compare the host between the two (schema 4).
     #[serde(default)]
     pub previous: Option<PreviousRun>,
+    /// parbench's own cost per call: its call of the plain map (and of the
+    /// sequential loop) against the same work written by hand, paired
+    /// ([`crate::harness_overhead`]); absent in older files.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub harness_overhead: Vec<HarnessOverhead>,
+}
+
+/// parbench's harness overhead on one call: the time of parbench's own call
+/// of `variant` (job, executor, variant, scheduler, as every benchmark
+/// times it) over the same work written by hand for `backend` with the same
+/// chunking, both timed in the same rounds of the paired sampler.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HarnessOverhead {
+    pub workload: String,
+    pub variant: String,
+    pub backend: String,
+    pub threads: u64,
+    /// parbench's time over the hand-written call's: the median of the
+    /// per-round ratios, with its 95% interval (1.03: 3% overhead).
+    pub time_ratio: Interval,
+    /// parbench's median time per call over the paired rounds (ns).
+    pub harness_ns: f64,
+    /// The hand-written call's median time per call over the same rounds (ns).
+    pub hand_written_ns: f64,
+    pub paired_rounds: u64,
+    /// When the run that measured it started (RFC 3339).
+    pub measured_at: String,
+}
+
+impl HarnessOverhead {
+    /// What identifies an entry: a newer run's replaces an older one.
+    pub fn id(&self) -> (String, String, String, u64) {
+        (
+            self.workload.clone(),
+            self.variant.clone(),
+            self.backend.clone(),
+            self.threads,
+        )
+    }
+
+    /// Does it belong to the steady entry `key`?
+    pub fn is_of(&self, key: &Key) -> bool {
+        key.regime == Regime::Steady
+            && key.workload == self.workload
+            && key.variant == self.variant
+            && key.backend == self.backend
+            && key.threads == self.threads
+    }
 }
 
 /// What is kept of the run before: when, how, and the host's speed.
@@ -254,6 +302,10 @@ pub struct Benchmark {
     /// [`crate::paired::SLOW_CALL`] times the fastest.
     #[serde(default, skip_deserializing)]
     pub slow_call_share: Option<f64>,
+    /// Derived: the run's harness overhead of this very call
+    /// (`run.harness_overhead`), where it was measured.
+    #[serde(default, skip_deserializing)]
+    pub harness_overhead: Option<Interval>,
 }
 
 /// A speedup above what the machine's spin loop reached, and its likely cause.
@@ -311,6 +363,7 @@ impl Benchmark {
             p50_ns: None,
             p90_ns: None,
             slow_call_share: None,
+            harness_overhead: None,
         }
     }
 
@@ -642,6 +695,11 @@ impl ResultsFile {
             self.run.ceiling.iter().map(|p| (p.threads, *p)).collect();
         ceiling.extend(newer.run.ceiling.iter().map(|p| (p.threads, *p)));
         newer.run.ceiling = ceiling.into_values().collect();
+        let mut harness: BTreeMap<_, HarnessOverhead> = (self.run.harness_overhead.iter())
+            .map(|h| (h.id(), h.clone()))
+            .collect();
+        harness.extend(newer.run.harness_overhead.iter().map(|h| (h.id(), h.clone())));
+        newer.run.harness_overhead = harness.into_values().collect();
         newer.run.threads.extend(self.run.threads.iter().copied());
         newer.run.threads.sort_unstable();
         newer.run.threads.dedup();
@@ -732,6 +790,9 @@ impl ResultsFile {
             b.beyond_ceiling = ceiling
                 .get(&b.key.threads)
                 .and_then(|&c| beyond_ceiling(b, c, working_set, self.machine.l2_cache_bytes));
+            b.harness_overhead = (self.run.harness_overhead.iter())
+                .find(|h| h.is_of(&b.key))
+                .map(|h| h.time_ratio);
         }
     }
 

@@ -511,6 +511,15 @@ impl Sizes {
     }
 }
 
+impl Sweep {
+    /// The size of `workload` this run measures (the bench's full sizes,
+    /// the tests' quick ones): for the steps outside criterion's groups,
+    /// such as the harness overhead ([`crate::harness_overhead`]).
+    pub fn spec_of(&self, workload: &Workload) -> Spec {
+        self.sizes.of(workload)
+    }
+}
+
 /// The problem being measured: one workload at a time, so at most one
 /// large constant state is alive.
 struct Current {
@@ -662,6 +671,7 @@ impl Sweep {
             in_progress: true,
             planned: Some((self.plan.len() + self.intermittent.len()) as u64),
             previous: None,
+            harness_overhead: Vec::new(),
         };
         let (mut store, resumed, warnings) = Store::open(path, machine, run, resume)?;
         self.resumed_break_even = resumed.break_even;

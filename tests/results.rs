@@ -76,6 +76,7 @@ fn file(benchmarks: Vec<Benchmark>) -> ResultsFile {
             in_progress: false,
             planned: None,
             previous: None,
+            harness_overhead: Vec::new(),
         },
         workloads: Default::default(),
         benchmarks,

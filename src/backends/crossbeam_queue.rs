@@ -10,8 +10,10 @@ use std::ops::Range;
 
 use anyhow::{Context, Result};
 
+use crate::workload::Constants;
+
 use super::{
-    Backend, Executor, RunStats, Scheduler, Task, WorkersUsed, catch_panic, fixed_chunks,
+    Backend, Executor, HandWritten, RunStats, Scheduler, Task, WorkersUsed, catch_panic, fixed_chunks,
     panic_message, pool_map_chunk_len,
 };
 
@@ -28,6 +30,31 @@ impl Backend for Crossbeam {
         super::check_threads_on(self, threads)?;
         Ok(Box::new(CrossbeamExecutor { threads }))
     }
+    fn hand_written(&self, threads: usize) -> Option<Result<HandWritten>> {
+        Some(Ok(HandWritten::Crossbeam { threads }))
+    }
+}
+
+/// The plain map by hand: Pool.map-sized chunks of the output through a
+/// channel, pulled by scoped threads spawned for the call.
+pub(super) fn hand_written_map(threads: usize, consts: &Constants, out: &mut [u64]) {
+    let len = pool_map_chunk_len(out.len(), threads);
+    let chunks = out.len().div_ceil(len);
+    let (sender, queue) = crossbeam::channel::bounded(chunks.max(1));
+    for (k, chunk) in out.chunks_mut(len).enumerate() {
+        sender.send((k * len, chunk)).expect("room for every chunk");
+    }
+    drop(sender);
+    crossbeam::thread::scope(|scope| {
+        for _ in 0..threads.min(chunks) {
+            scope.spawn(|_| {
+                while let Ok((start, chunk)) = queue.recv() {
+                    consts.oracle_range_into(start, chunk);
+                }
+            });
+        }
+    })
+    .expect("the plain map does not panic");
 }
 
 struct CrossbeamExecutor {

@@ -125,6 +125,47 @@ pub trait Backend: Sync {
     ) -> Option<crate::workload::Coverage> {
         None
     }
+    /// The plain map written by hand for this backend at `threads`: what a
+    /// user would write without parbench, with the same chunking. Pairing
+    /// it with parbench's own call gives the harness overhead
+    /// ([`crate::harness_overhead`]). `None`: a backend with no in-process
+    /// equivalent (worker processes).
+    fn hand_written(&self, _threads: usize) -> Option<Result<HandWritten>> {
+        None
+    }
+}
+
+/// The plain map (`closure`'s work: `Constants::item` of every item)
+/// written by hand for one in-process backend, with that backend's
+/// chunking and nothing else: no job, no executor, no variant, no task
+/// object, no bookkeeping. An enum, not a trait object, so the sampler's
+/// loop calls it directly, as a user's program would: an indirect call is a
+/// visible part of the sequential loop's 8 ns on `seed`. Each arm's code is
+/// in its backend's file, beside the scheduler it mirrors.
+pub enum HandWritten {
+    /// A `for` loop on the calling thread.
+    Loop,
+    /// `par_chunks_mut` of Pool.map-sized chunks in a dedicated pool.
+    Rayon(rayon::ThreadPool),
+    /// Pool.map-sized chunks through a channel to scoped threads.
+    Crossbeam { threads: usize },
+    /// One contiguous block per scoped thread.
+    StdScope { threads: usize },
+}
+
+impl HandWritten {
+    /// Writes the result of item `i` into `out[i]` for every slot of `out`.
+    #[inline]
+    pub fn map(&self, consts: &Constants, out: &mut [u64]) {
+        match self {
+            HandWritten::Loop => sequential::hand_written_map(consts, out),
+            HandWritten::Rayon(pool) => rayon_pool::hand_written_map(pool, consts, out),
+            HandWritten::Crossbeam { threads } => {
+                crossbeam_queue::hand_written_map(*threads, consts, out)
+            }
+            HandWritten::StdScope { threads } => std_scope::hand_written_map(*threads, consts, out),
+        }
+    }
 }
 
 /// Every backend, in report order.

@@ -10,8 +10,10 @@ use std::ops::Range;
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
+use crate::workload::Constants;
+
 use super::{
-    Backend, Executor, RunStats, Scheduler, Task, WorkersUsed, catch_panic, fixed_chunks,
+    Backend, Executor, HandWritten, RunStats, Scheduler, Task, WorkersUsed, catch_panic, fixed_chunks,
     pool_map_chunk_len,
 };
 
@@ -26,16 +28,37 @@ impl Backend for Rayon {
     }
     fn executor(&self, threads: usize) -> Result<Box<dyn Executor>> {
         super::check_threads_on(self, threads)?;
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .thread_name(|i| format!("parbench-rayon-{i}"))
-            .build()
-            .with_context(|| format!("cannot build a rayon pool of {threads} threads"))?;
-        // Wait until every worker has started (and made its start-up
-        // allocations), so the first measured call sees a warm pool.
-        pool.broadcast(|_| ());
-        Ok(Box::new(RayonExecutor { pool, threads }))
+        Ok(Box::new(RayonExecutor {
+            pool: pool_of(threads)?,
+            threads,
+        }))
     }
+    fn hand_written(&self, threads: usize) -> Option<Result<HandWritten>> {
+        Some(pool_of(threads).map(HandWritten::Rayon))
+    }
+}
+
+/// A dedicated pool of `threads` threads, every one of them started.
+fn pool_of(threads: usize) -> Result<rayon::ThreadPool> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("parbench-rayon-{i}"))
+        .build()
+        .with_context(|| format!("cannot build a rayon pool of {threads} threads"))?;
+    // Wait until every worker has started (and made its start-up
+    // allocations), so the first measured call sees a warm pool.
+    pool.broadcast(|_| ());
+    Ok(pool)
+}
+
+/// The plain map by hand: Pool.map-sized chunks of the output, in parallel.
+pub(super) fn hand_written_map(pool: &rayon::ThreadPool, consts: &Constants, out: &mut [u64]) {
+    let len = pool_map_chunk_len(out.len(), pool.current_num_threads());
+    pool.install(|| {
+        out.par_chunks_mut(len)
+            .enumerate()
+            .for_each(|(k, chunk)| consts.oracle_range_into(k * len, chunk))
+    });
 }
 
 struct RayonExecutor {

@@ -10,7 +10,10 @@ use std::ops::Range;
 
 use anyhow::Result;
 
-use super::{Backend, Chunk, Executor, RunStats, Scheduler, Task, catch_panic, check_output};
+use super::{
+    Backend, Chunk, Executor, HandWritten, RunStats, Scheduler, Task, catch_panic, check_output,
+};
+use crate::workload::Constants;
 
 pub struct Sequential;
 
@@ -27,6 +30,16 @@ impl Backend for Sequential {
     fn executor(&self, threads: usize) -> Result<Box<dyn Executor>> {
         super::check_threads_on(self, threads)?;
         Ok(Box::new(CallingThread))
+    }
+    fn hand_written(&self, _threads: usize) -> Option<Result<HandWritten>> {
+        Some(Ok(HandWritten::Loop))
+    }
+}
+
+/// The plain map by hand: the loop itself.
+pub(super) fn hand_written_map(consts: &Constants, out: &mut [u64]) {
+    for (slot, i) in out.iter_mut().zip(0..) {
+        *slot = consts.item(i);
     }
 }
 

@@ -9,8 +9,10 @@ use std::ops::Range;
 
 use anyhow::{Context, Result, bail};
 
+use crate::workload::Constants;
+
 use super::{
-    Backend, Executor, RunStats, Scheduler, Task, catch_panic, even_chunks, panic_message,
+    Backend, Executor, HandWritten, RunStats, Scheduler, Task, catch_panic, even_chunks, panic_message,
 };
 
 pub struct StdScope;
@@ -26,6 +28,26 @@ impl Backend for StdScope {
         super::check_threads_on(self, threads)?;
         Ok(Box::new(StdScopeExecutor { threads }))
     }
+    fn hand_written(&self, threads: usize) -> Option<Result<HandWritten>> {
+        Some(Ok(HandWritten::StdScope { threads }))
+    }
+}
+
+/// The plain map by hand: one contiguous block of the output per scoped
+/// thread, sizes within one item of each other.
+pub(super) fn hand_written_map(threads: usize, consts: &Constants, out: &mut [u64]) {
+    let n = out.len();
+    let parts = threads.min(n);
+    std::thread::scope(|scope| {
+        let (mut rest, mut start) = (out, 0);
+        for part in 0..parts {
+            let len = n / parts + usize::from(part < n % parts);
+            let (block, tail) = std::mem::take(&mut rest).split_at_mut(len);
+            rest = tail;
+            scope.spawn(move || consts.oracle_range_into(start, block));
+            start += len;
+        }
+    });
 }
 
 struct StdScopeExecutor {

@@ -470,6 +470,7 @@ pub(crate) mod tests {
                 in_progress: false,
                 planned: None,
                 previous: None,
+                harness_overhead: Vec::new(),
             },
             workloads: Default::default(),
             benchmarks,
