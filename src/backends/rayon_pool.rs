@@ -13,8 +13,8 @@ use rayon::prelude::*;
 use crate::workload::Constants;
 
 use super::{
-    Backend, Executor, HandWritten, RunStats, Scheduler, Task, WorkersUsed, catch_panic, fixed_chunks,
-    pool_map_chunk_len,
+    Backend, Chunk, Executor, HandWritten, RunStats, Scheduler, Task, WorkersUsed, catch_panic,
+    check_output, pool_map_chunk_len,
 };
 
 pub struct Rayon;
@@ -72,22 +72,28 @@ impl Scheduler for RayonExecutor {
     }
 
     fn run(&self, items: Range<usize>, out: &mut [u64], task: &Task<'_>) -> Result<RunStats> {
+        check_output(&items, out)?;
         let len = pool_map_chunk_len(items.len(), self.threads);
-        let chunks = fixed_chunks(items, len, out)?;
-        let stats_chunks = chunks.len();
+        let count = items.len().div_ceil(len);
         let used = WorkersUsed::new(self.threads);
+        // No list of chunks: rayon splits the output itself (or the chunk
+        // indexes, when there is no output), so a call allocates nothing.
+        let run = |k: usize, out: &mut [u64]| {
+            let worker = rayon::current_thread_index().expect("inside the pool");
+            used.mark(worker);
+            let from = items.start + k * len;
+            let chunk = Chunk {
+                items: from..(from + len).min(items.end),
+                out,
+            };
+            task(worker, chunk);
+        };
         catch_panic("rayon", || {
-            self.pool.install(|| {
-                chunks.into_par_iter().for_each(|chunk| {
-                    let worker = rayon::current_thread_index().expect("inside the pool");
-                    used.mark(worker);
-                    task(worker, chunk);
-                })
+            self.pool.install(|| match out.is_empty() {
+                true => (0..count).into_par_iter().for_each(|k| run(k, &mut [])),
+                false => (out.par_chunks_mut(len).enumerate()).for_each(|(k, out)| run(k, out)),
             })
         })?;
-        Ok(RunStats {
-            chunks: stats_chunks,
-            workers_used: used.count(),
-        })
+        Ok(RunStats::new(count, used.count()))
     }
 }

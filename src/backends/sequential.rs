@@ -57,9 +57,6 @@ impl Scheduler for CallingThread {
         if chunks == 1 {
             catch_panic("sequential", || task(0, Chunk { items, out }))?;
         }
-        Ok(RunStats {
-            chunks,
-            workers_used: chunks,
-        })
+        Ok(RunStats::new(chunks, chunks))
     }
 }

@@ -63,16 +63,13 @@ impl Scheduler for StdScopeExecutor {
         // One block per thread; with fewer items than threads, only as many
         // threads as there are blocks are spawned.
         let blocks = even_chunks(items, self.threads, out)?;
-        let stats = RunStats {
-            chunks: blocks.len(),
-            workers_used: blocks.len(),
-        };
+        let stats = RunStats::new(blocks.len(), blocks.len());
         catch_panic("std_scope", || {
             std::thread::scope(|scope| -> Result<()> {
                 let mut handles = Vec::with_capacity(blocks.len());
                 for (worker, block) in blocks.into_iter().enumerate() {
+                    // Unnamed, like crossbeam's threads (see there).
                     let handle = std::thread::Builder::new()
-                        .name(format!("parbench-std-{worker}"))
                         .spawn_scoped(scope, move || task(worker, block))
                         .with_context(|| format!("cannot spawn thread {worker}"))?;
                     handles.push(handle);
