@@ -126,9 +126,9 @@ fn sweep_main() -> Result<()> {
                         // paired sampler does): copying the whole outcome
                         // out stalls on reading back what the call just
                         // wrote (a store-forwarding stall, issue 23).
-                        Ok(Some(mut call)) => b.iter(|| {
-                            call.run().map(drop).expect("checked against the oracle")
-                        }),
+                        Ok(Some(mut call)) => {
+                            b.iter(|| call.run().map(drop).expect("checked against the oracle"))
+                        }
                         // Not recorded: criterion times an empty routine in its place.
                         Ok(None) => b.iter(|| ()),
                         Err(err) => {
@@ -151,6 +151,12 @@ fn sweep_main() -> Result<()> {
         criterion_group.finish();
     }
     criterion.final_summary();
+    // What parbench's own steps do with a benchmark: measure it, or (in
+    // criterion's test mode) check it against the oracle once.
+    let mode = match bench_args.measuring {
+        true => break_even::Mode::Measure,
+        false => break_even::Mode::Check,
+    };
 
     // parbench's own cost per call against the same map written by hand
     // (issue 23), under the same filter (`cargo bench -- harness_overhead`
@@ -162,11 +168,7 @@ fn sweep_main() -> Result<()> {
             }
         }
     } else {
-        let mode = match bench_args.measuring {
-            true => break_even::Mode::Measure,
-            false => break_even::Mode::Check,
-        };
-        harness_overhead::run(&mut sweep, mode, &selected)?;
+        harness_overhead::run(&mut sweep, mode, &sampling, &selected)?;
     }
 
     // The intermittent regime: parbench's own sampler (criterion times back
@@ -205,10 +207,6 @@ fn sweep_main() -> Result<()> {
             }
         }
     } else {
-        let mode = match bench_args.measuring {
-            true => break_even::Mode::Measure,
-            false => break_even::Mode::Check,
-        };
         grid_cells = break_even::run(&mut sweep, grid_threads, mode, &selected)?;
     }
 

@@ -1,18 +1,19 @@
 //! The harness overhead: what parbench's own call path adds to the call it
 //! times.
 //!
-//! Every benchmark times parbench's call (a [`Job`] handed to an
-//! [`Executor`], which hands it to the variant, which runs a task per chunk
-//! on the backend's scheduler). A user's program makes none of those
-//! steps: it writes the map for its backend directly. On the seed's 20
-//! items that difference is all there is to see, so it is measured, never
-//! assumed: for every in-process backend that has a hand-written plain map
-//! ([`Backend::hand_written`]: the same chunking, nothing else), parbench's
-//! call of the plain map (`closure`) and, on the sequential backend, of the
-//! sequential loop every speedup is measured against, are paired with the
-//! hand-written call in the same rounds of [`paired::sample`]. The ratio of
-//! their times is the harness overhead, recorded per workload, variant,
-//! backend and thread count in the run block of the results file.
+//! Every benchmark times parbench's call (a [`crate::job::Job`] handed to
+//! an [`crate::backends::Executor`], which hands it to the variant, which
+//! runs a task per chunk on the backend's scheduler). A user's program
+//! makes none of those steps: it writes the map for its backend directly.
+//! On the seed's 20 items that difference is all there is to see, so it is
+//! measured, never assumed: for every in-process backend, parbench's call
+//! of the plain map (`closure`) and, on the sequential backend, of the
+//! sequential loop every speedup is measured against, are paired in the
+//! same rounds of [`paired::sample`] with the same map written by hand for
+//! that backend ([`Backend::hand_written`]: the same chunking, nothing
+//! else). The ratio of their times is the harness overhead, recorded per
+//! workload, variant, backend and thread count in the run block of the
+//! results file.
 //!
 //! It runs in every profile, after criterion's groups, on the workloads
 //! whose purpose is pure overhead, memory bandwidth or compute
@@ -32,7 +33,7 @@ use crate::backends::{self, Backend, HandWritten};
 use crate::break_even::Mode;
 use crate::key::Key;
 use crate::matrix::{self, Problem};
-use crate::paired;
+use crate::paired::{self, Sampling};
 use crate::results::HarnessOverhead;
 use crate::sweep::Sweep;
 use crate::variants::{Role, VARIANTS, Variant};
@@ -79,7 +80,9 @@ fn pairings(
     selected: &dyn Fn(&Key) -> bool,
 ) -> Vec<Pairing> {
     let mut all = Vec::new();
-    for &backend in backends::BACKENDS {
+    // The backends that run in this process, each with its hand-written map.
+    let in_process = backends::BACKENDS.iter().filter(|b| b.shares_memory());
+    for &backend in in_process {
         for t in backends::thread_counts(backend, threads) {
             if t > logical_cores.max(1) {
                 continue;
@@ -113,10 +116,15 @@ pub fn keys(threads: &[usize], logical_cores: usize) -> Vec<Key> {
 }
 
 /// Measures (or, in criterion's test mode, checks) the harness overhead of
-/// `sweep`'s run: see the module doc. Measured entries reach the results
-/// file per backend and thread count. Returns the pairings measured or
-/// checked.
-pub fn run(sweep: &mut Sweep, mode: Mode, selected: &dyn Fn(&Key) -> bool) -> Result<usize> {
+/// `sweep`'s run with `sampling` (the profile's, as every group's pairing):
+/// see the module doc. Measured entries reach the results file per backend
+/// and thread count. Returns the pairings measured or checked.
+pub fn run(
+    sweep: &mut Sweep,
+    mode: Mode,
+    sampling: &Sampling,
+    selected: &dyn Fn(&Key) -> bool,
+) -> Result<usize> {
     let started = Instant::now();
     let problems: Vec<(&'static Workload, Problem)> = workloads()
         .map(|w| {
@@ -129,10 +137,17 @@ pub fn run(sweep: &mut Sweep, mode: Mode, selected: &dyn Fn(&Key) -> bool) -> Re
     for pairing in pairings(&sweep.threads, num_cpus::get(), selected) {
         let (backend, threads) = (pairing.backend, pairing.threads);
         let Some(hand_written) = backend.hand_written(threads) else {
-            continue;
+            bail!(
+                "backend {} runs in this process but has no hand-written map \
+                 (Backend::hand_written) to measure the harness overhead against",
+                backend.id()
+            );
         };
         let hand_written = hand_written.with_context(|| {
-            format!("the hand-written map of {} at {threads} threads", backend.id())
+            format!(
+                "the hand-written map of {} at {threads} threads",
+                backend.id()
+            )
         })?;
         let exec = matrix::executor(backend, threads)?;
         let mut entries = Vec::new();
@@ -143,27 +158,28 @@ pub fn run(sweep: &mut Sweep, mode: Mode, selected: &dyn Fn(&Key) -> bool) -> Re
                 .with_context(|| format!("harness overhead {place}: the hand-written map"))?;
             let jobs: Vec<_> = pairing.variants.iter().map(|v| problem.job(*v)).collect();
             for job in &jobs {
-                problem.run_checked(job, &*exec, &mut out).with_context(|| {
-                    format!("harness overhead {place}: {}", job.variant.id())
-                })?;
+                problem
+                    .run_checked(job, &*exec, &mut out)
+                    .with_context(|| format!("harness overhead {place}: {}", job.variant.id()))?;
             }
             done += 1;
             if mode == Mode::Check {
                 continue;
             }
             // Member 0 is the hand-written map; then parbench's calls.
-            let samples = paired::sample(
-                &vec![false; 1 + jobs.len()],
-                &sweep.profile.sampling(),
-                |member| match member {
-                    0 => {
-                        hand_written.map(&problem.consts, &mut out);
-                        Ok(())
-                    }
-                    m => problem.run(&jobs[m - 1], &*exec, &mut out).map(drop),
-                },
-            )
-            .with_context(|| format!("harness overhead {place}"))?;
+            let samples =
+                paired::sample(
+                    &vec![false; 1 + jobs.len()],
+                    sampling,
+                    |member| match member {
+                        0 => {
+                            hand_written.map(&problem.consts, &mut out);
+                            Ok(())
+                        }
+                        m => problem.run(&jobs[m - 1], &*exec, &mut out).map(drop),
+                    },
+                )
+                .with_context(|| format!("harness overhead {place}"))?;
             for (position, job) in jobs.iter().enumerate() {
                 let member = position + 1;
                 entries.push(HarnessOverhead {

@@ -698,7 +698,13 @@ impl ResultsFile {
         let mut harness: BTreeMap<_, HarnessOverhead> = (self.run.harness_overhead.iter())
             .map(|h| (h.id(), h.clone()))
             .collect();
-        harness.extend(newer.run.harness_overhead.iter().map(|h| (h.id(), h.clone())));
+        harness.extend(
+            newer
+                .run
+                .harness_overhead
+                .iter()
+                .map(|h| (h.id(), h.clone())),
+        );
         newer.run.harness_overhead = harness.into_values().collect();
         newer.run.threads.extend(self.run.threads.iter().copied());
         newer.run.threads.sort_unstable();

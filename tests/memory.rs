@@ -96,7 +96,8 @@ fn copies_and_allocations_per_variant() {
             let stats = per_worker.outcome.stats;
             let worker_copies = counted(per_worker.memory.state_copies, &per_worker.memory);
             assert_eq!(
-                worker_copies, stats.workers_used() as u64,
+                worker_copies,
+                stats.workers_used() as u64,
                 "clone_per_worker {at}"
             );
             assert!(stats.workers_used() >= 1, "{at}: {stats:?}");

@@ -331,7 +331,7 @@ fn export_prints_every_entry_in_each_format() {
         "machine,workload,variant,backend,threads,regime,time_ns_estimate,time_ns_lower,time_ns_upper,\
          items_per_s,speedup,speedup_lower,speedup_upper,criterion_speedup,instruments_disagree,\
          beyond_ceiling,efficiency,cpu_time_ns,cores_busy,caller_work_ns,p50_ns,p90_ns,slow_call_share,\
-         state_copies,bytes_allocated,peak_live_bytes,ipc_bytes,worker_peak_rss_bytes,\
+         harness_overhead,harness_overhead_lower,harness_overhead_upper,state_copies,bytes_allocated,peak_live_bytes,ipc_bytes,worker_peak_rss_bytes,\
          worker_peak_rss_sum_bytes\n"
     ));
     assert!(

@@ -89,8 +89,9 @@ impl Scheduler for CrossbeamExecutor {
                 for worker in 0..spawned {
                     let (queue, used) = (&queue, &used);
                     // Unnamed, like a user's scoped threads: a name costs a
-                    // `String` and a system call per thread and call (1-3%
-                    // of a seed call, measured against the hand-written map).
+                    // `String` and a system call per thread and call (1-5%
+                    // of a seed call against the hand-written map, in a
+                    // noisy window).
                     scope
                         .builder()
                         .spawn(move |_| {

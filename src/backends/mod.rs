@@ -59,10 +59,10 @@ pub type Task<'t> = dyn Fn(usize, Chunk<'_>) + Sync + 't;
 /// is then a tag and one word, which comes back from a scheduler in two
 /// registers. As two `usize` fields (and as two `u32` fields) it came back
 /// through memory, written as two stores and read back by the variant as
-/// one wider load, which the CPU cannot forward from the stores: that stall
-/// was the largest part of parbench's overhead on the seed's sequential
-/// loop (`perf annotate`, issue 23). On the wire (the process backend) it
-/// is the two named counts.
+/// one wider load, which the CPU cannot forward from the stores: `perf
+/// annotate` put about a sixth of the samples of the seed's sequential call
+/// on that one reload (issue 23). On the wire (the process backend) it is
+/// the two named counts.
 #[derive(Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(from = "Counts", into = "Counts")]
 pub struct RunStats(u64);
@@ -190,7 +190,7 @@ pub trait Backend: Sync {
 /// chunking and nothing else: no job, no executor, no variant, no task
 /// object, no bookkeeping. An enum, not a trait object, so the sampler's
 /// loop calls it directly, as a user's program would: an indirect call is a
-/// visible part of the sequential loop's 8 ns on `seed`. Each arm's code is
+/// visible part of the sequential loop's 11 ns on `seed`. Each arm's code is
 /// in its backend's file, beside the scheduler it mirrors.
 pub enum HandWritten {
     /// A `for` loop on the calling thread.
@@ -342,7 +342,10 @@ pub fn check_output(items: &Range<usize>, out: &[u64]) -> Result<()> {
 #[inline(never)]
 fn bad_output(items: usize, slots: usize) -> anyhow::Error {
     if items > u32::MAX as usize {
-        return anyhow!("{items} items in one call: at most {} are supported", u32::MAX);
+        return anyhow!(
+            "{items} items in one call: at most {} are supported",
+            u32::MAX
+        );
     }
     anyhow!("the output holds {slots} slots for {items} items: it must hold one per item, or none")
 }

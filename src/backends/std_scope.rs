@@ -12,7 +12,8 @@ use anyhow::{Context, Result, bail};
 use crate::workload::Constants;
 
 use super::{
-    Backend, Executor, HandWritten, RunStats, Scheduler, Task, catch_panic, even_chunks, panic_message,
+    Backend, Executor, HandWritten, RunStats, Scheduler, Task, catch_panic, even_chunks,
+    panic_message,
 };
 
 pub struct StdScope;
