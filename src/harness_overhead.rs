@@ -10,8 +10,8 @@
 //! of the plain map (`closure`) and, on the sequential backend, of the
 //! sequential loop every speedup is measured against, are paired in the
 //! same rounds of [`paired::sample`] with the same map written by hand for
-//! that backend ([`Backend::hand_written`]: the same chunking, nothing
-//! else). The ratio of their times is the harness overhead, recorded per
+//! that backend ([`Backend::with_hand_written`]: the same chunking,
+//! nothing else). The ratio of their times is the harness overhead, recorded per
 //! workload, variant, backend and thread count in the run block of the
 //! results file.
 //!
@@ -136,20 +136,19 @@ pub fn run(
     let mut done = 0;
     for pairing in pairings(&sweep.threads, num_cpus::get(), selected) {
         let (backend, threads) = (pairing.backend, pairing.threads);
-        let Some(hand_written) = backend.hand_written(threads) else {
+        let Some(built) = backend.with_hand_written(threads) else {
             bail!(
                 "backend {} runs in this process but has no hand-written map \
-                 (Backend::hand_written) to measure the harness overhead against",
+                 (Backend::with_hand_written) to measure the harness overhead against",
                 backend.id()
             );
         };
-        let hand_written = hand_written.with_context(|| {
+        let (exec, hand_written) = built.with_context(|| {
             format!(
-                "the hand-written map of {} at {threads} threads",
+                "the executor and hand-written map of {} at {threads} threads",
                 backend.id()
             )
         })?;
-        let exec = matrix::executor(backend, threads)?;
         let mut entries = Vec::new();
         for (workload, problem) in &problems {
             let place = format!("{}/{}/{threads}", workload.id, backend.id());

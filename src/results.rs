@@ -155,6 +155,14 @@ impl HarnessOverhead {
         )
     }
 
+    fn is_valid(&self) -> bool {
+        self.time_ratio.is_valid()
+            && [self.harness_ns, self.hand_written_ns]
+                .iter()
+                .all(|x| x.is_finite() && *x > 0.0)
+            && self.threads > 0
+    }
+
     /// Does it belong to the steady entry `key`?
     pub fn is_of(&self, key: &Key) -> bool {
         key.regime == Regime::Steady
@@ -644,6 +652,17 @@ impl ResultsFile {
                 )),
             }
         }
+        let harness_overhead = std::mem::take(&mut results.run.harness_overhead);
+        for entry in harness_overhead {
+            match entry.is_valid() {
+                true => results.run.harness_overhead.push(entry),
+                false => warnings.push(format!(
+                    "{shown}: dropped harness overhead {}/{}/{}/{}: a time or ratio is not a \
+                     positive number",
+                    entry.workload, entry.variant, entry.backend, entry.threads
+                )),
+            }
+        }
         let before_schema_3 = raw.schema_version < 3;
         for (index, entry) in raw.benchmarks.into_iter().enumerate() {
             match serde_json::from_value::<Benchmark>(entry) {
@@ -688,8 +707,9 @@ impl ResultsFile {
 
     /// Replaces entries measured again and keeps every other one, then
     /// recomputes speedups: what a filtered run does to a machine's file.
-    /// The machine and run settings are the newer run's, but the ceiling and
-    /// the thread counts keep the points only the older runs measured.
+    /// The machine and run settings are the newer run's, but the ceiling,
+    /// the thread counts and the harness overhead keep the points only the
+    /// older runs measured.
     pub fn merge(mut self, mut newer: ResultsFile) -> ResultsFile {
         let mut ceiling: BTreeMap<u64, CeilingPoint> =
             self.run.ceiling.iter().map(|p| (p.threads, *p)).collect();

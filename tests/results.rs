@@ -495,4 +495,17 @@ fn harness_overhead_merges_by_entry_and_reaches_the_entry_it_belongs_to() {
             .iter()
             .any(|b| b.harness_overhead.is_some())
     );
+    // An entry with unusable numbers is dropped with a warning naming the file.
+    let mut bad = merged.clone();
+    bad.run.harness_overhead[0].hand_written_ns = -1.0;
+    bad.save(&path).unwrap();
+    let reloaded = ResultsFile::load(&path).unwrap();
+    assert_eq!(reloaded.results.run.harness_overhead.len(), 1);
+    assert!(
+        reloaded.warnings.iter().any(
+            |w| w.contains("m.json") && w.contains("dropped harness overhead compute/closure/")
+        ),
+        "{:?}",
+        reloaded.warnings
+    );
 }

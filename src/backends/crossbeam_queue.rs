@@ -30,8 +30,14 @@ impl Backend for Crossbeam {
         super::check_threads_on(self, threads)?;
         Ok(Box::new(CrossbeamExecutor { threads }))
     }
-    fn hand_written(&self, threads: usize) -> Option<Result<HandWritten>> {
-        Some(Ok(HandWritten::Crossbeam { threads }))
+    fn with_hand_written(
+        &self,
+        threads: usize,
+    ) -> Option<Result<(Box<dyn Executor>, HandWritten)>> {
+        Some(
+            self.executor(threads)
+                .map(|exec| (exec, HandWritten::Crossbeam { threads })),
+        )
     }
 }
 

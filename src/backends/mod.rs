@@ -175,12 +175,17 @@ pub trait Backend: Sync {
     ) -> Option<crate::workload::Coverage> {
         None
     }
-    /// The plain map written by hand for this backend at `threads`: what a
-    /// user would write without parbench, with the same chunking. Pairing
-    /// it with parbench's own call gives the harness overhead
+    /// Its executor for `threads` and, beside it, the plain map written by
+    /// hand for this backend: what a user would write without parbench,
+    /// with the same chunking, sharing what the two can share (one rayon
+    /// pool, so the operating system places both on the same threads).
+    /// Pairing the two gives the harness overhead
     /// ([`crate::harness_overhead`]). `None`: a backend with no in-process
     /// equivalent (worker processes).
-    fn hand_written(&self, _threads: usize) -> Option<Result<HandWritten>> {
+    fn with_hand_written(
+        &self,
+        _threads: usize,
+    ) -> Option<Result<(Box<dyn Executor>, HandWritten)>> {
         None
     }
 }
@@ -196,7 +201,7 @@ pub enum HandWritten {
     /// A `for` loop on the calling thread.
     Loop,
     /// `par_chunks_mut` of Pool.map-sized chunks in a dedicated pool.
-    Rayon(rayon::ThreadPool),
+    Rayon(Arc<rayon::ThreadPool>),
     /// Pool.map-sized chunks through a channel to scoped threads.
     Crossbeam { threads: usize },
     /// One contiguous block per scoped thread.

@@ -6,6 +6,7 @@
 //! adaptively and idle threads steal.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
@@ -29,12 +30,25 @@ impl Backend for Rayon {
     fn executor(&self, threads: usize) -> Result<Box<dyn Executor>> {
         super::check_threads_on(self, threads)?;
         Ok(Box::new(RayonExecutor {
-            pool: pool_of(threads)?,
+            pool: Arc::new(pool_of(threads)?),
             threads,
         }))
     }
-    fn hand_written(&self, threads: usize) -> Option<Result<HandWritten>> {
-        Some(pool_of(threads).map(HandWritten::Rayon))
+    fn with_hand_written(
+        &self,
+        threads: usize,
+    ) -> Option<Result<(Box<dyn Executor>, HandWritten)>> {
+        Some(super::check_threads_on(self, threads).and_then(|()| {
+            let pool = Arc::new(pool_of(threads)?);
+            let exec = RayonExecutor {
+                pool: Arc::clone(&pool),
+                threads,
+            };
+            Ok((
+                Box::new(exec) as Box<dyn Executor>,
+                HandWritten::Rayon(pool),
+            ))
+        }))
     }
 }
 
@@ -62,7 +76,8 @@ pub(super) fn hand_written_map(pool: &rayon::ThreadPool, consts: &Constants, out
 }
 
 struct RayonExecutor {
-    pool: rayon::ThreadPool,
+    /// Shared with the hand-written map when the harness overhead is measured.
+    pool: Arc<rayon::ThreadPool>,
     threads: usize,
 }
 

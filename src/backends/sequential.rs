@@ -31,8 +31,11 @@ impl Backend for Sequential {
         super::check_threads_on(self, threads)?;
         Ok(Box::new(CallingThread))
     }
-    fn hand_written(&self, _threads: usize) -> Option<Result<HandWritten>> {
-        Some(Ok(HandWritten::Loop))
+    fn with_hand_written(
+        &self,
+        threads: usize,
+    ) -> Option<Result<(Box<dyn Executor>, HandWritten)>> {
+        Some(self.executor(threads).map(|exec| (exec, HandWritten::Loop)))
     }
 }
 

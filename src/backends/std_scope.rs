@@ -29,8 +29,14 @@ impl Backend for StdScope {
         super::check_threads_on(self, threads)?;
         Ok(Box::new(StdScopeExecutor { threads }))
     }
-    fn hand_written(&self, threads: usize) -> Option<Result<HandWritten>> {
-        Some(Ok(HandWritten::StdScope { threads }))
+    fn with_hand_written(
+        &self,
+        threads: usize,
+    ) -> Option<Result<(Box<dyn Executor>, HandWritten)>> {
+        Some(
+            self.executor(threads)
+                .map(|exec| (exec, HandWritten::StdScope { threads })),
+        )
     }
 }
 
