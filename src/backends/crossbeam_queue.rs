@@ -13,8 +13,8 @@ use anyhow::{Context, Result};
 use crate::workload::Constants;
 
 use super::{
-    Backend, Executor, HandWritten, RunStats, Scheduler, Task, WorkersUsed, catch_panic,
-    check_output, each_fixed_chunk, panic_message, pool_map_chunk_len,
+    Backend, Executor, HandWritten, RunStats, Scheduler, Task, WithHandWritten, WorkersUsed,
+    catch_panic, check_output, each_fixed_chunk, panic_message, pool_map_chunk_len,
 };
 
 pub struct Crossbeam;
@@ -30,14 +30,8 @@ impl Backend for Crossbeam {
         super::check_threads_on(self, threads)?;
         Ok(Box::new(CrossbeamExecutor { threads }))
     }
-    fn with_hand_written(
-        &self,
-        threads: usize,
-    ) -> Option<Result<(Box<dyn Executor>, HandWritten)>> {
-        Some(
-            self.executor(threads)
-                .map(|exec| (exec, HandWritten::Crossbeam { threads })),
-        )
+    fn with_hand_written(&self, threads: usize) -> Option<WithHandWritten> {
+        super::beside(self.executor(threads), HandWritten::Crossbeam { threads })
     }
 }
 

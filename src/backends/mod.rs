@@ -182,12 +182,18 @@ pub trait Backend: Sync {
     /// Pairing the two gives the harness overhead
     /// ([`crate::harness_overhead`]). `None`: a backend with no in-process
     /// equivalent (worker processes).
-    fn with_hand_written(
-        &self,
-        _threads: usize,
-    ) -> Option<Result<(Box<dyn Executor>, HandWritten)>> {
+    fn with_hand_written(&self, _threads: usize) -> Option<WithHandWritten> {
         None
     }
+}
+
+/// An executor and, beside it, the plain map written by hand.
+pub type WithHandWritten = Result<(Box<dyn Executor>, HandWritten)>;
+
+/// `exec` with `hand_written` beside it: [`Backend::with_hand_written`] of
+/// a backend whose two share nothing.
+fn beside(exec: Result<Box<dyn Executor>>, hand_written: HandWritten) -> Option<WithHandWritten> {
+    Some(exec.map(|exec| (exec, hand_written)))
 }
 
 /// The plain map (`closure`'s work: `Constants::item` of every item)

@@ -14,8 +14,8 @@ use rayon::prelude::*;
 use crate::workload::Constants;
 
 use super::{
-    Backend, Chunk, Executor, HandWritten, RunStats, Scheduler, Task, WorkersUsed, catch_panic,
-    check_output, pool_map_chunk_len,
+    Backend, Chunk, Executor, HandWritten, RunStats, Scheduler, Task, WithHandWritten, WorkersUsed,
+    catch_panic, check_output, pool_map_chunk_len,
 };
 
 pub struct Rayon;
@@ -34,10 +34,7 @@ impl Backend for Rayon {
             threads,
         }))
     }
-    fn with_hand_written(
-        &self,
-        threads: usize,
-    ) -> Option<Result<(Box<dyn Executor>, HandWritten)>> {
+    fn with_hand_written(&self, threads: usize) -> Option<WithHandWritten> {
         Some(super::check_threads_on(self, threads).and_then(|()| {
             let pool = Arc::new(pool_of(threads)?);
             let exec = RayonExecutor {

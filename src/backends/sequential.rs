@@ -11,7 +11,8 @@ use std::ops::Range;
 use anyhow::Result;
 
 use super::{
-    Backend, Chunk, Executor, HandWritten, RunStats, Scheduler, Task, catch_panic, check_output,
+    Backend, Chunk, Executor, HandWritten, RunStats, Scheduler, Task, WithHandWritten, catch_panic,
+    check_output,
 };
 use crate::workload::Constants;
 
@@ -31,11 +32,8 @@ impl Backend for Sequential {
         super::check_threads_on(self, threads)?;
         Ok(Box::new(CallingThread))
     }
-    fn with_hand_written(
-        &self,
-        threads: usize,
-    ) -> Option<Result<(Box<dyn Executor>, HandWritten)>> {
-        Some(self.executor(threads).map(|exec| (exec, HandWritten::Loop)))
+    fn with_hand_written(&self, threads: usize) -> Option<WithHandWritten> {
+        super::beside(self.executor(threads), HandWritten::Loop)
     }
 }
 

@@ -12,8 +12,8 @@ use anyhow::{Context, Result, bail};
 use crate::workload::Constants;
 
 use super::{
-    Backend, Executor, HandWritten, RunStats, Scheduler, Task, catch_panic, even_chunks,
-    panic_message,
+    Backend, Executor, HandWritten, RunStats, Scheduler, Task, WithHandWritten, catch_panic,
+    even_chunks, panic_message,
 };
 
 pub struct StdScope;
@@ -29,14 +29,8 @@ impl Backend for StdScope {
         super::check_threads_on(self, threads)?;
         Ok(Box::new(StdScopeExecutor { threads }))
     }
-    fn with_hand_written(
-        &self,
-        threads: usize,
-    ) -> Option<Result<(Box<dyn Executor>, HandWritten)>> {
-        Some(
-            self.executor(threads)
-                .map(|exec| (exec, HandWritten::StdScope { threads })),
-        )
+    fn with_hand_written(&self, threads: usize) -> Option<WithHandWritten> {
+        super::beside(self.executor(threads), HandWritten::StdScope { threads })
     }
 }
 
