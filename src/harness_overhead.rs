@@ -118,7 +118,8 @@ pub fn keys(threads: &[usize], logical_cores: usize) -> Vec<Key> {
 /// Measures (or, in criterion's test mode, checks) the harness overhead of
 /// `sweep`'s run with `sampling` (the profile's, as every group's pairing):
 /// see the module doc. Measured entries reach the results file per backend
-/// and thread count. Returns the pairings measured or checked.
+/// and thread count. Returns how many (workload, backend, threads) were
+/// measured or checked.
 pub fn run(
     sweep: &mut Sweep,
     mode: Mode,
@@ -126,6 +127,10 @@ pub fn run(
     selected: &dyn Fn(&Key) -> bool,
 ) -> Result<usize> {
     let started = Instant::now();
+    let pairings = pairings(&sweep.threads, num_cpus::get(), selected);
+    if pairings.is_empty() {
+        return Ok(0);
+    }
     let problems: Vec<(&'static Workload, Problem)> = workloads()
         .map(|w| {
             Problem::new(sweep.spec_of(w))
@@ -134,7 +139,7 @@ pub fn run(
         })
         .collect::<Result<_>>()?;
     let mut done = 0;
-    for pairing in pairings(&sweep.threads, num_cpus::get(), selected) {
+    for pairing in pairings {
         let (backend, threads) = (pairing.backend, pairing.threads);
         let Some(built) = backend.with_hand_written(threads) else {
             bail!(
@@ -199,7 +204,7 @@ pub fn run(
                 println!("{}", line(e));
             }
         }
-        if let Some(store) = sweep.store_mut() {
+        if let (Some(store), false) = (sweep.store_mut(), entries.is_empty()) {
             store.record_harness_overhead(entries)?;
         }
     }

@@ -261,11 +261,7 @@ fn the_harness_overhead_pairs_every_in_process_backend_with_its_hand_written_map
     let everything = |_: &Key| true;
     let pairings = harness_overhead::run(&mut sweep, Mode::Check, &sampling(), &everything);
     let keys = harness_overhead::keys(&sweep.threads, logical_cores);
-    let written = ResultsFile::load(&path).unwrap().results;
-    assert!(
-        written.run.harness_overhead.is_empty(),
-        "checking records nothing"
-    );
+    assert!(!path.exists(), "checking writes nothing");
     // Per workload: the sequential backend once, each parallel backend per thread count.
     let per_workload = 1 + 3 * sweep
         .threads

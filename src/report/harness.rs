@@ -15,7 +15,7 @@
 
 use serde::Serialize;
 
-use super::format::{duration_ns, percent, speedup_with_interval};
+use super::format::{duration_ns, speedup_with_interval};
 use crate::results::HarnessOverhead;
 
 /// One row of the table.
@@ -51,8 +51,8 @@ pub fn rows(entries: &[HarnessOverhead]) -> Vec<HarnessOverheadRow> {
 }
 
 /// What parbench adds to the seed's calls, in one sentence: its largest
-/// overhead over the parallel backends' plain map, and its ratio on the
-/// sequential loop. `None` when the run did not measure it on `workload`.
+/// ratio over the parallel backends' plain map, and its largest on the
+/// sequential backend. `None` when the run did not measure it on `workload`.
 pub fn seed_sentence(entries: &[HarnessOverhead], workload: &str) -> Option<String> {
     let sequential_id = crate::backends::Backend::id(&crate::backends::Sequential);
     let on_workload: Vec<&HarnessOverhead> =
@@ -68,11 +68,12 @@ pub fn seed_sentence(entries: &[HarnessOverhead], workload: &str) -> Option<Stri
     let mut parts = Vec::new();
     if let Some(p) = parallel {
         parts.push(format!(
-            "at most {} on a parallel call ({} on {} at {} threads, {} against {} by hand)",
-            percent(p.time_ratio.estimate - 1.0),
+            "at most {} on a parallel call ({} on {} at {} thread{}, {} against {} by hand)",
+            speedup_with_interval(&p.time_ratio),
             p.variant,
             p.backend,
             p.threads,
+            if p.threads == 1 { "" } else { "s" },
             duration_ns(p.harness_ns),
             duration_ns(p.hand_written_ns)
         ));
@@ -129,7 +130,9 @@ mod tests {
         ];
         let sentence = seed_sentence(&run, "seed").unwrap();
         assert!(
-            sentence.contains("at most 7.0% on a parallel call (closure on crossbeam at 1 threads"),
+            sentence.contains(
+                "at most 1.07× (1.06–1.08) on a parallel call (closure on crossbeam at 1 thread,"
+            ),
             "{sentence}"
         );
         assert!(
