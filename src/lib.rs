@@ -21,6 +21,7 @@
 //! - [`calibration`]: the host's speed at the start and end of a run;
 //! - [`sweep`]: what `cargo bench` measures, and turning it into results;
 //! - [`break_even`]: the break-even map, sequential against parallel over work per call;
+//! - [`harness_overhead`]: parbench's own cost per call, against the same map written by hand;
 //! - [`criterion_dir`]: the only reader of criterion's JSON;
 //! - [`results`]: the versioned results file, one per machine;
 //! - [`store`]: that file while a run writes it: locked, written per group, resumable;
@@ -36,6 +37,7 @@ pub mod break_even;
 pub mod calibration;
 pub mod cmd;
 pub mod criterion_dir;
+pub mod harness_overhead;
 pub mod job;
 pub mod key;
 pub mod machine;

@@ -78,11 +78,16 @@ impl Default for Sampling {
             batch: Duration::from_millis(1),
             target_half_width: TARGET_HALF_WIDTH,
             cap: Duration::from_millis(500),
-            min_rounds: 6,
+            min_rounds: MIN_VALUES_FOR_INTERVAL as usize,
             max_rounds: 2_000,
         }
     }
 }
+
+/// Below this many values the median's bounds are the min and max
+/// ([`median_interval`]), with less than 95% coverage: such bounds are a
+/// range, and are called so wherever they are shown.
+pub const MIN_VALUES_FOR_INTERVAL: u64 = 6;
 
 /// The default target of every paired interval: a half-width of 2% of its
 /// estimate, the margin within which the findings call two figures equal.

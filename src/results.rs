@@ -119,6 +119,62 @@ pub struct RunInfo {
     /// compare the host between the two (schema 4).
     #[serde(default)]
     pub previous: Option<PreviousRun>,
+    /// parbench's own cost per call: its call of the plain map (and of the
+    /// sequential loop) against the same work written by hand, paired
+    /// ([`crate::harness_overhead`]); absent in older files.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub harness_overhead: Vec<HarnessOverhead>,
+}
+
+/// parbench's harness overhead on one call: the time of parbench's own call
+/// of `variant` (job, executor, variant, scheduler, as every benchmark
+/// times it) over the same work written by hand for `backend` with the same
+/// chunking, both timed in the same rounds of the paired sampler.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HarnessOverhead {
+    pub workload: String,
+    pub variant: String,
+    pub backend: String,
+    pub threads: u64,
+    /// parbench's time over the hand-written call's: the median of the
+    /// per-round ratios, with its 95% interval (1.03: 3% overhead).
+    pub time_ratio: Interval,
+    /// parbench's median time per call over the paired rounds (ns).
+    pub harness_ns: f64,
+    /// The hand-written call's median time per call over the same rounds (ns).
+    pub hand_written_ns: f64,
+    pub paired_rounds: u64,
+    /// When the run that measured it started (RFC 3339).
+    pub measured_at: String,
+}
+
+impl HarnessOverhead {
+    /// What identifies an entry: a newer run's replaces an older one.
+    pub fn id(&self) -> (String, String, String, u64) {
+        (
+            self.workload.clone(),
+            self.variant.clone(),
+            self.backend.clone(),
+            self.threads,
+        )
+    }
+
+    fn is_valid(&self) -> bool {
+        self.time_ratio.is_valid()
+            && [self.harness_ns, self.hand_written_ns]
+                .iter()
+                .all(|x| x.is_finite() && *x > 0.0)
+            && self.threads > 0
+    }
+
+    /// Does it belong to the steady entry `key`?
+    pub fn is_of(&self, key: &Key) -> bool {
+        key.regime == Regime::Steady
+            && key.workload == self.workload
+            && key.variant == self.variant
+            && key.backend == self.backend
+            && key.threads == self.threads
+    }
 }
 
 /// What a run planned to measure: what `PARBENCH_RESUME=1` checks.
@@ -310,6 +366,10 @@ pub struct Benchmark {
     /// [`crate::paired::SLOW_CALL`] times the fastest.
     #[serde(default, skip_deserializing)]
     pub slow_call_share: Option<f64>,
+    /// Derived: the run's harness overhead of this very call
+    /// (`run.harness_overhead`), where it was measured.
+    #[serde(default, skip_deserializing)]
+    pub harness_overhead: Option<Interval>,
 }
 
 /// A speedup above what the machine's spin loop reached, and what the run
@@ -383,6 +443,7 @@ impl Benchmark {
             p50_ns: None,
             p90_ns: None,
             slow_call_share: None,
+            harness_overhead: None,
         }
     }
 
@@ -710,6 +771,17 @@ impl ResultsFile {
                 )),
             }
         }
+        let harness_overhead = std::mem::take(&mut results.run.harness_overhead);
+        for entry in harness_overhead {
+            match entry.is_valid() {
+                true => results.run.harness_overhead.push(entry),
+                false => warnings.push(format!(
+                    "{shown}: dropped harness overhead {}/{}/{}/{}: a time or ratio is not a \
+                     positive number",
+                    entry.workload, entry.variant, entry.backend, entry.threads
+                )),
+            }
+        }
         let before_schema_3 = raw.schema_version < 3;
         for (index, entry) in raw.benchmarks.into_iter().enumerate() {
             match serde_json::from_value::<Benchmark>(entry) {
@@ -753,13 +825,25 @@ impl ResultsFile {
 
     /// Replaces entries measured again and keeps every other one, then
     /// recomputes speedups: what a filtered run does to a machine's file.
-    /// The machine and run settings are the newer run's, but the ceiling and
-    /// the thread counts keep the points only the older runs measured.
+    /// The machine and run settings are the newer run's, but the ceiling,
+    /// the thread counts and the harness overhead keep the points only the
+    /// older runs measured.
     pub fn merge(mut self, mut newer: ResultsFile) -> ResultsFile {
         let mut ceiling: BTreeMap<u64, CeilingPoint> =
             self.run.ceiling.iter().map(|p| (p.threads, *p)).collect();
         ceiling.extend(newer.run.ceiling.iter().map(|p| (p.threads, *p)));
         newer.run.ceiling = ceiling.into_values().collect();
+        let mut harness: BTreeMap<_, HarnessOverhead> = (self.run.harness_overhead.iter())
+            .map(|h| (h.id(), h.clone()))
+            .collect();
+        harness.extend(
+            newer
+                .run
+                .harness_overhead
+                .iter()
+                .map(|h| (h.id(), h.clone())),
+        );
+        newer.run.harness_overhead = harness.into_values().collect();
         newer.run.threads.extend(self.run.threads.iter().copied());
         newer.run.threads.sort_unstable();
         newer.run.threads.dedup();
@@ -846,6 +930,11 @@ impl ResultsFile {
             b.beyond_ceiling = ceiling
                 .get(&b.key.threads)
                 .and_then(|&c| beyond_ceiling(b, c));
+            // Only a 95% interval (6 or more rounds) is carried onto the
+            // entry, whose column shows no rounds.
+            b.harness_overhead = (self.run.harness_overhead.iter())
+                .find(|h| h.is_of(&b.key) && h.paired_rounds >= paired::MIN_VALUES_FOR_INTERVAL)
+                .map(|h| h.time_ratio);
         }
     }
 

@@ -29,7 +29,8 @@ use anyhow::{Context, Result, bail};
 use crate::calibration::Calibration;
 use crate::key::Key;
 use crate::results::{
-    self, Benchmark, BreakEvenCell, Machine, ResultsFile, RunInfo, SCHEMA_VERSION, WorkloadInfo,
+    self, Benchmark, BreakEvenCell, HarnessOverhead, Machine, ResultsFile, RunInfo, SCHEMA_VERSION,
+    WorkloadInfo,
 };
 
 /// What a resumed run picks up from the interrupted one.
@@ -215,6 +216,18 @@ impl Store {
         for cell in cells {
             self.break_even.retain(|c| c.id() != cell.id());
             self.break_even.push(cell);
+        }
+        self.written = true;
+        self.save()
+    }
+
+    /// Adds harness-overhead entries to the run and writes the file,
+    /// atomically; an entry measured again replaces the older one.
+    pub fn record_harness_overhead(&mut self, entries: Vec<HarnessOverhead>) -> Result<()> {
+        for entry in entries {
+            let harness = &mut self.run.harness_overhead;
+            harness.retain(|h| h.id() != entry.id());
+            harness.push(entry);
         }
         self.written = true;
         self.save()

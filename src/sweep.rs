@@ -519,6 +519,15 @@ impl Sizes {
     }
 }
 
+impl Sweep {
+    /// The size of `workload` this run measures (the bench's full sizes,
+    /// the tests' quick ones): for the steps outside criterion's groups,
+    /// such as the harness overhead ([`crate::harness_overhead`]).
+    pub fn spec_of(&self, workload: &Workload) -> Spec {
+        self.sizes.of(workload)
+    }
+}
+
 /// The problem being measured: one workload at a time, so at most one
 /// large constant state is alive.
 struct Current {
@@ -674,6 +683,7 @@ impl Sweep {
                 keys_hash: self.plan_hash(),
             }),
             previous: None,
+            harness_overhead: Vec::new(),
         };
         let (mut store, resumed, warnings) = Store::open(path, machine, run, resume)?;
         self.resumed_break_even = resumed.break_even;

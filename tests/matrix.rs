@@ -181,10 +181,7 @@ impl Scheduler for ReverseScheduler {
                 task(k % self.threads, chunk);
             }
         })?;
-        Ok(RunStats {
-            chunks: count,
-            workers_used: count.min(self.threads),
-        })
+        Ok(RunStats::new(count, count.min(self.threads)))
     }
 }
 

@@ -96,12 +96,13 @@ fn copies_and_allocations_per_variant() {
             let stats = per_worker.outcome.stats;
             let worker_copies = counted(per_worker.memory.state_copies, &per_worker.memory);
             assert_eq!(
-                worker_copies, stats.workers_used as u64,
+                worker_copies,
+                stats.workers_used() as u64,
                 "clone_per_worker {at}"
             );
-            assert!(stats.workers_used >= 1, "{at}: {stats:?}");
+            assert!(stats.workers_used() >= 1, "{at}: {stats:?}");
             if backend == "std_scope" {
-                assert_eq!(stats.workers_used, threads.min(ITEMS), "{at}");
+                assert_eq!(stats.workers_used(), threads.min(ITEMS), "{at}");
             }
             assert!(
                 counted(per_worker.memory.bytes_allocated, &per_worker.memory)
@@ -110,7 +111,7 @@ fn copies_and_allocations_per_variant() {
 
             let per_task = measure(&large, variant("clone_per_task").unwrap(), backend, threads);
             let chunks = expected_chunks(backend, ITEMS, threads);
-            assert_eq!(per_task.outcome.stats.chunks, chunks, "{at}");
+            assert_eq!(per_task.outcome.stats.chunks(), chunks, "{at}");
             let memory = &per_task.memory;
             assert_eq!(
                 memory.state_copies,

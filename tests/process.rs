@@ -53,7 +53,7 @@ fn the_state_travels_as_python_sends_it() {
             "clone_per_task",
         ] {
             let m = measure(&problem, id, &exec);
-            assert_eq!(m.outcome.stats.chunks as u64, chunks, "{id} {at}");
+            assert_eq!(m.outcome.stats.chunks() as u64, chunks, "{id} {at}");
             assert_eq!(m.memory.state_copies, Some(chunks), "{id} {at}");
             let ipc = m.memory.ipc_bytes.unwrap();
             assert!(ipc >= chunks * STATE as u64, "{id} {at}: {ipc}");
@@ -66,7 +66,7 @@ fn the_state_travels_as_python_sends_it() {
         let mut out = problem.output().unwrap();
         let first = problem.run_checked(&job, &exec, &mut out).unwrap();
         let figures = exec.last_call().unwrap();
-        let used = first.stats.workers_used as u64;
+        let used = first.stats.workers_used() as u64;
         assert!(used >= 1 && used <= threads as u64, "{at}");
         assert_eq!(figures.state_copies, used, "{at}");
         assert!(
@@ -92,7 +92,7 @@ fn the_state_travels_as_python_sends_it() {
             .unwrap();
         assert_eq!(
             exec.last_call().unwrap().state_copies,
-            again.stats.workers_used as u64,
+            again.stats.workers_used() as u64,
             "{at}"
         );
         // Shared memory: nothing of the state is sent, nothing copied.

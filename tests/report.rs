@@ -342,7 +342,7 @@ fn export_prints_every_entry_in_each_format() {
          time_estimator,items_per_s,speedup,speedup_lower,speedup_upper,paired_rounds,\
          paired_target_reached,criterion_speedup,instruments_disagree,\
          beyond_ceiling,efficiency,cpu_time_ns,cores_busy,caller_work_ns,p50_ns,p90_ns,slow_call_share,\
-         state_copies,bytes_allocated,peak_live_bytes,ipc_bytes,worker_peak_rss_bytes,\
+         harness_overhead,harness_overhead_lower,harness_overhead_upper,state_copies,bytes_allocated,peak_live_bytes,ipc_bytes,worker_peak_rss_bytes,\
          worker_peak_rss_sum_bytes\n"
     ));
     assert!(

@@ -77,6 +77,7 @@ fn file(benchmarks: Vec<Benchmark>) -> ResultsFile {
             planned: None,
             plan: None,
             previous: None,
+            harness_overhead: Vec::new(),
         },
         workloads: Default::default(),
         benchmarks,
@@ -471,5 +472,83 @@ fn a_file_above_the_size_limit_is_refused_and_the_others_still_render() {
             .any(|w| w.contains("huge.json") && w.contains("above the limit")),
         "{:?}",
         outcome.warnings
+    );
+}
+
+fn overhead(backend: &str, threads: u64, ratio: f64, at: &str) -> results::HarnessOverhead {
+    results::HarnessOverhead {
+        workload: "compute".into(),
+        variant: "closure".into(),
+        backend: backend.into(),
+        threads,
+        time_ratio: parbench::paired::Interval {
+            estimate: ratio,
+            lower: ratio - 0.01,
+            upper: ratio + 0.01,
+        },
+        harness_ns: 1000.0 * ratio,
+        hand_written_ns: 1000.0,
+        paired_rounds: 6,
+        measured_at: at.into(),
+    }
+}
+
+#[test]
+fn harness_overhead_merges_by_entry_and_reaches_the_entry_it_belongs_to() {
+    let mut older = file(vec![bench("compute", "closure", "rayon", 2, 1000.0)]);
+    older.run.harness_overhead = vec![
+        overhead("rayon", 2, 1.05, "2026-11-24T00:00:00Z"),
+        overhead("crossbeam", 2, 1.04, "2026-11-24T00:00:00Z"),
+    ];
+    let mut newer = file(vec![bench("compute", "closure", "rayon", 1, 1000.0)]);
+    newer.run.started_at = "2026-11-25T00:00:00Z".into();
+    newer.run.harness_overhead = vec![overhead("rayon", 2, 1.01, "2026-11-25T00:00:00Z")];
+    let merged = older.merge(newer);
+    let entries = &merged.run.harness_overhead;
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    let rayon = entries.iter().find(|e| e.backend == "rayon").unwrap();
+    assert_eq!(
+        rayon.time_ratio.estimate, 1.01,
+        "the newer run's entry replaces the older"
+    );
+    assert!(
+        entries.iter().any(|e| e.backend == "crossbeam"),
+        "the other is kept"
+    );
+    // Derived onto its own entry only (same workload, variant, backend, threads).
+    let at = |threads: u64| {
+        merged
+            .benchmarks
+            .iter()
+            .find(|b| b.key.backend == "rayon" && b.key.threads == threads)
+            .unwrap()
+            .harness_overhead
+    };
+    assert_eq!(at(2).map(|i| i.estimate), Some(1.01));
+    assert_eq!(at(1), None);
+    // Saved and loaded again: the same entries, and the derived figure again.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.json");
+    merged.save(&path).unwrap();
+    let loaded = ResultsFile::load(&path).unwrap().results;
+    assert_eq!(loaded.run.harness_overhead, merged.run.harness_overhead);
+    assert!(
+        loaded
+            .benchmarks
+            .iter()
+            .any(|b| b.harness_overhead.is_some())
+    );
+    // An entry with unusable numbers is dropped with a warning naming the file.
+    let mut bad = merged.clone();
+    bad.run.harness_overhead[0].hand_written_ns = -1.0;
+    bad.save(&path).unwrap();
+    let reloaded = ResultsFile::load(&path).unwrap();
+    assert_eq!(reloaded.results.run.harness_overhead.len(), 1);
+    assert!(
+        reloaded.warnings.iter().any(
+            |w| w.contains("m.json") && w.contains("dropped harness overhead compute/closure/")
+        ),
+        "{:?}",
+        reloaded.warnings
     );
 }

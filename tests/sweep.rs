@@ -244,3 +244,64 @@ fn intermittent_entries_carry_their_regime_distribution_and_paired_speedup() {
     // No steady baseline of the same regime: criterion's ratio is not taken.
     assert_eq!(b.criterion_speedup, None);
 }
+
+#[test]
+fn the_harness_overhead_pairs_every_in_process_backend_with_its_hand_written_map() {
+    use parbench::break_even::Mode;
+    use parbench::harness_overhead;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("runs").join("lab.json");
+    let mut sweep = sweep();
+    let logical_cores = num_cpus::get();
+    let settings = Profile::Quick.criterion_settings();
+    sweep
+        .begin(&path, machine(), settings, Vec::new(), false)
+        .unwrap();
+    // Criterion's test mode only checks each pairing against the oracle.
+    let everything = |_: &Key| true;
+    let pairings = harness_overhead::run(&mut sweep, Mode::Check, &sampling(), &everything);
+    let keys = harness_overhead::keys(&sweep.threads, logical_cores);
+    assert!(!path.exists(), "checking writes nothing");
+    // Per workload: the sequential backend once, each parallel backend per thread count.
+    let per_workload = 1 + 3 * sweep
+        .threads
+        .iter()
+        .filter(|&&t| t <= logical_cores)
+        .count();
+    assert_eq!(pairings.unwrap(), 3 * per_workload);
+    // Measured: one entry per workload and key (closure everywhere, and the
+    // sequential loop on its backend), each a valid paired interval.
+    harness_overhead::run(&mut sweep, Mode::Measure, &sampling(), &everything).unwrap();
+    let written = ResultsFile::load(&path).unwrap().results;
+    let entries = &written.run.harness_overhead;
+    assert_eq!(entries.len(), 3 * keys.len());
+    for e in entries {
+        assert!(e.time_ratio.is_valid(), "{e:?}");
+        assert!(e.harness_ns > 0.0 && e.hand_written_ns > 0.0, "{e:?}");
+        assert_eq!(e.paired_rounds, 6);
+        assert_eq!(e.measured_at, sweep.started_at);
+    }
+    for workload in ["seed", "trivial", "compute"] {
+        for key in &keys {
+            assert!(
+                entries.iter().any(|e| e.workload == workload
+                    && e.variant == key.variant
+                    && e.backend == key.backend
+                    && e.threads == key.threads),
+                "{workload} {key}"
+            );
+        }
+    }
+    assert!(
+        keys.iter()
+            .any(|k| k.variant == "sequential" && k.backend == "sequential")
+    );
+    assert!(keys.iter().all(|k| k.backend != "process"));
+    // A filter naming none of its keys measures nothing.
+    let none = |_: &Key| false;
+    assert_eq!(
+        harness_overhead::run(&mut sweep, Mode::Check, &sampling(), &none).unwrap(),
+        0
+    );
+}

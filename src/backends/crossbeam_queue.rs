@@ -10,9 +10,11 @@ use std::ops::Range;
 
 use anyhow::{Context, Result};
 
+use crate::workload::Constants;
+
 use super::{
-    Backend, Executor, RunStats, Scheduler, Task, WorkersUsed, catch_panic, fixed_chunks,
-    panic_message, pool_map_chunk_len,
+    Backend, Executor, HandWritten, RunStats, Scheduler, Task, WithHandWritten, WorkersUsed,
+    catch_panic, check_output, each_fixed_chunk, panic_message, pool_map_chunk_len,
 };
 
 pub struct Crossbeam;
@@ -28,6 +30,31 @@ impl Backend for Crossbeam {
         super::check_threads_on(self, threads)?;
         Ok(Box::new(CrossbeamExecutor { threads }))
     }
+    fn with_hand_written(&self, threads: usize) -> Option<WithHandWritten> {
+        super::beside(self.executor(threads), HandWritten::Crossbeam { threads })
+    }
+}
+
+/// The plain map by hand: Pool.map-sized chunks of the output through a
+/// channel, pulled by scoped threads spawned for the call.
+pub(super) fn hand_written_map(threads: usize, consts: &Constants, out: &mut [u64]) {
+    let len = pool_map_chunk_len(out.len(), threads);
+    let chunks = out.len().div_ceil(len);
+    let (sender, queue) = crossbeam::channel::bounded(chunks.max(1));
+    for (k, chunk) in out.chunks_mut(len).enumerate() {
+        sender.send((k * len, chunk)).expect("room for every chunk");
+    }
+    drop(sender);
+    crossbeam::thread::scope(|scope| {
+        for _ in 0..threads.min(chunks) {
+            scope.spawn(|_| {
+                while let Ok((start, chunk)) = queue.recv() {
+                    consts.oracle_range_into(start, chunk);
+                }
+            });
+        }
+    })
+    .expect("the plain map does not panic");
 }
 
 struct CrossbeamExecutor {
@@ -40,11 +67,13 @@ impl Scheduler for CrossbeamExecutor {
     }
 
     fn run(&self, items: Range<usize>, out: &mut [u64], task: &Task<'_>) -> Result<RunStats> {
+        check_output(&items, out)?;
         let len = pool_map_chunk_len(items.len(), self.threads);
-        let chunks = fixed_chunks(items, len, out)?;
-        let stats_chunks = chunks.len();
-        let (sender, queue) = crossbeam::channel::bounded(chunks.len().max(1));
-        for chunk in chunks {
+        let stats_chunks = items.len().div_ceil(len);
+        // The chunks go straight into the queue (its buffer is the one
+        // allocation a channel makes): no list of them first.
+        let (sender, queue) = crossbeam::channel::bounded(stats_chunks.max(1));
+        for chunk in each_fixed_chunk(items, len, out) {
             sender
                 .send(chunk)
                 .expect("the queue has room for every chunk");
@@ -59,9 +88,12 @@ impl Scheduler for CrossbeamExecutor {
             crossbeam::thread::scope(|scope| -> Result<()> {
                 for worker in 0..spawned {
                     let (queue, used) = (&queue, &used);
+                    // Unnamed, like a user's scoped threads: a name costs a
+                    // `String` and a system call per thread and call (1-5%
+                    // of a seed call against the hand-written map, in a
+                    // noisy window).
                     scope
                         .builder()
-                        .name(format!("parbench-crossbeam-{worker}"))
                         .spawn(move |_| {
                             while let Ok(chunk) = queue.recv() {
                                 used.mark(worker);
@@ -79,9 +111,6 @@ impl Scheduler for CrossbeamExecutor {
                 panic_message(&*payload)
             )
         })??;
-        Ok(RunStats {
-            chunks: stats_chunks,
-            workers_used: used.count(),
-        })
+        Ok(RunStats::new(stats_chunks, used.count()))
     }
 }

@@ -25,7 +25,7 @@ use std::any::Any;
 use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use anyhow::{Result, anyhow, bail};
 use serde::{Deserialize, Serialize};
@@ -52,13 +52,63 @@ pub struct Chunk<'a> {
 /// worker thread that runs it (`0..threads`).
 pub type Task<'t> = dyn Fn(usize, Chunk<'_>) + Sync + 't;
 
-/// What one call did, for the copy counts of the ownership variants.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct RunStats {
+/// What one call did, for the copy counts of the ownership variants: the
+/// chunks (tasks) handed out and the distinct workers that ran at least one.
+///
+/// Both counts in one `u64` (chunks in the low half): a `Result<RunStats>`
+/// is then a tag and one word, which comes back from a scheduler in two
+/// registers. As two `usize` fields (and as two `u32` fields) it came back
+/// through memory, written as two stores and read back by the variant as
+/// one wider load, which the CPU cannot forward from the stores: `perf
+/// annotate` put about a sixth of the samples of the seed's sequential call
+/// on that one reload (issue 23). On the wire (the process backend) it is
+/// the two named counts.
+#[derive(Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(from = "Counts", into = "Counts")]
+pub struct RunStats(u64);
+
+/// [`RunStats`] as its fields, for serde and `Debug`.
+#[derive(Debug, Serialize, Deserialize)]
+struct Counts {
+    chunks: u32,
+    workers_used: u32,
+}
+
+impl RunStats {
+    /// The counts of a call whose items passed [`check_output`], so that
+    /// neither count, at most one per item, can exceed `u32::MAX`.
+    pub fn new(chunks: usize, workers_used: usize) -> RunStats {
+        RunStats(chunks as u32 as u64 | ((workers_used as u32 as u64) << 32))
+    }
     /// Chunks (tasks) handed out.
-    pub chunks: usize,
+    pub fn chunks(self) -> usize {
+        self.0 as u32 as usize
+    }
     /// Distinct workers that ran at least one chunk.
-    pub workers_used: usize,
+    pub fn workers_used(self) -> usize {
+        (self.0 >> 32) as usize
+    }
+}
+
+impl From<Counts> for RunStats {
+    fn from(c: Counts) -> RunStats {
+        RunStats::new(c.chunks as usize, c.workers_used as usize)
+    }
+}
+
+impl From<RunStats> for Counts {
+    fn from(s: RunStats) -> Counts {
+        Counts {
+            chunks: s.chunks() as u32,
+            workers_used: s.workers_used() as u32,
+        }
+    }
+}
+
+impl std::fmt::Debug for RunStats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        Counts::from(*self).fmt(f)
+    }
 }
 
 /// A backend prepared for one thread count: runs jobs.
@@ -124,6 +174,58 @@ pub trait Backend: Sync {
         _profile: crate::sweep::Profile,
     ) -> Option<crate::workload::Coverage> {
         None
+    }
+    /// Its executor for `threads` and, beside it, the plain map written by
+    /// hand for this backend: what a user would write without parbench,
+    /// with the same chunking, sharing what the two can share (one rayon
+    /// pool, so the operating system places both on the same threads).
+    /// Pairing the two gives the harness overhead
+    /// ([`crate::harness_overhead`]). `None`: a backend with no in-process
+    /// equivalent (worker processes).
+    fn with_hand_written(&self, _threads: usize) -> Option<WithHandWritten> {
+        None
+    }
+}
+
+/// An executor and, beside it, the plain map written by hand.
+pub type WithHandWritten = Result<(Box<dyn Executor>, HandWritten)>;
+
+/// `exec` with `hand_written` beside it: [`Backend::with_hand_written`] of
+/// a backend whose two share nothing.
+fn beside(exec: Result<Box<dyn Executor>>, hand_written: HandWritten) -> Option<WithHandWritten> {
+    Some(exec.map(|exec| (exec, hand_written)))
+}
+
+/// The plain map (`closure`'s work: `Constants::item` of every item)
+/// written by hand for one in-process backend, with that backend's
+/// chunking and nothing else: no job, no executor, no variant, no task
+/// object, no bookkeeping. An enum, not a trait object, so the sampler's
+/// loop calls it directly, as a user's program would: an indirect call is a
+/// visible part of the sequential loop's 11 ns on `seed`. Each arm's code is
+/// in its backend's file, beside the scheduler it mirrors.
+pub enum HandWritten {
+    /// A `for` loop on the calling thread.
+    Loop,
+    /// `par_chunks_mut` of Pool.map-sized chunks in a dedicated pool.
+    Rayon(Arc<rayon::ThreadPool>),
+    /// Pool.map-sized chunks through a channel to scoped threads.
+    Crossbeam { threads: usize },
+    /// One contiguous block per scoped thread.
+    StdScope { threads: usize },
+}
+
+impl HandWritten {
+    /// Writes the result of item `i` into `out[i]` for every slot of `out`.
+    #[inline]
+    pub fn map(&self, consts: &Constants, out: &mut [u64]) {
+        match self {
+            HandWritten::Loop => sequential::hand_written_map(consts, out),
+            HandWritten::Rayon(pool) => rayon_pool::hand_written_map(pool, consts, out),
+            HandWritten::Crossbeam { threads } => {
+                crossbeam_queue::hand_written_map(*threads, consts, out)
+            }
+            HandWritten::StdScope { threads } => std_scope::hand_written_map(*threads, consts, out),
+        }
     }
 }
 
@@ -199,6 +301,30 @@ pub fn fixed_chunks(items: Range<usize>, len: usize, out: &mut [u64]) -> Result<
     chunks_of(items, std::iter::repeat(len.max(1)), out)
 }
 
+/// The chunks of [`fixed_chunks`], made one at a time as they are taken:
+/// no list is allocated. Check the output first ([`check_output`]).
+pub fn each_fixed_chunk(
+    items: Range<usize>,
+    len: usize,
+    out: &mut [u64],
+) -> impl Iterator<Item = Chunk<'_>> {
+    let len = len.max(1);
+    let start = items.start;
+    let ranges = (start..items.end.max(start))
+        .step_by(len)
+        .map(move |from| from..(from + len).min(items.end));
+    let mut rest = out;
+    ranges.map(move |range| {
+        let take = if rest.is_empty() { 0 } else { range.len() };
+        let (head, tail) = std::mem::take(&mut rest).split_at_mut(take);
+        rest = tail;
+        Chunk {
+            items: range,
+            out: head,
+        }
+    })
+}
+
 /// Cuts `items` into `min(parts, n)` contiguous blocks whose sizes differ by
 /// at most one: one block per thread, however the `n` items divide.
 pub fn even_chunks(items: Range<usize>, parts: usize, out: &mut [u64]) -> Result<Vec<Chunk<'_>>> {
@@ -211,16 +337,28 @@ pub fn even_chunks(items: Range<usize>, parts: usize, out: &mut [u64]) -> Result
     )
 }
 
-/// Checks that `out` holds one slot per item of `items`, or none.
+/// Checks that `out` holds one slot per item of `items`, or none, and that
+/// the items can be counted in a [`RunStats`]. Inlined into every
+/// scheduler's call: two compares; the errors are built out of line.
+#[inline]
 pub fn check_output(items: &Range<usize>, out: &[u64]) -> Result<()> {
-    if !out.is_empty() && out.len() != items.len() {
-        bail!(
-            "the output holds {} slots for {} items: it must hold one per item, or none",
-            out.len(),
-            items.len()
-        );
+    if items.len() > u32::MAX as usize || (!out.is_empty() && out.len() != items.len()) {
+        return Err(bad_output(items.len(), out.len()));
     }
     Ok(())
+}
+
+/// The error of [`check_output`], built out of line: only the cold path pays.
+#[cold]
+#[inline(never)]
+fn bad_output(items: usize, slots: usize) -> anyhow::Error {
+    if items > u32::MAX as usize {
+        return anyhow!(
+            "{items} items in one call: at most {} are supported",
+            u32::MAX
+        );
+    }
+    anyhow!("the output holds {slots} slots for {items} items: it must hold one per item, or none")
 }
 
 /// Cuts `items` into consecutive chunks of the given lengths, pairing each
@@ -249,21 +387,41 @@ fn chunks_of(
     Ok(chunks)
 }
 
-/// Records which workers ran a chunk during one call.
-pub struct WorkersUsed(Vec<AtomicBool>);
+/// Records which workers ran a chunk during one call, with no allocation
+/// and no contended writes for up to 64 workers: one bit per worker in one
+/// word, set once per worker and call (a worker that sees its bit set only
+/// reads the line, so the marks of later chunks stay in each core's cache).
+/// Workers from the 65th on get a flag each, allocated per call.
+pub struct WorkersUsed {
+    first: AtomicU64,
+    rest: Vec<AtomicBool>,
+}
 
 impl WorkersUsed {
     pub fn new(threads: usize) -> Self {
-        WorkersUsed((0..threads).map(|_| AtomicBool::new(false)).collect())
+        WorkersUsed {
+            first: AtomicU64::new(0),
+            rest: (64..threads).map(|_| AtomicBool::new(false)).collect(),
+        }
     }
+    #[inline]
     pub fn mark(&self, worker: usize) {
-        self.0[worker].store(true, Ordering::Relaxed);
+        match worker.checked_sub(64) {
+            None => {
+                let bit = 1u64 << worker;
+                if self.first.load(Ordering::Relaxed) & bit == 0 {
+                    self.first.fetch_or(bit, Ordering::Relaxed);
+                }
+            }
+            Some(k) => self.rest[k].store(true, Ordering::Relaxed),
+        }
     }
+    /// Read after the call, once every worker's marks are joined.
     pub fn count(&self) -> usize {
-        self.0
-            .iter()
-            .filter(|used| used.load(Ordering::Relaxed))
-            .count()
+        self.first.load(Ordering::Relaxed).count_ones() as usize
+            + (self.rest.iter())
+                .filter(|used| used.load(Ordering::Relaxed))
+                .count()
     }
 }
 
@@ -318,6 +476,25 @@ mod tests {
                     let covered: Vec<usize> = cs.iter().flat_map(|c| c.items.clone()).collect();
                     assert_eq!(covered, (0..n).collect::<Vec<_>>());
                 }
+                // Made one at a time, the same chunks.
+                let lazily: Vec<(Range<usize>, usize)> = each_fixed_chunk(0..n, len, &mut out)
+                    .map(|c| (c.items, c.out.len()))
+                    .collect();
+                let listed: Vec<(Range<usize>, usize)> = fixed_chunks(0..n, len, &mut out)
+                    .unwrap()
+                    .into_iter()
+                    .map(|c| (c.items, c.out.len()))
+                    .collect();
+                assert_eq!(lazily, listed);
+                let shifted_lazily: Vec<Range<usize>> = each_fixed_chunk(3..3 + n, len, &mut [])
+                    .map(|c| c.items)
+                    .collect();
+                let shifted_listed: Vec<Range<usize>> = fixed_chunks(3..3 + n, len, &mut [])
+                    .unwrap()
+                    .into_iter()
+                    .map(|c| c.items)
+                    .collect();
+                assert_eq!(shifted_lazily, shifted_listed);
                 // A range that does not start at 0 is covered the same way.
                 let shifted: Vec<usize> = fixed_chunks(7..7 + n, len, &mut [])
                     .unwrap()

@@ -6,13 +6,16 @@
 //! adaptively and idle threads steal.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
+use crate::workload::Constants;
+
 use super::{
-    Backend, Executor, RunStats, Scheduler, Task, WorkersUsed, catch_panic, fixed_chunks,
-    pool_map_chunk_len,
+    Backend, Chunk, Executor, HandWritten, RunStats, Scheduler, Task, WithHandWritten, WorkersUsed,
+    catch_panic, check_output, pool_map_chunk_len,
 };
 
 pub struct Rayon;
@@ -26,20 +29,52 @@ impl Backend for Rayon {
     }
     fn executor(&self, threads: usize) -> Result<Box<dyn Executor>> {
         super::check_threads_on(self, threads)?;
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .thread_name(|i| format!("parbench-rayon-{i}"))
-            .build()
-            .with_context(|| format!("cannot build a rayon pool of {threads} threads"))?;
-        // Wait until every worker has started (and made its start-up
-        // allocations), so the first measured call sees a warm pool.
-        pool.broadcast(|_| ());
-        Ok(Box::new(RayonExecutor { pool, threads }))
+        Ok(Box::new(RayonExecutor {
+            pool: Arc::new(pool_of(threads)?),
+            threads,
+        }))
+    }
+    fn with_hand_written(&self, threads: usize) -> Option<WithHandWritten> {
+        Some(super::check_threads_on(self, threads).and_then(|()| {
+            let pool = Arc::new(pool_of(threads)?);
+            let exec = RayonExecutor {
+                pool: Arc::clone(&pool),
+                threads,
+            };
+            Ok((
+                Box::new(exec) as Box<dyn Executor>,
+                HandWritten::Rayon(pool),
+            ))
+        }))
     }
 }
 
+/// A dedicated pool of `threads` threads, every one of them started.
+fn pool_of(threads: usize) -> Result<rayon::ThreadPool> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("parbench-rayon-{i}"))
+        .build()
+        .with_context(|| format!("cannot build a rayon pool of {threads} threads"))?;
+    // Wait until every worker has started (and made its start-up
+    // allocations), so the first measured call sees a warm pool.
+    pool.broadcast(|_| ());
+    Ok(pool)
+}
+
+/// The plain map by hand: Pool.map-sized chunks of the output, in parallel.
+pub(super) fn hand_written_map(pool: &rayon::ThreadPool, consts: &Constants, out: &mut [u64]) {
+    let len = pool_map_chunk_len(out.len(), pool.current_num_threads());
+    pool.install(|| {
+        out.par_chunks_mut(len)
+            .enumerate()
+            .for_each(|(k, chunk)| consts.oracle_range_into(k * len, chunk))
+    });
+}
+
 struct RayonExecutor {
-    pool: rayon::ThreadPool,
+    /// Shared with the hand-written map when the harness overhead is measured.
+    pool: Arc<rayon::ThreadPool>,
     threads: usize,
 }
 
@@ -49,22 +84,28 @@ impl Scheduler for RayonExecutor {
     }
 
     fn run(&self, items: Range<usize>, out: &mut [u64], task: &Task<'_>) -> Result<RunStats> {
+        check_output(&items, out)?;
         let len = pool_map_chunk_len(items.len(), self.threads);
-        let chunks = fixed_chunks(items, len, out)?;
-        let stats_chunks = chunks.len();
+        let count = items.len().div_ceil(len);
         let used = WorkersUsed::new(self.threads);
+        // No list of chunks: rayon splits the output itself (or the chunk
+        // indexes, when there is no output), so a call allocates nothing.
+        let run = |k: usize, out: &mut [u64]| {
+            let worker = rayon::current_thread_index().expect("inside the pool");
+            used.mark(worker);
+            let from = items.start + k * len;
+            let chunk = Chunk {
+                items: from..(from + len).min(items.end),
+                out,
+            };
+            task(worker, chunk);
+        };
         catch_panic("rayon", || {
-            self.pool.install(|| {
-                chunks.into_par_iter().for_each(|chunk| {
-                    let worker = rayon::current_thread_index().expect("inside the pool");
-                    used.mark(worker);
-                    task(worker, chunk);
-                })
+            self.pool.install(|| match out.is_empty() {
+                true => (0..count).into_par_iter().for_each(|k| run(k, &mut [])),
+                false => (out.par_chunks_mut(len).enumerate()).for_each(|(k, out)| run(k, out)),
             })
         })?;
-        Ok(RunStats {
-            chunks: stats_chunks,
-            workers_used: used.count(),
-        })
+        Ok(RunStats::new(count, used.count()))
     }
 }

@@ -10,7 +10,11 @@ use std::ops::Range;
 
 use anyhow::Result;
 
-use super::{Backend, Chunk, Executor, RunStats, Scheduler, Task, catch_panic, check_output};
+use super::{
+    Backend, Chunk, Executor, HandWritten, RunStats, Scheduler, Task, WithHandWritten, catch_panic,
+    check_output,
+};
+use crate::workload::Constants;
 
 pub struct Sequential;
 
@@ -28,6 +32,16 @@ impl Backend for Sequential {
         super::check_threads_on(self, threads)?;
         Ok(Box::new(CallingThread))
     }
+    fn with_hand_written(&self, threads: usize) -> Option<WithHandWritten> {
+        super::beside(self.executor(threads), HandWritten::Loop)
+    }
+}
+
+/// The plain map by hand: the loop itself.
+pub(super) fn hand_written_map(consts: &Constants, out: &mut [u64]) {
+    for (slot, i) in out.iter_mut().zip(0..) {
+        *slot = consts.item(i);
+    }
 }
 
 struct CallingThread;
@@ -44,9 +58,6 @@ impl Scheduler for CallingThread {
         if chunks == 1 {
             catch_panic("sequential", || task(0, Chunk { items, out }))?;
         }
-        Ok(RunStats {
-            chunks,
-            workers_used: chunks,
-        })
+        Ok(RunStats::new(chunks, chunks))
     }
 }

@@ -9,8 +9,11 @@ use std::ops::Range;
 
 use anyhow::{Context, Result, bail};
 
+use crate::workload::Constants;
+
 use super::{
-    Backend, Executor, RunStats, Scheduler, Task, catch_panic, even_chunks, panic_message,
+    Backend, Executor, HandWritten, RunStats, Scheduler, Task, WithHandWritten, catch_panic,
+    even_chunks, panic_message,
 };
 
 pub struct StdScope;
@@ -26,6 +29,26 @@ impl Backend for StdScope {
         super::check_threads_on(self, threads)?;
         Ok(Box::new(StdScopeExecutor { threads }))
     }
+    fn with_hand_written(&self, threads: usize) -> Option<WithHandWritten> {
+        super::beside(self.executor(threads), HandWritten::StdScope { threads })
+    }
+}
+
+/// The plain map by hand: one contiguous block of the output per scoped
+/// thread, sizes within one item of each other.
+pub(super) fn hand_written_map(threads: usize, consts: &Constants, out: &mut [u64]) {
+    let n = out.len();
+    let parts = threads.min(n);
+    std::thread::scope(|scope| {
+        let (mut rest, mut start) = (out, 0);
+        for part in 0..parts {
+            let len = n / parts + usize::from(part < n % parts);
+            let (block, tail) = std::mem::take(&mut rest).split_at_mut(len);
+            rest = tail;
+            scope.spawn(move || consts.oracle_range_into(start, block));
+            start += len;
+        }
+    });
 }
 
 struct StdScopeExecutor {
@@ -41,16 +64,13 @@ impl Scheduler for StdScopeExecutor {
         // One block per thread; with fewer items than threads, only as many
         // threads as there are blocks are spawned.
         let blocks = even_chunks(items, self.threads, out)?;
-        let stats = RunStats {
-            chunks: blocks.len(),
-            workers_used: blocks.len(),
-        };
+        let stats = RunStats::new(blocks.len(), blocks.len());
         catch_panic("std_scope", || {
             std::thread::scope(|scope| -> Result<()> {
                 let mut handles = Vec::with_capacity(blocks.len());
                 for (worker, block) in blocks.into_iter().enumerate() {
+                    // Unnamed, like crossbeam's threads (see there).
                     let handle = std::thread::Builder::new()
-                        .name(format!("parbench-std-{worker}"))
                         .spawn_scoped(scope, move || task(worker, block))
                         .with_context(|| format!("cannot spawn thread {worker}"))?;
                     handles.push(handle);

@@ -88,8 +88,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         format!("peak_rss_bytes: {}", known(m.peak_rss_bytes)),
         format!(
             "chunks: {} workers_used: {}",
-            report.stats().chunks,
-            report.stats().workers_used
+            report.stats().chunks(),
+            report.stats().workers_used()
         ),
     ];
     // Worker processes only: what crossed the pipes and what each worker held.

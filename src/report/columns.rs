@@ -444,6 +444,38 @@ pub static COLUMNS: &[Column] = &[
         human: |c| or_missing(c.entry.overhead_ns, |ns| format!("{:.2}", ns / 1e3)),
     },
     Column {
+        name: "harness_overhead",
+        title: "harness overhead",
+        numeric: true,
+        shown: Shown::WithOverhead,
+        views: &[View::Html, View::Export],
+        raw: |c| opt_number(c.entry.harness_overhead.map(|h| h.estimate)),
+        // Derived only from 6 or more rounds (`ResultsFile::derive`): a 95% interval.
+        human: |c| {
+            or_missing(c.entry.harness_overhead, |h| {
+                speedup_with_interval(&h, Some(crate::paired::MIN_VALUES_FOR_INTERVAL))
+            })
+        },
+    },
+    Column {
+        name: "harness_overhead_lower",
+        title: "harness overhead, lower bound",
+        numeric: true,
+        shown: Shown::Always,
+        views: EXPORT,
+        raw: |c| opt_number(c.entry.harness_overhead.map(|h| h.lower)),
+        human: |c| or_missing(c.entry.harness_overhead.map(|h| h.lower), times),
+    },
+    Column {
+        name: "harness_overhead_upper",
+        title: "harness overhead, upper bound",
+        numeric: true,
+        shown: Shown::Always,
+        views: EXPORT,
+        raw: |c| opt_number(c.entry.harness_overhead.map(|h| h.upper)),
+        human: |c| or_missing(c.entry.harness_overhead.map(|h| h.upper), times),
+    },
+    Column {
         name: "state_copies",
         title: "state copies",
         numeric: true,

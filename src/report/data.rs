@@ -472,6 +472,7 @@ pub(crate) mod tests {
                 planned: None,
                 plan: None,
                 previous: None,
+                harness_overhead: Vec::new(),
             },
             workloads: Default::default(),
             benchmarks,

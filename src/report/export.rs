@@ -148,7 +148,7 @@ mod tests {
         // 40 / 1500, without bounds; missing values are empty fields.
         assert!(
             text.contains(
-                ",0.02666666666666667,,,,,0.02666666666666667,false,,0.013333333333333334,,,,,,,,,,,,\n"
+                ",0.02666666666666667,,,,,0.02666666666666667,false,,0.013333333333333334,,,,,,,,,,,,,,,\n"
             ),
             "missing values are empty fields: {text}"
         );

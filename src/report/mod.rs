@@ -28,7 +28,8 @@
 //! the split into pages), `columns` (the one table of columns every table and
 //! export renders), `charts` (the only plotters user), `page` (the model the
 //! template shows), `scaling` (the scaling models and the break-even map as
-//! the page shows them), `summary`, `export` and `format` (units).
+//! the page shows them), `harness` (parbench's own overhead per call, as a
+//! table and a sentence), `summary`, `export` and `format` (units).
 
 mod across;
 mod charts;
@@ -37,6 +38,7 @@ mod data;
 mod export;
 mod findings;
 mod format;
+pub mod harness;
 mod page;
 mod processes;
 mod scaling;

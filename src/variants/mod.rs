@@ -191,10 +191,10 @@ impl Outcome {
         Ok(Outcome {
             produced,
             calls,
-            stats: RunStats {
-                chunks: self.stats.chunks + other.stats.chunks,
-                workers_used: self.stats.workers_used + other.stats.workers_used,
-            },
+            stats: RunStats::new(
+                self.stats.chunks() + other.stats.chunks(),
+                self.stats.workers_used() + other.stats.workers_used(),
+            ),
         })
     }
 }

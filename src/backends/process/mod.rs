@@ -772,10 +772,7 @@ impl Workers {
             Produces::Items => Produced::Items,
             _ => Produced::Sum(sum),
         };
-        let stats = RunStats {
-            chunks: count,
-            workers_used: used.iter().filter(|&&u| u).count(),
-        };
+        let stats = RunStats::new(count, used.iter().filter(|&&u| u).count());
         Ok((
             Outcome {
                 produced,

@@ -280,9 +280,7 @@ pub fn ratio_words(r: &Interval, margin: f64, bounds: &str) -> String {
     }
 }
 
-/// Below this many values the median's bounds are the min and max
-/// ([`crate::paired::median_interval`]), with less than 95% coverage.
-pub const MIN_VALUES_FOR_INTERVAL: u64 = 6;
+pub use crate::paired::MIN_VALUES_FOR_INTERVAL;
 
 /// What bounds from `values` rounds (or values) are: a distribution-free
 /// 95% interval from 6 on, below that only their range.

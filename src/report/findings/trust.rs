@@ -222,6 +222,19 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
         ));
         finding.details.splice(0..0, inconsistent.iter().cloned());
     }
+    if let Some(seed) = index
+        .file()
+        .and_then(|file| crate::report::harness::seed_sentence(&file.run.harness_overhead, "seed"))
+    {
+        let mut chars = seed.chars();
+        let capitalised: String = chars
+            .next()
+            .map(|c| c.to_ascii_uppercase())
+            .into_iter()
+            .chain(chars)
+            .collect();
+        sentences.push(capitalised);
+    }
     finding.figure = Some(format!(
         "{paired} of {total} speedups paired ({capped} {CAPPED_MARK}); {} ≠; {} left out as \
          inconsistent with the machine",

@@ -95,6 +95,8 @@ pub struct MachineView {
     pub threads: String,
     pub criterion: String,
     pub ceiling: Vec<CeilingView>,
+    /// parbench's own call path against the same map written by hand.
+    pub harness_overhead: Vec<super::harness::HarnessOverheadRow>,
     /// The host's speed at the start and end of the run, in words.
     pub calibration: Vec<String>,
     /// What to know before comparing this run's absolute times.
@@ -145,6 +147,7 @@ impl MachineView {
                     speedup: c.speedup.clone(),
                 })
                 .collect(),
+            harness_overhead: Vec::new(),
             calibration: self.calibration.clone(),
             caveats: self.caveats.clone(),
             findings: Vec::new(),
@@ -365,6 +368,7 @@ fn machine_view(i: usize, run: &Run, name: &str) -> Result<MachineView> {
                 speedup: times(p.speedup),
             })
             .collect(),
+        harness_overhead: super::harness::rows(&r.harness_overhead),
         calibration: calibration_lines(r),
         caveats: run_caveats(&run.file),
         answers,

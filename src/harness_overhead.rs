@@ -1,0 +1,254 @@
+//! The harness overhead: what parbench's own call path adds to the call it
+//! times.
+//!
+//! Every benchmark times parbench's call (a [`crate::job::Job`] handed to
+//! an [`crate::backends::Executor`], which hands it to the variant, which
+//! runs a task per chunk on the backend's scheduler). A user's program
+//! makes none of those steps: it writes the map for its backend directly.
+//! On the seed's 20 items that difference is all there is to see, so it is
+//! measured, never assumed: for every in-process backend, parbench's call
+//! of the plain map (`closure`) and, on the sequential backend, of the
+//! sequential loop every speedup is measured against, are paired in the
+//! same rounds of [`paired::sample`] with the same map written by hand for
+//! that backend ([`Backend::with_hand_written`]: the same chunking,
+//! nothing else). The ratio of their times is the harness overhead, recorded per
+//! workload, variant, backend and thread count in the run block of the
+//! results file.
+//!
+//! It runs in every profile, after criterion's groups, on the workloads
+//! whose purpose is pure overhead, memory bandwidth or compute
+//! ([`PURPOSES`]: `seed`, `trivial`, `compute`, uniform work and no state
+//! table) whether or not the profile times the plain map there, at the
+//! run's thread counts up to the logical cores (beyond them a ratio
+//! measures the operating system's scheduler, not parbench). Every
+//! member is checked against the oracle first, untimed; a mismatch is an
+//! error. `cargo bench -- harness_overhead` runs it alone; a filter naming
+//! a workload skips it.
+
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+
+use crate::backends::{self, Backend, HandWritten};
+use crate::break_even::Mode;
+use crate::key::Key;
+use crate::matrix::{self, Problem};
+use crate::paired::{self, Sampling};
+use crate::results::HarnessOverhead;
+use crate::sweep::Sweep;
+use crate::variants::{Role, VARIANTS, Variant};
+use crate::workload::{Purpose, WORKLOADS, Workload};
+
+/// The workload part of the pseudo-key criterion's filter is matched
+/// against (`harness_overhead/<variant>/<backend>/<threads>`).
+pub const FILTER_ID: &str = "harness_overhead";
+
+/// The workloads measured, by purpose: where parbench's cost is the whole
+/// call, against memory bandwidth, against compute.
+pub const PURPOSES: [Purpose; 3] = [Purpose::Overhead, Purpose::MemoryBound, Purpose::CpuBound];
+
+/// parbench's calls paired with the hand-written one: the plain map and
+/// the sequential loop (which runs on the sequential backend only).
+pub const ROLES: [Role; 2] = [Role::PartialIdiom, Role::Baseline];
+
+/// The workloads measured.
+pub fn workloads() -> impl Iterator<Item = &'static Workload> {
+    WORKLOADS.iter().filter(|w| PURPOSES.contains(&w.purpose))
+}
+
+/// parbench's variants paired with the hand-written map on `backend`.
+pub fn variants_on(backend: &dyn Backend) -> Vec<&'static dyn Variant> {
+    VARIANTS
+        .iter()
+        .copied()
+        .filter(|v| ROLES.contains(&v.role()) && matrix::refusal(*v, backend).is_none())
+        .collect()
+}
+
+/// One pairing: a backend at a thread count, and parbench's variants on it.
+struct Pairing {
+    backend: &'static dyn Backend,
+    threads: usize,
+    variants: Vec<&'static dyn Variant>,
+}
+
+/// The pairings of a run at `threads`, up to `logical_cores`, that
+/// criterion's filter `selected` accepts.
+fn pairings(
+    threads: &[usize],
+    logical_cores: usize,
+    selected: &dyn Fn(&Key) -> bool,
+) -> Vec<Pairing> {
+    let mut all = Vec::new();
+    // The backends that run in this process, each with its hand-written map.
+    let in_process = backends::BACKENDS.iter().filter(|b| b.shares_memory());
+    for &backend in in_process {
+        for t in backends::thread_counts(backend, threads) {
+            if t > logical_cores.max(1) {
+                continue;
+            }
+            let variants: Vec<&'static dyn Variant> = variants_on(backend)
+                .into_iter()
+                .filter(|v| selected(&Key::new(FILTER_ID, v.id(), backend.id(), t as u64)))
+                .collect();
+            if !variants.is_empty() {
+                all.push(Pairing {
+                    backend,
+                    threads: t,
+                    variants,
+                });
+            }
+        }
+    }
+    all
+}
+
+/// The pseudo-keys of the pairings at `threads` up to `logical_cores`
+/// (what `cargo bench -- --list` names).
+pub fn keys(threads: &[usize], logical_cores: usize) -> Vec<Key> {
+    pairings(threads, logical_cores, &|_| true)
+        .iter()
+        .flat_map(|p| {
+            (p.variants.iter())
+                .map(|v| Key::new(FILTER_ID, v.id(), p.backend.id(), p.threads as u64))
+        })
+        .collect()
+}
+
+/// Measures (or, in criterion's test mode, checks) the harness overhead of
+/// `sweep`'s run with `sampling` (the profile's, as every group's pairing):
+/// see the module doc. Measured entries reach the results file per backend
+/// and thread count. Returns how many (workload, backend, threads) were
+/// measured or checked.
+pub fn run(
+    sweep: &mut Sweep,
+    mode: Mode,
+    sampling: &Sampling,
+    selected: &dyn Fn(&Key) -> bool,
+) -> Result<usize> {
+    let started = Instant::now();
+    let pairings = pairings(&sweep.threads, num_cpus::get(), selected);
+    if pairings.is_empty() {
+        return Ok(0);
+    }
+    let problems: Vec<(&'static Workload, Problem)> = workloads()
+        .map(|w| {
+            Problem::new(sweep.spec_of(w))
+                .with_context(|| format!("harness overhead on workload {}", w.id))
+                .map(|p| (w, p))
+        })
+        .collect::<Result<_>>()?;
+    let mut done = 0;
+    for pairing in pairings {
+        let (backend, threads) = (pairing.backend, pairing.threads);
+        let Some(built) = backend.with_hand_written(threads) else {
+            bail!(
+                "backend {} runs in this process but has no hand-written map \
+                 (Backend::with_hand_written) to measure the harness overhead against",
+                backend.id()
+            );
+        };
+        let (exec, hand_written) = built.with_context(|| {
+            format!(
+                "the executor and hand-written map of {} at {threads} threads",
+                backend.id()
+            )
+        })?;
+        let mut entries = Vec::new();
+        for (workload, problem) in &problems {
+            let place = format!("{}/{}/{threads}", workload.id, backend.id());
+            let mut out = problem.output()?;
+            check(problem, &hand_written, &mut out)
+                .with_context(|| format!("harness overhead {place}: the hand-written map"))?;
+            let jobs: Vec<_> = pairing.variants.iter().map(|v| problem.job(*v)).collect();
+            for job in &jobs {
+                problem
+                    .run_checked(job, &*exec, &mut out)
+                    .with_context(|| format!("harness overhead {place}: {}", job.variant.id()))?;
+            }
+            done += 1;
+            if mode == Mode::Check {
+                continue;
+            }
+            // Member 0 is the hand-written map; then parbench's calls.
+            let samples = paired::sample(
+                &vec![false; 1 + jobs.len()],
+                &paired::speedups_over_first(1 + jobs.len()),
+                sampling,
+                |member| match member {
+                    0 => {
+                        hand_written.map(&problem.consts, &mut out);
+                        Ok(())
+                    }
+                    m => problem.run(&jobs[m - 1], &*exec, &mut out).map(drop),
+                },
+            )
+            .with_context(|| format!("harness overhead {place}"))?;
+            for (position, job) in jobs.iter().enumerate() {
+                let member = position + 1;
+                entries.push(HarnessOverhead {
+                    workload: workload.id.to_string(),
+                    variant: job.variant.id().to_string(),
+                    backend: backend.id().to_string(),
+                    threads: threads as u64,
+                    time_ratio: samples.time_ratio(member, 0),
+                    harness_ns: samples.wall_per_call_ns(member),
+                    hand_written_ns: samples.wall_per_call_ns(0),
+                    paired_rounds: samples.rounds_of(member) as u64,
+                    measured_at: sweep.started_at.clone(),
+                });
+            }
+        }
+        if sweep.verbose {
+            for e in &entries {
+                println!("{}", line(e));
+            }
+        }
+        if let (Some(store), false) = (sweep.store_mut(), entries.is_empty()) {
+            store.record_harness_overhead(entries)?;
+        }
+    }
+    if sweep.verbose {
+        println!(
+            "parbench: harness overhead: {done} pairings {} in {}",
+            match mode {
+                Mode::Measure => "measured",
+                Mode::Check => "checked against the oracle",
+            },
+            crate::sweep::human(started.elapsed())
+        );
+    }
+    Ok(done)
+}
+
+/// Runs the hand-written map once into a zeroed `out` and checks it
+/// against the oracle, naming the first item that differs.
+fn check(problem: &Problem, hand_written: &HandWritten, out: &mut [u64]) -> Result<()> {
+    out.fill(0);
+    hand_written.map(&problem.consts, out);
+    if let Some(k) = (0..out.len()).find(|&k| out[k] != problem.expected[k]) {
+        bail!(
+            "item {k}: expected {}, got {} (does not match the oracle)",
+            problem.expected[k],
+            out[k]
+        );
+    }
+    Ok(())
+}
+
+/// One entry as the run prints it.
+pub fn line(e: &HarnessOverhead) -> String {
+    format!(
+        "harness overhead {}/{}/{}/{}: {:.3}x ({:.3}-{:.3}), {:.0} ns against {:.0} ns by hand, {} rounds",
+        e.workload,
+        e.variant,
+        e.backend,
+        e.threads,
+        e.time_ratio.estimate,
+        e.time_ratio.lower,
+        e.time_ratio.upper,
+        e.harness_ns,
+        e.hand_written_ns,
+        e.paired_rounds
+    )
+}
