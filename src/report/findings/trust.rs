@@ -222,18 +222,12 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
         ));
         finding.details.splice(0..0, inconsistent.iter().cloned());
     }
+    // What parbench itself adds to the seed's calls (issue 23).
     if let Some(seed) = index
         .file()
         .and_then(|file| crate::report::harness::seed_sentence(&file.run.harness_overhead, "seed"))
     {
-        let mut chars = seed.chars();
-        let capitalised: String = chars
-            .next()
-            .map(|c| c.to_ascii_uppercase())
-            .into_iter()
-            .chain(chars)
-            .collect();
-        sentences.push(capitalised);
+        sentences.push(seed);
     }
     finding.figure = Some(format!(
         "{paired} of {total} speedups paired ({capped} {CAPPED_MARK}); {} ≠; {} left out as \
