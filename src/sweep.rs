@@ -90,7 +90,7 @@ impl Profile {
             // ratio comes from the paired sampler, whose rounds the time
             // saved here pays for (issue 19: was 150 ms, 300 ms, 12 samples).
             Profile::Default => CriterionSettings {
-                warm_up_ms: 100,
+                warm_up_ms: 50,
                 measurement_ms: 200,
                 sample_size: 10,
                 nresamples: 20_000,
