@@ -194,7 +194,7 @@ pub fn run(
                     time_ratio: samples.time_ratio(member, 0),
                     harness_ns: samples.wall_per_call_ns(member),
                     hand_written_ns: samples.wall_per_call_ns(0),
-                    paired_rounds: samples.rounds_of(member) as u64,
+                    paired_rounds: samples.paired_rounds(member, 0) as u64,
                     measured_at: sweep.started_at.clone(),
                 });
             }

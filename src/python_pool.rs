@@ -139,13 +139,7 @@ pub fn plan(profile: Profile, threads: &[usize], cores: usize) -> Vec<PythonRun>
         Profile::Full => vec![
             run("seed", spec("seed", 20, 0), &all, 100, 5),
             run("trivial", spec("trivial", 1_000_000, 0), &all, 10, 2),
-            run(
-                "big_state",
-                python_big_state(100_000, 8 << 20),
-                &all,
-                10,
-                2,
-            ),
+            run("big_state", python_big_state(100_000, 8 << 20), &all, 10, 2),
         ],
     }
 }

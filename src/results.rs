@@ -695,9 +695,11 @@ impl ResultsFile {
     pub fn load(path: &Path) -> Result<Loaded> {
         let shown = path.display();
         let file = File::open(path).with_context(|| format!("cannot read {shown}"))?;
-        let refuse = |bytes: u64| {
+        // `size`: what the file holds, as far as it was seen ("more than
+        // N bytes" where reading stopped at the limit).
+        let refuse = |size: String| {
             anyhow::anyhow!(
-                "{shown} is {bytes} bytes, above the limit of {MAX_FILE_BYTES} bytes ({} MiB) \
+                "{shown} is {size} bytes, above the limit of {MAX_FILE_BYTES} bytes ({} MiB) \
                  for a results file: refused unread",
                 MAX_FILE_BYTES >> 20
             )
@@ -705,7 +707,7 @@ impl ResultsFile {
         if let Ok(meta) = file.metadata()
             && meta.len() > MAX_FILE_BYTES
         {
-            return Err(refuse(meta.len()));
+            return Err(refuse(meta.len().to_string()));
         }
         // Read at most one byte past the limit: a file that grows, or is no
         // regular file at all, is refused too.
@@ -714,7 +716,7 @@ impl ResultsFile {
             .read_to_end(&mut bytes)
             .with_context(|| format!("cannot read {shown}"))?;
         if bytes.len() as u64 > MAX_FILE_BYTES {
-            return Err(refuse(bytes.len() as u64));
+            return Err(refuse(format!("more than {MAX_FILE_BYTES}")));
         }
         let text = String::from_utf8(bytes)
             .with_context(|| format!("{shown} is not UTF-8 text: not a results file"))?;

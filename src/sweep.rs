@@ -973,24 +973,24 @@ impl Sweep {
                     time_ratio: samples.time_ratio(member, other + 1),
                 })
                 .collect();
-            let speedup_watched = Watched {
-                member,
-                reference: 0,
-            };
-            let (speedup, target_reached) = if is_reference(index) {
-                (Interval::exact(1.0), true) // the reference itself
-            } else {
-                (
-                    samples.speedup(member, 0),
-                    samples.within_target(speedup_watched, sampling.target_half_width),
-                )
+            // Its own figures (its speedup and its comparisons) within the
+            // target, or the cap came first; nothing watched (the reference
+            // itself, compared with none): not sequentially stopped.
+            let own: Vec<&Watched> = watched.iter().filter(|w| w.member == member).collect();
+            let target_reached = (!own.is_empty()).then(|| {
+                own.iter()
+                    .all(|w| samples.within_target(**w, sampling.target_half_width))
+            });
+            let speedup = match is_reference(index) {
+                true => Interval::exact(1.0), // the reference itself
+                false => samples.speedup(member, 0),
             };
             self.paired.insert(
                 index,
                 PairedFigures {
                     speedup,
-                    rounds: samples.rounds_of(member) as u64,
-                    target_reached: Some(target_reached),
+                    rounds: samples.paired_rounds(member, 0) as u64,
+                    target_reached,
                     wall_ns: samples.mean_wall_ns(member),
                     cpu_time_ns: cpu_time_seen(
                         self.plan[index].combo.backend,

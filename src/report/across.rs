@@ -292,7 +292,12 @@ fn best_speedups(run: &Run, workload: &str) -> Vec<(u64, f64)> {
         if b.role != Role::PartialIdiom || b.key.threads < 2 {
             continue;
         }
-        if let Some(s) = b.speedup.filter(|s| s.is_finite()) {
+        // Paired speedups only: an older file's criterion ratio is not one.
+        if let Some(s) = b
+            .paired_speedup()
+            .map(|s| s.estimate)
+            .filter(|s| s.is_finite())
+        {
             let entry = best.entry(b.key.threads).or_insert(s);
             *entry = entry.max(s);
         }

@@ -59,10 +59,13 @@ pub fn seed_sentence(entries: &[HarnessOverhead], workload: &str) -> Option<Stri
         .iter()
         .filter(|e| e.backend != sequential_id)
         .max_by(|a, b| a.time_ratio.estimate.total_cmp(&b.time_ratio.estimate));
-    let sequential = on_workload
-        .iter()
-        .filter(|e| e.backend == sequential_id)
-        .max_by(|a, b| a.time_ratio.estimate.total_cmp(&b.time_ratio.estimate));
+    // The sequential loop itself: the baseline variant on the sequential
+    // backend (closure there is quoted as a parallel call is not).
+    let sequential = on_workload.iter().find(|e| {
+        e.backend == sequential_id
+            && crate::variants::variant(&e.variant)
+                .is_ok_and(|v| v.role() == crate::variants::Role::Baseline)
+    });
     let mut parts = Vec::new();
     if let Some(p) = parallel {
         parts.push(format!(

@@ -140,7 +140,12 @@ fn verdict_table(across: &AcrossView) -> String {
         .map(|v| {
             let mut row = vec![
                 v.question.clone(),
-                if v.agree { "yes" } else { "no" }.to_string(),
+                match (v.common_points, v.agree) {
+                    (0, _) => "— (no common point)",
+                    (_, true) => "yes",
+                    (_, false) => "no",
+                }
+                .to_string(),
                 v.common_points.to_string(),
             ];
             row.extend(v.answers.iter().map(|a| markdown_text(a)));

@@ -69,7 +69,9 @@ impl Race<'_> {
 /// The measure (per item or per call) above which parallel wins, if one
 /// separates the winning workloads from the others.
 fn threshold(races: &[Race<'_>], measure: fn(&Race<'_>) -> f64, unit: &str) -> Option<String> {
-    let (won, lost): (Vec<&Race>, Vec<&Race>) = races.iter().partition(|r| r.parallel_wins());
+    // Undecided races (an interval spanning the margin) are on neither side.
+    let decided = races.iter().filter(|r| r.outcome() != Outcome::Undecided);
+    let (won, lost): (Vec<&Race>, Vec<&Race>) = decided.partition(|r| r.parallel_wins());
     let highest_loss = lost
         .iter()
         .max_by(|a, b| measure(a).total_cmp(&measure(b)))?;
@@ -157,7 +159,17 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
     races.sort_by(|a, b| a.ns_per_item.total_cmp(&b.ns_per_item));
     let winners = races.iter().filter(|r| r.parallel_wins()).count();
     let margin = percent(BREAK_EVEN_MARGIN);
-    let conclusion = if winners == 0 {
+    let undecided = races
+        .iter()
+        .filter(|r| r.outcome() == Outcome::Undecided)
+        .count();
+    let conclusion = if winners == 0 && undecided > 0 {
+        format!(
+            "Parallel was not shown to beat the sequential loop by more than {margin} on any \
+             workload here ({undecided} of {} undecided).",
+            races.len()
+        )
+    } else if winners == 0 {
         let most = races.last().map_or(0.0, |r| r.ns_per_item);
         format!(
             "Parallel never beat the sequential loop by more than {margin} here, even at {} per item.",

@@ -36,12 +36,13 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
     burning.sort_by(|a, b| excess(b).total_cmp(&excess(a)));
     let describe = |b: &Benchmark| {
         format!(
-            "{} on {} keeps {:.2} cores busy for a paired speedup of {}: {:.2} cores beyond it",
+            "{} on {} keeps {:.2} cores busy for a paired speedup of {}: {:.2} cores beyond its \
+             upper bound",
             b.key.variant,
             place(b),
             b.cores_busy.unwrap_or_default(),
             times(b.speedup.unwrap_or_default()),
-            b.cores_busy.unwrap_or_default() - b.speedup.unwrap_or_default()
+            excess(b)
         )
     };
     let answer = match burning.first() {

@@ -35,6 +35,15 @@ fn lead(leader: &Benchmark, runner_up: &Benchmark) -> Interval {
     }
 }
 
+/// The lead's outcome against `margin`: undecided unless both speedups
+/// are paired (criterion's unpaired ratio has no interval to decide on).
+fn decided_lead(leader: &Benchmark, runner_up: &Benchmark, margin: f64) -> Outcome {
+    match leader.paired_speedup().is_some() && runner_up.paired_speedup().is_some() {
+        true => Outcome::of(&lead(leader, runner_up), margin),
+        false => Outcome::Undecided,
+    }
+}
+
 pub(super) fn finding(index: &Index<'_>) -> Finding {
     let id = "imbalanced";
     let margin = BACKEND_MARGIN;
@@ -74,7 +83,7 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
         .unwrap_or_default();
     let (leader, runner_up) = (head[0], head[1]);
     let r = lead(leader, runner_up);
-    let outcome = Outcome::of(&r, margin);
+    let outcome = decided_lead(leader, runner_up, margin);
     let bounds = bounds_name(leader.paired_rounds.min(runner_up.paired_rounds));
     let each: Vec<String> = head
         .iter()
@@ -144,7 +153,7 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
             leads.entry(b.key.backend.as_str()).or_default();
         }
         let g = by_speedup(group);
-        let decided = Outcome::of(&lead(g[0], g[1]), margin) == Outcome::Slower;
+        let decided = decided_lead(g[0], g[1], margin) == Outcome::Slower;
         let tally = leads.entry(g[0].key.backend.as_str()).or_default();
         tally.0 += 1;
         tally.1 += usize::from(decided);

@@ -89,6 +89,8 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
     // back to back in the same window (a median hides a slow mode).
     let mut lost = Vec::new();
     let mut kept = Vec::new();
+    // Kept entries whose outcome is not "equal within the margin".
+    let mut undecided = 0;
     let mut finding = Finding::new(question, id, String::new());
     finding.margin = Some(percent(INTERMITTENT_LOSS));
     for b in &quoted {
@@ -127,6 +129,9 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
                 SLOW_CALL
             ));
         } else {
+            if outcome != Outcome::Equal {
+                undecided += 1;
+            }
             kept.push(match outcome {
                 Outcome::Faster => format!(
                     "{} (faster than back to back beyond the margin, which the caller's work \
@@ -150,9 +155,16 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
     );
     answer.push_str(&match (lost.is_empty(), kept.is_empty()) {
         (true, true) => "no backend has both regimes measured to compare.".to_string(),
-        (true, false) => format!(
+        (true, false) if undecided == 0 => format!(
             "no backend lost more than {} of its steady speed: {}.",
             percent(INTERMITTENT_LOSS),
+            listing(&kept)
+        ),
+        (true, false) => format!(
+            "no backend was shown to lose more than {} of its steady speed ({undecided} of {} \
+             undecided): {}.",
+            percent(INTERMITTENT_LOSS),
+            kept.len(),
             listing(&kept)
         ),
         (false, true) => format!(

@@ -289,7 +289,7 @@ fn cores_busy_beyond_the_speedup_are_called_out() {
     assert!(
         answer.contains(
             "mutex_worker on compute (rayon, 2 threads) keeps 1.37 cores busy for a paired \
-                 speedup of 0.820×: 0.55 cores beyond it"
+                 speedup of 0.820×: 0.54 cores beyond its upper bound"
         ),
         "{answer}"
     );

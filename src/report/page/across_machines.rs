@@ -131,7 +131,11 @@ pub(super) fn overlay_chart(
                     .rows(workload)
                     .into_iter()
                     .filter(|b| b.key.variant == followed && b.key.backend == *backend)
-                    .filter_map(|b| b.speedup.map(|s| Point::exact(b.key.threads as f64, s)))
+                    // Paired speedups only: an older file's criterion ratio is not one.
+                    .filter_map(|b| {
+                        b.paired_speedup()
+                            .map(|s| Point::exact(b.key.threads as f64, s.estimate))
+                    })
                     .collect();
                 let ink = Ink::Palette(i);
                 series.push(Series {
