@@ -36,6 +36,9 @@ fn mix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
+/// A named access pattern: one call of it over the output.
+type Pattern<'a> = (&'static str, &'a dyn Fn(&mut [u64]));
+
 fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[((q * (sorted.len() - 1) as f64).round() as usize).min(sorted.len() - 1)]
 }
@@ -49,7 +52,7 @@ fn main() -> anyhow::Result<()> {
     let spec = workload("big_state")?.full;
     let state = Constants::new(spec)?;
     let mut out = vec![0u64; spec.items];
-    let patterns: [(&str, &dyn Fn(&mut [u64])); 2] = [
+    let patterns: [Pattern; 2] = [
         ("streamed (now)", &|out| state.oracle_into(out)),
         ("random probe (before)", &|out| random_probe(&state, out)),
     ];
