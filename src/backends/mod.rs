@@ -298,7 +298,8 @@ pub fn pool_map_chunk_len(n: usize, threads: usize) -> usize {
 
 /// Cuts `items` into chunks of `len` items (the last may be shorter).
 pub fn fixed_chunks(items: Range<usize>, len: usize, out: &mut [u64]) -> Result<Vec<Chunk<'_>>> {
-    chunks_of(items, std::iter::repeat(len.max(1)), out)
+    check_output(&items, out)?;
+    Ok(each_fixed_chunk(items, len, out).collect())
 }
 
 /// The chunks of [`fixed_chunks`], made one at a time as they are taken:
