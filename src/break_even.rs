@@ -40,8 +40,9 @@ use crate::key::Key;
 use crate::matrix::{self, Problem};
 use crate::paired::{self, Sampling};
 use crate::results::BreakEvenCell;
+use crate::roles::Role;
 use crate::sweep::{Profile, Sweep, baseline};
-use crate::variants::{Role, VARIANTS, Variant};
+use crate::variants::{VARIANTS, Variant};
 use crate::workload::{Imbalance, Spec};
 
 /// The workload part of the pseudo-key criterion's filter is matched

@@ -35,8 +35,9 @@ use crate::key::Key;
 use crate::matrix::{self, Problem};
 use crate::paired::{self, Sampling};
 use crate::results::HarnessOverhead;
+use crate::roles::Role;
 use crate::sweep::Sweep;
-use crate::variants::{Role, VARIANTS, Variant};
+use crate::variants::{VARIANTS, Variant};
 use crate::workload::{Purpose, WORKLOADS, Workload};
 
 /// The workload part of the pseudo-key criterion's filter is matched

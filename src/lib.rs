@@ -49,6 +49,7 @@ pub mod platform;
 pub mod python_pool;
 pub mod report;
 pub mod results;
+pub mod roles;
 pub mod store;
 pub mod sweep;
 pub mod variants;

@@ -19,7 +19,8 @@ use crate::backends::{self, BACKENDS, Backend, Executor};
 use crate::job::Job;
 use crate::key::Key;
 use crate::memory::{self, Memory};
-use crate::variants::{self, Family, Outcome, Produced, Role, VARIANTS, Variant};
+use crate::roles::{Family, Role};
+use crate::variants::{self, Outcome, Produced, VARIANTS, Variant};
 use crate::workload::{self, Constants, Spec, WORKLOADS, Workload, wrapping_sum};
 
 /// One (workload, variant, backend) cell; threads are chosen at run time.

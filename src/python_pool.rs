@@ -27,8 +27,9 @@ use crate::matrix::Problem;
 use crate::memory::Memory;
 use crate::paired::{self, Interval};
 use crate::results::{Benchmark, Comparison, PairedFigures, TimeEstimator, TimeNs};
+use crate::roles::Role;
 use crate::sweep::Profile;
-use crate::variants::{self, Role};
+use crate::variants;
 use crate::workload::{self, Imbalance, Spec};
 
 /// The backend id of the Python entries in a results file.

@@ -30,7 +30,8 @@ use crate::calibration::RunCalibration;
 use crate::key::{Key, Regime};
 use crate::memory::Memory;
 use crate::paired::{self, Interval};
-use crate::variants::{self, Family, Role};
+use crate::roles::{Family, Role};
+use crate::variants;
 use crate::workload::{self, Purpose, Spec};
 
 /// The version this build writes.

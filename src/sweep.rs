@@ -42,8 +42,9 @@ use crate::results::{
     self, Benchmark, CeilingPoint, Comparison, CriterionSettings, PairedFigures, RunInfo,
     TimeEstimator, TimeNs, WorkloadInfo,
 };
+use crate::roles::Role;
 use crate::store::Store;
-use crate::variants::{Outcome, Role, Variant};
+use crate::variants::{Outcome, Variant};
 use crate::workload::{Purpose, Spec, WORKLOADS, Workload};
 
 /// How much of the matrix to measure, and how long to look at each cell.
@@ -1359,7 +1360,8 @@ pub fn human(d: Duration) -> String {
 mod tests {
     use super::*;
     use crate::backends::BACKENDS;
-    use crate::variants::{Role, VARIANTS};
+    use crate::roles::Role;
+    use crate::variants::VARIANTS;
 
     #[test]
     fn default_threads_on_two_cores_are_1_2_4() {

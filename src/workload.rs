@@ -35,7 +35,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::variants::{Family, Role, Variant};
+use crate::variants::Variant;
+
+use crate::roles::{Family, Role};
 
 /// The seed's constant.
 pub const SEED_CONSTANT: u64 = 100;

@@ -14,7 +14,8 @@ use parbench::backends::{
 };
 use parbench::job::Job;
 use parbench::matrix::{self, Problem};
-use parbench::variants::{Family, Outcome, Produced, Role, VARIANTS, Variant};
+use parbench::roles::{Family, Role};
+use parbench::variants::{Outcome, Produced, VARIANTS, Variant};
 use parbench::workload::{Constants, Imbalance, Spec, WORKLOADS};
 use proptest::prelude::*;
 

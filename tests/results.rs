@@ -10,7 +10,7 @@ use parbench::results::{
     self, Benchmark, CeilingPoint, CriterionSettings, Machine, ResultsFile, RunInfo,
     SCHEMA_VERSION, TimeNs,
 };
-use parbench::variants::{Family, Role};
+use parbench::roles::{Family, Role};
 
 fn machine(label: &str) -> Machine {
     Machine {

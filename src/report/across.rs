@@ -29,7 +29,7 @@ use super::format::{MISSING, percent};
 use super::page::{Chart, MachineView, Page};
 use crate::key::Key;
 use crate::results::{Benchmark, ResultsFile};
-use crate::variants::Role;
+use crate::roles::Role;
 
 /// One finding question across machines.
 #[derive(Clone, Debug, PartialEq, Serialize)]

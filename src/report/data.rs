@@ -16,7 +16,8 @@ use crate::backends::BACKENDS;
 use crate::calibration::{DRIFT_THRESHOLD, RunCalibration};
 use crate::key::Regime;
 use crate::results::{Benchmark, Loaded, ResultsFile, TimeNs};
-use crate::variants::{Role, VARIANTS};
+use crate::roles::Role;
+use crate::variants::VARIANTS;
 use crate::workload::{Purpose, WORKLOADS};
 
 /// One results file: one machine's runs.
@@ -498,7 +499,7 @@ pub(crate) mod tests {
         assert_eq!(backend_order("gpu", "std_scope"), Ordering::Greater);
         assert_eq!(
             entry("w", "a_new_variant", "rayon", 1, 1.0).family,
-            crate::variants::Family::Other
+            crate::roles::Family::Other
         );
     }
 

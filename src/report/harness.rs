@@ -64,7 +64,7 @@ pub fn seed_sentence(entries: &[HarnessOverhead], workload: &str) -> Option<Stri
     let sequential = on_workload.iter().find(|e| {
         e.backend == sequential_id
             && crate::variants::variant(&e.variant)
-                .is_ok_and(|v| v.role() == crate::variants::Role::Baseline)
+                .is_ok_and(|v| v.role() == crate::roles::Role::Baseline)
     });
     let mut parts = Vec::new();
     if let Some(p) = parallel {

@@ -16,7 +16,8 @@ use super::page::{Head, Row, Table};
 use crate::backends::pool_map_chunk_len;
 use crate::python_pool;
 use crate::results::Benchmark;
-use crate::variants::{self, Role};
+use crate::roles::Role;
+use crate::variants;
 use crate::workload::Purpose;
 
 /// The workloads shown side by side, by purpose.

@@ -11,8 +11,9 @@ use std::sync::{Arc, OnceLock};
 
 use anyhow::Result;
 
-use super::{Family, Outcome, PerWorker, Role, Variant, map_chunks};
+use super::{Outcome, PerWorker, Variant, map_chunks};
 use crate::backends::Scheduler;
+use crate::roles::{Family, Role};
 use crate::workload::Constants;
 
 /// The constant state shared through `Arc`: each task takes a new handle

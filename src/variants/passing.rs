@@ -11,8 +11,9 @@ use std::sync::Arc;
 
 use anyhow::Result;
 
-use super::{Family, Outcome, Produced, Role, Variant, map_items};
+use super::{Outcome, Produced, Variant, map_items};
 use crate::backends::{Backend, Chunk, Scheduler};
+use crate::roles::{Family, Role};
 use crate::workload::Constants;
 
 /// The sequential loop: the oracle and the baseline of every speedup. It

@@ -13,8 +13,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use anyhow::Result;
 
-use super::{Family, Outcome, PerWorker, Produced, Role, Variant};
+use super::{Outcome, PerWorker, Produced, Variant};
 use crate::backends::{Backend, RunStats, Scheduler};
+use crate::roles::{Family, Role};
 use crate::workload::Constants;
 
 /// Locks, ignoring poison: a panicking item is already reported as an error

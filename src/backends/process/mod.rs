@@ -68,8 +68,9 @@ use anyhow::{Context, Result, anyhow, bail};
 use self::protocol::{ChunkResult, PROTOCOL, Reply, Request, SharedSlot, StateIn, Wire};
 use super::{Backend, Executor, RunStats, check_output, pool_map_chunk_len};
 use crate::job::Job;
+use crate::roles::Role;
 use crate::sweep::Profile;
-use crate::variants::{Outcome, Produced, Role};
+use crate::variants::{Outcome, Produced};
 use crate::workload::{Constants, Coverage, Purpose, Spec, Workload};
 
 /// The `process` backend.

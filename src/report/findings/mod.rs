@@ -42,7 +42,7 @@ use super::format::{MISSING, bytes, duration_ns, or_missing, percent, threads, t
 use super::scaling;
 use crate::paired::{Interval, SLOW_CALL, mean, median_interval};
 use crate::results::{Benchmark, CEILING_MARGIN, INSTRUMENTS_AGREE_WITHIN, ResultsFile};
-use crate::variants::Role;
+use crate::roles::Role;
 use crate::workload::Purpose;
 
 mod break_even;

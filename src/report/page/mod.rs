@@ -41,7 +41,8 @@ use super::scaling;
 use crate::backends::BACKENDS;
 use crate::calibration::Calibration;
 use crate::results::{Benchmark, CEILING_MARGIN, CeilingPoint, INSTRUMENTS_AGREE_WITHIN, RunInfo};
-use crate::variants::{Family, Role, VARIANTS};
+use crate::roles::{Family, Role};
+use crate::variants::VARIANTS;
 use crate::workload::Purpose;
 
 mod across_machines;
