@@ -22,7 +22,8 @@ use anyhow::Result;
 use criterion::{BenchmarkId, Criterion, PlottingBackend, Throughput};
 use parbench::key::Key;
 use parbench::memory::CountingAllocator;
-use parbench::sweep::{self, BenchArgs, Profile, Sizes, Sweep};
+use parbench::profile::Profile;
+use parbench::sweep::{self, BenchArgs, Sizes, Sweep};
 use parbench::{break_even, criterion_dir, harness_overhead, machine, python_pool};
 
 /// The untimed pass counts what each call allocates.
@@ -42,7 +43,7 @@ fn sweep_main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let bench_args = BenchArgs::parse(&args);
     let profile = Profile::parse(std::env::var("PARBENCH_PROFILE").ok().as_deref())?;
-    let threads = sweep::threads_from(
+    let threads = parbench::profile::threads_from(
         std::env::var("PARBENCH_THREADS").ok().as_deref(),
         num_cpus::get(),
     )?;

@@ -39,9 +39,10 @@ use crate::backends::{self, Backend, Executor};
 use crate::key::Key;
 use crate::matrix::{self, Problem};
 use crate::paired::{self, Sampling};
+use crate::profile::Profile;
 use crate::results::BreakEvenCell;
 use crate::roles::Role;
-use crate::sweep::{Profile, Sweep, baseline};
+use crate::sweep::{Sweep, baseline};
 use crate::variants::{VARIANTS, Variant};
 use crate::workload::{Imbalance, Spec};
 

@@ -32,6 +32,56 @@
 //! The library installs no global allocator: programs that want memory
 //! figures install [`memory::CountingAllocator`] themselves.
 
+/// The layers of `src/`, lowest first: a module imports only from its own
+/// layer and those below it, and no two modules import each other
+/// (`tests/layers.rs` reads the source and enforces both).
+///
+/// - foundation knows nothing of the problem: the OS, the key, statistics
+///   and the paired sampler, the allocator's counts, criterion's files, the
+///   host's speed;
+/// - problem: the configuration of a run, the roles variants play, the
+///   workloads;
+/// - execution: how a call runs (the contract between variants and
+///   backends, the variants, jobs, the backends, the matrix);
+/// - data: the results file and its one record type;
+/// - measurement: what `cargo bench` runs to fill it (the machine, the
+///   store, the sweep, the break-even grid, the harness overhead, the
+///   Python baseline);
+/// - reading: the models and the report, from results files only;
+/// - edges: the subcommands (`main.rs` and the bench sit above them).
+pub const LAYERS: &[(&str, &[&str])] = &[
+    (
+        "foundation",
+        &[
+            "platform",
+            "key",
+            "paired",
+            "memory",
+            "criterion_dir",
+            "calibration",
+        ],
+    ),
+    ("problem", &["profile", "roles", "workload"]),
+    (
+        "execution",
+        &["schedule", "variants", "job", "backends", "matrix"],
+    ),
+    ("data", &["results"]),
+    (
+        "measurement",
+        &[
+            "machine",
+            "store",
+            "sweep",
+            "break_even",
+            "harness_overhead",
+            "python_pool",
+        ],
+    ),
+    ("reading", &["model", "report"]),
+    ("edges", &["cmd"]),
+];
+
 pub mod backends;
 pub mod break_even;
 pub mod calibration;
@@ -46,10 +96,12 @@ pub mod memory;
 pub mod model;
 pub mod paired;
 pub mod platform;
+pub mod profile;
 pub mod python_pool;
 pub mod report;
 pub mod results;
 pub mod roles;
+pub mod schedule;
 pub mod store;
 pub mod sweep;
 pub mod variants;

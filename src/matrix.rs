@@ -20,7 +20,8 @@ use crate::job::Job;
 use crate::key::Key;
 use crate::memory::{self, Memory};
 use crate::roles::{Family, Role};
-use crate::variants::{self, Outcome, Produced, VARIANTS, Variant};
+use crate::schedule::{Outcome, Produced};
+use crate::variants::{self, VARIANTS, Variant};
 use crate::workload::{self, Constants, Spec, WORKLOADS, Workload, wrapping_sum};
 
 /// One (workload, variant, backend) cell; threads are chosen at run time.
@@ -55,7 +56,7 @@ impl Combo {
 
 /// Why `variant` cannot run on `backend`, if it cannot.
 pub fn refusal(variant: &dyn Variant, backend: &dyn Backend) -> Option<&'static str> {
-    variant.refuses(backend)
+    variant.refuses(backend.capabilities())
 }
 
 /// Every (workload, variant, backend) that runs, in report order.

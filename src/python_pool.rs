@@ -26,9 +26,9 @@ use crate::key::Key;
 use crate::matrix::Problem;
 use crate::memory::Memory;
 use crate::paired::{self, Interval};
+use crate::profile::Profile;
 use crate::results::{Benchmark, Comparison, PairedFigures, TimeEstimator, TimeNs};
 use crate::roles::Role;
-use crate::sweep::Profile;
 use crate::variants;
 use crate::workload::{self, Imbalance, Spec};
 

@@ -30,6 +30,7 @@ use crate::calibration::RunCalibration;
 use crate::key::{Key, Regime};
 use crate::memory::Memory;
 use crate::paired::{self, Interval};
+use crate::profile::CriterionSettings;
 use crate::roles::{Family, Role};
 use crate::variants;
 use crate::workload::{self, Purpose, Spec};
@@ -74,15 +75,6 @@ pub struct Machine {
     /// `python3 --version`, when the run measured the Python baseline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub python: Option<String>,
-}
-
-/// The criterion settings a run used.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CriterionSettings {
-    pub warm_up_ms: u64,
-    pub measurement_ms: u64,
-    pub sample_size: u64,
-    pub nresamples: u64,
 }
 
 /// The machine's own ceiling at one thread count: the throughput of a
@@ -669,9 +661,9 @@ impl BreakEvenCell {
 }
 
 /// The most threads an entry can have been measured at
-/// ([`crate::backends::MAX_THREADS`]): a larger count in a file is not a
+/// ([`crate::profile::MAX_THREADS`]): a larger count in a file is not a
 /// measurement, and would overflow the chunk arithmetic of the findings.
-const MAX_THREADS: u64 = crate::backends::MAX_THREADS as u64;
+const MAX_THREADS: u64 = crate::profile::MAX_THREADS as u64;
 
 /// The largest results file read: 64 MiB, about 90 times the `default`
 /// run of a 2-core VM (`tests/fixtures/real/vm-default.json`, 0.7 MiB). A

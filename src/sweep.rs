@@ -26,7 +26,6 @@ use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, Result, bail};
-use serde::Serialize;
 
 use crate::backends::{self, Executor};
 use crate::calibration::Calibration;
@@ -37,74 +36,19 @@ use crate::key::Regime;
 use crate::matrix::{self, Combo, Problem};
 use crate::memory::Memory;
 use crate::paired::{self, Interval, Sampling, Watched};
+use crate::profile::{CriterionSettings, Profile};
 use crate::report;
 use crate::results::{
-    self, Benchmark, CeilingPoint, Comparison, CriterionSettings, PairedFigures, RunInfo,
-    TimeEstimator, TimeNs, WorkloadInfo,
+    self, Benchmark, CeilingPoint, Comparison, PairedFigures, RunInfo, TimeEstimator, TimeNs,
+    WorkloadInfo,
 };
 use crate::roles::Role;
+use crate::schedule::Outcome;
 use crate::store::Store;
-use crate::variants::{Outcome, Variant};
+use crate::variants::Variant;
 use crate::workload::{Purpose, Spec, WORKLOADS, Workload};
 
-/// How much of the matrix to measure, and how long to look at each cell.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Profile {
-    Quick,
-    Default,
-    Full,
-}
-
 impl Profile {
-    pub fn id(self) -> &'static str {
-        match self {
-            Profile::Quick => "quick",
-            Profile::Default => "default",
-            Profile::Full => "full",
-        }
-    }
-
-    /// Parses `PARBENCH_PROFILE`'s value (unset: `default`).
-    pub fn parse(value: Option<&str>) -> Result<Profile> {
-        match value.map(str::trim) {
-            None | Some("") | Some("default") => Ok(Profile::Default),
-            Some("quick") => Ok(Profile::Quick),
-            Some("full") => Ok(Profile::Full),
-            Some(other) => bail!(
-                "PARBENCH_PROFILE='{other}' is not a profile (expected quick, default or full)"
-            ),
-        }
-    }
-
-    /// The criterion settings of this profile (criterion's command-line
-    /// flags still override them).
-    pub fn criterion_settings(self) -> CriterionSettings {
-        match self {
-            Profile::Quick => CriterionSettings {
-                warm_up_ms: 30,
-                measurement_ms: 100,
-                sample_size: 10,
-                nresamples: 5_000,
-            },
-            // Criterion's windows buy only its absolute time per call; every
-            // ratio comes from the paired sampler, whose rounds the time
-            // saved here pays for (issue 19: was 150 ms, 300 ms, 12 samples).
-            Profile::Default => CriterionSettings {
-                warm_up_ms: 50,
-                measurement_ms: 200,
-                sample_size: 10,
-                nresamples: 20_000,
-            },
-            Profile::Full => CriterionSettings {
-                warm_up_ms: 3_000,
-                measurement_ms: 5_000,
-                sample_size: 100,
-                nresamples: 100_000,
-            },
-        }
-    }
-
     /// Does this profile measure `variant` on `workload` in the
     /// intermittent regime? Every profile measures what the workload names;
     /// `full` every variant but the baseline, on those workloads.
@@ -113,53 +57,25 @@ impl Profile {
             (_, None) => false,
             _ if variant.role() == Role::Baseline => false,
             (Profile::Full, Some(_)) => true,
-            (_, Some(coverage)) => coverage.covers(variant),
+            (_, Some(coverage)) => coverage.covers(variant.family(), variant.role()),
         }
-    }
-
-    /// Intermittent calls per benchmark in this profile.
-    pub fn intermittent_calls(self) -> usize {
-        match self {
-            Profile::Quick => 20,
-            Profile::Default => 60,
-            Profile::Full => 200,
-        }
-    }
-
-    /// How the paired sampler samples each set of a group in this profile:
-    /// until every member's 95% interval is within
-    /// [`paired::TARGET_HALF_WIDTH`] (2%), or this profile's time cap per
-    /// set. The caps are what the budgets allow (`quick` under 2 minutes,
-    /// `default` under 12 on 2 cores); a member stopped by the cap records
-    /// it, and the report marks it.
-    pub fn sampling(self) -> Sampling {
-        let cap_ms = match self {
-            Profile::Quick => 1_000,
-            Profile::Default => 3_000,
-            Profile::Full => 15_000,
-        };
-        Sampling {
-            cap: Duration::from_millis(cap_ms),
-            ..Sampling::default()
-        }
-    }
-
-    /// Whether criterion draws its own per-benchmark plots in this profile.
-    pub fn criterion_plots(self) -> bool {
-        self != Profile::Quick
     }
 
     /// Does this profile measure `variant` on `workload`?
     pub fn measures(self, workload: &Workload, variant: &dyn Variant) -> bool {
         match self {
             Profile::Full => true,
-            Profile::Quick => workload.in_quick_profile.covers(variant),
-            Profile::Default => workload.in_default_profile.covers(variant),
+            Profile::Quick => workload
+                .in_quick_profile
+                .covers(variant.family(), variant.role()),
+            Profile::Default => workload
+                .in_default_profile
+                .covers(variant.family(), variant.role()),
         }
     }
 
     /// Does this profile measure the combination `combo` (the workload's
-    /// coverage, narrowed by the backend's own, [`backends::Backend::narrows`])?
+    /// coverage, narrowed by the backend's own, [`backends::Backend::narrowing`])?
     pub fn measures_combo(self, combo: &Combo) -> bool {
         self.measures(combo.workload, combo.variant) && self.backend_measures(combo)
     }
@@ -180,15 +96,17 @@ impl Profile {
             || matches!(workload.purpose, Purpose::CpuBound | Purpose::Imbalance)
     }
 
-    /// Does the backend's narrowing ([`backends::Backend::narrows`]) keep
+    /// Does the backend's narrowing ([`backends::Backend::narrowing`]) keep
     /// `combo` in this profile?
     fn backend_measures(self, combo: &Combo) -> bool {
         self == Profile::Full
-            || (combo
-                .backend
-                .narrows(combo.workload, self)
-                .is_none_or(|coverage| coverage.covers(combo.variant))
-                && self.measures_state_size_on(combo))
+            || (combo.backend.narrowing().is_none_or(|narrowing| {
+                narrowing.keeps(
+                    combo.workload.purpose,
+                    combo.variant.family(),
+                    combo.variant.role(),
+                )
+            }) && self.measures_state_size_on(combo))
     }
 
     /// `quick` measures the large constant state (purpose `state_size`,
@@ -205,42 +123,6 @@ impl Profile {
                 .iter()
                 .find(|b| threads(**b))
                 .is_some_and(|first| first.id() == combo.backend.id())
-    }
-}
-
-/// Powers of two up to twice `logical_cores`, plus `logical_cores` itself.
-pub fn default_threads(logical_cores: usize) -> Vec<usize> {
-    let cores = logical_cores.max(1);
-    let mut threads: Vec<usize> = std::iter::successors(Some(1usize), |t| Some(t * 2))
-        .take_while(|&t| t <= 2 * cores)
-        .collect();
-    threads.push(cores);
-    threads.sort_unstable();
-    threads.dedup();
-    threads
-}
-
-/// `PARBENCH_THREADS` if set, else [`default_threads`] of this machine.
-pub fn threads_from(value: Option<&str>, logical_cores: usize) -> Result<Vec<usize>> {
-    match value {
-        Some(list) if !list.trim().is_empty() => {
-            let mut threads = Vec::new();
-            for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-                let n = crate::cmd::thread_count(part).map_err(|e| {
-                    anyhow::anyhow!(
-                        "PARBENCH_THREADS='{list}': '{part}' is not a thread count: {e}"
-                    )
-                })?;
-                threads.push(n);
-            }
-            threads.sort_unstable();
-            threads.dedup();
-            if threads.is_empty() {
-                bail!("PARBENCH_THREADS='{list}' names no thread count");
-            }
-            Ok(threads)
-        }
-        _ => Ok(default_threads(logical_cores)),
     }
 }
 
@@ -1364,25 +1246,15 @@ mod tests {
     use crate::variants::VARIANTS;
 
     #[test]
-    fn default_threads_on_two_cores_are_1_2_4() {
-        assert_eq!(default_threads(2), vec![1, 2, 4]);
-        assert_eq!(default_threads(1), vec![1, 2]);
-        assert_eq!(default_threads(6), vec![1, 2, 4, 6, 8]);
-        assert_eq!(threads_from(Some("8,1,2"), 2).unwrap(), vec![1, 2, 8]);
-        let err = threads_from(Some("1,0"), 2).unwrap_err().to_string();
-        assert!(
-            err.contains("PARBENCH_THREADS") && err.contains("'0'"),
-            "{err}"
-        );
-    }
-
-    #[test]
     fn every_profile_measures_every_variant_on_every_backend_at_every_thread_count() {
         let threads = [1, 2, 4];
         for profile in [Profile::Quick, Profile::Default, Profile::Full] {
             let plan = plan(profile, &threads);
             for v in VARIANTS {
-                for b in BACKENDS.iter().filter(|b| v.refuses(**b).is_none()) {
+                for b in BACKENDS
+                    .iter()
+                    .filter(|b| v.refuses(b.capabilities()).is_none())
+                {
                     for t in backends::thread_counts(*b, &threads) {
                         assert!(
                             plan.iter().any(|p| p.variant().id() == v.id()

@@ -35,8 +35,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::variants::Variant;
-
 use crate::roles::{Family, Role};
 
 /// The seed's constant.
@@ -144,11 +142,36 @@ pub enum Coverage {
 }
 
 impl Coverage {
-    pub fn covers(&self, variant: &dyn Variant) -> bool {
+    /// Does it cover a variant of `family` playing `role`?
+    pub fn covers(&self, family: Family, role: Role) -> bool {
         match self {
             Coverage::Everything => true,
-            Coverage::Families(families) => families.contains(&variant.family()),
-            Coverage::Roles(roles) => roles.contains(&variant.role()),
+            Coverage::Families(families) => families.contains(&family),
+            Coverage::Roles(roles) => roles.contains(&role),
+        }
+    }
+}
+
+/// What a backend measures outside the `full` profile, where that is less
+/// than the workloads' own coverage (a backend whose calls cost far more,
+/// such as worker processes shipping a 64 MiB state per chunk): data that
+/// the plan reads ([`crate::sweep::plan`]), kept per workload purpose.
+#[derive(Clone, Copy, Debug)]
+pub struct Narrowing {
+    /// The purposes it measures, each with the part of the workload's
+    /// coverage it keeps (`None`: all of it). A purpose not listed is not
+    /// measured on that backend outside `full`.
+    pub kept: &'static [(Purpose, Option<Coverage>)],
+}
+
+impl Narrowing {
+    /// Does it keep a variant of `family` playing `role` on a workload of
+    /// `purpose`?
+    pub fn keeps(&self, purpose: Purpose, family: Family, role: Role) -> bool {
+        match self.kept.iter().find(|(p, _)| *p == purpose) {
+            None => false,
+            Some((_, None)) => true,
+            Some((_, Some(coverage))) => coverage.covers(family, role),
         }
     }
 }

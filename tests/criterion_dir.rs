@@ -6,7 +6,8 @@
 use std::path::Path;
 
 use parbench::criterion_dir::{self, Measurement};
-use parbench::sweep::{Profile, Sizes, Sweep};
+use parbench::profile::Profile;
+use parbench::sweep::{Sizes, Sweep};
 
 fn fixtures() -> &'static Path {
     Path::new(concat!(

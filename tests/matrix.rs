@@ -9,13 +9,14 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use parbench::backends::{
-    self, BACKENDS, Backend, Chunk, Executor, RunStats, Scheduler, Task, catch_panic, check_output,
-    fixed_chunks,
+    self, BACKENDS, Backend, Executor, catch_panic, check_output, fixed_chunks,
 };
 use parbench::job::Job;
 use parbench::matrix::{self, Problem};
 use parbench::roles::{Family, Role};
-use parbench::variants::{Outcome, Produced, VARIANTS, Variant};
+use parbench::schedule::{Chunk, RunStats, Scheduler, Task};
+use parbench::schedule::{Outcome, Produced};
+use parbench::variants::{VARIANTS, Variant};
 use parbench::workload::{Constants, Imbalance, Spec, WORKLOADS};
 use proptest::prelude::*;
 
@@ -196,7 +197,7 @@ fn a_backend_defined_in_a_test_verifies_the_whole_matrix() {
     // Every variant that does not refuse it ran, on every workload and count.
     let runs = VARIANTS
         .iter()
-        .filter(|v| v.refuses(&Reverse).is_none())
+        .filter(|v| v.refuses(Reverse.capabilities()).is_none())
         .count();
     assert_eq!(verdicts.len(), WORKLOADS.len() * runs * 4);
     assert!(runs >= VARIANTS.len() - 1, "only the baseline refuses it");

@@ -6,9 +6,9 @@ use std::path::Path;
 
 use parbench::key::Key;
 use parbench::memory::Memory;
+use parbench::profile::CriterionSettings;
 use parbench::results::{
-    self, Benchmark, CeilingPoint, CriterionSettings, Machine, ResultsFile, RunInfo,
-    SCHEMA_VERSION, TimeNs,
+    self, Benchmark, CeilingPoint, Machine, ResultsFile, RunInfo, SCHEMA_VERSION, TimeNs,
 };
 use parbench::roles::{Family, Role};
 

@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use parbench::key::Key;
 use parbench::paired::Sampling;
+use parbench::profile::Profile;
 use parbench::results::{Machine, ResultsFile};
-use parbench::sweep::{Group, Profile, Sizes, Sweep};
+use parbench::sweep::{Group, Sizes, Sweep};
 
 fn machine() -> Machine {
     let mut m = parbench::machine::fingerprint(Path::new(env!("CARGO_MANIFEST_DIR")));

@@ -13,9 +13,10 @@ use anyhow::{Context, Result};
 use crate::workload::Constants;
 
 use super::{
-    Backend, Executor, HandWritten, RunStats, Scheduler, Task, WithHandWritten, WorkersUsed,
-    catch_panic, check_output, each_fixed_chunk, panic_message, pool_map_chunk_len,
+    Backend, Executor, HandWritten, WithHandWritten, WorkersUsed, catch_panic, check_output,
+    each_fixed_chunk, panic_message, pool_map_chunk_len,
 };
+use crate::schedule::{RunStats, Scheduler, Task};
 
 pub struct Crossbeam;
 

@@ -28,88 +28,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use anyhow::{Result, anyhow, bail};
-use serde::{Deserialize, Serialize};
 
 use crate::job::Job;
-use crate::variants::Outcome;
-use crate::workload::Constants;
+use crate::profile::{MAX_THREADS, check_threads};
+use crate::schedule::{Capabilities, Chunk, Outcome, Scheduler};
+use crate::workload::{Constants, Narrowing};
 
 pub use crossbeam_queue::Crossbeam;
 pub use process::Process;
 pub use rayon_pool::Rayon;
 pub use sequential::Sequential;
 pub use std_scope::StdScope;
-
-/// A contiguous run of items and, when the caller wants per-item results,
-/// the output slots for exactly those items (otherwise `out` is empty).
-#[derive(Debug)]
-pub struct Chunk<'a> {
-    pub items: Range<usize>,
-    pub out: &'a mut [u64],
-}
-
-/// The work a scheduler runs: called once per chunk with the index of the
-/// worker thread that runs it (`0..threads`).
-pub type Task<'t> = dyn Fn(usize, Chunk<'_>) + Sync + 't;
-
-/// What one call did, for the copy counts of the ownership variants: the
-/// chunks (tasks) handed out and the distinct workers that ran at least one.
-///
-/// Both counts in one `u64` (chunks in the low half): a `Result<RunStats>`
-/// is then a tag and one word, which comes back from a scheduler in two
-/// registers. As two `usize` fields (and as two `u32` fields) it came back
-/// through memory, written as two stores and read back by the variant as
-/// one wider load, which the CPU cannot forward from the stores: `perf
-/// annotate` put about a sixth of the samples of the seed's sequential call
-/// on that one reload (issue 23). On the wire (the process backend) it is
-/// the two named counts.
-#[derive(Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(from = "Counts", into = "Counts")]
-pub struct RunStats(u64);
-
-/// [`RunStats`] as its fields, for serde and `Debug`.
-#[derive(Debug, Serialize, Deserialize)]
-struct Counts {
-    chunks: u32,
-    workers_used: u32,
-}
-
-impl RunStats {
-    /// The counts of a call whose items passed [`check_output`], so that
-    /// neither count, at most one per item, can exceed `u32::MAX`.
-    pub fn new(chunks: usize, workers_used: usize) -> RunStats {
-        RunStats(chunks as u32 as u64 | ((workers_used as u32 as u64) << 32))
-    }
-    /// Chunks (tasks) handed out.
-    pub fn chunks(self) -> usize {
-        self.0 as u32 as usize
-    }
-    /// Distinct workers that ran at least one chunk.
-    pub fn workers_used(self) -> usize {
-        (self.0 >> 32) as usize
-    }
-}
-
-impl From<Counts> for RunStats {
-    fn from(c: Counts) -> RunStats {
-        RunStats::new(c.chunks as usize, c.workers_used as usize)
-    }
-}
-
-impl From<RunStats> for Counts {
-    fn from(s: RunStats) -> Counts {
-        Counts {
-            chunks: s.chunks() as u32,
-            workers_used: s.workers_used() as u32,
-        }
-    }
-}
-
-impl std::fmt::Debug for RunStats {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        Counts::from(*self).fmt(f)
-    }
-}
 
 /// A backend prepared for one thread count: runs jobs.
 pub trait Executor: Send + Sync {
@@ -124,16 +53,6 @@ pub trait Executor: Send + Sync {
     fn processes(&self) -> Option<&dyn process::WorkerProcesses> {
         None
     }
-}
-
-/// An in-process executor: runs a task over the chunks of a range of items
-/// on its threads.
-pub trait Scheduler: Send + Sync {
-    fn threads(&self) -> usize;
-    /// Runs `task` over `items`. `out` is empty or holds exactly one slot per
-    /// item, handed out with the chunks. A panic inside `task` comes back as
-    /// an error.
-    fn run(&self, items: Range<usize>, out: &mut [u64], task: &Task<'_>) -> Result<RunStats>;
 }
 
 /// A scheduler runs a job by handing itself to the job's variant, whose
@@ -162,17 +81,20 @@ pub trait Backend: Sync {
     fn shares_memory(&self) -> bool {
         true
     }
+    /// What a variant may ask of it before running on it
+    /// ([`crate::variants::Variant::refuses`]).
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            max_threads: self.max_threads(),
+            shares_memory: self.shares_memory(),
+        }
+    }
     /// Builds what the backend needs for `threads` threads (pools, queues).
     fn executor(&self, threads: usize) -> Result<Box<dyn Executor>>;
-    /// What `profile` measures on this backend where that is less than the
-    /// workload's own coverage (a backend whose calls cost far more, such
-    /// as worker processes shipping a 64 MiB state per chunk); `None`: all
-    /// that the workload names. `full` measures everything regardless.
-    fn narrows(
-        &self,
-        _workload: &crate::workload::Workload,
-        _profile: crate::sweep::Profile,
-    ) -> Option<crate::workload::Coverage> {
+    /// What the plan measures on this backend outside `full`, where that
+    /// is less than the workloads' own coverage; `None`: all that each
+    /// workload names.
+    fn narrowing(&self) -> Option<Narrowing> {
         None
     }
     /// Its executor for `threads` and, beside it, the plain map written by
@@ -274,21 +196,6 @@ pub fn check_threads_on(backend: &dyn Backend, threads: usize) -> Result<()> {
     }
     Ok(())
 }
-
-/// Rejects thread counts no backend can use.
-pub fn check_threads(threads: usize) -> Result<()> {
-    if threads == 0 {
-        bail!("threads must be at least 1 (got 0)");
-    }
-    if threads > MAX_THREADS {
-        bail!("threads must be at most {MAX_THREADS} (got {threads})");
-    }
-    Ok(())
-}
-
-/// Upper bound on threads per call: far beyond oversubscription that says
-/// anything, well below what the OS refuses.
-pub const MAX_THREADS: usize = 1024;
 
 /// `multiprocessing.Pool.map`'s default chunk size: `ceil(n / (4 * workers))`.
 /// The dynamic backends use it, so a call makes about four tasks per thread.

@@ -14,9 +14,10 @@ use rayon::prelude::*;
 use crate::workload::Constants;
 
 use super::{
-    Backend, Chunk, Executor, HandWritten, RunStats, Scheduler, Task, WithHandWritten, WorkersUsed,
-    catch_panic, check_output, pool_map_chunk_len,
+    Backend, Executor, HandWritten, WithHandWritten, WorkersUsed, catch_panic, check_output,
+    pool_map_chunk_len,
 };
+use crate::schedule::{Chunk, RunStats, Scheduler, Task};
 
 pub struct Rayon;
 

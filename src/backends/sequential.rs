@@ -10,10 +10,8 @@ use std::ops::Range;
 
 use anyhow::Result;
 
-use super::{
-    Backend, Chunk, Executor, HandWritten, RunStats, Scheduler, Task, WithHandWritten, catch_panic,
-    check_output,
-};
+use super::{Backend, Executor, HandWritten, WithHandWritten, catch_panic, check_output};
+use crate::schedule::{Chunk, RunStats, Scheduler, Task};
 use crate::workload::Constants;
 
 pub struct Sequential;

@@ -12,9 +12,9 @@ use anyhow::{Context, Result, bail};
 use crate::workload::Constants;
 
 use super::{
-    Backend, Executor, HandWritten, RunStats, Scheduler, Task, WithHandWritten, catch_panic,
-    even_chunks, panic_message,
+    Backend, Executor, HandWritten, WithHandWritten, catch_panic, even_chunks, panic_message,
 };
+use crate::schedule::{RunStats, Scheduler, Task};
 
 pub struct StdScope;
 

@@ -89,13 +89,3 @@ pub fn print_warnings(warnings: &[String]) {
         eprintln!("warning: {warning}");
     }
 }
-
-/// A thread count from the command line: 1 to `MAX_THREADS`.
-pub fn thread_count(text: &str) -> Result<usize, String> {
-    let n: usize = text
-        .trim()
-        .parse()
-        .map_err(|_| "expected a whole number such as 1, 2 or 4".to_string())?;
-    crate::backends::check_threads(n).map_err(|e| e.to_string())?;
-    Ok(n)
-}

@@ -5,10 +5,13 @@ use std::process::ExitCode;
 
 use anyhow::{Result, anyhow, bail};
 
-use crate::backends::{BACKENDS, Backend, RunStats};
+use crate::backends::{BACKENDS, Backend};
+
 use crate::key::Key;
 use crate::matrix::{self, Combo, Measured, Problem, refusal};
-use crate::variants::{self, Produced};
+use crate::schedule::Produced;
+use crate::schedule::RunStats;
+use crate::variants;
 use crate::workload::Spec;
 
 #[derive(clap::Args, Debug, Clone, Default)]
@@ -26,7 +29,7 @@ pub struct Args {
     #[arg(long)]
     pub backend: Option<String>,
     /// Thread count [default: 2, or 1 where the backend runs only one].
-    #[arg(long, value_parser = super::thread_count)]
+    #[arg(long, value_parser = crate::profile::thread_count)]
     pub threads: Option<usize>,
     /// Print the per-item results as a JSON array (or the sum) on stdout.
     #[arg(long)]

@@ -13,7 +13,7 @@ use crate::python_pool;
 #[derive(clap::Args)]
 pub struct Args {
     /// Thread counts, comma-separated (each backend runs those it supports).
-    #[arg(long, value_delimiter = ',', default_value = "1,2,3,8", value_parser = super::thread_count)]
+    #[arg(long, value_delimiter = ',', default_value = "1,2,3,8", value_parser = crate::profile::thread_count)]
     pub threads: Vec<usize>,
     /// Smaller sizes of every workload.
     #[arg(long)]

@@ -438,7 +438,8 @@ pub(crate) mod tests {
 
     /// A run of `benchmarks` on a synthetic machine, derived figures filled.
     pub(crate) fn run_of(label: &str, benchmarks: Vec<Benchmark>) -> Run {
-        use crate::results::{CriterionSettings, Machine, RunInfo, SCHEMA_VERSION};
+        use crate::profile::CriterionSettings;
+        use crate::results::{Machine, RunInfo, SCHEMA_VERSION};
         let mut file = ResultsFile {
             schema_version: SCHEMA_VERSION,
             machine: Machine {

@@ -23,10 +23,9 @@ use std::sync::Arc;
 
 use anyhow::{Result, anyhow};
 use crossbeam::utils::CachePadded;
-use serde::{Deserialize, Serialize};
 
-use crate::backends::{Backend, Chunk, RunStats, Scheduler};
 use crate::roles::{Family, Role};
+use crate::schedule::{Capabilities, Chunk, Outcome, Produced, Scheduler};
 use crate::workload::Constants;
 
 pub use ownership::{ArcState, ClonePerTask, ClonePerWorker};
@@ -34,51 +33,6 @@ pub use passing::{Closure, DynCallable, FunctionObject, MethodReference, Multipl
 pub use shared::{
     AtomicSum, CountingWorker, FoldReduce, MutexSum, MutexWorker, ShardedSum, WorkerPerThread,
 };
-
-/// What a call produced: per-item results (written into the caller's output
-/// slice) or one sum.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Produced {
-    Items,
-    Sum(u64),
-}
-
-/// What a call produced, how many times a stateful worker was called, and
-/// how the backend scheduled it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Outcome {
-    pub produced: Produced,
-    /// Calls counted by a stateful worker (must equal the item count).
-    pub calls: Option<u64>,
-    pub stats: RunStats,
-}
-
-impl Outcome {
-    /// The outcome of a job run in two parts (adjacent item ranges): sums
-    /// add (wrapping), call counts and chunks add. Workers are counted per
-    /// part, so two parts run by different workers count both.
-    pub fn merge(self, other: Outcome) -> Result<Outcome> {
-        let produced = match (self.produced, other.produced) {
-            (Produced::Items, Produced::Items) => Produced::Items,
-            (Produced::Sum(a), Produced::Sum(b)) => Produced::Sum(a.wrapping_add(b)),
-            (a, b) => anyhow::bail!(
-                "cannot merge a part that produced {a:?} with one that produced {b:?}"
-            ),
-        };
-        let calls = match (self.calls, other.calls) {
-            (None, None) => None,
-            (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
-        };
-        Ok(Outcome {
-            produced,
-            calls,
-            stats: RunStats::new(
-                self.stats.chunks() + other.stats.chunks(),
-                self.stats.workers_used() + other.stats.workers_used(),
-            ),
-        })
-    }
-}
 
 /// One entry of the `variant` axis.
 pub trait Variant: Sync {
@@ -94,9 +48,10 @@ pub trait Variant: Sync {
     fn live_copies(&self, _threads: usize) -> usize {
         0
     }
-    /// Why this variant cannot run on `backend`, if it cannot: the one
-    /// capability check, which `list` shows and `run` and `verify` obey.
-    fn refuses(&self, _backend: &dyn Backend) -> Option<&'static str> {
+    /// Why this variant cannot run on a backend with capabilities `on`, if
+    /// it cannot: the one capability check, which `list` shows and `run`
+    /// and `verify` obey.
+    fn refuses(&self, _on: Capabilities) -> Option<&'static str> {
         None
     }
     /// Computes `items` once on `on`. `out` holds one slot per item of

@@ -11,9 +11,10 @@ use std::sync::{Arc, OnceLock};
 
 use anyhow::Result;
 
-use super::{Outcome, PerWorker, Variant, map_chunks};
-use crate::backends::Scheduler;
+use super::{PerWorker, Variant, map_chunks};
 use crate::roles::{Family, Role};
+use crate::schedule::Outcome;
+use crate::schedule::Scheduler;
 use crate::workload::Constants;
 
 /// The constant state shared through `Arc`: each task takes a new handle

@@ -11,9 +11,10 @@ use std::sync::Arc;
 
 use anyhow::Result;
 
-use super::{Outcome, Produced, Variant, map_items};
-use crate::backends::{Backend, Chunk, Scheduler};
+use super::{Variant, map_items};
 use crate::roles::{Family, Role};
+use crate::schedule::{Capabilities, Outcome, Produced};
+use crate::schedule::{Chunk, Scheduler};
 use crate::workload::Constants;
 
 /// The sequential loop: the oracle and the baseline of every speedup. It
@@ -41,8 +42,8 @@ impl Variant for Sequential {
     fn shows(&self) -> &'static str {
         "the oracle: correct results and the time every speedup is measured against"
     }
-    fn refuses(&self, backend: &dyn Backend) -> Option<&'static str> {
-        (backend.max_threads() > 1).then_some(
+    fn refuses(&self, on: Capabilities) -> Option<&'static str> {
+        (on.max_threads > 1).then_some(
             "the sequential loop is the baseline: it runs on one thread only \
              (closure is the same loop in parallel)",
         )

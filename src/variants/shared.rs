@@ -13,9 +13,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use anyhow::Result;
 
-use super::{Outcome, PerWorker, Produced, Variant};
-use crate::backends::{Backend, RunStats, Scheduler};
+use super::{PerWorker, Variant};
 use crate::roles::{Family, Role};
+use crate::schedule::{Capabilities, Outcome, Produced};
+use crate::schedule::{RunStats, Scheduler};
 use crate::workload::Constants;
 
 /// Locks, ignoring poison: a panicking item is already reported as an error
@@ -26,8 +27,8 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// The capability check of the variants built on a `std::sync::Mutex`:
 /// workers in other processes cannot lock one.
-fn refuses_without_shared_memory(backend: &dyn Backend) -> Option<&'static str> {
-    (!backend.shares_memory()).then_some("a std Mutex cannot be shared between processes")
+fn refuses_without_shared_memory(on: Capabilities) -> Option<&'static str> {
+    (!on.shares_memory).then_some("a std Mutex cannot be shared between processes")
 }
 
 /// Runs `f(worker, i)` for every item, with no per-item output.
@@ -90,8 +91,8 @@ impl Variant for MutexSum {
     fn role(&self) -> Role {
         Role::LockedSum
     }
-    fn refuses(&self, backend: &dyn Backend) -> Option<&'static str> {
-        refuses_without_shared_memory(backend)
+    fn refuses(&self, on: Capabilities) -> Option<&'static str> {
+        refuses_without_shared_memory(on)
     }
     fn python(&self) -> &'static str {
         "with lock: total.value += f(ab)"
@@ -329,8 +330,8 @@ impl Variant for MutexWorker {
     fn role(&self) -> Role {
         Role::LockedWorker
     }
-    fn refuses(&self, backend: &dyn Backend) -> Option<&'static str> {
-        refuses_without_shared_memory(backend)
+    fn refuses(&self, on: Capabilities) -> Option<&'static str> {
+        refuses_without_shared_memory(on)
     }
     fn python(&self) -> &'static str {
         "pool.map(stateful_worker, items): every process mutates its own copy"

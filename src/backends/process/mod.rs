@@ -66,12 +66,12 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow, bail};
 
 use self::protocol::{ChunkResult, PROTOCOL, Reply, Request, SharedSlot, StateIn, Wire};
-use super::{Backend, Executor, RunStats, check_output, pool_map_chunk_len};
+use super::{Backend, Executor, check_output, pool_map_chunk_len};
 use crate::job::Job;
 use crate::roles::Role;
-use crate::sweep::Profile;
-use crate::variants::{Outcome, Produced};
-use crate::workload::{Constants, Coverage, Purpose, Spec, Workload};
+use crate::schedule::RunStats;
+use crate::schedule::{Outcome, Produced};
+use crate::workload::{Constants, Coverage, Narrowing, Purpose, Spec};
 
 /// The `process` backend.
 pub struct Process;
@@ -113,20 +113,25 @@ impl Backend for Process {
     /// memory, the one way that does not ship the 64 MiB table with every
     /// call (`partial` sends it with each of 4 N chunks: 0.5-1 s per call at
     /// 2 workers; the initializer ships it once per worker, to a second
-    /// set of workers), which `full` measures; nothing on `imbalanced`, which asks a scheduling question
-    /// the thread backends answer. `profile` does not matter: `quick`
-    /// measures the same sizes on fewer workloads.
-    fn narrows(&self, workload: &Workload, _profile: Profile) -> Option<Coverage> {
-        const IDIOMS: Coverage = Coverage::Roles(&Role::IDIOMS);
-        const PARTIAL: Coverage = Coverage::Roles(&[Role::PartialIdiom]);
-        const SHARED: Coverage = Coverage::Roles(&[Role::SharedOwnership]);
-        match workload.purpose {
-            Purpose::CpuBound => None,
-            Purpose::Overhead => Some(IDIOMS),
-            Purpose::MemoryBound => Some(PARTIAL),
-            Purpose::StateSize => Some(SHARED),
-            _ => Some(Coverage::Families(&[])),
-        }
+    /// set of workers), which `full` measures; nothing on `imbalanced`,
+    /// which asks a scheduling question the thread backends answer. The
+    /// same in `quick` and `default`: `quick` measures the same sizes on
+    /// fewer workloads.
+    fn narrowing(&self) -> Option<Narrowing> {
+        Some(Narrowing {
+            kept: &[
+                (Purpose::CpuBound, None),
+                (Purpose::Overhead, Some(Coverage::Roles(&Role::IDIOMS))),
+                (
+                    Purpose::MemoryBound,
+                    Some(Coverage::Roles(&[Role::PartialIdiom])),
+                ),
+                (
+                    Purpose::StateSize,
+                    Some(Coverage::Roles(&[Role::SharedOwnership])),
+                ),
+            ],
+        })
     }
 }
 

@@ -1,0 +1,203 @@
+//! Profiles and thread counts: the configuration of a run.
+//!
+//! A profile (`PARBENCH_PROFILE`: `quick`, `default`, `full`) says how
+//! long to look at each cell (criterion's windows, the paired sampler's cap
+//! per set, the intermittent calls); which cells it measures is the plan's
+//! business ([`crate::sweep::plan`]), which reads the workloads' coverage
+//! and the backends' narrowing. Budgets on a 2-core machine, compile time
+//! excluded: `quick` under 2 minutes, `default` under 12.
+//!
+//! The thread counts are powers of two up to twice the logical core count,
+//! plus the core count itself (1, 2, 4 on two cores); `PARBENCH_THREADS`
+//! overrides them. Each backend runs at those it supports, up to
+//! [`MAX_THREADS`].
+//!
+//! Configuration, not orchestration: it sits in the core, below the
+//! backends and the plan, which both read it.
+
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+use serde::{Deserialize, Serialize};
+
+use crate::paired::Sampling;
+
+/// The criterion settings a run used.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CriterionSettings {
+    pub warm_up_ms: u64,
+    pub measurement_ms: u64,
+    pub sample_size: u64,
+    pub nresamples: u64,
+}
+
+/// How much of the matrix to measure, and how long to look at each cell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Profile {
+    Quick,
+    Default,
+    Full,
+}
+
+impl Profile {
+    pub fn id(self) -> &'static str {
+        match self {
+            Profile::Quick => "quick",
+            Profile::Default => "default",
+            Profile::Full => "full",
+        }
+    }
+
+    /// Parses `PARBENCH_PROFILE`'s value (unset: `default`).
+    pub fn parse(value: Option<&str>) -> Result<Profile> {
+        match value.map(str::trim) {
+            None | Some("") | Some("default") => Ok(Profile::Default),
+            Some("quick") => Ok(Profile::Quick),
+            Some("full") => Ok(Profile::Full),
+            Some(other) => bail!(
+                "PARBENCH_PROFILE='{other}' is not a profile (expected quick, default or full)"
+            ),
+        }
+    }
+
+    /// The criterion settings of this profile (criterion's command-line
+    /// flags still override them).
+    pub fn criterion_settings(self) -> CriterionSettings {
+        match self {
+            Profile::Quick => CriterionSettings {
+                warm_up_ms: 30,
+                measurement_ms: 100,
+                sample_size: 10,
+                nresamples: 5_000,
+            },
+            // Criterion's windows buy only its absolute time per call; every
+            // ratio comes from the paired sampler, whose rounds the time
+            // saved here pays for (issue 19: was 150 ms, 300 ms, 12 samples).
+            Profile::Default => CriterionSettings {
+                warm_up_ms: 50,
+                measurement_ms: 200,
+                sample_size: 10,
+                nresamples: 20_000,
+            },
+            Profile::Full => CriterionSettings {
+                warm_up_ms: 3_000,
+                measurement_ms: 5_000,
+                sample_size: 100,
+                nresamples: 100_000,
+            },
+        }
+    }
+
+    /// Intermittent calls per benchmark in this profile.
+    pub fn intermittent_calls(self) -> usize {
+        match self {
+            Profile::Quick => 20,
+            Profile::Default => 60,
+            Profile::Full => 200,
+        }
+    }
+
+    /// How the paired sampler samples each set of a group in this profile:
+    /// until every member's 95% interval is within
+    /// [`crate::paired::TARGET_HALF_WIDTH`] (2%), or this profile's time cap per
+    /// set. The caps are what the budgets allow (`quick` under 2 minutes,
+    /// `default` under 12 on 2 cores); a member stopped by the cap records
+    /// it, and the report marks it.
+    pub fn sampling(self) -> Sampling {
+        let cap_ms = match self {
+            Profile::Quick => 1_000,
+            Profile::Default => 3_000,
+            Profile::Full => 15_000,
+        };
+        Sampling {
+            cap: Duration::from_millis(cap_ms),
+            ..Sampling::default()
+        }
+    }
+
+    /// Whether criterion draws its own per-benchmark plots in this profile.
+    pub fn criterion_plots(self) -> bool {
+        self != Profile::Quick
+    }
+}
+
+/// Powers of two up to twice `logical_cores`, plus `logical_cores` itself.
+pub fn default_threads(logical_cores: usize) -> Vec<usize> {
+    let cores = logical_cores.max(1);
+    let mut threads: Vec<usize> = std::iter::successors(Some(1usize), |t| Some(t * 2))
+        .take_while(|&t| t <= 2 * cores)
+        .collect();
+    threads.push(cores);
+    threads.sort_unstable();
+    threads.dedup();
+    threads
+}
+
+/// `PARBENCH_THREADS` if set, else [`default_threads`] of this machine.
+pub fn threads_from(value: Option<&str>, logical_cores: usize) -> Result<Vec<usize>> {
+    match value {
+        Some(list) if !list.trim().is_empty() => {
+            let mut threads = Vec::new();
+            for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                let n = thread_count(part).map_err(|e| {
+                    anyhow::anyhow!(
+                        "PARBENCH_THREADS='{list}': '{part}' is not a thread count: {e}"
+                    )
+                })?;
+                threads.push(n);
+            }
+            threads.sort_unstable();
+            threads.dedup();
+            if threads.is_empty() {
+                bail!("PARBENCH_THREADS='{list}' names no thread count");
+            }
+            Ok(threads)
+        }
+        _ => Ok(default_threads(logical_cores)),
+    }
+}
+
+/// Upper bound on threads per call: far beyond oversubscription that says
+/// anything, well below what the OS refuses.
+pub const MAX_THREADS: usize = 1024;
+
+/// Rejects thread counts no backend can use.
+pub fn check_threads(threads: usize) -> Result<()> {
+    if threads == 0 {
+        bail!("threads must be at least 1 (got 0)");
+    }
+    if threads > MAX_THREADS {
+        bail!("threads must be at most {MAX_THREADS} (got {threads})");
+    }
+    Ok(())
+}
+
+/// A thread count from the command line or `PARBENCH_THREADS`: 1 to
+/// [`MAX_THREADS`].
+pub fn thread_count(text: &str) -> Result<usize, String> {
+    let n: usize = text
+        .trim()
+        .parse()
+        .map_err(|_| "expected a whole number such as 1, 2 or 4".to_string())?;
+    check_threads(n).map_err(|e| e.to_string())?;
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_threads_on_two_cores_are_1_2_4() {
+        assert_eq!(default_threads(2), vec![1, 2, 4]);
+        assert_eq!(default_threads(1), vec![1, 2]);
+        assert_eq!(default_threads(6), vec![1, 2, 4, 6, 8]);
+        assert_eq!(threads_from(Some("8,1,2"), 2).unwrap(), vec![1, 2, 8]);
+        let err = threads_from(Some("1,0"), 2).unwrap_err().to_string();
+        assert!(
+            err.contains("PARBENCH_THREADS") && err.contains("'0'"),
+            "{err}"
+        );
+    }
+}
