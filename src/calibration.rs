@@ -10,11 +10,12 @@
 //! the previous run of the same machine label.
 
 use std::collections::BTreeMap;
+use std::hint::black_box;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::machine;
 
 /// A move of the host's speed larger than this is reported.
 pub const DRIFT_THRESHOLD: f64 = 0.03;
@@ -92,7 +93,7 @@ impl Calibration {
     pub fn host() -> Calibration {
         Calibration {
             measured_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            spin_per_s: machine::spin_rate(1, Duration::from_millis(200)),
+            spin_per_s: spin_rate(1, Duration::from_millis(200)),
             copy_bytes_per_s: copy_bandwidth(),
             sequential_ns: BTreeMap::new(),
         }
@@ -154,6 +155,36 @@ fn copy_bandwidth() -> f64 {
         })
         .collect();
     crate::paired::median_interval(&mut rates).estimate
+}
+
+/// Spins a dependent ALU chain (the host's speed here, and the machine's
+/// ceiling in [`crate::machine`]) until `stop`; returns the iterations done.
+fn spin(stop: &AtomicBool) -> u64 {
+    let mut x = black_box(0x1234_5678_u64);
+    let mut iterations = 0u64;
+    while !stop.load(Ordering::Relaxed) {
+        for _ in 0..1024 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+        }
+        iterations += 1024;
+    }
+    black_box(x);
+    iterations
+}
+
+/// Total spin iterations per second on `threads` threads during `window`.
+pub fn spin_rate(threads: usize, window: Duration) -> f64 {
+    let stop = AtomicBool::new(false);
+    let start = Instant::now();
+    let total: u64 = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads).map(|_| scope.spawn(|| spin(&stop))).collect();
+        std::thread::sleep(window);
+        stop.store(true, Ordering::Relaxed);
+        handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()
+    });
+    total as f64 / start.elapsed().as_secs_f64()
 }
 
 #[cfg(test)]

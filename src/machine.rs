@@ -8,12 +8,11 @@
 //! one thread, so the report can show how close a variant comes to what was
 //! possible, not only to the ideal.
 
-use std::hint::black_box;
 use std::path::Path;
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use crate::calibration::spin_rate;
 use crate::platform;
 use crate::results::{CeilingPoint, Machine, clean_label};
 
@@ -125,35 +124,6 @@ fn command_output(command: &mut Command) -> Option<String> {
     let output = command.output().ok()?;
     let text = String::from_utf8(output.stdout).ok()?.trim().to_string();
     (output.status.success() && !text.is_empty()).then_some(text)
-}
-
-/// Spins a dependent ALU chain until `stop`; returns the iterations done.
-fn spin(stop: &AtomicBool) -> u64 {
-    let mut x = black_box(0x1234_5678_u64);
-    let mut iterations = 0u64;
-    while !stop.load(Ordering::Relaxed) {
-        for _ in 0..1024 {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-        }
-        iterations += 1024;
-    }
-    black_box(x);
-    iterations
-}
-
-/// Total spin iterations per second on `threads` threads during `window`.
-pub fn spin_rate(threads: usize, window: Duration) -> f64 {
-    let stop = AtomicBool::new(false);
-    let start = Instant::now();
-    let total: u64 = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads).map(|_| scope.spawn(|| spin(&stop))).collect();
-        std::thread::sleep(window);
-        stop.store(true, Ordering::Relaxed);
-        handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()
-    });
-    total as f64 / start.elapsed().as_secs_f64()
 }
 
 /// The spin loop's throughput at each thread count over one thread's. The

@@ -95,10 +95,10 @@ pub struct ListEntry {
     pub refused: Option<&'static str>,
 }
 
-/// Every (workload, variant, backend), refused ones included, then the
-/// Python baseline's idioms (backend `python_pool`).
+/// Every (workload, variant, backend), refused ones included (`list` adds
+/// the Python baseline's idioms after them).
 pub fn list() -> Vec<ListEntry> {
-    let mut entries: Vec<ListEntry> = WORKLOADS
+    WORKLOADS
         .iter()
         .flat_map(|w| {
             VARIANTS.iter().flat_map(move |v| {
@@ -113,9 +113,7 @@ pub fn list() -> Vec<ListEntry> {
                 })
             })
         })
-        .collect();
-    entries.extend(crate::python_pool::list_entries());
-    entries
+        .collect()
 }
 
 /// Looks a combination up by ids, saying which part does not exist or why

@@ -37,7 +37,6 @@ use crate::matrix::{self, Combo, Problem};
 use crate::memory::Memory;
 use crate::paired::{self, Interval, Sampling, Watched};
 use crate::profile::{CriterionSettings, Profile};
-use crate::report;
 use crate::results::{
     self, Benchmark, CeilingPoint, Comparison, PairedFigures, RunInfo, TimeEstimator, TimeNs,
     WorkloadInfo,
@@ -1100,25 +1099,14 @@ impl Sweep {
         workload_infos(self.sizes, benchmarks)
     }
 
-    /// After criterion: calibrates the host again, marks the run complete
-    /// in the results file, and writes the report over every results file
-    /// in `runs` into `reports`.
-    pub fn finish(&mut self, runs: &Path, reports: &Path, criterion_home: &Path) -> Result<()> {
+    /// After criterion: calibrates the host again and marks the run
+    /// complete in the results file (the bench then writes the report).
+    pub fn finish(&mut self) -> Result<()> {
         if let Some(mut store) = self.store.take() {
             let end = self.calibrate()?;
             store.finish(end)?;
             println!("parbench: results written to {}", store.path().display());
         }
-        let criterion_report = criterion_dir::html_report(criterion_home);
-        let outcome = report::write_report_with(runs, reports, Some(&criterion_report))?;
-        for warning in &outcome.warnings {
-            eprintln!("parbench: warning: {warning}");
-        }
-        println!(
-            "parbench: report of {} machine(s) written to {}",
-            outcome.runs,
-            outcome.index.display()
-        );
         Ok(())
     }
 }

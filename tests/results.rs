@@ -244,6 +244,11 @@ fn schema_2_files_move_the_sequential_loop_to_its_backend_and_gain_roles() {
         .results;
     let seq = &loaded.benchmarks[0];
     assert_eq!(seq.key.to_string(), "compute/sequential/sequential/1");
+    assert_eq!(
+        seq.key.backend,
+        parbench::backends::Backend::id(&parbench::backends::Sequential),
+        "the schema's history names the sequential backend as the registry does"
+    );
     assert_eq!((seq.family, seq.role), (Family::Baseline, Role::Baseline));
     assert_eq!(loaded.benchmarks[1].role, Role::PartialIdiom);
     assert_eq!(loaded.benchmarks[1].speedup, Some(2.0));

@@ -21,7 +21,8 @@ pub enum ListFormat {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let entries = matrix::list();
+    let mut entries = matrix::list();
+    entries.extend(crate::python_pool::list_entries());
     match args.format {
         ListFormat::Text => super::print(&text(&entries)),
         ListFormat::Json => super::println(&serde_json::to_string_pretty(&entries)?),
