@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-
 /// A move of the host's speed larger than this is reported.
 pub const DRIFT_THRESHOLD: f64 = 0.03;
 

@@ -488,8 +488,8 @@ fn no_variant_or_workload_id_is_quoted_outside_its_registry() {
                 };
                 if module != registry {
                     quoted.push(format!(
-                        "src/{}.rs:{}: \"{id}\" (registry: src/{registry})",
-                        path.join("/"),
+                        "{}:{}: \"{id}\" (registry: src/{registry})",
+                        relative(&file),
                         number + 1
                     ));
                 }

@@ -1,0 +1,307 @@
+//! Pairing: the paired sampler's part of a run, after criterion.
+//!
+//! Every ratio of the report comes from here: each [`super::Group`] is
+//! sampled again in rounds with the sequential loop ([`Sweep::pair`]), so a
+//! speedup is a ratio of times taken in the same window; the intermittent
+//! regime's calls follow the caller's own work ([`Sweep::measure_intermittent`]).
+//! Memory-heavy members are sampled apart ([`DISRUPTIVE_BYTES`]).
+
+use anyhow::{Context, Result};
+
+use super::{Group, Sweep, baseline, workload_infos};
+use crate::backends::{self, Executor};
+use crate::job::Job;
+use crate::key::Key;
+use crate::memory::Memory;
+use crate::paired::{self, Interval, Sampling, Watched};
+use crate::results::{Benchmark, Comparison, PairedFigures, TimeEstimator, TimeNs};
+use crate::roles::Role;
+
+/// A call's CPU time as the process CPU clock saw it, where that clock sees
+/// all of the call: it counts this process only, so the CPU time of a
+/// backend whose workers are other processes is unknown (`None`), never
+/// the parent's own waiting presented as the call's whole cost.
+pub(super) fn cpu_time_seen(
+    backend: &dyn backends::Backend,
+    cpu_time_ns: Option<f64>,
+) -> Option<f64> {
+    cpu_time_ns.filter(|_| backend.shares_memory())
+}
+
+/// A call allocating more than this is sampled apart from the light
+/// members of its group ([`Sweep::pair`]).
+pub const DISRUPTIVE_BYTES: u64 = 16 << 20;
+
+impl Sweep {
+    /// Samples the members of `group` that criterion timed and that matched
+    /// the oracle, in rounds with the sequential loop ([`paired::sample`]):
+    /// their paired speedups, CPU time, and their ratios against the
+    /// variants their role is compared with. Groups nothing of which ran are
+    /// skipped.
+    ///
+    /// Members that churn memory (they allocate more than
+    /// [`DISRUPTIVE_BYTES`] per call, such as the copies of a large state)
+    /// are sampled apart, each in its
+    /// own rounds with the sequential loop, which settles after them:
+    /// freeing hundreds of MiB slows whatever runs next for tens of
+    /// milliseconds (measured on big_state: the sequential loop at 4x its
+    /// steady time right after clone_per_task, steady again 20-35 ms later),
+    /// which would bias every light member's ratio. They are compared only
+    /// with members of their own rounds.
+    pub fn pair(&mut self, group: &Group, sampling: &Sampling) -> Result<()> {
+        let ran: Vec<usize> = group
+            .members
+            .clone()
+            .filter(|i| matches!(self.checked.get(i), Some(Ok(_))))
+            .collect();
+        let state_bytes = self
+            .sizes
+            .of(self.plan[group.members.start].workload())
+            .state_bytes;
+        let disruptive = |i: &usize| match self.checked.get(i) {
+            // Without the counting allocator, the copies of the state say it.
+            Some(Ok(memory)) => {
+                let copied = memory.state_copies.unwrap_or(0) * state_bytes as u64;
+                memory.bytes_allocated.unwrap_or(copied) > DISRUPTIVE_BYTES
+            }
+            _ => false,
+        };
+        let (apart, together): (Vec<usize>, Vec<usize>) = ran.iter().partition(|i| disruptive(i));
+        if !together.is_empty() {
+            self.pair_set(group, &together, false, sampling)?;
+        }
+        for index in apart {
+            self.pair_set(group, &[index], true, sampling)?;
+        }
+        Ok(())
+    }
+
+    /// Samples the plan entries `set` (all of `group`; churning memory or
+    /// not) with the sequential loop in the same rounds.
+    pub(super) fn pair_set(
+        &mut self,
+        group: &Group,
+        set: &[usize],
+        churns: bool,
+        sampling: &Sampling,
+    ) -> Result<()> {
+        self.prepare(self.plan[set[0]])?;
+        let sequential_key = (backends::Backend::id(&backends::Sequential), 1);
+        let group_key = (self.plan[set[0]].combo.backend.id(), group.threads);
+        let current = self.current.as_mut().expect("prepared");
+        // Member 0 is the sequential loop, the reference of every speedup
+        // (it may also be a member of the group itself).
+        let mut calls: Vec<(Job, &dyn Executor)> = vec![(
+            current.problem.job(baseline()),
+            &**self.executors.get(&sequential_key).expect("prepared"),
+        )];
+        for &index in set {
+            calls.push((
+                current.problem.job(self.plan[index].variant()),
+                &**self.executors.get(&group_key).expect("prepared"),
+            ));
+        }
+        let mut churning = vec![churns; calls.len()];
+        churning[0] = false; // the sequential loop allocates nothing
+        // The plan entries each member (position + 1) is compared with.
+        let compared_with: Vec<Vec<usize>> = set
+            .iter()
+            .map(|&index| {
+                let variant = self.plan[index].variant();
+                variant
+                    .role()
+                    .compared_with()
+                    .iter()
+                    .flat_map(|role| {
+                        set.iter()
+                            .position(|&other| self.plan[other].variant().role() == *role)
+                    })
+                    .collect()
+            })
+            .collect();
+        // Sequential stopping watches every speedup (but the reference's
+        // own, exact by definition) and every comparison between members.
+        let is_reference = |index: usize| {
+            self.plan[index].variant().role() == Role::Baseline && group.threads == 1
+        };
+        let mut watched: Vec<Watched> = Vec::new();
+        for (position, &index) in set.iter().enumerate() {
+            if !is_reference(index) {
+                watched.push(Watched {
+                    member: position + 1,
+                    reference: 0,
+                });
+            }
+            watched.extend(compared_with[position].iter().map(|&other| Watched {
+                member: position + 1,
+                reference: other + 1,
+            }));
+        }
+        let samples = paired::sample(&churning, &watched, sampling, |member| {
+            let (job, exec) = &calls[member];
+            current.problem.run(job, *exec, &mut current.out).map(drop)
+        })
+        .with_context(|| {
+            format!(
+                "pairing {}/{}/{} with the sequential loop",
+                group.workload, group.backend, group.threads
+            )
+        })?;
+        for (position, &index) in set.iter().enumerate() {
+            let member = position + 1;
+            let compared = compared_with[position]
+                .iter()
+                .map(|&other| Comparison {
+                    with: self.plan[set[other]].variant().id().to_string(),
+                    time_ratio: samples.time_ratio(member, other + 1),
+                })
+                .collect();
+            // Its own figures (its speedup and its comparisons) within the
+            // target, or the cap came first; nothing watched (the reference
+            // itself, compared with none): not sequentially stopped.
+            let own: Vec<&Watched> = watched.iter().filter(|w| w.member == member).collect();
+            let target_reached = (!own.is_empty()).then(|| {
+                own.iter()
+                    .all(|w| samples.within_target(**w, sampling.target_half_width))
+            });
+            let speedup = match is_reference(index) {
+                true => Interval::exact(1.0), // the reference itself
+                false => samples.speedup(member, 0),
+            };
+            self.paired.insert(
+                index,
+                PairedFigures {
+                    speedup,
+                    rounds: samples.paired_rounds(member, 0) as u64,
+                    target_reached,
+                    wall_ns: samples.mean_wall_ns(member),
+                    cpu_time_ns: cpu_time_seen(
+                        self.plan[index].combo.backend,
+                        samples.cpu_per_call_ns(member),
+                    ),
+                    compared,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// The untimed check of the intermittent benchmark at `index`: the
+    /// steady plan's, when it checked the same call; else made now.
+    pub(super) fn check_intermittent(
+        &mut self,
+        index: usize,
+    ) -> Result<std::result::Result<Memory, String>> {
+        let planned = self.intermittent[index];
+        let steady = planned.combo.key(planned.threads);
+        let checked_steady = self
+            .plan
+            .iter()
+            .position(|p| p.key() == steady)
+            .and_then(|i| self.checked.get(&i));
+        if let Some(found) = checked_steady.or(self.checked_intermittent.get(&index)) {
+            return Ok(found.clone());
+        }
+        let found = self.check(planned)?;
+        self.checked_intermittent.insert(index, found.clone());
+        Ok(found)
+    }
+
+    /// Measures the members of the intermittent `group` that `selected`
+    /// accepts and the resumed run did not measure, `calls` calls each:
+    /// each checked against the oracle first (untimed), then sampled with
+    /// [`paired::sample_intermittent`], the workload's own sequential loop
+    /// as the caller's work (at least [`Sweep::caller_work`]); then the
+    /// same calls back to back, one by one, for the steady distribution
+    /// beside it. The records reach the results file at once.
+    pub fn measure_intermittent(
+        &mut self,
+        group: &Group,
+        calls: usize,
+        selected: &dyn Fn(&Key) -> bool,
+    ) -> Result<()> {
+        let mut members = Vec::new();
+        for index in group.members.clone() {
+            let key = self.intermittent[index].key();
+            if !selected(&key) || self.resumed.contains(&key) {
+                continue;
+            }
+            if self.verbose {
+                let place = self.plan.len() + index + 1;
+                println!("{}", self.progress.next(place, &key.to_string()));
+            }
+            if let Ok(memory) = self.check_intermittent(index)? {
+                members.push((index, memory));
+            }
+        }
+        let Some(&(first, _)) = members.first() else {
+            return Ok(());
+        };
+        self.prepare(self.intermittent[first])?;
+        let current = self.current.as_mut().expect("prepared");
+        let sequential = &**self
+            .executors
+            .get(&(backends::Backend::id(&backends::Sequential), 1))
+            .expect("prepared");
+        let exec = &**self
+            .executors
+            .get(&(group.backend, group.threads))
+            .expect("prepared");
+        // Turn 0 is the caller's own work, the sequential loop; the members follow.
+        let mut jobs: Vec<(Job, &dyn Executor)> =
+            vec![(current.problem.job(baseline()), sequential)];
+        for &(index, _) in &members {
+            jobs.push((
+                current.problem.job(self.intermittent[index].variant()),
+                exec,
+            ));
+        }
+        let mut run = |turn: usize| {
+            let (job, exec) = &jobs[turn];
+            current.problem.run(job, *exec, &mut current.out).map(drop)
+        };
+        let context = || {
+            format!(
+                "{}/{}/{}/intermittent",
+                group.workload, group.backend, group.threads
+            )
+        };
+        let samples = paired::sample_intermittent(members.len(), calls, self.caller_work, &mut run)
+            .with_context(context)?;
+        let steady = (1..=members.len())
+            .map(|turn| paired::time_each_call(calls, || run(turn)))
+            .collect::<Result<Vec<_>>>()
+            .with_context(context)?;
+        let mut benchmarks = Vec::new();
+        for (m, ((index, memory), steady_calls)) in members.into_iter().zip(steady).enumerate() {
+            let planned = self.intermittent[index];
+            let median = samples.median_call(m);
+            let time = TimeNs {
+                estimate: median.estimate,
+                lower: median.lower,
+                upper: median.upper,
+                median: median.estimate,
+            };
+            let items = self.sizes.of(planned.workload()).items as u64;
+            let mut record = Benchmark::new(planned.key(), items, time, &self.started_at, memory)
+                .with_estimator(TimeEstimator::MedianOfCalls)
+                .with_paired(PairedFigures {
+                    speedup: samples.speedup(m),
+                    rounds: calls as u64,
+                    target_reached: None,
+                    wall_ns: paired::mean(&samples.call_ns[m]),
+                    cpu_time_ns: cpu_time_seen(planned.combo.backend, samples.cpu_per_call_ns(m)),
+                    compared: Vec::new(),
+                });
+            record.caller_work_ns = Some(samples.median_caller_work(m));
+            record.call_ns = samples.call_ns[m].clone();
+            record.steady_call_ns = steady_calls;
+            benchmarks.push(record);
+        }
+        if let Some(store) = self.store.as_mut() {
+            let workloads = workload_infos(self.sizes, &benchmarks);
+            store.record(benchmarks, workloads)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,271 @@
+//! The plan: which benchmarks a profile measures, in which order, cut into
+//! groups.
+//!
+//! Profiles (`PARBENCH_PROFILE`, [`crate::profile`]) select by each
+//! workload's coverage (`Workload::in_quick_profile`, `in_default_profile`),
+//! which names families and roles, never variants, narrowed by what a
+//! backend measures outside `full` ([`crate::backends::Backend::narrowing`],
+//! data read here); `full` is the whole cross product. The plan is ordered
+//! by workload (criterion's groups), then backend and thread count (the
+//! paired sampler's [`Group`]s), then variant in registry order.
+
+use std::ops::Range;
+
+use crate::backends;
+use crate::key::Key;
+use crate::key::Regime;
+use crate::matrix::{self, Combo};
+use crate::profile::Profile;
+use crate::roles::Role;
+use crate::variants::Variant;
+use crate::workload::{Purpose, WORKLOADS, Workload};
+
+impl Profile {
+    /// Does this profile measure `variant` on `workload` in the
+    /// intermittent regime? Every profile measures what the workload names;
+    /// `full` every variant but the baseline, on those workloads.
+    pub fn measures_intermittent(self, workload: &Workload, variant: &dyn Variant) -> bool {
+        match (self, workload.intermittent) {
+            (_, None) => false,
+            _ if variant.role() == Role::Baseline => false,
+            (Profile::Full, Some(_)) => true,
+            (_, Some(coverage)) => coverage.covers(variant.family(), variant.role()),
+        }
+    }
+
+    /// Does this profile measure `variant` on `workload`?
+    pub fn measures(self, workload: &Workload, variant: &dyn Variant) -> bool {
+        match self {
+            Profile::Full => true,
+            Profile::Quick => workload
+                .in_quick_profile
+                .covers(variant.family(), variant.role()),
+            Profile::Default => workload
+                .in_default_profile
+                .covers(variant.family(), variant.role()),
+        }
+    }
+
+    /// Does this profile measure the combination `combo` (the workload's
+    /// coverage, narrowed by the backend's own, [`backends::Backend::narrowing`])?
+    pub fn measures_combo(self, combo: &Combo) -> bool {
+        self.measures(combo.workload, combo.variant) && self.backend_measures(combo)
+    }
+
+    /// Does this profile measure `workload` at `threads` on a machine of
+    /// `logical_cores`? Oversubscribed counts (more threads than cores)
+    /// measure time slicing, not scaling, and the scaling models leave them
+    /// out: `quick` and `default` measure them only where scheduling is the
+    /// question (the CPU-bound and imbalanced workloads), `full` everywhere.
+    pub fn measures_threads(
+        self,
+        workload: &Workload,
+        threads: usize,
+        logical_cores: usize,
+    ) -> bool {
+        self == Profile::Full
+            || threads <= logical_cores
+            || matches!(workload.purpose, Purpose::CpuBound | Purpose::Imbalance)
+    }
+
+    /// Does the backend's narrowing ([`backends::Backend::narrowing`]) keep
+    /// `combo` in this profile?
+    fn backend_measures(self, combo: &Combo) -> bool {
+        self == Profile::Full
+            || (combo.backend.narrowing().is_none_or(|narrowing| {
+                narrowing.keeps(
+                    combo.workload.purpose,
+                    combo.variant.family(),
+                    combo.variant.role(),
+                )
+            }) && self.measures_state_size_on(combo))
+    }
+
+    /// `quick` measures the large constant state (purpose `state_size`,
+    /// whose copies of 64 MiB take most of a quick run) on one thread
+    /// backend, the first parallel one of [`backends::BACKENDS`] (rayon),
+    /// besides the sequential loop and the other kinds of backend (worker
+    /// processes); `default` and `full` on every backend.
+    fn measures_state_size_on(self, combo: &Combo) -> bool {
+        let threads = |b: &dyn backends::Backend| b.shares_memory() && b.max_threads() > 1;
+        self != Profile::Quick
+            || combo.workload.purpose != Purpose::StateSize
+            || !threads(combo.backend)
+            || backends::BACKENDS
+                .iter()
+                .find(|b| threads(**b))
+                .is_some_and(|first| first.id() == combo.backend.id())
+    }
+}
+
+/// One benchmark of the plan.
+#[derive(Clone, Copy)]
+pub struct Planned {
+    pub combo: Combo,
+    pub threads: usize,
+    pub regime: Regime,
+}
+
+impl Planned {
+    pub fn workload(&self) -> &'static Workload {
+        self.combo.workload
+    }
+    pub fn variant(&self) -> &'static dyn Variant {
+        self.combo.variant
+    }
+    /// Its key; criterion's full id is the key's text (steady entries).
+    pub fn key(&self) -> Key {
+        self.combo.key(self.threads).in_regime(self.regime)
+    }
+}
+
+/// Every steady benchmark of a profile (what criterion times), ordered by
+/// workload (criterion's groups), then backend and thread count (the paired
+/// sampler's [`Group`]s), then variant in registry order.
+pub fn plan(profile: Profile, threads: &[usize]) -> Vec<Planned> {
+    planned(profile, threads, Regime::Steady, |c| {
+        profile.measures_combo(c)
+    })
+}
+
+/// Every intermittent benchmark of a profile, in the order of [`plan`]: the
+/// parallel backends only (the sequential loop is the caller's work).
+pub fn intermittent_plan(profile: Profile, threads: &[usize]) -> Vec<Planned> {
+    planned(profile, threads, Regime::Intermittent, |c| {
+        c.backend.max_threads() > 1
+            && profile.measures_intermittent(c.workload, c.variant)
+            && profile.backend_measures(c)
+    })
+}
+
+pub(super) fn planned(
+    profile: Profile,
+    threads: &[usize],
+    regime: Regime,
+    wanted: impl Fn(&Combo) -> bool,
+) -> Vec<Planned> {
+    let cores = crate::platform::logical_cores() as usize;
+    let mut plan: Vec<Planned> = matrix::combos()
+        .filter(|c| wanted(c))
+        .flat_map(|combo| {
+            backends::thread_counts(combo.backend, threads)
+                .into_iter()
+                .filter(move |&t| profile.measures_threads(combo.workload, t, cores))
+                .map(move |threads| Planned {
+                    combo,
+                    threads,
+                    regime,
+                })
+        })
+        .collect();
+    plan.sort_by_key(|p| {
+        (
+            WORKLOADS.iter().position(|w| w.id == p.workload().id),
+            backends::BACKENDS
+                .iter()
+                .position(|b| b.id() == p.combo.backend.id()),
+            p.threads,
+        )
+    });
+    plan
+}
+
+/// The benchmarks of one workload on one backend at one thread count:
+/// contiguous in the plan, and sampled together, paired with the sequential
+/// loop, once criterion has timed them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Group {
+    pub workload: &'static str,
+    pub backend: &'static str,
+    pub threads: usize,
+    /// Their indexes in the plan.
+    pub members: Range<usize>,
+}
+
+/// A plan cut into groups of one workload, backend and thread count, in
+/// plan order.
+pub(super) fn groups_of(plan: &[Planned]) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    for (index, p) in plan.iter().enumerate() {
+        match groups.last_mut() {
+            Some(g)
+                if g.workload == p.workload().id
+                    && g.backend == p.combo.backend.id()
+                    && g.threads == p.threads =>
+            {
+                g.members.end = index + 1
+            }
+            _ => groups.push(Group {
+                workload: p.workload().id,
+                backend: p.combo.backend.id(),
+                threads: p.threads,
+                members: index..index + 1,
+            }),
+        }
+    }
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backends::BACKENDS;
+    use crate::roles::Role;
+    use crate::variants::VARIANTS;
+
+    #[test]
+    fn every_profile_measures_every_variant_on_every_backend_at_every_thread_count() {
+        let threads = [1, 2, 4];
+        for profile in [Profile::Quick, Profile::Default, Profile::Full] {
+            let plan = plan(profile, &threads);
+            for v in VARIANTS {
+                for b in BACKENDS
+                    .iter()
+                    .filter(|b| v.refuses(b.capabilities()).is_none())
+                {
+                    for t in backends::thread_counts(*b, &threads) {
+                        assert!(
+                            plan.iter().any(|p| p.variant().id() == v.id()
+                                && p.combo.backend.id() == b.id()
+                                && p.threads == t),
+                            "{profile:?} misses {}/{}/{t}",
+                            v.id(),
+                            b.id()
+                        );
+                    }
+                }
+            }
+            // The baseline is measured wherever anything else is.
+            for p in &plan {
+                assert!(
+                    plan.iter().any(|q| q.workload().id == p.workload().id
+                        && q.variant().role() == Role::Baseline)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn quick_answers_the_memory_question_and_full_is_everything() {
+        let quick = plan(Profile::Quick, &[1, 2]);
+        for role in Role::MEMORY_QUESTION {
+            assert!(
+                quick.iter().any(
+                    |p| p.workload().purpose == crate::workload::Purpose::StateSize
+                        && p.variant().role() == role
+                ),
+                "{role:?}"
+            );
+        }
+        let full = plan(Profile::Full, &[1, 2]);
+        assert_eq!(
+            full.len(),
+            matrix::combos()
+                .map(|c| backends::thread_counts(c.backend, &[1, 2]).len())
+                .sum::<usize>()
+        );
+        let ids: std::collections::HashSet<String> =
+            full.iter().map(|p| p.key().to_string()).collect();
+        assert_eq!(ids.len(), full.len(), "benchmark ids are unique");
+    }
+}
