@@ -326,17 +326,17 @@ fn layer_of(module: &str) -> Option<(usize, &'static str)> {
         .map(|(index, (name, _))| (index, *name))
 }
 
-fn shown(import: &Import) -> String {
+/// `file` relative to the package.
+fn relative(file: &Path) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    format!(
-        "{}:{}",
-        import
-            .file
-            .strip_prefix(root)
-            .unwrap_or(&import.file)
-            .display(),
-        import.line
-    )
+    file.strip_prefix(root)
+        .unwrap_or(file)
+        .display()
+        .to_string()
+}
+
+fn shown(import: &Import) -> String {
+    format!("{}:{}", relative(&import.file), import.line)
 }
 
 #[test]
