@@ -7,10 +7,15 @@
 //! state less than `partial`, and what does shared mutable state cost?
 //! parbench answers both in Rust, with measurements, over a matrix:
 //!
+//! - [`profile`]: the configuration of a run: profiles and thread counts;
+//! - [`roles`]: the parts variants play and their families, which the
+//!   workloads, the records and the findings name instead of variants;
 //! - [`workload`]: the seed problem and its cost knobs, named presets, the oracle;
+//! - [`schedule`]: the contract between variants and backends: chunks,
+//!   tasks, the scheduler, what a call produced;
 //! - [`variants`]: how the function and its state reach the threads;
 //! - [`backends`]: who runs the work (the sequential loop, rayon, crossbeam,
-//!   `std::thread::scope`);
+//!   `std::thread::scope`, worker processes);
 //! - [`job`]: the work of one call as data, which executors run;
 //! - [`matrix`]: the combinations, and running one against the oracle;
 //! - [`key`]: the one identity of a benchmark and its text form;
@@ -19,7 +24,8 @@
 //! - [`paired`]: the paired sampler behind every ratio, and its intervals;
 //! - [`python_pool`]: the seed's own Python (`multiprocessing.Pool`), measured beside Rust;
 //! - [`calibration`]: the host's speed at the start and end of a run;
-//! - [`sweep`]: what `cargo bench` measures, and turning it into results;
+//! - [`sweep`]: what `cargo bench` measures (the plan, the bench's
+//!   arguments, pairing, progress), and turning it into results;
 //! - [`break_even`]: the break-even map, sequential against parallel over work per call;
 //! - [`harness_overhead`]: parbench's own cost per call, against the same map written by hand;
 //! - [`criterion_dir`]: the only reader of criterion's JSON;
@@ -28,6 +34,9 @@
 //! - [`machine`]: the machine fingerprint and its measured ceiling;
 //! - [`report`]: the HTML report, `summary.md`, comparisons and exports, from results files;
 //! - [`cmd`]: the subcommands of the `parbench` binary, one file each.
+//!
+//! The modules are layered ([`LAYERS`], lowest first): each imports only
+//! from its own layer and those below, and `tests/layers.rs` enforces it.
 //!
 //! The library installs no global allocator: programs that want memory
 //! figures install [`memory::CountingAllocator`] themselves.
