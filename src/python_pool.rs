@@ -423,6 +423,7 @@ fn records(lines: &[Line], run: &PythonRun, measured_at: &str) -> Vec<Benchmark>
                 })
                 .collect();
             Benchmark::new(key, run.spec.items as u64, time, measured_at, memory)
+                .with_own_baseline()
                 .with_estimator(TimeEstimator::MedianOfCalls)
                 .with_paired(PairedFigures {
                     target_reached: None,
