@@ -249,12 +249,11 @@ fn python_baseline(
     selected: &dyn Fn(&Key) -> bool,
 ) -> Result<(usize, Vec<String>)> {
     let keys = |run: &python_pool::PythonRun| -> Vec<Key> {
-        python_pool::IDIOMS
-            .iter()
-            .flat_map(|(variant, _)| {
-                run.workers
-                    .iter()
-                    .map(move |&w| Key::new(run.workload, variant, python_pool::BACKEND, w as u64))
+        python_pool::idioms()
+            .flat_map(|variant| {
+                run.workers.iter().map(move |&w| {
+                    Key::new(run.workload, variant.id(), python_pool::BACKEND, w as u64)
+                })
             })
             .collect()
     };

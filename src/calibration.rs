@@ -57,6 +57,8 @@ impl RunCalibration {
 pub struct Change {
     /// `spin rate`, `copy bandwidth`, `sequential time on compute`.
     pub what: String,
+    /// The unit of `from` and `to`: `per s` (a rate) or `ns` (a time).
+    pub unit: &'static str,
     pub from: f64,
     pub to: f64,
     /// How much slower the host became (negative: faster), as a fraction.
@@ -71,17 +73,13 @@ impl Change {
         } else {
             "sped up"
         };
-        let unit = if self.what.starts_with("sequential") {
-            "ns"
-        } else {
-            "per s"
-        };
         format!(
-            "{direction} by {:.0}% ({} {:.3e} → {:.3e} {unit})",
+            "{direction} by {:.0}% ({} {:.3e} → {:.3e} {})",
             self.slower_by.abs() * 100.0,
             self.what,
             self.from,
-            self.to
+            self.to,
+            self.unit
         )
     }
 }
@@ -103,6 +101,7 @@ impl Calibration {
     pub fn changes_to(&self, later: &Calibration) -> Vec<Change> {
         let rate = |what: &str, from: f64, to: f64| Change {
             what: what.to_string(),
+            unit: "per s",
             from,
             to,
             slower_by: from / to - 1.0,
@@ -119,6 +118,7 @@ impl Calibration {
             if let Some(&to) = later.sequential_ns.get(workload) {
                 changes.push(Change {
                     what: format!("sequential time on {workload}"),
+                    unit: "ns",
                     from,
                     to,
                     slower_by: to / from - 1.0,

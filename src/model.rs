@@ -606,9 +606,9 @@ pub fn models_of(file: &crate::results::ResultsFile) -> Vec<SeriesModel> {
     use crate::key::Regime;
     let mut series: Vec<((String, String, String), Vec<Measured>)> = Vec::new();
     for b in &file.benchmarks {
-        // Python's pool runs at its own sizes against its own loop: no
-        // series of Rust's, and not fitted beside them.
-        if b.key.regime != Regime::Steady || b.key.backend == crate::python_pool::BACKEND {
+        // An entry with its own baseline (Python's pool, at its own sizes
+        // against its own loop): no series of Rust's, not fitted beside them.
+        if b.key.regime != Regime::Steady || b.own_baseline {
             continue;
         }
         let Some(speedup) = b.speedup else { continue };

@@ -5,14 +5,19 @@
 //! build) runs the seed's idioms with `multiprocessing.Pool.map` on the same
 //! item function as [`crate::workload::Constants::item`]: the list comprehension, `partial`,
 //! a callable class, a bound method and `Pool(initializer=...)`, each named
-//! after the Rust variant it mirrors, at the chunk size of the Rust
-//! backends. It prints, per idiom and pool size, the time of every call
-//! (each round times the sequential loop and one call of every idiom, so
-//! speedups are ratios inside one round), a checksum of every item, the
-//! pickled bytes per chunk both ways, the copies of the state made for the
-//! workers and each worker's peak RSS. Here each checksum is compared with
-//! the Rust oracle (a mismatch is reported and not recorded) and each line
-//! becomes a [`Benchmark`] of backend [`BACKEND`].
+//! by the [`Role`] of the Rust variant it mirrors ([`ROLES`]), at the chunk
+//! size of the Rust backends. Which variant plays a role, and so names the
+//! entries and says which Python idiom they are ([`Variant::python`]), is
+//! the variants' registry's to say; the workloads Python runs are chosen by
+//! their [`Purpose`] ([`PURPOSES`]). It prints, per idiom and pool size,
+//! the time of every call (each round times the sequential loop and one
+//! call of every idiom, so speedups are ratios inside one round), a
+//! checksum of every item, the pickled bytes per chunk both ways, the
+//! copies of the state made for the workers and each worker's peak RSS.
+//! Here each checksum is compared with the Rust oracle (a mismatch is
+//! reported and not recorded) and each line becomes a [`Benchmark`] of
+//! backend [`BACKEND`] with its own baseline ([`Benchmark::own_baseline`]):
+//! Python's speedups are over Python's own loop at Python's own sizes.
 //!
 //! Without `python3` on the PATH, [`python3`] says so and nothing runs.
 
@@ -29,8 +34,8 @@ use crate::paired::{self, Interval};
 use crate::profile::Profile;
 use crate::results::{Benchmark, Comparison, PairedFigures, TimeEstimator, TimeNs};
 use crate::roles::Role;
-use crate::variants;
-use crate::workload::{self, Imbalance, Spec};
+use crate::variants::{self, Variant};
+use crate::workload::{self, Imbalance, Purpose, Spec, Workload};
 
 /// The backend id of the Python entries in a results file.
 pub const BACKEND: &str = "python_pool";
@@ -38,26 +43,49 @@ pub const BACKEND: &str = "python_pool";
 /// The script, embedded so that any copy of the binary can run it.
 const SCRIPT: &str = include_str!("../benches/python/seed_pool.py");
 
-/// The Python idioms: the Rust variant each mirrors, and the idiom.
-pub const IDIOMS: &[(&str, &str)] = &[
-    (
-        "sequential",
-        "[f(ab) for ab in items]  (list comprehension)",
-    ),
-    ("closure", "pool.map(functools.partial(f, state=s), items)"),
-    (
-        "function_object",
-        "pool.map(Multiplier(s), items)  (__call__)",
-    ),
-    (
-        "method_reference",
-        "pool.map(worker.foo, items)  (bound method)",
-    ),
-    (
-        "clone_per_worker",
-        "Pool(initializer=init, initargs=(s,)); pool.map(f_global, items)",
-    ),
+/// The parts the script's idioms play, in its order: the sequential loop
+/// (a list comprehension), `partial`, the callable class, the bound method
+/// and the initializer. The script names each idiom by its role.
+pub const ROLES: &[Role] = &[
+    Role::Baseline,
+    Role::PartialIdiom,
+    Role::CallableClassIdiom,
+    Role::BoundMethodIdiom,
+    Role::CopyPerWorker,
 ];
+
+/// The variant that plays `role` (one of [`ROLES`]): its id names the
+/// Python entries, its [`Variant::python`] says the idiom.
+fn variant_of(role: Role) -> &'static dyn Variant {
+    variants::VARIANTS
+        .iter()
+        .copied()
+        .find(|v| v.role() == role)
+        .expect("a variant of every role the script runs")
+}
+
+/// The variants the Python idioms mirror, in the script's order.
+pub fn idioms() -> impl Iterator<Item = &'static dyn Variant> {
+    ROLES.iter().map(|&role| variant_of(role))
+}
+
+/// What the workloads Python measures are for, in plan order: the seed's
+/// own problem (overhead), the memory-bound one and the one with a large
+/// constant state (their sizes in [`plan`]).
+pub const PURPOSES: [Purpose; 3] = [Purpose::Overhead, Purpose::MemoryBound, Purpose::StateSize];
+
+/// The workload of the registry with `purpose` (one of [`PURPOSES`]).
+fn workload_for(purpose: Purpose) -> &'static Workload {
+    workload::WORKLOADS
+        .iter()
+        .find(|w| w.purpose == purpose)
+        .expect("a workload of every purpose Python runs")
+}
+
+/// The workloads Python measures, in plan order.
+pub fn workloads() -> impl Iterator<Item = &'static Workload> {
+    PURPOSES.iter().map(|&purpose| workload_for(purpose))
+}
 
 /// One run of the script: a workload at the size Python handles in the
 /// profile's budget, at some pool sizes.
@@ -77,25 +105,24 @@ pub struct PythonRun {
 /// there is who pickles the table, which the rounds do not change.
 const PYTHON_BIG_STATE_ROUNDS: u32 = 4;
 
-/// Python's `big_state` at its own size: `items`, a table of `state_bytes`
-/// and [`PYTHON_BIG_STATE_ROUNDS`].
+/// Python's `big_state` (the workload of a large state) at its own size:
+/// `items`, a table of `state_bytes` and [`PYTHON_BIG_STATE_ROUNDS`].
 fn python_big_state(items: usize, state_bytes: usize) -> Spec {
     Spec {
         items,
         rounds: PYTHON_BIG_STATE_ROUNDS,
         state_bytes,
-        ..workload::workload("big_state")
-            .expect("a workload of the registry")
-            .full
+        ..workload_for(Purpose::StateSize).full
     }
 }
 
-/// What each profile runs in Python (README's profile table). Sizes below
-/// the Rust ones are recorded in each entry's `items` (and the table size
-/// in [`PythonRun::spec`]): the seed at its 20 items everywhere; `trivial`
+/// What each profile runs in Python (README's profile table), on the
+/// workloads of [`PURPOSES`]. Sizes below the Rust ones are recorded in
+/// each entry's `items` (and the table size in [`PythonRun::spec`]): the
+/// seed (overhead) at its 20 items everywhere; `trivial` (memory-bound)
 /// at 200,000 items (a million take Python about 0.5 s per call, too long
-/// for default's budget; `full` runs the million); `big_state` with a
-/// 1 MiB table and 20,000 items (the 64 MiB table is 8 million Python
+/// for default's budget; `full` runs the million); `big_state` (state
+/// size) with a 1 MiB table and 20,000 items (the 64 MiB table is 8 million Python
 /// ints: seconds to build and to pickle per chunk; `full` runs 8 MiB).
 /// The larger workloads run at one pool size, the largest thread count not
 /// above the core count. Pool sizes are capped like Rust's worker processes
@@ -104,15 +131,11 @@ fn python_big_state(items: usize, state_bytes: usize) -> Spec {
 pub fn plan(profile: Profile, threads: &[usize], cores: usize) -> Vec<PythonRun> {
     let capped = pool_sizes(threads);
     let threads = capped.as_slice();
-    let spec = |id: &str, items: usize, state_bytes: usize| {
-        let full = workload::workload(id)
-            .expect("a workload of the registry")
-            .full;
-        Spec {
-            items,
-            state_bytes,
-            ..full
-        }
+    let [overhead, memory_bound, state_size] = PURPOSES.map(workload_for);
+    let spec = |w: &Workload, items: usize, state_bytes: usize| Spec {
+        items,
+        state_bytes,
+        ..w.full
     };
     let one = vec![
         threads
@@ -122,8 +145,8 @@ pub fn plan(profile: Profile, threads: &[usize], cores: usize) -> Vec<PythonRun>
             .max()
             .unwrap_or(1),
     ];
-    let run = |workload, spec, workers: &Vec<usize>, reps, warmup| PythonRun {
-        workload,
+    let run = |workload: &'static Workload, spec, workers: &Vec<usize>, reps, warmup| PythonRun {
+        workload: workload.id,
         spec,
         workers: workers.clone(),
         reps,
@@ -131,16 +154,16 @@ pub fn plan(profile: Profile, threads: &[usize], cores: usize) -> Vec<PythonRun>
     };
     let all = threads.to_vec();
     match profile {
-        Profile::Quick => vec![run("seed", spec("seed", 20, 0), &all, 12, 2)],
+        Profile::Quick => vec![run(overhead, spec(overhead, 20, 0), &all, 12, 2)],
         Profile::Default => vec![
-            run("seed", spec("seed", 20, 0), &all, 30, 3),
-            run("trivial", spec("trivial", 200_000, 0), &one, 6, 1),
-            run("big_state", python_big_state(20_000, 1 << 20), &one, 6, 1),
+            run(overhead, spec(overhead, 20, 0), &all, 30, 3),
+            run(memory_bound, spec(memory_bound, 200_000, 0), &one, 6, 1),
+            run(state_size, python_big_state(20_000, 1 << 20), &one, 6, 1),
         ],
         Profile::Full => vec![
-            run("seed", spec("seed", 20, 0), &all, 100, 5),
-            run("trivial", spec("trivial", 1_000_000, 0), &all, 10, 2),
-            run("big_state", python_big_state(100_000, 8 << 20), &all, 10, 2),
+            run(overhead, spec(overhead, 20, 0), &all, 100, 5),
+            run(memory_bound, spec(memory_bound, 1_000_000, 0), &all, 10, 2),
+            run(state_size, python_big_state(100_000, 8 << 20), &all, 10, 2),
         ],
     }
 }
@@ -153,9 +176,6 @@ fn pool_sizes(threads: &[usize]) -> Vec<usize> {
         .filter(|&t| t <= crate::backends::process::MAX_WORKERS)
         .collect()
 }
-
-/// The workloads Python measures (by id; sizes in [`plan`]).
-pub const WORKLOADS: &[&str] = &["seed", "trivial", "big_state"];
 
 /// What `parbench verify` runs in Python: one round of every idiom at every
 /// thread count, at the workloads' quick sizes (`quick`) or at the sizes
@@ -185,23 +205,16 @@ pub fn verify_plan(threads: &[usize], quick: bool) -> Vec<PythonRun> {
 /// `parbench list`'s entries of the Python baseline: every idiom on every
 /// workload Python measures.
 pub fn list_entries() -> Vec<crate::matrix::ListEntry> {
-    WORKLOADS
-        .iter()
-        .flat_map(|&w| {
-            let workload = workload::workload(w)
-                .expect("a workload of the registry")
-                .id;
-            IDIOMS.iter().map(move |&(variant, idiom)| {
-                let v = variants::variant(variant).expect("a variant of the registry");
-                crate::matrix::ListEntry {
-                    workload,
-                    variant: v.id(),
-                    backend: BACKEND,
-                    family: v.family(),
-                    role: v.role(),
-                    python: idiom,
-                    refused: None,
-                }
+    workloads()
+        .flat_map(|w| {
+            idioms().map(move |v| crate::matrix::ListEntry {
+                workload: w.id,
+                variant: v.id(),
+                backend: BACKEND,
+                family: v.family(),
+                role: v.role(),
+                python: v.python(),
+                refused: None,
             })
         })
         .collect()
@@ -226,7 +239,8 @@ pub const NO_PYTHON: &str = "parbench: python3 not found on the PATH: the Python
 #[derive(Debug, Deserialize)]
 struct Line {
     workload: String,
-    variant: String,
+    /// The part the idiom plays (one of [`ROLES`]).
+    role: Role,
     workers: usize,
     items: usize,
     chunksize: usize,
@@ -248,6 +262,22 @@ struct Line {
     /// `initargs`, one per worker unless the start method is fork).
     #[serde(default)]
     copies_at_pool_start: Option<u64>,
+}
+
+impl Line {
+    /// The Rust variant this line's idiom mirrors.
+    fn variant(&self) -> &'static dyn Variant {
+        variant_of(self.role)
+    }
+
+    fn key(&self) -> Key {
+        Key::new(
+            &self.workload,
+            self.variant().id(),
+            BACKEND,
+            self.workers as u64,
+        )
+    }
 }
 
 /// What the Python runs produced: the records, the mismatches (already
@@ -277,7 +307,7 @@ pub fn measure(runs: &[PythonRun], measured_at: &str) -> Result<Measured> {
             .expected_sum;
         let mut checked = Vec::new();
         for line in lines {
-            let key = Key::new(&line.workload, &line.variant, BACKEND, line.workers as u64);
+            let key = line.key();
             if line.checksum != expected.to_string() || line.items != run.spec.items {
                 let mismatch = format!(
                     "{key}: checksum {} of {} items, the Rust oracle says {expected} for {}: \
@@ -289,7 +319,7 @@ pub fn measure(runs: &[PythonRun], measured_at: &str) -> Result<Measured> {
                 continue;
             }
             let chunk_len = crate::backends::pool_map_chunk_len(line.items, line.workers);
-            if line.variant != "sequential" && line.chunksize != chunk_len {
+            if line.role != Role::Baseline && line.chunksize != chunk_len {
                 bail!(
                     "{key}: the script used chunks of {} items, the Rust backends {chunk_len}",
                     line.chunksize
@@ -303,7 +333,7 @@ pub fn measure(runs: &[PythonRun], measured_at: &str) -> Result<Measured> {
                 let same = rest.iter().all(|b| b == first);
                 let at_start = match (&line.start_method, line.copies_at_pool_start) {
                     (Some(method), Some(copies))
-                        if copies > 0 || line.variant == "clone_per_worker" =>
+                        if copies > 0 || line.role == Role::CopyPerWorker =>
                     {
                         format!("; {copies} when the pool started ({method})")
                     }
@@ -314,7 +344,7 @@ pub fn measure(runs: &[PythonRun], measured_at: &str) -> Result<Measured> {
                      per chunk to the workers; {} bytes per call both ways; {} copies of the \
                      state per call{at_start}",
                     line.workload,
-                    line.variant,
+                    line.variant().id(),
                     line.workers,
                     line.chunks,
                     line.chunksize,
@@ -364,8 +394,12 @@ fn run_script(script: &Path, run: &PythonRun) -> Result<Vec<Line>> {
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
-            serde_json::from_str(l)
-                .with_context(|| format!("a line of the Python script's output: {l}"))
+            let line: Line = serde_json::from_str(l)
+                .with_context(|| format!("a line of the Python script's output: {l}"))?;
+            if !ROLES.contains(&line.role) {
+                bail!("a line of the Python script's output names no idiom parbench runs: {l}");
+            }
+            Ok(line)
         })
         .collect()
 }
@@ -374,7 +408,6 @@ fn run_script(script: &Path, run: &PythonRun) -> Result<Vec<Line>> {
 /// interval, the paired speedup over the sequential loop of the same
 /// rounds, the paired comparisons of the idioms, and the memory figures.
 fn records(lines: &[Line], run: &PythonRun, measured_at: &str) -> Vec<Benchmark> {
-    let role_of = |id: &str| variants::variant(id).map(|v| v.role()).unwrap_or_default();
     lines
         .iter()
         .map(|line| {
@@ -398,7 +431,7 @@ fn records(lines: &[Line], run: &PythonRun, measured_at: &str) -> Vec<Benchmark>
                 worker_peak_rss_sum_bytes: peaks.map(|p| p.iter().sum()),
                 ..Memory::default()
             };
-            let key = Key::new(&line.workload, &line.variant, BACKEND, line.workers as u64);
+            let key = line.key();
             let ratio = |num: &[f64], den: &[f64]| {
                 let mut ratios: Vec<f64> = num
                     .iter()
@@ -409,24 +442,26 @@ fn records(lines: &[Line], run: &PythonRun, measured_at: &str) -> Vec<Benchmark>
                 paired::median_interval(&mut ratios)
             };
             let speedup: Interval = ratio(&line.sequential_ns, &line.call_ns);
-            let compared = role_of(&line.variant)
+            let compared = line
+                .role
                 .compared_with()
                 .iter()
                 .filter_map(|role| {
                     let other = lines
                         .iter()
-                        .find(|o| o.workers == line.workers && role_of(&o.variant) == *role)?;
+                        .find(|o| o.workers == line.workers && o.role == *role)?;
                     Some(Comparison {
-                        with: other.variant.clone(),
+                        with: other.variant().id().to_string(),
                         time_ratio: ratio(&line.call_ns, &other.call_ns),
                     })
                 })
                 .collect();
             Benchmark::new(key, run.spec.items as u64, time, measured_at, memory)
+                .with_own_baseline()
                 .with_estimator(TimeEstimator::MedianOfCalls)
                 .with_paired(PairedFigures {
                     target_reached: None,
-                    speedup: if role_of(&line.variant) == Role::Baseline {
+                    speedup: if line.role == Role::Baseline {
                         Interval::exact(1.0)
                     } else {
                         speedup
@@ -445,9 +480,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_idiom_names_a_variant_and_the_plans_fit_the_budget() {
-        for (id, _) in IDIOMS {
-            variants::variant(id).unwrap();
+    fn every_idiom_and_workload_is_one_of_the_registry_and_the_plans_fit_the_budget() {
+        // Exactly one variant plays each role, one workload has each purpose.
+        for role in ROLES {
+            let playing = variants::VARIANTS.iter().filter(|v| v.role() == *role);
+            assert_eq!(playing.count(), 1, "{role:?}");
+        }
+        for purpose in PURPOSES {
+            let having = workload::WORKLOADS.iter().filter(|w| w.purpose == purpose);
+            assert_eq!(having.count(), 1, "{purpose:?}");
         }
         let quick = plan(Profile::Quick, &[1, 2, 4], 2);
         assert_eq!(quick.len(), 1);
@@ -455,10 +496,10 @@ mod tests {
         let default = plan(Profile::Default, &[1, 2, 4], 2);
         assert_eq!(
             default.iter().map(|r| r.workload).collect::<Vec<_>>(),
-            WORKLOADS
+            workloads().map(|w| w.id).collect::<Vec<_>>()
         );
         assert_eq!(verify_plan(&[1, 3], true)[1].spec.items, 10_000);
-        assert_eq!(list_entries().len(), WORKLOADS.len() * IDIOMS.len());
+        assert_eq!(list_entries().len(), PURPOSES.len() * ROLES.len());
         assert!(
             default
                 .iter()

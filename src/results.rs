@@ -16,7 +16,9 @@
 //! sequential loop on backend `sequential` instead of `none`) and 4 (paired
 //! speedups with their intervals, CPU time, comparisons between variants,
 //! the run's calibration and progress, the regime of each entry and the
-//! distribution of intermittent calls). All are read; 4 is written.
+//! distribution of intermittent calls) and 5 (each entry says whether it
+//! has its own baseline, instead of the reader knowing the Python
+//! backend's id). All are read; 5 is written.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -36,9 +38,9 @@ use crate::variants;
 use crate::workload::{self, Purpose, Spec};
 
 /// The version this build writes.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 /// Every version this build reads.
-pub const READABLE_VERSIONS: &[u32] = &[1, 2, 3, 4];
+pub const READABLE_VERSIONS: &[u32] = &[1, 2, 3, 4, 5];
 
 /// Criterion's ratio of times and the paired speedup of one entry disagree
 /// when they differ by more than this: a finding in itself.
@@ -54,6 +56,11 @@ const SCHEMA_2_SEQUENTIAL_BACKEND: &str = "none";
 /// it, not a lookup in the backends' registry (this module depends on no
 /// backend; `tests/results.rs` checks that the registry still agrees).
 const SCHEMA_3_SEQUENTIAL_BACKEND: &str = "sequential";
+
+/// The one backend whose entries had their own baseline before schema 5,
+/// which did not say so in the entry: the file format's history (what an
+/// older file means), not a registry of backends.
+const SCHEMA_4_OWN_BASELINE_BACKEND: &str = "python_pool";
 
 /// Who ran it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -277,6 +284,13 @@ pub struct Benchmark {
     /// The variant's role in the findings (schema 3, likewise).
     #[serde(default)]
     pub role: Role,
+    /// Its speedups are over its own sequential loop at its own sizes,
+    /// measured by its own runner (the seed's Python): not comparable with
+    /// the other entries' ratios or times, so it is kept out of their
+    /// baselines, tables, charts and fits and shown beside them (schema 5;
+    /// absent: false, and true in older files for the Python backend).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub own_baseline: bool,
     pub items: u64,
     pub time_ns: TimeNs,
     /// When this entry was measured (UTC, RFC 3339).
@@ -414,6 +428,7 @@ impl Benchmark {
             key,
             family,
             role,
+            own_baseline: false,
             items,
             time_ns,
             measured_at: measured_at.to_string(),
@@ -454,6 +469,13 @@ impl Benchmark {
         self.paired_wall_ns = Some(paired.wall_ns);
         self.cpu_time_ns = paired.cpu_time_ns;
         self.compared = paired.compared;
+        self
+    }
+
+    /// The same record, measured against its own baseline (see
+    /// [`Benchmark::own_baseline`]).
+    pub fn with_own_baseline(mut self) -> Self {
+        self.own_baseline = true;
         self
     }
 
@@ -782,11 +804,15 @@ impl ResultsFile {
             }
         }
         let before_schema_3 = raw.schema_version < 3;
+        let before_schema_5 = raw.schema_version < 5;
         for (index, entry) in raw.benchmarks.into_iter().enumerate() {
             match serde_json::from_value::<Benchmark>(entry) {
                 Ok(mut b) => {
                     if before_schema_3 && b.key.backend == SCHEMA_2_SEQUENTIAL_BACKEND {
                         b.key.backend = SCHEMA_3_SEQUENTIAL_BACKEND.to_string();
+                    }
+                    if before_schema_5 && b.key.backend == SCHEMA_4_OWN_BASELINE_BACKEND {
+                        b.own_baseline = true;
                     }
                     if b.family == Family::Other && b.role == Role::Other {
                         (b.family, b.role) = registry_family_and_role(&b.key.variant);
@@ -875,9 +901,10 @@ impl ResultsFile {
 
     /// Recomputes every derived figure from the raw ones: throughput;
     /// criterion's speedup and the overhead against the baseline entry (the
-    /// variant with the baseline role, at one thread) of the same workload;
-    /// the speedup itself where it was not paired (older files); efficiency,
-    /// cores busy, the instruments' agreement and the ceiling check.
+    /// variant with the baseline role, at one thread) of the same workload,
+    /// where neither has its own baseline (`own_baseline`); the speedup
+    /// itself where it was not paired (older files); efficiency, cores
+    /// busy, the instruments' agreement and the ceiling check.
     pub fn derive(&mut self) {
         // Criterion's steady times only: a ratio never mixes regimes.
         let baseline: BTreeMap<String, f64> = self
@@ -887,7 +914,7 @@ impl ResultsFile {
                 b.role == Role::Baseline
                     && b.key.threads == 1
                     && b.key.regime == Regime::Steady
-                    && b.key.backend != crate::python_pool::BACKEND
+                    && !b.own_baseline
             })
             .map(|b| (b.key.workload.clone(), b.time_ns.estimate))
             .collect();
@@ -900,11 +927,11 @@ impl ResultsFile {
         for b in &mut self.benchmarks {
             let time = b.time_ns.estimate;
             b.items_per_s = b.items as f64 / (time * 1e-9);
-            // Python's entries run at their own sizes: their speedup is
-            // over Python's own loop, paired, never over Rust's.
-            let base = baseline.get(&b.key.workload).filter(|_| {
-                b.key.regime == Regime::Steady && b.key.backend != crate::python_pool::BACKEND
-            });
+            // An entry with its own baseline (Python's, at its own sizes)
+            // has its speedup over its own loop, paired, never over Rust's.
+            let base = baseline
+                .get(&b.key.workload)
+                .filter(|_| b.key.regime == Regime::Steady && !b.own_baseline);
             b.criterion_speedup = base.map(|base| base / time);
             b.overhead_ns = base.map(|base| time - base);
             if b.paired_rounds.is_none() {

@@ -474,6 +474,11 @@ fn no_variant_or_workload_id_is_quoted_outside_its_registry() {
             if code_lines.get(number).is_none_or(|l| l.trim().is_empty()) {
                 continue;
             }
+            // The results file's history (`const SCHEMA_..`): ids as older
+            // files wrote them, which no registry change may alter.
+            if module == "results" && line.trim_start().starts_with("const SCHEMA_") {
+                continue;
+            }
             for id in literal
                 .captures_iter(line)
                 .map(|c| c.get(1).unwrap().as_str())

@@ -4,7 +4,8 @@
 //! where `PARBENCH_REQUIRE_TOOLS` requires python3 (`support/tools.rs`).
 
 use parbench::backends::pool_map_chunk_len;
-use parbench::python_pool::{self, IDIOMS};
+use parbench::python_pool::{self, ROLES};
+use parbench::roles::Role;
 
 #[path = "support/tools.rs"]
 mod tools;
@@ -25,7 +26,7 @@ fn python_matches_the_oracle_and_pickles_the_state_per_chunk(_version: String) {
     // The list comprehension once per workload, every other idiom per pool size.
     let expected: usize = runs
         .iter()
-        .map(|r| 1 + (IDIOMS.len() - 1) * r.workers.len())
+        .map(|r| 1 + (ROLES.len() - 1) * r.workers.len())
         .sum();
     assert_eq!(measured.passed, expected);
     assert_eq!(measured.benchmarks.len(), expected);
@@ -34,18 +35,19 @@ fn python_matches_the_oracle_and_pickles_the_state_per_chunk(_version: String) {
         let chunks = b
             .items
             .div_ceil(pool_map_chunk_len(b.items as usize, b.key.threads as usize) as u64);
-        match b.key.variant.as_str() {
+        assert!(b.own_baseline, "{at}");
+        match b.role {
             // partial, callable class, bound method: the state with every chunk.
-            "closure" | "function_object" | "method_reference" => {
+            Role::PartialIdiom | Role::CallableClassIdiom | Role::BoundMethodIdiom => {
                 assert_eq!(b.memory.state_copies, Some(chunks), "{at}");
                 assert!(b.memory.ipc_bytes.unwrap() > 0, "{at}");
             }
             // The initializer: never with a call.
-            "clone_per_worker" => assert_eq!(b.memory.state_copies, Some(0), "{at}"),
-            "sequential" => assert_eq!(b.memory.ipc_bytes, None, "{at}"),
-            other => panic!("unexpected idiom {other}"),
+            Role::CopyPerWorker => assert_eq!(b.memory.state_copies, Some(0), "{at}"),
+            Role::Baseline => assert_eq!(b.memory.ipc_bytes, None, "{at}"),
+            other => panic!("unexpected idiom {other:?}"),
         }
-        if b.key.variant != "sequential" && cfg!(target_os = "linux") {
+        if b.role != Role::Baseline && cfg!(target_os = "linux") {
             assert!(b.memory.worker_peak_rss_bytes.unwrap() > 0, "{at}");
         }
     }

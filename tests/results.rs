@@ -256,6 +256,40 @@ fn schema_2_files_move_the_sequential_loop_to_its_backend_and_gain_roles() {
 }
 
 #[test]
+fn schema_4_python_entries_load_with_their_own_baseline() {
+    let python = bench("seed", "closure", "python_pool", 2, 700_000.0);
+    let mut v4 = serde_json::to_value(file(vec![
+        bench("seed", "sequential", "sequential", 1, 20.0),
+        bench("seed", "closure", "rayon", 2, 10_000.0),
+        python.clone(),
+    ]))
+    .unwrap();
+    v4["schema_version"] = 4.into();
+    let loaded = ResultsFile::parse(&v4.to_string(), Path::new("v4.json"))
+        .unwrap()
+        .results;
+    let own: Vec<bool> = loaded.benchmarks.iter().map(|b| b.own_baseline).collect();
+    assert_eq!(own, [false, false, true]);
+    // Kept out of Rust's ratios: no criterion speedup over Rust's loop.
+    assert_eq!(
+        loaded.benchmarks[1].criterion_speedup,
+        Some(20.0 / 10_000.0)
+    );
+    assert_eq!(loaded.benchmarks[2].criterion_speedup, None);
+    // From schema 5 on, the entry says it: the backend alone decides nothing.
+    let v5 = serde_json::to_string(&file(vec![python])).unwrap();
+    let loaded = ResultsFile::parse(&v5, Path::new("v5.json"))
+        .unwrap()
+        .results;
+    assert!(!loaded.benchmarks[0].own_baseline);
+    // Written only where true, so other entries serialise as before.
+    let written = serde_json::to_value(loaded.benchmarks[0].clone().with_own_baseline()).unwrap();
+    assert_eq!(written["own_baseline"], true);
+    let rust = serde_json::to_value(&loaded.benchmarks[0]).unwrap();
+    assert!(rust.get("own_baseline").is_none());
+}
+
+#[test]
 fn an_unknown_variant_from_a_newer_parbench_keeps_its_family() {
     let mut newer =
         serde_json::to_value(file(vec![bench("compute", "closure", "rayon", 2, 5.0)])).unwrap();

@@ -10,12 +10,13 @@ entries of the constant state's table (table[k] = mix(k)) from
 streams the whole table; all on 64-bit wrapping integers (masked with
 & (2**64 - 1)).
 
-The idioms, each named after the Rust variant it mirrors:
-  sequential        [f(ab) for ab in items]                      (list comprehension)
-  closure           pool.map(functools.partial(f, state=s), items)
-  function_object   pool.map(Multiplier(s), items)               (a callable class)
-  method_reference  pool.map(worker.foo, items)                  (a bound method)
-  clone_per_worker  Pool(initializer=init, initargs=(s,)); pool.map(f_global, items)
+The idioms, each named by the role of the Rust variant it mirrors
+(parbench's Role, src/roles.rs; parbench finds the variant by its role):
+  baseline              [f(ab) for ab in items]                  (list comprehension)
+  partial_idiom         pool.map(functools.partial(f, state=s), items)
+  callable_class_idiom  pool.map(Multiplier(s), items)           (a callable class)
+  bound_method_idiom    pool.map(worker.foo, items)              (a bound method)
+  copy_per_worker       Pool(initializer=init, initargs=(s,)); pool.map(f_global, items)
 
 Every Pool.map call uses the chunk size parbench's backends use,
 ceil(n / (4 * workers)) (Python's own default). Pools are started once per
@@ -35,7 +36,8 @@ one Pool.map call of the idiom, read (Linux: clear_refs and VmHWM; each
 read resets the mark for the next idiom);
 elsewhere it is unknown (null).
 
-Output: one JSON object per line, per (idiom, workers).
+Output: one JSON object per line, per (idiom, workers), the idiom under
+"role".
 """
 
 import argparse
@@ -209,16 +211,16 @@ def main():
         at_pool_start = PICKLES - before
         try:
             idioms = [
-                ("closure", plain, functools.partial(f, state=state)),
-                ("function_object", plain, Multiplier(state)),
-                ("method_reference", plain, Worker(state).foo),
-                ("clone_per_worker", initialised, f_global),
+                ("partial_idiom", plain, functools.partial(f, state=state)),
+                ("callable_class_idiom", plain, Multiplier(state)),
+                ("bound_method_idiom", plain, Worker(state).foo),
+                ("copy_per_worker", initialised, f_global),
             ]
 
             def sequential():
                 return [f(ab, state) for ab in items]
 
-            calls = [("sequential", None, sequential)] + [
+            calls = [("baseline", None, sequential)] + [
                 (name, pool, functools.partial(pool.map, func, items, chunksize))
                 for name, pool, func in idioms
             ]
@@ -255,12 +257,12 @@ def main():
         for name, pool, _ in calls:
             record = dict(meta)
             record.update(
-                variant=name,
+                role=name,
                 workers=1 if pool is None else workers,
                 chunksize=n if pool is None else chunksize,
                 chunks=1 if pool is None else chunks,
                 call_ns=times[name],
-                sequential_ns=times["sequential"],
+                sequential_ns=times["baseline"],
                 checksum=str(sums[name]),
                 copies_per_call=max(copies[name]) if copies[name] else 0,
             )

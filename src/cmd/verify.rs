@@ -56,11 +56,11 @@ fn python_verdicts(threads: &[usize], quick: bool) -> Result<Vec<Verdict>> {
     }
     let mut measured = python_pool::measure(&python_pool::verify_plan(threads, quick), "")?;
     // One table row per workload and idiom, like the Rust rows.
-    let idiom = |id: &str| python_pool::IDIOMS.iter().position(|(v, _)| *v == id);
-    let at = |w: &str| python_pool::WORKLOADS.iter().position(|x| *x == w);
+    let idiom = |role: crate::roles::Role| python_pool::ROLES.iter().position(|r| *r == role);
+    let at = |w: &str| python_pool::workloads().position(|x| x.id == w);
     measured
         .benchmarks
-        .sort_by_key(|b| (at(&b.key.workload), idiom(&b.key.variant), b.key.threads));
+        .sort_by_key(|b| (at(&b.key.workload), idiom(b.role), b.key.threads));
     let mut verdicts: Vec<Verdict> = measured
         .benchmarks
         .into_iter()

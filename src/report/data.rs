@@ -110,7 +110,10 @@ pub fn rows_of<'a>(benchmarks: &'a [Benchmark], workload: &str) -> Vec<&'a Bench
     regime_rows(benchmarks, workload, Regime::Steady)
 }
 
-/// The entries of one workload in one regime, in report order.
+/// The entries of one workload in one regime, in report order, but those
+/// with their own baseline (Python's): kept out of the Rust tables, charts
+/// and findings, shown beside them in the side-by-side tables and the
+/// finding on the seed's memory question.
 pub fn regime_rows<'a>(
     benchmarks: &'a [Benchmark],
     workload: &str,
@@ -118,17 +121,10 @@ pub fn regime_rows<'a>(
 ) -> Vec<&'a Benchmark> {
     let mut rows: Vec<&Benchmark> = benchmarks
         .iter()
-        .filter(|b| b.key.workload == workload && b.key.regime == regime && !is_python(b))
+        .filter(|b| b.key.workload == workload && b.key.regime == regime && !b.own_baseline)
         .collect();
     rows.sort_by(|a, b| entry_order(a, b));
     rows
-}
-
-/// An entry of the Python baseline (its own sizes and its own sequential
-/// loop): kept out of the Rust tables, charts and findings, shown beside
-/// them in the side-by-side tables and the finding on the seed's question.
-pub fn is_python(b: &Benchmark) -> bool {
-    b.key.backend == crate::python_pool::BACKEND
 }
 
 /// Report order of two entries of any workloads.
@@ -242,12 +238,12 @@ impl<'a> Index<'a> {
             .collect()
     }
 
-    /// Every steady entry (of Rust: Python's, at their own sizes, only
-    /// where asked for by name).
+    /// Every steady entry but those with their own baseline (Python's, at
+    /// their own sizes, shown only where asked for).
     pub fn all(&self) -> impl Iterator<Item = &'a Benchmark> + 'a {
         self.benchmarks
             .iter()
-            .filter(|b| b.key.regime == Regime::Steady && !is_python(b))
+            .filter(|b| b.key.regime == Regime::Steady && !b.own_baseline)
     }
 
     /// Every intermittent entry, in report order.

@@ -9,12 +9,11 @@
 use serde::Serialize;
 
 use super::columns::{Cells, View, columns};
-use super::data::{Index, Run, is_python, purpose_of, workloads_of};
+use super::data::{Index, Run, purpose_of, workloads_of};
 use super::findings::{Claim, Finding};
 use super::format::{bytes, duration_ns, threads};
 use super::page::{Head, Row, Table};
-use crate::backends::pool_map_chunk_len;
-use crate::python_pool;
+use crate::backends::{self, pool_map_chunk_len};
 use crate::results::Benchmark;
 use crate::roles::Role;
 use crate::variants;
@@ -24,14 +23,9 @@ use crate::workload::Purpose;
 const PURPOSES: [Purpose; 3] = [Purpose::Overhead, Purpose::MemoryBound, Purpose::StateSize];
 /// How many of [`BACKENDS`] run threads (the rest run processes).
 const THREAD_BACKENDS: usize = 3;
-/// The backends, threads first, then processes.
-const BACKENDS: [&str; 5] = [
-    "rayon",
-    "std_scope",
-    "crossbeam",
-    "process",
-    python_pool::BACKEND,
-];
+/// The backends after the sequential loop, threads first, then processes;
+/// the entries with their own baseline (Python's pool) follow them.
+const BACKENDS: [&str; 4] = ["rayon", "std_scope", "crossbeam", "process"];
 /// The variants, by role: the baseline, the seed's idioms, its initializer,
 /// shared memory and the per-task copy.
 const ROLES: [Role; 7] = [
@@ -76,7 +70,7 @@ fn compared_threads(entries: &[&Benchmark], cores: u64) -> Option<u64> {
         .collect();
     let mut counts: Vec<u64> = entries
         .iter()
-        .filter(|b| b.key.backend == "process" || is_python(b))
+        .filter(|b| b.key.backend == "process" || b.own_baseline)
         .map(|b| b.key.threads)
         .filter(|t| threaded.contains(t))
         .filter(|&t| t > 1 || entries.iter().all(|b| b.key.threads <= 1))
@@ -111,16 +105,22 @@ pub fn views(run: &Run, anchor: &str) -> Vec<ProcessesView> {
             let all = entries(&file.benchmarks, workload);
             let at = compared_threads(&all, cores)?;
             let mut rows = Vec::new();
+            let sequential = backends::Backend::id(&backends::Sequential);
             for role in ROLES {
-                for backend in ["sequential"].iter().chain(BACKENDS.iter()) {
-                    let wanted = if role == Role::Baseline { 1 } else { at };
-                    rows.extend(all.iter().copied().filter(|b| {
-                        b.role == role && b.key.backend == *backend && b.key.threads == wanted
-                    }));
+                let wanted = if role == Role::Baseline { 1 } else { at };
+                let of_role: Vec<&Benchmark> = (all.iter().copied())
+                    .filter(|b| b.role == role && b.key.threads == wanted)
+                    .collect();
+                for backend in [sequential].iter().chain(BACKENDS.iter()) {
+                    rows.extend(
+                        (of_role.iter().copied())
+                            .filter(|b| !b.own_baseline && b.key.backend == *backend),
+                    );
                 }
+                rows.extend(of_role.iter().copied().filter(|b| b.own_baseline));
             }
-            let rust_items = all.iter().find(|b| !is_python(b)).map(|b| b.items);
-            let python_items = all.iter().find(|b| is_python(b)).map(|b| b.items);
+            let rust_items = all.iter().find(|b| !b.own_baseline).map(|b| b.items);
+            let python_items = all.iter().find(|b| b.own_baseline).map(|b| b.items);
             let note = match (rust_items, python_items) {
                 (Some(r), Some(p)) if r != p => format!(
                     "Rust ran {r} items per call, Python {p} (what Python handles in the budget; its speedups are over its own list comprehension)."
@@ -188,7 +188,7 @@ pub fn seed_memory_question(index: &Index<'_>) -> Finding {
     };
     let cores = file.machine.logical_cores;
     // Python's pool on the workload with the largest state it ran, else any.
-    let python: Vec<&Benchmark> = file.benchmarks.iter().filter(|b| is_python(b)).collect();
+    let python: Vec<&Benchmark> = file.benchmarks.iter().filter(|b| b.own_baseline).collect();
     let by_state = |purpose: Purpose| {
         python
             .iter()

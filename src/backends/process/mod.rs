@@ -330,9 +330,7 @@ impl ProcessPool {
     /// shared sums file): for the tests of the failure paths only.
     #[doc(hidden)]
     pub fn folder(&self) -> Option<PathBuf> {
-        self.lock(PLAIN)
-            .as_ref()
-            .map(|w| w.folder().to_path_buf())
+        self.lock(PLAIN).as_ref().map(|w| w.folder().to_path_buf())
     }
 
     /// The process ids of the current workers of every variant but

@@ -48,7 +48,11 @@ impl Workers {
         self.procs.iter().map(|p| p.pid).collect()
     }
 
-    pub(super) fn start(program: &Path, threads: usize, fault: Option<fault::Fault>) -> Result<Workers> {
+    pub(super) fn start(
+        program: &Path,
+        threads: usize,
+        fault: Option<fault::Fault>,
+    ) -> Result<Workers> {
         let dir = tempfile::Builder::new()
             .prefix("parbench-pool-")
             .tempdir()
@@ -355,7 +359,11 @@ impl Workers {
     }
 
     /// Sends `request` to every worker and collects one reply from each.
-    pub(super) fn ask_all(&mut self, request: &Request<'_>, timeout: Duration) -> Result<Vec<Reply>> {
+    pub(super) fn ask_all(
+        &mut self,
+        request: &Request<'_>,
+        timeout: Duration,
+    ) -> Result<Vec<Reply>> {
         let frame = protocol::frame(request)?;
         for w in 0..self.procs.len() {
             if let Err(err) = self.send(w, &frame) {

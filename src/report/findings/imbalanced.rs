@@ -44,8 +44,17 @@ fn decided_lead(leader: &Benchmark, runner_up: &Benchmark, margin: f64) -> Outco
     }
 }
 
+/// The finding's id, its anchor on the page: the name of the registry's
+/// workload of imbalanced items (whichever workload of a file answers it).
+fn id() -> &'static str {
+    crate::workload::WORKLOADS
+        .iter()
+        .find(|w| w.purpose == Purpose::Imbalance)
+        .map_or("imbalance", |w| w.id)
+}
+
 pub(super) fn finding(index: &Index<'_>) -> Finding {
-    let id = "imbalanced";
+    let id = id();
     let margin = BACKEND_MARGIN;
     let Some(imbalanced) = index.workloads_for(Purpose::Imbalance).first().copied() else {
         return not_answered(

@@ -222,11 +222,17 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
         ));
         finding.details.splice(0..0, inconsistent.iter().cloned());
     }
-    // What parbench itself adds to the seed's calls (issue 23).
-    if let Some(seed) = index
-        .file()
-        .and_then(|file| crate::report::harness::seed_sentence(&file.run.harness_overhead, "seed"))
-    {
+    // What parbench itself adds to the seed's calls (issue 23): on the
+    // workload of overhead it measured the harness on.
+    if let Some(seed) = index.file().and_then(|file| {
+        let overhead = file
+            .run
+            .harness_overhead
+            .iter()
+            .map(|h| h.workload.as_str())
+            .find(|w| index.purpose(w) == Purpose::Overhead)?;
+        crate::report::harness::seed_sentence(&file.run.harness_overhead, overhead)
+    }) {
         sentences.push(seed);
     }
     finding.figure = Some(format!(
