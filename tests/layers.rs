@@ -184,11 +184,10 @@ fn ident_before(chars: &[char], i: usize) -> bool {
 
 /// A char literal (`'a'`, `'\n'`, `'\''`), not a lifetime (`'a`).
 fn is_char_literal(chars: &[char], i: usize) -> bool {
-    match (chars.get(i + 1), chars.get(i + 2)) {
-        (Some('\\'), _) => true,
-        (Some(_), Some('\'')) => true,
-        _ => false,
-    }
+    matches!(
+        (chars.get(i + 1), chars.get(i + 2)),
+        (Some('\\'), _) | (Some(_), Some('\''))
+    )
 }
 
 /// `code` (already blanked by [`blank_comments_and_strings`]) with every
