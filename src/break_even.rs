@@ -37,7 +37,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::backends::{self, Backend, Executor};
 use crate::key::Key;
-use crate::matrix::{self, Problem};
+use crate::matrix::{self, Prepared};
 use crate::paired::{self, Sampling};
 use crate::profile::Profile;
 use crate::results::BreakEvenCell;
@@ -236,7 +236,7 @@ pub fn run(
             imbalance: Imbalance::Uniform,
             state_bytes: 0,
         };
-        let problem = Problem::new(spec)
+        let problem = Prepared::new(spec)
             .with_context(|| format!("break-even cell {items} items x {rounds} rounds"))?;
         let mut out = problem.output()?;
         // Member 0 is the sequential loop; then each pending backend.

@@ -32,13 +32,13 @@ use anyhow::{Context, Result, bail};
 use crate::backends::{self, Backend, HandWritten};
 use crate::break_even::Mode;
 use crate::key::Key;
-use crate::matrix::{self, Problem};
+use crate::matrix::{self, Prepared};
 use crate::paired::{self, Sampling};
 use crate::results::HarnessOverhead;
 use crate::roles::Role;
 use crate::sweep::Sweep;
 use crate::variants::{VARIANTS, Variant};
-use crate::workload::{Purpose, WORKLOADS, Workload};
+use crate::workload::{Purpose, Seed, WORKLOADS, Workload};
 
 /// The workload part of the pseudo-key criterion's filter is matched
 /// against (`harness_overhead/<variant>/<backend>/<threads>`).
@@ -132,9 +132,9 @@ pub fn run(
     if pairings.is_empty() {
         return Ok(0);
     }
-    let problems: Vec<(&'static Workload, Problem)> = workloads()
+    let problems: Vec<(&'static Workload, Prepared<Seed>)> = workloads()
         .map(|w| {
-            Problem::new(sweep.spec_of(w))
+            Prepared::of(w.problem(sweep.spec_of(w)))
                 .with_context(|| format!("harness overhead on workload {}", w.id))
                 .map(|p| (w, p))
         })
@@ -178,7 +178,7 @@ pub fn run(
                 sampling,
                 |member| match member {
                     0 => {
-                        hand_written.map(&problem.consts, &mut out);
+                        hand_written.map(&problem.state, &mut out);
                         Ok(())
                     }
                     m => problem.run(&jobs[m - 1], &*exec, &mut out).map(drop),
@@ -224,9 +224,9 @@ pub fn run(
 
 /// Runs the hand-written map once into a zeroed `out` and checks it
 /// against the oracle, naming the first item that differs.
-fn check(problem: &Problem, hand_written: &HandWritten, out: &mut [u64]) -> Result<()> {
+fn check(problem: &Prepared<Seed>, hand_written: &HandWritten, out: &mut [u64]) -> Result<()> {
     out.fill(0);
-    hand_written.map(&problem.consts, out);
+    hand_written.map(&problem.state, out);
     if let Some(k) = (0..out.len()).find(|&k| out[k] != problem.expected[k]) {
         bail!(
             "item {k}: expected {}, got {} (does not match the oracle)",

@@ -7,6 +7,8 @@
 //! state less than `partial`, and what does shared mutable state cost?
 //! parbench answers both in Rust, with measurements, over a matrix:
 //!
+//! - [`problem`]: what parbench parallelises: the trait a problem
+//!   implements (the seed's workloads and a user's own), and the oracle;
 //! - [`profile`]: the configuration of a run: profiles and thread counts;
 //! - [`roles`]: the parts variants play and their families, which the
 //!   workloads, the records and the findings name instead of variants;
@@ -70,7 +72,7 @@ pub const LAYERS: &[(&str, &[&str])] = &[
             "calibration",
         ],
     ),
-    ("problem", &["profile", "roles", "workload"]),
+    ("problem", &["profile", "problem", "roles", "workload"]),
     (
         "execution",
         &["schedule", "variants", "job", "backends", "matrix"],
@@ -105,6 +107,7 @@ pub mod memory;
 pub mod model;
 pub mod paired;
 pub mod platform;
+pub mod problem;
 pub mod profile;
 pub mod python_pool;
 pub mod report;

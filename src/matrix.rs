@@ -8,21 +8,24 @@
 //! capability check); a backend runs at the thread counts it supports
 //! ([`backends::thread_counts`]). Nothing here names a variant or a backend.
 
+use std::any::{Any, TypeId};
 use std::ops::Range;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
-use crate::backends::{self, BACKENDS, Backend, Executor};
-use crate::job::Job;
+use crate::backends::{self, BACKENDS, Backend, Executor, catch_panic};
+use crate::job::{Job, Runnable};
 use crate::key::Key;
 use crate::memory::{self, Memory};
+use crate::problem::{Problem, oracle_into};
 use crate::roles::{Family, Role};
-use crate::schedule::{Outcome, Produced};
+use crate::schedule::{Outcome, Produced, Scheduler};
 use crate::variants::{self, VARIANTS, Variant};
-use crate::workload::{self, Constants, Spec, WORKLOADS, Workload, wrapping_sum};
+use crate::workload::{self, Constants, Seed, Spec, WORKLOADS, Workload, wrapping_sum};
 
 /// One (workload, variant, backend) cell; threads are chosen at run time.
 #[derive(Clone, Copy)]
@@ -57,6 +60,25 @@ impl Combo {
 /// Why `variant` cannot run on `backend`, if it cannot.
 pub fn refusal(variant: &dyn Variant, backend: &dyn Backend) -> Option<&'static str> {
     variant.refuses(backend.capabilities())
+}
+
+/// Why `backend` cannot run problem `P` at all, if it cannot. Worker
+/// processes rebuild a problem from the seed's knobs and its state's
+/// bytes, so today they carry the seed's problems only; a problem of
+/// another type runs on every in-process backend.
+pub fn backend_refusal<P: Problem>(backend: &dyn Backend) -> Option<&'static str> {
+    (!backend.shares_memory() && TypeId::of::<P::State>() != TypeId::of::<Constants>())
+        .then_some("the state is not serialisable: worker processes carry the seed's problems only")
+}
+
+/// Why `variant` cannot run on a problem, if it cannot: the shared-mutable
+/// strategies add the items' results into one total, which a problem that
+/// declares no sum ([`Problem::sums`]) does not have.
+pub fn problem_refusal<P: Problem>(variant: &dyn Variant, problem: &P) -> Option<&'static str> {
+    (variant.family() == Family::SharedMutable && !problem.sums()).then_some(
+        "the problem declares no sum of its items (Problem::sums is false), \
+         which the shared-mutable strategies accumulate",
+    )
 }
 
 /// Every (workload, variant, backend) that runs, in report order.
@@ -138,28 +160,51 @@ pub fn executor(backend: &dyn Backend, threads: usize) -> Result<Box<dyn Executo
     backend.executor(threads)
 }
 
-/// The problem of one workload, built once: its constants and the oracle's
-/// results (callers make the output buffer with [`Problem::output`]).
-pub struct Problem {
-    pub consts: Arc<Constants>,
+/// A problem made ready, built once: its constant state and the
+/// sequential loop's results, which every variant is checked against
+/// (callers make the output buffer with [`Prepared::output`]).
+pub struct Prepared<P: Problem> {
+    pub problem: P,
+    pub state: Arc<P::State>,
     pub expected: Vec<u64>,
     pub expected_sum: u64,
+    /// Deep copies of the state the kernels made (the ownership modes).
+    copies: AtomicU64,
 }
 
-impl Problem {
-    pub fn new(spec: Spec) -> Result<Problem> {
-        let consts = Constants::new(spec)?;
+impl Prepared<Seed> {
+    /// The seed's problem at `spec`, made ready.
+    pub fn new(spec: Spec) -> Result<Prepared<Seed>> {
+        Prepared::of(Seed::new(spec))
+    }
+}
+
+impl<P: Problem> Prepared<P> {
+    /// Builds `problem`'s state and runs the sequential loop once for the
+    /// results every variant must match.
+    pub fn of(problem: P) -> Result<Prepared<P>> {
+        let items = problem.items();
+        let state = problem
+            .state()
+            .with_context(|| format!("building the state of problem {}", problem.name()))?;
         let mut expected = Vec::new();
-        expected
-            .try_reserve_exact(spec.items)
-            .with_context(|| format!("cannot allocate results for {} items", spec.items))?;
-        expected.resize(spec.items, 0);
-        consts.oracle_into(&mut expected);
+        expected.try_reserve_exact(items).with_context(|| {
+            format!(
+                "cannot allocate results for {items} items of problem {}",
+                problem.name()
+            )
+        })?;
+        expected.resize(items, 0);
+        // A panicking item is an error naming the problem, not a crash.
+        catch_panic(backends::Sequential.id(), || oracle_into::<P>(&state, 0, &mut expected))
+            .with_context(|| format!("the sequential loop of problem {}", problem.name()))?;
         let expected_sum = wrapping_sum(&expected);
-        Ok(Problem {
-            consts: Arc::new(consts),
+        Ok(Prepared {
+            problem,
+            state: Arc::new(state),
             expected,
             expected_sum,
+            copies: AtomicU64::new(0),
         })
     }
 
@@ -176,7 +221,7 @@ impl Problem {
 
     /// The whole problem as a job for `variant`.
     pub fn job(&self, variant: &'static dyn Variant) -> Job {
-        Job::whole(variant, self.consts.spec)
+        Job::whole(variant, self.expected.len())
     }
 
     /// Runs `job` once on `exec`, writing into `out`: the timed call.
@@ -184,7 +229,7 @@ impl Problem {
     /// so it is not one more call around the call it times.
     #[inline]
     pub fn run(&self, job: &Job, exec: &dyn Executor, out: &mut [u64]) -> Result<Outcome> {
-        exec.execute(job, &self.consts, out)
+        exec.execute(job, self, out)
     }
 
     /// Runs `job` once and checks it against the oracle. `out` is zeroed
@@ -215,13 +260,10 @@ impl Problem {
                 if out.len() != expected.len() {
                     bail!("{} results for {} items", out.len(), expected.len());
                 }
-                if let Some(k) = (0..expected.len()).find(|&k| out[k] != expected[k]) {
-                    bail!(
-                        "item {}: expected {}, got {}",
-                        items.start + k,
-                        expected[k],
-                        out[k]
-                    );
+                for (k, (&want, &got)) in expected.iter().zip(out).enumerate() {
+                    if let Err(difference) = self.problem.check(items.start + k, want, got) {
+                        bail!("{difference}");
+                    }
                 }
             }
             Produced::Sum(sum) => {
@@ -241,13 +283,38 @@ impl Problem {
             _ => Ok(()),
         }
     }
+}
 
-    /// The checksum a run prints: the wrapping sum of its results.
-    pub fn checksum(outcome: &Outcome, out: &[u64]) -> u64 {
-        match outcome.produced {
-            Produced::Items => wrapping_sum(out),
-            Produced::Sum(sum) => sum,
-        }
+/// The checksum a run prints: the wrapping sum of its results.
+pub fn checksum(outcome: &Outcome, out: &[u64]) -> u64 {
+    match outcome.produced {
+        Produced::Items => wrapping_sum(out),
+        Produced::Sum(sum) => sum,
+    }
+}
+
+impl<P: Problem> Runnable for Prepared<P> {
+    fn name(&self) -> &str {
+        self.problem.name()
+    }
+    fn items(&self) -> usize {
+        self.expected.len()
+    }
+    #[inline]
+    fn run(
+        &self,
+        variant: &dyn Variant,
+        items: Range<usize>,
+        on: &dyn Scheduler,
+        out: &mut [u64],
+    ) -> Result<Outcome> {
+        variants::run::<P>(variant.kernel(), &self.state, &self.copies, items, on, out)
+    }
+    fn copies(&self) -> u64 {
+        self.copies.load(Ordering::Relaxed)
+    }
+    fn state(&self) -> &dyn Any {
+        &*self.state
     }
 }
 
@@ -262,8 +329,8 @@ pub struct Measured {
 
 /// Runs one call with allocation counting on (after an uncounted warm-up
 /// call) and checks it against the oracle.
-pub fn measure_once(
-    problem: &Problem,
+pub fn measure_once<P: Problem>(
+    problem: &Prepared<P>,
     job: &Job,
     exec: &dyn Executor,
     out: &mut [u64],
@@ -274,7 +341,7 @@ pub fn measure_once(
     if let Some(workers) = exec.processes() {
         workers.reset_peaks()?;
     }
-    let copies_before = problem.consts.copy_counter().copies();
+    let copies_before = problem.copies();
     out.fill(0);
     let ((outcome, wall), mut memory) = memory::measure(|| {
         let start = Instant::now();
@@ -283,7 +350,7 @@ pub fn measure_once(
     });
     let outcome = outcome?;
     problem.check_range(job.items.clone(), &outcome, out)?;
-    memory.state_copies = Some(problem.consts.copy_counter().copies() - copies_before);
+    memory.state_copies = Some(problem.copies() - copies_before);
     if let Some(workers) = exec.processes() {
         // Untimed: the call's bytes and the workers' copies and peak RSS.
         let figures = workers.last_call()?;
@@ -317,8 +384,9 @@ pub fn verify(
 ) -> Result<Vec<Verdict>> {
     let mut verdicts = Vec::new();
     for workload in WORKLOADS {
-        let problem = Problem::new(if quick { workload.quick } else { workload.full })
-            .with_context(|| format!("workload {}", workload.id))?;
+        let problem =
+            Prepared::of(workload.problem(if quick { workload.quick } else { workload.full }))
+                .with_context(|| format!("workload {}", workload.id))?;
         let mut out = problem
             .output()
             .with_context(|| format!("workload {}", workload.id))?;
@@ -338,4 +406,44 @@ pub fn verify(
         }
     }
     Ok(verdicts)
+}
+
+/// Runs every variant on `backends` at every thread count each supports
+/// out of `threads` on one prepared problem, against its sequential loop:
+/// a user's problem through the whole matrix. The keys name the problem as
+/// the workload. A combination that cannot run (a refusal) is left out.
+pub fn verify_prepared<P: Problem>(
+    prepared: &Prepared<P>,
+    backends: &'static [&'static dyn Backend],
+    threads: &[usize],
+) -> Vec<Verdict> {
+    let mut verdicts = Vec::new();
+    let Ok(mut out) = prepared.output() else {
+        return verdicts;
+    };
+    for &variant in VARIANTS {
+        if problem_refusal(variant, &prepared.problem).is_some() {
+            continue;
+        }
+        for &backend in backends {
+            if refusal(variant, backend).is_some() || backend_refusal::<P>(backend).is_some() {
+                continue;
+            }
+            let job = prepared.job(variant);
+            for t in backends::thread_counts(backend, threads) {
+                let key = Key::new(
+                    prepared.problem.name(),
+                    variant.id(),
+                    backend.id(),
+                    t as u64,
+                );
+                let mismatch = executor(backend, t)
+                    .and_then(|exec| prepared.run_checked(&job, &*exec, &mut out))
+                    .err()
+                    .map(|e| format!("{e:#}"));
+                verdicts.push(Verdict { key, mismatch });
+            }
+        }
+    }
+    verdicts
 }

@@ -28,7 +28,7 @@ use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
 use crate::key::Key;
-use crate::matrix::Problem;
+use crate::matrix::Prepared;
 use crate::memory::Memory;
 use crate::paired::{self, Interval};
 use crate::profile::Profile;
@@ -302,7 +302,7 @@ pub fn measure(runs: &[PythonRun], measured_at: &str) -> Result<Measured> {
     let mut measured = Measured::default();
     for run in runs {
         let lines = run_script(&script, run)?;
-        let expected = Problem::new(run.spec)
+        let expected = Prepared::new(run.spec)
             .with_context(|| format!("the oracle of {} for Python", run.workload))?
             .expected_sum;
         let mut checked = Vec::new();

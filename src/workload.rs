@@ -29,12 +29,11 @@
 //! (in its `Clone`), which is how parbench answers the seed's memory question.
 
 use std::fmt;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
+use crate::problem::Problem;
 use crate::roles::{Family, Role};
 
 /// The seed's constant.
@@ -358,19 +357,6 @@ pub(crate) fn ids<'a>(ids: impl Iterator<Item = &'a str>) -> String {
     ids.collect::<Vec<_>>().join(", ")
 }
 
-/// Counts the deep copies of one [`Constants`] and of every copy made from it.
-#[derive(Debug, Default)]
-pub struct CopyCounter {
-    copies: AtomicU64,
-}
-
-impl CopyCounter {
-    /// Deep copies made so far.
-    pub fn copies(&self) -> u64 {
-        self.copies.load(Ordering::Relaxed)
-    }
-}
-
 /// The constant state handed to every worker: the seed's `c`, the lookup
 /// table and the cost knobs. Read-only during a run.
 #[derive(Debug)]
@@ -380,14 +366,11 @@ pub struct Constants {
     table: Table,
     /// Table entries each item sums ([`span_of`]).
     span: usize,
-    /// Shared by the original and all its copies.
-    counter: Arc<CopyCounter>,
 }
 
 impl Clone for Constants {
-    /// A deep copy, table included; counted.
+    /// A deep copy, table included (the variants that make one count it).
     fn clone(&self) -> Self {
-        self.counter.copies.fetch_add(1, Ordering::Relaxed);
         let mut table = Vec::new();
         // A panic, not an abort, when memory runs out: the backend turns it
         // into an error that names the size.
@@ -403,7 +386,6 @@ impl Clone for Constants {
             c: self.c,
             table: Table::owned(table),
             span: self.span,
-            counter: Arc::clone(&self.counter),
         }
     }
 }
@@ -472,6 +454,52 @@ fn mix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
+/// The seed's problem at one size and cost: `(a + b) * c` over the items,
+/// with the mixing rounds and the streamed table of [`Spec`]. Every
+/// built-in workload is this problem at its own sizes; it reaches the
+/// variants and the backends through [`Problem`] only, as a user's does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Seed {
+    /// The workload it is measured as.
+    pub name: &'static str,
+    pub spec: Spec,
+}
+
+impl Seed {
+    /// The seed's problem at `spec`, named after the seed itself (the
+    /// workloads name theirs: [`Workload::problem`]).
+    pub fn new(spec: Spec) -> Seed {
+        Seed { name: "seed", spec }
+    }
+}
+
+impl Workload {
+    /// This workload's problem at `spec` (one of its sizes).
+    pub fn problem(&'static self, spec: Spec) -> Seed {
+        Seed {
+            name: self.id,
+            spec,
+        }
+    }
+}
+
+impl Problem for Seed {
+    type State = Constants;
+    fn name(&self) -> &str {
+        self.name
+    }
+    fn items(&self) -> usize {
+        self.spec.items
+    }
+    fn state(&self) -> Result<Constants> {
+        Constants::new(self.spec)
+    }
+    #[inline]
+    fn item(state: &Constants, index: usize) -> u64 {
+        state.item(index)
+    }
+}
+
 impl Constants {
     /// Builds the constant state for `spec`; the table's memory is reserved
     /// fallibly, so a size that cannot be allocated is an error, not an abort.
@@ -490,7 +518,6 @@ impl Constants {
             c: SEED_CONSTANT,
             table: Table::owned(table),
             span: span_of(&spec, entries),
-            counter: Arc::default(),
         })
     }
 
@@ -508,7 +535,6 @@ impl Constants {
             c,
             span: span_of(&spec, table.len()),
             table: Table::owned(table),
-            counter: Arc::default(),
         })
     }
 
@@ -531,13 +557,7 @@ impl Constants {
                 len: map.len() / 8,
                 _owner: TableOwner::Mapped(map),
             },
-            counter: Arc::default(),
         })
-    }
-
-    /// Copies of this state made so far (shared with its copies).
-    pub fn copy_counter(&self) -> &CopyCounter {
-        &self.counter
     }
 
     /// Table entries each item sums: `ceil(entries / items)`, so the items
@@ -675,7 +695,7 @@ mod tests {
     }
 
     #[test]
-    fn clone_is_deep_and_counted() {
+    fn clone_is_deep() {
         let spec = Spec {
             items: 10,
             rounds: 1,
@@ -684,8 +704,6 @@ mod tests {
         };
         let original = Constants::new(spec).unwrap();
         let copy = original.clone();
-        let _copy_of_copy = copy.clone();
-        assert_eq!(original.copy_counter().copies(), 2);
         assert_ne!(original.table.as_ptr(), copy.table.as_ptr());
         assert_eq!(original.oracle(), copy.oracle());
     }

@@ -6,23 +6,24 @@
 
 use std::ops::Range;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Result;
+use parbench::backends::process::protocol::ChunkJob;
 use parbench::backends::{
     self, BACKENDS, Backend, Executor, catch_panic, check_output, fixed_chunks,
 };
-use parbench::job::Job;
-use parbench::matrix::{self, Problem};
-use parbench::roles::{Family, Role};
-use parbench::schedule::{Chunk, RunStats, Scheduler, Task};
-use parbench::schedule::{Outcome, Produced};
-use parbench::variants::{VARIANTS, Variant};
-use parbench::workload::{Constants, Imbalance, Spec, WORKLOADS};
+use parbench::matrix::{self, Prepared};
+use parbench::problem::Problem;
+use parbench::schedule::Outcome;
+use parbench::schedule::{RunStats, Scheduler, Task};
+use parbench::variants::VARIANTS;
+use parbench::workload::{Imbalance, Spec, WORKLOADS};
 use proptest::prelude::*;
 
 /// Runs every variant on every backend at `threads` on `spec`; returns the failures.
 fn failures(spec: Spec, threads: &[usize]) -> Vec<String> {
-    let problem = Problem::new(spec).unwrap();
+    let problem = Prepared::new(spec).unwrap();
     let mut out = problem.output().unwrap();
     let mut failed = Vec::new();
     let workload = &WORKLOADS[0]; // only the (variant, backend) pairs matter here
@@ -76,75 +77,85 @@ fn sixty_four_threads_on_two_cores_complete() {
     assert!(failed.is_empty(), "{failed:#?}");
 }
 
-/// A variant that exists only in this test: it panics on item 42.
+/// A problem that exists only in this test: item 42 panics once its state
+/// says so (after the sequential loop has run).
 struct Poisoned;
 
-impl Variant for Poisoned {
-    fn id(&self) -> &'static str {
+impl Problem for Poisoned {
+    type State = Arc<AtomicBool>;
+    fn name(&self) -> &str {
         "poisoned"
     }
-    fn family(&self) -> Family {
-        Family::Other
+    fn items(&self) -> usize {
+        100
     }
-    fn role(&self) -> Role {
-        Role::Other
+    fn state(&self) -> Result<Arc<AtomicBool>> {
+        Ok(Arc::default())
     }
-    fn python(&self) -> &'static str {
-        "pool.map(lambda ab: 1 / 0 if ab[0] == 42 else ab, items)"
-    }
-    fn shows(&self) -> &'static str {
-        "a work item that panics"
-    }
-    fn run(
-        &self,
-        _consts: &Arc<Constants>,
-        items: Range<usize>,
-        on: &dyn Scheduler,
-        out: &mut [u64],
-    ) -> Result<Outcome> {
-        let stats = on.run(items, out, &|_, chunk: Chunk<'_>| {
-            if chunk.items.contains(&42) {
-                panic!("item 42 is poisoned");
-            }
-        })?;
-        Ok(Outcome {
-            produced: Produced::Items,
-            calls: None,
-            stats,
-        })
+    fn item(poisoned: &Arc<AtomicBool>, index: usize) -> u64 {
+        if index == 42 && poisoned.load(Ordering::Relaxed) {
+            panic!("item 42 is poisoned");
+        }
+        index as u64
     }
 }
 
-static POISONED: Poisoned = Poisoned;
-
 #[test]
 fn a_panicking_item_is_an_error_on_every_backend() {
-    let problem = Problem::new(Spec {
-        items: 100,
-        rounds: 0,
-        imbalance: Imbalance::Uniform,
-        state_bytes: 0,
-    })
-    .unwrap();
+    let problem = Prepared::of(Poisoned).unwrap();
     let mut out = problem.output().unwrap();
-    // A variant that exists only in this test cannot cross to a worker
-    // process (workers look variants up in the registry): the process
+    // Worker processes carry only the seed's problems: the process
     // backend's faults are tested in tests/process.rs.
     for backend in BACKENDS.iter().filter(|b| b.shares_memory()) {
         for threads in backends::thread_counts(*backend, &[1, 2, 4]) {
             let exec = backend.executor(threads).unwrap();
-            let result = problem.run(&problem.job(&POISONED), &*exec, &mut out);
-            let err = result.expect_err(backend.id()).to_string();
-            assert!(
-                err.contains("panicked") && err.contains("item 42 is poisoned"),
-                "{}: {err}",
-                backend.id()
-            );
-            // The executor is still usable after the panic.
-            let job = problem.job(VARIANTS[1]);
-            problem.run_checked(&job, &*exec, &mut out).unwrap();
+            for variant in VARIANTS
+                .iter()
+                .filter(|v| v.refuses(backend.capabilities()).is_none())
+            {
+                problem.state.store(true, Ordering::Relaxed);
+                let result = problem.run(&problem.job(*variant), &*exec, &mut out);
+                let err = format!("{:#}", result.expect_err(backend.id()));
+                assert!(
+                    err.contains("panicked") && err.contains("item 42 is poisoned"),
+                    "{}/{}: {err}",
+                    variant.id(),
+                    backend.id()
+                );
+                // The executor is still usable after the panic.
+                problem.state.store(false, Ordering::Relaxed);
+                problem
+                    .run_checked(&problem.job(*variant), &*exec, &mut out)
+                    .unwrap();
+            }
         }
     }
+}
+
+/// A problem whose sequential loop panics is an error naming it, not a crash.
+#[test]
+fn a_sequential_loop_that_panics_is_an_error_naming_the_problem() {
+    struct Broken;
+    impl Problem for Broken {
+        type State = ();
+        fn name(&self) -> &str {
+            "broken"
+        }
+        fn items(&self) -> usize {
+            3
+        }
+        fn state(&self) -> Result<()> {
+            Ok(())
+        }
+        fn item(_: &(), _: usize) -> u64 {
+            panic!("no item today")
+        }
+    }
+    let err = format!("{:#}", Prepared::of(Broken).err().unwrap());
+    assert!(
+        err.contains("broken") && err.contains("no item today"),
+        "{err}"
+    );
 }
 
 /// A backend that exists only in this test: every chunk on the calling
@@ -210,22 +221,24 @@ fn a_job_carried_as_bytes_computes_the_same_elsewhere() {
         .find(|w| w.quick.state_bytes > 0)
         .unwrap()
         .quick;
-    let here = Problem::new(spec).unwrap();
+    let here = Prepared::new(spec).unwrap();
     for variant in VARIANTS {
         let job = here.job(*variant);
         // Two halves, each sent as JSON to a "worker" that rebuilds the
-        // state from the spec, runs its part and sends the outcome back.
+        // problem from the seed's knobs, runs its part and sends the
+        // outcome back.
         let middle = spec.items / 2;
         let mut merged: Option<Outcome> = None;
         let mut out = vec![0; spec.items];
         for part in [0..middle, middle..spec.items] {
-            let sent = serde_json::to_string(&job.part(part.clone())).unwrap();
-            let received: Job = serde_json::from_str(&sent).unwrap();
+            let sent = serde_json::to_string(&ChunkJob::of(&job, spec, part.clone())).unwrap();
+            let received: ChunkJob = serde_json::from_str(&sent).unwrap();
             assert_eq!(received.variant.id(), variant.id());
-            let state = Arc::new(Constants::new(received.spec).unwrap());
+            let there = Prepared::new(received.spec).unwrap();
             let exec = backends::Sequential.executor(1).unwrap();
             let slots = &mut out[received.items.clone()];
-            let outcome = exec.execute(&received, &state, slots).unwrap();
+            let part_job = there.job(received.variant).part(received.items.clone());
+            let outcome = exec.execute(&part_job, &there, slots).unwrap();
             let back: Outcome =
                 serde_json::from_str(&serde_json::to_string(&outcome).unwrap()).unwrap();
             merged = Some(match merged {
@@ -236,7 +249,7 @@ fn a_job_carried_as_bytes_computes_the_same_elsewhere() {
         here.check(&merged.unwrap(), &out)
             .unwrap_or_else(|e| panic!("{}: {e:#}", variant.id()));
     }
-    let err = serde_json::from_str::<Job>(
+    let err = serde_json::from_str::<ChunkJob>(
         r#"{"variant":"nope","spec":{"items":1,"rounds":0,"imbalance":{"kind":"uniform"},"state_bytes":0},"items":{"start":0,"end":1}}"#,
     )
     .err()

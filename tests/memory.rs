@@ -6,7 +6,7 @@
 //! installs the counting allocator itself: the library does not.
 
 use parbench::backends::{BACKENDS, pool_map_chunk_len, thread_counts};
-use parbench::matrix::{self, Measured, Problem};
+use parbench::matrix::{self, Measured, Prepared};
 use parbench::memory::{CountingAllocator, Memory};
 use parbench::variants::{Variant, variant};
 use parbench::workload::{Imbalance, Spec};
@@ -24,7 +24,7 @@ fn spec(items: usize, state_bytes: usize) -> Spec {
 }
 
 fn measure(
-    problem: &Problem,
+    problem: &Prepared<parbench::workload::Seed>,
     variant: &'static dyn Variant,
     backend: &str,
     threads: usize,
@@ -56,8 +56,8 @@ fn copies_and_allocations_per_variant() {
     const STATE: usize = 1 << 20;
     // Fewer items than some thread counts divide evenly (100 on 16 threads).
     const ITEMS: usize = 100;
-    let small = Problem::new(spec(ITEMS, STATE)).unwrap();
-    let large = Problem::new(spec(ITEMS, 16 * STATE)).unwrap();
+    let small = Prepared::new(spec(ITEMS, STATE)).unwrap();
+    let large = Prepared::new(spec(ITEMS, 16 * STATE)).unwrap();
     // Threads borrow or copy in this process; the process backend's copies
     // are made in its workers and have their own test (tests/process.rs).
     for backend in BACKENDS.iter().filter(|b| b.shares_memory()) {

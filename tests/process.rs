@@ -5,15 +5,15 @@
 //! its parent, whether the parent finishes, drops its pool or is killed.
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use parbench::backends::process::fault::Fault;
 use parbench::backends::process::{self, ProcessPool, WorkerProcesses as _, protocol};
 use parbench::backends::{Executor, pool_map_chunk_len};
-use parbench::matrix::{self, Measured, Problem};
+use parbench::matrix::{self, Measured, Prepared};
+use parbench::problem::Problem;
 use parbench::variants::variant;
-use parbench::workload::{Constants, Imbalance, Spec};
+use parbench::workload::{Constants, Imbalance, Seed, Spec};
 
 const PROGRAM: &str = env!("CARGO_BIN_EXE_parbench");
 
@@ -30,7 +30,7 @@ fn pool(threads: usize, timeout: Duration) -> ProcessPool {
     ProcessPool::start(Path::new(PROGRAM), threads, timeout).unwrap()
 }
 
-fn measure(problem: &Problem, id: &str, exec: &dyn Executor) -> Measured {
+fn measure(problem: &Prepared<Seed>, id: &str, exec: &dyn Executor) -> Measured {
     let mut out = problem.output().unwrap();
     matrix::measure_once(problem, &problem.job(variant(id).unwrap()), exec, &mut out).unwrap()
 }
@@ -39,7 +39,7 @@ fn measure(problem: &Problem, id: &str, exec: &dyn Executor) -> Measured {
 fn the_state_travels_as_python_sends_it() {
     const STATE: usize = 1 << 20;
     const ITEMS: usize = 100;
-    let problem = Problem::new(spec(ITEMS, 2, STATE)).unwrap();
+    let problem = Prepared::new(spec(ITEMS, 2, STATE)).unwrap();
     for threads in [1, 2, 3] {
         let exec = pool(threads, process::DEFAULT_TIMEOUT);
         let chunks = ITEMS.div_ceil(pool_map_chunk_len(ITEMS, threads)) as u64;
@@ -82,7 +82,7 @@ fn the_state_travels_as_python_sends_it() {
             m.memory
         );
         // Another state is shipped again, once to each worker that runs.
-        let other = Problem::new(spec(ITEMS, 3, STATE)).unwrap();
+        let other = Prepared::new(spec(ITEMS, 3, STATE)).unwrap();
         let again = other
             .run_checked(
                 &other.job(variant("clone_per_worker").unwrap()),
@@ -123,8 +123,8 @@ fn the_state_travels_as_python_sends_it() {
 
 /// A call long enough to interfere with: 64 items of 2 million rounds.
 #[cfg(unix)]
-fn long_problem() -> Problem {
-    Problem::new(spec(64, 2_000_000, 0)).unwrap()
+fn long_problem() -> Prepared<Seed> {
+    Prepared::new(spec(64, 2_000_000, 0)).unwrap()
 }
 
 /// Sends `signal` to the first worker of `exec` after `after`, from another thread.
@@ -144,7 +144,7 @@ fn signal_later(
 
 /// After a fault the same pool computes correctly again, with new workers.
 fn works_again(exec: &ProcessPool, old: &[u32]) {
-    let problem = Problem::new(spec(50, 3, 4096)).unwrap();
+    let problem = Prepared::new(spec(50, 3, 4096)).unwrap();
     let mut out = problem.output().unwrap();
     problem
         .run_checked(&problem.job(variant("closure").unwrap()), exec, &mut out)
@@ -209,11 +209,30 @@ fn a_hung_worker_is_an_error_after_the_timeout() {
 fn a_failing_chunk_is_an_error_naming_worker_and_chunk() {
     let exec = pool(2, process::DEFAULT_TIMEOUT);
     let old = exec.worker_pids();
-    // A job whose spec does not match the state it is sent with.
-    let state = Arc::new(Constants::new(spec(20, 0, 64)).unwrap());
-    let job = parbench::job::Job::whole(variant("closure").unwrap(), spec(20, 0, 128));
+    // A state whose knobs say 128 bytes of table where it holds 64: the
+    // worker cannot rebuild it.
+    struct Mismatched;
+    impl Problem for Mismatched {
+        type State = Constants;
+        fn name(&self) -> &str {
+            "mismatched"
+        }
+        fn items(&self) -> usize {
+            20
+        }
+        fn state(&self) -> anyhow::Result<Constants> {
+            let mut state = Constants::new(spec(20, 0, 64))?;
+            state.spec.state_bytes = 128;
+            Ok(state)
+        }
+        fn item(state: &Constants, index: usize) -> u64 {
+            state.item(index)
+        }
+    }
+    let problem = Prepared::of(Mismatched).unwrap();
+    let job = problem.job(variant("closure").unwrap());
     let err = exec
-        .execute(&job, &state, &mut [0; 20])
+        .execute(&job, &problem, &mut [0; 20])
         .unwrap_err()
         .to_string();
     assert!(
@@ -345,7 +364,7 @@ fn faulty_pool(threads: usize, fault: Fault) -> ProcessPool {
 
 /// Runs `id` on a problem of `items` items on `exec`; the error it ends in.
 fn failing_call(exec: &ProcessPool, id: &str, items: usize) -> String {
-    let problem = Problem::new(spec(items, 2, 4096)).unwrap();
+    let problem = Prepared::new(spec(items, 2, 4096)).unwrap();
     let mut out = problem.output().unwrap();
     let err = problem
         .run(&problem.job(variant(id).unwrap()), exec, &mut out)
@@ -381,7 +400,7 @@ fn a_worker_of_another_protocol_is_refused_at_the_handshake() {
     assert!(!alive(pid), "the refused worker {pid} is left");
     // The next pool starts and computes.
     let exec = pool(1, process::DEFAULT_TIMEOUT);
-    let problem = Problem::new(spec(50, 3, 4096)).unwrap();
+    let problem = Prepared::new(spec(50, 3, 4096)).unwrap();
     let mut out = problem.output().unwrap();
     problem
         .run_checked(&problem.job(variant("closure").unwrap()), &exec, &mut out)

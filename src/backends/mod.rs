@@ -2,14 +2,14 @@
 //!
 //! A backend turns a thread count into an [`Executor`], built once outside
 //! any timed call (a pool whose threads have all started, for rayon). An
-//! executor runs a [`Job`]: a description of the work (which variant, which
-//! problem, which items) that could be carried to another process. The
-//! backends here run in this process, so they implement [`Scheduler`]
-//! instead: cut a range of items into [`Chunk`]s and run one task per chunk
-//! on their threads, telling which worker ran it. Every scheduler is an
-//! executor that hands the job to its variant's monomorphised kernel
-//! ([`Variant::run`]), so the in-process call is exactly what it was before
-//! jobs existed. Variants never see threads, only chunks and worker indices.
+//! executor runs a [`Job`] (which variant, which items) on a problem made
+//! ready ([`Runnable`]), whatever the problem's type. The backends here run
+//! in this process, so they implement [`Scheduler`] instead: cut a range of
+//! items into [`Chunk`]s and run one task per chunk on their threads,
+//! telling which worker ran it. Every scheduler is an executor that hands
+//! itself and the variant to the problem, which runs the variant's kernel
+//! compiled for its own type ([`crate::variants::run`]). Variants never see
+//! threads, only chunks and worker indices; backends never see the problem.
 //!
 //! The sequential loop is a backend like the others ([`Sequential`]: one
 //! chunk, on the calling thread), in the spirit of rayon-demo's `Joiner`.
@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use anyhow::{Result, anyhow, bail};
 
-use crate::job::Job;
+use crate::job::{Job, Runnable};
 use crate::profile::{MAX_THREADS, check_threads};
 use crate::schedule::{Capabilities, Chunk, Outcome, Scheduler};
 use crate::workload::{Constants, Narrowing};
@@ -43,11 +43,11 @@ pub use std_scope::StdScope;
 /// A backend prepared for one thread count: runs jobs.
 pub trait Executor: Send + Sync {
     fn threads(&self) -> usize;
-    /// Runs `job` with the constant state `state` (built from `job.spec`),
+    /// Runs `job` on `problem` (its state built once, outside the call),
     /// writing per-item results into `out` (`job.items.len()` slots, or none
     /// for a variant that produces a sum). A panic inside a work item comes
     /// back as an error, on every backend.
-    fn execute(&self, job: &Job, state: &Arc<Constants>, out: &mut [u64]) -> Result<Outcome>;
+    fn execute(&self, job: &Job, problem: &dyn Runnable, out: &mut [u64]) -> Result<Outcome>;
     /// Its worker processes, for an executor whose workers are other
     /// processes: bytes sent, their copies and their peak RSS.
     fn processes(&self) -> Option<&dyn process::WorkerProcesses> {
@@ -55,15 +55,15 @@ pub trait Executor: Send + Sync {
     }
 }
 
-/// A scheduler runs a job by handing itself to the job's variant, whose
-/// kernel is compiled for the variant's own closure: no job decoding, no
-/// extra indirection per item.
+/// A scheduler runs a job by handing itself and the job's variant to the
+/// problem, whose kernels are compiled for its own type and the variant's
+/// own closure: no job decoding, no extra indirection per item.
 impl<S: Scheduler> Executor for S {
     fn threads(&self) -> usize {
         Scheduler::threads(self)
     }
-    fn execute(&self, job: &Job, state: &Arc<Constants>, out: &mut [u64]) -> Result<Outcome> {
-        job.variant.run(state, job.items.clone(), self, out)
+    fn execute(&self, job: &Job, problem: &dyn Runnable, out: &mut [u64]) -> Result<Outcome> {
+        problem.run(job.variant, job.items.clone(), self, out)
     }
 }
 

@@ -8,7 +8,7 @@ use anyhow::{Result, anyhow, bail};
 use crate::backends::{BACKENDS, Backend};
 
 use crate::key::Key;
-use crate::matrix::{self, Combo, Measured, Problem, refusal};
+use crate::matrix::{self, Combo, Measured, Prepared, refusal};
 use crate::schedule::Produced;
 use crate::schedule::RunStats;
 use crate::variants;
@@ -200,12 +200,12 @@ pub fn measure(args: &Args) -> Result<RunReport> {
     spec.state_bytes = args.state_bytes.unwrap_or(spec.state_bytes);
     let exec = matrix::executor(combo.backend, threads)?;
     check_fits(&spec, combo.variant.live_copies(threads))?;
-    let problem = Problem::new(spec)?;
+    let problem = Prepared::of(combo.workload.problem(spec))?;
     let mut out = problem.output()?;
     let job = problem.job(combo.variant);
     let measured = matrix::measure_once(&problem, &job, &*exec, &mut out)
         .map_err(|e| anyhow!("{} on {} threads: {e:#}", combo.name(), threads))?;
-    let checksum = Problem::checksum(&measured.outcome, &out);
+    let checksum = matrix::checksum(&measured.outcome, &out);
     let items = matches!(measured.outcome.produced, Produced::Items).then_some(out);
     Ok(RunReport {
         combo_name: combo.name(),

@@ -40,7 +40,7 @@ use crate::calibration::Calibration;
 use crate::criterion_dir::{self, Measurement};
 use crate::job::Job;
 use crate::key::Key;
-use crate::matrix::{self, Problem};
+use crate::matrix::{self, Prepared};
 use crate::memory::Memory;
 use crate::paired::{self, Sampling};
 use crate::profile::{CriterionSettings, Profile};
@@ -51,7 +51,7 @@ use crate::roles::Role;
 use crate::schedule::Outcome;
 use crate::store::Store;
 use crate::variants::Variant;
-use crate::workload::{Spec, WORKLOADS, Workload};
+use crate::workload::{Seed, Spec, WORKLOADS, Workload};
 
 /// Which sizes the sweep measures: the workloads' full sizes (`cargo
 /// bench`) or their quick ones (tests, and naming the benchmarks).
@@ -83,13 +83,14 @@ impl Sweep {
 /// large constant state is alive.
 struct Current {
     workload: &'static str,
-    problem: Problem,
+    problem: Prepared<Seed>,
     out: Vec<u64>,
 }
 
 impl Current {
     fn new(workload: &'static Workload, spec: Spec) -> Result<Current> {
-        let problem = Problem::new(spec).with_context(|| format!("workload {}", workload.id))?;
+        let problem = Prepared::of(workload.problem(spec))
+            .with_context(|| format!("workload {}", workload.id))?;
         let out = problem
             .output()
             .with_context(|| format!("workload {}", workload.id))?;
@@ -104,7 +105,7 @@ impl Current {
 /// The timed call of one benchmark: everything it needs was built before
 /// (pool, state, output buffer), so timing it times only the call.
 pub struct Call<'a> {
-    problem: &'a Problem,
+    problem: &'a Prepared<Seed>,
     job: Job,
     exec: &'a dyn Executor,
     out: &'a mut [u64],

@@ -1,7 +1,8 @@
 //! Variants: how the work function and its constant state reach the threads.
 //!
-//! Every variant computes the same thing, [`Constants::item`] for each item;
-//! they differ only in how that function and its state travel to the worker
+//! Every variant computes the same thing, [`Problem::item`] for each item
+//! of any [`Problem`] (the seed's workloads and a user's own alike); they
+//! differ only in how that function and its state travel to the worker
 //! threads (borrowed by a closure, held by a function object, behind `Arc`,
 //! deep-copied per worker or per task) or in how results come back (returned
 //! per item, or added into shared mutable state). Each variant's doc names
@@ -11,8 +12,9 @@
 //! [`Role`] (the part it plays in the findings and the profiles), so nothing
 //! outside this folder names a variant. Adding a variant is one unit struct
 //! implementing [`Variant`] in the file of its family and one entry in
-//! [`VARIANTS`]; `list`, `verify`, the tests, the benches and the report pick
-//! it up from there.
+//! [`VARIANTS`], with its kernel: a function generic over the problem, in
+//! the same file, named by its [`Kernel`] and dispatched by [`run`]. `list`,
+//! `verify`, the tests, the benches and the report pick it up from there.
 
 mod ownership;
 mod passing;
@@ -20,13 +22,14 @@ mod shared;
 
 use std::ops::Range;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use anyhow::{Result, anyhow};
 use crossbeam::utils::CachePadded;
 
+use crate::problem::Problem;
 use crate::roles::{Family, Role};
 use crate::schedule::{Capabilities, Chunk, Outcome, Produced, Scheduler};
-use crate::workload::Constants;
 
 pub use ownership::{ArcState, ClonePerTask, ClonePerWorker};
 pub use passing::{Closure, DynCallable, FunctionObject, MethodReference, Multiplier, Sequential};
@@ -54,15 +57,61 @@ pub trait Variant: Sync {
     fn refuses(&self, _on: Capabilities) -> Option<&'static str> {
         None
     }
-    /// Computes `items` once on `on`. `out` holds one slot per item of
-    /// `items`; variants that produce a sum leave it untouched.
-    fn run(
-        &self,
-        consts: &Arc<Constants>,
-        items: Range<usize>,
-        on: &dyn Scheduler,
-        out: &mut [u64],
-    ) -> Result<Outcome>;
+    /// Its kernel, which [`run`] compiles for each problem type.
+    fn kernel(&self) -> Kernel;
+}
+
+/// The kernel of each variant: the code that computes a call, generic over
+/// the problem. A variant names its own; [`run`] dispatches on it, so the
+/// kernel is compiled for each problem's own item function (no indirect
+/// call per item), whatever variant and problem arrive as values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kernel {
+    Sequential,
+    Closure,
+    FunctionObject,
+    MethodReference,
+    DynCallable,
+    ArcState,
+    ClonePerWorker,
+    ClonePerTask,
+    MutexSum,
+    AtomicSum,
+    ShardedSum,
+    FoldReduce,
+    MutexWorker,
+    WorkerPerThread,
+}
+
+/// Computes `items` of problem `P` once on `on` with `kernel`, reading the
+/// constant state `state` (and counting every deep copy of it a kernel
+/// makes in `copies`). `out` holds one slot per item of `items`; kernels
+/// that produce a sum leave it untouched.
+#[inline]
+pub fn run<P: Problem>(
+    kernel: Kernel,
+    state: &Arc<P::State>,
+    copies: &AtomicU64,
+    items: Range<usize>,
+    on: &dyn Scheduler,
+    out: &mut [u64],
+) -> Result<Outcome> {
+    match kernel {
+        Kernel::Sequential => passing::sequential::<P>(state, items, on, out),
+        Kernel::Closure => passing::closure::<P>(state, items, on, out),
+        Kernel::FunctionObject => passing::function_object::<P>(state, items, on, out),
+        Kernel::MethodReference => passing::method_reference::<P>(state, items, on, out),
+        Kernel::DynCallable => passing::dyn_callable::<P>(state, items, on, out),
+        Kernel::ArcState => ownership::arc_state::<P>(state, items, on, out),
+        Kernel::ClonePerWorker => ownership::clone_per_worker::<P>(state, copies, items, on, out),
+        Kernel::ClonePerTask => ownership::clone_per_task::<P>(state, copies, items, on, out),
+        Kernel::MutexSum => shared::mutex_sum::<P>(state, items, on),
+        Kernel::AtomicSum => shared::atomic_sum::<P>(state, items, on),
+        Kernel::ShardedSum => shared::sharded_sum::<P>(state, items, on),
+        Kernel::FoldReduce => shared::fold_reduce::<P>(state, items, on),
+        Kernel::MutexWorker => shared::mutex_worker::<P>(state, items, on),
+        Kernel::WorkerPerThread => shared::worker_per_thread::<P>(state, items, on),
+    }
 }
 
 /// Every variant, in report order.

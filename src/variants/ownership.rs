@@ -7,15 +7,16 @@
 //! every chunk. The borrowing variants in `passing` make no copy at all.
 
 use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use anyhow::Result;
 
-use super::{PerWorker, Variant, map_chunks};
+use super::{Kernel, PerWorker, Variant, map_chunks};
+use crate::problem::Problem;
 use crate::roles::{Family, Role};
 use crate::schedule::Outcome;
 use crate::schedule::Scheduler;
-use crate::workload::Constants;
 
 /// The constant state shared through `Arc`: each task takes a new handle
 /// (a reference-count increment), never a copy.
@@ -42,20 +43,8 @@ impl Variant for ArcState {
     fn shows(&self) -> &'static str {
         "shared ownership: an Arc handle per task, zero deep copies"
     }
-    fn run(
-        &self,
-        consts: &Arc<Constants>,
-        items: Range<usize>,
-        on: &dyn Scheduler,
-        out: &mut [u64],
-    ) -> Result<Outcome> {
-        map_chunks(
-            on,
-            items,
-            out,
-            |_| Arc::clone(consts),
-            |handle, i| handle.item(i),
-        )
+    fn kernel(&self) -> Kernel {
+        Kernel::ArcState
     }
 }
 
@@ -89,21 +78,8 @@ impl Variant for ClonePerWorker {
     fn live_copies(&self, threads: usize) -> usize {
         threads
     }
-    fn run(
-        &self,
-        consts: &Arc<Constants>,
-        items: Range<usize>,
-        on: &dyn Scheduler,
-        out: &mut [u64],
-    ) -> Result<Outcome> {
-        let copies: PerWorker<OnceLock<Constants>> = PerWorker::new(on.threads(), OnceLock::new);
-        map_chunks(
-            on,
-            items,
-            out,
-            |worker| copies.get(worker).get_or_init(|| Constants::clone(consts)),
-            |copy, i| copy.item(i),
-        )
+    fn kernel(&self) -> Kernel {
+        Kernel::ClonePerWorker
     }
 }
 
@@ -133,19 +109,68 @@ impl Variant for ClonePerTask {
     fn live_copies(&self, threads: usize) -> usize {
         threads
     }
-    fn run(
-        &self,
-        consts: &Arc<Constants>,
-        items: Range<usize>,
-        on: &dyn Scheduler,
-        out: &mut [u64],
-    ) -> Result<Outcome> {
-        map_chunks(
-            on,
-            items,
-            out,
-            |_| Constants::clone(consts),
-            |copy, i| copy.item(i),
-        )
+    fn kernel(&self) -> Kernel {
+        Kernel::ClonePerTask
     }
+}
+
+/// A deep copy of the state, counted: what the ownership modes pay.
+fn counted_copy<S: Clone>(state: &S, copies: &AtomicU64) -> S {
+    copies.fetch_add(1, Ordering::Relaxed);
+    state.clone()
+}
+
+/// [`ArcState`]'s kernel.
+pub(super) fn arc_state<P: Problem>(
+    state: &Arc<P::State>,
+    items: Range<usize>,
+    on: &dyn Scheduler,
+    out: &mut [u64],
+) -> Result<Outcome> {
+    map_chunks(
+        on,
+        items,
+        out,
+        |_| Arc::clone(state),
+        |handle, i| P::item(handle, i),
+    )
+}
+
+/// [`ClonePerWorker`]'s kernel.
+pub(super) fn clone_per_worker<P: Problem>(
+    state: &Arc<P::State>,
+    copies: &AtomicU64,
+    items: Range<usize>,
+    on: &dyn Scheduler,
+    out: &mut [u64],
+) -> Result<Outcome> {
+    let per_worker: PerWorker<OnceLock<P::State>> = PerWorker::new(on.threads(), OnceLock::new);
+    map_chunks(
+        on,
+        items,
+        out,
+        |worker| {
+            per_worker
+                .get(worker)
+                .get_or_init(|| counted_copy(&**state, copies))
+        },
+        |copy, i| P::item(copy, i),
+    )
+}
+
+/// [`ClonePerTask`]'s kernel.
+pub(super) fn clone_per_task<P: Problem>(
+    state: &Arc<P::State>,
+    copies: &AtomicU64,
+    items: Range<usize>,
+    on: &dyn Scheduler,
+    out: &mut [u64],
+) -> Result<Outcome> {
+    map_chunks(
+        on,
+        items,
+        out,
+        |_| counted_copy(&**state, copies),
+        |copy, i| P::item(copy, i),
+    )
 }

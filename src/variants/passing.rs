@@ -11,11 +11,11 @@ use std::sync::Arc;
 
 use anyhow::Result;
 
-use super::{Variant, map_items};
+use super::{Kernel, Variant, map_items};
+use crate::problem::{Problem, oracle_into};
 use crate::roles::{Family, Role};
 use crate::schedule::{Capabilities, Outcome, Produced};
 use crate::schedule::{Chunk, Scheduler};
-use crate::workload::Constants;
 
 /// The sequential loop: the oracle and the baseline of every speedup. It
 /// runs the oracle's own loop over its items, on the `sequential` backend
@@ -48,21 +48,8 @@ impl Variant for Sequential {
              (closure is the same loop in parallel)",
         )
     }
-    fn run(
-        &self,
-        consts: &Arc<Constants>,
-        items: Range<usize>,
-        on: &dyn Scheduler,
-        out: &mut [u64],
-    ) -> Result<Outcome> {
-        let stats = on.run(items, out, &|_, chunk: Chunk<'_>| {
-            consts.oracle_range_into(chunk.items.start, chunk.out)
-        })?;
-        Ok(Outcome {
-            produced: Produced::Items,
-            calls: None,
-            stats,
-        })
+    fn kernel(&self) -> Kernel {
+        Kernel::Sequential
     }
 }
 
@@ -91,16 +78,8 @@ impl Variant for Closure {
     fn shows(&self) -> &'static str {
         "the partial analogue: a closure borrowing the constants"
     }
-    fn run(
-        &self,
-        consts: &Arc<Constants>,
-        items: Range<usize>,
-        on: &dyn Scheduler,
-        out: &mut [u64],
-    ) -> Result<Outcome> {
-        let consts: &Constants = consts;
-        let partial = move |i: usize| consts.item(i);
-        map_items(on, items, out, partial)
+    fn kernel(&self) -> Kernel {
+        Kernel::Closure
     }
 }
 
@@ -118,25 +97,33 @@ impl Variant for Closure {
 /// called through its own method, [`Multiplier::call`].
 pub struct FunctionObject;
 
-/// The function object: holds (a borrow of) the constants, computes an item.
-#[derive(Clone, Copy)]
-pub struct Multiplier<'a> {
-    consts: &'a Constants,
+/// The function object: holds (a borrow of) the constant state, computes
+/// an item.
+pub struct Multiplier<'a, P: Problem> {
+    state: &'a P::State,
 }
 
-impl<'a> Multiplier<'a> {
-    pub fn new(consts: &'a Constants) -> Self {
-        Multiplier { consts }
+impl<P: Problem> Clone for Multiplier<'_, P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<P: Problem> Copy for Multiplier<'_, P> {}
+
+impl<'a, P: Problem> Multiplier<'a, P> {
+    pub fn new(state: &'a P::State) -> Self {
+        Multiplier { state }
     }
     /// `__call__`.
     #[inline]
     pub fn call(&self, i: usize) -> u64 {
-        self.consts.item(i)
+        P::item(self.state, i)
     }
     /// The seed's `worker.foo`: the same computation as a named method.
     #[inline]
     pub fn foo(&self, i: usize) -> u64 {
-        self.consts.item(i)
+        P::item(self.state, i)
     }
 }
 
@@ -156,15 +143,8 @@ impl Variant for FunctionObject {
     fn shows(&self) -> &'static str {
         "the callable class: a struct holding the constants, called through a method"
     }
-    fn run(
-        &self,
-        consts: &Arc<Constants>,
-        items: Range<usize>,
-        on: &dyn Scheduler,
-        out: &mut [u64],
-    ) -> Result<Outcome> {
-        let object = Multiplier::new(consts);
-        map_items(on, items, out, move |i| object.call(i))
+    fn kernel(&self) -> Kernel {
+        Kernel::FunctionObject
     }
 }
 
@@ -194,16 +174,8 @@ impl Variant for MethodReference {
     fn shows(&self) -> &'static str {
         "the bound method: a method path applied to a shared worker"
     }
-    fn run(
-        &self,
-        consts: &Arc<Constants>,
-        items: Range<usize>,
-        on: &dyn Scheduler,
-        out: &mut [u64],
-    ) -> Result<Outcome> {
-        let worker = Multiplier::new(consts);
-        let method = Multiplier::foo;
-        map_items(on, items, out, move |i| method(&worker, i))
+    fn kernel(&self) -> Kernel {
+        Kernel::MethodReference
     }
 }
 
@@ -233,16 +205,74 @@ impl Variant for DynCallable {
     fn shows(&self) -> &'static str {
         "the price of dynamic dispatch: Box<dyn Fn + Sync>, one indirect call per item"
     }
-    fn run(
-        &self,
-        consts: &Arc<Constants>,
-        items: Range<usize>,
-        on: &dyn Scheduler,
-        out: &mut [u64],
-    ) -> Result<Outcome> {
-        let consts: &Constants = consts;
-        let boxed: Box<dyn Fn(usize) -> u64 + Sync + '_> = Box::new(move |i| consts.item(i));
-        let callable: &(dyn Fn(usize) -> u64 + Sync) = black_box(&*boxed);
-        map_items(on, items, out, callable)
+    fn kernel(&self) -> Kernel {
+        Kernel::DynCallable
     }
+}
+
+/// [`Sequential`]'s kernel: the oracle's own loop over each chunk (one
+/// chunk, on the sequential backend).
+pub(super) fn sequential<P: Problem>(
+    state: &Arc<P::State>,
+    items: Range<usize>,
+    on: &dyn Scheduler,
+    out: &mut [u64],
+) -> Result<Outcome> {
+    let state: &P::State = state;
+    let stats = on.run(items, out, &|_, chunk: Chunk<'_>| {
+        oracle_into::<P>(state, chunk.items.start, chunk.out)
+    })?;
+    Ok(Outcome {
+        produced: Produced::Items,
+        calls: None,
+        stats,
+    })
+}
+
+/// [`Closure`]'s kernel.
+pub(super) fn closure<P: Problem>(
+    state: &Arc<P::State>,
+    items: Range<usize>,
+    on: &dyn Scheduler,
+    out: &mut [u64],
+) -> Result<Outcome> {
+    let state: &P::State = state;
+    let partial = move |i: usize| P::item(state, i);
+    map_items(on, items, out, partial)
+}
+
+/// [`FunctionObject`]'s kernel.
+pub(super) fn function_object<P: Problem>(
+    state: &Arc<P::State>,
+    items: Range<usize>,
+    on: &dyn Scheduler,
+    out: &mut [u64],
+) -> Result<Outcome> {
+    let object = Multiplier::<P>::new(state);
+    map_items(on, items, out, move |i| object.call(i))
+}
+
+/// [`MethodReference`]'s kernel.
+pub(super) fn method_reference<P: Problem>(
+    state: &Arc<P::State>,
+    items: Range<usize>,
+    on: &dyn Scheduler,
+    out: &mut [u64],
+) -> Result<Outcome> {
+    let worker = Multiplier::<P>::new(state);
+    let method = Multiplier::<P>::foo;
+    map_items(on, items, out, move |i| method(&worker, i))
+}
+
+/// [`DynCallable`]'s kernel.
+pub(super) fn dyn_callable<P: Problem>(
+    state: &Arc<P::State>,
+    items: Range<usize>,
+    on: &dyn Scheduler,
+    out: &mut [u64],
+) -> Result<Outcome> {
+    let state: &P::State = state;
+    let boxed: Box<dyn Fn(usize) -> u64 + Sync + '_> = Box::new(move |i| P::item(state, i));
+    let callable: &(dyn Fn(usize) -> u64 + Sync) = black_box(&*boxed);
+    map_items(on, items, out, callable)
 }

@@ -13,11 +13,11 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use anyhow::Result;
 
-use super::{PerWorker, Variant};
+use super::{Kernel, PerWorker, Variant};
+use crate::problem::Problem;
 use crate::roles::{Family, Role};
 use crate::schedule::{Capabilities, Outcome, Produced};
 use crate::schedule::{RunStats, Scheduler};
-use crate::workload::Constants;
 
 /// Locks, ignoring poison: a panicking item is already reported as an error
 /// by the backend, and the sum is discarded then.
@@ -53,8 +53,8 @@ fn each_item(items: Range<usize>, worker: usize, f: impl Fn(usize, usize)) {
 
 /// The private accumulator of `fold_reduce`: the wrapping sum of a task's items.
 #[inline(never)]
-fn fold_items(items: Range<usize>, consts: &Constants) -> u64 {
-    items.fold(0u64, |acc, i| acc.wrapping_add(consts.item(i)))
+fn fold_items<P: Problem>(items: Range<usize>, state: &P::State) -> u64 {
+    items.fold(0u64, |acc, i| acc.wrapping_add(P::item(state, i)))
 }
 
 /// The wrapping sum of every thread's slot.
@@ -100,25 +100,8 @@ impl Variant for MutexSum {
     fn shows(&self) -> &'static str {
         "a lock per item: contention serialises the threads"
     }
-    fn run(
-        &self,
-        consts: &Arc<Constants>,
-        items: Range<usize>,
-        on: &dyn Scheduler,
-        _out: &mut [u64],
-    ) -> Result<Outcome> {
-        let total = Mutex::new(0u64);
-        let (consts, shared): (&Constants, _) = (consts, &total);
-        let stats = for_each_item(on, items, move |_, i| {
-            let result = consts.item(i);
-            let mut total = lock(shared);
-            *total = total.wrapping_add(result);
-        })?;
-        Ok(sum(
-            total.into_inner().unwrap_or_else(PoisonError::into_inner),
-            None,
-            stats,
-        ))
+    fn kernel(&self) -> Kernel {
+        Kernel::MutexSum
     }
 }
 
@@ -145,19 +128,8 @@ impl Variant for AtomicSum {
     fn shows(&self) -> &'static str {
         "an atomic per item: no lock, but one contended cache line"
     }
-    fn run(
-        &self,
-        consts: &Arc<Constants>,
-        items: Range<usize>,
-        on: &dyn Scheduler,
-        _out: &mut [u64],
-    ) -> Result<Outcome> {
-        let total = AtomicU64::new(0);
-        let (consts, shared): (&Constants, _) = (consts, &total);
-        let stats = for_each_item(on, items, move |_, i| {
-            shared.fetch_add(consts.item(i), Ordering::Relaxed);
-        })?;
-        Ok(sum(total.into_inner(), None, stats))
+    fn kernel(&self) -> Kernel {
+        Kernel::AtomicSum
     }
 }
 
@@ -184,21 +156,8 @@ impl Variant for ShardedSum {
     fn shows(&self) -> &'static str {
         "an uncontended atomic per item: a CachePadded slot per thread"
     }
-    fn run(
-        &self,
-        consts: &Arc<Constants>,
-        items: Range<usize>,
-        on: &dyn Scheduler,
-        _out: &mut [u64],
-    ) -> Result<Outcome> {
-        let slots: PerWorker<AtomicU64> = PerWorker::new(on.threads(), || AtomicU64::new(0));
-        let (consts, shards): (&Constants, _) = (consts, &slots);
-        let stats = for_each_item(on, items, move |worker, i| {
-            shards
-                .get(worker)
-                .fetch_add(consts.item(i), Ordering::Relaxed);
-        })?;
-        Ok(sum(slot_total(slots), None, stats))
+    fn kernel(&self) -> Kernel {
+        Kernel::ShardedSum
     }
 }
 
@@ -226,19 +185,8 @@ impl Variant for FoldReduce {
     fn shows(&self) -> &'static str {
         "no sharing at all: fold each task privately, add it to the thread's slot once"
     }
-    fn run(
-        &self,
-        consts: &Arc<Constants>,
-        items: Range<usize>,
-        on: &dyn Scheduler,
-        _out: &mut [u64],
-    ) -> Result<Outcome> {
-        let slots: PerWorker<AtomicU64> = PerWorker::new(on.threads(), || AtomicU64::new(0));
-        let stats = on.run(items, &mut [], &|worker, chunk| {
-            let local = fold_items(chunk.items, consts);
-            slots.get(worker).fetch_add(local, Ordering::Relaxed);
-        })?;
-        Ok(sum(slot_total(slots), None, stats))
+    fn kernel(&self) -> Kernel {
+        Kernel::FoldReduce
     }
 }
 
@@ -250,9 +198,9 @@ impl Variant for FoldReduce {
 ///
 /// ```compile_fail,E0499
 /// use parbench::variants::CountingWorker;
-/// use parbench::workload::{Constants, workload};
+/// use parbench::workload::{Constants, Seed, workload};
 /// let consts = Constants::new(workload("seed").unwrap().full).unwrap();
-/// let mut worker = CountingWorker::new(&consts);
+/// let mut worker = CountingWorker::<Seed>::new(&consts);
 /// std::thread::scope(|s| {
 ///     s.spawn(|| worker.call(0));
 ///     s.spawn(|| worker.call(1)); // error[E0499]: `worker` borrowed as mutable twice
@@ -264,29 +212,28 @@ impl Variant for FoldReduce {
 ///
 /// ```
 /// use parbench::variants::CountingWorker;
-/// use parbench::workload::{Constants, workload};
+/// use parbench::workload::{Constants, Seed, workload};
 /// use std::sync::Mutex;
 /// let consts = Constants::new(workload("seed").unwrap().full).unwrap();
-/// let worker = Mutex::new(CountingWorker::new(&consts));
+/// let worker = Mutex::new(CountingWorker::<Seed>::new(&consts));
 /// std::thread::scope(|s| {
 ///     s.spawn(|| worker.lock().unwrap().call(0));
 ///     s.spawn(|| worker.lock().unwrap().call(1));
 /// });
 /// assert_eq!(worker.into_inner().unwrap().calls, 2);
 /// ```
-#[derive(Debug)]
-pub struct CountingWorker<'a> {
-    consts: &'a Constants,
+pub struct CountingWorker<'a, P: Problem> {
+    state: &'a P::State,
     /// Items this worker was called on.
     pub calls: u64,
     /// Wrapping sum of their results.
     pub total: u64,
 }
 
-impl<'a> CountingWorker<'a> {
-    pub fn new(consts: &'a Constants) -> Self {
+impl<'a, P: Problem> CountingWorker<'a, P> {
+    pub fn new(state: &'a P::State) -> Self {
         CountingWorker {
-            consts,
+            state,
             calls: 0,
             total: 0,
         }
@@ -294,7 +241,7 @@ impl<'a> CountingWorker<'a> {
     /// `__call__`, mutating the worker.
     #[inline]
     pub fn call(&mut self, i: usize) {
-        self.total = self.total.wrapping_add(self.consts.item(i));
+        self.total = self.total.wrapping_add(P::item(self.state, i));
         self.calls += 1;
     }
     /// Calls itself on every item of a task.
@@ -305,7 +252,7 @@ impl<'a> CountingWorker<'a> {
         }
     }
     /// Folds another worker's counts into this one.
-    pub fn merge(&mut self, other: &CountingWorker<'_>) {
+    pub fn merge(&mut self, other: &CountingWorker<'_, P>) {
         self.total = self.total.wrapping_add(other.total);
         self.calls += other.calls;
     }
@@ -339,18 +286,8 @@ impl Variant for MutexWorker {
     fn shows(&self) -> &'static str {
         "a stateful function object made shareable by a Mutex: a lock per call"
     }
-    fn run(
-        &self,
-        consts: &Arc<Constants>,
-        items: Range<usize>,
-        on: &dyn Scheduler,
-        _out: &mut [u64],
-    ) -> Result<Outcome> {
-        let worker = Mutex::new(CountingWorker::new(consts));
-        let shared = &worker;
-        let stats = for_each_item(on, items, move |_, i| lock(shared).call(i))?;
-        let worker = worker.into_inner().unwrap_or_else(PoisonError::into_inner);
-        Ok(sum(worker.total, Some(worker.calls), stats))
+    fn kernel(&self) -> Kernel {
+        Kernel::MutexWorker
     }
 }
 
@@ -378,22 +315,104 @@ impl Variant for WorkerPerThread {
     fn shows(&self) -> &'static str {
         "a stateful function object per thread: no lock in the hot loop, merge at the end"
     }
-    fn run(
-        &self,
-        consts: &Arc<Constants>,
-        items: Range<usize>,
-        on: &dyn Scheduler,
-        _out: &mut [u64],
-    ) -> Result<Outcome> {
-        let workers = PerWorker::new(on.threads(), || Mutex::new(CountingWorker::new(consts)));
-        let stats = on.run(items, &mut [], &|worker, chunk| {
-            // Only this thread ever locks its own slot: uncontended, once per task.
-            lock(workers.get(worker)).call_all(chunk.items);
-        })?;
-        let mut merged = CountingWorker::new(consts);
-        for worker in workers.into_inner() {
-            merged.merge(&worker.into_inner().unwrap_or_else(PoisonError::into_inner));
-        }
-        Ok(sum(merged.total, Some(merged.calls), stats))
+    fn kernel(&self) -> Kernel {
+        Kernel::WorkerPerThread
     }
+}
+
+/// [`MutexSum`]'s kernel.
+pub(super) fn mutex_sum<P: Problem>(
+    state: &Arc<P::State>,
+    items: Range<usize>,
+    on: &dyn Scheduler,
+) -> Result<Outcome> {
+    let total = Mutex::new(0u64);
+    let (state, shared): (&P::State, _) = (state, &total);
+    let stats = for_each_item(on, items, move |_, i| {
+        let result = P::item(state, i);
+        let mut total = lock(shared);
+        *total = total.wrapping_add(result);
+    })?;
+    Ok(sum(
+        total.into_inner().unwrap_or_else(PoisonError::into_inner),
+        None,
+        stats,
+    ))
+}
+
+/// [`AtomicSum`]'s kernel.
+pub(super) fn atomic_sum<P: Problem>(
+    state: &Arc<P::State>,
+    items: Range<usize>,
+    on: &dyn Scheduler,
+) -> Result<Outcome> {
+    let total = AtomicU64::new(0);
+    let (state, shared): (&P::State, _) = (state, &total);
+    let stats = for_each_item(on, items, move |_, i| {
+        shared.fetch_add(P::item(state, i), Ordering::Relaxed);
+    })?;
+    Ok(sum(total.into_inner(), None, stats))
+}
+
+/// [`ShardedSum`]'s kernel.
+pub(super) fn sharded_sum<P: Problem>(
+    state: &Arc<P::State>,
+    items: Range<usize>,
+    on: &dyn Scheduler,
+) -> Result<Outcome> {
+    let slots: PerWorker<AtomicU64> = PerWorker::new(on.threads(), || AtomicU64::new(0));
+    let (state, shards): (&P::State, _) = (state, &slots);
+    let stats = for_each_item(on, items, move |worker, i| {
+        shards
+            .get(worker)
+            .fetch_add(P::item(state, i), Ordering::Relaxed);
+    })?;
+    Ok(sum(slot_total(slots), None, stats))
+}
+
+/// [`FoldReduce`]'s kernel.
+pub(super) fn fold_reduce<P: Problem>(
+    state: &Arc<P::State>,
+    items: Range<usize>,
+    on: &dyn Scheduler,
+) -> Result<Outcome> {
+    let slots: PerWorker<AtomicU64> = PerWorker::new(on.threads(), || AtomicU64::new(0));
+    let state: &P::State = state;
+    let stats = on.run(items, &mut [], &|worker, chunk| {
+        let local = fold_items::<P>(chunk.items, state);
+        slots.get(worker).fetch_add(local, Ordering::Relaxed);
+    })?;
+    Ok(sum(slot_total(slots), None, stats))
+}
+
+/// [`MutexWorker`]'s kernel.
+pub(super) fn mutex_worker<P: Problem>(
+    state: &Arc<P::State>,
+    items: Range<usize>,
+    on: &dyn Scheduler,
+) -> Result<Outcome> {
+    let worker = Mutex::new(CountingWorker::<P>::new(state));
+    let shared = &worker;
+    let stats = for_each_item(on, items, move |_, i| lock(shared).call(i))?;
+    let worker = worker.into_inner().unwrap_or_else(PoisonError::into_inner);
+    Ok(sum(worker.total, Some(worker.calls), stats))
+}
+
+/// [`WorkerPerThread`]'s kernel.
+pub(super) fn worker_per_thread<P: Problem>(
+    state: &Arc<P::State>,
+    items: Range<usize>,
+    on: &dyn Scheduler,
+) -> Result<Outcome> {
+    let state: &P::State = state;
+    let workers = PerWorker::new(on.threads(), || Mutex::new(CountingWorker::<P>::new(state)));
+    let stats = on.run(items, &mut [], &|worker, chunk| {
+        // Only this thread ever locks its own slot: uncontended, once per task.
+        lock(workers.get(worker)).call_all(chunk.items);
+    })?;
+    let mut merged = CountingWorker::<P>::new(state);
+    for worker in workers.into_inner() {
+        merged.merge(&worker.into_inner().unwrap_or_else(PoisonError::into_inner));
+    }
+    Ok(sum(merged.total, Some(merged.calls), stats))
 }

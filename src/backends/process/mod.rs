@@ -62,15 +62,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 
-use self::protocol::{ChunkResult, PROTOCOL, Reply, Request, SharedSlot, StateIn, Wire};
+use self::protocol::{ChunkJob, ChunkResult, PROTOCOL, Reply, Request, SharedSlot, StateIn, Wire};
 use super::{Backend, Executor, check_output, pool_map_chunk_len};
-use crate::job::Job;
+use crate::job::{Job, Runnable};
 use crate::roles::Role;
 use crate::schedule::RunStats;
 use crate::schedule::{Outcome, Produced};
@@ -378,8 +378,20 @@ impl Executor for ProcessPool {
     fn threads(&self) -> usize {
         self.threads
     }
-    fn execute(&self, job: &Job, state: &Arc<Constants>, out: &mut [u64]) -> Result<Outcome> {
+    fn execute(&self, job: &Job, problem: &dyn Runnable, out: &mut [u64]) -> Result<Outcome> {
         check_output(&job.items, out)?;
+        // Worker processes rebuild the seed's problem from its knobs and
+        // its state's bytes; another problem's state is not carried yet.
+        let state = problem
+            .state()
+            .downcast_ref::<Constants>()
+            .with_context(|| {
+                format!(
+                    "process: problem {}'s state cannot be sent to worker processes \
+                 (only the seed's problems are carried today)",
+                    problem.name()
+                )
+            })?;
         let timeout = self.timeout;
         let set = set_of(job.variant.role());
         let (outcome, ipc, copies) =

@@ -13,12 +13,48 @@ use std::io::{self, Read, Write};
 use std::ops::Range;
 
 use anyhow::{Context, Result, bail};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::job::Job;
+use crate::variants::{self, Variant};
+use crate::workload::{Imbalance, Spec};
 
 /// A frame longer than this is refused as corrupt rather than allocated.
 const MAX_FRAME: u64 = 1 << 34;
+
+/// A chunk's job as a worker needs it: the variant (by its id on the
+/// wire), the seed's knobs its problem is rebuilt from, and the items.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct ChunkJob {
+    #[serde(serialize_with = "variant_id", deserialize_with = "variant_by_id")]
+    pub variant: &'static dyn Variant,
+    /// Its own form in human-readable formats (JSON); a compact one in
+    /// binary formats, which cannot read `Imbalance`'s internal tag.
+    #[serde(serialize_with = "spec_out", deserialize_with = "spec_in")]
+    pub spec: Spec,
+    pub items: Range<usize>,
+}
+
+impl ChunkJob {
+    /// The part `items` of `job`, on the seed's problem at `spec`.
+    pub fn of(job: &Job, spec: Spec, items: Range<usize>) -> ChunkJob {
+        ChunkJob {
+            variant: job.variant,
+            spec,
+            items,
+        }
+    }
+}
+
+impl std::fmt::Debug for ChunkJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChunkJob")
+            .field("variant", &self.variant.id())
+            .field("spec", &self.spec)
+            .field("items", &self.items)
+            .finish()
+    }
+}
 
 /// How the constant state reaches the worker for one chunk.
 #[derive(Debug, Serialize, Deserialize)]
@@ -60,7 +96,7 @@ pub enum Request<'a> {
     Chunk {
         /// The chunk's index in its call, for error messages.
         chunk: usize,
-        job: Job,
+        job: ChunkJob,
         #[serde(borrow)]
         state: StateIn<'a>,
         /// For the atomic shared sums: the slot to add into.
@@ -171,6 +207,66 @@ pub fn read_u64s(bytes: &[u8], out: &mut [u64]) -> Result<()> {
     Ok(())
 }
 
+fn variant_id<S: Serializer>(variant: &&'static dyn Variant, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(variant.id())
+}
+
+fn variant_by_id<'de, D: Deserializer<'de>>(d: D) -> Result<&'static dyn Variant, D::Error> {
+    let id = String::deserialize(d)?;
+    variants::variant(&id).map_err(serde::de::Error::custom)
+}
+
+/// [`Spec`] for binary formats such as postcard (the process backend's
+/// wire): externally tagged, so no format needs to describe itself.
+#[derive(Serialize, Deserialize)]
+struct CompactSpec {
+    items: usize,
+    rounds: u32,
+    imbalance: CompactImbalance,
+    state_bytes: usize,
+}
+
+#[derive(Serialize, Deserialize)]
+enum CompactImbalance {
+    Uniform,
+    Ramp,
+    Spikes { every: usize, factor: u32 },
+}
+
+fn spec_out<S: Serializer>(spec: &Spec, s: S) -> Result<S::Ok, S::Error> {
+    if s.is_human_readable() {
+        return spec.serialize(s);
+    }
+    CompactSpec {
+        items: spec.items,
+        rounds: spec.rounds,
+        imbalance: match spec.imbalance {
+            Imbalance::Uniform => CompactImbalance::Uniform,
+            Imbalance::Ramp => CompactImbalance::Ramp,
+            Imbalance::Spikes { every, factor } => CompactImbalance::Spikes { every, factor },
+        },
+        state_bytes: spec.state_bytes,
+    }
+    .serialize(s)
+}
+
+fn spec_in<'de, D: Deserializer<'de>>(d: D) -> Result<Spec, D::Error> {
+    if d.is_human_readable() {
+        return Spec::deserialize(d);
+    }
+    let compact = CompactSpec::deserialize(d)?;
+    Ok(Spec {
+        items: compact.items,
+        rounds: compact.rounds,
+        imbalance: match compact.imbalance {
+            CompactImbalance::Uniform => Imbalance::Uniform,
+            CompactImbalance::Ramp => Imbalance::Ramp,
+            CompactImbalance::Spikes { every, factor } => Imbalance::Spikes { every, factor },
+        },
+        state_bytes: compact.state_bytes,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,11 +275,11 @@ mod tests {
 
     #[test]
     fn a_request_round_trips_and_a_plain_chunk_is_small() {
-        let job = Job::whole(
-            variants::variant("closure").unwrap(),
-            workload("seed").unwrap().full,
-        )
-        .part(3..6);
+        let job = ChunkJob {
+            variant: variants::variant("closure").unwrap(),
+            spec: workload("seed").unwrap().full,
+            items: 3..6,
+        };
         let table = [1u64, 2, 3];
         let request = Request::Chunk {
             chunk: 1,

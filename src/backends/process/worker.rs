@@ -21,13 +21,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use anyhow::{Context, Result, bail};
 
 use super::fault::Fault;
-use super::protocol::{self, ChunkResult, PROTOCOL, Reply, Request, SharedSlot, StateIn, Wire};
+use super::protocol::{
+    self, ChunkJob, ChunkResult, PROTOCOL, Reply, Request, SharedSlot, StateIn, Wire,
+};
 use super::{Produces, SLOT_BYTES, produces};
 use crate::backends::panic_message;
-use crate::job::Job;
 use crate::platform;
 use crate::variants::CountingWorker;
-use crate::workload::{Constants, Spec};
+use crate::workload::{Constants, Seed, Spec};
 
 /// What a worker keeps between requests.
 #[derive(Default)]
@@ -108,7 +109,7 @@ pub fn serve() -> Result<()> {
 /// One chunk: its state, then its items. Returns the result and the deep
 /// copies of the state made for it.
 fn run_chunk(
-    job: &Job,
+    job: &ChunkJob,
     state: StateIn<'_>,
     slot: Option<SharedSlot<'_>>,
     kept: &mut Kept,
@@ -151,7 +152,7 @@ fn run_chunk(
             calls: None,
         },
         Produces::CountedSum => {
-            let mut worker = CountingWorker::new(&consts);
+            let mut worker = CountingWorker::<Seed>::new(&consts);
             worker.call_all(items);
             ChunkResult::Sum {
                 sum: worker.total,

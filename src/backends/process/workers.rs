@@ -244,7 +244,7 @@ impl Workers {
                 });
                 let request = Request::Chunk {
                     chunk: next,
-                    job: job.part(protocol::chunk_range(&items, len, next)),
+                    job: ChunkJob::of(job, state.spec, protocol::chunk_range(&items, len, next)),
                     state: state_in,
                     slot,
                 };
