@@ -96,7 +96,7 @@ pub trait Problem: Send + Sync + 'static {
 /// The sequential loop, the one oracle: item `start + k`'s result into
 /// `out[k]` for every slot of `out`. The `sequential` variant runs exactly
 /// this, and every other variant is checked against its results.
-#[inline(never)]
+#[inline]
 pub fn oracle_into<P: Problem>(state: &P::State, start: usize, out: &mut [u64]) {
     for (slot, i) in out.iter_mut().zip(start..) {
         *slot = P::item(state, i);

@@ -48,6 +48,13 @@ pub trait Executor: Send + Sync {
     /// for a variant that produces a sum). A panic inside a work item comes
     /// back as an error, on every backend.
     fn execute(&self, job: &Job, problem: &dyn Runnable, out: &mut [u64]) -> Result<Outcome>;
+    /// The scheduler it is, for an executor that runs in this process: the
+    /// timed call then goes straight to the kernel compiled for the
+    /// problem ([`crate::matrix::Prepared::run`]), with no more indirect
+    /// calls than the scheduler's own.
+    fn scheduler(&self) -> Option<&dyn Scheduler> {
+        None
+    }
     /// Its worker processes, for an executor whose workers are other
     /// processes: bytes sent, their copies and their peak RSS.
     fn processes(&self) -> Option<&dyn process::WorkerProcesses> {
@@ -63,7 +70,10 @@ impl<S: Scheduler> Executor for S {
         Scheduler::threads(self)
     }
     fn execute(&self, job: &Job, problem: &dyn Runnable, out: &mut [u64]) -> Result<Outcome> {
-        problem.run(job.variant, job.items.clone(), self, out)
+        problem.run(job.kernel, job.items.clone(), self, out)
+    }
+    fn scheduler(&self) -> Option<&dyn Scheduler> {
+        Some(self)
     }
 }
 
