@@ -196,8 +196,10 @@ impl<P: Problem> Prepared<P> {
         })?;
         expected.resize(items, 0);
         // A panicking item is an error naming the problem, not a crash.
-        catch_panic(backends::Sequential.id(), || oracle_into::<P>(&state, 0, &mut expected))
-            .with_context(|| format!("the sequential loop of problem {}", problem.name()))?;
+        catch_panic(backends::Sequential.id(), || {
+            oracle_into::<P>(&state, 0, &mut expected)
+        })
+        .with_context(|| format!("the sequential loop of problem {}", problem.name()))?;
         let expected_sum = wrapping_sum(&expected);
         Ok(Prepared {
             problem,
@@ -462,4 +464,41 @@ pub fn verify_prepared<P: Problem>(
         }
     }
     verdicts
+}
+
+/// Proves a prepared problem on the whole matrix before anything is timed
+/// ([`verify_prepared`]): the number of combinations that matched its
+/// sequential loop, or an error naming the problem, the variant, the
+/// backend and the thread count of the first that did not (and how many
+/// others did not either).
+pub fn prove<P: Problem>(
+    prepared: &Prepared<P>,
+    backends: &'static [&'static dyn Backend],
+    threads: &[usize],
+) -> Result<usize> {
+    let verdicts = verify_prepared(prepared, backends, threads);
+    let mut failed = verdicts.iter().filter(|v| v.mismatch.is_some());
+    match failed.next() {
+        None => Ok(verdicts.len()),
+        Some(first) => {
+            let others = failed.count();
+            bail!(
+                "problem {}: variant {} on backend {} at {} thread{} does not match the \
+                 sequential loop: {}{}",
+                first.key.workload,
+                first.key.variant,
+                first.key.backend,
+                first.key.threads,
+                if first.key.threads == 1 { "" } else { "s" },
+                first.mismatch.as_deref().unwrap_or_default(),
+                match others {
+                    0 => String::new(),
+                    n => format!(
+                        " (and {n} other combination{} failed)",
+                        if n == 1 { "" } else { "s" }
+                    ),
+                }
+            )
+        }
+    }
 }
