@@ -44,7 +44,11 @@ fn steps(mut x: u64, known: &[u32]) -> u32 {
         if let Some(&k) = known.get(x as usize) {
             return count + k;
         }
-        x = if x.is_multiple_of(2) { x / 2 } else { 3 * x + 1 };
+        x = if x.is_multiple_of(2) {
+            x / 2
+        } else {
+            3 * x + 1
+        };
         count += 1;
     }
     count
