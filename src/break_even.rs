@@ -37,7 +37,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::backends::{self, Backend, Executor};
 use crate::key::Key;
-use crate::matrix::{self, Prepared};
+use crate::matrix::{self, Prepared, Target};
 use crate::paired::{self, Sampling};
 use crate::profile::Profile;
 use crate::results::BreakEvenCell;
@@ -269,9 +269,13 @@ pub fn run(
             false => sampling,
         };
         let watched = paired::speedups_over_first(members.len());
+        let targets: Vec<(&crate::job::Job, Target)> = members
+            .iter()
+            .map(|(job, exec)| (job, Target::of(*exec)))
+            .collect();
         let samples = paired::sample(&vec![false; members.len()], &watched, &sampling, |m| {
-            let (job, exec) = &members[m];
-            problem.run(job, *exec, &mut out).map(drop)
+            let (job, target) = targets[m];
+            problem.run_on(job, target, &mut out).map(drop)
         })
         .with_context(|| format!("break-even cell {items} items x {rounds} rounds"))?;
         let sequential_ns = samples.wall_per_call_ns(0);

@@ -32,7 +32,7 @@ use anyhow::{Context, Result, bail};
 use crate::backends::{self, Backend, HandWritten};
 use crate::break_even::Mode;
 use crate::key::Key;
-use crate::matrix::{self, Prepared};
+use crate::matrix::{self, Prepared, Target};
 use crate::paired::{self, Sampling};
 use crate::results::HarnessOverhead;
 use crate::roles::Role;
@@ -156,6 +156,8 @@ pub fn run(
             )
         })?;
         let mut entries = Vec::new();
+        // Found once, outside the timed calls, as every timing loop does.
+        let target = Target::of(&*exec);
         for (workload, problem) in &problems {
             let place = format!("{}/{}/{threads}", workload.id, backend.id());
             let mut out = problem.output()?;
@@ -181,7 +183,7 @@ pub fn run(
                         hand_written.map(&problem.state, &mut out);
                         Ok(())
                     }
-                    m => problem.run(&jobs[m - 1], &*exec, &mut out).map(drop),
+                    m => problem.run_on(&jobs[m - 1], target, &mut out).map(drop),
                 },
             )
             .with_context(|| format!("harness overhead {place}"))?;

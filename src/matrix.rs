@@ -226,19 +226,26 @@ impl<P: Problem> Prepared<P> {
         Job::whole(variant, self.expected.len())
     }
 
-    /// Runs `job` once on `exec`, writing into `out`: the timed call.
-    /// Inlined into the timing loops (criterion's, the paired sampler's),
-    /// so it is not one more call around the call it times. On a scheduler
-    /// in this process it calls the kernel compiled for `P` directly: one
-    /// virtual call to find the scheduler, a jump on the kernel, then the
-    /// scheduler's own calls. Going through [`Executor::execute`] and
-    /// [`Runnable::run`] instead puts one more indirect call in the chain;
-    /// measured against the hand-written loop, that version made the
-    /// seed's sequential call about 1 ns slower (1.66x against 1.55x).
+    /// Runs `job` once on `exec`, writing into `out` (finds its
+    /// [`Target`] first; a timing loop finds it once, before the loop, and
+    /// times [`Prepared::run_on`]).
     #[inline]
     pub fn run(&self, job: &Job, exec: &dyn Executor, out: &mut [u64]) -> Result<Outcome> {
-        match exec.scheduler() {
-            Some(on) => variants::run::<P>(
+        self.run_on(job, Target::of(exec), out)
+    }
+
+    /// Runs `job` once on `target`, writing into `out`: the timed call.
+    /// Inlined into the timing loops (criterion's, the paired sampler's),
+    /// so it is not one more call around the call it times. On a scheduler
+    /// in this process it jumps on the kernel compiled for `P`, then makes
+    /// only the scheduler's own calls. Going through [`Executor::execute`]
+    /// and [`Runnable::run`] instead puts one more indirect call in the
+    /// chain; measured against the hand-written loop, that version made the
+    /// seed's sequential call about 1 ns slower (1.66x against 1.55x).
+    #[inline]
+    pub fn run_on(&self, job: &Job, target: Target<'_>, out: &mut [u64]) -> Result<Outcome> {
+        match target {
+            Target::Here(on) => variants::run::<P>(
                 job.kernel,
                 &self.state,
                 &self.copies,
@@ -246,7 +253,7 @@ impl<P: Problem> Prepared<P> {
                 on,
                 out,
             ),
-            None => exec.execute(job, self, out),
+            Target::Elsewhere(exec) => exec.execute(job, self, out),
         }
     }
 
@@ -333,6 +340,25 @@ impl<P: Problem> Runnable for Prepared<P> {
     }
     fn state(&self) -> &dyn Any {
         &*self.state
+    }
+}
+
+/// Where a timed call goes, found once before a timing loop: a scheduler
+/// in this process, whose call [`Prepared::run_on`] makes directly, or an
+/// executor elsewhere (worker processes), handed the whole job.
+#[derive(Clone, Copy)]
+pub enum Target<'e> {
+    Here(&'e dyn Scheduler),
+    Elsewhere(&'e dyn Executor),
+}
+
+impl<'e> Target<'e> {
+    /// The target of `exec`.
+    pub fn of(exec: &'e dyn Executor) -> Target<'e> {
+        match exec.scheduler() {
+            Some(on) => Target::Here(on),
+            None => Target::Elsewhere(exec),
+        }
     }
 }
 

@@ -40,7 +40,7 @@ use crate::calibration::Calibration;
 use crate::criterion_dir::{self, Measurement};
 use crate::job::Job;
 use crate::key::Key;
-use crate::matrix::{self, Prepared};
+use crate::matrix::{self, Prepared, Target};
 use crate::memory::Memory;
 use crate::paired::{self, Sampling};
 use crate::profile::{CriterionSettings, Profile};
@@ -107,7 +107,7 @@ impl Current {
 pub struct Call<'a> {
     problem: &'a Prepared<Seed>,
     job: Job,
-    exec: &'a dyn Executor,
+    target: Target<'a>,
     out: &'a mut [u64],
 }
 
@@ -115,7 +115,7 @@ impl Call<'_> {
     /// One call, as the user's program would make it.
     #[inline]
     pub fn run(&mut self) -> Result<Outcome> {
-        self.problem.run(&self.job, self.exec, self.out)
+        self.problem.run_on(&self.job, self.target, self.out)
     }
 }
 
@@ -361,10 +361,12 @@ impl Sweep {
         Ok(Some(Call {
             job: current.problem.job(planned.variant()),
             problem: &current.problem,
-            exec: &**self
-                .executors
-                .get(&(planned.combo.backend.id(), planned.threads))
-                .expect("prepared"),
+            target: Target::of(
+                &**self
+                    .executors
+                    .get(&(planned.combo.backend.id(), planned.threads))
+                    .expect("prepared"),
+            ),
             out: &mut current.out,
         }))
     }

@@ -9,9 +9,10 @@
 use anyhow::{Context, Result};
 
 use super::{Group, Sweep, baseline, workload_infos};
-use crate::backends::{self, Executor};
+use crate::backends;
 use crate::job::Job;
 use crate::key::Key;
+use crate::matrix::Target;
 use crate::memory::Memory;
 use crate::paired::{self, Interval, Sampling, Watched};
 use crate::results::{Benchmark, Comparison, PairedFigures, TimeEstimator, TimeNs};
@@ -91,14 +92,14 @@ impl Sweep {
         let current = self.current.as_mut().expect("prepared");
         // Member 0 is the sequential loop, the reference of every speedup
         // (it may also be a member of the group itself).
-        let mut calls: Vec<(Job, &dyn Executor)> = vec![(
+        let mut calls: Vec<(Job, Target)> = vec![(
             current.problem.job(baseline()),
-            &**self.executors.get(&sequential_key).expect("prepared"),
+            Target::of(&**self.executors.get(&sequential_key).expect("prepared")),
         )];
         for &index in set {
             calls.push((
                 current.problem.job(self.plan[index].variant()),
-                &**self.executors.get(&group_key).expect("prepared"),
+                Target::of(&**self.executors.get(&group_key).expect("prepared")),
             ));
         }
         let mut churning = vec![churns; calls.len()];
@@ -138,8 +139,11 @@ impl Sweep {
             }));
         }
         let samples = paired::sample(&churning, &watched, sampling, |member| {
-            let (job, exec) = &calls[member];
-            current.problem.run(job, *exec, &mut current.out).map(drop)
+            let (job, target) = &calls[member];
+            current
+                .problem
+                .run_on(job, *target, &mut current.out)
+                .map(drop)
         })
         .with_context(|| {
             format!(
@@ -248,17 +252,20 @@ impl Sweep {
             .get(&(group.backend, group.threads))
             .expect("prepared");
         // Turn 0 is the caller's own work, the sequential loop; the members follow.
-        let mut jobs: Vec<(Job, &dyn Executor)> =
-            vec![(current.problem.job(baseline()), sequential)];
+        let mut jobs: Vec<(Job, Target)> =
+            vec![(current.problem.job(baseline()), Target::of(sequential))];
         for &(index, _) in &members {
             jobs.push((
                 current.problem.job(self.intermittent[index].variant()),
-                exec,
+                Target::of(exec),
             ));
         }
         let mut run = |turn: usize| {
-            let (job, exec) = &jobs[turn];
-            current.problem.run(job, *exec, &mut current.out).map(drop)
+            let (job, target) = &jobs[turn];
+            current
+                .problem
+                .run_on(job, *target, &mut current.out)
+                .map(drop)
         };
         let context = || {
             format!(
