@@ -1,10 +1,11 @@
 //! The harness overhead: what parbench's own call path adds to the call it
 //! times.
 //!
-//! Every benchmark times parbench's call (a [`crate::job::Job`] handed to
-//! an [`crate::backends::Executor`], which hands it to the variant, which
-//! runs a task per chunk on the backend's scheduler). A user's program
-//! makes none of those steps: it writes the map for its backend directly.
+//! Every benchmark times parbench's call (a [`crate::job::Job`] run on the
+//! backend's scheduler through [`crate::matrix::Prepared::run_on`], which
+//! jumps to the variant's kernel compiled for the problem, which runs a
+//! task per chunk on the scheduler). A user's program makes none of those
+//! steps: it writes the map for its backend directly.
 //! On the seed's 20 items that difference is all there is to see, so it is
 //! measured, never assumed: for every in-process backend, parbench's call
 //! of the plain map (`closure`) and, on the sequential backend, of the

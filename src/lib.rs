@@ -12,7 +12,7 @@
 //! - [`profile`]: the configuration of a run: profiles and thread counts;
 //! - [`roles`]: the parts variants play and their families, which the
 //!   workloads, the records and the findings name instead of variants;
-//! - [`workload`]: the seed problem and its cost knobs, named presets, the oracle;
+//! - [`workload`]: the seed problem and its cost knobs, named presets;
 //! - [`schedule`]: the contract between variants and backends: chunks,
 //!   tasks, the scheduler, what a call produced;
 //! - [`variants`]: how the function and its state reach the threads;

@@ -4,11 +4,14 @@
 //! Everything that enumerates or executes combinations (`list`, `verify`,
 //! `run`, the test suite, the criterion sweep) goes through here, so they
 //! agree on what exists and on what "correct" means. A (variant, backend)
-//! pair exists unless the variant refuses the backend ([`refusal`], the one
-//! capability check); a backend runs at the thread counts it supports
-//! ([`backends::thread_counts`]). Nothing here names a variant or a backend.
+//! pair exists unless the variant refuses the backend ([`refusal`], the
+//! capability check); a problem of its own may further rule out a variant
+//! ([`problem_refusal`]: no sum) or a backend ([`backend_refusal`]: worker
+//! processes carry the seed's problems only). A backend runs at the thread
+//! counts it supports ([`backends::thread_counts`]). Nothing here names a
+//! variant or a backend by its id.
 
-use std::any::{Any, TypeId};
+use std::any::TypeId;
 use std::ops::Range;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,7 +21,7 @@ use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
 use crate::backends::{self, BACKENDS, Backend, Executor, catch_panic};
-use crate::job::{Job, Runnable};
+use crate::job::{Job, Runnable, seed_state_of};
 use crate::key::Key;
 use crate::memory::{self, Memory};
 use crate::problem::{Problem, oracle_into};
@@ -67,7 +70,7 @@ pub fn refusal(variant: &dyn Variant, backend: &dyn Backend) -> Option<&'static 
 /// bytes, so today they carry the seed's problems only; a problem of
 /// another type runs on every in-process backend.
 pub fn backend_refusal<P: Problem>(backend: &dyn Backend) -> Option<&'static str> {
-    (!backend.shares_memory() && TypeId::of::<P::State>() != TypeId::of::<Constants>())
+    (!backend.shares_memory() && TypeId::of::<P>() != TypeId::of::<Seed>())
         .then_some("the state is not serialisable: worker processes carry the seed's problems only")
 }
 
@@ -164,9 +167,13 @@ pub fn executor(backend: &dyn Backend, threads: usize) -> Result<Box<dyn Executo
 /// sequential loop's results, which every variant is checked against
 /// (callers make the output buffer with [`Prepared::output`]).
 pub struct Prepared<P: Problem> {
+    /// The problem itself.
     pub problem: P,
+    /// Its constant state, built once.
     pub state: Arc<P::State>,
+    /// The sequential loop's result of every item.
     pub expected: Vec<u64>,
+    /// Their wrapping sum (what the shared-mutable strategies must reach).
     pub expected_sum: u64,
     /// Deep copies of the state the kernels made (the ownership modes).
     copies: AtomicU64,
@@ -183,10 +190,21 @@ impl<P: Problem> Prepared<P> {
     /// Builds `problem`'s state and runs the sequential loop once for the
     /// results every variant must match.
     pub fn of(problem: P) -> Result<Prepared<P>> {
+        let name = problem.name();
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            bail!(
+                "problem name '{name}': use letters, digits, '_' and '-' only \
+                 (it is the workload of every key)"
+            );
+        }
         let items = problem.items();
-        let state = problem
-            .state()
-            .with_context(|| format!("building the state of problem {}", problem.name()))?;
+        let state = catch_panic(backends::Sequential.id(), || problem.state())
+            .and_then(|state| state)
+            .with_context(|| format!("building the state of problem {name}"))?;
         let mut expected = Vec::new();
         expected.try_reserve_exact(items).with_context(|| {
             format!(
@@ -208,6 +226,11 @@ impl<P: Problem> Prepared<P> {
             expected_sum,
             copies: AtomicU64::new(0),
         })
+    }
+
+    /// Deep copies of the state the kernels made so far.
+    pub fn copies(&self) -> u64 {
+        self.copies.load(Ordering::Relaxed)
     }
 
     /// A zeroed output buffer of one slot per item.
@@ -239,9 +262,9 @@ impl<P: Problem> Prepared<P> {
     /// so it is not one more call around the call it times. On a scheduler
     /// in this process it jumps on the kernel compiled for `P`, then makes
     /// only the scheduler's own calls. Going through [`Executor::execute`]
-    /// and [`Runnable::run`] instead puts one more indirect call in the
-    /// chain; measured against the hand-written loop, that version made the
-    /// seed's sequential call about 1 ns slower (1.66x against 1.55x).
+    /// and [`Runnable::run_kernel`] instead puts one more indirect call in
+    /// the chain, which issue 23 measured on the seed's 20-item sequential
+    /// call, against the hand-written loop.
     #[inline]
     pub fn run_on(&self, job: &Job, target: Target<'_>, out: &mut [u64]) -> Result<Outcome> {
         match target {
@@ -326,7 +349,7 @@ impl<P: Problem> Runnable for Prepared<P> {
         self.expected.len()
     }
     #[inline]
-    fn run(
+    fn run_kernel(
         &self,
         kernel: Kernel,
         items: Range<usize>,
@@ -336,10 +359,10 @@ impl<P: Problem> Runnable for Prepared<P> {
         variants::run::<P>(kernel, &self.state, &self.copies, items, on, out)
     }
     fn copies(&self) -> u64 {
-        self.copies.load(Ordering::Relaxed)
+        Prepared::copies(self)
     }
-    fn state(&self) -> &dyn Any {
-        &*self.state
+    fn seed_state(&self) -> Option<&Constants> {
+        seed_state_of::<P, P::State>(&*self.state)
     }
 }
 
@@ -348,7 +371,9 @@ impl<P: Problem> Runnable for Prepared<P> {
 /// executor elsewhere (worker processes), handed the whole job.
 #[derive(Clone, Copy)]
 pub enum Target<'e> {
+    /// A scheduler in this process: the kernel runs on it directly.
     Here(&'e dyn Scheduler),
+    /// An executor elsewhere (worker processes): it is handed the job.
     Elsewhere(&'e dyn Executor),
 }
 
@@ -460,11 +485,9 @@ pub fn verify_prepared<P: Problem>(
     prepared: &Prepared<P>,
     backends: &'static [&'static dyn Backend],
     threads: &[usize],
-) -> Vec<Verdict> {
+) -> Result<Vec<Verdict>> {
     let mut verdicts = Vec::new();
-    let Ok(mut out) = prepared.output() else {
-        return verdicts;
-    };
+    let mut out = prepared.output()?;
     for &variant in VARIANTS {
         if problem_refusal(variant, &prepared.problem).is_some() {
             continue;
@@ -489,7 +512,7 @@ pub fn verify_prepared<P: Problem>(
             }
         }
     }
-    verdicts
+    Ok(verdicts)
 }
 
 /// Proves a prepared problem on the whole matrix before anything is timed
@@ -502,7 +525,13 @@ pub fn prove<P: Problem>(
     backends: &'static [&'static dyn Backend],
     threads: &[usize],
 ) -> Result<usize> {
-    let verdicts = verify_prepared(prepared, backends, threads);
+    let verdicts = verify_prepared(prepared, backends, threads)?;
+    if verdicts.is_empty() {
+        bail!(
+            "problem {}: no combination runs on these backends at threads {threads:?}",
+            prepared.problem.name()
+        );
+    }
     let mut failed = verdicts.iter().filter(|v| v.mismatch.is_some());
     match failed.next() {
         None => Ok(verdicts.len()),

@@ -16,10 +16,10 @@
 //! (measured on compute, rayon at 2 threads: a median of 1.27x over six
 //! rounds against criterion's 2.01x, with one call discarded). So after
 //! every switch the calls of the next member are discarded, untimed, until
-//! one is back within [`RECOVERED`] of the member's fastest call: at least
-//! one and at most [`MAX_WAKE_CALLS`], none for calls longer than
-//! [`LONG_CALL`]. After a member that churns memory (the caller says which)
-//! the limit is [`MAX_SETTLE`] instead: measured on big_state, after
+//! one is back within `RECOVERED` of the member's fastest call: at least
+//! one and at most `MAX_WAKE_CALLS`, none for calls longer than
+//! `LONG_CALL`. After a member that churns memory (the caller says which)
+//! the limit is `MAX_SETTLE` instead: measured on big_state, after
 //! clone_per_task frees its copies the sequential loop runs at 4x its
 //! steady time and recovers only 20-35 ms later. Only the batch after the discarded
 //! calls is timed; a batch is back-to-back calls. (The cost of those
@@ -504,8 +504,8 @@ pub fn sample_intermittent(
 
 /// Times `calls` back-to-back calls one by one: the steady regime's
 /// distribution of single calls. The calls before are discarded until two in
-/// a row lie within [`RECOVERED`] of each other (at most
-/// [`MAX_WAKE_CALLS`]), as after a switch in [`sample`].
+/// a row lie within `RECOVERED` of each other (at most
+/// `MAX_WAKE_CALLS`), as after a switch in [`sample`].
 pub fn time_each_call(calls: usize, mut call: impl FnMut() -> Result<()>) -> Result<Vec<f64>> {
     let mut previous = f64::INFINITY;
     for _ in 0..MAX_WAKE_CALLS {

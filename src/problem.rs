@@ -26,7 +26,9 @@ use anyhow::Result;
 ///
 /// An item's result is a `u64`: a value, a count, a class, or a digest of a
 /// larger result. What parbench measures is how the items are computed and
-/// handed out, not what they return.
+/// handed out, not what they return. [`Problem::item`] takes no `self`:
+/// everything an item reads, its parameters included, is in the state, so
+/// the variants that pass or copy the state pass or copy all of it.
 ///
 /// ```
 /// use parbench::problem::Problem;
@@ -52,17 +54,19 @@ use anyhow::Result;
 ///     }
 /// }
 ///
+/// // Every variant on every backend that can run it, at 1 and 2 threads,
+/// // each checked against the sequential loop before anything is timed.
 /// let prepared = parbench::matrix::Prepared::of(Squares { n: 1000 }).unwrap();
-/// let verdicts = parbench::matrix::verify_prepared(&prepared, parbench::backends::BACKENDS, &[1, 2]);
-/// assert!(verdicts.iter().all(|v| v.mismatch.is_none()));
+/// let proven = parbench::matrix::prove(&prepared, parbench::backends::BACKENDS, &[1, 2]).unwrap();
+/// assert!(proven > 30);
 /// ```
 pub trait Problem: Send + Sync + 'static {
     /// The constant state every item reads. `Clone` must be a deep copy:
     /// it is what the per-worker and per-task ownership modes pay.
     type State: Clone + Send + Sync + 'static;
 
-    /// The problem's name: the workload of its keys and of its report
-    /// section. Letters, digits, `_` and `-`.
+    /// The problem's name: the workload of its keys. Letters, digits, `_`
+    /// and `-` (`Prepared::of` refuses anything else).
     fn name(&self) -> &str;
 
     /// The number of items of one call.
@@ -77,7 +81,7 @@ pub trait Problem: Send + Sync + 'static {
     /// Whether the shared-mutable strategies apply: they add every item's
     /// result into one shared total, a wrapping `u64` sum, so it must mean
     /// something for this problem (a count, a total). `false`: they are
-    /// skipped, and `list` says why.
+    /// skipped (`matrix::problem_refusal` says why).
     fn sums(&self) -> bool {
         true
     }

@@ -3,7 +3,7 @@
 //! A profile (`PARBENCH_PROFILE`: `quick`, `default`, `full`) says how
 //! long to look at each cell (criterion's windows, the paired sampler's cap
 //! per set, the intermittent calls); which cells it measures is the plan's
-//! business ([`crate::sweep::plan`]), which reads the workloads' coverage
+//! business ([`crate::sweep::plan()`]), which reads the workloads' coverage
 //! and the backends' narrowing. Budgets on a 2-core machine, compile time
 //! excluded: `quick` under 2 minutes, `default` under 12.
 //!

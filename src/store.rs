@@ -65,7 +65,7 @@ impl Store {
     /// Locks the file at `path` and reads what it holds. With `resume`, the
     /// file's run must be an interrupted one of the same plan (profile,
     /// thread counts, keys) on the same machine and build
-    /// ([`resume_differences`]): this run takes over its start time,
+    /// (`resume_differences`): this run takes over its start time,
     /// calibration and entries. Warnings (an
     /// unreadable file moved aside, entries dropped) are returned.
     pub fn open(

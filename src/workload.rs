@@ -1,4 +1,4 @@
-//! The seed problem, generalised, and its oracle.
+//! The seed problem, generalised: the built-in workloads.
 //!
 //! The seed maps `(a + b) * const` over `zip(range(20), range(100, 120))`. Here
 //! item `i` is the pair `(a, b) = (i, 100 + i)` and its result is
@@ -23,10 +23,15 @@
 //! patterns side by side).
 //!
 //! [`Constants`] is everything a worker needs: the constant `c`, the table and
-//! the cost knobs. Its [`Constants::item`] is the one kernel every variant
-//! calls; [`Constants::oracle`] is the sequential loop that defines the
-//! correct answer. Deep copies of `Constants` are counted where they happen
-//! (in its `Clone`), which is how parbench answers the seed's memory question.
+//! the cost knobs; [`Constants::item`] is the work of one item. [`Seed`] is
+//! the seed's problem at one size: it reaches the variants and the backends
+//! through [`Problem`] only, like a user's problem, so every variant calls
+//! `Constants::item` through `Problem::item` and is checked against the one
+//! oracle ([`crate::problem::oracle_into`]). Its `Clone` is a deep copy,
+//! table included; the ownership modes count each copy they make, which is
+//! how parbench answers the seed's memory question. `Constants`' own loops
+//! ([`Constants::oracle_range_into`]) serve the hand-written maps of the
+//! harness overhead and the worker processes, which run the seed only.
 
 use std::fmt;
 
@@ -154,7 +159,7 @@ impl Coverage {
 /// What a backend measures outside the `full` profile, where that is less
 /// than the workloads' own coverage (a backend whose calls cost far more,
 /// such as worker processes shipping a 64 MiB state per chunk): data that
-/// the plan reads ([`crate::sweep::plan`]), kept per workload purpose.
+/// the plan reads ([`crate::sweep::plan()`]), kept per workload purpose.
 #[derive(Clone, Copy, Debug)]
 pub struct Narrowing {
     /// The purposes it measures, each with the part of the workload's
@@ -466,10 +471,13 @@ pub struct Seed {
 }
 
 impl Seed {
-    /// The seed's problem at `spec`, named after the seed itself (the
-    /// workloads name theirs: [`Workload::problem`]).
+    /// The seed's problem at `spec`, outside any workload (the workloads
+    /// name theirs: [`Workload::problem`]).
     pub fn new(spec: Spec) -> Seed {
-        Seed { name: "seed", spec }
+        Seed {
+            name: "seed_at_spec",
+            spec,
+        }
     }
 }
 

@@ -212,6 +212,13 @@ fn blank_test_items_with(code: &str, fill: char) -> String {
         while j < out.len() {
             match out[j] {
                 '{' => depth += 1,
+                // An item under the attribute that is a field or a match
+                // arm ends at the `,` or the `}` that closes its parent.
+                '}' if depth == 0 => {
+                    j -= 1;
+                    break;
+                }
+                ',' if depth == 0 => break,
                 '}' => {
                     depth -= 1;
                     if depth == 0 {
@@ -246,7 +253,7 @@ fn imports_of(module: &str, path: &[String], file: &Path, code: &str) -> Vec<Imp
     let top_level: BTreeSet<&str> = LAYERS.iter().flat_map(|(_, m)| m.iter().copied()).collect();
     let crate_path = regex::Regex::new(r"\bcrate::(\w+)").unwrap();
     let crate_group = regex::Regex::new(r"\bcrate::\{").unwrap();
-    let super_path = regex::Regex::new(r"\b((?:super::)+)(\w+)").unwrap();
+    let super_path = regex::Regex::new(r"\b((?:super::)+)(?:(\w+)|\{)").unwrap();
     let mut found = Vec::new();
     let line_of = |at: usize| code[..at].matches('\n').count() + 1;
     let mut push = |name: &str, at: usize| {
@@ -262,45 +269,65 @@ fn imports_of(module: &str, path: &[String], file: &Path, code: &str) -> Vec<Imp
         push(m.get(1).unwrap().as_str(), m.get(0).unwrap().start());
     }
     for m in crate_group.find_iter(code) {
-        // The names at the top of the group: `crate::{a, b::{c, d}, e}`.
-        let mut depth = 1;
-        let mut name = String::new();
-        let mut expecting_name = true;
-        for ch in code[m.end()..].chars() {
-            match ch {
-                '{' => depth += 1,
-                '}' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        break;
-                    }
-                }
-                ',' if depth == 1 => expecting_name = true,
-                c if depth == 1 && expecting_name && (c.is_alphanumeric() || c == '_') => {
-                    name.push(c)
-                }
-                _ if depth == 1 && !name.is_empty() => {
-                    push(&name, m.start());
-                    name.clear();
-                    expecting_name = false;
-                }
-                _ => {}
-            }
-        }
-        if !name.is_empty() {
+        for name in group_names(&code[m.end()..]) {
             push(&name, m.start());
         }
     }
     for m in super_path.captures_iter(code) {
         // `super::` from a file at depth d (module path of d parts) climbs
-        // one level per `super`; reaching the crate root, the next name is
-        // a top-level module.
+        // one level per `super`; reaching the crate root, the next name (or
+        // each name of a group, `super::super::{a, b}`) is a top-level
+        // module.
         let climbs = m.get(1).unwrap().as_str().matches("super").count();
-        if climbs >= path.len() {
-            push(m.get(2).unwrap().as_str(), m.get(0).unwrap().start());
+        if climbs < path.len() {
+            continue;
+        }
+        match m.get(2) {
+            Some(name) => push(name.as_str(), m.get(0).unwrap().start()),
+            None => {
+                for name in group_names(&code[m.get(0).unwrap().end()..]) {
+                    push(&name, m.get(0).unwrap().start());
+                }
+            }
         }
     }
     found
+}
+
+/// The names at the top of a `use` group, given the text after its `{`:
+/// `a, b::{c, d}, e}` gives `a`, `b` and `e`.
+fn group_names(after_brace: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut depth = 1;
+    let mut name = String::new();
+    let mut expecting_name = true;
+    for ch in after_brace.chars() {
+        match ch {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            ',' if depth == 1 => {
+                if !name.is_empty() {
+                    names.push(std::mem::take(&mut name));
+                }
+                expecting_name = true;
+            }
+            c if depth == 1 && expecting_name && (c.is_alphanumeric() || c == '_') => name.push(c),
+            _ if depth == 1 && !name.is_empty() => {
+                names.push(std::mem::take(&mut name));
+                expecting_name = false;
+            }
+            _ => {}
+        }
+    }
+    if !name.is_empty() {
+        names.push(name);
+    }
+    names
 }
 
 /// The import graph of the top-level modules: for each, the imports it
@@ -537,4 +564,32 @@ fn no_file_outside_the_report_holds_more_than_800_lines_of_code() {
         "files over 800 lines of code:\n{}",
         long.join("\n")
     );
+}
+
+#[test]
+fn the_scanner_sees_grouped_and_nested_imports() {
+    assert_eq!(
+        group_names("criterion_dir, report};"),
+        ["criterion_dir", "report"]
+    );
+    assert_eq!(group_names("a,b}"), ["a", "b"]);
+    assert_eq!(
+        group_names("\n    a,\n    b::{c, d},\n    e,\n};"),
+        ["a", "b", "e"]
+    );
+    let code = blank_test_items(&blank_comments_and_strings(
+        "use crate::{key, paired::{self, Interval}};\n\
+         use super::super::{results, report};\n\
+         // crate::cmd in a comment\n\
+         let s = \"crate::cmd\";\n\
+         #[cfg(test)]\nmod tests { use crate::cmd; }\n\
+         struct S { #[cfg(test)] a: u8, b: crate::platform::X }\n",
+    ));
+    let path = ["backends".to_string(), "process".to_string()];
+    let mut found: Vec<String> = imports_of("backends", &path, Path::new("x.rs"), &code)
+        .into_iter()
+        .map(|i| i.to)
+        .collect();
+    found.sort();
+    assert_eq!(found, ["key", "paired", "platform", "report", "results"]);
 }

@@ -119,7 +119,7 @@ impl Problem for Labels {
 #[test]
 fn a_problem_without_a_sum_skips_the_shared_mutable_strategies() {
     let prepared = Prepared::of(Labels).unwrap();
-    let verdicts = matrix::verify_prepared(&prepared, BACKENDS, &[2]);
+    let verdicts = matrix::verify_prepared(&prepared, BACKENDS, &[2]).unwrap();
     assert!(!verdicts.is_empty());
     for v in &verdicts {
         let variant = parbench::variants::variant(&v.key.variant).unwrap();
@@ -179,4 +179,26 @@ fn a_wrong_variant_is_caught_before_timing_by_name() {
             && err.contains("expected"),
         "{err}"
     );
+}
+
+#[test]
+fn a_name_that_cannot_be_a_key_is_refused_by_name() {
+    struct Slashed;
+    impl Problem for Slashed {
+        type State = ();
+        fn name(&self) -> &str {
+            "my/problem"
+        }
+        fn items(&self) -> usize {
+            1
+        }
+        fn state(&self) -> Result<()> {
+            Ok(())
+        }
+        fn item(_: &(), _: usize) -> u64 {
+            0
+        }
+    }
+    let err = format!("{:#}", Prepared::of(Slashed).err().unwrap());
+    assert!(err.contains("'my/problem'"), "{err}");
 }

@@ -5,13 +5,14 @@
 //! its parent, whether the parent finishes, drops its pool or is killed.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use parbench::backends::process::fault::Fault;
 use parbench::backends::process::{self, ProcessPool, WorkerProcesses as _, protocol};
 use parbench::backends::{Executor, pool_map_chunk_len};
 use parbench::matrix::{self, Measured, Prepared};
-use parbench::problem::Problem;
+
 use parbench::variants::variant;
 use parbench::workload::{Constants, Imbalance, Seed, Spec};
 
@@ -211,25 +212,10 @@ fn a_failing_chunk_is_an_error_naming_worker_and_chunk() {
     let old = exec.worker_pids();
     // A state whose knobs say 128 bytes of table where it holds 64: the
     // worker cannot rebuild it.
-    struct Mismatched;
-    impl Problem for Mismatched {
-        type State = Constants;
-        fn name(&self) -> &str {
-            "mismatched"
-        }
-        fn items(&self) -> usize {
-            20
-        }
-        fn state(&self) -> anyhow::Result<Constants> {
-            let mut state = Constants::new(spec(20, 0, 64))?;
-            state.spec.state_bytes = 128;
-            Ok(state)
-        }
-        fn item(state: &Constants, index: usize) -> u64 {
-            state.item(index)
-        }
-    }
-    let problem = Prepared::of(Mismatched).unwrap();
+    let mut problem = Prepared::new(spec(20, 0, 64)).unwrap();
+    let mut state = Constants::new(spec(20, 0, 64)).unwrap();
+    state.spec.state_bytes = 128;
+    problem.state = Arc::new(state);
     let job = problem.job(variant("closure").unwrap());
     let err = exec
         .execute(&job, &problem, &mut [0; 20])

@@ -50,7 +50,7 @@ pub trait Executor: Send + Sync {
     fn execute(&self, job: &Job, problem: &dyn Runnable, out: &mut [u64]) -> Result<Outcome>;
     /// The scheduler it is, for an executor that runs in this process: the
     /// timed call then goes straight to the kernel compiled for the
-    /// problem ([`crate::matrix::Prepared::run`]), with no more indirect
+    /// problem ([`crate::matrix::Prepared::run_on`]), with no more indirect
     /// calls than the scheduler's own.
     fn scheduler(&self) -> Option<&dyn Scheduler> {
         None
@@ -70,7 +70,7 @@ impl<S: Scheduler> Executor for S {
         Scheduler::threads(self)
     }
     fn execute(&self, job: &Job, problem: &dyn Runnable, out: &mut [u64]) -> Result<Outcome> {
-        problem.run(job.kernel, job.items.clone(), self, out)
+        problem.run_kernel(job.kernel, job.items.clone(), self, out)
     }
     fn scheduler(&self) -> Option<&dyn Scheduler> {
         Some(self)
@@ -256,7 +256,7 @@ pub fn even_chunks(items: Range<usize>, parts: usize, out: &mut [u64]) -> Result
 }
 
 /// Checks that `out` holds one slot per item of `items`, or none, and that
-/// the items can be counted in a [`RunStats`]. Inlined into every
+/// the items can be counted in a [`RunStats`](crate::schedule::RunStats). Inlined into every
 /// scheduler's call: two compares; the errors are built out of line.
 #[inline]
 pub fn check_output(items: &Range<usize>, out: &[u64]) -> Result<()> {

@@ -13,7 +13,9 @@ use anyhow::{Context, Result, bail};
 
 use crate::workload::Constants;
 
-use super::{Backend, Executor, HandWritten, WithHandWritten, even_chunks, panic_message};
+use super::{
+    Backend, Executor, HandWritten, WithHandWritten, catch_panic, even_chunks, panic_message,
+};
 use crate::schedule::{RunStats, Scheduler, Task};
 
 pub struct StdScope;
@@ -71,26 +73,35 @@ impl Scheduler for StdScopeExecutor {
         // seed's call 1.24-1.37x the hand-written one, where this is
         // 1.00-1.03x (issue 23, measured alternately in one sitting). One
         // possible cause, not measured: a join waits for its thread to
-        // exit, the scope only for each closure to return.
+        // exit, the scope only for each closure to return. The threads
+        // then end on their own, so a thread's last frees may come after
+        // the call: std_scope's allocation counts lost the 16-byte list of
+        // handles, and one of 110 entries of a default run moved by a few
+        // hundred bytes.
         let panics: Mutex<Vec<String>> = Mutex::new(Vec::new());
-        std::thread::scope(|scope| -> Result<()> {
-            for (worker, block) in blocks.into_iter().enumerate() {
-                let panics = &panics;
-                // Unnamed, like crossbeam's threads (see there).
-                std::thread::Builder::new()
-                    .spawn_scoped(scope, move || {
-                        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| task(worker, block)))
-                        {
-                            panics
-                                .lock()
-                                .unwrap_or_else(PoisonError::into_inner)
-                                .push(panic_message(&*payload));
-                        }
-                    })
-                    .with_context(|| format!("cannot spawn thread {worker}"))?;
-            }
-            Ok(())
-        })?;
+        // The outer catch is for a panic that escapes a thread's own (one
+        // raised while dropping a panic's payload): still an error, never
+        // an unwind out of the call.
+        catch_panic("std_scope", || {
+            std::thread::scope(|scope| -> Result<()> {
+                for (worker, block) in blocks.into_iter().enumerate() {
+                    let panics = &panics;
+                    // Unnamed, like crossbeam's threads (see there).
+                    std::thread::Builder::new()
+                        .spawn_scoped(scope, move || {
+                            let ran = catch_unwind(AssertUnwindSafe(|| task(worker, block)));
+                            if let Err(payload) = ran {
+                                panics
+                                    .lock()
+                                    .unwrap_or_else(PoisonError::into_inner)
+                                    .push(panic_message(&*payload));
+                            }
+                        })
+                        .with_context(|| format!("cannot spawn thread {worker}"))?;
+                }
+                Ok(())
+            })
+        })??;
         let panics = panics.into_inner().unwrap_or_else(PoisonError::into_inner);
         if !panics.is_empty() {
             bail!(

@@ -36,7 +36,7 @@ use crate::roles::Role;
 pub struct Verdict {
     pub question: String,
     /// Each machine's short answer on the points every machine measured, by
-    /// machine name; [`NOT_MEASURED`] where those points cannot answer it.
+    /// machine name; `NOT_MEASURED` where those points cannot answer it.
     pub answers: BTreeMap<String, String>,
     /// No two machines decide a claim differently on the common points (an
     /// undecided claim, and a machine that did not measure the question,

@@ -18,7 +18,7 @@
 //! entry with unusable numbers becomes a warning naming the file, shown on
 //! the page; the other runs still render. The page goes through minijinja
 //! with HTML auto-escaping, so every string from a results file is escaped;
-//! the only markup inserted as is comes from [`charts`], whose text plotters
+//! the only markup inserted as is comes from `charts`, whose text plotters
 //! escapes.
 //!
 //! Inside: `data` (the runs in report order), `findings` (one file per

@@ -297,11 +297,12 @@ impl Sweep {
             }
             let mut current = Current::new(workload, self.sizes.of(workload))?;
             let job = current.problem.job(baseline());
+            let target = Target::of(&*sequential);
             let samples =
                 paired::sample(&[false], &paired::speedups_over_first(1), &sampling, |_| {
                     current
                         .problem
-                        .run(&job, &*sequential, &mut current.out)
+                        .run_on(&job, target, &mut current.out)
                         .map(drop)
                 })
                 .with_context(|| format!("calibrating the host on workload {}", workload.id))?;

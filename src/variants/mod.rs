@@ -66,6 +66,7 @@ pub trait Variant: Sync {
 /// kernel is compiled for each problem's own item function (no indirect
 /// call per item), whatever variant and problem arrive as values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Kernel {
     Sequential,
     Closure,

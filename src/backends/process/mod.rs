@@ -266,7 +266,7 @@ pub trait WorkerProcesses {
 /// A pool of worker processes at one thread count: the `process` executor.
 ///
 /// It holds two sets of `threads` workers, as Python needs two pools for
-/// the seed: [`PLAIN`] for every variant but one, and [`INITIALISED`] for
+/// the seed: `PLAIN` for every variant but one, and `INITIALISED` for
 /// `clone_per_worker` (a `Pool(initializer=...)`), whose workers keep the
 /// state they were sent for as long as the pool lives and the state stays
 /// the same, and hold it in no other variant's peak RSS.
@@ -382,16 +382,13 @@ impl Executor for ProcessPool {
         check_output(&job.items, out)?;
         // Worker processes rebuild the seed's problem from its knobs and
         // its state's bytes; another problem's state is not carried yet.
-        let state = problem
-            .state()
-            .downcast_ref::<Constants>()
-            .with_context(|| {
-                format!(
-                    "process: problem {}'s state cannot be sent to worker processes \
+        let state = problem.seed_state().with_context(|| {
+            format!(
+                "process: problem {}'s state cannot be sent to worker processes \
                  (only the seed's problems are carried today)",
-                    problem.name()
-                )
-            })?;
+                problem.name()
+            )
+        })?;
         let timeout = self.timeout;
         let set = set_of(job.variant.role());
         let (outcome, ipc, copies) =
