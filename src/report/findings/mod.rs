@@ -139,7 +139,9 @@ impl Finding {
     }
 
     /// The short answer in words: the claims grouped by answer, in order
-    /// of first appearance (`equal within 2.0%: on trivial, on compute`).
+    /// of first appearance (`equal within 2.0%: on trivial, on compute`),
+    /// each group naming at most [`SHORT_SUBJECTS_MAX`] subjects (the
+    /// evidence names them all).
     pub fn short(&self) -> Option<String> {
         if self.claims.is_empty() {
             return None;
@@ -168,9 +170,17 @@ impl Finding {
                 .map(|(answer, subjects)| {
                     let subjects: Vec<&str> =
                         subjects.iter().copied().filter(|s| !s.is_empty()).collect();
-                    match subjects.is_empty() {
-                        true => answer.to_string(),
-                        false => format!("{answer}: {}", subjects.join(", ")),
+                    match subjects.len() {
+                        0 => answer.to_string(),
+                        n if n <= SHORT_SUBJECTS_MAX => {
+                            format!("{answer}: {}", subjects.join(", "))
+                        }
+                        // "and 1 more" would be no shorter than the name.
+                        n => format!(
+                            "{answer}: {} and {} more",
+                            subjects[..SHORT_SUBJECTS_MAX - 1].join(", "),
+                            n - (SHORT_SUBJECTS_MAX - 1)
+                        ),
                     }
                 })
                 .collect::<Vec<_>>()
@@ -178,6 +188,10 @@ impl Finding {
         )
     }
 }
+
+/// Subjects a short answer names per group; a longer group names one fewer
+/// and "and N more" (the Answers table fits the first screen).
+pub const SHORT_SUBJECTS_MAX: usize = 5;
 
 /// Lists longer than this show their first (largest) entries open and the
 /// rest collapsed, on the page and in `summary.md`.
