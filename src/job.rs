@@ -65,8 +65,6 @@ impl fmt::Debug for Job {
 pub trait Runnable: Send + Sync {
     /// The problem's name.
     fn name(&self) -> &str;
-    /// Its number of items.
-    fn items(&self) -> usize;
     /// Computes `items` with `kernel` on `on`, compiled for this
     /// problem's type: the in-process call.
     fn run_kernel(
@@ -76,8 +74,6 @@ pub trait Runnable: Send + Sync {
         on: &dyn Scheduler,
         out: &mut [u64],
     ) -> Result<Outcome>;
-    /// Deep copies of the state the kernels made so far.
-    fn copies(&self) -> u64;
     /// The seed's state, when this is one of the seed's problems
     /// ([`Seed`]): worker processes rebuild a problem from the seed's knobs
     /// and its table, so they carry those only. `None` for any other

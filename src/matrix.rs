@@ -11,7 +11,6 @@
 //! counts it supports ([`backends::thread_counts`]). Nothing here names a
 //! variant or a backend by its id.
 
-use std::any::TypeId;
 use std::ops::Range;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -65,12 +64,13 @@ pub fn refusal(variant: &dyn Variant, backend: &dyn Backend) -> Option<&'static 
     variant.refuses(backend.capabilities())
 }
 
-/// Why `backend` cannot run problem `P` at all, if it cannot. Worker
-/// processes rebuild a problem from the seed's knobs and its state's
-/// bytes, so today they carry the seed's problems only; a problem of
-/// another type runs on every in-process backend.
-pub fn backend_refusal<P: Problem>(backend: &dyn Backend) -> Option<&'static str> {
-    (!backend.shares_memory() && TypeId::of::<P>() != TypeId::of::<Seed>())
+/// Why `backend` cannot run `problem` at all, if it cannot. Worker
+/// processes rebuild a problem from the seed's knobs and its state's bytes
+/// ([`Runnable::seed_state`], what the process backend asks too), so today
+/// they carry the seed's problems only; any problem runs on every
+/// in-process backend.
+pub fn backend_refusal(backend: &dyn Backend, problem: &dyn Runnable) -> Option<&'static str> {
+    (!backend.shares_memory() && problem.seed_state().is_none())
         .then_some("the state is not serialisable: worker processes carry the seed's problems only")
 }
 
@@ -268,14 +268,7 @@ impl<P: Problem> Prepared<P> {
     #[inline]
     pub fn run_on(&self, job: &Job, target: Target<'_>, out: &mut [u64]) -> Result<Outcome> {
         match target {
-            Target::Here(on) => variants::run::<P>(
-                job.kernel,
-                &self.state,
-                &self.copies,
-                job.items.clone(),
-                on,
-                out,
-            ),
+            Target::Here(on) => self.run_kernel(job.kernel, job.items.clone(), on, out),
             Target::Elsewhere(exec) => exec.execute(job, self, out),
         }
     }
@@ -345,9 +338,6 @@ impl<P: Problem> Runnable for Prepared<P> {
     fn name(&self) -> &str {
         self.problem.name()
     }
-    fn items(&self) -> usize {
-        self.expected.len()
-    }
     #[inline]
     fn run_kernel(
         &self,
@@ -357,9 +347,6 @@ impl<P: Problem> Runnable for Prepared<P> {
         out: &mut [u64],
     ) -> Result<Outcome> {
         variants::run::<P>(kernel, &self.state, &self.copies, items, on, out)
-    }
-    fn copies(&self) -> u64 {
-        Prepared::copies(self)
     }
     fn seed_state(&self) -> Option<&Constants> {
         seed_state_of::<P, P::State>(&*self.state)
@@ -453,26 +440,13 @@ pub fn verify(
 ) -> Result<Vec<Verdict>> {
     let mut verdicts = Vec::new();
     for workload in WORKLOADS {
-        let problem =
-            Prepared::of(workload.problem(if quick { workload.quick } else { workload.full }))
-                .with_context(|| format!("workload {}", workload.id))?;
-        let mut out = problem
-            .output()
+        let spec = if quick { workload.quick } else { workload.full };
+        let prepared = Prepared::of(workload.problem(spec))
             .with_context(|| format!("workload {}", workload.id))?;
-        for combo in combos_on(backends).filter(|c| c.workload.id == workload.id) {
-            let job = problem.job(combo.variant);
-            for t in backends::thread_counts(combo.backend, threads) {
-                let exec = executor(combo.backend, t)?;
-                let mismatch = problem
-                    .run_checked(&job, &*exec, &mut out)
-                    .err()
-                    .map(|e| format!("{e:#}"));
-                verdicts.push(Verdict {
-                    key: combo.key(t),
-                    mismatch,
-                });
-            }
-        }
+        verdicts.extend(
+            verify_prepared(&prepared, backends, threads)
+                .with_context(|| format!("workload {}", workload.id))?,
+        );
     }
     Ok(verdicts)
 }
@@ -493,7 +467,7 @@ pub fn verify_prepared<P: Problem>(
             continue;
         }
         for &backend in backends {
-            if refusal(variant, backend).is_some() || backend_refusal::<P>(backend).is_some() {
+            if refusal(variant, backend).is_some() || backend_refusal(backend, prepared).is_some() {
                 continue;
             }
             let job = prepared.job(variant);

@@ -71,7 +71,7 @@ fn a_problem_of_its_own_runs_through_the_whole_matrix() {
         })
         .sum();
     assert_eq!(proven, expected);
-    let refusal = matrix::backend_refusal::<Collatz>(&backends::Process).unwrap();
+    let refusal = matrix::backend_refusal(&backends::Process, &prepared).unwrap();
     assert!(refusal.contains("not serialisable"), "{refusal}");
 }
 
