@@ -128,6 +128,10 @@ pub enum Purpose {
     Imbalance,
     /// A large constant state: who copies it.
     StateSize,
+    /// A problem of the user's own ([`crate::problem::Problem`], measured
+    /// by its own bench binary): every question of the report, asked of it
+    /// alone.
+    Own,
     /// A purpose this build does not know (a file from a newer parbench).
     #[default]
     #[serde(other)]

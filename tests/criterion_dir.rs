@@ -137,5 +137,5 @@ fn checked_benchmarks_become_results_with_criterion_numbers() {
         "not paired: the speedup will be criterion's"
     );
     let workloads = sweep.workload_infos(&benchmarks);
-    assert_eq!(workloads["compute"].spec.items, 300);
+    assert_eq!(workloads["compute"].spec.map(|s| s.items), Some(300));
 }

@@ -43,9 +43,9 @@ pub use file::{
 };
 
 /// The version this build writes.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 /// Every version this build reads.
-pub const READABLE_VERSIONS: &[u32] = &[1, 2, 3, 4, 5];
+pub const READABLE_VERSIONS: &[u32] = &[1, 2, 3, 4, 5, 6];
 
 /// Criterion's ratio of times and the paired speedup of one entry disagree
 /// when they differ by more than this: a finding in itself.
@@ -258,6 +258,11 @@ pub enum TimeEstimator {
     /// The median of single timed calls, with its distribution-free 95%
     /// interval: the intermittent regime and Python's `Pool.map` rounds.
     MedianOfCalls,
+    /// The median over the paired sampler's rounds of the time per call
+    /// (each round a batch of calls), with its distribution-free 95%
+    /// interval: a problem of the user's own, which criterion does not time
+    /// (schema 6).
+    PairedRounds,
 }
 
 impl TimeEstimator {
@@ -267,6 +272,7 @@ impl TimeEstimator {
             TimeEstimator::CriterionSlope => "criterion's slope",
             TimeEstimator::CriterionMean => "criterion's mean",
             TimeEstimator::MedianOfCalls => "median of single calls",
+            TimeEstimator::PairedRounds => "median of paired rounds",
         }
     }
 }
@@ -574,8 +580,14 @@ pub struct WorkloadInfo {
     pub about: String,
     #[serde(default)]
     pub purpose: Purpose,
-    /// The size that was measured.
-    pub spec: Spec,
+    /// The size that was measured: the seed's parameters. A problem of the
+    /// user's own has none (schema 6; its items are in each entry).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec: Option<Spec>,
+    /// A problem of the user's own is measured by its own bench binary, in
+    /// a run of its own beside the file's `run` (schema 6): that run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub own_run: Option<OwnRun>,
 }
 
 impl WorkloadInfo {
@@ -584,9 +596,26 @@ impl WorkloadInfo {
         workload::workload(id).ok().map(|w| WorkloadInfo {
             about: w.about.to_string(),
             purpose: w.purpose,
-            spec: w.full,
+            spec: Some(w.full),
+            own_run: None,
         })
     }
+}
+
+/// The run that measured a problem of the user's own (schema 6). It does
+/// not replace the file's `run`: the built-in sweep's calibration, ceiling
+/// and harness overhead stay the machine's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OwnRun {
+    /// When it started (RFC 3339): its entries' `measured_at`.
+    pub started_at: String,
+    pub profile: String,
+    pub threads: Vec<u64>,
+    /// The problem's sequential loop, ns per call, at the start and at the
+    /// end of its run: how far the host moved while it ran.
+    pub sequential_ns_start: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequential_ns_end: Option<f64>,
 }
 
 /// A whole results file.

@@ -513,7 +513,7 @@ fn workload_infos(sizes: Sizes, benchmarks: &[Benchmark]) -> BTreeMap<String, Wo
             Some((
                 w.id.to_string(),
                 WorkloadInfo {
-                    spec: sizes.of(w),
+                    spec: Some(sizes.of(w)),
                     ..info
                 },
             ))
