@@ -24,7 +24,7 @@ use parbench::key::Key;
 use parbench::memory::CountingAllocator;
 use parbench::profile::Profile;
 use parbench::sweep::{self, BenchArgs, Sizes, Sweep};
-use parbench::{break_even, criterion_dir, harness_overhead, machine, python_pool, report};
+use parbench::{break_even, criterion_dir, harness_overhead, machine, python_pool};
 
 /// The untimed pass counts what each call allocates.
 #[global_allocator]
@@ -221,7 +221,7 @@ fn sweep_main() -> Result<()> {
     mismatches.extend(python_mismatches);
     if bench_args.measuring && (passed > 0 || grid_cells > 0 || sweep.resuming()) {
         sweep.finish()?;
-        write_report(&runs, &reports, &home)?;
+        parbench::cmd::bench::write_report(repo, &reports)?;
     }
     // Every benchmark criterion ran was first checked against the oracle.
     if !bench_args.listing {
@@ -296,20 +296,4 @@ fn python_baseline(
         started.elapsed().as_secs_f64()
     );
     Ok((measured.passed, measured.mismatches))
-}
-
-/// The report over every results file in `runs`, written into `reports`,
-/// with a link to criterion's own report under `criterion_home`.
-fn write_report(runs: &Path, reports: &Path, criterion_home: &Path) -> Result<()> {
-    let criterion_report = criterion_dir::html_report(criterion_home);
-    let outcome = report::write_report_with(runs, reports, Some(&criterion_report))?;
-    for warning in &outcome.warnings {
-        eprintln!("parbench: warning: {warning}");
-    }
-    println!(
-        "parbench: report of {} machine(s) written to {}",
-        outcome.runs,
-        outcome.index.display()
-    );
-    Ok(())
 }

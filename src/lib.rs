@@ -30,6 +30,8 @@
 //!   arguments, pairing, progress), and turning it into results;
 //! - [`break_even`]: the break-even map, sequential against parallel over work per call;
 //! - [`harness_overhead`]: parbench's own cost per call, against the same map written by hand;
+//! - [`own`]: the matrix over a problem of the user's own, run by its own
+//!   bench binary ([`bench_main!`]);
 //! - [`criterion_dir`]: the only reader of criterion's JSON;
 //! - [`results`]: the versioned results file, one per machine;
 //! - [`store`]: that file while a run writes it: locked, written per group, resumable;
@@ -87,6 +89,7 @@ pub const LAYERS: &[(&str, &[&str])] = &[
             "break_even",
             "harness_overhead",
             "python_pool",
+            "own",
         ],
     ),
     ("reading", &["model", "report"]),
@@ -105,6 +108,7 @@ pub mod machine;
 pub mod matrix;
 pub mod memory;
 pub mod model;
+pub mod own;
 pub mod paired;
 pub mod platform;
 pub mod problem;
@@ -118,3 +122,27 @@ pub mod store;
 pub mod sweep;
 pub mod variants;
 pub mod workload;
+
+/// The `main` of a bench binary that runs the strategy matrix over a
+/// problem of your own: `parbench::bench_main!(MyProblem::new());` in
+/// `benches/<name>.rs`, with `harness = false` (and `test = true`, so
+/// `cargo test` checks every combination once) in `Cargo.toml`.
+///
+/// It installs parbench's counting allocator (the copies and bytes of
+/// each call) as the binary's global allocator, and calls
+/// [`cmd::bench::main`]: `cargo bench` measures and merges the results
+/// into `reports/runs/<machine>.json`, then writes the report;
+/// `cargo test` (criterion's test mode) checks every combination against
+/// the problem's sequential loop once; `--list` names the benchmarks.
+#[macro_export]
+macro_rules! bench_main {
+    ($problem:expr) => {
+        #[global_allocator]
+        static PARBENCH_ALLOCATOR: $crate::memory::CountingAllocator =
+            $crate::memory::CountingAllocator;
+
+        fn main() {
+            $crate::cmd::bench::main($problem, ::std::path::Path::new(env!("CARGO_MANIFEST_DIR")));
+        }
+    };
+}

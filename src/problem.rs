@@ -69,6 +69,12 @@ pub trait Problem: Send + Sync + 'static {
     /// and `-` (`Prepared::of` refuses anything else).
     fn name(&self) -> &str;
 
+    /// What the problem is, in one sentence: the report's description of
+    /// its workload. Empty by default.
+    fn about(&self) -> String {
+        String::new()
+    }
+
     /// The number of items of one call.
     fn items(&self) -> usize;
 

@@ -59,6 +59,9 @@ pub struct Store {
     break_even: Vec<BreakEvenCell>,
     /// Whether anything of this run is in the file yet.
     written: bool,
+    /// A problem of the user's own ([`Store::open_own`]): the file's run
+    /// block, if there is one, is kept as it is.
+    keeps_run: bool,
 }
 
 impl Store {
@@ -174,8 +177,23 @@ impl Store {
             measured,
             break_even,
             written,
+            keeps_run: false,
         };
         Ok((store, resumed, warnings))
+    }
+
+    /// Locks the file at `path` for the run of a problem of the user's own
+    /// ([`crate::own`]). Its entries and its workload (with its own run,
+    /// [`results::OwnRun`]) join the file; the file's run block (the
+    /// built-in sweep's calibration, ceiling and harness overhead) stays as
+    /// it is. `run` is the run block only of a file this run creates.
+    pub fn open_own(path: &Path, machine: Machine, run: RunInfo) -> Result<(Store, Vec<String>)> {
+        let (mut store, _, warnings) = Store::open(path, machine, run, false)?;
+        store.keeps_run = true;
+        if store.before.is_none() {
+            store.run.in_progress = false;
+        }
+        Ok((store, warnings))
     }
 
     /// The file being written.
@@ -248,10 +266,17 @@ impl Store {
 
     /// The file as it stands: the earlier file merged with this run.
     pub fn contents(&self) -> ResultsFile {
+        // A problem of the user's own keeps the file's run and machine
+        // blocks (the same hardware: `open` checked it), which describe the
+        // built-in sweep.
+        let (machine, run) = match (&self.before, self.keeps_run) {
+            (Some(before), true) => (before.machine.clone(), before.run.clone()),
+            _ => (self.machine.clone(), self.run.clone()),
+        };
         let this_run = ResultsFile {
             schema_version: SCHEMA_VERSION,
-            machine: self.machine.clone(),
-            run: self.run.clone(),
+            machine,
+            run,
             workloads: self.workloads.clone(),
             benchmarks: self.measured.values().cloned().collect(),
             break_even: self.break_even.clone(),

@@ -2,17 +2,30 @@
 //! every variant on every backend at several thread counts, each against
 //! the problem's own sequential loop, with copies counted; a problem
 //! without a sum skips the shared-mutable strategies; one that goes wrong
-//! in parallel is caught before anything is timed, by name.
+//! in parallel is caught before anything is timed, by name. Then the same
+//! through the user's entry point ([`parbench::own::run`], what
+//! `parbench::bench_main!` calls): criterion's test mode, and a measuring
+//! run whose records join the machine's results file without replacing
+//! its run.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use std::path::Path;
+use std::time::Duration;
+
 use anyhow::Result;
 use parbench::backends::{self, BACKENDS};
 use parbench::matrix::{self, Prepared};
+use parbench::own::{self, Settings};
+use parbench::paired::Sampling;
 use parbench::problem::Problem;
+use parbench::profile::Profile;
+use parbench::results::{ResultsFile, TimeEstimator};
 use parbench::roles::{Family, Role};
+use parbench::sweep::BenchArgs;
 use parbench::variants::VARIANTS;
+use parbench::workload::Purpose;
 
 /// Collatz stopping times of `1..=n`, an uneven CPU-bound loop (some
 /// items take a few steps, some hundreds), with a lookup table of known
@@ -201,4 +214,150 @@ fn a_name_that_cannot_be_a_key_is_refused_by_name() {
     }
     let err = format!("{:#}", Prepared::of(Slashed).err().unwrap());
     assert!(err.contains("'my/problem'"), "{err}");
+}
+
+/// The bench binary's settings as cargo would hand them (`args`), with
+/// short paired sets, writing under `reports`.
+fn settings(args: &[&str], reports: &Path) -> Settings {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    Settings {
+        profile: Profile::Default,
+        threads: vec![1, 2],
+        args: BenchArgs::parse(&args),
+        sampling: Sampling {
+            cap: Duration::from_millis(20),
+            ..Sampling::default()
+        },
+        reports: reports.to_path_buf(),
+    }
+}
+
+/// The one results file under `reports/runs`.
+fn results_file(reports: &Path) -> ResultsFile {
+    let runs: Vec<_> = std::fs::read_dir(reports.join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    ResultsFile::load(&runs[0]).unwrap().results
+}
+
+#[test]
+fn the_entry_point_in_test_mode_proves_every_combination_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let outcome = own::run(Collatz { n: 2_000 }, dir.path(), &settings(&[], dir.path())).unwrap();
+    assert!(outcome.proven > 40, "{}", outcome.proven);
+    assert!(outcome.results.is_none());
+    assert!(!dir.path().join("runs").exists());
+}
+
+#[test]
+fn the_entry_point_stops_a_wrong_variant_before_timing_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = own::run(
+        ThreadSensitive,
+        dir.path(),
+        &settings(&["--bench"], dir.path()),
+    )
+    .err()
+    .unwrap();
+    let err = format!("{err:#}");
+    assert!(
+        err.contains("problem thread_sensitive: variant ")
+            && err.contains(" thread(s) does not match the sequential loop; nothing was timed")
+            && err.contains("expected"),
+        "{err}"
+    );
+    assert!(!dir.path().join("runs").exists(), "nothing was written");
+}
+
+#[test]
+fn a_measured_problem_joins_the_results_file_without_replacing_its_run() {
+    let dir = tempfile::tempdir().unwrap();
+    // The first run creates the file: its run block is this run's.
+    let first = own::run(
+        Collatz { n: 2_000 },
+        dir.path(),
+        &settings(&["--bench"], dir.path()),
+    );
+    assert!(first.unwrap().results.is_some());
+    let before = results_file(dir.path());
+    // A second problem, under a filter: its entries join, the run stays.
+    let filtered = settings(&["--bench", "labels/closure"], dir.path());
+    own::run(Labels, dir.path(), &filtered).unwrap();
+    let after = results_file(dir.path());
+    assert_eq!(after.run, before.run, "the file's run block is kept");
+    for name in ["collatz", "labels"] {
+        let info = &after.workloads[name];
+        assert_eq!(info.purpose, Purpose::Own);
+        assert!(info.spec.is_none());
+        let own_run = info.own_run.as_ref().unwrap();
+        assert!(own_run.sequential_ns_start > 0.0 && own_run.sequential_ns_end.is_some());
+        let entries: Vec<_> = after
+            .benchmarks
+            .iter()
+            .filter(|b| b.key.workload == name)
+            .collect();
+        assert!(entries.iter().all(|b| b.measured_at == own_run.started_at));
+        assert!(entries.iter().all(|b| {
+            b.time_estimator == Some(TimeEstimator::PairedRounds)
+                && b.paired_rounds.is_some()
+                && b.criterion_speedup.is_none()
+        }));
+    }
+    let labels: Vec<String> = (after.benchmarks.iter())
+        .filter(|b| b.key.workload == "labels")
+        .map(|b| b.key.to_string())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "labels/closure/crossbeam/1",
+            "labels/closure/crossbeam/2",
+            "labels/closure/rayon/1",
+            "labels/closure/rayon/2",
+            "labels/closure/sequential/1",
+            "labels/closure/std_scope/1",
+            "labels/closure/std_scope/2"
+        ]
+    );
+    // Collatz sums its items: every family ran, copies counted per task.
+    let collatz = |variant: &str| {
+        after.benchmarks.iter().find(|b| {
+            b.key.workload == "collatz"
+                && b.key.variant == variant
+                && b.key.backend == "rayon"
+                && b.key.threads == 2
+        })
+    };
+    assert!(collatz("mutex_sum").is_some());
+    assert!(
+        collatz("clone_per_task")
+            .unwrap()
+            .memory
+            .state_copies
+            .unwrap()
+            >= 2
+    );
+}
+
+/// The README's example of "Benchmark your own code" is
+/// `examples/scores.rs` word for word, which `cargo test` compiles.
+#[test]
+fn the_readme_example_is_the_compiled_one() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let example =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/scores.rs"))
+            .unwrap();
+    let block = readme
+        .split("```rust\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .unwrap();
+    assert_eq!(
+        block, example,
+        "README's example and examples/scores.rs differ"
+    );
 }

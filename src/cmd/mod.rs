@@ -2,6 +2,7 @@
 //! its clap `Args` and a `run(args)` that a test can call. `main` only
 //! parses and dispatches.
 
+pub mod bench;
 pub mod compare;
 pub mod export;
 pub mod list;

@@ -19,7 +19,10 @@ impl ResultsFile {
     /// itself where it was not paired (older files); efficiency, cores
     /// busy, the instruments' agreement and the ceiling check.
     pub fn derive(&mut self) {
-        // Criterion's steady times only: a ratio never mixes regimes.
+        // Criterion's steady times only: a ratio never mixes regimes, and a
+        // problem of the user's own, timed by the paired rounds alone, has
+        // no criterion time to compare.
+        let by_criterion = |b: &Benchmark| b.time_estimator != Some(TimeEstimator::PairedRounds);
         let baseline: BTreeMap<String, f64> = self
             .benchmarks
             .iter()
@@ -28,6 +31,7 @@ impl ResultsFile {
                     && b.key.threads == 1
                     && b.key.regime == Regime::Steady
                     && !b.own_baseline
+                    && by_criterion(b)
             })
             .map(|b| (b.key.workload.clone(), b.time_ns.estimate))
             .collect();
@@ -44,7 +48,7 @@ impl ResultsFile {
             // has its speedup over its own loop, paired, never over Rust's.
             let base = baseline
                 .get(&b.key.workload)
-                .filter(|_| b.key.regime == Regime::Steady && !b.own_baseline);
+                .filter(|_| b.key.regime == Regime::Steady && !b.own_baseline && by_criterion(b));
             b.criterion_speedup = base.map(|base| base / time);
             b.overhead_ns = base.map(|base| time - base);
             if b.paired_rounds.is_none() {

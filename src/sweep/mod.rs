@@ -23,7 +23,7 @@ mod plan;
 mod progress;
 
 pub use args::{BenchArgs, DEFAULT_CALLER_WORK, caller_work_from, reports_dir, resume_from};
-pub use pairing::DISRUPTIVE_BYTES;
+pub use pairing::{DISRUPTIVE_BYTES, SetMember, pair_members};
 use plan::groups_of;
 pub use plan::{Group, Planned, intermittent_plan, plan};
 pub use progress::{Progress, human};

@@ -12,11 +12,13 @@ use super::{Group, Sweep, baseline, workload_infos};
 use crate::backends;
 use crate::job::Job;
 use crate::key::Key;
-use crate::matrix::Target;
+use crate::matrix::{Prepared, Target};
 use crate::memory::Memory;
-use crate::paired::{self, Interval, Sampling, Watched};
+use crate::paired::{self, Interval, Samples, Sampling, Watched};
+use crate::problem::Problem;
 use crate::results::{Benchmark, Comparison, PairedFigures, TimeEstimator, TimeNs};
 use crate::roles::Role;
+use crate::variants::Variant;
 
 /// A call's CPU time as the process CPU clock saw it, where that clock sees
 /// all of the call: it counts this process only, so the CPU time of a
@@ -78,7 +80,7 @@ impl Sweep {
     }
 
     /// Samples the plan entries `set` (all of `group`; churning memory or
-    /// not) with the sequential loop in the same rounds.
+    /// not) with the sequential loop in the same rounds ([`pair_members`]).
     pub(super) fn pair_set(
         &mut self,
         group: &Group,
@@ -90,102 +92,37 @@ impl Sweep {
         let sequential_key = (backends::Backend::id(&backends::Sequential), 1);
         let group_key = (self.plan[set[0]].combo.backend.id(), group.threads);
         let current = self.current.as_mut().expect("prepared");
-        // Member 0 is the sequential loop, the reference of every speedup
-        // (it may also be a member of the group itself).
-        let mut calls: Vec<(Job, Target)> = vec![(
+        let reference = (
             current.problem.job(baseline()),
             Target::of(&**self.executors.get(&sequential_key).expect("prepared")),
-        )];
-        for &index in set {
-            calls.push((
-                current.problem.job(self.plan[index].variant()),
-                Target::of(&**self.executors.get(&group_key).expect("prepared")),
-            ));
-        }
-        let mut churning = vec![churns; calls.len()];
-        churning[0] = false; // the sequential loop allocates nothing
-        // The plan entries each member (position + 1) is compared with.
-        let compared_with: Vec<Vec<usize>> = set
+        );
+        let target = Target::of(&**self.executors.get(&group_key).expect("prepared"));
+        let members: Vec<SetMember> = set
             .iter()
-            .map(|&index| {
-                let variant = self.plan[index].variant();
-                variant
-                    .role()
-                    .compared_with()
-                    .iter()
-                    .flat_map(|role| {
-                        set.iter()
-                            .position(|&other| self.plan[other].variant().role() == *role)
-                    })
-                    .collect()
+            .map(|&index| SetMember {
+                job: current.problem.job(self.plan[index].variant()),
+                target,
+                variant: self.plan[index].variant(),
+                backend: self.plan[index].combo.backend,
+                threads: group.threads,
             })
             .collect();
-        // Sequential stopping watches every speedup (but the reference's
-        // own, exact by definition) and every comparison between members.
-        let is_reference = |index: usize| {
-            self.plan[index].variant().role() == Role::Baseline && group.threads == 1
-        };
-        let mut watched: Vec<Watched> = Vec::new();
-        for (position, &index) in set.iter().enumerate() {
-            if !is_reference(index) {
-                watched.push(Watched {
-                    member: position + 1,
-                    reference: 0,
-                });
-            }
-            watched.extend(compared_with[position].iter().map(|&other| Watched {
-                member: position + 1,
-                reference: other + 1,
-            }));
-        }
-        let samples = paired::sample(&churning, &watched, sampling, |member| {
-            let (job, target) = &calls[member];
-            current
-                .problem
-                .run_on(job, *target, &mut current.out)
-                .map(drop)
-        })
+        let (figures, _) = pair_members(
+            &current.problem,
+            &mut current.out,
+            reference,
+            &members,
+            churns,
+            sampling,
+        )
         .with_context(|| {
             format!(
                 "pairing {}/{}/{} with the sequential loop",
                 group.workload, group.backend, group.threads
             )
         })?;
-        for (position, &index) in set.iter().enumerate() {
-            let member = position + 1;
-            let compared = compared_with[position]
-                .iter()
-                .map(|&other| Comparison {
-                    with: self.plan[set[other]].variant().id().to_string(),
-                    time_ratio: samples.time_ratio(member, other + 1),
-                })
-                .collect();
-            // Its own figures (its speedup and its comparisons) within the
-            // target, or the cap came first; nothing watched (the reference
-            // itself, compared with none): not sequentially stopped.
-            let own: Vec<&Watched> = watched.iter().filter(|w| w.member == member).collect();
-            let target_reached = (!own.is_empty()).then(|| {
-                own.iter()
-                    .all(|w| samples.within_target(**w, sampling.target_half_width))
-            });
-            let speedup = match is_reference(index) {
-                true => Interval::exact(1.0), // the reference itself
-                false => samples.speedup(member, 0),
-            };
-            self.paired.insert(
-                index,
-                PairedFigures {
-                    speedup,
-                    rounds: samples.paired_rounds(member, 0) as u64,
-                    target_reached,
-                    wall_ns: samples.mean_wall_ns(member),
-                    cpu_time_ns: cpu_time_seen(
-                        self.plan[index].combo.backend,
-                        samples.cpu_per_call_ns(member),
-                    ),
-                    compared,
-                },
-            );
+        for (&index, paired) in set.iter().zip(figures) {
+            self.paired.insert(index, paired);
         }
         Ok(())
     }
@@ -311,4 +248,116 @@ impl Sweep {
         }
         Ok(())
     }
+}
+
+/// One member of a paired set ([`pair_members`]): its call, and what its
+/// figures need to know of it.
+pub struct SetMember<'e> {
+    pub job: Job,
+    pub target: Target<'e>,
+    pub variant: &'static dyn Variant,
+    pub backend: &'static dyn backends::Backend,
+    pub threads: usize,
+}
+
+impl SetMember<'_> {
+    /// The sequential loop at one thread: the reference of every speedup,
+    /// exact by definition.
+    fn is_reference(&self) -> bool {
+        self.variant.role() == Role::Baseline && self.threads == 1
+    }
+}
+
+/// Samples `members` of one problem with its sequential loop (`reference`)
+/// in the same rounds ([`paired::sample`]), until every watched figure is
+/// within the target or the cap comes: each member's paired speedup, CPU
+/// time, and its ratios against the members its role is compared with
+/// ([`Role::compared_with`]). `churns`: the members churn memory, and the
+/// sequential loop settles after each. Returns each member's figures, in
+/// order, and the samples (member 0 is the reference, member `i + 1` is
+/// `members[i]`). The built-in sweep ([`Sweep::pair`]) and a problem of the
+/// user's own ([`crate::own`]) both pair through here.
+pub fn pair_members<P: Problem>(
+    problem: &Prepared<P>,
+    out: &mut [u64],
+    reference: (Job, Target<'_>),
+    members: &[SetMember<'_>],
+    churns: bool,
+    sampling: &Sampling,
+) -> Result<(Vec<PairedFigures>, Samples)> {
+    let mut calls: Vec<(&Job, Target)> = vec![(&reference.0, reference.1)];
+    calls.extend(members.iter().map(|m| (&m.job, m.target)));
+    let mut churning = vec![churns; calls.len()];
+    churning[0] = false; // the sequential loop allocates nothing
+    // The members each member (position + 1) is compared with.
+    let compared_with: Vec<Vec<usize>> = members
+        .iter()
+        .map(|member| {
+            member
+                .variant
+                .role()
+                .compared_with()
+                .iter()
+                .flat_map(|role| {
+                    members
+                        .iter()
+                        .position(|other| other.variant.role() == *role)
+                })
+                .collect()
+        })
+        .collect();
+    // Sequential stopping watches every speedup (but the reference's
+    // own, exact by definition) and every comparison between members.
+    let mut watched: Vec<Watched> = Vec::new();
+    for (position, member) in members.iter().enumerate() {
+        if !member.is_reference() {
+            watched.push(Watched {
+                member: position + 1,
+                reference: 0,
+            });
+        }
+        watched.extend(compared_with[position].iter().map(|&other| Watched {
+            member: position + 1,
+            reference: other + 1,
+        }));
+    }
+    let samples = paired::sample(&churning, &watched, sampling, |member| {
+        let (job, target) = calls[member];
+        problem.run_on(job, target, out).map(drop)
+    })?;
+    let figures = members
+        .iter()
+        .enumerate()
+        .map(|(position, m)| {
+            let member = position + 1;
+            let compared = compared_with[position]
+                .iter()
+                .map(|&other| Comparison {
+                    with: members[other].variant.id().to_string(),
+                    time_ratio: samples.time_ratio(member, other + 1),
+                })
+                .collect();
+            // Its own figures (its speedup and its comparisons) within the
+            // target, or the cap came first; nothing watched (the reference
+            // itself, compared with none): not sequentially stopped.
+            let own: Vec<&Watched> = watched.iter().filter(|w| w.member == member).collect();
+            let target_reached = (!own.is_empty()).then(|| {
+                own.iter()
+                    .all(|w| samples.within_target(**w, sampling.target_half_width))
+            });
+            let speedup = match m.is_reference() {
+                true => Interval::exact(1.0), // the reference itself
+                false => samples.speedup(member, 0),
+            };
+            PairedFigures {
+                speedup,
+                rounds: samples.paired_rounds(member, 0) as u64,
+                target_reached,
+                wall_ns: samples.mean_wall_ns(member),
+                cpu_time_ns: cpu_time_seen(m.backend, samples.cpu_per_call_ns(member)),
+                compared,
+            }
+        })
+        .collect();
+    Ok((figures, samples))
 }

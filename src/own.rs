@@ -1,0 +1,414 @@
+//! A problem of the user's own: the strategy matrix over it, run by the
+//! user's own bench binary ([`crate::bench_main!`]).
+//!
+//! The built-in sweep ([`crate::sweep`]) times the seed's workloads with
+//! criterion and pairs them afterwards. A user's problem goes through the
+//! same parts: the same variants and backends (which know only
+//! [`Problem`]), the same proof against its sequential loop before
+//! anything is timed ([`matrix::prove`]), the same untimed pass that counts
+//! copies and bytes ([`matrix::measure_once`]), the same paired sampler
+//! ([`crate::sweep::pair_members`]) and the same results file. Criterion,
+//! which is not a dependency of the library, is the one part it does not
+//! use: every figure of a user's entry, its time per call included, comes
+//! from the paired rounds (`time_estimator: paired_rounds`).
+//!
+//! What it measures: every variant the problem allows ([`matrix::problem_refusal`])
+//! on every in-process backend. `default` measures the run's thread counts
+//! within the machine's cores (oversubscribed counts measure time slicing;
+//! only `full` measures them), `quick` only the largest of them (and of
+//! the sequential backend's variants, the baseline alone). Worker
+//! processes carry the seed's problems only ([`matrix::backend_refusal`]);
+//! `--list` says so.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+
+use crate::backends::{self, BACKENDS, Backend, Executor};
+use crate::key::Key;
+use crate::matrix::{self, Prepared, Target};
+use crate::memory::Memory;
+use crate::paired::{self, Sampling};
+use crate::problem::Problem;
+use crate::profile::{self, Profile};
+use crate::results::{Benchmark, OwnRun, RunInfo, TimeEstimator, TimeNs, WorkloadInfo};
+use crate::roles::Role;
+use crate::store::Store;
+use crate::sweep::{self, BenchArgs, DISRUPTIVE_BYTES, SetMember, baseline, pair_members};
+use crate::variants::{VARIANTS, Variant};
+use crate::workload::Purpose;
+
+/// One combination of the plan of a user's problem.
+#[derive(Clone, Copy)]
+struct Planned {
+    variant: &'static dyn Variant,
+    backend: &'static dyn Backend,
+    threads: usize,
+}
+
+/// A combination the problem or the backend rules out, and why.
+struct Skipped {
+    variant: &'static dyn Variant,
+    backend: &'static dyn Backend,
+    reason: &'static str,
+}
+
+/// What a run of the user's bench binary did.
+pub struct Outcome {
+    /// Combinations checked against the problem's sequential loop.
+    pub proven: usize,
+    /// The results file written, when the run measured.
+    pub results: Option<PathBuf>,
+}
+
+/// The environment and arguments of the bench binary: the profile
+/// (`PARBENCH_PROFILE`), the thread counts (`PARBENCH_THREADS`), and what
+/// cargo handed it (`--bench` to measure, `--test`, `--list`, a filter).
+pub struct Settings {
+    pub profile: Profile,
+    pub threads: Vec<usize>,
+    pub args: BenchArgs,
+    /// How long each set is paired: the profile's ([`Profile::sampling`]).
+    pub sampling: Sampling,
+    /// Where `runs/<machine>.json` and the report go.
+    pub reports: PathBuf,
+}
+
+impl Settings {
+    /// From the process's environment and arguments; `package` is the
+    /// user's package (the bench's `CARGO_MANIFEST_DIR`).
+    pub fn from_env(package: &Path) -> Result<Settings> {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let profile = Profile::parse(std::env::var("PARBENCH_PROFILE").ok().as_deref())?;
+        Ok(Settings {
+            profile,
+            sampling: profile.sampling(),
+            threads: profile::threads_from(
+                std::env::var("PARBENCH_THREADS").ok().as_deref(),
+                num_cpus::get(),
+            )?,
+            args: BenchArgs::parse(&args),
+            reports: sweep::reports_dir(package, std::env::var_os("PARBENCH_REPORTS_DIR")),
+        })
+    }
+}
+
+/// Runs the strategy matrix over `problem`: `--list` names its benchmarks
+/// (and says what is skipped, and why); otherwise every selected
+/// combination is checked against the problem's sequential loop, untimed,
+/// and its memory counted, and a mismatch is an error naming the problem,
+/// variant, backend and thread count before anything is timed. Criterion's
+/// test mode (`cargo test`, or `--test`) stops there. `cargo bench`
+/// (`--bench`) then pairs every combination with the sequential loop and
+/// merges the records into `runs/<machine>.json` under the problem's name.
+pub fn run<P: Problem>(problem: P, package: &Path, settings: &Settings) -> Result<Outcome> {
+    let prepared = Prepared::of(problem)?;
+    let name = prepared.problem.name().to_string();
+    let (plan, skipped) = plan(&prepared, settings.profile, &settings.threads);
+    let selected = settings.args.selector()?;
+    let key = |p: &Planned| Key::new(&name, p.variant.id(), p.backend.id(), p.threads as u64);
+    let plan: Vec<Planned> = plan.into_iter().filter(|p| selected(&key(p))).collect();
+    if settings.args.listing {
+        for p in &plan {
+            println!("{}: benchmark", key(p));
+        }
+        // One line per backend and reason: the variants it rules out.
+        let mut reasons: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
+        // The baseline runs on the sequential backend only, by design.
+        for s in skipped
+            .iter()
+            .filter(|s| s.variant.role() != Role::Baseline)
+        {
+            (reasons.entry((s.backend.id(), s.reason)).or_default()).push(s.variant.id());
+        }
+        for ((backend, reason), variants) in reasons {
+            eprintln!(
+                "parbench: {name}: skipped on {backend}: {}: {reason}",
+                variants.join(", ")
+            );
+        }
+        return Ok(Outcome {
+            proven: 0,
+            results: None,
+        });
+    }
+    if plan.is_empty() {
+        bail!("problem {name}: the filter selects none of its benchmarks");
+    }
+    let mut executors = Executors::default();
+    let mut out = prepared.output()?;
+    let mut memory = Vec::with_capacity(plan.len());
+    for p in &plan {
+        let exec = executors.get(p.backend, p.threads)?;
+        let job = prepared.job(p.variant);
+        let measured =
+            matrix::measure_once(&prepared, &job, exec, &mut out).with_context(|| {
+                format!(
+                    "problem {name}: variant {} on backend {} at {} thread(s) does not match the \
+                 sequential loop; nothing was timed",
+                    p.variant.id(),
+                    p.backend.id(),
+                    p.threads
+                )
+            })?;
+        memory.push(measured.memory);
+    }
+    println!(
+        "parbench: {name}: {} combinations match its sequential loop{}",
+        plan.len(),
+        match settings.args.measuring {
+            true => "",
+            false => " (test mode: nothing timed)",
+        }
+    );
+    if !settings.args.measuring {
+        return Ok(Outcome {
+            proven: plan.len(),
+            results: None,
+        });
+    }
+    let path = measure(&prepared, package, settings, &plan, &memory, &mut executors)?;
+    Ok(Outcome {
+        proven: plan.len(),
+        results: Some(path),
+    })
+}
+
+/// The combinations `profile` measures on `prepared` at `threads`, in
+/// pairing order (backend, then thread count, then variant in registry
+/// order), and those ruled out, with the reason.
+fn plan<P: Problem>(
+    prepared: &Prepared<P>,
+    profile: Profile,
+    threads: &[usize],
+) -> (Vec<Planned>, Vec<Skipped>) {
+    let cores = num_cpus::get();
+    let within_cores = threads.iter().copied().filter(|&t| t <= cores).max();
+    let mut planned = Vec::new();
+    let mut skipped = Vec::new();
+    for &backend in BACKENDS {
+        for &variant in VARIANTS {
+            let reason = matrix::problem_refusal(variant, &prepared.problem)
+                .or_else(|| matrix::refusal(variant, backend))
+                .or_else(|| matrix::backend_refusal(backend, prepared));
+            if let Some(reason) = reason {
+                skipped.push(Skipped {
+                    variant,
+                    backend,
+                    reason,
+                });
+            }
+        }
+        if skipped
+            .iter()
+            .filter(|s| s.backend.id() == backend.id())
+            .count()
+            == VARIANTS.len()
+        {
+            continue;
+        }
+        for t in backends::thread_counts(backend, threads) {
+            let measured = match profile {
+                Profile::Full => true,
+                Profile::Default => t <= cores,
+                // The largest count within the cores (and the sequential
+                // backend's one thread): the parallel answers at the size
+                // that matters, in seconds.
+                Profile::Quick => t == backend.max_threads().min(within_cores.unwrap_or(1)),
+            };
+            if !measured {
+                continue;
+            }
+            for &variant in VARIANTS {
+                let ruled_out = skipped
+                    .iter()
+                    .any(|s| s.backend.id() == backend.id() && s.variant.id() == variant.id());
+                // `quick` runs the variants in parallel only: on the
+                // sequential backend, the baseline alone.
+                let quick_skips = profile == Profile::Quick
+                    && backend.max_threads() == 1
+                    && variant.role() != Role::Baseline;
+                if !ruled_out && !quick_skips {
+                    planned.push(Planned {
+                        variant,
+                        backend,
+                        threads: t,
+                    });
+                }
+            }
+        }
+    }
+    (planned, skipped)
+}
+
+/// Pools and threads, built once per (backend, threads), before any timing.
+#[derive(Default)]
+struct Executors {
+    built: BTreeMap<(&'static str, usize), Box<dyn Executor>>,
+}
+
+impl Executors {
+    fn get(&mut self, backend: &dyn Backend, threads: usize) -> Result<&dyn Executor> {
+        let slot = match self.built.entry((backend.id(), threads)) {
+            std::collections::btree_map::Entry::Occupied(slot) => slot.into_mut(),
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(matrix::executor(backend, threads)?)
+            }
+        };
+        Ok(&**slot)
+    }
+}
+
+/// Pairs every (backend, threads) set of `plan` with the sequential loop
+/// and merges each set's records into the machine's results file at once.
+/// Returns the file's path.
+fn measure<P: Problem>(
+    prepared: &Prepared<P>,
+    package: &Path,
+    settings: &Settings,
+    plan: &[Planned],
+    memory: &[Memory],
+    executors: &mut Executors,
+) -> Result<PathBuf> {
+    let name = prepared.problem.name().to_string();
+    let machine = crate::machine::fingerprint(package);
+    let path = settings
+        .reports
+        .join("runs")
+        .join(format!("{}.json", machine.label));
+    let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let threads: Vec<u64> = settings.threads.iter().map(|&t| t as u64).collect();
+    let criterion = settings.args.settings(settings.profile)?;
+    // Only a file this run creates takes this run block: its ceiling is
+    // measured then (the built-in sweep's is kept otherwise).
+    let run = RunInfo {
+        started_at: started_at.clone(),
+        profile: settings.profile.id().to_string(),
+        threads: threads.clone(),
+        criterion,
+        ceiling: match path.exists() {
+            true => Vec::new(),
+            false => crate::machine::measure_ceiling(&settings.threads, Duration::from_millis(200)),
+        },
+        calibration: None,
+        in_progress: false,
+        planned: None,
+        plan: None,
+        previous: None,
+        harness_overhead: Vec::new(),
+    };
+    let (mut store, warnings) = Store::open_own(&path, machine, run)?;
+    for warning in warnings {
+        eprintln!("parbench: warning: {warning}");
+    }
+    let mut out = prepared.output()?;
+    let sequential_ns = |out: &mut [u64], executors: &mut Executors| -> Result<f64> {
+        let exec = executors.get(&backends::Sequential, 1)?;
+        let job = prepared.job(baseline());
+        let sampling = Sampling {
+            cap: Duration::from_millis(200),
+            ..Sampling::default()
+        };
+        let samples = paired::sample(&[false], &paired::speedups_over_first(1), &sampling, |_| {
+            prepared.run_on(&job, Target::of(exec), out).map(drop)
+        })?;
+        Ok(samples.wall_per_call_ns(0))
+    };
+    let mut info = WorkloadInfo {
+        about: prepared.problem.about(),
+        purpose: Purpose::Own,
+        spec: None,
+        own_run: Some(OwnRun {
+            started_at: started_at.clone(),
+            profile: settings.profile.id().to_string(),
+            threads,
+            sequential_ns_start: sequential_ns(&mut out, executors)
+                .with_context(|| format!("problem {name}: timing its sequential loop"))?,
+            sequential_ns_end: None,
+        }),
+    };
+    let sampling = settings.sampling;
+    let mut start = 0;
+    while start < plan.len() {
+        let (backend, threads) = (plan[start].backend, plan[start].threads);
+        let end = start
+            + plan[start..]
+                .iter()
+                .take_while(|p| p.backend.id() == backend.id() && p.threads == threads)
+                .count();
+        println!(
+            "parbench: {name}: pairing {} variants on {} at {threads} thread(s)",
+            end - start,
+            backend.id()
+        );
+        // Members that churn memory are sampled apart, each with the
+        // sequential loop, as in the built-in sweep (`Sweep::pair`).
+        let (apart, together): (Vec<usize>, Vec<usize>) =
+            (start..end).partition(|&i| memory[i].bytes_allocated.unwrap_or(0) > DISRUPTIVE_BYTES);
+        let mut sets: Vec<(Vec<usize>, bool)> = Vec::new();
+        if !together.is_empty() {
+            sets.push((together, false));
+        }
+        sets.extend(apart.into_iter().map(|i| (vec![i], true)));
+        let mut benchmarks = Vec::new();
+        for (set, churns) in sets {
+            executors.get(backend, threads)?;
+            executors.get(&backends::Sequential, 1)?;
+            let target = Target::of(&*executors.built[&(backend.id(), threads)]);
+            let sequential = Target::of(&*executors.built[&(backends::Sequential.id(), 1)]);
+            let members: Vec<SetMember> = set
+                .iter()
+                .map(|&i| SetMember {
+                    job: prepared.job(plan[i].variant),
+                    target,
+                    variant: plan[i].variant,
+                    backend,
+                    threads,
+                })
+                .collect();
+            let (figures, samples) = pair_members(
+                prepared,
+                &mut out,
+                (prepared.job(baseline()), sequential),
+                &members,
+                churns,
+                &sampling,
+            )
+            .with_context(|| {
+                format!(
+                    "problem {name}: pairing {} at {threads} thread(s) with the sequential loop",
+                    backend.id()
+                )
+            })?;
+            for (position, (&i, paired)) in set.iter().zip(figures).enumerate() {
+                let per_call = paired::median_of(&samples.members[position + 1].wall_ns);
+                let time = TimeNs {
+                    estimate: per_call.estimate,
+                    lower: per_call.lower,
+                    upper: per_call.upper,
+                    median: per_call.estimate,
+                };
+                let key = Key::new(&name, plan[i].variant.id(), backend.id(), threads as u64);
+                let items = prepared.problem.items() as u64;
+                benchmarks.push(
+                    Benchmark::new(key, items, time, &started_at, memory[i])
+                        .with_estimator(TimeEstimator::PairedRounds)
+                        .with_paired(paired),
+                );
+            }
+        }
+        store.record(benchmarks, BTreeMap::from([(name.clone(), info.clone())]))?;
+        start = end;
+    }
+    if let Some(own) = &mut info.own_run {
+        own.sequential_ns_end = Some(
+            sequential_ns(&mut out, executors)
+                .with_context(|| format!("problem {name}: timing its sequential loop"))?,
+        );
+    }
+    store.record(Vec::new(), BTreeMap::from([(name.clone(), info)]))?;
+    println!("parbench: {name}: results written to {}", path.display());
+    Ok(path)
+}
