@@ -252,7 +252,10 @@ fn schema_2_files_move_the_sequential_loop_to_its_backend_and_gain_roles() {
     assert_eq!((seq.family, seq.role), (Family::Baseline, Role::Baseline));
     assert_eq!(loaded.benchmarks[1].role, Role::PartialIdiom);
     assert_eq!(loaded.benchmarks[1].speedup, Some(2.0));
-    assert_eq!(loaded.workloads["compute"].spec.map(|s| s.items), Some(8000));
+    assert_eq!(
+        loaded.workloads["compute"].spec.map(|s| s.items),
+        Some(8000)
+    );
 }
 
 #[test]
