@@ -363,7 +363,10 @@ fn own_run_drift(file: &ResultsFile) -> Vec<String> {
         .iter()
         .filter_map(|(workload, info)| {
             let own = info.own_run.as_ref()?;
-            let end = own.sequential_ns_end?;
+            let end = own.sequential_ns_end.filter(|end| *end > 0.0)?;
+            if own.sequential_ns_start <= 0.0 {
+                return None;
+            }
             let change = Change {
                 what: format!("sequential time on {workload}"),
                 unit: "ns",

@@ -1,5 +1,8 @@
 //! "From how much work per item does parallel beat sequential?": the
 //! break-even map where measured, and the sweep's workloads bracketing it.
+//! A [`Race`] (a parallel entry against its workload's sequential loop)
+//! also answers whether a problem of the user's own is worth
+//! parallelising.
 
 use super::*;
 use crate::report::data::fastest;

@@ -2,6 +2,9 @@
 //! on the workload of imbalanced items, the leader against the runner-up
 //! with [`BACKEND_MARGIN`].
 //!
+//! The same answer on a problem of the user's own ([`backends`]), at the
+//! most threads it measured.
+//!
 //! Backends are timed in groups of their own, each paired with the
 //! sequential loop in its own window, so their speedups compare without
 //! the drift between the groups; criterion's absolute times would not.

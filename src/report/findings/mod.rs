@@ -26,7 +26,11 @@
 //!   range, never a 95% interval ([`bounds_name`]).
 //!
 //! Variants are picked by the role their entry carries and workloads by
-//! their purpose, never by id. Criterion's ratio of times
+//! their purpose, never by id. A problem of the user's own (purpose `own`)
+//! is never seen by the built-in questions: `own` asks five of its own of
+//! each such workload, from its entries alone, through the same code
+//! (each question's file offers its answer for one workload, under the
+//! question and id it is given). Criterion's ratio of times
 //! (`criterion_speedup`) and the overhead over the baseline (`overhead_ns`)
 //! divide by a time taken in another group: no answer uses them.
 

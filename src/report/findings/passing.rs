@@ -5,7 +5,8 @@
 //! backend and thread-count points, with its own interval: one disturbed
 //! round widens a single point's interval, not this one. The workloads are
 //! quoted in the order that shows call overhead most (memory-bound, then
-//! CPU-bound, then pure overhead).
+//! CPU-bound, then pure overhead). The own workloads' group asks it of one
+//! problem's entries ([`answer`]).
 
 use super::*;
 

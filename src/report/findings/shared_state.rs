@@ -1,7 +1,8 @@
 //! "What does shared mutable state cost?": each shared-sum strategy by its
 //! paired time ratio to the private fold, against [`SHARED_SUM_MARGIN`],
 //! on every memory-bound and CPU-bound workload; and one stateful worker
-//! behind a Mutex against one worker per thread.
+//! behind a Mutex against one worker per thread. The own workloads' group
+//! asks the same of a problem of the user's ([`on_workload`]).
 
 use super::*;
 
