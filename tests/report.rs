@@ -871,3 +871,374 @@ fn one_machines_page_answers_first_and_keeps_its_evidence_one_click_away() {
         "answers.md is the summary's lead"
     );
 }
+
+/// The real default run of the 2-core VM, with a problem of the user's own
+/// (`myprob`) merged in as its own bench binary writes it: purpose `own`,
+/// no spec, its own run, steady entries timed by the paired rounds only.
+/// `sums`: whether the problem declares a sum (else it has no
+/// shared-mutable entries). One parallel entry (crossbeam's `sharded_sum`,
+/// or `worker_per_thread` without sums) lies wholly above the machine's
+/// ceiling: no answer may use it.
+fn with_own_problem(sums: bool) -> ResultsFile {
+    use parbench::key::Key;
+    use parbench::memory::Memory;
+    use parbench::paired::Interval;
+    use parbench::results::{
+        Benchmark, Comparison, OwnRun, PairedFigures, SCHEMA_VERSION, TimeEstimator, TimeNs,
+        WorkloadInfo,
+    };
+    use parbench::workload::Purpose;
+
+    let real = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/real/vm-default.json");
+    let mut file = ResultsFile::load(&real).unwrap().results;
+    file.schema_version = SCHEMA_VERSION;
+    const STARTED: &str = "2026-12-01T10:00:00Z";
+    file.workloads.insert(
+        "myprob".to_string(),
+        WorkloadInfo {
+            about: "Collatz steps of 0..4000".to_string(),
+            purpose: Purpose::Own,
+            spec: None,
+            own_run: Some(OwnRun {
+                started_at: STARTED.to_string(),
+                profile: "quick".to_string(),
+                threads: vec![1, 2],
+                sequential_ns_start: 1_000_000.0,
+                // 10% slower at the end: more than the drift threshold.
+                sequential_ns_end: Some(1_100_000.0),
+            }),
+        },
+    );
+    let interval = |[estimate, lower, upper]: [f64; 3]| Interval {
+        estimate,
+        lower,
+        upper,
+    };
+    let entry = |variant: &str, backend: &str, threads: u64, speedup: [f64; 3]| {
+        let ns = 1_000_000.0 / speedup[0];
+        let time = TimeNs {
+            estimate: ns,
+            lower: ns * 0.99,
+            upper: ns * 1.01,
+            median: ns,
+        };
+        let key = Key::new("myprob", variant, backend, threads);
+        Benchmark::new(key, 4000, time, STARTED, Memory::default())
+            .with_estimator(TimeEstimator::PairedRounds)
+    };
+    // The sequential loop: the baseline of every speedup.
+    let mut entries = vec![entry("sequential", "sequential", 1, [1.0, 1.0, 1.0])];
+    let closure_at = |backend: &str, threads: u64| match (backend, threads) {
+        ("rayon", 2) => 1.8,
+        ("std_scope", 2) => 1.6,
+        ("crossbeam", 2) => 1.5,
+        _ => 0.97,
+    };
+    /// A variant's paired time ratios to others: (other, [ratio, lower, upper]).
+    type Ratios<'a> = Vec<(&'a str, [f64; 3])>;
+    // (variant, its paired ratios, its speedup over the closure's, copies)
+    let mut variants: Vec<(&str, Ratios, f64, u64)> = vec![
+        ("closure", vec![], 1.0, 0),
+        (
+            "function_object",
+            vec![("closure", [1.005, 0.995, 1.012])],
+            0.99,
+            0,
+        ),
+        (
+            "method_reference",
+            vec![
+                ("closure", [1.0, 0.99, 1.01]),
+                ("function_object", [0.995, 0.99, 1.0]),
+            ],
+            0.99,
+            0,
+        ),
+        (
+            "dyn_callable",
+            vec![("closure", [1.08, 1.06, 1.10])],
+            0.93,
+            0,
+        ),
+        ("arc_state", vec![("closure", [1.0, 0.99, 1.01])], 0.99, 0),
+        (
+            "clone_per_worker",
+            vec![("closure", [1.01, 1.0, 1.015])],
+            0.99,
+            2,
+        ),
+        // Sampled apart (it churns memory): no paired ratio to the closure.
+        ("clone_per_task", vec![], 2.0 / 3.0, 16),
+    ];
+    if sums {
+        variants.extend([
+            ("fold_reduce", vec![], 0.99, 0),
+            (
+                "mutex_sum",
+                vec![("fold_reduce", [1.30, 1.25, 1.35])],
+                0.75,
+                0,
+            ),
+            (
+                "atomic_sum",
+                vec![("fold_reduce", [1.05, 1.03, 1.07])],
+                0.94,
+                0,
+            ),
+            (
+                "sharded_sum",
+                vec![("fold_reduce", [1.0, 0.99, 1.01])],
+                0.98,
+                0,
+            ),
+            ("mutex_worker", vec![], 0.7, 0),
+            (
+                "worker_per_thread",
+                vec![("mutex_worker", [0.7, 0.65, 0.75])],
+                0.98,
+                0,
+            ),
+        ]);
+    }
+    for backend in ["rayon", "crossbeam", "std_scope"] {
+        for threads in [1, 2] {
+            for (variant, compared, relative, copies) in &variants {
+                let s = closure_at(backend, threads) * relative;
+                let mut b = entry(variant, backend, threads, [s, s * 0.97, s * 1.03]).with_paired(
+                    PairedFigures {
+                        speedup: interval([s, s * 0.97, s * 1.03]),
+                        rounds: 8,
+                        target_reached: Some(true),
+                        wall_ns: 1_000_000.0 / s,
+                        cpu_time_ns: Some(1_000_000.0 / s * threads as f64),
+                        compared: compared
+                            .iter()
+                            .map(|(with, r)| Comparison {
+                                with: with.to_string(),
+                                time_ratio: interval(*r),
+                            })
+                            .collect(),
+                    },
+                );
+                b.memory.state_copies = Some(*copies * threads / 2);
+                b.memory.bytes_allocated = Some(400 + *copies * threads / 2 * (1 << 20));
+                entries.push(b);
+            }
+        }
+    }
+    // Far above the machine's ceiling at 2 threads (1.97×): inconsistent.
+    let inconsistent = if sums {
+        "sharded_sum"
+    } else {
+        "clone_per_worker"
+    };
+    let b = entries
+        .iter_mut()
+        .find(|b| {
+            b.key.variant == inconsistent && b.key.backend == "crossbeam" && b.key.threads == 2
+        })
+        .unwrap();
+    (b.speedup, b.speedup_lower, b.speedup_upper) = (Some(2.5), Some(2.3), Some(2.7));
+    file.benchmarks.extend(entries);
+    file
+}
+
+/// `html`'s element with `id`, from its opening tag to the end of its
+/// first `</table>` (the element is a table).
+fn table_with_id<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no {id}"));
+    let end = start + html[start..].find("</table>").unwrap();
+    &html[start..end]
+}
+
+/// The report of `file` alone: its page and `answers.md`.
+fn report_of(file: &ResultsFile) -> (String, String) {
+    let runs = tempfile::tempdir().unwrap();
+    file.save(&runs.path().join("vm.json")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let outcome = write_report(runs.path(), out.path()).unwrap();
+    assert!(outcome.warnings.is_empty(), "{:?}", outcome.warnings);
+    let html = fs::read_to_string(&outcome.index).unwrap();
+    let answers = fs::read_to_string(out.path().join("answers.md")).unwrap();
+    (html, answers)
+}
+
+/// The first markdown table after `heading` in `markdown`.
+fn markdown_table_after<'a>(markdown: &'a str, heading: &str) -> &'a str {
+    let start = markdown.find(heading).unwrap() + heading.len();
+    let table = start + markdown[start..].find('|').unwrap();
+    let end = markdown[table..]
+        .find("\n\n")
+        .map_or(markdown.len(), |e| table + e);
+    markdown[table..end].trim_end()
+}
+
+#[test]
+fn a_users_own_problem_has_its_section_and_answers_and_leaves_the_built_in_ones_alone() {
+    let real = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/real/vm-default.json");
+    let mut built_in = ResultsFile::load(&real).unwrap().results;
+    built_in.schema_version = parbench::results::SCHEMA_VERSION;
+    let (plain_html, plain_answers) = report_of(&built_in);
+    for sums in [true, false] {
+        let (html, answers) = report_of(&with_own_problem(sums));
+        // The built-in Answers, on the page and in answers.md, as without it.
+        assert_eq!(
+            table_with_id(&html, "answers-table"),
+            table_with_id(&plain_html, "answers-table")
+        );
+        assert_eq!(
+            markdown_table_after(&answers, "### Answers"),
+            markdown_table_after(&plain_answers, "### Answers")
+        );
+        // Its own section, labelled as the user's, with its about and its run.
+        let section = "m1-6-myprob";
+        let at = html.find(&format!("<section class=\"workload\" id=\"{section}\">"));
+        let own = &html[at.expect("its own section")..];
+        let own = &own[..own.find("</section>").unwrap()];
+        assert!(
+            own.contains("myprob <span class=\"on\">your problem on "),
+            "{own}"
+        );
+        assert!(own.contains("Collatz steps of 0..4000. 4,000 items per call."));
+        assert!(own.contains("a run of its own started 2026-12-01T10:00:00Z (profile quick"));
+        assert!(own.contains("no intermittent calls, no Python rows"));
+        // Its times are the paired rounds': no column of criterion's.
+        let best = table_with_id(own, &format!("{section}-best"));
+        assert!(best.contains("time per call (median of paired rounds)"));
+        assert!(!best.contains("criterion"), "{best}");
+        assert!(!best.contains("≠"), "{best}");
+        assert_eq!(
+            occurrences(own, "<svg"),
+            5,
+            "the charts of a built-in workload"
+        );
+
+        // Its answers: a table of their own after the built-in one.
+        let answers_table = table_with_id(&html, &format!("{section}-answers-table"));
+        assert!(html.find("id=\"answers-table\"") < html.find(answers_table));
+        let row = |question: &str| {
+            let start = answers_table
+                .find(question)
+                .unwrap_or_else(|| panic!("{question}"));
+            let row = &answers_table[start..];
+            &row[..row.find("</tr>").unwrap()]
+        };
+        // The best parallel entry the machine can produce: the 2.5× above
+        // its ceiling is left out, and listed in the evidence.
+        let worth = row("Is it worth parallelising at this size?");
+        assert!(
+            worth.contains("<strong>parallel wins by more than 5.0%</strong>"),
+            "{worth}"
+        );
+        assert!(
+            worth.contains("closure on rayon at 2 threads: 1.80× (95% interval 1.75–1.85)"),
+            "{worth}"
+        );
+        let evidence = &html[html
+            .find(&format!("id=\"{section}-answers-q-worth\""))
+            .unwrap()..];
+        assert!(
+            evidence.contains(
+                "on myprob (crossbeam, 2 threads): paired 2.50× (95% interval 2.30–2.70)"
+            ),
+            "the inconsistent entry is listed"
+        );
+        let passing = row("Which way of passing the function and its state is cheapest");
+        assert!(
+            passing.contains(
+                "<strong>equal within 2.0%: function_object, method_reference; slower by more \
+                 than 2.0%: dyn_callable</strong>"
+            ),
+            "{passing}"
+        );
+        assert!(
+            passing.contains("dyn_callable 1.080× the closure&#x27;s time"),
+            "{passing}"
+        );
+        let ownership = row("What do the ownership modes cost");
+        if sums {
+            assert!(
+                ownership.contains(
+                    "<strong>equal within 2.0%: arc_state, clone_per_worker; slower by more than \
+                     5.0%: clone_per_task</strong>"
+                ),
+                "{ownership}"
+            );
+        }
+        assert!(
+            ownership.contains(
+                "copies of the state per call: arc_state 0, clone_per_worker 2, clone_per_task 16 \
+                 (rayon, 2 threads)"
+            ),
+            "{ownership}"
+        );
+        let shared = row("Does a lock or an atomic on the accumulator hurt?");
+        if sums {
+            assert!(
+                shared.contains(
+                    "<strong>equal within 2.0%: sharded_sum on myprob; slower by more than \
+                     2.0%: atomic_sum on myprob, mutex_sum on myprob</strong>"
+                ),
+                "{shared}"
+            );
+            assert!(
+                shared.contains("mutex_sum 1.300× the time of fold_reduce"),
+                "{shared}"
+            );
+        } else {
+            assert!(
+                shared.contains("<strong>skipped: the problem declares no sum</strong>"),
+                "{shared}"
+            );
+        }
+        let backend = row("Which backend is fastest at the most threads?");
+        assert!(
+            backend.contains("<strong>rayon leads by more than 5.0%</strong>"),
+            "{backend}"
+        );
+        // answers.md: the same group after the built-in table.
+        let own_md = markdown_table_after(&answers, "#### Your problem: myprob");
+        assert!(
+            own_md.contains("**parallel wins by more than 5.0%**"),
+            "{own_md}"
+        );
+        assert!(answers.find("### Answers") < answers.find("#### Your problem: myprob"));
+
+        // Caveats: its entries are from its own run, not stale; its host
+        // moved by 10% during that run.
+        assert!(!html.contains("come from earlier runs"), "no stale entries");
+        assert!(html.contains(
+            "The host slowed by 10% (sequential time on myprob 1.000e6 → 1.100e6 ns) during the \
+             run of myprob (started 2026-12-01T10:00:00Z)"
+        ));
+    }
+}
+
+#[test]
+fn the_verdicts_and_other_machines_ignore_a_users_own_problem() {
+    let runs = tempfile::tempdir().unwrap();
+    let own = runs.path().join("vm-own.json");
+    with_own_problem(true).save(&own).unwrap();
+    let real = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/real/vm-default.json");
+    let (with, _) = parbench::report::verdicts(&[own.clone(), fixture("machine-b.json")]).unwrap();
+    let (without, _) = parbench::report::verdicts(&[real, fixture("machine-b.json")]).unwrap();
+    let questions = |v: &[parbench::report::Verdict]| -> Vec<(String, usize, bool)> {
+        v.iter()
+            .map(|v| (v.question.clone(), v.common_points, v.agree))
+            .collect()
+    };
+    assert_eq!(questions(&with), questions(&without));
+    // Two machines, one with the problem: every page renders, the problem's
+    // answers on its machine's own page.
+    let out = tempfile::tempdir().unwrap();
+    let outcome = compare(
+        &[own, fixture("machine-b.json")],
+        &out.path().join("index.html"),
+    )
+    .unwrap();
+    let html = whole_site(&outcome.index);
+    assert!(html.contains("Your problem: myprob"));
+    assert!(html.contains("time (median of paired rounds)"));
+}

@@ -11,7 +11,7 @@ use super::format::{
     MISSING, bytes, duration_ns, items_per_s, or_missing, percent, speedup_with_interval,
     time_with_ci, times,
 };
-use crate::results::Benchmark;
+use crate::results::{Benchmark, TimeEstimator};
 
 /// Where a column appears.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,6 +35,38 @@ pub enum Shown {
     WithOverhead,
     /// When the entries carry memory figures.
     WithMemory,
+    /// When the entries were timed by criterion (the built-in sweep).
+    WithCriterion,
+    /// When they were timed by the paired rounds alone (a problem of the
+    /// user's own, [`TimeEstimator::PairedRounds`]).
+    WithoutCriterion,
+}
+
+/// What a table's entries carry: which of the columns shown only
+/// [`Shown::WithOverhead`], [`Shown::WithMemory`] or by how they were timed
+/// a page or summary table shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct With {
+    pub overhead: bool,
+    pub memory: bool,
+    pub criterion: bool,
+}
+
+impl With {
+    /// Every column of a view (what the exports show).
+    pub const ALL: With = With {
+        overhead: true,
+        memory: true,
+        criterion: true,
+    };
+}
+
+/// Was any of `rows` timed by criterion? Else they were timed by the
+/// paired rounds alone (a problem of the user's own), and no figure of
+/// criterion's stands beside them.
+pub fn criterion_timed(rows: &[&Benchmark]) -> bool {
+    rows.iter()
+        .any(|b| b.time_estimator != Some(TimeEstimator::PairedRounds))
 }
 
 /// One entry, with the machine it was measured on.
@@ -215,7 +247,16 @@ pub static COLUMNS: &[Column] = &[
         name: "time_ns",
         title: "time per call (criterion, 95% CI)",
         numeric: true,
-        shown: Shown::Always,
+        shown: Shown::WithCriterion,
+        views: TABLES,
+        raw: |c| Raw::Number(c.entry.time_ns.estimate),
+        human: |c| time_with_ci(&c.entry.time_ns),
+    },
+    Column {
+        name: "time_ns_paired_rounds",
+        title: "time per call (median of paired rounds)",
+        numeric: true,
+        shown: Shown::WithoutCriterion,
         views: TABLES,
         raw: |c| Raw::Number(c.entry.time_ns.estimate),
         human: |c| time_with_ci(&c.entry.time_ns),
@@ -331,7 +372,7 @@ pub static COLUMNS: &[Column] = &[
         name: "criterion_speedup",
         title: "criterion's ratio (unpaired)",
         numeric: true,
-        shown: Shown::Always,
+        shown: Shown::WithCriterion,
         views: ALL,
         raw: |c| opt_number(c.entry.criterion_speedup),
         human: |c| or_missing(c.entry.criterion_speedup, times),
@@ -545,14 +586,17 @@ pub static COLUMNS: &[Column] = &[
 
 /// The columns of `view`; for the page and the summary, only those whose
 /// data the table has.
-pub fn columns(view: View, overhead: bool, memory: bool) -> Vec<&'static Column> {
+pub fn columns(view: View, with: With) -> Vec<&'static Column> {
+    let export = view == View::Export;
     COLUMNS
         .iter()
         .filter(|c| c.in_view(view))
         .filter(|c| match c.shown {
             Shown::Always => true,
-            Shown::WithOverhead => overhead || view == View::Export,
-            Shown::WithMemory => memory || view == View::Export,
+            Shown::WithOverhead => with.overhead || export,
+            Shown::WithMemory => with.memory || export,
+            Shown::WithCriterion => with.criterion || export,
+            Shown::WithoutCriterion => !with.criterion,
         })
         .collect()
 }
@@ -585,15 +629,46 @@ mod tests {
 
     #[test]
     fn tables_show_memory_and_overhead_only_with_their_data() {
-        let plain = columns(View::Html, false, false);
-        assert!(plain.iter().all(|c| c.shown == Shown::Always));
-        let full = columns(View::Html, true, true);
+        let criterion_only = With {
+            overhead: false,
+            memory: false,
+            criterion: true,
+        };
+        let plain = columns(View::Html, criterion_only);
+        assert!(
+            plain
+                .iter()
+                .all(|c| matches!(c.shown, Shown::Always | Shown::WithCriterion))
+        );
+        let full = columns(View::Html, With::ALL);
         assert!(full.iter().any(|c| c.name == "overhead_ns"));
         assert!(full.iter().any(|c| c.name == "state_copies"));
         assert!(
-            columns(View::Export, false, false)
+            columns(View::Export, criterion_only)
                 .iter()
                 .any(|c| c.name == "bytes_allocated")
+        );
+    }
+
+    #[test]
+    fn entries_timed_by_the_paired_rounds_show_no_figure_of_criterions() {
+        let own = With {
+            criterion: false,
+            ..With::ALL
+        };
+        for view in [View::Html, View::Summary] {
+            let names: Vec<&str> = columns(view, own).iter().map(|c| c.name).collect();
+            assert!(names.contains(&"time_ns_paired_rounds"), "{view:?}");
+            assert!(!names.contains(&"time_ns"), "{view:?}");
+            assert!(!names.contains(&"criterion_speedup"), "{view:?}");
+            let built_in: Vec<&str> = columns(view, With::ALL).iter().map(|c| c.name).collect();
+            assert!(!built_in.contains(&"time_ns_paired_rounds"), "{view:?}");
+            assert!(built_in.contains(&"criterion_speedup"), "{view:?}");
+        }
+        // An export shows every column of its view whatever its entries.
+        assert_eq!(
+            columns(View::Export, own).len(),
+            columns(View::Export, With::ALL).len()
         );
     }
 }

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use super::format::percent;
 use crate::backends::BACKENDS;
-use crate::calibration::{DRIFT_THRESHOLD, RunCalibration};
+use crate::calibration::{Change, DRIFT_THRESHOLD, RunCalibration};
 use crate::key::Regime;
 use crate::results::{Benchmark, Loaded, ResultsFile, TimeNs};
 use crate::roles::Role;
@@ -275,8 +275,10 @@ impl<'a> Index<'a> {
 
 /// What a reader must know before comparing a run's absolute times: a run
 /// that did not finish, a host that moved during the run or since the
-/// previous run of the machine, entries left by earlier runs. Ratios are
-/// paired and need none of this.
+/// previous run of the machine, entries left by earlier runs (not those of
+/// a problem of the user's own measured by its own run), and a host that
+/// moved during such a problem's own run. Ratios are paired and need none
+/// of this.
 pub fn run_caveats(file: &ResultsFile) -> Vec<String> {
     let run = &file.run;
     let mut notes = Vec::new();
@@ -331,7 +333,7 @@ pub fn run_caveats(file: &ResultsFile) -> Vec<String> {
     let older = file
         .benchmarks
         .iter()
-        .filter(|b| b.measured_at != run.started_at)
+        .filter(|b| b.measured_at != run.started_at && !of_own_run(file, b))
         .count();
     if older > 0 {
         notes.push(format!(
@@ -339,7 +341,60 @@ pub fn run_caveats(file: &ResultsFile) -> Vec<String> {
              their absolute times reflect the host as it was then."
         ));
     }
+    notes.extend(own_run_drift(file));
     notes
+}
+
+/// Was `b` measured by the run of its own of a problem of the user's
+/// (`WorkloadInfo::own_run`), which stands beside the file's run and does
+/// not make its entries stale?
+fn of_own_run(file: &ResultsFile, b: &Benchmark) -> bool {
+    file.workloads
+        .get(&b.key.workload)
+        .and_then(|w| w.own_run.as_ref())
+        .is_some_and(|own| own.started_at == b.measured_at)
+}
+
+/// How far each problem of the user's own saw the host move during its own
+/// run: its sequential loop at the start and at the end, against
+/// [`DRIFT_THRESHOLD`] as for the file's run.
+fn own_run_drift(file: &ResultsFile) -> Vec<String> {
+    file.workloads
+        .iter()
+        .filter_map(|(workload, info)| {
+            let own = info.own_run.as_ref()?;
+            let end = own.sequential_ns_end.filter(|end| *end > 0.0)?;
+            if own.sequential_ns_start <= 0.0 {
+                return None;
+            }
+            let change = Change {
+                what: format!("sequential time on {workload}"),
+                unit: "ns",
+                from: own.sequential_ns_start,
+                to: end,
+                slower_by: end / own.sequential_ns_start - 1.0,
+            };
+            if !change.slower_by.is_finite() {
+                return None;
+            }
+            Some(if change.slower_by.abs() > DRIFT_THRESHOLD {
+                format!(
+                    "The host {} during the run of {workload} (started {}): its absolute times \
+                     taken early and late in that run are not comparable (the paired ratios are \
+                     not affected).",
+                    change.describe(),
+                    own.started_at
+                )
+            } else {
+                format!(
+                    "The host held steady during the run of {workload} (started {}): its \
+                     sequential loop within {} from start to end.",
+                    own.started_at,
+                    percent(DRIFT_THRESHOLD)
+                )
+            })
+        })
+        .collect()
 }
 
 /// For each (variant, backend) of the given rows, the entry at its fastest

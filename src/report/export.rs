@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::ValueEnum;
 
-use super::columns::{Cells, Column, RawRow, View, columns};
+use super::columns::{Cells, Column, RawRow, View, With, columns};
 use super::data::{Run, entry_order};
 use super::format::markdown_table;
 use super::load_runs;
@@ -56,7 +56,7 @@ pub fn export(files: &[PathBuf], format: ExportFormat) -> Result<(String, Vec<St
 
 /// The entries of `runs` as text in `format`.
 pub fn render(runs: &[Run], format: ExportFormat) -> Result<String> {
-    let columns = columns(View::Export, true, true);
+    let columns = columns(View::Export, With::ALL);
     let rows: Vec<Cells> = entries(runs)
         .into_iter()
         .map(|(machine, entry)| Cells { machine, entry })
@@ -114,7 +114,7 @@ mod tests {
     }
 
     fn headers() -> String {
-        columns(View::Export, true, true)
+        columns(View::Export, With::ALL)
             .iter()
             .map(|c| c.name)
             .collect::<Vec<_>>()
@@ -176,7 +176,7 @@ mod tests {
             .keys()
             .map(String::as_str)
             .collect();
-        assert_eq!(keys.len(), columns(View::Export, true, true).len());
+        assert_eq!(keys.len(), columns(View::Export, With::ALL).len());
         // Keys keep the column order.
         assert!(text.find("\"machine\"").unwrap() < text.find("\"peak_live_bytes\"").unwrap());
     }

@@ -21,6 +21,11 @@
 //! the only markup inserted as is comes from `charts`, whose text plotters
 //! escapes.
 //!
+//! A problem of the user's own (purpose `own`, measured by its own bench
+//! binary) gets a workload section like the built-in ones and a group of
+//! answers of its own after the built-in Answers, which it leaves as they
+//! were.
+//!
 //! Inside: `data` (the runs in report order), `findings` (one file per
 //! question: short answers against margins of practical equivalence, and
 //! the sentences behind them), `across` (verdicts on the points every

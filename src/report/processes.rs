@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use super::columns::{Cells, View, columns};
+use super::columns::{Cells, View, With, columns};
 use super::data::{Index, Run, purpose_of, workloads_of};
 use super::findings::{Claim, Finding};
 use super::format::{bytes, duration_ns, threads};
@@ -97,7 +97,13 @@ fn entries<'a>(benchmarks: &'a [Benchmark], workload: &str) -> Vec<&'a Benchmark
 pub fn views(run: &Run, anchor: &str) -> Vec<ProcessesView> {
     let file = &run.file;
     let cores = file.machine.logical_cores;
-    let columns = columns(View::Processes, false, true);
+    let columns = columns(
+        View::Processes,
+        With {
+            overhead: false,
+            ..With::ALL
+        },
+    );
     workloads_of(&file.benchmarks)
         .into_iter()
         .filter(|w| PURPOSES.contains(&purpose_of(Some(file), w)))

@@ -1,12 +1,13 @@
 //! `reports/summary.md`: the page's Answers (and, with several machines, the
-//! verdict), the evidence collapsed, and the best-thread-count tables as
+//! verdict; each problem of the user's own, its own small table after the
+//! built-in one), the evidence collapsed, and the best-thread-count tables as
 //! markdown, for a pull request (under GitHub's 65,536 characters for one
 //! machine's default run), a job summary or a terminal.
 //!
 //! It renders the same [`Page`] model as the HTML, so the two never disagree.
 
 use super::across::AcrossView;
-use super::findings::OPEN_LIST_MAX;
+use super::findings::{Finding, OPEN_LIST_MAX};
 use super::format::{markdown_table, markdown_text};
 use super::page::{AnswerRow, MachineView, Page, Table};
 
@@ -17,7 +18,44 @@ pub fn answers_markdown(page: &Page) -> String {
     let mut out = head(page);
     for m in &page.machines {
         out.push_str(&machine_head(m));
-        out.push_str(&answers_table(&m.answers));
+        out.push_str(&all_answers(m));
+    }
+    out
+}
+
+/// The machine's Answers table, then one per problem of the user's own
+/// (after the built-in table, as on the page).
+fn all_answers(m: &MachineView) -> String {
+    let mut out = answers_table(&m.answers);
+    for group in &m.own {
+        out.push_str(&format!(
+            "\n#### Your problem: {}\n\n",
+            markdown_text(&group.workload)
+        ));
+        if !group.about.is_empty() {
+            out.push_str(&format!("{}.\n\n", markdown_text(&group.about)));
+        }
+        out.push_str(&answers_table(&group.answers));
+    }
+    out
+}
+
+/// Each finding's evidence, collapsed.
+fn evidence(findings: &[Finding]) -> String {
+    let mut out = String::new();
+    for finding in findings {
+        out.push_str(&format!(
+            "<details><summary>{}</summary>\n\n{}\n\n",
+            finding.question,
+            markdown_text(&finding.answer)
+        ));
+        if let Some(grid) = &finding.grid {
+            let head: Vec<&str> = grid.head.iter().map(String::as_str).collect();
+            out.push_str(&markdown_table(&head, &grid.rows));
+            out.push('\n');
+        }
+        out.push_str(&capped_list(&finding.details));
+        out.push_str("\n</details>\n\n");
     }
     out
 }
@@ -30,21 +68,12 @@ pub fn markdown(page: &Page) -> String {
     let mut out = head(page);
     for m in &page.machines {
         out.push_str(&machine_head(m));
-        out.push_str(&answers_table(&m.answers));
+        out.push_str(&all_answers(m));
         out.push_str("\n### Evidence\n\n");
-        for finding in &m.findings {
-            out.push_str(&format!(
-                "<details><summary>{}</summary>\n\n{}\n\n",
-                finding.question,
-                text(&finding.answer)
-            ));
-            if let Some(grid) = &finding.grid {
-                let head: Vec<&str> = grid.head.iter().map(String::as_str).collect();
-                out.push_str(&markdown_table(&head, &grid.rows));
-                out.push('\n');
-            }
-            out.push_str(&capped_list(&finding.details));
-            out.push_str("\n</details>\n\n");
+        out.push_str(&evidence(&m.findings));
+        for group in &m.own {
+            out.push_str(&format!("#### Your problem: {}\n\n", text(&group.workload)));
+            out.push_str(&evidence(&group.findings));
         }
         for workload in m.workloads.iter().filter(|w| w.steady) {
             out.push_str(&format!(

@@ -15,24 +15,23 @@ impl ResultsFile {
     /// Recomputes every derived figure from the raw ones: throughput;
     /// criterion's speedup and the overhead against the baseline entry (the
     /// variant with the baseline role, at one thread) of the same workload,
-    /// where neither has its own baseline (`own_baseline`); the speedup
+    /// where neither has its own baseline (`own_baseline`) and both times
+    /// are criterion's (a problem of the user's own is timed by the paired
+    /// rounds alone: its times are medians of rounds taken in different
+    /// groups, and their ratio is no second instrument); the speedup
     /// itself where it was not paired (older files); efficiency, cores
     /// busy, the instruments' agreement and the ceiling check.
     pub fn derive(&mut self) {
-        // Criterion's steady times only: a ratio never mixes regimes, and a
-        // problem of the user's own, timed by the paired rounds alone, has
-        // no criterion time to compare.
-        let by_criterion = |b: &Benchmark| b.time_estimator != Some(TimeEstimator::PairedRounds);
+        // Criterion's steady times only: a ratio never mixes regimes.
+        let criterion_timed = |b: &Benchmark| {
+            b.key.regime == Regime::Steady
+                && !b.own_baseline
+                && b.time_estimator != Some(TimeEstimator::PairedRounds)
+        };
         let baseline: BTreeMap<String, f64> = self
             .benchmarks
             .iter()
-            .filter(|b| {
-                b.role == Role::Baseline
-                    && b.key.threads == 1
-                    && b.key.regime == Regime::Steady
-                    && !b.own_baseline
-                    && by_criterion(b)
-            })
+            .filter(|b| b.role == Role::Baseline && b.key.threads == 1 && criterion_timed(b))
             .map(|b| (b.key.workload.clone(), b.time_ns.estimate))
             .collect();
         let ceiling: BTreeMap<u64, f64> = self
@@ -46,9 +45,7 @@ impl ResultsFile {
             b.items_per_s = b.items as f64 / (time * 1e-9);
             // An entry with its own baseline (Python's, at its own sizes)
             // has its speedup over its own loop, paired, never over Rust's.
-            let base = baseline
-                .get(&b.key.workload)
-                .filter(|_| b.key.regime == Regime::Steady && !b.own_baseline && by_criterion(b));
+            let base = baseline.get(&b.key.workload).filter(|_| criterion_timed(b));
             b.criterion_speedup = base.map(|base| base / time);
             b.overhead_ns = base.map(|base| time - base);
             if b.paired_rounds.is_none() {

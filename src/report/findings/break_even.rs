@@ -1,32 +1,57 @@
 //! "From how much work per item does parallel beat sequential?": the
 //! break-even map where measured, and the sweep's workloads bracketing it.
+//! A [`Race`] (a parallel entry against its workload's sequential loop)
+//! also answers whether a problem of the user's own is worth
+//! parallelising.
 
 use super::*;
 use crate::report::data::fastest;
 
 /// How the best parallel run of a workload compares with its sequential loop.
-struct Race<'a> {
+pub(super) struct Race<'a> {
     workload: &'a str,
     ns_per_item: f64,
     call_ns: f64,
-    best: &'a Benchmark,
+    pub(super) best: &'a Benchmark,
 }
 
-impl Race<'_> {
+impl<'a> Race<'a> {
+    /// `best` against the sequential loop of `workload`, where measured.
+    pub(super) fn of(index: &Index<'a>, workload: &'a str, best: &'a Benchmark) -> Option<Self> {
+        let sequential = index.baseline(workload).filter(|s| s.items > 0)?;
+        Some(Race {
+            workload,
+            ns_per_item: sequential.time_ns.estimate / sequential.items as f64,
+            call_ns: sequential.time_ns.estimate,
+            best,
+        })
+    }
+
     /// The parallel run's time over the sequential loop's (paired), against
     /// [`BREAK_EVEN_MARGIN`]; an entry never paired is undecided.
-    fn outcome(&self) -> Outcome {
+    pub(super) fn outcome(&self) -> Outcome {
         match self.best.paired_speedup() {
             Some(s) => Outcome::of(&s.inverse(), BREAK_EVEN_MARGIN),
             None => Outcome::Undecided,
         }
     }
 
+    /// The race's claim on `subject`, in its words: parallel wins
+    /// (faster) or loses (slower) by more than the margin.
+    pub(super) fn claim(&self, subject: String) -> Claim {
+        let mut claim = Claim::of_outcome(subject, self.outcome(), BREAK_EVEN_MARGIN);
+        claim.answer = claim
+            .answer
+            .replace("faster by more than", "parallel wins by more than")
+            .replace("slower by more than", "parallel loses by more than");
+        claim
+    }
+
     fn parallel_wins(&self) -> bool {
         self.outcome() == Outcome::Faster
     }
 
-    fn describe(&self) -> String {
+    pub(super) fn describe(&self) -> String {
         let outcome = match self.best.paired_speedup() {
             Some(s) => {
                 let bounds = bounds_name(self.best.paired_rounds);
@@ -123,14 +148,9 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
         // faster run; it cannot make the chosen one look faster.
         let best =
             chosen_without_its_paired_rounds(rows.iter().copied().filter(|b| b.key.threads > 1));
-        match (index.baseline(workload), best) {
-            (Some(sequential), Some(best)) if sequential.items > 0 => races.push(Race {
-                workload,
-                ns_per_item: sequential.time_ns.estimate / sequential.items as f64,
-                call_ns: sequential.time_ns.estimate,
-                best,
-            }),
-            _ => unmeasured.push(workload.to_string()),
+        match best.and_then(|best| Race::of(index, workload, best)) {
+            Some(race) => races.push(race),
+            None => unmeasured.push(workload.to_string()),
         }
     }
     // The break-even map (issue 11) answers first, where the run measured it.
@@ -207,18 +227,9 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
     }
     finding.details = races.iter().map(Race::describe).collect();
     for race in &races {
-        finding.claims.push(Claim::of_outcome(
-            format!("on {}", race.workload),
-            race.outcome(),
-            BREAK_EVEN_MARGIN,
-        ));
-    }
-    // Words for the claims: parallel wins (faster) or loses (slower).
-    for claim in &mut finding.claims {
-        claim.answer = claim
-            .answer
-            .replace("faster by more than", "parallel wins by more than")
-            .replace("slower by more than", "parallel loses by more than");
+        finding
+            .claims
+            .push(race.claim(format!("on {}", race.workload)));
     }
     finding.points = races.len();
     if finding.figure.is_none()

@@ -2,6 +2,9 @@
 //! on the workload of imbalanced items, the leader against the runner-up
 //! with [`BACKEND_MARGIN`].
 //!
+//! The same answer on a problem of the user's own ([`backends`]), at the
+//! most threads it measured.
+//!
 //! Backends are timed in groups of their own, each paired with the
 //! sequential loop in its own window, so their speedups compare without
 //! the drift between the groups; criterion's absolute times would not.
@@ -26,7 +29,7 @@ fn by_speedup<'a>(group: &[&'a Benchmark]) -> Vec<&'a Benchmark> {
 
 /// The runner-up's time over the leader's as an interval, from the two
 /// speedups' bounds (conservative: their widths add).
-fn lead(leader: &Benchmark, runner_up: &Benchmark) -> Interval {
+pub(super) fn lead(leader: &Benchmark, runner_up: &Benchmark) -> Interval {
     let (l, r) = (speedup(leader), speedup(runner_up));
     Interval {
         estimate: l.estimate / r.estimate,
@@ -55,7 +58,6 @@ fn id() -> &'static str {
 
 pub(super) fn finding(index: &Index<'_>) -> Finding {
     let id = id();
-    let margin = BACKEND_MARGIN;
     let Some(imbalanced) = index.workloads_for(Purpose::Imbalance).first().copied() else {
         return not_answered(
             QUESTION,
@@ -63,9 +65,21 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
             "no workload of imbalanced items was run on this machine.".to_string(),
         );
     };
+    backends(index, imbalanced, QUESTION, id)
+}
+
+/// Which backend leads on `workload`, under `question` and `id` (the own
+/// workloads' group asks it of a problem of the user's).
+pub(super) fn backends(
+    index: &Index<'_>,
+    workload: &str,
+    question: &'static str,
+    id: &'static str,
+) -> Finding {
+    let margin = BACKEND_MARGIN;
     let mut groups: BTreeMap<(String, u64), Vec<&Benchmark>> = BTreeMap::new();
     for b in index
-        .of_workload(imbalanced)
+        .of_workload(workload)
         .into_iter()
         .filter(|b| b.key.threads > 1 && b.speedup.is_some())
     {
@@ -77,10 +91,10 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
     groups.retain(|_, g| g.len() > 1);
     if groups.is_empty() {
         return not_answered(
-            QUESTION,
+            question,
             id,
             format!(
-                "on {imbalanced}, no variant ran on two or more backends at the same thread count above 1."
+                "on {workload}, no variant ran on two or more backends at the same thread count above 1."
             ),
         );
     }
@@ -111,7 +125,7 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
             }
         })
         .collect();
-    let mut finding = Finding::new(QUESTION, id, String::new());
+    let mut finding = Finding::new(question, id, String::new());
     finding.margin = Some(percent(margin));
     finding.points = head.len();
     let verdict = match outcome {
@@ -150,7 +164,7 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
         each[..2].join(" against ")
     ));
     let mut answer = format!(
-        "On {imbalanced} at {}, {}'s speedups: {}. {verdict}.",
+        "On {workload} at {}, {}'s speedups: {}. {verdict}.",
         threads(leader.key.threads),
         leader.key.variant,
         listing(&each)

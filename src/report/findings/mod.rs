@@ -26,7 +26,11 @@
 //!   range, never a 95% interval ([`bounds_name`]).
 //!
 //! Variants are picked by the role their entry carries and workloads by
-//! their purpose, never by id. Criterion's ratio of times
+//! their purpose, never by id. A problem of the user's own (purpose `own`)
+//! is never seen by the built-in questions: `own` asks five of its own of
+//! each such workload, from its entries alone, through the same code
+//! (each question's file offers its answer for one workload, under the
+//! question and id it is given). Criterion's ratio of times
 //! (`criterion_speedup`) and the overhead over the baseline (`overhead_ns`)
 //! divide by a time taken in another group: no answer uses them.
 
@@ -50,9 +54,12 @@ mod cores_busy;
 mod imbalanced;
 mod intermittent;
 mod memory;
+mod own;
 mod passing;
 mod shared_state;
 mod trust;
+
+pub use own::own_findings;
 
 /// One question of the seed and its computed answer.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -320,22 +327,27 @@ pub fn inconsistent_ceiling(file: &ResultsFile, b: &Benchmark) -> Option<f64> {
     crate::results::wholly_above_ceiling(speedup.lower, ceiling).then_some(ceiling)
 }
 
-/// Every finding for one machine's entries, the seed's two questions
-/// first. Entries inconsistent with the machine's ceiling are left out of
-/// every answer and listed by the last one.
+/// Every built-in finding for one machine's entries, the seed's two
+/// questions first. Entries inconsistent with the machine's ceiling are
+/// left out of every answer and listed by the last one. The workloads of
+/// the user's own (`Purpose::Own`) are not seen here at all, so these
+/// answers read the same with or without them: [`own_findings`] answers
+/// each of those apart.
 pub fn findings(index: &Index<'_>) -> Vec<Finding> {
-    let kept = index.file().and_then(|file| {
-        let any = file
-            .benchmarks
-            .iter()
-            .any(|b| inconsistent_ceiling(file, b).is_some());
-        any.then(|| {
-            let mut kept = file.clone();
-            kept.benchmarks
-                .retain(|b| inconsistent_ceiling(file, b).is_none());
-            kept
-        })
+    let built_in = index.file().and_then(|file| {
+        let own = |workload: &str| index.purpose(workload) == Purpose::Own;
+        let mut cut = retained(file, |b| !own(&b.key.workload))
+            .or_else(|| file.workloads.keys().any(|w| own(w)).then(|| file.clone()))?;
+        cut.workloads.retain(|workload, _| !own(workload));
+        Some(cut)
     });
+    let index = match &built_in {
+        Some(file) => Index::of_file(file),
+        None => index.clone(),
+    };
+    let kept = index
+        .file()
+        .and_then(|file| retained(file, |b| inconsistent_ceiling(file, b).is_none()));
     let answering = match &kept {
         Some(kept) => Index::of_file(kept),
         None => index.clone(),
@@ -349,8 +361,42 @@ pub fn findings(index: &Index<'_>) -> Vec<Finding> {
         cores_busy::finding(&answering),
         intermittent::finding(&answering),
         super::processes::seed_memory_question(&answering),
-        trust::finding(index),
+        trust::finding(&index),
     ]
+}
+
+/// A copy of `file` with only the entries `keep` keeps; `None` when it
+/// keeps them all (the file itself will do).
+fn retained(file: &ResultsFile, keep: impl Fn(&Benchmark) -> bool) -> Option<ResultsFile> {
+    if file.benchmarks.iter().all(&keep) {
+        return None;
+    }
+    Some(ResultsFile {
+        benchmarks: file
+            .benchmarks
+            .iter()
+            .filter(|b| keep(b))
+            .cloned()
+            .collect(),
+        ..file.clone()
+    })
+}
+
+/// `b` described as an entry inconsistent with the machine, if it is one:
+/// its paired speedup against the ceiling at its thread count.
+fn inconsistent_entry(file: &ResultsFile, b: &Benchmark) -> Option<String> {
+    let ceiling = inconsistent_ceiling(file, b)?;
+    let s = b.paired_speedup()?;
+    Some(format!(
+        "{} on {}: paired {} ({} {:.2}–{:.2}) against a ceiling of {}",
+        b.key.variant,
+        place(b),
+        times(s.estimate),
+        bounds_name(b.paired_rounds),
+        s.lower,
+        s.upper,
+        times(ceiling)
+    ))
 }
 
 /// `a, b and c`.

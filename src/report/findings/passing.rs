@@ -5,21 +5,25 @@
 //! backend and thread-count points, with its own interval: one disturbed
 //! round widens a single point's interval, not this one. The workloads are
 //! quoted in the order that shows call overhead most (memory-bound, then
-//! CPU-bound, then pure overhead).
+//! CPU-bound, then pure overhead). The own workloads' group asks it of one
+//! problem's entries ([`answer`]).
 
 use super::*;
 
 const QUESTION: &str = "Do closure, function object and method reference differ?";
 
 pub(super) fn finding(index: &Index<'_>) -> Finding {
-    let id = "idioms";
+    answer(index, QUESTION, "idioms")
+}
+
+/// The answer over every workload of `index`, under `question` and `id`
+/// (the own workloads' group asks it of one workload's entries).
+pub(super) fn answer(index: &Index<'_>, question: &'static str, id: &'static str) -> Finding {
     let [partial, class, method] = Role::IDIOMS;
     // Worker processes run the three alike by construction (the same bytes
     // cross the process boundary, the same code runs there): their ratios
     // would only pull the answer towards "no difference".
-    let in_process = |b: &&Benchmark| {
-        crate::backends::backend(&b.key.backend).is_ok_and(|backend| backend.shares_memory())
-    };
+    let in_process = |b: &&Benchmark| in_process(b);
     let mut points: Vec<[&Benchmark; 3]> = index
         .all()
         .filter(in_process)
@@ -28,7 +32,7 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
         .collect();
     if points.is_empty() {
         return not_answered(
-            QUESTION,
+            question,
             id,
             "the seed's three idioms (partial, callable class, bound method) were never measured \
              together (same workload, backend and thread count)."
@@ -59,7 +63,7 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
     }
     if points.iter().all(|p| pairs_at(p).is_empty()) {
         return not_answered(
-            QUESTION,
+            question,
             id,
             format!(
                 "the three idioms were measured at {} points, but never paired (a results file \
@@ -69,7 +73,7 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
         );
     }
     let margin = IDIOMS_MARGIN;
-    let mut finding = Finding::new(QUESTION, id, String::new());
+    let mut finding = Finding::new(question, id, String::new());
     finding.margin = Some(percent(margin));
     let mut sentences = Vec::new();
     let mut workloads: Vec<&str> = points.iter().map(|p| p[0].key.workload.as_str()).collect();
@@ -141,4 +145,9 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
         .collect();
     finding.answer = sentences.join(" ");
     finding
+}
+
+/// Does `b` run on threads sharing memory (not in worker processes)?
+pub(super) fn in_process(b: &Benchmark) -> bool {
+    crate::backends::backend(&b.key.backend).is_ok_and(|backend| backend.shares_memory())
 }

@@ -1,7 +1,8 @@
 //! "What does shared mutable state cost?": each shared-sum strategy by its
 //! paired time ratio to the private fold, against [`SHARED_SUM_MARGIN`],
 //! on every memory-bound and CPU-bound workload; and one stateful worker
-//! behind a Mutex against one worker per thread.
+//! behind a Mutex against one worker per thread. The own workloads' group
+//! asks the same of a problem of the user's ([`on_workload`]).
 
 use super::*;
 
@@ -23,11 +24,7 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
             not_run.push(kind.to_string());
         }
         for workload in workloads {
-            sentences.push(shared_sums(index, workload, &mut finding));
-            sentences.extend(shared_sums_in_model_terms(index, workload));
-            if let Some(sentence) = shared_workers(index, workload) {
-                sentences.push(sentence);
-            }
+            sentences.extend(on_workload(index, workload, &mut finding));
         }
     }
     if sentences.is_empty() {
@@ -47,12 +44,27 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
     finding
 }
 
+/// The sentences on `workload`: its shared sums against the private fold
+/// (their claims and the key figure added to `finding`), the same in the
+/// scaling model's terms, and the stateful workers. The own workloads'
+/// group asks it of a problem of the user's.
+pub(super) fn on_workload(index: &Index<'_>, workload: &str, finding: &mut Finding) -> Vec<String> {
+    let mut sentences = vec![shared_sums(index, workload, finding)];
+    sentences.extend(shared_sums_in_model_terms(index, workload));
+    sentences.extend(shared_workers(index, workload));
+    sentences
+}
+
 /// The (backend, threads) of a workload where most of `roles` were
 /// measured, preferring thread counts within the logical cores (above them
 /// the threads take turns on the cores: time slicing, and the widest
 /// intervals), then more threads, then the earlier backend; the entries
 /// there, in the order of `roles`.
-fn common_point<'a>(index: &Index<'a>, workload: &str, roles: &[Role]) -> Vec<&'a Benchmark> {
+pub(super) fn common_point<'a>(
+    index: &Index<'a>,
+    workload: &str,
+    roles: &[Role],
+) -> Vec<&'a Benchmark> {
     let cores = index.file().map_or(u64::MAX, |f| f.machine.logical_cores);
     let mut best: Vec<&Benchmark> = Vec::new();
     let mut best_key = None;

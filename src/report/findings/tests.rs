@@ -772,3 +772,95 @@ fn trust_counts_the_intervals_the_time_cap_stopped() {
         "{answer}"
     );
 }
+
+/// `entries` as a file whose workload `mine` is a problem of the user's
+/// own, beside the built-in `compute`.
+fn with_own(entries: Vec<Benchmark>) -> crate::report::data::Run {
+    let mut run = crate::report::data::tests::run_of("m", entries);
+    run.file.workloads.insert(
+        "mine".to_string(),
+        crate::results::WorkloadInfo {
+            about: "a problem of mine".to_string(),
+            purpose: Purpose::Own,
+            spec: None,
+            own_run: None,
+        },
+    );
+    run
+}
+
+#[test]
+fn an_own_problem_within_the_margin_of_its_loop_gains_nothing_and_leaves_compute_alone() {
+    let one = [1.0, 1.0, 1.0];
+    let compute = vec![
+        entry("compute", "sequential", "sequential", 1, 2000.0),
+        paired(
+            entry("compute", "closure", "rayon", 2, 1000.0),
+            [2.0, 1.95, 2.05],
+            &[],
+        ),
+    ];
+    let mut entries = compute.clone();
+    entries.extend([
+        entry("mine", "sequential", "sequential", 1, 1000.0),
+        // The best parallel entry lies within 5% of the loop: no gain.
+        paired(
+            entry("mine", "closure", "rayon", 2, 990.0),
+            [1.01, 0.97, 1.04],
+            &[],
+        ),
+        paired(
+            entry("mine", "closure", "std_scope", 2, 1010.0),
+            [0.99, 0.96, 1.02],
+            &[],
+        ),
+        paired(
+            entry("mine", "clone_per_task", "rayon", 2, 1500.0),
+            [0.66, 0.64, 0.68],
+            &[],
+        ),
+        paired(
+            entry("mine", "arc_state", "rayon", 2, 1000.0),
+            one,
+            &[("closure", [1.03, 0.99, 1.06])],
+        ),
+    ]);
+    let run = with_own(entries);
+    let index = Index::of_file(&run.file);
+    let own = own_findings(&index);
+    assert_eq!(own.len(), 1);
+    assert_eq!(
+        (own[0].workload.as_str(), own[0].about.as_str()),
+        ("mine", "a problem of mine")
+    );
+    let short = |id: &str| {
+        let f = own[0].findings.iter().find(|f| f.id == id).unwrap();
+        (f.short(), f.answer.clone())
+    };
+    assert_eq!(
+        short("worth").0.as_deref(),
+        Some("no gain: equal within 5.0%"),
+        "{:?}",
+        short("worth")
+    );
+    // Paired with the closure: its margin; sampled apart: through the two
+    // speedups, with the backends' margin.
+    let (ownership, evidence) = short("ownership");
+    assert_eq!(
+        ownership.as_deref(),
+        Some("undecided: arc_state; slower by more than 5.0%: clone_per_task"),
+        "{evidence}"
+    );
+    assert!(
+        evidence.contains("clone_per_task: copies not counted; time 53.0% slower"),
+        "{evidence}"
+    );
+    let (shared, _) = short("shared-sum");
+    assert_eq!(
+        shared.as_deref(),
+        Some("skipped: the problem declares no sum")
+    );
+    // The built-in findings read as without the problem.
+    let plain = with_own(compute);
+    assert_eq!(findings(&Index::of_file(&plain.file)), findings(&index));
+}

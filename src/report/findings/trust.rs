@@ -195,20 +195,7 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
         .map(|file| {
             file.benchmarks
                 .iter()
-                .filter_map(|b| {
-                    let ceiling = inconsistent_ceiling(file, b)?;
-                    let s = b.paired_speedup()?;
-                    Some(format!(
-                        "{} on {}: paired {} ({} {:.2}–{:.2}) against a ceiling of {}",
-                        b.key.variant,
-                        place(b),
-                        times(s.estimate),
-                        bounds_name(b.paired_rounds),
-                        s.lower,
-                        s.upper,
-                        times(ceiling)
-                    ))
-                })
+                .filter_map(|b| inconsistent_entry(file, b))
                 .collect()
         })
         .unwrap_or_default();

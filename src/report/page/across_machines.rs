@@ -10,6 +10,9 @@ pub struct ComparedWorkload {
     pub id: String,
     pub chart: Chart,
     pub machines: Vec<String>,
+    /// The heading of each machine's time column: criterion's, or the
+    /// paired rounds' median (a problem of the user's own).
+    pub time_heading: &'static str,
     pub rows: Vec<ComparedRow>,
 }
 
@@ -88,7 +91,12 @@ pub(super) fn compare_workloads(runs: &[Run], names: &[String]) -> Result<Vec<Co
         .map(|(j, workload)| {
             let anchor = format!("cmp-{}-{}", j + 1, slug(workload));
             let chart = overlay_chart(&anchor, workload, runs, names)?;
+            let entries: Vec<&Benchmark> = runs.iter().flat_map(|r| r.rows(workload)).collect();
             Ok(ComparedWorkload {
+                time_heading: match criterion_timed(&entries) {
+                    true => "time (criterion, 95% CI)",
+                    false => "time (median of paired rounds)",
+                },
                 rows: side_by_side(workload, runs),
                 anchor,
                 id: workload.to_string(),

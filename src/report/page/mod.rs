@@ -3,7 +3,9 @@
 //! The template only lays out; every number is chosen, formatted and
 //! charted here, as plain strings (escaped by the template engine) and
 //! [`Svg`]s (the one kind of markup the template trusts). A machine's page
-//! opens with its Answers ([`AnswerRow`], one per finding), then the
+//! opens with its Answers ([`AnswerRow`], one per finding), and for each
+//! problem of the user's own a small Answers table of its own
+//! ([`OwnAnswers`]) after them, then the
 //! evidence: each finding collapsed, its fingerprint, ceiling and
 //! calibration, and per workload (`workload`) its speedup chart with the
 //! other charts (`workload_charts`), tables, scaling model, intermittent
@@ -25,14 +27,14 @@ use super::charts::{
     StripPanel, Style, Svg, YAxis,
 };
 use super::columns::{BEYOND_CEILING_MARK, DISAGREE_MARK};
-use super::columns::{Cells, Column, View, columns};
+use super::columns::{Cells, Column, View, With, columns, criterion_timed};
 use super::data::run_caveats;
 use super::data::{
     Index, Run, backend_order, backend_position, backends_and_threads, baseline_of,
     best_per_variant_backend, entry_order, fastest, purpose_of, variant_position, variants_of,
     within_noise, workload_order,
 };
-use super::findings::{Finding, findings};
+use super::findings::{Finding, findings, own_findings};
 use super::format::{
     MISSING, bytes, bytes_unit, copies, count, duration_axis, duration_ns, or_missing, percent,
     plain, speedup_with_interval, threads, time_with_ci, times,
@@ -105,6 +107,9 @@ pub struct MachineView {
     pub findings: Vec<Finding>,
     /// One row per finding: the Answers table leading the machine's page.
     pub answers: Vec<AnswerRow>,
+    /// The answers on each problem of the user's own, a table each after
+    /// the built-in Answers.
+    pub own: Vec<OwnAnswers>,
     /// Threads, worker processes and Python's pool side by side.
     pub processes: Vec<super::processes::ProcessesView>,
     pub workloads: Vec<WorkloadView>,
@@ -153,6 +158,7 @@ impl MachineView {
             caveats: self.caveats.clone(),
             findings: Vec::new(),
             answers: Vec::new(),
+            own: Vec::new(),
             workloads: Vec::new(),
             processes: Vec::new(),
             break_even: None,
@@ -189,6 +195,27 @@ impl AnswerRow {
             anchor: format!("{anchor}-q-{}", f.id),
         }
     }
+}
+
+/// The answers on one problem of the user's own: a small Answers table of
+/// their own after the built-in one (which stays as it is without the
+/// problem), and their evidence after the built-in evidence.
+#[derive(Debug, Serialize)]
+pub struct OwnAnswers {
+    /// The anchor of the group: its workload section's, `-answers`.
+    pub anchor: String,
+    /// The workload's section on the page.
+    pub section: String,
+    pub workload: String,
+    pub about: String,
+    pub answers: Vec<AnswerRow>,
+    pub findings: Vec<Finding>,
+}
+
+/// Where the answers on a problem of the user's own stand, from its
+/// workload section's anchor.
+pub(super) fn own_answers_anchor(section: &str) -> String {
+    format!("{section}-answers")
 }
 
 #[derive(Debug, Serialize)]
@@ -315,23 +342,39 @@ fn machine_view(i: usize, run: &Run, name: &str) -> Result<MachineView> {
     let m = &run.file.machine;
     let r = &run.file.run;
     let anchor = format!("m{}", i + 1);
-    let workloads = run
+    let sections: BTreeMap<&str, String> = run
         .workloads()
         .into_iter()
         .enumerate()
-        .map(|(j, workload)| {
-            workload_view(
-                &format!("{anchor}-{}-{}", j + 1, slug(workload)),
-                run,
-                workload,
-            )
-        })
+        .map(|(j, workload)| (workload, format!("{anchor}-{}-{}", j + 1, slug(workload))))
+        .collect();
+    let workloads = run
+        .workloads()
+        .into_iter()
+        .map(|workload| workload_view(&sections[workload], run, workload))
         .collect::<Result<Vec<_>>>()?;
     let break_even = scaling::break_even_view(&anchor, run)?;
     let c = &r.criterion;
     let processes = super::processes::views(run, &anchor);
     let found = findings(&Index::of_file(&run.file));
     let answers = found.iter().map(|f| AnswerRow::of(&anchor, f)).collect();
+    let own = own_findings(&Index::of_file(&run.file))
+        .into_iter()
+        .filter_map(|group| {
+            let section = sections.get(group.workload.as_str())?.clone();
+            let anchor = own_answers_anchor(&section);
+            Some(OwnAnswers {
+                answers: (group.findings.iter())
+                    .map(|f| AnswerRow::of(&anchor, f))
+                    .collect(),
+                anchor,
+                section,
+                workload: group.workload,
+                about: group.about,
+                findings: group.findings,
+            })
+        })
+        .collect();
     Ok(MachineView {
         anchor,
         name: name.to_string(),
@@ -373,6 +416,7 @@ fn machine_view(i: usize, run: &Run, name: &str) -> Result<MachineView> {
         calibration: calibration_lines(r),
         caveats: run_caveats(&run.file),
         answers,
+        own,
         findings: found,
         processes,
         workloads,

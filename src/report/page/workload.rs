@@ -1,7 +1,9 @@
 //! One workload on one machine: its charts, its tables of entries (the
 //! best thread count and every entry, columns from the one column table),
 //! its intermittent calls and, for the workload of a large constant state,
-//! its memory figures.
+//! its memory figures. A problem of the user's own has the same section,
+//! its times the paired rounds' (no column of criterion's), with its own
+//! run and a link to its answers.
 
 use super::*;
 use crate::paired::TARGET_HALF_WIDTH;
@@ -26,6 +28,19 @@ pub struct WorkloadView {
     pub intermittent: Option<IntermittentView>,
     /// The scaling-model table.
     pub model: Option<scaling::ModelView>,
+    /// A problem of the user's own: its run and its answers.
+    pub own: Option<OwnSection>,
+}
+
+/// What a problem of the user's own adds to its section: whose run measured
+/// it, what that run did not measure, and where its answers are.
+#[derive(Debug, Serialize)]
+pub struct OwnSection {
+    /// The anchor of its group of answers ([`own_answers_anchor`]).
+    pub answers: String,
+    pub run: String,
+    /// What the built-in workloads have and this one does not.
+    pub absent: String,
 }
 
 /// The workload used intermittently: each call after the caller's own work.
@@ -145,12 +160,15 @@ pub(super) fn workload_view(anchor: &str, run: &Run, workload: &str) -> Result<W
             svg,
         })
         .collect();
-    let show_overhead = purpose == Purpose::Overhead && sequential.is_some();
-    let show_memory = rows
-        .iter()
-        .any(|b| b.memory.state_copies.is_some() || b.memory.bytes_allocated.is_some());
-    let table = |rows: Vec<&Benchmark>| table(run.label(), &rows, show_overhead, show_memory);
-    let memory = if purpose == Purpose::StateSize && show_memory {
+    let with = With {
+        overhead: purpose == Purpose::Overhead && sequential.is_some(),
+        memory: rows
+            .iter()
+            .any(|b| b.memory.state_copies.is_some() || b.memory.bytes_allocated.is_some()),
+        criterion: criterion_timed(&rows),
+    };
+    let table = |rows: Vec<&Benchmark>| table(run.label(), &rows, with);
+    let memory = if purpose == Purpose::StateSize && with.memory {
         Some(memory_view(anchor, workload, &rows, &backends, &style)?)
     } else {
         None
@@ -166,21 +184,7 @@ pub(super) fn workload_view(anchor: &str, run: &Run, workload: &str) -> Result<W
         steady: !rows.is_empty(),
         intermittent: intermittent_view(anchor, run, workload)?,
         model: scaling::model_view(anchor, run, workload),
-        legend: format!(
-            "Time per call: criterion's; rows of different backends were timed at different \
-             moments, so compare them by their paired speedups. Speedup: paired with the \
-             sequential loop in alternating rounds, its 95% interval in brackets (the range where \
-             fewer than 6 rounds; missing for entries from before paired sampling). Criterion's ratio \
-             (unpaired): the sequential loop's criterion time over this one's, two times taken at \
-             different moments, the second instrument beside the paired speedup. {BEYOND_CEILING_MARK}: more than {} \
-             above the machine's ceiling. {DISAGREE_MARK}: criterion's ratio of times differs from the \
-             paired speedup by more than {}. {CAPPED_MARK}: the time cap stopped the pairing before \
-             the interval reached its target half-width of {}. Cores busy: process CPU time over wall \
-             time in the paired calls.",
-            percent(CEILING_MARGIN),
-            percent(INSTRUMENTS_AGREE_WITHIN),
-            percent(TARGET_HALF_WIDTH)
-        ),
+        legend: legend(with.criterion),
         marks: rows
             .iter()
             .filter_map(|b| {
@@ -197,14 +201,81 @@ pub(super) fn workload_view(anchor: &str, run: &Run, workload: &str) -> Result<W
             })
             .collect(),
         memory,
+        own: (purpose == Purpose::Own).then(|| own_section(anchor, run, workload)),
     })
+}
+
+/// What the speedup column's interval and marks mean, and which time the
+/// table shows: criterion's, or (a problem of the user's own, no figure of
+/// criterion's) the median of the paired rounds.
+fn legend(criterion: bool) -> String {
+    let (time, criterion) = match criterion {
+        true => (
+            "Time per call: criterion's; rows of different backends were timed at different \
+             moments, so compare them by their paired speedups."
+                .to_string(),
+            format!(
+                " Criterion's ratio (unpaired): the sequential loop's criterion time over this \
+                 one's, two times taken at different moments, the second instrument beside the \
+                 paired speedup. {DISAGREE_MARK}: criterion's ratio of times differs from the \
+                 paired speedup by more than {}.",
+                percent(INSTRUMENTS_AGREE_WITHIN)
+            ),
+        ),
+        false => (
+            "Time per call: the median of the paired rounds' time per call, with its 95% \
+             interval (the range where fewer than 6 rounds); rows of different backends were \
+             paired in different groups, so compare them by their paired speedups."
+                .to_string(),
+            String::new(),
+        ),
+    };
+    format!(
+        "{time} Speedup: paired with the sequential loop in alternating rounds, its 95% interval \
+         in brackets (the range where fewer than 6 rounds; missing for entries from before paired \
+         sampling).{criterion} {BEYOND_CEILING_MARK}: more than {} above the machine's ceiling. \
+         {CAPPED_MARK}: the time cap stopped the pairing before the interval reached its target \
+         half-width of {}. Cores busy: process CPU time over wall time in the paired calls.",
+        percent(CEILING_MARGIN),
+        percent(TARGET_HALF_WIDTH)
+    )
+}
+
+/// The own run of a problem of the user's, and what it does not measure.
+fn own_section(anchor: &str, run: &Run, workload: &str) -> OwnSection {
+    let own_run = run
+        .file
+        .workloads
+        .get(workload)
+        .and_then(|w| w.own_run.as_ref());
+    OwnSection {
+        answers: own_answers_anchor(anchor),
+        run: match own_run {
+            Some(own) => format!(
+                "Your problem, measured by a run of its own started {} (profile {}, threads {}) \
+                 beside this file's run, whose ceiling and calibration are the machine's.",
+                own.started_at,
+                own.profile,
+                own.threads
+                    .iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => "Your problem (the file does not say which run measured it).".to_string(),
+        },
+        absent: "Its run times steady calls only, each variant paired with the problem's own \
+                 sequential loop: it has no criterion times, no intermittent calls, no Python \
+                 rows, no break-even cells and no harness overhead."
+            .to_string(),
+    }
 }
 
 /// The table of `rows` with the page's and the summary's columns, the
 /// fastest entry marked.
-pub(super) fn table(machine: &str, rows: &[&Benchmark], overhead: bool, memory: bool) -> Table {
-    let on_page = columns(View::Html, overhead, memory);
-    let in_summary = columns(View::Summary, overhead, memory);
+pub(super) fn table(machine: &str, rows: &[&Benchmark], with: With) -> Table {
+    let on_page = columns(View::Html, with);
+    let in_summary = columns(View::Summary, with);
     // Columns are told apart by their (unique) names.
     let listed = |list: &[&Column], c: &Column| list.iter().any(|s| s.name == c.name);
     let shown: Vec<&Column> = crate::report::columns::COLUMNS

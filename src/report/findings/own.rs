@@ -1,0 +1,415 @@
+//! A problem of the user's own ([`crate::problem::Problem`], purpose
+//! `own`): five short questions asked of its entries alone, one group of
+//! answers per own workload.
+//!
+//! The built-in findings never see these entries ([`findings`] drops
+//! them), so the seed's answers read the same with or without a user's
+//! problem in the file. Each own workload is answered from a view of the
+//! file that holds its entries only, less those inconsistent with the
+//! machine's ceiling (listed in the first answer's evidence, as the trust
+//! finding lists the built-in ones). Where a question is one the built-in
+//! findings already ask, their code answers it on that view: the race
+//! against the sequential loop (`break_even`), the idioms' pooled ratios
+//! (`passing`), the shared sums against the private fold (`shared_state`)
+//! and the backends' lead (`imbalanced`), with their margins. What is new
+//! here: the best of all parallel entries, each passing variant against
+//! the closure, and the ownership modes' copies beside their time.
+
+use super::break_even::Race;
+use super::passing::in_process;
+use super::*;
+use crate::roles::Family;
+
+/// The margin of an ownership mode's paired time ratio to the closure: the
+/// same instrument as the idioms' (a paired ratio within one group), so
+/// the same margin ([`IDIOMS_MARGIN`]). Where a mode was sampled apart (it
+/// churns memory) and only its speedup is paired, the ratio of the two
+/// speedups comes from two groups and uses [`BACKEND_MARGIN`], as two
+/// backends' speedups do.
+pub const OWNERSHIP_MARGIN: f64 = IDIOMS_MARGIN;
+
+const WORTH: &str = "Is it worth parallelising at this size?";
+const PASSING: &str =
+    "Which way of passing the function and its state is cheapest (each against a closure)?";
+const OWNERSHIP: &str = "What do the ownership modes cost (each against a closure)?";
+const SHARED: &str = "Does a lock or an atomic on the accumulator hurt?";
+const BACKEND: &str = "Which backend is fastest at the most threads?";
+
+/// The answers on one problem of the user's own.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OwnFindings {
+    pub workload: String,
+    /// What the problem is, as its results say (empty when they do not).
+    pub about: String,
+    pub findings: Vec<Finding>,
+}
+
+/// The answers on every own workload of `index`'s file, in report order.
+pub fn own_findings(index: &Index<'_>) -> Vec<OwnFindings> {
+    let Some(file) = index.file() else {
+        return Vec::new();
+    };
+    index
+        .workloads_for(Purpose::Own)
+        .into_iter()
+        .map(|workload| {
+            let ours = |b: &Benchmark| b.key.workload == workload;
+            let view = retained(file, |b| ours(b) && inconsistent_ceiling(file, b).is_none())
+                .unwrap_or_else(|| file.clone());
+            let left_out: Vec<String> = (file.benchmarks.iter())
+                .filter(|b| ours(b))
+                .filter_map(|b| inconsistent_entry(file, b))
+                .collect();
+            let own = Index::of_file(&view);
+            OwnFindings {
+                workload: workload.to_string(),
+                about: file
+                    .workloads
+                    .get(workload)
+                    .map(|w| w.about.clone())
+                    .unwrap_or_default(),
+                findings: vec![
+                    worth(&own, workload, left_out),
+                    passing(&own),
+                    ownership(&own, workload),
+                    shared(&own, workload),
+                    imbalanced::backends(&own, workload, BACKEND, "backend"),
+                ],
+            }
+        })
+        .collect()
+}
+
+/// The best paired speedup of a parallel entry over the problem's own
+/// sequential loop, against [`BREAK_EVEN_MARGIN`]: within it, no gain.
+fn worth(index: &Index<'_>, workload: &str, left_out: Vec<String>) -> Finding {
+    let id = "worth";
+    let mut parallel: Vec<(&Benchmark, Interval)> = index
+        .of_workload(workload)
+        .into_iter()
+        .filter(|b| b.key.threads > 1 && b.role != Role::Baseline)
+        .filter_map(|b| Some((b, b.paired_speedup()?)))
+        .collect();
+    parallel.sort_by(|(_, a), (_, b)| b.estimate.total_cmp(&a.estimate));
+    let Some(race) = (parallel.first()).and_then(|(best, _)| Race::of(index, workload, best))
+    else {
+        return not_answered(
+            WORTH,
+            id,
+            format!(
+                "{workload} has no parallel entry paired with its sequential loop{}.",
+                match left_out.len() {
+                    0 => String::new(),
+                    n => format!(" ({n} left out as inconsistent with the machine's ceiling)"),
+                }
+            ),
+        );
+    };
+    let mut finding = Finding::new(WORTH, id, String::new());
+    finding.margin = Some(percent(BREAK_EVEN_MARGIN));
+    finding.points = parallel.len();
+    let mut claim = race.claim(String::new());
+    if race.outcome() == Outcome::Equal {
+        claim.answer = format!("no gain: {}", claim.answer);
+    }
+    finding.claims.push(claim);
+    let (best, s) = parallel[0];
+    finding.figure = Some(format!(
+        "{} on {} at {}: {} ({} {:.2}–{:.2})",
+        best.key.variant,
+        best.key.backend,
+        threads(best.key.threads),
+        times(s.estimate),
+        bounds_name(best.paired_rounds),
+        s.lower,
+        s.upper
+    ));
+    let winning = parallel
+        .iter()
+        .filter(|(_, s)| Outcome::of(&s.inverse(), BREAK_EVEN_MARGIN) == Outcome::Faster)
+        .count();
+    let mut sentences = vec![
+        race.describe(),
+        format!(
+            "It is the highest of the {} paired speedups at more than one thread; the highest of \
+             many noisy estimates is biased upwards (the winner's curse), so its lower bound is \
+             the safer reading. {winning} of the {} intervals lie wholly above 1 + {}.",
+            parallel.len(),
+            parallel.len(),
+            percent(BREAK_EVEN_MARGIN)
+        ),
+    ];
+    if !left_out.is_empty() {
+        sentences.push(format!(
+            "{} wholly more than {} above the machine's measured ceiling at its thread count: \
+             inconsistent with the machine, no answer on {workload} uses it (listed first below).",
+            match left_out.len() {
+                1 => "1 paired speedup lies".to_string(),
+                n => format!("{n} paired speedups each lie"),
+            },
+            percent(CEILING_INCONSISTENT)
+        ));
+    }
+    finding.answer = sentences.join(" ");
+    finding.details = left_out;
+    finding.details.extend(parallel.iter().map(|(b, s)| {
+        format!(
+            "{} on {}: {}.",
+            b.key.variant,
+            place(b),
+            crate::report::format::speedup_with_interval(s, b.paired_rounds)
+        )
+    }));
+    finding
+}
+
+/// The idioms' pooled evidence of the built-in passing finding, and each
+/// passing variant's time against the closure, pooled over the points
+/// where both ran (the median of their paired ratios), against
+/// [`IDIOMS_MARGIN`].
+fn passing(index: &Index<'_>) -> Finding {
+    let margin = IDIOMS_MARGIN;
+    let mut finding = passing::answer(index, PASSING, "passing");
+    let closures: Vec<&Benchmark> = index
+        .all()
+        .filter(|b| in_process(b) && b.role == Role::PartialIdiom)
+        .collect();
+    let mut pooled: Vec<(&str, Interval, usize)> = Vec::new();
+    for role in [
+        Role::CallableClassIdiom,
+        Role::BoundMethodIdiom,
+        Role::DynamicDispatch,
+    ] {
+        let pairs: Vec<Paired> = closures
+            .iter()
+            .filter_map(|c| Some(paired_with(index.with_role(c, role)?, &[c])))
+            .flatten()
+            .collect();
+        let Some(first) = pairs.first() else {
+            continue;
+        };
+        let mut estimates: Vec<f64> = pairs.iter().map(|p| p.ratio.estimate).collect();
+        pooled.push((
+            first.entry.key.variant.as_str(),
+            median_interval(&mut estimates),
+            pairs.len(),
+        ));
+    }
+    if pooled.is_empty() {
+        return finding;
+    }
+    if finding.claims.is_empty() {
+        // The three idioms were not all paired: only the ratios below speak.
+        finding.answer = String::new();
+    }
+    finding.margin = Some(percent(margin));
+    finding.claims = pooled
+        .iter()
+        .map(|(variant, r, _)| Claim::of_outcome(*variant, Outcome::of(r, margin), margin))
+        .collect();
+    let each: Vec<String> = pooled
+        .iter()
+        .map(|(variant, r, n)| {
+            let bounds = bounds_name(Some(*n as u64));
+            format!(
+                "{variant} {} from {n} ratios",
+                ratio_words(r, margin, bounds)
+            )
+        })
+        .collect();
+    let (variant, r, n) = pooled
+        .iter()
+        .max_by(|(_, a, _), (_, b, _)| {
+            (a.estimate - 1.0)
+                .abs()
+                .total_cmp(&(b.estimate - 1.0).abs())
+        })
+        .expect("not empty");
+    finding.figure = Some(format!(
+        "{variant} {:.3}× the closure's time ({} {:.3}–{:.3}), the median of {n} paired ratios",
+        r.estimate,
+        bounds_name(Some(*n as u64)),
+        r.lower,
+        r.upper
+    ));
+    let with = |outcome: Outcome| -> Vec<String> {
+        (finding.claims.iter())
+            .filter(|c| c.answer == outcome.words(margin))
+            .map(|c| c.subject.clone())
+            .collect()
+    };
+    let verdict = match (with(Outcome::Faster), with(Outcome::Slower)) {
+        (faster, slower) if faster.is_empty() && slower.is_empty() => {
+            match with(Outcome::Equal).len() == finding.claims.len() {
+                true => format!(
+                    "None differs from the closure by more than {}: pass the function whichever \
+                     way reads best.",
+                    percent(margin)
+                ),
+                false => "No variant was shown to differ from the closure by more than the margin."
+                    .to_string(),
+            }
+        }
+        (faster, slower) => [
+            (faster, "Cheaper than the closure by more than"),
+            (slower, "Dearer than the closure by more than"),
+        ]
+        .into_iter()
+        .filter(|(variants, _)| !variants.is_empty())
+        .map(|(variants, words)| format!("{words} {}: {}.", percent(margin), listing(&variants)))
+        .collect::<Vec<_>>()
+        .join(" "),
+    };
+    let pooled_sentence = format!(
+        "Each against the closure, the median of its paired time ratios over the backend and \
+         thread-count points: {}. {verdict}",
+        listing(&each)
+    );
+    finding.answer = match finding.answer.is_empty() {
+        true => pooled_sentence,
+        false => format!("{pooled_sentence} {}", finding.answer),
+    };
+    finding
+}
+
+/// Each ownership mode at one point (the closure's backend and thread
+/// count where most modes ran): the copies of the state and the bytes one
+/// call allocates, and its time against the closure's, paired where
+/// measured in the same rounds, else through the two paired speedups.
+fn ownership(index: &Index<'_>, workload: &str) -> Finding {
+    let id = "ownership";
+    let roles = [
+        Role::PartialIdiom,
+        Role::SharedOwnership,
+        Role::CopyPerWorker,
+        Role::CopyPerTask,
+    ];
+    let present = shared_state::common_point(index, workload, &roles);
+    let (Some(closure), [_, _, ..]) =
+        (present.first().filter(|b| b.role == roles[0]), &present[..])
+    else {
+        return not_answered(
+            OWNERSHIP,
+            id,
+            format!(
+                "on {workload}, no ownership mode was measured at a backend and thread count \
+                 where the closure was."
+            ),
+        );
+    };
+    let memory = |b: &Benchmark| {
+        let mut figures = vec![b.memory.state_copies.map_or_else(
+            || "copies not counted".to_string(),
+            |n| format!("{} of the state", crate::report::format::copies(n)),
+        )];
+        figures.extend(
+            b.memory
+                .bytes_allocated
+                .map(|n| format!("{} allocated", bytes(n))),
+        );
+        figures.join(", ")
+    };
+    let mut finding = Finding::new(OWNERSHIP, id, String::new());
+    let mut each = Vec::new();
+    let mut via_speedups = false;
+    for mode in &present[1..] {
+        let variant = mode.key.variant.as_str();
+        let paired = mode.compared_with(&closure.key.variant).map(|r| {
+            (
+                r,
+                OWNERSHIP_MARGIN,
+                bounds_name(mode.paired_rounds),
+                "paired",
+            )
+        });
+        let through_speedups = || {
+            (mode.paired_speedup().is_some() && closure.paired_speedup().is_some()).then(|| {
+                (
+                    imbalanced::lead(closure, mode),
+                    BACKEND_MARGIN,
+                    bounds_name(mode.paired_rounds.min(closure.paired_rounds)),
+                    "through the two paired speedups (two groups: their widths add)",
+                )
+            })
+        };
+        let time = match paired.or_else(through_speedups) {
+            Some((r, margin, bounds, how)) => {
+                via_speedups |= margin != OWNERSHIP_MARGIN;
+                finding
+                    .claims
+                    .push(Claim::of_outcome(variant, Outcome::of(&r, margin), margin));
+                finding.points += 1;
+                format!("time {} {how}", ratio_words(&r, margin, bounds))
+            }
+            None => "time not paired with the closure".to_string(),
+        };
+        each.push(format!("{variant}: {}; {time}", memory(mode)));
+    }
+    finding.margin = Some(match via_speedups {
+        false => percent(OWNERSHIP_MARGIN),
+        true => format!(
+            "{} (paired); {} through two speedups",
+            percent(OWNERSHIP_MARGIN),
+            percent(BACKEND_MARGIN)
+        ),
+    });
+    let counted: Vec<String> = present[1..]
+        .iter()
+        .filter_map(|b| Some(format!("{} {}", b.key.variant, b.memory.state_copies?)))
+        .collect();
+    if !counted.is_empty() {
+        finding.figure = Some(format!(
+            "copies of the state per call: {} ({}, {})",
+            counted.join(", "),
+            closure.key.backend,
+            threads(closure.key.threads)
+        ));
+    }
+    let missing = roles.len() - present.len();
+    finding.answer = format!(
+        "On {}, per call, each against {} ({}): {}.{}",
+        place(closure),
+        closure.key.variant,
+        memory(closure),
+        each.join("; "),
+        match missing {
+            0 => String::new(),
+            n => format!(" ({n} more ownership mode{} not measured there.)", {
+                if n == 1 { " was" } else { "s were" }
+            }),
+        }
+    );
+    finding
+}
+
+/// The shared sums against the private fold, as the built-in finding
+/// answers them on each workload; skipped when the problem declares no
+/// sum (no shared-mutable entry was measured).
+fn shared(index: &Index<'_>, workload: &str) -> Finding {
+    let id = "shared-sum";
+    let measured = index
+        .of_workload(workload)
+        .iter()
+        .any(|b| b.family == Family::SharedMutable);
+    if !measured {
+        let mut finding = Finding::new(
+            SHARED,
+            id,
+            format!(
+                "Skipped: no shared-mutable strategy was measured on {workload}: the problem \
+                 declares no sum (its `Problem::sums()` is false), so adding its items into one \
+                 shared total would mean nothing."
+            ),
+        );
+        finding.claims.push(Claim {
+            subject: String::new(),
+            answer: "skipped: the problem declares no sum".to_string(),
+            decided: false,
+        });
+        return finding;
+    }
+    let mut finding = Finding::new(SHARED, id, String::new());
+    finding.margin = Some(percent(SHARED_SUM_MARGIN));
+    finding.answer = shared_state::on_workload(index, workload, &mut finding).join(" ");
+    finding
+}
