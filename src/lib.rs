@@ -129,7 +129,9 @@ pub mod workload;
 /// `cargo test` checks every combination once) in `Cargo.toml`.
 ///
 /// It installs parbench's counting allocator (the copies and bytes of
-/// each call) as the binary's global allocator, and calls
+/// each call) as the binary's global allocator (so the bench cannot have
+/// another one; call [`cmd::bench::main`] from a `main` of your own to keep
+/// yours, and the bytes are then unknown), and calls
 /// [`cmd::bench::main`]: `cargo bench` measures and merges the results
 /// into `reports/runs/<machine>.json`, then writes the report;
 /// `cargo test` (criterion's test mode) checks every combination against

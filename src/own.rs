@@ -4,9 +4,9 @@
 //! The built-in sweep ([`crate::sweep`]) times the seed's workloads with
 //! criterion and pairs them afterwards. A user's problem goes through the
 //! same parts: the same variants and backends (which know only
-//! [`Problem`]), the same proof against its sequential loop before
-//! anything is timed ([`matrix::prove`]), the same untimed pass that counts
-//! copies and bytes ([`matrix::measure_once`]), the same paired sampler
+//! [`Problem`]), the same untimed pass that checks each call against the
+//! problem's sequential loop before anything is timed and counts its copies
+//! and bytes ([`matrix::measure_once`]), the same paired sampler
 //! ([`crate::sweep::pair_members`]) and the same results file. Criterion,
 //! which is not a dependency of the library, is the one part it does not
 //! use: every figure of a user's entry, its time per call included, comes
@@ -36,9 +36,9 @@ use crate::profile::{self, Profile};
 use crate::results::{Benchmark, OwnRun, RunInfo, TimeEstimator, TimeNs, WorkloadInfo};
 use crate::roles::Role;
 use crate::store::Store;
-use crate::sweep::{self, BenchArgs, DISRUPTIVE_BYTES, SetMember, baseline, pair_members};
+use crate::sweep::{self, BenchArgs, SetMember, baseline, pair_members};
 use crate::variants::{VARIANTS, Variant};
-use crate::workload::Purpose;
+use crate::workload::{Purpose, WORKLOADS};
 
 /// One combination of the plan of a user's problem.
 #[derive(Clone, Copy)]
@@ -98,7 +98,7 @@ impl Settings {
 /// How a problem of one's own is paired in `profile`: as the built-in
 /// sweep ([`Profile::sampling`]: until every interval is within 2%), but
 /// with a cap of 1 s per set in `quick` and 1.5 s in `default` (3 s for the
-/// built-in sweep): `cargo bench` runs the two example problems after the
+/// built-in sweep): `cargo bench` runs the two example problems beside the
 /// sweep, within the same budgets (quick 2 minutes, default 12). `full`
 /// keeps its 15 s.
 pub fn sampling(profile: Profile) -> Sampling {
@@ -124,6 +124,12 @@ pub fn sampling(profile: Profile) -> Sampling {
 pub fn run<P: Problem>(problem: P, package: &Path, settings: &Settings) -> Result<Outcome> {
     let prepared = Prepared::of(problem)?;
     let name = prepared.problem.name().to_string();
+    if WORKLOADS.iter().any(|w| w.id == name) {
+        bail!(
+            "problem {name}: the name of a built-in workload; give the problem a name of its \
+             own (Problem::name), or its records would replace the built-in ones"
+        );
+    }
     let (plan, skipped) = plan(&prepared, settings.profile, &settings.threads);
     let selected = settings.args.selector()?;
     let key = |p: &Planned| Key::new(&name, p.variant.id(), p.backend.id(), p.threads as u64);
@@ -153,7 +159,13 @@ pub fn run<P: Problem>(problem: P, package: &Path, settings: &Settings) -> Resul
         });
     }
     if plan.is_empty() {
-        bail!("problem {name}: the filter selects none of its benchmarks");
+        // As criterion does: a filter for other benchmarks (`cargo test
+        // some_test`) runs nothing here, and that is no failure.
+        println!("parbench: {name}: the filter selects none of its benchmarks");
+        return Ok(Outcome {
+            proven: 0,
+            results: None,
+        });
     }
     let mut executors = Executors::default();
     let mut out = prepared.output()?;
@@ -164,8 +176,8 @@ pub fn run<P: Problem>(problem: P, package: &Path, settings: &Settings) -> Resul
         let measured =
             matrix::measure_once(&prepared, &job, exec, &mut out).with_context(|| {
                 format!(
-                    "problem {name}: variant {} on backend {} at {} thread(s) does not match the \
-                 sequential loop; nothing was timed",
+                    "problem {name}: variant {} on backend {} at {} thread(s) failed its check \
+                     against the sequential loop; nothing was timed",
                     p.variant.id(),
                     p.backend.id(),
                     p.threads
@@ -299,25 +311,22 @@ fn measure<P: Problem>(
     let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let threads: Vec<u64> = settings.threads.iter().map(|&t| t as u64).collect();
     let criterion = settings.args.settings(settings.profile)?;
-    // Only a file this run creates takes this run block: its ceiling is
-    // measured then (the built-in sweep's is kept otherwise).
-    let run = RunInfo {
-        started_at: started_at.clone(),
-        profile: settings.profile.id().to_string(),
-        threads: threads.clone(),
+    let build = (
+        machine.git_commit.clone(),
+        machine.rustc.clone(),
+        machine.parbench_version.clone(),
+    );
+    // Only a file this run creates takes this run block, with the
+    // machine's ceiling measured then (the built-in sweep's is kept
+    // otherwise).
+    let run = RunInfo::new(
+        &started_at,
+        settings.profile.id(),
+        threads.clone(),
         criterion,
-        ceiling: match path.exists() {
-            true => Vec::new(),
-            false => crate::machine::measure_ceiling(&settings.threads, Duration::from_millis(200)),
-        },
-        calibration: None,
-        in_progress: false,
-        planned: None,
-        plan: None,
-        previous: None,
-        harness_overhead: Vec::new(),
-    };
-    let (mut store, warnings) = Store::open_own(&path, machine, run)?;
+    );
+    let ceiling = || crate::machine::measure_ceiling(&settings.threads, Duration::from_millis(200));
+    let (mut store, warnings) = Store::open_own(&path, machine, run, ceiling)?;
     for warning in warnings {
         eprintln!("parbench: warning: {warning}");
     }
@@ -345,6 +354,10 @@ fn measure<P: Problem>(
             sequential_ns_start: sequential_ns(&mut out, executors)
                 .with_context(|| format!("problem {name}: timing its sequential loop"))?,
             sequential_ns_end: None,
+            sums: prepared.problem.sums(),
+            git_commit: build.0,
+            rustc: build.1,
+            parbench_version: build.2,
         }),
     };
     let sampling = settings.sampling;
@@ -363,13 +376,8 @@ fn measure<P: Problem>(
         );
         // Members that churn memory are sampled apart, each with the
         // sequential loop, as in the built-in sweep (`Sweep::pair`).
-        let (apart, together): (Vec<usize>, Vec<usize>) =
-            (start..end).partition(|&i| memory[i].bytes_allocated.unwrap_or(0) > DISRUPTIVE_BYTES);
-        let mut sets: Vec<(Vec<usize>, bool)> = Vec::new();
-        if !together.is_empty() {
-            sets.push((together, false));
-        }
-        sets.extend(apart.into_iter().map(|i| (vec![i], true)));
+        let members: Vec<(usize, Memory)> = (start..end).map(|i| (i, memory[i])).collect();
+        let sets = sweep::sets_to_pair(&members, None);
         let mut benchmarks = Vec::new();
         for (set, churns) in sets {
             executors.get(backend, threads)?;

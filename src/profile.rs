@@ -69,7 +69,8 @@ impl Profile {
             // time per call; every ratio comes from the paired sampler. A
             // call of 5 ms or more takes its 10 samples of one call whatever
             // the window (issue 19: default was 150 ms, 300 ms, 12 samples;
-            // issue 21 halved both again to make room for the two example
+            // issue 21 shortened the warm-ups and halved the windows again to
+            // make room for the two example
             // problems of one's own in the budgets).
             Profile::Quick => CriterionSettings {
                 warm_up_ms: 10,

@@ -185,13 +185,22 @@ impl Store {
     /// Locks the file at `path` for the run of a problem of the user's own
     /// ([`crate::own`]). Its entries and its workload (with its own run,
     /// [`results::OwnRun`]) join the file; the file's run block (the
-    /// built-in sweep's calibration, ceiling and harness overhead) stays as
-    /// it is. `run` is the run block only of a file this run creates.
-    pub fn open_own(path: &Path, machine: Machine, run: RunInfo) -> Result<(Store, Vec<String>)> {
+    /// built-in sweep's calibration, ceiling and harness overhead) and its
+    /// machine block stay as they are. A file this run creates (there was
+    /// none, or it was moved aside) gets `run` with the machine's
+    /// `ceiling()`, marked `own_only`.
+    pub fn open_own(
+        path: &Path,
+        machine: Machine,
+        run: RunInfo,
+        ceiling: impl FnOnce() -> Vec<results::CeilingPoint>,
+    ) -> Result<(Store, Vec<String>)> {
         let (mut store, _, warnings) = Store::open(path, machine, run, false)?;
         store.keeps_run = true;
         if store.before.is_none() {
             store.run.in_progress = false;
+            store.run.own_only = true;
+            store.run.ceiling = ceiling();
         }
         Ok((store, warnings))
     }

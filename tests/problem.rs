@@ -221,7 +221,9 @@ fn a_name_that_cannot_be_a_key_is_refused_by_name() {
 fn settings(args: &[&str], reports: &Path) -> Settings {
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
     Settings {
-        profile: Profile::Default,
+        // `full`: thread counts beyond the cores too, so the plan does not
+        // depend on the machine's.
+        profile: Profile::Full,
         threads: vec![1, 2],
         args: BenchArgs::parse(&args),
         sampling: Sampling {
@@ -265,7 +267,9 @@ fn the_entry_point_stops_a_wrong_variant_before_timing_by_name() {
     let err = format!("{err:#}");
     assert!(
         err.contains("problem thread_sensitive: variant ")
-            && err.contains(" thread(s) does not match the sequential loop; nothing was timed")
+            && err.contains(
+                " thread(s) failed its check against the sequential loop; nothing was timed"
+            )
             && err.contains("expected"),
         "{err}"
     );
@@ -275,25 +279,48 @@ fn the_entry_point_stops_a_wrong_variant_before_timing_by_name() {
 #[test]
 fn a_measured_problem_joins_the_results_file_without_replacing_its_run() {
     let dir = tempfile::tempdir().unwrap();
-    // The first run creates the file: its run block is this run's.
+    // The first run creates the file: its run block is this run's, with
+    // the machine's ceiling, marked as no built-in run's.
     let first = own::run(
         Collatz { n: 2_000 },
         dir.path(),
         &settings(&["--bench"], dir.path()),
     );
     assert!(first.unwrap().results.is_some());
+    let created = results_file(dir.path());
+    assert!(created.run.own_only && !created.run.ceiling.is_empty());
+    // As if the built-in sweep had written the file since: its run block,
+    // with a calibration and harness overhead, still in progress.
+    let path = std::fs::read_dir(dir.path().join("runs"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let mut sweep = created.clone();
+    sweep.run.own_only = false;
+    sweep.run.started_at = "2026-11-30T00:00:00Z".to_string();
+    sweep.run.in_progress = true;
+    sweep.run.calibration = Some(parbench::calibration::RunCalibration {
+        start: parbench::calibration::Calibration::host(),
+        end: None,
+    });
+    sweep.save(&path).unwrap();
     let before = results_file(dir.path());
     // A second problem, under a filter: its entries join, the run stays.
     let filtered = settings(&["--bench", "labels/closure"], dir.path());
     own::run(Labels, dir.path(), &filtered).unwrap();
     let after = results_file(dir.path());
     assert_eq!(after.run, before.run, "the file's run block is kept");
-    for name in ["collatz", "labels"] {
+    assert_eq!(after.machine, before.machine, "and its machine block");
+    for (name, sums) in [("collatz", true), ("labels", false)] {
         let info = &after.workloads[name];
         assert_eq!(info.purpose, Purpose::Own);
         assert!(info.spec.is_none());
         let own_run = info.own_run.as_ref().unwrap();
         assert!(own_run.sequential_ns_start > 0.0 && own_run.sequential_ns_end.is_some());
+        assert_eq!(own_run.sums, sums);
+        assert!(!own_run.parbench_version.is_empty());
         let entries: Vec<_> = after
             .benchmarks
             .iter()
@@ -360,4 +387,40 @@ fn the_readme_example_is_the_compiled_one() {
         block, example,
         "README's example and examples/scores.rs differ"
     );
+}
+
+#[test]
+fn a_filter_for_other_benchmarks_runs_nothing_and_is_no_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [&["some_test"][..], &["--bench", "some_test"][..]] {
+        let outcome = own::run(Labels, dir.path(), &settings(args, dir.path())).unwrap();
+        assert_eq!(outcome.proven, 0);
+        assert!(outcome.results.is_none());
+    }
+    assert!(!dir.path().join("runs").exists());
+}
+
+#[test]
+fn a_problem_named_as_a_built_in_workload_is_refused_by_name() {
+    struct Compute;
+    impl Problem for Compute {
+        type State = ();
+        fn name(&self) -> &str {
+            "compute"
+        }
+        fn items(&self) -> usize {
+            1
+        }
+        fn state(&self) -> Result<()> {
+            Ok(())
+        }
+        fn item(_: &(), _: usize) -> u64 {
+            0
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let err = own::run(Compute, dir.path(), &settings(&[], dir.path()))
+        .err()
+        .unwrap();
+    assert!(format!("{err:#}").contains("problem compute: the name of a built-in workload"));
 }

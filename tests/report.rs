@@ -906,6 +906,10 @@ fn with_own_problem(sums: bool) -> ResultsFile {
                 sequential_ns_start: 1_000_000.0,
                 // 10% slower at the end: more than the drift threshold.
                 sequential_ns_end: Some(1_100_000.0),
+                sums,
+                git_commit: None,
+                rustc: "rustc 1.91.0".to_string(),
+                parbench_version: "0.1.0".to_string(),
             }),
         },
     );

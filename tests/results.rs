@@ -53,15 +53,6 @@ fn file(benchmarks: Vec<Benchmark>) -> ResultsFile {
         schema_version: SCHEMA_VERSION,
         machine: machine("box"),
         run: RunInfo {
-            started_at: "2026-11-25T00:00:00Z".into(),
-            profile: "quick".into(),
-            threads: vec![1, 2],
-            criterion: CriterionSettings {
-                warm_up_ms: 1,
-                measurement_ms: 1,
-                sample_size: 10,
-                nresamples: 10,
-            },
             ceiling: vec![
                 CeilingPoint {
                     threads: 1,
@@ -72,12 +63,17 @@ fn file(benchmarks: Vec<Benchmark>) -> ResultsFile {
                     speedup: 1.9,
                 },
             ],
-            calibration: None,
-            in_progress: false,
-            planned: None,
-            plan: None,
-            previous: None,
-            harness_overhead: Vec::new(),
+            ..RunInfo::new(
+                "2026-11-25T00:00:00Z",
+                "quick",
+                vec![1, 2],
+                CriterionSettings {
+                    warm_up_ms: 1,
+                    measurement_ms: 1,
+                    sample_size: 10,
+                    nresamples: 10,
+                },
+            )
         },
         workloads: Default::default(),
         benchmarks,

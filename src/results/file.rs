@@ -195,7 +195,11 @@ impl ResultsFile {
         newer.run.threads.extend(self.run.threads.iter().copied());
         newer.run.threads.sort_unstable();
         newer.run.threads.dedup();
-        if newer.run.started_at != self.run.started_at && newer.run.previous.is_none() {
+        // A run block of a problem of one's own alone is no previous run.
+        if newer.run.started_at != self.run.started_at
+            && newer.run.previous.is_none()
+            && !self.run.own_only
+        {
             newer.run.previous = Some(PreviousRun::of(&self.run));
         }
         let mut by_key: BTreeMap<Key, Benchmark> = self

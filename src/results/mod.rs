@@ -138,6 +138,37 @@ pub struct RunInfo {
     /// ([`crate::harness_overhead`]); absent in older files.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub harness_overhead: Vec<HarnessOverhead>,
+    /// Written by a problem of one's own on a file no built-in run had
+    /// written (schema 6): a ceiling and nothing else of a run. The next
+    /// built-in run replaces it without taking it as its previous run.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub own_only: bool,
+}
+
+impl RunInfo {
+    /// A run block with nothing measured yet: no calibration, no plan, no
+    /// previous run, no harness overhead, not in progress.
+    pub fn new(
+        started_at: &str,
+        profile: &str,
+        threads: Vec<u64>,
+        criterion: CriterionSettings,
+    ) -> RunInfo {
+        RunInfo {
+            started_at: started_at.to_string(),
+            profile: profile.to_string(),
+            threads,
+            criterion,
+            ceiling: Vec::new(),
+            calibration: None,
+            in_progress: false,
+            planned: None,
+            plan: None,
+            previous: None,
+            harness_overhead: Vec::new(),
+            own_only: false,
+        }
+    }
 }
 
 /// parbench's harness overhead on one call: the time of parbench's own call
@@ -616,6 +647,24 @@ pub struct OwnRun {
     pub sequential_ns_start: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sequential_ns_end: Option<f64>,
+    /// Whether the problem's items sum (`Problem::sums`): false, the
+    /// shared-mutable strategies were skipped by the problem, not by a
+    /// filter.
+    #[serde(default = "yes")]
+    pub sums: bool,
+    /// The build that measured it (the file's `machine` describes the
+    /// built-in sweep's): the git commit of the problem's package, the
+    /// compiler and parbench's version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git_commit: Option<String>,
+    #[serde(default)]
+    pub rustc: String,
+    #[serde(default)]
+    pub parbench_version: String,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A whole results file.

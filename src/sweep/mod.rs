@@ -23,7 +23,7 @@ mod plan;
 mod progress;
 
 pub use args::{BenchArgs, DEFAULT_CALLER_WORK, caller_work_from, reports_dir, resume_from};
-pub use pairing::{DISRUPTIVE_BYTES, SetMember, pair_members};
+pub use pairing::{DISRUPTIVE_BYTES, SetMember, pair_members, sets_to_pair};
 use plan::groups_of;
 pub use plan::{Group, Planned, intermittent_plan, plan};
 pub use progress::{Progress, human};
@@ -209,21 +209,16 @@ impl Sweep {
         ceiling: Vec<CeilingPoint>,
         resume: bool,
     ) -> Result<()> {
+        let threads: Vec<u64> = self.threads.iter().map(|&t| t as u64).collect();
         let run = RunInfo {
-            started_at: self.started_at.clone(),
-            profile: self.profile.id().to_string(),
-            threads: self.threads.iter().map(|&t| t as u64).collect(),
-            criterion: settings,
             ceiling,
-            calibration: None,
             in_progress: true,
             planned: Some((self.plan.len() + self.intermittent.len()) as u64),
             plan: Some(results::Plan {
-                threads: self.threads.iter().map(|&t| t as u64).collect(),
+                threads: threads.clone(),
                 keys_hash: self.plan_hash(),
             }),
-            previous: None,
-            harness_overhead: Vec::new(),
+            ..RunInfo::new(&self.started_at, self.profile.id(), threads, settings)
         };
         let (mut store, resumed, warnings) = Store::open(path, machine, run, resume)?;
         self.resumed_break_even = resumed.break_even;

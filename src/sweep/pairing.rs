@@ -52,29 +52,18 @@ impl Sweep {
     /// which would bias every light member's ratio. They are compared only
     /// with members of their own rounds.
     pub fn pair(&mut self, group: &Group, sampling: &Sampling) -> Result<()> {
-        let ran: Vec<usize> = group
-            .members
-            .clone()
-            .filter(|i| matches!(self.checked.get(i), Some(Ok(_))))
-            .collect();
         let state_bytes = self
             .sizes
             .of(self.plan[group.members.start].workload())
             .state_bytes;
-        let disruptive = |i: &usize| match self.checked.get(i) {
-            // Without the counting allocator, the copies of the state say it.
-            Some(Ok(memory)) => {
-                let copied = memory.state_copies.unwrap_or(0) * state_bytes as u64;
-                memory.bytes_allocated.unwrap_or(copied) > DISRUPTIVE_BYTES
-            }
-            _ => false,
-        };
-        let (apart, together): (Vec<usize>, Vec<usize>) = ran.iter().partition(|i| disruptive(i));
-        if !together.is_empty() {
-            self.pair_set(group, &together, false, sampling)?;
-        }
-        for index in apart {
-            self.pair_set(group, &[index], true, sampling)?;
+        let members: Vec<(usize, Memory)> = (group.members.clone())
+            .filter_map(|i| match self.checked.get(&i) {
+                Some(Ok(memory)) => Some((i, *memory)),
+                _ => None,
+            })
+            .collect();
+        for (set, churns) in sets_to_pair(&members, Some(state_bytes as u64)) {
+            self.pair_set(group, &set, churns, sampling)?;
         }
         Ok(())
     }
@@ -360,4 +349,30 @@ pub fn pair_members<P: Problem>(
         })
         .collect();
     Ok((figures, samples))
+}
+
+/// The sets one group is paired in: the members that churn memory (they
+/// allocate more than [`DISRUPTIVE_BYTES`] per call, such as the copies of
+/// a large state) each in a set of its own, marked churning, and the rest
+/// together, first ([`Sweep::pair`]). Without the counting allocator a
+/// member's copies say it: times `state_bytes`, the size of one copy, where
+/// it is known; where it is not, any copy counts as churning.
+pub fn sets_to_pair(
+    members: &[(usize, Memory)],
+    state_bytes: Option<u64>,
+) -> Vec<(Vec<usize>, bool)> {
+    let churns = |memory: &Memory| match memory.bytes_allocated {
+        Some(bytes) => bytes > DISRUPTIVE_BYTES,
+        None => {
+            let copies = memory.state_copies.unwrap_or(0);
+            state_bytes.map_or(copies > 0, |bytes| copies * bytes > DISRUPTIVE_BYTES)
+        }
+    };
+    let (apart, together): (Vec<_>, Vec<_>) = members.iter().partition(|(_, m)| churns(m));
+    let mut sets = Vec::new();
+    if !together.is_empty() {
+        sets.push((together.iter().map(|(i, _)| *i).collect(), false));
+    }
+    sets.extend(apart.iter().map(|(i, _)| (vec![*i], true)));
+    sets
 }

@@ -384,7 +384,8 @@ fn ownership(index: &Index<'_>, workload: &str) -> Finding {
 
 /// The shared sums against the private fold, as the built-in finding
 /// answers them on each workload; skipped when the problem declares no
-/// sum (no shared-mutable entry was measured).
+/// sum (its run says so: `own_run.sums`), not answered when they were not
+/// measured otherwise (a filter).
 fn shared(index: &Index<'_>, workload: &str) -> Finding {
     let id = "shared-sum";
     let measured = index
@@ -392,6 +393,17 @@ fn shared(index: &Index<'_>, workload: &str) -> Finding {
         .iter()
         .any(|b| b.family == Family::SharedMutable);
     if !measured {
+        let declares_no_sum = (index.file())
+            .and_then(|f| f.workloads.get(workload))
+            .and_then(|w| w.own_run.as_ref())
+            .is_some_and(|run| !run.sums);
+        if !declares_no_sum {
+            return not_answered(
+                SHARED,
+                id,
+                format!("no shared-mutable strategy was measured on {workload} (a filter?)"),
+            );
+        }
         let mut finding = Finding::new(
             SHARED,
             id,

@@ -23,10 +23,9 @@ pub(super) fn answer(index: &Index<'_>, question: &'static str, id: &'static str
     // Worker processes run the three alike by construction (the same bytes
     // cross the process boundary, the same code runs there): their ratios
     // would only pull the answer towards "no difference".
-    let in_process = |b: &&Benchmark| in_process(b);
     let mut points: Vec<[&Benchmark; 3]> = index
         .all()
-        .filter(in_process)
+        .filter(|b| in_process(b))
         .filter(|b| b.role == partial)
         .filter_map(|c| Some([c, index.with_role(c, class)?, index.with_role(c, method)?]))
         .collect();
@@ -126,7 +125,7 @@ pub(super) fn answer(index: &Index<'_>, question: &'static str, id: &'static str
         ));
         all_pairs.extend(pairs);
     }
-    if index.all().any(|b| !in_process(&b) && b.role == partial) {
+    if index.all().any(|b| !in_process(b) && b.role == partial) {
         sentences.push(
             "Worker processes are left out: across a process boundary the three send the same \
              bytes and run the same code."

@@ -783,7 +783,19 @@ fn with_own(entries: Vec<Benchmark>) -> crate::report::data::Run {
             about: "a problem of mine".to_string(),
             purpose: Purpose::Own,
             spec: None,
-            own_run: None,
+            // A problem that declares no sum: its shared-mutable strategies
+            // were skipped by it, not by a filter.
+            own_run: Some(crate::results::OwnRun {
+                started_at: "2026-11-30T10:00:00Z".to_string(),
+                profile: "quick".to_string(),
+                threads: vec![1, 2],
+                sequential_ns_start: 1000.0,
+                sequential_ns_end: Some(1000.0),
+                sums: false,
+                git_commit: None,
+                rustc: String::new(),
+                parbench_version: String::new(),
+            }),
         },
     );
     run
@@ -825,7 +837,7 @@ fn an_own_problem_within_the_margin_of_its_loop_gains_nothing_and_leaves_compute
             &[("closure", [1.03, 0.99, 1.06])],
         ),
     ]);
-    let run = with_own(entries);
+    let run = with_own(entries.clone());
     let index = Index::of_file(&run.file);
     let own = own_findings(&index);
     assert_eq!(own.len(), 1);
@@ -860,6 +872,16 @@ fn an_own_problem_within_the_margin_of_its_loop_gains_nothing_and_leaves_compute
         shared.as_deref(),
         Some("skipped: the problem declares no sum")
     );
+    // A problem that sums, whose strategies a filter left out: not answered.
+    let mut filtered = with_own(entries.clone());
+    let info = filtered.file.workloads.get_mut("mine").unwrap();
+    info.own_run.as_mut().unwrap().sums = true;
+    let own_filtered = own_findings(&Index::of_file(&filtered.file));
+    let shared = (own_filtered[0].findings.iter())
+        .find(|f| f.id == "shared-sum")
+        .unwrap();
+    assert!(shared.claims.is_empty(), "{shared:?}");
+    assert!(shared.answer.contains("(a filter?)"), "{}", shared.answer);
     // The built-in findings read as without the problem.
     let plain = with_own(compute);
     assert_eq!(findings(&Index::of_file(&plain.file)), findings(&index));
