@@ -1,41 +1,43 @@
 //! A problem of your own whose constant state is large and read by every
-//! item: a linear spam filter over hashed words. The state is a table of
-//! 16 Mi weights (32 MiB); each item is a document of 64 words, each word
-//! hashed from its letters and its weight looked up, and the document
-//! classified as spam (1) or not (0). Word frequencies follow a power law,
-//! as in text: common words are read again and again, rare ones reach far
-//! into the table. Who copies those 32 MiB (per worker, per task, or
-//! nobody) is the question here.
+//! item: a small neural classifier scoring a data set held in memory, the
+//! way `pool.map(partial(score, data=X), range(n))` passes the whole data
+//! set to every task. The state is 65,536 examples of 512 byte-sized
+//! features (32 MiB) and the model (2 hidden units, 1 KiB of weights);
+//! item `i` scores example `i` and says whether it is spam (1) or not (0).
+//! One call streams the data set once, in order, with 1,024 multiply-adds
+//! per example: its cost is the code's, not the host's cache. Who copies
+//! those 32 MiB (per worker, per task, or nobody) is the question here.
 //!
 //! `cargo bench --bench classifier` measures it; `cargo test --bench
 //! classifier` checks every combination against the sequential loop once.
 
 use parbench::problem::Problem;
 
-/// Buckets of the hashed vocabulary: 2^24 weights of 2 bytes.
-const BUCKETS: usize = 1 << 24;
-const WORDS_PER_DOCUMENT: u64 = 64;
+const FEATURES: usize = 512;
+const HIDDEN: usize = 2;
 
-/// The model: one log-odds weight per hashed word.
+/// The data set and the model: what every item reads.
 #[derive(Clone)]
-struct Model {
-    weights: Vec<i16>,
+struct Scoring {
+    /// Example `i` is `examples[i * FEATURES..][..FEATURES]`.
+    examples: Vec<u8>,
+    hidden: Vec<[i8; FEATURES]>,
+    output: [i32; HIDDEN],
 }
 
-struct SpamFilter {
-    documents: usize,
+struct Classifier {
+    examples: usize,
 }
 
-/// A 64-bit mix (splitmix64's finaliser): the documents' words and the
-/// model's weights.
+/// A 64-bit mix (splitmix64's finaliser): the synthetic data and weights.
 fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
 }
 
-impl Problem for SpamFilter {
-    type State = Model;
+impl Problem for Classifier {
+    type State = Scoring;
 
     fn name(&self) -> &str {
         "classifier"
@@ -43,40 +45,50 @@ impl Problem for SpamFilter {
 
     fn about(&self) -> String {
         format!(
-            "a linear spam filter: {} documents of {WORDS_PER_DOCUMENT} words, each word \
-             hashed and its weight looked up in a 32 MiB table that every item reads",
-            self.documents
+            "a neural classifier over a data set in memory: {} examples of {FEATURES} features \
+             (32 MiB, the constant state), each scored through {HIDDEN} hidden units",
+            self.examples
         )
     }
 
     fn items(&self) -> usize {
-        self.documents
+        self.examples
     }
 
-    fn state(&self) -> anyhow::Result<Model> {
-        let weights = (0..BUCKETS as u64).map(|b| (mix(b) >> 48) as i16).collect();
-        Ok(Model { weights })
+    fn state(&self) -> anyhow::Result<Scoring> {
+        let byte = |k: usize| mix(k as u64) as u8;
+        let mut hidden = vec![[0i8; FEATURES]; HIDDEN];
+        for (j, unit) in hidden.iter_mut().enumerate() {
+            unit.iter_mut()
+                .enumerate()
+                .for_each(|(k, w)| *w = byte(j << 20 | k) as i8);
+        }
+        Ok(Scoring {
+            examples: (0..self.examples * FEATURES)
+                .map(|k| byte(k + (1 << 40)))
+                .collect(),
+            hidden,
+            output: [3, -2],
+        })
     }
 
-    /// 1 if document `doc` scores as spam, else 0.
-    fn item(model: &Model, doc: usize) -> u64 {
-        let score: i64 = (0..WORDS_PER_DOCUMENT)
-            .map(|position| {
-                // The word's rank, from 1 to 2^24: most words are common.
-                let u = (mix((doc as u64) << 8 | position) >> 11) as f64 / (1u64 << 53) as f64;
-                let rank = (u * u * u * 24.0).exp2() as u64;
-                // Its text (eight letters) hashed as a tokenizer would, FNV-1a.
-                let letters = mix(rank).to_le_bytes().map(|b| b'a' + b % 26);
-                let hash = (letters.iter()).fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
-                    (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-                });
-                i64::from(model.weights[hash as usize % BUCKETS])
+    /// 1 if example `i` scores as spam, else 0.
+    fn item(model: &Scoring, i: usize) -> u64 {
+        let x = &model.examples[i * FEATURES..][..FEATURES];
+        let score: i64 = (model.hidden.iter().zip(model.output))
+            .map(|(unit, out)| {
+                let h: i32 = unit
+                    .iter()
+                    .zip(x)
+                    .map(|(&w, &v)| i32::from(w) * i32::from(v))
+                    .sum();
+                i64::from(h.max(0)) * i64::from(out) // ReLU, then the output layer
             })
             .sum();
         u64::from(score > 0)
     }
-    // `sums` stays true: the sum of the items is the number of spam
-    // documents, which the shared-mutable strategies count.
+    // `sums` stays true: the sum of the items is the number of examples
+    // classified as spam, which the shared-mutable strategies count.
 }
 
-parbench::bench_main!(SpamFilter { documents: 2_000 });
+parbench::bench_main!(Classifier { examples: 65_536 });
