@@ -832,6 +832,8 @@ fn ten_thousand_mutated_results_files_panic_nowhere_and_escape_every_string() {
     let first = env_number("PARBENCH_FUZZ_FIRST", 0);
     let bases: Vec<Base> = [
         "tests/fixtures/real/vm-default.json",
+        // A quick run with two problems of one's own (schema 6).
+        "tests/fixtures/real/vm-quick-own.json",
         "tests/fixtures/runs/machine-a.json",
         "tests/fixtures/runs/machine-b.json",
     ]
