@@ -3,6 +3,9 @@
 //! every pixel; a row far outside it escapes at once, so static blocks of
 //! rows are uneven and dynamic scheduling has something to win.
 //!
+//! Its state is serde's, so it also runs on worker processes (the
+//! `process` backend), whose workers are this bench binary itself.
+//!
 //! `cargo bench --bench mandelbrot` measures it (merged into
 //! `reports/runs/<machine>.json`, then the report); `cargo test --bench
 //! mandelbrot` checks every combination against the sequential loop once.
@@ -10,7 +13,8 @@
 use parbench::problem::Problem;
 
 /// What every row reads: the view of the complex plane and the limit.
-#[derive(Clone)]
+/// Serde's, so worker processes can carry it (`bench_main!(.., serde)`).
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct View {
     width: usize,
     height: usize,
@@ -85,4 +89,4 @@ fn problem() -> Mandelbrot {
     }
 }
 
-parbench::bench_main!(problem());
+parbench::bench_main!(problem(), serde);

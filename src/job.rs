@@ -5,8 +5,9 @@
 //! type). A scheduler in this process hands both to the variant's kernel,
 //! compiled for the problem's own type ([`Runnable::run_kernel`]); an
 //! executor whose workers are other processes sends them what they need to
-//! rebuild the problem instead (`backends::process`, the seed's problems
-//! only: [`Runnable::seed_state`]).
+//! rebuild the problem instead (`backends::process`: the seed's problems
+//! from their knobs, [`Runnable::seed_state`]; any other problem from its
+//! serialised state, [`Runnable::wire_state`]).
 
 use std::fmt;
 use std::ops::Range;
@@ -75,10 +76,24 @@ pub trait Runnable: Send + Sync {
         out: &mut [u64],
     ) -> Result<Outcome>;
     /// The seed's state, when this is one of the seed's problems
-    /// ([`Seed`]): worker processes rebuild a problem from the seed's knobs
-    /// and its table, so they carry those only. `None` for any other
-    /// problem.
+    /// ([`Seed`]): worker processes rebuild it from the seed's knobs and
+    /// its table. `None` for any other problem.
     fn seed_state(&self) -> Option<&Constants>;
+    /// Another problem's state as bytes, when the problem was made ready
+    /// with a serialisable state (`matrix::Prepared::portable`): worker
+    /// processes of the problem's own program deserialise it. `None`
+    /// otherwise.
+    fn wire_state(&self) -> Option<WireState<'_>>;
+}
+
+/// A problem's constant state, serialised once (postcard), as worker
+/// processes receive it.
+#[derive(Clone, Copy, Debug)]
+pub struct WireState<'a> {
+    pub bytes: &'a [u8],
+    /// A digest of the bytes: a worker that kept a copy keeps it while the
+    /// digest stays the same.
+    pub digest: u64,
 }
 
 /// [`Runnable::seed_state`] of a problem of type `P` whose state is

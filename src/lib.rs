@@ -136,8 +136,25 @@ pub mod workload;
 /// into `reports/runs/<machine>.json`, then writes the report;
 /// `cargo test` (criterion's test mode) checks every combination against
 /// the problem's sequential loop once; `--list` names the benchmarks.
+///
+/// `parbench::bench_main!(MyProblem::new(), serde)`, for a problem whose
+/// state is serde's (`Serialize + DeserializeOwned`), also runs it on the
+/// `process` backend: worker processes that are this same bench binary,
+/// re-entered as workers ([`cmd::bench::main_with_workers`]).
 #[macro_export]
 macro_rules! bench_main {
+    ($problem:expr, serde) => {
+        #[global_allocator]
+        static PARBENCH_ALLOCATOR: $crate::memory::CountingAllocator =
+            $crate::memory::CountingAllocator;
+
+        fn main() {
+            $crate::cmd::bench::main_with_workers(
+                $problem,
+                ::std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
+            );
+        }
+    };
     ($problem:expr) => {
         #[global_allocator]
         static PARBENCH_ALLOCATOR: $crate::memory::CountingAllocator =

@@ -6,8 +6,10 @@
 //! agree on what exists and on what "correct" means. A (variant, backend)
 //! pair exists unless the variant refuses the backend ([`refusal`], the
 //! capability check); a problem of its own may further rule out a variant
-//! ([`problem_refusal`]: no sum) or a backend ([`backend_refusal`]: worker
-//! processes carry the seed's problems only). A backend runs at the thread
+//! ([`problem_refusal`]: no sum), a backend ([`backend_refusal`]: worker
+//! processes carry a state only if it is the seed's or serialisable), or a
+//! variant on a backend ([`sharing_refusal`]: `arc_state` across processes
+//! maps the seed's table only). A backend runs at the thread
 //! counts it supports ([`backends::thread_counts`]). Nothing here names a
 //! variant or a backend by its id.
 
@@ -20,7 +22,7 @@ use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
 use crate::backends::{self, BACKENDS, Backend, Executor, catch_panic};
-use crate::job::{Job, Runnable, seed_state_of};
+use crate::job::{Job, Runnable, WireState, seed_state_of};
 use crate::key::Key;
 use crate::memory::{self, Memory};
 use crate::problem::{Problem, oracle_into};
@@ -65,13 +67,34 @@ pub fn refusal(variant: &dyn Variant, backend: &dyn Backend) -> Option<&'static 
 }
 
 /// Why `backend` cannot run `problem` at all, if it cannot. Worker
-/// processes rebuild a problem from the seed's knobs and its state's bytes
-/// ([`Runnable::seed_state`], what the process backend asks too), so today
-/// they carry the seed's problems only; any problem runs on every
-/// in-process backend.
+/// processes rebuild a problem from the seed's knobs and its table
+/// ([`Runnable::seed_state`]) or from its serialised state
+/// ([`Runnable::wire_state`]), what the process backend asks too; any
+/// problem runs on every in-process backend.
 pub fn backend_refusal(backend: &dyn Backend, problem: &dyn Runnable) -> Option<&'static str> {
-    (!backend.shares_memory() && problem.seed_state().is_none())
-        .then_some("the state is not serialisable: worker processes carry the seed's problems only")
+    (!backend.shares_memory() && problem.seed_state().is_none() && problem.wire_state().is_none())
+        .then_some(
+            "the state is not serialisable: make it serde's and call bench_main!(problem, serde) \
+             to run it in worker processes",
+        )
+}
+
+/// Why `variant` cannot run `problem` on `backend`, where the two allow it
+/// apart: worker processes share the seed's table by mapping its file, but
+/// a serialised state cannot be shared without a copy in each worker, so
+/// `arc_state` (no copy) does not run there on any other problem.
+pub fn sharing_refusal(
+    variant: &dyn Variant,
+    backend: &dyn Backend,
+    problem: &dyn Runnable,
+) -> Option<&'static str> {
+    (!backend.shares_memory()
+        && problem.seed_state().is_none()
+        && variant.role() == Role::SharedOwnership)
+        .then_some(
+            "worker processes share only the seed's table without a copy (a mapped file); \
+             a serialised state is deserialised by each worker",
+        )
 }
 
 /// Why `variant` cannot run on a problem, if it cannot: the shared-mutable
@@ -177,6 +200,9 @@ pub struct Prepared<P: Problem> {
     pub expected_sum: u64,
     /// Deep copies of the state the kernels made (the ownership modes).
     copies: AtomicU64,
+    /// The state serialised, and its digest, for worker processes
+    /// ([`Prepared::portable`]); `None`: they cannot carry it.
+    wire: Option<(Vec<u8>, u64)>,
 }
 
 impl Prepared<Seed> {
@@ -225,7 +251,31 @@ impl<P: Problem> Prepared<P> {
             expected,
             expected_sum,
             copies: AtomicU64::new(0),
+            wire: None,
         })
+    }
+
+    /// [`Prepared::of`] a problem whose state serde can serialise: worker
+    /// processes carry it too (the `process` backend, started from the
+    /// program this runs in, re-entered as a worker by
+    /// `cmd::bench::main_with_workers`). The state is serialised once, here.
+    pub fn portable(problem: P) -> Result<Prepared<P>>
+    where
+        P::State: serde::Serialize,
+    {
+        let mut prepared = Prepared::of(problem)?;
+        let bytes = postcard::to_stdvec(&*prepared.state).with_context(|| {
+            format!(
+                "serialising the state of problem {}",
+                prepared.problem.name()
+            )
+        })?;
+        // FNV-1a: a digest to tell states apart, not a defence.
+        let digest = (bytes.iter()).fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+        prepared.wire = Some((bytes, digest));
+        Ok(prepared)
     }
 
     /// Deep copies of the state the kernels made so far.
@@ -351,6 +401,12 @@ impl<P: Problem> Runnable for Prepared<P> {
     fn seed_state(&self) -> Option<&Constants> {
         seed_state_of::<P, P::State>(&*self.state)
     }
+    fn wire_state(&self) -> Option<WireState<'_>> {
+        (self.wire.as_ref()).map(|(bytes, digest)| WireState {
+            bytes,
+            digest: *digest,
+        })
+    }
 }
 
 /// Where a timed call goes, found once before a timing loop: a scheduler
@@ -467,7 +523,10 @@ pub fn verify_prepared<P: Problem>(
             continue;
         }
         for &backend in backends {
-            if refusal(variant, backend).is_some() || backend_refusal(backend, prepared).is_some() {
+            if refusal(variant, backend).is_some()
+                || backend_refusal(backend, prepared).is_some()
+                || sharing_refusal(variant, backend, prepared).is_some()
+            {
                 continue;
             }
             let job = prepared.job(variant);

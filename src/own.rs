@@ -17,8 +17,9 @@
 //! within the machine's cores (oversubscribed counts measure time slicing;
 //! only `full` measures them), `quick` only the largest of them (and of
 //! the sequential backend's variants, the baseline alone). Worker
-//! processes carry the seed's problems only ([`matrix::backend_refusal`]);
-//! `--list` says so.
+//! processes (the `process` backend) run it too when its state is serde's
+//! and the bench says so (`bench_main!(problem, serde)`); otherwise
+//! [`matrix::backend_refusal`] rules them out, and `--list` says why.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -122,7 +123,16 @@ pub fn sampling(profile: Profile) -> Sampling {
 /// (`--bench`) then pairs every combination with the sequential loop and
 /// merges the records into `runs/<machine>.json` under the problem's name.
 pub fn run<P: Problem>(problem: P, package: &Path, settings: &Settings) -> Result<Outcome> {
-    let prepared = Prepared::of(problem)?;
+    run_prepared(Prepared::of(problem)?, package, settings)
+}
+
+/// [`run`] of a problem already made ready: [`Prepared::portable`] for one
+/// whose state worker processes carry.
+pub fn run_prepared<P: Problem>(
+    prepared: Prepared<P>,
+    package: &Path,
+    settings: &Settings,
+) -> Result<Outcome> {
     let name = prepared.problem.name().to_string();
     if WORKLOADS.iter().any(|w| w.id == name) {
         bail!(
@@ -222,7 +232,8 @@ fn plan<P: Problem>(
         for &variant in VARIANTS {
             let reason = matrix::problem_refusal(variant, &prepared.problem)
                 .or_else(|| matrix::refusal(variant, backend))
-                .or_else(|| matrix::backend_refusal(backend, prepared));
+                .or_else(|| matrix::backend_refusal(backend, prepared))
+                .or_else(|| matrix::sharing_refusal(variant, backend, prepared));
             if let Some(reason) = reason {
                 skipped.push(Skipped {
                     variant,

@@ -475,3 +475,49 @@ fn shared_memory_that_cannot_be_created_is_an_error_and_the_pool_recovers() {
     );
     works_again(&exec, &old);
 }
+
+/// Squares with a serde state: carried by worker processes of a program
+/// that knows it (`cmd::bench::main_with_workers`), not by parbench's own.
+struct Squares;
+
+impl parbench::problem::Problem for Squares {
+    type State = Vec<u64>;
+    fn name(&self) -> &str {
+        "squares"
+    }
+    fn items(&self) -> usize {
+        64
+    }
+    fn state(&self) -> anyhow::Result<Vec<u64>> {
+        Ok((0..64).map(|i| i * i).collect())
+    }
+    fn item(squares: &Vec<u64>, i: usize) -> u64 {
+        squares[i]
+    }
+}
+
+#[test]
+fn parbench_s_own_workers_refuse_another_problem_by_name() {
+    let portable = Prepared::portable(Squares).unwrap();
+    let wire = parbench::job::Runnable::wire_state(&portable).unwrap();
+    assert!(!wire.bytes.is_empty());
+    assert!(matrix::backend_refusal(&process::Process, &portable).is_none());
+    // arc_state shares no serialised state without a copy: refused.
+    let arc = variant("arc_state").unwrap();
+    assert!(matrix::sharing_refusal(arc, &process::Process, &portable).is_some());
+    let exec = pool(2, process::DEFAULT_TIMEOUT);
+    let mut out = portable.output().unwrap();
+    let err = portable
+        .run(&portable.job(variant("closure").unwrap()), &exec, &mut out)
+        .unwrap_err();
+    let err = format!("{err:#}");
+    assert!(
+        err.contains("carries the seed's problems only, not problem squares")
+            && err.contains("worker 0")
+            && err.contains("chunk 0"),
+        "{err}"
+    );
+    // A problem whose state is not serialisable is refused before any call.
+    let plain = Prepared::of(Squares).unwrap();
+    assert!(matrix::backend_refusal(&process::Process, &plain).is_some());
+}

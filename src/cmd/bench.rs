@@ -5,9 +5,13 @@
 
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
+use crate::backends::process::{self, worker};
 use crate::criterion_dir;
+use crate::matrix::Prepared;
 use crate::own::{self, Settings};
 use crate::problem::Problem;
 use crate::report;
@@ -24,8 +28,39 @@ pub fn main<P: Problem>(problem: P, package: &Path) {
 
 /// [`main`], returning the error.
 pub fn run<P: Problem>(problem: P, package: &Path) -> Result<own::Outcome> {
+    run_prepared(Prepared::of(problem)?, package)
+}
+
+/// [`main`] of a problem whose state serde can serialise: the `process`
+/// backend runs it too, its workers this same program. Started as a worker
+/// (by the pool, [`worker::started_as_worker`]), it serves chunks of
+/// `problem` until its parent closes the pipe, and exits; so call it first
+/// thing in `main` (`bench_main!(problem, serde)` does).
+pub fn main_with_workers<P: Problem>(problem: P, package: &Path)
+where
+    P::State: Serialize + DeserializeOwned,
+{
+    if worker::started_as_worker() {
+        if let Err(err) = worker::serve_problem(&problem) {
+            eprintln!("parbench worker of problem {}: {err:#}", problem.name());
+            std::process::exit(1);
+        }
+        std::process::exit(0);
+    }
+    let prepared = std::env::current_exe()
+        .context("finding this program, the process backend's worker")
+        .map(process::set_worker_program)
+        .and_then(|()| Prepared::portable(problem));
+    if let Err(err) = prepared.and_then(|prepared| run_prepared(prepared, package)) {
+        eprintln!("parbench: {err:#}");
+        std::process::exit(1);
+    }
+}
+
+/// [`run`] of a problem made ready.
+fn run_prepared<P: Problem>(prepared: Prepared<P>, package: &Path) -> Result<own::Outcome> {
     let settings = Settings::from_env(package)?;
-    let outcome = own::run(problem, package, &settings)?;
+    let outcome = own::run_prepared(prepared, package, &settings)?;
     if outcome.results.is_some() {
         write_report(package, &settings.reports)?;
     }

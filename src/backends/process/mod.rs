@@ -6,7 +6,10 @@
 //! executable itself started with `std::process::Command` and its hidden
 //! subcommand `parbench worker` (no fork, so it works wherever `Command`
 //! does), started once per thread count and kept across calls like a
-//! `Pool()`. A call cuts its items into `Pool.map`-sized chunks
+//! `Pool()`. A problem of a user's own whose state is serde's runs on
+//! workers that are the user's bench binary itself ([`set_worker_program`]
+//! to it), re-entered as a worker ([`worker::serve_problem`]); its state
+//! travels serialised ([`crate::job::Runnable::wire_state`]), never mapped. A call cuts its items into `Pool.map`-sized chunks
 //! ([`pool_map_chunk_len`]) and deals them to idle workers over their stdin
 //! and stdout ([`protocol`]); results come back the same way.
 //!
@@ -68,9 +71,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 
-use self::protocol::{ChunkJob, ChunkResult, PROTOCOL, Reply, Request, SharedSlot, StateIn, Wire};
+use self::protocol::{
+    ChunkJob, ChunkResult, PROTOCOL, ProblemJob, Reply, Request, SharedSlot, StateIn, Wire,
+    WireStateIn,
+};
+use self::workers::CallState;
 use super::{Backend, Executor, check_output, pool_map_chunk_len};
-use crate::job::{Job, Runnable};
+use crate::job::{Job, Runnable, WireState};
 use crate::roles::Role;
 use crate::schedule::RunStats;
 use crate::schedule::{Outcome, Produced};
@@ -381,14 +388,19 @@ impl Executor for ProcessPool {
     fn execute(&self, job: &Job, problem: &dyn Runnable, out: &mut [u64]) -> Result<Outcome> {
         check_output(&job.items, out)?;
         // Worker processes rebuild the seed's problem from its knobs and
-        // its state's bytes; another problem's state is not carried yet.
-        let state = problem.seed_state().with_context(|| {
-            format!(
-                "process: problem {}'s state cannot be sent to worker processes \
-                 (only the seed's problems are carried today)",
+        // its table, and another problem from its serialised state.
+        let state = match (problem.seed_state(), problem.wire_state()) {
+            (Some(state), _) => CallState::Seed(state),
+            (None, Some(wire)) => CallState::Wire {
+                problem: problem.name(),
+                wire,
+            },
+            (None, None) => bail!(
+                "process: problem {}'s state cannot be sent to worker processes: it is not \
+                 serialisable (matrix::backend_refusal)",
                 problem.name()
-            )
-        })?;
+            ),
+        };
         let timeout = self.timeout;
         let set = set_of(job.variant.role());
         let (outcome, ipc, copies) =

@@ -81,6 +81,44 @@ pub struct Wire<'a> {
     pub table: &'a [u8],
 }
 
+/// A chunk's job on a problem other than the seed's: the variant, the
+/// problem's name (the worker checks it is the one its program carries)
+/// and the items.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct ProblemJob {
+    #[serde(serialize_with = "variant_id", deserialize_with = "variant_by_id")]
+    pub variant: &'static dyn Variant,
+    pub problem: String,
+    pub items: Range<usize>,
+}
+
+impl std::fmt::Debug for ProblemJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProblemJob")
+            .field("variant", &self.variant.id())
+            .field("problem", &self.problem)
+            .field("items", &self.items)
+            .finish()
+    }
+}
+
+/// How a serialised state (a problem other than the seed's) reaches the
+/// worker for one chunk: as [`StateIn`], but always as bytes, never
+/// mapped (each worker deserialises its own copy).
+#[derive(Debug, Serialize, Deserialize)]
+pub enum WireStateIn<'a> {
+    /// Serialised with this chunk; deserialised into a fresh copy for it.
+    PerChunk(#[serde(borrow, with = "serde_bytes")] &'a [u8]),
+    /// Kept by the worker for the life of the pool, until another `Keep`.
+    Keep {
+        #[serde(borrow, with = "serde_bytes")]
+        bytes: &'a [u8],
+        digest: u64,
+    },
+    /// The copy this worker kept, whose bytes had this digest.
+    Kept { digest: u64 },
+}
+
 /// Where a shared-sum chunk adds its items: a slot of the pool's shared
 /// mapping of atomics (the file at `path`).
 #[derive(Debug, Serialize, Deserialize)]
@@ -100,6 +138,16 @@ pub enum Request<'a> {
         #[serde(borrow)]
         state: StateIn<'a>,
         /// For the atomic shared sums: the slot to add into.
+        #[serde(borrow)]
+        slot: Option<SharedSlot<'a>>,
+    },
+    /// Compute `items` of the problem this worker's program carries (a
+    /// problem other than the seed's, its state serialised).
+    ProblemChunk {
+        chunk: usize,
+        job: ProblemJob,
+        #[serde(borrow)]
+        state: WireStateIn<'a>,
         #[serde(borrow)]
         slot: Option<SharedSlot<'a>>,
     },
@@ -140,7 +188,7 @@ pub enum Reply {
 }
 
 /// Bumped whenever a message changes shape.
-pub const PROTOCOL: u32 = 2;
+pub const PROTOCOL: u32 = 3;
 
 /// The items of chunk `index` of `items` cut into chunks of `len`.
 pub fn chunk_range(items: &Range<usize>, len: usize, index: usize) -> Range<usize> {

@@ -1,4 +1,7 @@
-//! The worker side of the process backend: what `parbench worker` runs.
+//! The worker side of the process backend: what `parbench worker` runs
+//! for the seed's problems ([`serve`]), and what a bench binary of a
+//! problem of one's own runs when the pool starts it as a worker
+//! ([`serve_problem`]: that problem's chunks, its state deserialised).
 //!
 //! A worker says hello, then answers one request frame at a time from its
 //! stdin until the stream ends (the parent closed it, or died: a worker
@@ -21,12 +24,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use anyhow::{Context, Result, bail};
 
 use super::fault::Fault;
+use serde::de::DeserializeOwned;
+
 use super::protocol::{
-    self, ChunkJob, ChunkResult, PROTOCOL, Reply, Request, SharedSlot, StateIn, Wire,
+    self, ChunkJob, ChunkResult, PROTOCOL, ProblemJob, Reply, Request, SharedSlot, StateIn, Wire,
+    WireStateIn,
 };
 use super::{Produces, SLOT_BYTES, produces};
 use crate::backends::panic_message;
 use crate::platform;
+use crate::problem::{Problem, oracle_into};
+use crate::roles::Role;
 use crate::variants::CountingWorker;
 use crate::workload::{Constants, Seed, Spec};
 
@@ -43,8 +51,79 @@ struct Kept {
     fault: Option<Fault>,
 }
 
-/// Runs the worker loop on stdin and stdout until stdin ends.
+/// The chunks of a problem other than the seed's, as the worker of that
+/// problem's program computes them ([`serve_problem`]).
+type ProblemChunks<'p> = dyn FnMut(
+        &ProblemJob,
+        WireStateIn<'_>,
+        Option<SharedSlot<'_>>,
+        &mut Kept,
+    ) -> Result<(ChunkResult, u64)>
+    + 'p;
+
+/// Runs the worker loop of the parbench executable on stdin and stdout
+/// until stdin ends: the seed's problems.
 pub fn serve() -> Result<()> {
+    serve_with(None)
+}
+
+/// Whether this process was started as a worker of the process backend
+/// ([`WORKER_VARIABLE`] set): a bench binary of a problem of one's own
+/// checks it first thing in `main` and then serves ([`serve_problem`]).
+pub fn started_as_worker() -> bool {
+    std::env::var_os(WORKER_VARIABLE).is_some()
+}
+
+/// Set in every worker's environment by the pool that starts it.
+pub const WORKER_VARIABLE: &str = "PARBENCH_WORKER";
+
+/// Runs the worker loop of a program that carries problem `P` (its bench
+/// binary, re-entered as a worker): its chunks, each state deserialised
+/// from the bytes the parent sent. The seed's chunks are refused.
+pub fn serve_problem<P: Problem>(problem: &P) -> Result<()>
+where
+    P::State: DeserializeOwned,
+{
+    let name = problem.name().to_string();
+    let mut kept_copy: Option<(u64, Arc<P::State>)> = None;
+    let mut chunks = |job: &ProblemJob,
+                      state: WireStateIn<'_>,
+                      slot: Option<SharedSlot<'_>>,
+                      kept: &mut Kept| {
+        if job.problem != name {
+            bail!(
+                "this worker's program carries problem {name}, not problem {}",
+                job.problem
+            );
+        }
+        let deserialise = |bytes: &[u8]| -> Result<Arc<P::State>> {
+            let state = postcard::from_bytes(bytes)
+                .with_context(|| format!("deserialising the state of problem {name}"))?;
+            Ok(Arc::new(state))
+        };
+        let (state, copies) = match state {
+            WireStateIn::PerChunk(bytes) => (deserialise(bytes)?, 1),
+            WireStateIn::Keep { bytes, digest } => {
+                kept_copy = None; // the previous state's copy goes first
+                let copy = deserialise(bytes)?;
+                kept_copy = Some((digest, Arc::clone(&copy)));
+                (copy, 1)
+            }
+            WireStateIn::Kept { digest } => match &kept_copy {
+                Some((kept_digest, copy)) if *kept_digest == digest => (Arc::clone(copy), 0),
+                _ => bail!("told to use a kept copy of the state, but none of it was sent"),
+            },
+        };
+        let result = compute::<P>(&state, job.variant.role(), job.items.clone(), slot, kept)?;
+        Ok((result, copies))
+    };
+    serve_with(Some(&mut chunks))
+}
+
+/// The worker loop: hello, then one request at a time until stdin ends.
+/// `problem`: the chunks of the problem this program carries; `None` in
+/// the parbench executable, which carries the seed's.
+fn serve_with(mut problem: Option<&mut ProblemChunks<'_>>) -> Result<()> {
     let fault = Fault::from_env()?;
     let mut input = BufReader::new(io::stdin().lock());
     let mut output = BufWriter::new(io::stdout().lock());
@@ -65,28 +144,43 @@ pub fn serve() -> Result<()> {
     let mut chunks_seen = 0;
     while let Some(payload) = protocol::read_frame(&mut input).context("worker: reading")? {
         let request = protocol::decode::<Request>(&payload)?;
-        let is_chunk = matches!(request, Request::Chunk { .. });
+        let is_chunk = matches!(
+            request,
+            Request::Chunk { .. } | Request::ProblemChunk { .. }
+        );
         let reply = match request {
+            Request::ProblemChunk {
+                chunk,
+                job,
+                state,
+                slot,
+            } => {
+                let answer = match problem.as_deref_mut() {
+                    Some(run) => {
+                        catch_unwind(AssertUnwindSafe(|| run(&job, state, slot, &mut kept)))
+                    }
+                    None => Ok(Err(anyhow::anyhow!(
+                        "this worker (the parbench executable) carries the seed's problems \
+                         only, not problem {}",
+                        job.problem
+                    ))),
+                };
+                done_or_failed(chunk, answer)
+            }
+            Request::Chunk { chunk, .. } if problem.is_some() => Reply::Failed {
+                chunk,
+                message: "this worker carries a problem of its program's own, not the seed's"
+                    .to_string(),
+            },
             Request::Chunk {
                 chunk,
                 job,
                 state,
                 slot,
-            } => match catch_unwind(AssertUnwindSafe(|| run_chunk(&job, state, slot, &mut kept))) {
-                Ok(Ok((result, copies))) => Reply::Done {
-                    chunk,
-                    result,
-                    copies,
-                },
-                Ok(Err(err)) => Reply::Failed {
-                    chunk,
-                    message: format!("{err:#}"),
-                },
-                Err(payload) => Reply::Failed {
-                    chunk,
-                    message: format!("panicked: {}", panic_message(&*payload)),
-                },
-            },
+            } => done_or_failed(
+                chunk,
+                catch_unwind(AssertUnwindSafe(|| run_chunk(&job, state, slot, &mut kept))),
+            ),
             Request::ResetPeak => Reply::Reset(platform::reset_peak_rss()),
             Request::Peak => Reply::Peak(platform::peak_rss_since_reset()),
         };
@@ -104,6 +198,25 @@ pub fn serve() -> Result<()> {
         protocol::write_frame(&mut output, &frame).context("worker: writing a reply")?;
     }
     Ok(())
+}
+
+/// The reply to chunk `chunk`: its result, or why it failed or panicked.
+fn done_or_failed(chunk: usize, answer: std::thread::Result<Result<(ChunkResult, u64)>>) -> Reply {
+    match answer {
+        Ok(Ok((result, copies))) => Reply::Done {
+            chunk,
+            result,
+            copies,
+        },
+        Ok(Err(err)) => Reply::Failed {
+            chunk,
+            message: format!("{err:#}"),
+        },
+        Err(payload) => Reply::Failed {
+            chunk,
+            message: format!("panicked: {}", panic_message(&*payload)),
+        },
+    }
 }
 
 /// One chunk: its state, then its items. Returns the result and the deep
@@ -140,19 +253,32 @@ fn run_chunk(
         }
         StateIn::Mapped { path, c } => (mapped(path, job.spec, c, kept)?, 0),
     };
-    let items = job.items.clone();
-    let result = match produces(job.variant.role()) {
+    let result = compute::<Seed>(&consts, job.variant.role(), job.items.clone(), slot, kept)?;
+    Ok((result, copies))
+}
+
+/// Computes `items` of problem `P` from `state` as `role`'s chunk produces
+/// them ([`produces`]): the items' results, a private sum, a stateful
+/// worker's sum and count, or adds into the shared slot.
+fn compute<P: Problem>(
+    state: &P::State,
+    role: Role,
+    items: Range<usize>,
+    slot: Option<SharedSlot<'_>>,
+    kept: &mut Kept,
+) -> Result<ChunkResult> {
+    Ok(match produces(role) {
         Produces::Items => {
             let mut out = vec![0u64; items.len()];
-            consts.oracle_range_into(items.start, &mut out);
+            oracle_into::<P>(state, items.start, &mut out);
             ChunkResult::Items(protocol::as_bytes(&out).to_vec())
         }
         Produces::Sum => ChunkResult::Sum {
-            sum: fold(items, &consts),
+            sum: items.fold(0u64, |acc, i| acc.wrapping_add(P::item(state, i))),
             calls: None,
         },
         Produces::CountedSum => {
-            let mut worker = CountingWorker::<Seed>::new(&consts);
+            let mut worker = CountingWorker::<P>::new(state);
             worker.call_all(items);
             ChunkResult::Sum {
                 sum: worker.total,
@@ -163,16 +289,11 @@ fn run_chunk(
             let slot = slot.context("a shared-sum chunk came without its slot")?;
             let target = shared_slot(&slot, kept)?;
             for i in items {
-                target.fetch_add(consts.item(i), Ordering::Relaxed);
+                target.fetch_add(P::item(state, i), Ordering::Relaxed);
             }
             ChunkResult::Added
         }
-    };
-    Ok((result, copies))
-}
-
-fn fold(items: Range<usize>, consts: &Constants) -> u64 {
-    items.fold(0u64, |acc, i| acc.wrapping_add(consts.item(i)))
+    })
 }
 
 /// A fresh deep copy of the state from its bytes.

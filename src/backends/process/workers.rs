@@ -7,6 +7,35 @@
 
 use super::*;
 
+/// Which state a worker keeps: the seed's (its spec and `c`), or a
+/// serialised one (its digest).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum KeptState {
+    Seed(Spec, u64),
+    Wire(u64),
+}
+
+/// The constant state of a call, as the workers receive it.
+#[derive(Clone, Copy)]
+pub(super) enum CallState<'a> {
+    /// The seed's: rebuilt from its knobs and table.
+    Seed(&'a Constants),
+    /// Another problem's, serialised ([`crate::job::Runnable::wire_state`]).
+    Wire {
+        problem: &'a str,
+        wire: WireState<'a>,
+    },
+}
+
+impl CallState<'_> {
+    fn kept(&self) -> KeptState {
+        match self {
+            CallState::Seed(state) => KeptState::Seed(state.spec, state.c),
+            CallState::Wire { wire, .. } => KeptState::Wire(wire.digest),
+        }
+    }
+}
+
 /// One running worker.
 pub(super) struct Worker {
     child: Child,
@@ -24,9 +53,9 @@ pub(super) struct Workers {
     /// The table file of the current spec, and the state's `c` (written once).
     table: Option<(Spec, u64, PathBuf)>,
     tables_written: usize,
-    /// Per worker: the state (spec and `c`) it keeps for the life of the
-    /// pool, sent by the first `clone_per_worker` chunk it ran.
-    kept: Vec<Option<(Spec, u64)>>,
+    /// Per worker: the state it keeps for the life of the pool, sent by
+    /// the first `clone_per_worker` chunk it ran.
+    kept: Vec<Option<KeptState>>,
     /// The shared sums file, mapped by the parent.
     sums_path: PathBuf,
     sums: memmap2::MmapMut,
@@ -169,7 +198,7 @@ impl Workers {
     pub(super) fn call(
         &mut self,
         job: &Job,
-        state: &Constants,
+        state: CallState<'_>,
         out: &mut [u64],
         timeout: Duration,
     ) -> Result<(Outcome, u64, u64)> {
@@ -182,13 +211,20 @@ impl Workers {
         let transport = transport(role);
         // The table file is set-up: written by the first call with this
         // spec (the untimed oracle check), reused by every timed call.
-        let table_path = match transport {
-            Transport::Mapped => Some(self.table_file(state).with_context(|| {
-                format!(
-                    "the shared table for chunks 0..{count} of {}, before any worker got one",
-                    job.variant.id()
-                )
-            })?),
+        let table_path = match (transport, state) {
+            (Transport::Mapped, CallState::Seed(state)) => {
+                Some(self.table_file(state).with_context(|| {
+                    format!(
+                        "the shared table for chunks 0..{count} of {}, before any worker got one",
+                        job.variant.id()
+                    )
+                })?)
+            }
+            (Transport::Mapped, CallState::Wire { problem, .. }) => bail!(
+                "{} on worker processes: problem {problem}'s serialised state cannot be \
+                 shared without a copy (matrix::sharing_refusal)",
+                job.variant.id()
+            ),
             _ => None,
         };
         if produces == Produces::SharedAtomic {
@@ -200,12 +236,8 @@ impl Workers {
         }
         let sums_path = self.sums_path.to_string_lossy().into_owned();
         let table_path = table_path.map(|p| p.to_string_lossy().into_owned());
-        let wire = || Wire {
-            c: state.c,
-            table: protocol::as_bytes(state.table()),
-        };
         let mut in_flight: Vec<Option<usize>> = vec![None; workers];
-        let this_state = Some((state.spec, state.c));
+        let this_state = Some(state.kept());
         let mut used = vec![false; workers];
         let (mut ipc, mut copies, mut sum, mut calls) = (0u64, 0u64, 0u64, None::<u64>);
         let mut next = 0;
@@ -225,28 +257,58 @@ impl Workers {
                 if next >= count || in_flight[w].is_some() {
                     continue;
                 }
-                let state_in = match transport {
-                    Transport::PerChunk => StateIn::PerChunk(wire()),
-                    // The first call with this state ships it to each
-                    // worker that runs a chunk (its bytes and copies are
-                    // that call's: in the sweep, the untimed oracle check);
-                    // later calls send none, like an initializer's global.
-                    Transport::PerWorker if self.kept[w] == this_state => StateIn::Kept,
-                    Transport::PerWorker => StateIn::Keep(wire()),
-                    Transport::Mapped => StateIn::Mapped {
-                        path: table_path.as_deref().expect("written above"),
-                        c: state.c,
-                    },
-                };
+                // The first call with this state ships it to each worker
+                // that runs a chunk of `clone_per_worker` (its bytes and
+                // copies are that call's: in the sweep, the untimed oracle
+                // check); later calls send none, like an initializer's
+                // global.
+                let kept = transport == Transport::PerWorker && self.kept[w] == this_state;
                 let slot = (produces == Produces::SharedAtomic).then(|| SharedSlot {
                     path: &sums_path,
                     slot: if role == Role::ShardedSum { w + 1 } else { 0 },
                 });
-                let request = Request::Chunk {
-                    chunk: next,
-                    job: ChunkJob::of(job, state.spec, protocol::chunk_range(&items, len, next)),
-                    state: state_in,
-                    slot,
+                let range = protocol::chunk_range(&items, len, next);
+                let request = match state {
+                    CallState::Seed(state) => {
+                        let wire = || Wire {
+                            c: state.c,
+                            table: protocol::as_bytes(state.table()),
+                        };
+                        Request::Chunk {
+                            chunk: next,
+                            job: ChunkJob::of(job, state.spec, range),
+                            state: match transport {
+                                Transport::PerChunk => StateIn::PerChunk(wire()),
+                                Transport::PerWorker if kept => StateIn::Kept,
+                                Transport::PerWorker => StateIn::Keep(wire()),
+                                Transport::Mapped => StateIn::Mapped {
+                                    path: table_path.as_deref().expect("written above"),
+                                    c: state.c,
+                                },
+                            },
+                            slot,
+                        }
+                    }
+                    CallState::Wire { problem, wire } => Request::ProblemChunk {
+                        chunk: next,
+                        job: ProblemJob {
+                            variant: job.variant,
+                            problem: problem.to_string(),
+                            items: range,
+                        },
+                        state: match transport {
+                            Transport::PerWorker if kept => WireStateIn::Kept {
+                                digest: wire.digest,
+                            },
+                            Transport::PerWorker => WireStateIn::Keep {
+                                bytes: wire.bytes,
+                                digest: wire.digest,
+                            },
+                            // Mapped was refused above.
+                            _ => WireStateIn::PerChunk(wire.bytes),
+                        },
+                        slot,
+                    },
                 };
                 let frame = protocol::frame(&request)?;
                 ipc += frame.len() as u64;
@@ -411,6 +473,9 @@ pub(super) fn spawn(
 ) -> Result<Worker> {
     let mut command = Command::new(program);
     command.env_remove(fault::VARIABLE);
+    // A bench binary of a problem of one's own serves as a worker when it
+    // sees this (`worker::started_as_worker`); parbench itself ignores it.
+    command.env(worker::WORKER_VARIABLE, "1");
     if let Some(fault) = fault {
         command.env(fault::VARIABLE, fault.name());
     }
