@@ -243,6 +243,9 @@ pub static COLUMNS: &[Column] = &[
         raw: |c| Raw::Text(c.entry.key.regime.id().to_string()),
         human: |c| c.entry.key.regime.id().to_string(),
     },
+    // The same figure under two headings: a table shows the one that names
+    // its estimator truly (criterion's, or the paired rounds' median for a
+    // problem of one's own), never both.
     Column {
         name: "time_ns",
         title: "time per call (criterion, 95% CI)",
