@@ -343,16 +343,7 @@ fn measure<P: Problem>(
     }
     let mut out = prepared.output()?;
     let sequential_ns = |out: &mut [u64], executors: &mut Executors| -> Result<f64> {
-        let exec = executors.get(&backends::Sequential, 1)?;
-        let job = prepared.job(baseline());
-        let sampling = Sampling {
-            cap: Duration::from_millis(200),
-            ..Sampling::default()
-        };
-        let samples = paired::sample(&[false], &paired::speedups_over_first(1), &sampling, |_| {
-            prepared.run_on(&job, Target::of(exec), out).map(drop)
-        })?;
-        Ok(samples.wall_per_call_ns(0))
+        sweep::sequential_ns(prepared, executors.get(&backends::Sequential, 1)?, out)
     };
     let mut info = WorkloadInfo {
         about: prepared.problem.about(),
@@ -421,12 +412,7 @@ fn measure<P: Problem>(
             })?;
             for (position, (&i, paired)) in set.iter().zip(figures).enumerate() {
                 let per_call = paired::median_of(&samples.members[position + 1].wall_ns);
-                let time = TimeNs {
-                    estimate: per_call.estimate,
-                    lower: per_call.lower,
-                    upper: per_call.upper,
-                    median: per_call.estimate,
-                };
+                let time = TimeNs::of_median(per_call);
                 let key = Key::new(&name, plan[i].variant.id(), backend.id(), threads as u64);
                 let items = prepared.problem.items() as u64;
                 benchmarks.push(

@@ -413,12 +413,7 @@ fn records(lines: &[Line], run: &PythonRun, measured_at: &str) -> Vec<Benchmark>
         .map(|line| {
             let mut calls = line.call_ns.clone();
             let median = paired::median_interval(&mut calls);
-            let time = TimeNs {
-                estimate: median.estimate,
-                lower: median.lower,
-                upper: median.upper,
-                median: median.estimate,
-            };
+            let time = TimeNs::of_median(median);
             let peaks: Option<Vec<u64>> = if line.worker_peak_rss_bytes.is_empty() {
                 None
             } else {

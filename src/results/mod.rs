@@ -308,14 +308,29 @@ impl TimeEstimator {
     }
 }
 
-/// Criterion's estimate of the time per call, with its 95% confidence bounds.
+/// The time per call, with its 95% bounds: criterion's estimate, or a
+/// median ([`TimeEstimator`] says which).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TimeNs {
-    /// The typical time: criterion's slope when present, else its mean.
+    /// The typical time: criterion's slope when present, else its mean;
+    /// or the median.
     pub estimate: f64,
     pub lower: f64,
     pub upper: f64,
     pub median: f64,
+}
+
+impl TimeNs {
+    /// A median and its interval as the time per call (estimate and median
+    /// alike): the estimators other than criterion's.
+    pub fn of_median(median: Interval) -> TimeNs {
+        TimeNs {
+            estimate: median.estimate,
+            lower: median.lower,
+            upper: median.upper,
+            median: median.estimate,
+        }
+    }
 }
 
 /// One measured combination: the one record type that the sweep writes, the

@@ -43,6 +43,7 @@ use crate::key::Key;
 use crate::matrix::{self, Prepared, Target};
 use crate::memory::Memory;
 use crate::paired::{self, Sampling};
+use crate::problem::Problem;
 use crate::profile::{CriterionSettings, Profile};
 use crate::results::{
     self, Benchmark, CeilingPoint, PairedFigures, RunInfo, TimeEstimator, TimeNs, WorkloadInfo,
@@ -279,10 +280,6 @@ impl Sweep {
     pub fn calibrate(&mut self) -> Result<Calibration> {
         self.current = None;
         let mut calibration = Calibration::host();
-        let sampling = Sampling {
-            cap: Duration::from_millis(200),
-            ..Sampling::default()
-        };
         let sequential = matrix::executor(&backends::Sequential, 1)?;
         let mut seen = HashSet::new();
         for p in self.plan.iter().chain(&self.intermittent) {
@@ -291,19 +288,11 @@ impl Sweep {
                 continue;
             }
             let mut current = Current::new(workload, self.sizes.of(workload))?;
-            let job = current.problem.job(baseline());
-            let target = Target::of(&*sequential);
-            let samples =
-                paired::sample(&[false], &paired::speedups_over_first(1), &sampling, |_| {
-                    current
-                        .problem
-                        .run_on(&job, target, &mut current.out)
-                        .map(drop)
-                })
+            let ns = sequential_ns(&current.problem, &*sequential, &mut current.out)
                 .with_context(|| format!("calibrating the host on workload {}", workload.id))?;
             calibration
                 .sequential_ns
-                .insert(workload.id.to_string(), samples.wall_per_call_ns(0));
+                .insert(workload.id.to_string(), ns);
         }
         Ok(calibration)
     }
@@ -514,6 +503,28 @@ fn workload_infos(sizes: Sizes, benchmarks: &[Benchmark]) -> BTreeMap<String, Wo
             ))
         })
         .collect()
+}
+
+/// The time of `prepared`'s sequential loop per call (ns) on `sequential`
+/// (the sequential backend's executor), now: the median of its batches
+/// over about 200 ms. The host's calibration times each workload with it
+/// ([`Sweep::calibrate`]), and a problem of one's own its own loop at the
+/// start and end of its run ([`crate::own`]).
+pub fn sequential_ns<P: Problem>(
+    prepared: &Prepared<P>,
+    sequential: &dyn Executor,
+    out: &mut [u64],
+) -> Result<f64> {
+    let sampling = Sampling {
+        cap: Duration::from_millis(200),
+        ..Sampling::default()
+    };
+    let job = prepared.job(baseline());
+    let target = Target::of(sequential);
+    let samples = paired::sample(&[false], &paired::speedups_over_first(1), &sampling, |_| {
+        prepared.run_on(&job, target, out).map(drop)
+    })?;
+    Ok(samples.wall_per_call_ns(0))
 }
 
 /// The sequential loop: the reference of every speedup.

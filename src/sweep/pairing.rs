@@ -209,12 +209,7 @@ impl Sweep {
         for (m, ((index, memory), steady_calls)) in members.into_iter().zip(steady).enumerate() {
             let planned = self.intermittent[index];
             let median = samples.median_call(m);
-            let time = TimeNs {
-                estimate: median.estimate,
-                lower: median.lower,
-                upper: median.upper,
-                median: median.estimate,
-            };
+            let time = TimeNs::of_median(median);
             let items = self.sizes.of(planned.workload()).items as u64;
             let mut record = Benchmark::new(planned.key(), items, time, &self.started_at, memory)
                 .with_estimator(TimeEstimator::MedianOfCalls)
