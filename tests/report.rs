@@ -1246,3 +1246,29 @@ fn the_verdicts_and_other_machines_ignore_a_users_own_problem() {
     assert!(html.contains("Your problem: myprob"));
     assert!(html.contains("time (median of paired rounds)"));
 }
+
+/// A user's crate runs only its own problem: its page opens with that
+/// problem's answers, not with nine built-in questions "not answered".
+#[test]
+fn a_file_of_own_problems_only_leads_with_their_answers() {
+    use parbench::workload::Purpose;
+
+    let mut file = with_own_problem(true);
+    let own: Vec<String> = (file.workloads.iter())
+        .filter(|(_, info)| info.purpose == Purpose::Own)
+        .map(|(id, _)| id.clone())
+        .collect();
+    file.benchmarks.retain(|b| own.contains(&b.key.workload));
+    file.workloads.retain(|id, _| own.contains(id));
+    assert!(!file.benchmarks.is_empty());
+    let (html, answers) = report_of(&file);
+    let section = html.find("<section id=\"answers\">").unwrap();
+    let first_table = section + html[section..].find("<table").unwrap();
+    let tag = &html[first_table..first_table + html[first_table..].find('>').unwrap()];
+    assert!(tag.contains("myprob-answers-table"), "{tag}");
+    assert!(!html.contains("id=\"answers-table\""));
+    assert!(!html.contains("not answered"));
+    assert!(html.contains("Is it worth parallelising at this size?"));
+    assert!(!answers.contains("Do closure, function object and method reference differ?"));
+    assert!(answers.contains("#### Your problem: myprob"));
+}

@@ -26,7 +26,11 @@ pub fn answers_markdown(page: &Page) -> String {
 /// The machine's Answers table, then one per problem of the user's own
 /// (after the built-in table, as on the page).
 fn all_answers(m: &MachineView) -> String {
-    let mut out = answers_table(&m.answers);
+    // No built-in answers (a file of problems of one's own only): no table.
+    let mut out = match m.answers.is_empty() {
+        true => String::new(),
+        false => answers_table(&m.answers),
+    };
     for group in &m.own {
         out.push_str(&format!(
             "\n#### Your problem: {}\n\n",

@@ -332,10 +332,20 @@ pub fn inconsistent_ceiling(file: &ResultsFile, b: &Benchmark) -> Option<f64> {
 /// left out of every answer and listed by the last one. The workloads of
 /// the user's own (`Purpose::Own`) are not seen here at all, so these
 /// answers read the same with or without them: [`own_findings`] answers
-/// each of those apart.
+/// each of those apart. A file of problems of one's own only has no
+/// built-in finding at all (an empty list, not nine "not answered").
 pub fn findings(index: &Index<'_>) -> Vec<Finding> {
+    let own = |workload: &str| index.purpose(workload) == Purpose::Own;
+    // Problems of one's own only (a user's crate, whose bench runs no
+    // built-in workload): no built-in question to answer, so none is asked,
+    // and their own answers lead the page.
+    if let Some(file) = index.file()
+        && file.workloads.keys().any(|w| own(w))
+        && file.benchmarks.iter().all(|b| own(&b.key.workload))
+    {
+        return Vec::new();
+    }
     let built_in = index.file().and_then(|file| {
-        let own = |workload: &str| index.purpose(workload) == Purpose::Own;
         let mut cut = retained(file, |b| !own(&b.key.workload))
             .or_else(|| file.workloads.keys().any(|w| own(w)).then(|| file.clone()))?;
         cut.workloads.retain(|workload, _| !own(workload));
