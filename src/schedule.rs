@@ -104,6 +104,12 @@ pub trait Scheduler: Send + Sync {
     /// item, handed out with the chunks. A panic inside `task` comes back as
     /// an error.
     fn run(&self, items: Range<usize>, out: &mut [u64], task: &Task<'_>) -> Result<RunStats>;
+    /// Is it the sequential backend's [`crate::backends::CallingThread`]?
+    /// A timed call there is compiled for that type
+    /// ([`crate::matrix::Target::CallingThread`]).
+    fn is_calling_thread(&self) -> bool {
+        false
+    }
 }
 
 /// What a call produced: per-item results (written into the caller's output

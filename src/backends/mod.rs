@@ -34,10 +34,13 @@ use crate::profile::{MAX_THREADS, check_threads};
 use crate::schedule::{Capabilities, Chunk, Outcome, Scheduler};
 use crate::workload::{Constants, Narrowing};
 
+/// Where the backends' panic messages come from: the sampler's, which
+/// catches the calling thread's timed calls around its loop.
+pub use crate::paired::panic_message;
 pub use crossbeam_queue::Crossbeam;
 pub use process::Process;
 pub use rayon_pool::Rayon;
-pub use sequential::Sequential;
+pub use sequential::{CallingThread, CallingThreadUncaught, Sequential};
 pub use std_scope::StdScope;
 
 /// A backend prepared for one thread count: runs jobs.
@@ -158,6 +161,15 @@ impl HandWritten {
             }
             HandWritten::StdScope { threads } => std_scope::hand_written_map(*threads, consts, out),
         }
+    }
+
+    /// Do its threads outlive the call (a pool)? A call then finds them
+    /// as the call before left them (spinning, asleep, on some CPU), and the
+    /// harness overhead alternates the two sides call by call
+    /// ([`crate::harness_overhead`]). Scoped threads start and end with
+    /// their call.
+    pub fn keeps_its_threads(&self) -> bool {
+        matches!(self, HandWritten::Rayon(_))
     }
 }
 
@@ -360,22 +372,6 @@ fn panicked(backend: &str, payload: Box<dyn Any + Send>) -> anyhow::Error {
         "a work item panicked on backend {backend}: {}",
         panic_message(&*payload)
     )
-}
-
-pub fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else if let Some(all) = payload.downcast_ref::<Vec<Box<dyn Any + Send + 'static>>>() {
-        // crossbeam's scope collects the panics of all its threads.
-        all.iter()
-            .map(|p| panic_message(&**p))
-            .collect::<Vec<_>>()
-            .join("; ")
-    } else {
-        "(non-string panic payload)".to_string()
-    }
 }
 
 #[cfg(test)]

@@ -46,20 +46,64 @@ pub(super) fn hand_written_map(consts: &Constants, out: &mut [u64]) {
     }
 }
 
-struct CallingThread;
+/// The sequential backend's scheduler: the task runs on the calling thread,
+/// and a panic in it comes back as an error, as [`Scheduler`] promises.
+pub struct CallingThread;
 
 impl Scheduler for CallingThread {
     fn threads(&self) -> usize {
         1
     }
 
-    fn run(&self, items: Range<usize>, out: &mut [u64], task: &Task<'_>) -> Result<RunStats> {
-        check_output(&items, out)?;
-        let chunks = usize::from(!items.is_empty());
-        // No chunk list to allocate: one chunk, or none for no items.
-        if chunks == 1 {
-            catch_panic("sequential", || task(0, Chunk { items, out }))?;
-        }
-        Ok(RunStats::new(chunks, chunks))
+    fn is_calling_thread(&self) -> bool {
+        true
     }
+
+    fn run(&self, items: Range<usize>, out: &mut [u64], task: &Task<'_>) -> Result<RunStats> {
+        one_chunk(items, out, |chunk| {
+            catch_panic("sequential", || task(0, chunk))
+        })
+    }
+}
+
+/// [`CallingThread`] for the timed call only
+/// ([`crate::matrix::Target::CallingThread`]): the same loop, with no
+/// `catch_unwind` per call. On the seed's 20 items (about 12 ns by hand)
+/// the catch per call cost about 2 ns: parbench's harness overhead of the
+/// sequential loop read 1.44x with it and 1.25x without (two runs each, same
+/// build otherwise). A panic of a timed call is caught around the whole
+/// timing loop instead ([`crate::paired::sample`]; in criterion's loop it
+/// ends the bench, as an error there did), and the untimed check of every
+/// call, the same compiled code, catches it per call
+/// ([`crate::matrix::Prepared::run`]).
+pub struct CallingThreadUncaught;
+
+impl Scheduler for CallingThreadUncaught {
+    fn threads(&self) -> usize {
+        1
+    }
+
+    #[inline]
+    fn run(&self, items: Range<usize>, out: &mut [u64], task: &Task<'_>) -> Result<RunStats> {
+        one_chunk(items, out, |chunk| {
+            task(0, chunk);
+            Ok(())
+        })
+    }
+}
+
+/// Runs `items` as one chunk (none for no items: no chunk list to
+/// allocate) with `run`.
+#[inline]
+fn one_chunk(
+    items: Range<usize>,
+    out: &mut [u64],
+    run: impl FnOnce(Chunk<'_>) -> Result<()>,
+) -> Result<RunStats> {
+    check_output(&items, out)?;
+    let chunks = usize::from(!items.is_empty());
+    if chunks == 1 {
+        run(Chunk { items, out })?;
+    }
+    Ok(RunStats::new(chunks, chunks))
 }

@@ -89,29 +89,31 @@ pub enum Kernel {
 /// makes in `copies`). `out` holds one slot per item of `items`; kernels
 /// that produce a sum leave it untouched.
 #[inline]
-pub fn run<P: Problem>(
+pub fn run<P: Problem, S: Scheduler + ?Sized>(
     kernel: Kernel,
     state: &Arc<P::State>,
     copies: &AtomicU64,
     items: Range<usize>,
-    on: &dyn Scheduler,
+    on: &S,
     out: &mut [u64],
 ) -> Result<Outcome> {
     match kernel {
-        Kernel::Sequential => passing::sequential::<P>(state, items, on, out),
-        Kernel::Closure => passing::closure::<P>(state, items, on, out),
-        Kernel::FunctionObject => passing::function_object::<P>(state, items, on, out),
-        Kernel::MethodReference => passing::method_reference::<P>(state, items, on, out),
-        Kernel::DynCallable => passing::dyn_callable::<P>(state, items, on, out),
-        Kernel::ArcState => ownership::arc_state::<P>(state, items, on, out),
-        Kernel::ClonePerWorker => ownership::clone_per_worker::<P>(state, copies, items, on, out),
-        Kernel::ClonePerTask => ownership::clone_per_task::<P>(state, copies, items, on, out),
-        Kernel::MutexSum => shared::mutex_sum::<P>(state, items, on),
-        Kernel::AtomicSum => shared::atomic_sum::<P>(state, items, on),
-        Kernel::ShardedSum => shared::sharded_sum::<P>(state, items, on),
-        Kernel::FoldReduce => shared::fold_reduce::<P>(state, items, on),
-        Kernel::MutexWorker => shared::mutex_worker::<P>(state, items, on),
-        Kernel::WorkerPerThread => shared::worker_per_thread::<P>(state, items, on),
+        Kernel::Sequential => passing::sequential::<P, S>(state, items, on, out),
+        Kernel::Closure => passing::closure::<P, S>(state, items, on, out),
+        Kernel::FunctionObject => passing::function_object::<P, S>(state, items, on, out),
+        Kernel::MethodReference => passing::method_reference::<P, S>(state, items, on, out),
+        Kernel::DynCallable => passing::dyn_callable::<P, S>(state, items, on, out),
+        Kernel::ArcState => ownership::arc_state::<P, S>(state, items, on, out),
+        Kernel::ClonePerWorker => {
+            ownership::clone_per_worker::<P, S>(state, copies, items, on, out)
+        }
+        Kernel::ClonePerTask => ownership::clone_per_task::<P, S>(state, copies, items, on, out),
+        Kernel::MutexSum => shared::mutex_sum::<P, S>(state, items, on),
+        Kernel::AtomicSum => shared::atomic_sum::<P, S>(state, items, on),
+        Kernel::ShardedSum => shared::sharded_sum::<P, S>(state, items, on),
+        Kernel::FoldReduce => shared::fold_reduce::<P, S>(state, items, on),
+        Kernel::MutexWorker => shared::mutex_worker::<P, S>(state, items, on),
+        Kernel::WorkerPerThread => shared::worker_per_thread::<P, S>(state, items, on),
     }
 }
 
@@ -150,8 +152,8 @@ pub fn variant(id: &str) -> Result<&'static dyn Variant> {
 /// The map every per-item variant shares: each chunk first obtains a handle
 /// to the state (`per_chunk(worker)`: a borrow, an `Arc` clone, a deep copy),
 /// then writes `f(&handle, i)` for each of its items.
-fn map_chunks<H>(
-    on: &dyn Scheduler,
+fn map_chunks<S: Scheduler + ?Sized, H>(
+    on: &S,
     items: Range<usize>,
     out: &mut [u64],
     per_chunk: impl Fn(usize) -> H + Sync,
@@ -184,8 +186,8 @@ fn fill<H, F: Fn(&H, usize) -> u64>(out: &mut [u64], start: usize, handle: &H, f
 }
 
 /// [`map_chunks`] for state that needs no per-chunk handle.
-fn map_items(
-    on: &dyn Scheduler,
+fn map_items<S: Scheduler + ?Sized>(
+    on: &S,
     items: Range<usize>,
     out: &mut [u64],
     f: impl Fn(usize) -> u64 + Sync + Copy,

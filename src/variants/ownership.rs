@@ -121,10 +121,10 @@ fn counted_copy<S: Clone>(state: &S, copies: &AtomicU64) -> S {
 }
 
 /// [`ArcState`]'s kernel.
-pub(super) fn arc_state<P: Problem>(
+pub(super) fn arc_state<P: Problem, S: Scheduler + ?Sized>(
     state: &Arc<P::State>,
     items: Range<usize>,
-    on: &dyn Scheduler,
+    on: &S,
     out: &mut [u64],
 ) -> Result<Outcome> {
     map_chunks(
@@ -137,11 +137,11 @@ pub(super) fn arc_state<P: Problem>(
 }
 
 /// [`ClonePerWorker`]'s kernel.
-pub(super) fn clone_per_worker<P: Problem>(
+pub(super) fn clone_per_worker<P: Problem, S: Scheduler + ?Sized>(
     state: &Arc<P::State>,
     copies: &AtomicU64,
     items: Range<usize>,
-    on: &dyn Scheduler,
+    on: &S,
     out: &mut [u64],
 ) -> Result<Outcome> {
     let per_worker: PerWorker<OnceLock<P::State>> = PerWorker::new(on.threads(), OnceLock::new);
@@ -159,11 +159,11 @@ pub(super) fn clone_per_worker<P: Problem>(
 }
 
 /// [`ClonePerTask`]'s kernel.
-pub(super) fn clone_per_task<P: Problem>(
+pub(super) fn clone_per_task<P: Problem, S: Scheduler + ?Sized>(
     state: &Arc<P::State>,
     copies: &AtomicU64,
     items: Range<usize>,
-    on: &dyn Scheduler,
+    on: &S,
     out: &mut [u64],
 ) -> Result<Outcome> {
     map_chunks(

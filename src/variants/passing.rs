@@ -212,10 +212,10 @@ impl Variant for DynCallable {
 
 /// [`Sequential`]'s kernel: the oracle's own loop over each chunk (one
 /// chunk, on the sequential backend).
-pub(super) fn sequential<P: Problem>(
+pub(super) fn sequential<P: Problem, S: Scheduler + ?Sized>(
     state: &Arc<P::State>,
     items: Range<usize>,
-    on: &dyn Scheduler,
+    on: &S,
     out: &mut [u64],
 ) -> Result<Outcome> {
     let state: &P::State = state;
@@ -230,10 +230,10 @@ pub(super) fn sequential<P: Problem>(
 }
 
 /// [`Closure`]'s kernel.
-pub(super) fn closure<P: Problem>(
+pub(super) fn closure<P: Problem, S: Scheduler + ?Sized>(
     state: &Arc<P::State>,
     items: Range<usize>,
-    on: &dyn Scheduler,
+    on: &S,
     out: &mut [u64],
 ) -> Result<Outcome> {
     let state: &P::State = state;
@@ -242,10 +242,10 @@ pub(super) fn closure<P: Problem>(
 }
 
 /// [`FunctionObject`]'s kernel.
-pub(super) fn function_object<P: Problem>(
+pub(super) fn function_object<P: Problem, S: Scheduler + ?Sized>(
     state: &Arc<P::State>,
     items: Range<usize>,
-    on: &dyn Scheduler,
+    on: &S,
     out: &mut [u64],
 ) -> Result<Outcome> {
     let object = Multiplier::<P>::new(state);
@@ -253,10 +253,10 @@ pub(super) fn function_object<P: Problem>(
 }
 
 /// [`MethodReference`]'s kernel.
-pub(super) fn method_reference<P: Problem>(
+pub(super) fn method_reference<P: Problem, S: Scheduler + ?Sized>(
     state: &Arc<P::State>,
     items: Range<usize>,
-    on: &dyn Scheduler,
+    on: &S,
     out: &mut [u64],
 ) -> Result<Outcome> {
     let worker = Multiplier::<P>::new(state);
@@ -265,10 +265,10 @@ pub(super) fn method_reference<P: Problem>(
 }
 
 /// [`DynCallable`]'s kernel.
-pub(super) fn dyn_callable<P: Problem>(
+pub(super) fn dyn_callable<P: Problem, S: Scheduler + ?Sized>(
     state: &Arc<P::State>,
     items: Range<usize>,
-    on: &dyn Scheduler,
+    on: &S,
     out: &mut [u64],
 ) -> Result<Outcome> {
     let state: &P::State = state;

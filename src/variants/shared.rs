@@ -32,8 +32,8 @@ fn refuses_without_shared_memory(on: Capabilities) -> Option<&'static str> {
 }
 
 /// Runs `f(worker, i)` for every item, with no per-item output.
-fn for_each_item(
-    on: &dyn Scheduler,
+fn for_each_item<S: Scheduler + ?Sized>(
+    on: &S,
     items: Range<usize>,
     f: impl Fn(usize, usize) + Sync + Copy,
 ) -> Result<RunStats> {
@@ -321,10 +321,10 @@ impl Variant for WorkerPerThread {
 }
 
 /// [`MutexSum`]'s kernel.
-pub(super) fn mutex_sum<P: Problem>(
+pub(super) fn mutex_sum<P: Problem, S: Scheduler + ?Sized>(
     state: &Arc<P::State>,
     items: Range<usize>,
-    on: &dyn Scheduler,
+    on: &S,
 ) -> Result<Outcome> {
     let total = Mutex::new(0u64);
     let (state, shared): (&P::State, _) = (state, &total);
@@ -341,10 +341,10 @@ pub(super) fn mutex_sum<P: Problem>(
 }
 
 /// [`AtomicSum`]'s kernel.
-pub(super) fn atomic_sum<P: Problem>(
+pub(super) fn atomic_sum<P: Problem, S: Scheduler + ?Sized>(
     state: &Arc<P::State>,
     items: Range<usize>,
-    on: &dyn Scheduler,
+    on: &S,
 ) -> Result<Outcome> {
     let total = AtomicU64::new(0);
     let (state, shared): (&P::State, _) = (state, &total);
@@ -355,10 +355,10 @@ pub(super) fn atomic_sum<P: Problem>(
 }
 
 /// [`ShardedSum`]'s kernel.
-pub(super) fn sharded_sum<P: Problem>(
+pub(super) fn sharded_sum<P: Problem, S: Scheduler + ?Sized>(
     state: &Arc<P::State>,
     items: Range<usize>,
-    on: &dyn Scheduler,
+    on: &S,
 ) -> Result<Outcome> {
     let slots: PerWorker<AtomicU64> = PerWorker::new(on.threads(), || AtomicU64::new(0));
     let (state, shards): (&P::State, _) = (state, &slots);
@@ -371,10 +371,10 @@ pub(super) fn sharded_sum<P: Problem>(
 }
 
 /// [`FoldReduce`]'s kernel.
-pub(super) fn fold_reduce<P: Problem>(
+pub(super) fn fold_reduce<P: Problem, S: Scheduler + ?Sized>(
     state: &Arc<P::State>,
     items: Range<usize>,
-    on: &dyn Scheduler,
+    on: &S,
 ) -> Result<Outcome> {
     let slots: PerWorker<AtomicU64> = PerWorker::new(on.threads(), || AtomicU64::new(0));
     let state: &P::State = state;
@@ -386,10 +386,10 @@ pub(super) fn fold_reduce<P: Problem>(
 }
 
 /// [`MutexWorker`]'s kernel.
-pub(super) fn mutex_worker<P: Problem>(
+pub(super) fn mutex_worker<P: Problem, S: Scheduler + ?Sized>(
     state: &Arc<P::State>,
     items: Range<usize>,
-    on: &dyn Scheduler,
+    on: &S,
 ) -> Result<Outcome> {
     let worker = Mutex::new(CountingWorker::<P>::new(state));
     let shared = &worker;
@@ -399,10 +399,10 @@ pub(super) fn mutex_worker<P: Problem>(
 }
 
 /// [`WorkerPerThread`]'s kernel.
-pub(super) fn worker_per_thread<P: Problem>(
+pub(super) fn worker_per_thread<P: Problem, S: Scheduler + ?Sized>(
     state: &Arc<P::State>,
     items: Range<usize>,
-    on: &dyn Scheduler,
+    on: &S,
 ) -> Result<Outcome> {
     let state: &P::State = state;
     let workers = PerWorker::new(on.threads(), || Mutex::new(CountingWorker::<P>::new(state)));
