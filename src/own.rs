@@ -85,7 +85,7 @@ impl Settings {
         let profile = Profile::parse(std::env::var("PARBENCH_PROFILE").ok().as_deref())?;
         Ok(Settings {
             profile,
-            sampling: sampling(profile),
+            sampling: profile.sampling(),
             threads: profile::threads_from(
                 std::env::var("PARBENCH_THREADS").ok().as_deref(),
                 num_cpus::get(),
@@ -93,24 +93,6 @@ impl Settings {
             args: BenchArgs::parse(&args),
             reports: sweep::reports_dir(package, std::env::var_os("PARBENCH_REPORTS_DIR")),
         })
-    }
-}
-
-/// How a problem of one's own is paired in `profile`: as the built-in
-/// sweep ([`Profile::sampling`]: until every interval is within 2%), but
-/// with a cap of 1 s per set in `quick` and 1.5 s in `default` (3 s for the
-/// built-in sweep): `cargo bench` runs the two example problems beside the
-/// sweep, within the same budgets (quick 2 minutes, default 12). `full`
-/// keeps its 15 s.
-pub fn sampling(profile: Profile) -> Sampling {
-    let cap = match profile {
-        Profile::Quick => Duration::from_millis(1_000),
-        Profile::Default => Duration::from_millis(1_500),
-        Profile::Full => return profile.sampling(),
-    };
-    Sampling {
-        cap,
-        ..profile.sampling()
     }
 }
 
