@@ -66,8 +66,8 @@ pub struct Sampling {
     pub target_half_width: f64,
     /// Rounds stop once this much time has passed (after `min_rounds`),
     /// whether or not the target was reached (a member then records that
-    /// the cap, not the target, stopped it), unless the set is within reach
-    /// of the target then: it may go on to [`STRETCH`] times the cap.
+    /// the cap, not the target, stopped it), except for the ratios within
+    /// reach of the target then: they may go on to [`STRETCH`] times the cap.
     pub cap: Duration,
     /// At least this many rounds: 6 is the fewest whose min and max bound
     /// the median with 95% confidence.
@@ -100,13 +100,14 @@ pub const MIN_VALUES_FOR_INTERVAL: u64 = 6;
 /// estimate, the margin within which the findings call two figures equal.
 pub const TARGET_HALF_WIDTH: f64 = 0.02;
 
-/// A set whose intervals are within reach of the target when its time cap
-/// has passed may go on for up to this many times the cap
-/// ([`Sampling::cap`]). In a default run before it (issue 21's code), 89
-/// of the 278 entries the cap stopped short of the target had a half-width
-/// within 1.41 times the target, which twice the rounds close; a set
-/// further away stops at the cap, so a hopeless one (a contended lock, time
-/// slicing) takes no extra time.
+/// A set may go on after its time cap ([`Sampling::cap`]) for up to this
+/// many times the cap, for the ratios within reach of the target then
+/// ([`within_reach`]); the members of the others are sampled no more, so a
+/// hopeless ratio (a contended lock, time slicing) takes no extra time and
+/// makes the rounds of the others no longer. In a default run before it
+/// (issue 21's code), 89 of the 278 entries the cap stopped short of the
+/// target had a half-width within 1.41 times the target, which twice the
+/// rounds close.
 pub const STRETCH: f64 = 2.0;
 
 /// The round after `rounds` at which sequential stopping looks at the
@@ -363,8 +364,9 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> String {
 /// target ([`Samples::within_target`]) is no longer sampled: its rounds so
 /// far stay aligned with the others' first rounds, and the rounds left go
 /// to the members still undecided. Sampling ends when no member is left,
-/// once `cap` has passed (or up to [`STRETCH`] times it, for a set within
-/// reach of its target then), or at `max_rounds`, whichever comes first. An
+/// once `cap` has passed (or up to [`STRETCH`] times it, for the ratios
+/// within reach of the target then), or at `max_rounds`, whichever comes
+/// first. An
 /// error or a panic of any call stops the sampling and is returned.
 pub fn sample(
     churns: &[bool],
@@ -435,23 +437,31 @@ fn sample_rounds(
     let mut after_churn = false;
     let mut look = sampling.min_rounds;
     let mut sampled = vec![true; members];
-    // How long the set may take: decided when the cap has passed (the cap,
-    // or up to STRETCH times it for a set within reach of its target).
-    let mut time_limit: Option<Duration> = None;
+    // Decided once, when the cap has passed: how long the set may take (the
+    // cap, or STRETCH times it) and which watched ratios it still samples
+    // for (those within reach of the target by then: [`within_reach`]).
+    let mut stretch: Option<(Duration, Vec<bool>)> = None;
     for round in 0..sampling.max_rounds.max(1) {
         if round >= sampling.min_rounds {
             let elapsed = started.elapsed();
-            if elapsed >= sampling.cap {
-                let limit = *time_limit
-                    .get_or_insert_with(|| time_limit_at_cap(&samples, watched, sampling, elapsed));
-                if elapsed >= limit {
-                    break;
-                }
+            let mut look_now = round >= look;
+            if elapsed >= sampling.cap && stretch.is_none() {
+                let reach = within_reach(&samples, watched, sampling, elapsed);
+                let limit = match reach.iter().any(|&r| r) {
+                    true => sampling.cap.mul_f64(STRETCH),
+                    false => sampling.cap,
+                };
+                stretch = Some((limit, reach));
+                look_now = true;
             }
-            if round >= look {
+            if stretch.as_ref().is_some_and(|(limit, _)| elapsed >= *limit) {
+                break;
+            }
+            if look_now {
                 look = next_look(round);
-                let open: Vec<&Watched> = watched
-                    .iter()
+                let open: Vec<&Watched> = (watched.iter().enumerate())
+                    .filter(|(i, _)| stretch.as_ref().is_none_or(|(_, reach)| reach[*i]))
+                    .map(|(_, w)| w)
                     .filter(|w| !samples.within_target(**w, sampling.target_half_width))
                     .collect();
                 for (member, still) in sampled.iter_mut().enumerate() {
@@ -510,32 +520,28 @@ fn sample_rounds(
     Ok(samples)
 }
 
-/// The time a set may take, decided once its cap has passed after
-/// `elapsed`: up to [`STRETCH`] times the cap where the widest of its open
-/// ratios is within reach of the target by then, the cap otherwise. The
-/// reach is projected as a half-width shrinking with the square root of
-/// the rounds (the time): `elapsed * (half_width / target)^2`.
-fn time_limit_at_cap(
+/// Which of `watched` are within reach of the target when the set's cap
+/// has passed after `elapsed`: those whose half-width, shrinking with the
+/// square root of the rounds (the time), would reach the target by
+/// [`STRETCH`] times the cap: `elapsed * (half_width / target)^2` at most.
+/// The set goes on for those only; the members of the others are sampled
+/// no more (unless a ratio within reach needs them).
+fn within_reach(
     samples: &Samples,
     watched: &[Watched],
     sampling: &Sampling,
     elapsed: Duration,
-) -> Duration {
+) -> Vec<bool> {
     let target = sampling.target_half_width;
-    let widest = watched
+    let stretched = sampling.cap.mul_f64(STRETCH).as_secs_f64();
+    watched
         .iter()
-        .map(|w| samples.watched_interval(*w))
-        .map(|i| match i.is_valid() {
-            true => i.relative_half_width(),
-            false => f64::INFINITY,
+        .map(|w| {
+            let interval = samples.watched_interval(*w);
+            let needed = elapsed.as_secs_f64() * (interval.relative_half_width() / target).powi(2);
+            target > 0.0 && interval.is_valid() && needed <= stretched
         })
-        .fold(0.0, f64::max);
-    let stretched = sampling.cap.mul_f64(STRETCH);
-    let needed = elapsed.as_secs_f64() * (widest / target).powi(2);
-    match target > 0.0 && needed <= stretched.as_secs_f64() {
-        true => stretched,
-        false => sampling.cap,
-    }
+        .collect()
 }
 
 /// One round of [`Switching::Alternating`]: the `sampled` members' calls in
@@ -914,6 +920,62 @@ mod tests {
         assert!(
             (samples.members.iter())
                 .all(|m| m.wall_ns.len() == 6 && m.wall_ns.iter().all(|&t| t > 0.0))
+        );
+    }
+
+    #[test]
+    fn at_the_cap_only_the_ratios_within_reach_go_on() {
+        // Ten rounds: member 1 at twice the reference's speed within +-3%,
+        // member 2 within +-20%.
+        let spread = |width: f64| -> Vec<f64> {
+            (0..10)
+                .map(|i| 50.0 * (1.0 + width * (i as f64 / 4.5 - 1.0)))
+                .collect()
+        };
+        let samples = Samples {
+            members: vec![
+                MemberSamples {
+                    calls_per_batch: 1,
+                    wall_ns: vec![100.0; 10],
+                    cpu_ns: Vec::new(),
+                },
+                MemberSamples {
+                    calls_per_batch: 1,
+                    wall_ns: spread(0.03),
+                    cpu_ns: Vec::new(),
+                },
+                MemberSamples {
+                    calls_per_batch: 1,
+                    wall_ns: spread(0.2),
+                    cpu_ns: Vec::new(),
+                },
+            ],
+        };
+        let watched = speedups_over_first(3);
+        let sampling = Sampling {
+            cap: Duration::from_secs(1),
+            ..Sampling::default()
+        };
+        let near = samples.watched_interval(watched[0]).relative_half_width();
+        assert!(near > TARGET_HALF_WIDTH && near < TARGET_HALF_WIDTH * STRETCH.sqrt());
+        let cap = sampling.cap;
+        assert_eq!(
+            within_reach(&samples, &watched, &sampling, cap),
+            vec![true, false]
+        );
+        // Later, or with no target to reach, neither is.
+        let late = cap.mul_f64(STRETCH);
+        assert_eq!(
+            within_reach(&samples, &watched, &sampling, late),
+            vec![false, false]
+        );
+        let no_target = Sampling {
+            target_half_width: -1.0,
+            ..sampling
+        };
+        assert_eq!(
+            within_reach(&samples, &watched, &no_target, cap),
+            vec![false, false]
         );
     }
 

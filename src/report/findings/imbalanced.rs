@@ -1,6 +1,7 @@
 //! "Which backend wins on imbalanced work?": the backends' paired speedups
 //! on the workload of imbalanced items, the leader against the runner-up
-//! with [`BACKEND_MARGIN`].
+//! with [`BACKEND_MARGIN`], their intervals widened for the choice of the
+//! leader among them ([`SELECTION_WIDENING`]).
 //!
 //! The same answer on a problem of the user's own ([`backends`]), at the
 //! most threads it measured.
@@ -38,11 +39,48 @@ pub(super) fn lead(leader: &Benchmark, runner_up: &Benchmark) -> Interval {
     }
 }
 
-/// The lead's outcome against `margin`: undecided unless both speedups
-/// are paired (criterion's unpaired ratio has no interval to decide on).
-fn decided_lead(leader: &Benchmark, runner_up: &Benchmark, margin: f64) -> Outcome {
+/// How much wider each speedup's interval is drawn, on a log scale, when
+/// the leader is one of `k` backends chosen by the very speedups its lead is
+/// then judged on (the winner's curse: the largest of several noisy
+/// estimates is biased upwards). Bonferroni's correction: each interval at
+/// 1 - 5%/k instead of 95%, so that all k cover together with 95% whichever
+/// is chosen; the factor is the ratio of normal quantiles
+/// z(1 - 0.025/k) / z(0.975), for k = 1 to 5 (a group holds at most the
+/// four parallel backends).
+const SELECTION_WIDENING: [f64; 5] = [1.0, 1.1436, 1.2214, 1.2744, 1.3142];
+
+/// `interval` widened for a choice among `among` ([`SELECTION_WIDENING`]).
+fn widened_for_selection(interval: Interval, among: usize) -> Interval {
+    let factor = SELECTION_WIDENING[among.clamp(1, SELECTION_WIDENING.len()) - 1];
+    let e = interval.estimate;
+    Interval {
+        estimate: e,
+        lower: e * (interval.lower / e).powf(factor),
+        upper: e * (interval.upper / e).powf(factor),
+    }
+}
+
+/// [`lead`] where the leader was chosen among `among` backends by these
+/// same speedups: both intervals widened for the choice.
+fn lead_among(leader: &Benchmark, runner_up: &Benchmark, among: usize) -> Interval {
+    let (l, r) = (speedup(leader), speedup(runner_up));
+    let (l, r) = (
+        widened_for_selection(l, among),
+        widened_for_selection(r, among),
+    );
+    Interval {
+        estimate: l.estimate / r.estimate,
+        lower: l.lower / r.upper,
+        upper: l.upper / r.lower,
+    }
+}
+
+/// The lead's outcome against `margin`, the leader chosen among `among`:
+/// undecided unless both speedups are paired (criterion's unpaired ratio
+/// has no interval to decide on).
+fn decided_lead(leader: &Benchmark, runner_up: &Benchmark, among: usize, margin: f64) -> Outcome {
     match leader.paired_speedup().is_some() && runner_up.paired_speedup().is_some() {
-        true => Outcome::of(&lead(leader, runner_up), margin),
+        true => Outcome::of(&lead_among(leader, runner_up, among), margin),
         false => Outcome::Undecided,
     }
 }
@@ -105,8 +143,8 @@ pub(super) fn backends(
         .map(|(_, g)| by_speedup(g))
         .unwrap_or_default();
     let (leader, runner_up) = (head[0], head[1]);
-    let r = lead(leader, runner_up);
-    let outcome = decided_lead(leader, runner_up, margin);
+    let r = lead_among(leader, runner_up, head.len());
+    let outcome = decided_lead(leader, runner_up, head.len(), margin);
     let bounds = bounds_name(leader.paired_rounds.min(runner_up.paired_rounds));
     let each: Vec<String> = head
         .iter()
@@ -128,6 +166,11 @@ pub(super) fn backends(
     let mut finding = Finding::new(question, id, String::new());
     finding.margin = Some(percent(margin));
     finding.points = head.len();
+    // The leader was chosen among them by these speedups: say so.
+    let choice = match head.len() {
+        1 => String::new(),
+        n => format!(", intervals widened for the choice among {n} backends"),
+    };
     let verdict = match outcome {
         Outcome::Slower => {
             finding.claims.push(Claim::decided(
@@ -139,7 +182,7 @@ pub(super) fn backends(
                 ),
             ));
             format!(
-                "{} leads {} by {:.1}% ({bounds} {:.1}–{:.1}%)",
+                "{} leads {} by {:.1}% ({bounds} {:.1}–{:.1}%{choice})",
                 leader.key.backend,
                 runner_up.key.backend,
                 (r.estimate - 1.0) * 100.0,
@@ -150,7 +193,7 @@ pub(super) fn backends(
         _ => {
             finding.claims.push(Claim::of_outcome("", outcome, margin));
             format!(
-                "{} and {}: {}",
+                "{} and {}: {}{choice}",
                 leader.key.backend,
                 runner_up.key.backend,
                 ratio_words(&r, margin, bounds)
@@ -176,7 +219,7 @@ pub(super) fn backends(
             leads.entry(b.key.backend.as_str()).or_default();
         }
         let g = by_speedup(group);
-        let decided = decided_lead(g[0], g[1], margin) == Outcome::Slower;
+        let decided = decided_lead(g[0], g[1], g.len(), margin) == Outcome::Slower;
         let tally = leads.entry(g[0].key.backend.as_str()).or_default();
         tally.0 += 1;
         tally.1 += usize::from(decided);

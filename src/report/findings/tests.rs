@@ -430,7 +430,8 @@ fn the_winning_backend_on_imbalanced_is_named_with_its_tally() {
         answer.starts_with(
             "On imbalanced at 4 threads, closure's speedups: rayon 3.00× (95% interval \
                  2.90–3.10), crossbeam 2.50× (95% interval 2.45–2.55) and std_scope 1.50× (95% \
-                 interval 1.40–1.60). rayon leads crossbeam by 20.0% (95% interval 13.7–26.5%)."
+                 interval 1.40–1.60). rayon leads crossbeam by 20.0% (95% interval 12.4–28.0%, \
+                 intervals widened for the choice among 3 backends)."
         ),
         "{answer}"
     );
@@ -444,6 +445,37 @@ fn the_winning_backend_on_imbalanced_is_named_with_its_tally() {
     );
     let short = found.iter().find(|f| f.id == "imbalanced").unwrap().short();
     assert_eq!(short.as_deref(), Some("rayon leads by more than 5.0%"));
+}
+
+#[test]
+fn the_imbalanced_leader_is_judged_with_intervals_widened_for_its_choice() {
+    // rayon 2.00× (1.90–2.10) against crossbeam 1.75× (1.70–1.80): judged
+    // as if chosen in advance, the lead's lower bound is 1.90 / 1.80, 5.6%,
+    // beyond the 5% margin; chosen as the larger of the two, each interval
+    // is widened (Bonferroni, 1.14 on a log scale), and the bound, 4.4%, no
+    // longer is.
+    let entries = [
+        paired(
+            entry("imbalanced", "closure", "rayon", 2, 1000.0),
+            [2.0, 1.9, 2.1],
+            &[],
+        ),
+        paired(
+            entry("imbalanced", "closure", "crossbeam", 2, 1100.0),
+            [1.75, 1.7, 1.8],
+            &[],
+        ),
+        entry("imbalanced", "closure", "rayon", 1, 2000.0),
+    ];
+    let found = findings_of(&entries);
+    let answer = answer_to(&found, "Which backend");
+    assert!(
+        answer.contains("widened for the choice among 2 backends"),
+        "{answer}"
+    );
+    assert!(!answer.contains("rayon leads crossbeam"), "{answer}");
+    let short = found.iter().find(|f| f.id == "imbalanced").unwrap().short();
+    assert_ne!(short.as_deref(), Some("rayon leads by more than 5.0%"));
 }
 
 /// The seed (20 items of 2 ns) and its best parallel run, 500× slower.
