@@ -102,10 +102,11 @@ pub trait Scheduler: Send + Sync {
     fn threads(&self) -> usize;
     /// Runs `task` over `items`. `out` is empty or holds exactly one slot per
     /// item, handed out with the chunks. A panic inside `task` comes back as
-    /// an error.
+    /// an error (but for [`crate::backends::CallingThreadUncaught`], which
+    /// only timing loops that catch around themselves use).
     fn run(&self, items: Range<usize>, out: &mut [u64], task: &Task<'_>) -> Result<RunStats>;
-    /// Is it the sequential backend's [`crate::backends::CallingThread`]?
-    /// A timed call there is compiled for that type
+    /// Is it the sequential backend's scheduler, the calling thread? A timed
+    /// call there is compiled for the calling thread itself
     /// ([`crate::matrix::Target::CallingThread`]).
     fn is_calling_thread(&self) -> bool {
         false

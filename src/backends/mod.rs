@@ -40,7 +40,7 @@ pub use crate::paired::panic_message;
 pub use crossbeam_queue::Crossbeam;
 pub use process::Process;
 pub use rayon_pool::Rayon;
-pub use sequential::{CallingThread, CallingThreadUncaught, Sequential};
+pub use sequential::{CallingThreadUncaught, Sequential};
 pub use std_scope::StdScope;
 
 /// A backend prepared for one thread count: runs jobs.

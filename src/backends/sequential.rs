@@ -48,7 +48,7 @@ pub(super) fn hand_written_map(consts: &Constants, out: &mut [u64]) {
 
 /// The sequential backend's scheduler: the task runs on the calling thread,
 /// and a panic in it comes back as an error, as [`Scheduler`] promises.
-pub struct CallingThread;
+struct CallingThread;
 
 impl Scheduler for CallingThread {
     fn threads(&self) -> usize {
