@@ -932,10 +932,12 @@ fn with_own_problem(sums: bool) -> ResultsFile {
     };
     // The sequential loop: the baseline of every speedup.
     let mut entries = vec![entry("sequential", "sequential", 1, [1.0, 1.0, 1.0])];
+    // Far enough apart that rayon's lead stays beyond 5% once the three
+    // intervals are widened for choosing the leader among them.
     let closure_at = |backend: &str, threads: u64| match (backend, threads) {
         ("rayon", 2) => 1.8,
-        ("std_scope", 2) => 1.6,
-        ("crossbeam", 2) => 1.5,
+        ("std_scope", 2) => 1.5,
+        ("crossbeam", 2) => 1.4,
         _ => 0.97,
     };
     /// A variant's paired time ratios to others: (other, [ratio, lower, upper]).
