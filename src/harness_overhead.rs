@@ -14,7 +14,9 @@
 //! that backend ([`Backend::with_hand_written`]: the same chunking,
 //! nothing else). The ratio of their times is the harness overhead, recorded per
 //! workload, variant, backend and thread count in the run block of the
-//! results file.
+//! results file. On a rayon pool the two sides alternate call by call, and a
+//! pool of one thread is pinned with the caller to one CPU
+//! ([`pinned_with_caller`] says why).
 //!
 //! It runs in every profile, after criterion's groups, on the workloads
 //! whose purpose is pure overhead, memory bandwidth or compute
@@ -35,6 +37,7 @@ use crate::break_even::Mode;
 use crate::key::Key;
 use crate::matrix::{self, Prepared, Target};
 use crate::paired::{self, Sampling};
+use crate::platform;
 use crate::results::HarnessOverhead;
 use crate::roles::Role;
 use crate::schedule::{Outcome, Produced, RunStats};
@@ -160,6 +163,14 @@ pub fn run(
         let mut entries = Vec::new();
         // Found once, outside the timed calls, as every timing loop does.
         let target = Target::of(&*exec);
+        // Held for the pairing: a pool of one thread and the caller share one CPU.
+        let pinned = pinned_with_caller(&hand_written, threads);
+        if sweep.verbose && one_thread_pool(&hand_written, threads) && pinned.is_none() {
+            println!(
+                "parbench: harness overhead {}/{threads}: not pinned (threads cannot be pinned here)",
+                backend.id()
+            );
+        }
         for (workload, problem) in &problems {
             let place = format!("{}/{}/{threads}", workload.id, backend.id());
             let mut out = problem.output()?;
@@ -232,6 +243,37 @@ pub fn run(
         );
     }
     Ok(done)
+}
+
+/// Is it a pool of one thread ([`pinned_with_caller`])?
+fn one_thread_pool(hand_written: &HandWritten, threads: usize) -> bool {
+    hand_written.keeps_its_threads() && threads == 1
+}
+
+/// Pins the caller and the pool's one thread to the CPU the caller runs on,
+/// until the guard drops (the caller's affinity is then restored; the pool
+/// ends with the pairing). On a pool of one thread the seed's call is one
+/// or two thread wake-ups: timed call by call on the 2-core VM, about 6, 24
+/// or 44 µs, for parbench's call and the hand-written one alike. With both
+/// threads free to run on either CPU, the ratio of the two sides' means
+/// read 0.95x to 1.17x over fourteen runs of the product, from one process
+/// to the next, in batches or alternating, and 0.91x to 1.13x over twelve
+/// processes of a stand-alone loop; pinned to one CPU, 1.00x to 1.03x over
+/// eighteen readings in six processes (pinned to two CPUs, 1.02x to 1.28x).
+/// Which wake-up a call pays was not the code's doing, so the figure was
+/// not parbench's overhead. Linux only; elsewhere `None`, and the run says
+/// it is not pinned.
+fn pinned_with_caller(hand_written: &HandWritten, threads: usize) -> Option<platform::Pinned> {
+    let HandWritten::Rayon(pool) = hand_written else {
+        return None;
+    };
+    if !one_thread_pool(hand_written, threads) {
+        return None;
+    }
+    let pinned = platform::pin_to_current_cpu()?;
+    let cpu = pinned.cpu;
+    let every_thread = pool.broadcast(|_| platform::pin_calling_thread(cpu));
+    every_thread.into_iter().all(|ok| ok).then_some(pinned)
 }
 
 /// Runs the hand-written map once into a zeroed `out` and checks it

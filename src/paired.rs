@@ -407,7 +407,10 @@ enum Switching {
     /// gave parbench's call 1.114x and 0.886x the hand-written one in two
     /// runs, with tight intervals each time (one possible cause, not
     /// measured: the pool's state persisted through a batch and differed
-    /// between the members' batches); alternating, 0.95x to 1.09x in nine.
+    /// between the members' batches). Alternating read 0.95x to 1.17x over
+    /// fourteen runs: fair by construction, but not enough on its own; the
+    /// harness overhead also pins a pool of one thread to the caller's CPU
+    /// (`harness_overhead::pinned_with_caller`).
     Alternating,
 }
 

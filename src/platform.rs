@@ -15,6 +15,7 @@
 //! | peak RSS (whole process) | `getrusage`, KiB | `getrusage`, bytes | unknown |
 //! | peak RSS of one call, here and in each worker process (resettable) | `/proc/self/clear_refs`, `VmHWM` | unknown | unknown |
 //! | cache sizes | sysfs | `sysctl hw.l2cachesize`, `hw.l3cachesize` | unknown |
+//! | pin a thread to the CPU it runs on | `sched_setaffinity` | not pinned | not pinned |
 
 use std::time::Duration;
 
@@ -152,6 +153,70 @@ fn max_rss(who: libc::c_int) -> Option<u64> {
         reported * 1024
     };
     Some(bytes).filter(|&b| b > 0)
+}
+
+/// The calling thread pinned to one CPU until this drops, when its former
+/// affinity is restored ([`pin_to_current_cpu`]).
+pub struct Pinned {
+    #[cfg(target_os = "linux")]
+    former: libc::cpu_set_t,
+    /// The CPU it is pinned to.
+    pub cpu: usize,
+}
+
+/// Pins the calling thread to the CPU it is running on (Linux:
+/// `sched_getcpu`, `sched_setaffinity`). `None` where threads cannot be
+/// pinned (other systems) or the kernel refused.
+pub fn pin_to_current_cpu() -> Option<Pinned> {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: plain libc calls on the calling thread (pid 0), with an
+        // all-zero cpu_set_t (a valid empty set) filled by the kernel.
+        unsafe {
+            let cpu = usize::try_from(libc::sched_getcpu()).ok()?;
+            let size = std::mem::size_of::<libc::cpu_set_t>();
+            let mut former: libc::cpu_set_t = std::mem::zeroed();
+            if libc::sched_getaffinity(0, size, &mut former) != 0 {
+                return None;
+            }
+            pin_calling_thread(cpu).then_some(Pinned { former, cpu })
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
+}
+
+/// Pins the calling thread to `cpu` for good (a pool's thread, which ends
+/// with its pool). False where threads cannot be pinned.
+pub fn pin_calling_thread(cpu: usize) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: an all-zero cpu_set_t is the empty set; CPU_SET stays in
+        // its bounds for any cpu below CPU_SETSIZE, which the kernel's CPU
+        // numbers are.
+        unsafe {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            libc::CPU_SET(cpu, &mut set);
+            libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) == 0
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = cpu;
+        false
+    }
+}
+
+impl Drop for Pinned {
+    fn drop(&mut self) {
+        #[cfg(target_os = "linux")]
+        // SAFETY: restores the set read by `sched_getaffinity` on this thread.
+        unsafe {
+            libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &self.former);
+        }
+    }
 }
 
 /// One core's level-2 data (or unified) cache, in bytes.
