@@ -259,7 +259,8 @@ fn one_thread_pool(hand_written: &HandWritten, threads: usize) -> bool {
 /// read 0.95x to 1.17x over fourteen runs of the product, from one process
 /// to the next, in batches or alternating, and 0.91x to 1.13x over twelve
 /// processes of a stand-alone loop; pinned to one CPU, 1.00x to 1.03x over
-/// eighteen readings in six processes (pinned to two CPUs, 1.02x to 1.28x).
+/// eighteen readings in six processes of that loop (pinned to two CPUs,
+/// 1.02x to 1.28x), and 0.99x to 1.01x in six runs of the product.
 /// Which wake-up a call pays was not the code's doing, so the figure was
 /// not parbench's overhead. Linux only; elsewhere `None`, and the run says
 /// it is not pinned.

@@ -156,12 +156,14 @@ fn max_rss(who: libc::c_int) -> Option<u64> {
 }
 
 /// The calling thread pinned to one CPU until this drops, when its former
-/// affinity is restored ([`pin_to_current_cpu`]).
+/// affinity is restored ([`pin_to_current_cpu`]). It stays on the thread it
+/// pinned (not `Send`): the restoring call acts on the thread that drops it.
 pub struct Pinned {
     #[cfg(target_os = "linux")]
     former: libc::cpu_set_t,
     /// The CPU it is pinned to.
     pub cpu: usize,
+    stays_on_its_thread: std::marker::PhantomData<*const ()>,
 }
 
 /// Pins the calling thread to the CPU it is running on (Linux:
@@ -179,7 +181,11 @@ pub fn pin_to_current_cpu() -> Option<Pinned> {
             if libc::sched_getaffinity(0, size, &mut former) != 0 {
                 return None;
             }
-            pin_calling_thread(cpu).then_some(Pinned { former, cpu })
+            pin_calling_thread(cpu).then_some(Pinned {
+                former,
+                cpu,
+                stays_on_its_thread: std::marker::PhantomData,
+            })
         }
     }
     #[cfg(not(target_os = "linux"))]
