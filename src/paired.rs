@@ -401,16 +401,11 @@ enum Switching {
     /// One call of each member in turn, each timed alone, as many turns as
     /// the largest batch; a member's time in the round is the mean of its
     /// calls. Every call follows another member's call, so whatever a pool
-    /// keeps between calls (a worker spinning or asleep, the CPU it runs
-    /// on) is the same for every member; nothing is discarded. Measured on
-    /// the seed on a rayon pool of one thread (about 15 µs a call), batches
-    /// gave parbench's call 1.114x and 0.886x the hand-written one in two
-    /// runs, with tight intervals each time (one possible cause, not
-    /// measured: the pool's state persisted through a batch and differed
-    /// between the members' batches). Alternating read 0.95x to 1.17x over
-    /// fourteen runs: fair by construction, but not enough on its own; the
-    /// harness overhead also pins a pool of one thread to the caller's CPU
-    /// (`harness_overhead::pinned_with_caller`).
+    /// keeps between calls (a worker spinning or asleep) is the same for
+    /// every member; nothing is discarded. On the seed on a rayon pool of
+    /// one thread, batches read parbench's call at 0.89x to 1.24x the
+    /// hand-written one from run to run, alternating 0.95x to 1.17x: fair by
+    /// construction, not enough alone (see `harness_overhead`'s pinning).
     Alternating,
 }
 
