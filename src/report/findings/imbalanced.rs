@@ -31,7 +31,11 @@ fn by_speedup<'a>(group: &[&'a Benchmark]) -> Vec<&'a Benchmark> {
 /// The runner-up's time over the leader's as an interval, from the two
 /// speedups' bounds (conservative: their widths add).
 pub(super) fn lead(leader: &Benchmark, runner_up: &Benchmark) -> Interval {
-    let (l, r) = (speedup(leader), speedup(runner_up));
+    ratio_of(speedup(leader), speedup(runner_up))
+}
+
+/// `l / r` with conservative bounds: their widths add.
+fn ratio_of(l: Interval, r: Interval) -> Interval {
     Interval {
         estimate: l.estimate / r.estimate,
         lower: l.lower / r.upper,
@@ -63,16 +67,10 @@ fn widened_for_selection(interval: Interval, among: usize) -> Interval {
 /// [`lead`] where the leader was chosen among `among` backends by these
 /// same speedups: both intervals widened for the choice.
 fn lead_among(leader: &Benchmark, runner_up: &Benchmark, among: usize) -> Interval {
-    let (l, r) = (speedup(leader), speedup(runner_up));
-    let (l, r) = (
-        widened_for_selection(l, among),
-        widened_for_selection(r, among),
-    );
-    Interval {
-        estimate: l.estimate / r.estimate,
-        lower: l.lower / r.upper,
-        upper: l.upper / r.lower,
-    }
+    ratio_of(
+        widened_for_selection(speedup(leader), among),
+        widened_for_selection(speedup(runner_up), among),
+    )
 }
 
 /// The lead's outcome against `margin`, the leader chosen among `among`:
