@@ -165,7 +165,8 @@ pub fn run(
         let target = Target::of(&*exec);
         // Held for the pairing: a pool of one thread and the caller share one CPU.
         let pinned = pinned_with_caller(&hand_written, threads);
-        if sweep.verbose && one_thread_pool(&hand_written, threads) && pinned.is_none() {
+        let one_thread_pool = hand_written.pool().is_some() && threads == 1;
+        if sweep.verbose && one_thread_pool && pinned.is_none() {
             println!(
                 "parbench: harness overhead {}/{threads}: not pinned (threads cannot be pinned here)",
                 backend.id()
@@ -203,7 +204,7 @@ pub fn run(
             // too short to time alone, and scoped threads start afresh with
             // every call (alternated, std_scope at 1 thread on the seed read
             // 1.07x, 0.98x and 0.40x in three runs, with batches 0.98-1.01x).
-            let samples = match hand_written.keeps_its_threads() {
+            let samples = match hand_written.pool().is_some() {
                 true => paired::sample_alternating(members, &watched, sampling, call),
                 false => paired::sample(&vec![false; members], &watched, sampling, call),
             }
@@ -245,11 +246,6 @@ pub fn run(
     Ok(done)
 }
 
-/// Is it a pool of one thread ([`pinned_with_caller`])?
-fn one_thread_pool(hand_written: &HandWritten, threads: usize) -> bool {
-    hand_written.keeps_its_threads() && threads == 1
-}
-
 /// Pins the caller and the pool's one thread to the CPU the caller runs on,
 /// until the guard drops (the caller's affinity is then restored; the pool
 /// ends with the pairing). On a pool of one thread the seed's call is one
@@ -265,12 +261,7 @@ fn one_thread_pool(hand_written: &HandWritten, threads: usize) -> bool {
 /// not parbench's overhead. Linux only; elsewhere `None`, and the run says
 /// it is not pinned.
 fn pinned_with_caller(hand_written: &HandWritten, threads: usize) -> Option<platform::Pinned> {
-    let HandWritten::Rayon(pool) = hand_written else {
-        return None;
-    };
-    if !one_thread_pool(hand_written, threads) {
-        return None;
-    }
+    let pool = hand_written.pool().filter(|_| threads == 1)?;
     let pinned = platform::pin_to_current_cpu()?;
     let cpu = pinned.cpu;
     let every_thread = pool.broadcast(|_| platform::pin_calling_thread(cpu));

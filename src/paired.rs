@@ -849,17 +849,23 @@ mod tests {
         assert!((cpu / wall - 2.0).abs() < 1e-12, "two cores busy");
     }
 
-    #[test]
-    fn sample_visits_every_member_and_discards_after_each_switch() {
-        let mut calls = [0u64; 3];
-        let mut order = Vec::new();
-        let sampling = Sampling {
+    /// Six rounds of tiny batches: any interval is within the target, and
+    /// the cap is spent at once.
+    fn six_rounds() -> Sampling {
+        Sampling {
             batch: Duration::from_micros(1),
             target_half_width: f64::INFINITY,
             cap: Duration::ZERO,
             min_rounds: 6,
             max_rounds: 400,
-        };
+        }
+    }
+
+    #[test]
+    fn sample_visits_every_member_and_discards_after_each_switch() {
+        let mut calls = [0u64; 3];
+        let mut order = Vec::new();
+        let sampling = six_rounds();
         let samples = sample(&[false; 3], &speedups_over_first(3), &sampling, |m| {
             calls[m] += 1;
             if order.last() != Some(&m) {
@@ -895,13 +901,7 @@ mod tests {
     #[test]
     fn alternating_sampling_takes_turns_call_by_call() {
         let mut order = Vec::new();
-        let sampling = Sampling {
-            batch: Duration::from_micros(1),
-            target_half_width: f64::INFINITY,
-            cap: Duration::ZERO,
-            min_rounds: 6,
-            max_rounds: 400,
-        };
+        let sampling = six_rounds();
         let samples = sample_alternating(3, &speedups_over_first(3), &sampling, |m| {
             order.push(m);
             std::hint::black_box((0..100 * (m as u64 + 1)).sum::<u64>());

@@ -163,13 +163,16 @@ impl HandWritten {
         }
     }
 
-    /// Do its threads outlive the call (a pool)? A call then finds them
-    /// as the call before left them (spinning, asleep, on some CPU), and the
-    /// harness overhead alternates the two sides call by call
-    /// ([`crate::harness_overhead`]). Scoped threads start and end with
-    /// their call.
-    pub fn keeps_its_threads(&self) -> bool {
-        matches!(self, HandWritten::Rayon(_))
+    /// Its pool, if its threads outlive the call: a call then finds them as
+    /// the call before left them (spinning, asleep, on some CPU), and the
+    /// harness overhead alternates the two sides call by call and pins a
+    /// pool of one thread ([`crate::harness_overhead`]). Scoped threads
+    /// start and end with their call.
+    pub fn pool(&self) -> Option<&rayon::ThreadPool> {
+        match self {
+            HandWritten::Rayon(pool) => Some(pool),
+            _ => None,
+        }
     }
 }
 

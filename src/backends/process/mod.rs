@@ -9,7 +9,8 @@
 //! `Pool()`. A problem of a user's own whose state is serde's runs on
 //! workers that are the user's bench binary itself ([`set_worker_program`]
 //! to it), re-entered as a worker ([`worker::serve_problem`]); its state
-//! travels serialised ([`crate::job::Runnable::wire_state`]), never mapped. A call cuts its items into `Pool.map`-sized chunks
+//! travels serialised ([`crate::job::Runnable::wire_state`]), never mapped.
+//! A call cuts its items into `Pool.map`-sized chunks
 //! ([`pool_map_chunk_len`]) and deals them to idle workers over their stdin
 //! and stdout ([`protocol`]); results come back the same way.
 //!

@@ -22,10 +22,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, Result, bail};
-
-use super::fault::Fault;
 use serde::de::DeserializeOwned;
 
+use super::fault::Fault;
 use super::protocol::{
     self, ChunkJob, ChunkResult, PROTOCOL, ProblemJob, Reply, Request, SharedSlot, StateIn, Wire,
     WireStateIn,
