@@ -384,7 +384,7 @@ fn measure<P: Problem>(
                 (prepared.job(baseline()), sequential),
                 &members,
                 churns,
-                &sampling,
+                &sampling.of_set(churns),
             )
             .with_context(|| {
                 format!(

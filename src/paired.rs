@@ -70,6 +70,11 @@ pub struct Sampling {
     /// the cap, not the target, stopped it), except for the ratios within
     /// reach of the target then: they may go on to [`STRETCH`] times the cap.
     pub cap: Duration,
+    /// The cap instead of `cap` for a set of one member that churns memory,
+    /// sampled apart (`sweep::pairing`'s `DISRUPTIVE_BYTES`). Its calls are
+    /// long (copies of `big_state`'s 64 MiB table: 50 to 170 ms a call), so
+    /// a cap made for rounds of light calls holds few of them.
+    pub churning_cap: Duration,
     /// At least this many rounds: 6 is the fewest whose min and max bound
     /// the median with 95% confidence.
     pub min_rounds: usize,
@@ -83,11 +88,26 @@ impl Default for Sampling {
             batch: Duration::from_millis(1),
             target_half_width: TARGET_HALF_WIDTH,
             cap: Duration::from_millis(500),
+            churning_cap: Duration::from_millis(500),
             min_rounds: MIN_VALUES_FOR_INTERVAL as usize,
             // Beyond what any cap allows (a round takes at least a batch of
             // each member, 1 ms): the target or the cap stops a set, so an
             // entry short of its target was stopped by the cap.
             max_rounds: 1_000_000,
+        }
+    }
+}
+
+impl Sampling {
+    /// The sampling of one set: with [`Sampling::churning_cap`] for a
+    /// member that churns memory, sampled apart (`churns`).
+    pub fn of_set(&self, churns: bool) -> Sampling {
+        match churns {
+            true => Sampling {
+                cap: self.churning_cap,
+                ..*self
+            },
+            false => *self,
         }
     }
 }
@@ -859,6 +879,7 @@ mod tests {
             batch: Duration::from_micros(1),
             target_half_width: f64::INFINITY,
             cap: Duration::ZERO,
+            churning_cap: Duration::ZERO,
             min_rounds: 6,
             max_rounds: 400,
         }
@@ -992,6 +1013,7 @@ mod tests {
             batch: Duration::from_micros(1),
             target_half_width: f64::INFINITY,
             cap: Duration::from_secs(3600),
+            churning_cap: Duration::from_secs(3600),
             min_rounds: 8,
             max_rounds: 60,
         };

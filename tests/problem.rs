@@ -228,6 +228,7 @@ fn settings(args: &[&str], reports: &Path) -> Settings {
         args: BenchArgs::parse(&args),
         sampling: Sampling {
             cap: Duration::from_millis(20),
+            churning_cap: Duration::from_millis(20),
             ..Sampling::default()
         },
         reports: reports.to_path_buf(),

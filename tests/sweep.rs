@@ -26,6 +26,7 @@ fn sampling() -> Sampling {
         batch: Duration::from_micros(100),
         target_half_width: f64::INFINITY,
         cap: Duration::ZERO,
+        churning_cap: Duration::ZERO,
         min_rounds: 6,
         max_rounds: 6,
     }

@@ -63,7 +63,7 @@ impl Sweep {
             })
             .collect();
         for (set, churns) in sets_to_pair(&members, Some(state_bytes as u64)) {
-            self.pair_set(group, &set, churns, sampling)?;
+            self.pair_set(group, &set, churns, &sampling.of_set(churns))?;
         }
         Ok(())
     }
