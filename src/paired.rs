@@ -68,8 +68,14 @@ pub struct Sampling {
     /// Rounds stop once this much time has passed (after `min_rounds`),
     /// whether or not the target was reached (a member then records that
     /// the cap, not the target, stopped it), except for the ratios within
-    /// reach of the target then: they may go on to [`STRETCH`] times the cap.
+    /// reach of the target then: they may go on to `stretch` times the cap.
     pub cap: Duration,
+    /// A set may go on after its cap for up to this many times the cap, for
+    /// the ratios within reach of the target then ([`within_reach`]); the
+    /// members of the others are sampled no more, so a hopeless ratio (a
+    /// contended lock, time slicing) takes no extra time and makes the
+    /// rounds of the others no longer. 1: no stretch.
+    pub stretch: f64,
     /// The cap instead of `cap` for a set of one member that churns memory,
     /// sampled apart (`sweep::pairing`'s `DISRUPTIVE_BYTES`). Its calls are
     /// long (copies of `big_state`'s 64 MiB table: 50 to 170 ms a call), so
@@ -89,6 +95,7 @@ impl Default for Sampling {
             target_half_width: TARGET_HALF_WIDTH,
             cap: Duration::from_millis(500),
             churning_cap: Duration::from_millis(500),
+            stretch: 2.0,
             min_rounds: MIN_VALUES_FOR_INTERVAL as usize,
             // Beyond what any cap allows (a round takes at least a batch of
             // each member, 1 ms): the target or the cap stops a set, so an
@@ -120,19 +127,6 @@ pub const MIN_VALUES_FOR_INTERVAL: u64 = 6;
 /// The default target of every paired interval: a half-width of 2% of its
 /// estimate, the margin within which the findings call two figures equal.
 pub const TARGET_HALF_WIDTH: f64 = 0.02;
-
-/// A set may go on after its time cap ([`Sampling::cap`]) for up to this
-/// many times the cap, for the ratios within reach of the target then
-/// ([`within_reach`]); the members of the others are sampled no more, so a
-/// hopeless ratio (a contended lock, time slicing) takes no extra time and
-/// makes the rounds of the others no longer. In a default run before it
-/// (issue 21's code), 89 of the 278 entries the cap stopped short of the
-/// target had a half-width within 1.41 times the target, which twice the
-/// rounds close. With twice the cap, the 50 entries of 1 ms or more within
-/// the cores that still ended above the target in a default run held 3
-/// within 1.41 times it and 10 within 1.73 times, which three times the
-/// rounds close: hence three.
-pub const STRETCH: f64 = 3.0;
 
 /// The round after `rounds` at which sequential stopping looks at the
 /// intervals again: 25% more rounds each time (at least one more). Looking
@@ -388,7 +382,7 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> String {
 /// target ([`Samples::within_target`]) is no longer sampled: its rounds so
 /// far stay aligned with the others' first rounds, and the rounds left go
 /// to the members still undecided. Sampling ends when no member is left,
-/// once `cap` has passed (or up to [`STRETCH`] times it, for the ratios
+/// once `cap` has passed (or up to `stretch` times it, for the ratios
 /// within reach of the target then), or at `max_rounds`, whichever comes
 /// first. An error or a panic of any call stops the sampling and is
 /// returned.
@@ -461,7 +455,7 @@ fn sample_rounds(
     let mut look = sampling.min_rounds;
     let mut sampled = vec![true; members];
     // Decided once, when the cap has passed: how long the set may take (the
-    // cap, or STRETCH times it) and which watched ratios it still samples
+    // cap, or `stretch` times it) and which watched ratios it still samples
     // for (those within reach of the target by then: [`within_reach`]).
     let mut stretch: Option<(Duration, Vec<bool>)> = None;
     for round in 0..sampling.max_rounds.max(1) {
@@ -471,7 +465,7 @@ fn sample_rounds(
             if elapsed >= sampling.cap && stretch.is_none() {
                 let reach = within_reach(&samples, watched, sampling, elapsed);
                 let limit = match reach.iter().any(|&r| r) {
-                    true => sampling.cap.mul_f64(STRETCH),
+                    true => sampling.cap.mul_f64(sampling.stretch.max(1.0)),
                     false => sampling.cap,
                 };
                 stretch = Some((limit, reach));
@@ -546,7 +540,8 @@ fn sample_rounds(
 /// Which of `watched` are within reach of the target when the set's cap
 /// has passed after `elapsed`: those whose half-width, shrinking with the
 /// square root of the rounds (the time), would reach the target by
-/// [`STRETCH`] times the cap: `elapsed * (half_width / target)^2` at most.
+/// [`Sampling::stretch`] times the cap: `elapsed * (half_width / target)^2`
+/// at most.
 /// The set goes on for those only; the members of the others are sampled
 /// no more (unless a ratio within reach needs them).
 fn within_reach(
@@ -556,7 +551,7 @@ fn within_reach(
     elapsed: Duration,
 ) -> Vec<bool> {
     let target = sampling.target_half_width;
-    let stretched = sampling.cap.mul_f64(STRETCH).as_secs_f64();
+    let stretched = sampling.cap.mul_f64(sampling.stretch.max(1.0)).as_secs_f64();
     watched
         .iter()
         .map(|w| {
@@ -880,6 +875,7 @@ mod tests {
             target_half_width: f64::INFINITY,
             cap: Duration::ZERO,
             churning_cap: Duration::ZERO,
+            stretch: 1.0,
             min_rounds: 6,
             max_rounds: 400,
         }
@@ -981,14 +977,14 @@ mod tests {
             ..Sampling::default()
         };
         let near = samples.watched_interval(watched[0]).relative_half_width();
-        assert!(near > TARGET_HALF_WIDTH && near < TARGET_HALF_WIDTH * STRETCH.sqrt());
+        assert!(near > TARGET_HALF_WIDTH && near < TARGET_HALF_WIDTH * sampling.stretch.sqrt());
         let cap = sampling.cap;
         assert_eq!(
             within_reach(&samples, &watched, &sampling, cap),
             vec![true, false]
         );
         // Later, or with no target to reach, neither is.
-        let late = cap.mul_f64(STRETCH);
+        let late = cap.mul_f64(sampling.stretch);
         assert_eq!(
             within_reach(&samples, &watched, &sampling, late),
             vec![false, false]
@@ -1014,6 +1010,7 @@ mod tests {
             target_half_width: f64::INFINITY,
             cap: Duration::from_secs(3600),
             churning_cap: Duration::from_secs(3600),
+            stretch: 1.0,
             min_rounds: 8,
             max_rounds: 60,
         };

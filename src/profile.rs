@@ -109,20 +109,30 @@ impl Profile {
     /// `default` under 12 on 2 cores); a member stopped by the cap records
     /// it, and the report marks it.
     ///
+    ///
     /// A member that churns memory is sampled apart, in a set of its own,
-    /// with at least `default`'s 3 s: its calls (50 to 170 ms on
+    /// with a cap of 2 s in `quick`: its calls (50 to 170 ms on
     /// `big_state`) filled quick's 1 s with 6 to 12 rounds, whose ±5%
     /// intervals let two quick runs back to back differ by 5 to 12% on 2 to
     /// 4 of `big_state`'s 18 entries (issue 19).
+    ///
+    /// The ratios within reach of the target at the cap go on to twice it
+    /// in `quick` and three times it in `default` and `full`
+    /// ([`Sampling::stretch`]). In a default run with a stretch of 2, the 50
+    /// entries of 1 ms or more within the cores that still ended above the
+    /// target held 3 within 1.41 times it (which twice the rounds close)
+    /// and 10 within 1.73 times (three times the rounds). Three in `quick`
+    /// took its runs to 116 s and 139 s, over its budget.
     pub fn sampling(self) -> Sampling {
-        let (cap_ms, churning_cap_ms) = match self {
-            Profile::Quick => (1_000, 3_000),
-            Profile::Default => (3_000, 3_000),
-            Profile::Full => (15_000, 15_000),
+        let (cap_ms, churning_cap_ms, stretch) = match self {
+            Profile::Quick => (1_000, 2_000, 2.0),
+            Profile::Default => (3_000, 3_000, 3.0),
+            Profile::Full => (15_000, 15_000, 3.0),
         };
         Sampling {
             cap: Duration::from_millis(cap_ms),
             churning_cap: Duration::from_millis(churning_cap_ms),
+            stretch,
             ..Sampling::default()
         }
     }

@@ -27,6 +27,7 @@ fn sampling() -> Sampling {
         target_half_width: f64::INFINITY,
         cap: Duration::ZERO,
         churning_cap: Duration::ZERO,
+        stretch: 1.0,
         min_rounds: 6,
         max_rounds: 6,
     }
