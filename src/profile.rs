@@ -109,7 +109,6 @@ impl Profile {
     /// `default` under 12 on 2 cores); a member stopped by the cap records
     /// it, and the report marks it.
     ///
-    ///
     /// A member that churns memory is sampled apart, in a set of its own,
     /// with a cap of 2 s in `quick`: its calls (50 to 170 ms on
     /// `big_state`) filled quick's 1 s with 6 to 12 rounds, whose ±5%
