@@ -551,7 +551,10 @@ fn within_reach(
     elapsed: Duration,
 ) -> Vec<bool> {
     let target = sampling.target_half_width;
-    let stretched = sampling.cap.mul_f64(sampling.stretch.max(1.0)).as_secs_f64();
+    let stretched = sampling
+        .cap
+        .mul_f64(sampling.stretch.max(1.0))
+        .as_secs_f64();
     watched
         .iter()
         .map(|w| {

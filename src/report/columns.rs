@@ -136,11 +136,13 @@ pub const BEYOND_CEILING_MARK: &str = "▲";
 pub const DISAGREE_MARK: &str = "≠";
 /// The paired sampler's time cap stopped this entry before its interval
 /// reached the target half-width ([`crate::paired::TARGET_HALF_WIDTH`]).
-pub const CAPPED_MARK: &str = "⧖";
+/// A dagger, which every common font has: an hourglass (⧖, U+29D6) showed
+/// as an empty box in Chromium on a Debian machine whose fonts lack it.
+pub const CAPPED_MARK: &str = "†";
 
 /// `1.96x (1.93-2.00)` (`range` before bounds from fewer than 6 rounds),
 /// marked ▲ above the machine's ceiling, ≠ where criterion's ratio
-/// disagrees with the paired one and ⧖ where the time cap, not the target,
+/// disagrees with the paired one and † where the time cap, not the target,
 /// stopped the pairing. The column is headed paired: an unpaired speedup
 /// (older files) is missing here, and shown as criterion's ratio.
 fn speedup_with_marks(c: &Cells) -> String {

@@ -800,7 +800,7 @@ fn trust_counts_the_intervals_the_time_cap_stopped() {
     ];
     let answer = answer_to(&findings_of(&entries), "How far");
     assert!(
-        answer.contains("1 of 2 paired intervals reached their target half-width of 2.0%; the time cap stopped 1 first (⧖)"),
+        answer.contains("1 of 2 paired intervals reached their target half-width of 2.0%; the time cap stopped 1 first (†)"),
         "{answer}"
     );
 }

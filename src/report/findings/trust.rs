@@ -44,7 +44,7 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
         ));
     }
     // Sequential stopping: entries whose interval reached the target, and
-    // those the profile's time cap stopped first (marked ⧖).
+    // those the profile's time cap stopped first (marked †).
     let stopped: Vec<bool> = index
         .all()
         .filter_map(|b| b.paired_target_reached)
