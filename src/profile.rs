@@ -4,8 +4,10 @@
 //! long to look at each cell (criterion's windows, the paired sampler's cap
 //! per set, the intermittent calls); which cells it measures is the plan's
 //! business ([`crate::sweep::plan()`]), which reads the workloads' coverage
-//! and the backends' narrowing. Budgets on a 2-core machine, compile time
-//! excluded: `quick` under 2 minutes, `default` under 12.
+//! and the backends' narrowing. Budgets on a 2-core machine: `default`
+//! under 12 minutes from a fresh clone, its compile included (563 s and
+//! 569 s measured); `quick` under 2 minutes of measuring (105-113 s), which
+//! a fresh clone's compile (77 s) takes to about 190 s.
 //!
 //! The thread counts are powers of two up to twice the logical core count,
 //! plus the core count itself (1, 2, 4 on two cores); `PARBENCH_THREADS`
@@ -120,8 +122,10 @@ impl Profile {
     /// ([`Sampling::stretch`]). In a default run with a stretch of 2, the 50
     /// entries of 1 ms or more within the cores that still ended above the
     /// target held 3 within 1.41 times it (which twice the rounds close)
-    /// and 10 within 1.73 times (three times the rounds). Three in `quick`
-    /// took its runs to 116 s and 139 s, over its budget.
+    /// and 10 within 1.73 times (three times the rounds). In `quick`, three
+    /// times the cap and a churning cap of 3 s took two runs to 116 s and
+    /// 139 s (96 s before), over its budget; twice the cap and 2 s, to 105
+    /// to 113 s.
     pub fn sampling(self) -> Sampling {
         let (cap_ms, churning_cap_ms, stretch) = match self {
             Profile::Quick => (1_000, 2_000, 2.0),

@@ -21,7 +21,7 @@ pub struct Sampling {
     /// reach of the target then: they may go on to `stretch` times the cap.
     pub cap: Duration,
     /// A set may go on after its cap for up to this many times the cap, for
-    /// the ratios within reach of the target then ((`within_reach`)); the
+    /// the ratios within reach of the target then (`within_reach`); the
     /// members of the others are sampled no more, so a hopeless ratio (a
     /// contended lock, time slicing) takes no extra time and makes the
     /// rounds of the others no longer. 1: no stretch.
