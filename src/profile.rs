@@ -115,7 +115,9 @@ impl Profile {
     /// with a cap of 2 s in `quick`: its calls (50 to 170 ms on
     /// `big_state`) filled quick's 1 s with 6 to 12 rounds, whose ±5%
     /// intervals let two quick runs back to back differ by 5 to 12% on 2 to
-    /// 4 of `big_state`'s 18 entries (issue 19).
+    /// 4 of `big_state`'s 18 entries (issue 19). With 2 s they still do on
+    /// 1 to 3 (8 to 37 rounds): the copy's own time has two modes (the
+    /// README's "What no sampling narrows").
     ///
     /// The ratios within reach of the target at the cap go on to twice it
     /// in `quick` and three times it in `default` and `full`
