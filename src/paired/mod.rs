@@ -384,7 +384,7 @@ fn sample_rounds(
             if elapsed >= sampling.cap && stretch.is_none() {
                 let reach = within_reach(&samples, watched, sampling, elapsed);
                 let limit = match reach.iter().any(|&r| r) {
-                    true => sampling.cap.mul_f64(sampling.stretch.max(1.0)),
+                    true => sampling.stretched_cap(),
                     false => sampling.cap,
                 };
                 stretch = Some((limit, reach));
@@ -459,8 +459,8 @@ fn sample_rounds(
 /// Which of `watched` are within reach of the target when the set's cap
 /// has passed after `elapsed`: those whose half-width, shrinking with the
 /// square root of the rounds (the time), would reach the target by
-/// [`Sampling::stretch`] times the cap: `elapsed * (half_width / target)^2`
-/// at most.
+/// [`Sampling::stretched_cap`]: `elapsed * (half_width / target)^2` at
+/// most.
 /// The set goes on for those only; the members of the others are sampled
 /// no more (unless a ratio within reach needs them).
 fn within_reach(
@@ -470,10 +470,7 @@ fn within_reach(
     elapsed: Duration,
 ) -> Vec<bool> {
     let target = sampling.target_half_width;
-    let stretched = sampling
-        .cap
-        .mul_f64(sampling.stretch.max(1.0))
-        .as_secs_f64();
+    let stretched = sampling.stretched_cap().as_secs_f64();
     watched
         .iter()
         .map(|w| {
@@ -906,7 +903,7 @@ mod tests {
             vec![true, false]
         );
         // Later, or with no target to reach, neither is.
-        let late = cap.mul_f64(sampling.stretch);
+        let late = sampling.stretched_cap();
         assert_eq!(
             within_reach(&samples, &watched, &sampling, late),
             vec![false, false]

@@ -56,6 +56,12 @@ impl Default for Sampling {
 }
 
 impl Sampling {
+    /// The longest a set may take: `stretch` times the cap (at least the
+    /// cap), for the ratios within reach of the target when the cap passed.
+    pub fn stretched_cap(&self) -> Duration {
+        self.cap.mul_f64(self.stretch.max(1.0))
+    }
+
     /// The sampling of one set: with [`Sampling::churning_cap`] for a
     /// member that churns memory, sampled apart (`churns`).
     pub fn of_set(&self, churns: bool) -> Sampling {
