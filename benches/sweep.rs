@@ -6,7 +6,10 @@
 //! which first checks it against the oracle and counts its memory, untimed.
 //! Benchmark ids keep the dimensions apart: group = workload, function =
 //! `variant/backend`, parameter = threads, so criterion's full id is the
-//! benchmark's key. After each sweep [`parbench::sweep::Group`] (one
+//! benchmark's key. In `quick`, which criterion does not time
+//! (`Profile::times_with_criterion`), each benchmark is only checked here,
+//! under parbench's reading of the same filter, and the paired rounds give
+//! its time. After each sweep [`parbench::sweep::Group`] (one
 //! workload, backend and thread count) the sweep pairs it with the
 //! sequential loop and writes it to this machine's results file
 //! (`reports/runs/<label>.json`). Then, under criterion's filter, parbench
@@ -18,7 +21,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use criterion::{BenchmarkId, Criterion, PlottingBackend, Throughput};
 use parbench::key::Key;
 use parbench::memory::CountingAllocator;
@@ -118,6 +121,16 @@ fn sweep_main() -> Result<()> {
                     continue;
                 }
                 let key = sweep.plan[index].key();
+                if bench_args.measuring && !profile.times_with_criterion() {
+                    // Checked against the oracle here, untimed; the paired
+                    // rounds time it (`group_done`), under parbench's filter.
+                    if selected(&key) {
+                        sweep
+                            .call(index)
+                            .with_context(|| format!("cannot set up {key}"))?;
+                    }
+                    continue;
+                }
                 let mut failed = None;
                 criterion_group.bench_function(
                     BenchmarkId::new(key.function(), key.threads),

@@ -95,6 +95,18 @@ impl Profile {
         }
     }
 
+    /// Whether criterion times the steady benchmarks in this profile (its
+    /// windows give each entry's `time_ns`: criterion's slope or mean).
+    /// Not in `quick`: there every figure the report uses comes from the
+    /// paired rounds, and so does each entry's time (the median per call
+    /// over its rounds, as for a problem of one's own). Criterion's
+    /// windows bought nothing else there and took 16.8 s of sample
+    /// collection and about 1.3 s of warm-ups over quick's 132 steady
+    /// benchmarks (of 105 to 113 s of measuring, on 2 cores).
+    pub fn times_with_criterion(self) -> bool {
+        self != Profile::Quick
+    }
+
     /// Intermittent calls per benchmark in this profile.
     pub fn intermittent_calls(self) -> usize {
         match self {

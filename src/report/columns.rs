@@ -62,7 +62,7 @@ impl With {
 }
 
 /// Was any of `rows` timed by criterion? Else they were timed by the
-/// paired rounds alone (a problem of the user's own), and no figure of
+/// paired rounds alone (a problem of the user's own, a `quick` run), and no figure of
 /// criterion's stands beside them.
 pub fn criterion_timed(rows: &[&Benchmark]) -> bool {
     rows.iter()

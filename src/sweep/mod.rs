@@ -4,7 +4,8 @@
 //! while it is written ([`crate::store`]), and the problem of the workload
 //! being timed. Each benchmark is checked against the oracle (and its
 //! memory counted) before it is timed ([`Sweep::call`]); once criterion has
-//! timed a [`Group`], the group is paired with the sequential loop
+//! timed a [`Group`] (in `quick`, which criterion does not time, once its
+//! members are checked), the group is paired with the sequential loop
 //! ([`Sweep::pair`], in `pairing.rs`) and its records are written to the
 //! results file at once, between host calibrations at the start and the
 //! end ([`crate::calibration`]). `benches/sweep.rs` only wires criterion to
@@ -137,6 +138,10 @@ pub struct Sweep {
     checked: HashMap<usize, std::result::Result<Memory, String>>,
     /// Per plan index: what the paired sampler measured.
     paired: HashMap<usize, PairedFigures>,
+    /// Per plan index: the median time per call over its paired rounds
+    /// (ns), the entry's time where criterion does not time it
+    /// ([`Profile::times_with_criterion`]).
+    paired_time: HashMap<usize, paired::Interval>,
     /// The intermittent benchmarks (measured by parbench itself, after
     /// criterion), and the filter they honour.
     pub intermittent: Vec<Planned>,
@@ -179,6 +184,7 @@ impl Sweep {
             executors: HashMap::new(),
             checked: HashMap::new(),
             paired: HashMap::new(),
+            paired_time: HashMap::new(),
             resumed: HashSet::new(),
             resuming: false,
             resumed_break_even: Vec::new(),
@@ -391,11 +397,15 @@ impl Sweep {
             return Ok(Vec::new());
         }
         self.pair(group, sampling)?;
-        let (mut found, unreadable) = criterion_dir::read_all(criterion_home);
-        // Only what criterion wrote during this process (not an older run's numbers).
-        found.retain(|m| m.written.is_some_and(|t| t >= self.started));
-        for problem in unreadable {
-            eprintln!("parbench: warning: {problem}");
+        let mut found = Vec::new();
+        if self.profile.times_with_criterion() {
+            let unreadable;
+            (found, unreadable) = criterion_dir::read_all(criterion_home);
+            // Only what criterion wrote during this process (not an older run's numbers).
+            found.retain(|m| m.written.is_some_and(|t| t >= self.started));
+            for problem in unreadable {
+                eprintln!("parbench: warning: {problem}");
+            }
         }
         let (benchmarks, missing) = self.records(group.members.clone(), &found);
         if !benchmarks.is_empty() {
@@ -427,8 +437,9 @@ impl Sweep {
     }
 
     /// The records of the benchmarks at `indexes` that passed the oracle,
-    /// each with its time from the criterion measurement of the same key and
-    /// its paired figures, and the keys criterion left no numbers for.
+    /// each with its time from the criterion measurement of the same key
+    /// (in a profile criterion does not time, the median of its paired
+    /// rounds) and its paired figures, and the keys left with no time.
     pub fn records(
         &self,
         indexes: Range<usize>,
@@ -444,21 +455,29 @@ impl Sweep {
             };
             let planned = self.plan[index];
             let key = planned.key();
-            let Some(m) = by_id.get(&key.to_string()) else {
-                missing.push(key.to_string());
-                continue;
-            };
-            let time = TimeNs {
-                estimate: m.typical_ns,
-                lower: m.lower_ns,
-                upper: m.upper_ns,
-                median: m.median_ns,
+            let paired_time = self.paired_time.get(&index);
+            let (time, estimator) = match (by_id.get(&key.to_string()), paired_time) {
+                (Some(m), _) => (
+                    TimeNs {
+                        estimate: m.typical_ns,
+                        lower: m.lower_ns,
+                        upper: m.upper_ns,
+                        median: m.median_ns,
+                    },
+                    match m.typical_is_slope {
+                        true => TimeEstimator::CriterionSlope,
+                        false => TimeEstimator::CriterionMean,
+                    },
+                ),
+                (None, Some(median)) if !self.profile.times_with_criterion() => {
+                    (TimeNs::of_median(*median), TimeEstimator::PairedRounds)
+                }
+                (None, _) => {
+                    missing.push(key.to_string());
+                    continue;
+                }
             };
             let items = self.sizes.of(planned.workload()).items as u64;
-            let estimator = match m.typical_is_slope {
-                true => TimeEstimator::CriterionSlope,
-                false => TimeEstimator::CriterionMean,
-            };
             let record = Benchmark::new(key, items, time, &self.started_at, *memory)
                 .with_estimator(estimator);
             benchmarks.push(match self.paired.get(&index) {

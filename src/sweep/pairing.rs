@@ -96,7 +96,7 @@ impl Sweep {
                 threads: group.threads,
             })
             .collect();
-        let (figures, _) = pair_members(
+        let (figures, samples) = pair_members(
             &current.problem,
             &mut current.out,
             reference,
@@ -110,8 +110,11 @@ impl Sweep {
                 group.workload, group.backend, group.threads
             )
         })?;
-        for (&index, paired) in set.iter().zip(figures) {
+        // Member 0 of the samples is the sequential loop, the reference.
+        for (position, (&index, paired)) in set.iter().zip(figures).enumerate() {
             self.paired.insert(index, paired);
+            let per_call = paired::median_of(&samples.members[position + 1].wall_ns);
+            self.paired_time.insert(index, per_call);
         }
         Ok(())
     }

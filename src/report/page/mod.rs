@@ -42,7 +42,9 @@ use super::format::{
 use super::scaling;
 use crate::backends::BACKENDS;
 use crate::calibration::Calibration;
-use crate::results::{Benchmark, CEILING_MARGIN, CeilingPoint, INSTRUMENTS_AGREE_WITHIN, RunInfo};
+use crate::results::{
+    Benchmark, CEILING_MARGIN, CeilingPoint, INSTRUMENTS_AGREE_WITHIN, RunInfo, TimeEstimator,
+};
 use crate::roles::{Family, Role};
 use crate::variants::VARIANTS;
 use crate::workload::Purpose;
@@ -400,10 +402,20 @@ fn machine_view(i: usize, run: &Run, name: &str) -> Result<MachineView> {
             .map(u64::to_string)
             .collect::<Vec<_>>()
             .join(", "),
-        criterion: format!(
-            "warm-up {} ms, measurement {} ms, {} samples, {} resamples",
-            c.warm_up_ms, c.measurement_ms, c.sample_size, c.nresamples
-        ),
+        // Single calls (intermittent, Python) are never criterion's.
+        criterion: match criterion_timed(
+            &(run.file.benchmarks.iter())
+                .filter(|b| b.time_estimator != Some(TimeEstimator::MedianOfCalls))
+                .collect::<Vec<_>>(),
+        ) {
+            true => format!(
+                "warm-up {} ms, measurement {} ms, {} samples, {} resamples",
+                c.warm_up_ms, c.measurement_ms, c.sample_size, c.nresamples
+            ),
+            false => "timed nothing in this run: every time per call is a median of \
+                      the paired rounds or of single calls"
+                .to_string(),
+        },
         ceiling: r
             .ceiling
             .iter()
@@ -460,3 +472,4 @@ fn calibration_lines(run: &RunInfo) -> Vec<String> {
     }
     lines
 }
+

@@ -206,7 +206,7 @@ pub(super) fn workload_view(anchor: &str, run: &Run, workload: &str) -> Result<W
 }
 
 /// What the speedup column's interval and marks mean, and which time the
-/// table shows: criterion's, or (a problem of the user's own, no figure of
+/// table shows: criterion's, or (a problem of the user's own, a `quick` run: no figure of
 /// criterion's) the median of the paired rounds.
 fn legend(criterion: bool) -> String {
     let (time, criterion) = match criterion {
