@@ -1,9 +1,11 @@
-//! A `cargo bench` run as the bench drives the sweep, with small sizes and
-//! hand-written criterion estimates in place of criterion: each group is
-//! paired with the sequential loop and reaches the results file as soon as
-//! it completes; an interrupt (the sweep dropped before `finish`) keeps
-//! every finished group; `PARBENCH_RESUME` skips them; a second run on the
-//! same label is refused while the first holds the lock.
+//! A `cargo bench` run as the bench drives the sweep, with small sizes, in
+//! `quick` (which criterion does not time): each group is paired with the
+//! sequential loop and reaches the results file as soon as it completes,
+//! each entry timed by its paired rounds (criterion estimates left in its
+//! folder are not read; `tests/criterion_dir.rs` reads them for the other
+//! profiles); an interrupt (the sweep dropped before `finish`) keeps every
+//! finished group; `PARBENCH_RESUME` skips them; a second run on the same
+//! label is refused while the first holds the lock.
 
 use std::path::Path;
 use std::time::Duration;
@@ -11,7 +13,7 @@ use std::time::Duration;
 use parbench::key::Key;
 use parbench::paired::Sampling;
 use parbench::profile::Profile;
-use parbench::results::{Machine, ResultsFile};
+use parbench::results::{Machine, ResultsFile, TimeEstimator};
 use parbench::sweep::{Group, Sizes, Sweep};
 
 fn machine() -> Machine {
@@ -59,8 +61,9 @@ fn write_criterion_estimates(home: &Path, n: usize, key: &Key, ns: f64) {
     std::fs::write(dir.join("estimates.json"), estimates.to_string()).unwrap();
 }
 
-/// Criterion's part for `group`: every member called (the first call checks
-/// it), its estimates written; then the sweep's part.
+/// The bench's part for `group`: every member called (the first call
+/// checks it), and estimates written as criterion would (an older run's,
+/// which `quick` must not read); then the sweep's part.
 fn measure(sweep: &mut Sweep, group: &Group, home: &Path) {
     for index in group.members.clone() {
         let mut call = sweep.call(index).unwrap().expect("matches the oracle");
@@ -99,7 +102,8 @@ fn an_interrupted_run_keeps_each_finished_group_and_a_resume_skips_them() {
         first
             .begin(&path, machine(), settings.clone(), Vec::new(), false)
             .unwrap();
-        // Criterion's files must be newer than the run's start (file times are coarse).
+        // The estimates below are newer than the run's start (file times
+        // are coarse), so a profile that read criterion's folder would take them.
         std::thread::sleep(Duration::from_millis(30));
         let groups = first.groups();
         assert!(groups.len() >= 3);
@@ -132,6 +136,10 @@ fn an_interrupted_run_keeps_each_finished_group_and_a_resume_skips_them() {
             let speedup = b.paired_speedup().expect("paired");
             assert!(speedup.lower <= speedup.estimate && speedup.estimate <= speedup.upper);
             assert_eq!(b.paired_rounds, Some(6));
+            // Timed by the paired rounds, not by the estimates in criterion's folder.
+            assert_eq!(b.time_estimator, Some(TimeEstimator::PairedRounds));
+            assert!(b.time_ns.estimate > 0.0 && b.time_ns.estimate != 1000.0);
+            assert!(b.time_ns.lower <= b.time_ns.estimate && b.time_ns.estimate <= b.time_ns.upper);
             assert!(b.cpu_time_ns.is_none_or(|cpu| cpu > 0.0));
         }
         let fo = written

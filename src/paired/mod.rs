@@ -182,18 +182,13 @@ impl Samples {
     /// The time of `member` over the time of `reference`, from the ratio
     /// of each round.
     pub fn time_ratio(&self, member: usize, reference: usize) -> Interval {
-        median_interval(&mut self.round_ratios(member, reference))
-    }
-
-    /// `member`'s time over `reference`'s, round by round (the rounds both
-    /// were sampled in).
-    fn round_ratios(&self, member: usize, reference: usize) -> Vec<f64> {
-        self.members[member]
+        let mut ratios: Vec<f64> = self.members[member]
             .wall_ns
             .iter()
             .zip(&self.members[reference].wall_ns)
             .map(|(m, r)| m / r)
-            .collect()
+            .collect();
+        median_interval(&mut ratios)
     }
 
     /// How many times faster `member` is than `reference`.
@@ -223,18 +218,11 @@ impl Samples {
     /// over `reference` from the rounds both were sampled in, or, where the
     /// two are the same member, its own wall time per call.
     pub fn watched_interval(&self, watched: Watched) -> Interval {
-        median_interval(&mut self.watched_values(watched))
-    }
-
-    /// The values whose median is a watched ratio, one per round: the
-    /// speedups of `member` over `reference` (the reference's time over the
-    /// member's), or the member's own wall times per call.
-    fn watched_values(&self, watched: Watched) -> Vec<f64> {
         match watched {
             Watched { member, reference } if member == reference => {
-                self.members[member].wall_ns.clone()
+                median_of(&self.members[member].wall_ns)
             }
-            Watched { member, reference } => self.round_ratios(reference, member),
+            Watched { member, reference } => self.speedup(member, reference),
         }
     }
 
@@ -469,21 +457,12 @@ fn sample_rounds(
 }
 
 /// Which of `watched` are within reach of the target when the set's cap
-/// has passed after `elapsed`: those whose interval, projected to the
-/// rounds the set would hold by [`Sampling::stretched_cap`] at its pace so
-/// far, has a half-width of at most the target
-/// ([`projected_half_width`]). The set goes on for those only; the members
-/// of the others are sampled no more (unless a ratio within reach needs
-/// them).
-///
-/// The projection reads the rounds' own distribution, not the current
-/// interval shrunk with the square root of the rounds: below about 9
-/// rounds the interval is the rounds' min and max, so one round in another
-/// mode (a one-thread pool's thread on the other vCPU for one round in
-/// seven, the README's "What no sampling narrows") made a ratio look
-/// hopeless whose interval more rounds close. For rounds of one mode the
-/// two projections agree (both about 2.46 standard deviations over the
-/// square root of the rounds, for normal noise).
+/// has passed after `elapsed`: those whose half-width, shrinking with the
+/// square root of the rounds (the time), would reach the target by
+/// [`Sampling::stretched_cap`]: `elapsed * (half_width / target)^2` at
+/// most.
+/// The set goes on for those only; the members of the others are sampled
+/// no more (unless a ratio within reach needs them).
 fn within_reach(
     samples: &Samples,
     watched: &[Watched],
@@ -491,43 +470,15 @@ fn within_reach(
     elapsed: Duration,
 ) -> Vec<bool> {
     let target = sampling.target_half_width;
-    let pace = sampling.stretched_cap().as_secs_f64() / elapsed.as_secs_f64().max(1e-9);
+    let stretched = sampling.stretched_cap().as_secs_f64();
     watched
         .iter()
         .map(|w| {
-            let values = samples.watched_values(*w);
-            let rounds = (values.len() as f64 * pace).floor() as usize;
-            target > 0.0
-                && samples.watched_interval(*w).is_valid()
-                && projected_half_width(&values, rounds) <= target
+            let interval = samples.watched_interval(*w);
+            let needed = elapsed.as_secs_f64() * (interval.relative_half_width() / target).powi(2);
+            target > 0.0 && interval.is_valid() && needed <= stretched
         })
         .collect()
-}
-
-/// The relative half-width the median's 95% interval of `rounds` values
-/// would have if they were drawn like `values`: the distance between the
-/// empirical quantiles of `values` at the ranks [`median_interval`] would
-/// use among `rounds` (linear between neighbours), halved, over their
-/// median. Infinite where `rounds` bound no interval or `values` are too
-/// few to read (fewer than [`MIN_VALUES_FOR_INTERVAL`]).
-fn projected_half_width(values: &[f64], rounds: usize) -> f64 {
-    let k = lower_rank(rounds);
-    if k == 0 || values.len() < MIN_VALUES_FOR_INTERVAL as usize {
-        return f64::INFINITY;
-    }
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let last = (sorted.len() - 1) as f64;
-    let quantile = |p: f64| {
-        let at = p * last;
-        let below = at.floor() as usize;
-        let above = (below + 1).min(sorted.len() - 1);
-        sorted[below] + (sorted[above] - sorted[below]) * (at - below as f64)
-    };
-    let span = (rounds - 1) as f64;
-    let lower = quantile((k - 1) as f64 / span);
-    let upper = quantile((rounds - k) as f64 / span);
-    (upper - lower) / 2.0 / quantile(0.5)
 }
 
 /// One round of [`Switching::Alternating`]: the `sampled` members' calls in
@@ -965,52 +916,6 @@ mod tests {
             within_reach(&samples, &watched, &no_target, cap),
             vec![false, false]
         );
-    }
-
-    #[test]
-    fn a_round_in_another_mode_leaves_a_ratio_within_reach() {
-        // Seven rounds at the cap: member 1 at 0.72x the reference's speed
-        // (+-0.3%) but one round at 0.99x, as a one-thread pool whose
-        // thread ran on the other vCPU for one round. Its interval is the
-        // min and max, 19% wide; twenty-one rounds would bound the median
-        // between the 6th and 16th, all in the main mode. Member 2 spends
-        // three rounds of seven in the other mode: no number of rounds
-        // narrows that.
-        let mixed = |fast: usize| -> Vec<f64> {
-            (0..7)
-                .map(|i| match i < fast {
-                    true => 100.0 / 0.99,
-                    false => 100.0 / (0.72 * (1.0 + 0.003 * (i as f64 - 4.0))),
-                })
-                .collect()
-        };
-        let samples = Samples {
-            members: [vec![100.0; 7], mixed(1), mixed(3)]
-                .into_iter()
-                .map(|wall_ns| MemberSamples {
-                    calls_per_batch: 1,
-                    wall_ns,
-                    cpu_ns: Vec::new(),
-                })
-                .collect(),
-        };
-        let watched = speedups_over_first(3);
-        let sampling = Sampling {
-            cap: Duration::from_secs(1),
-            stretch: 3.0,
-            ..Sampling::default()
-        };
-        let wide = samples.watched_interval(watched[0]).relative_half_width();
-        assert!(wide > 0.15, "{wide}");
-        assert_eq!(
-            within_reach(&samples, &watched, &sampling, sampling.cap),
-            vec![true, false]
-        );
-        // With no rounds to come, the projection is the interval itself.
-        let values = samples.watched_values(watched[0]);
-        assert!(projected_half_width(&values, 7) > 0.15);
-        assert!(projected_half_width(&values, 21) < 0.01);
-        assert!(projected_half_width(&values[..5], 21).is_infinite());
     }
 
     #[test]

@@ -472,4 +472,3 @@ fn calibration_lines(run: &RunInfo) -> Vec<String> {
     }
     lines
 }
-
