@@ -31,7 +31,7 @@ use crate::backends::{self, BACKENDS, Backend, Executor};
 use crate::key::Key;
 use crate::matrix::{self, Prepared, Target};
 use crate::memory::Memory;
-use crate::paired::{self, Sampling};
+use crate::paired::Sampling;
 use crate::problem::Problem;
 use crate::profile::{self, Profile};
 use crate::results::{Benchmark, OwnRun, RunInfo, TimeEstimator, TimeNs, WorkloadInfo};
@@ -393,8 +393,7 @@ fn measure<P: Problem>(
                 )
             })?;
             for (position, (&i, paired)) in set.iter().zip(figures).enumerate() {
-                let per_call = paired::median_of(&samples.members[position + 1].wall_ns);
-                let time = TimeNs::of_median(per_call);
+                let time = TimeNs::of_median(samples.wall_per_call(position + 1));
                 let key = Key::new(&name, plan[i].variant.id(), backend.id(), threads as u64);
                 let items = prepared.problem.items() as u64;
                 benchmarks.push(

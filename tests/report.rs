@@ -1013,6 +1013,7 @@ fn with_own_problem(sums: bool) -> ResultsFile {
                 let mut b = entry(variant, backend, threads, [s, s * 0.97, s * 1.03]).with_paired(
                     PairedFigures {
                         speedup: interval([s, s * 0.97, s * 1.03]),
+                        modes: None,
                         rounds: 8,
                         target_reached: Some(true),
                         wall_ns: 1_000_000.0 / s,

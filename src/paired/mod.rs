@@ -55,8 +55,10 @@ use serde::{Deserialize, Serialize};
 /// here, its home before the platform module, for code that still calls it so.
 pub use crate::platform::process_cpu_time;
 
+mod modes;
 mod sampling;
 
+pub use modes::{MIN_ROUNDS_PER_MODE, MODE_GAP, Mode, two_modes};
 pub use sampling::{MIN_VALUES_FOR_INTERVAL, Sampling, TARGET_HALF_WIDTH, next_look};
 
 /// A ratio sequential stopping watches: `member`'s speedup over
@@ -201,6 +203,16 @@ impl Samples {
         self.time_ratio(reference, member)
     }
 
+    /// The two modes of `member`'s speedups over `reference`, round by
+    /// round, if its rounds fall into two groups far apart ([`two_modes`]).
+    pub fn speedup_modes(&self, member: usize, reference: usize) -> Option<[Mode; 2]> {
+        let speedups: Vec<f64> = (self.members[reference].wall_ns.iter())
+            .zip(&self.members[member].wall_ns)
+            .map(|(r, m)| r / m)
+            .collect();
+        two_modes(&speedups)
+    }
+
     /// Rounds `member` was sampled in: every round for a member whose
     /// watched ratios stayed wide, fewer for one that reached the target
     /// early (its rounds are the first ones, aligned with everyone's).
@@ -235,7 +247,14 @@ impl Samples {
 
     /// The median wall time per call of `member` (ns).
     pub fn wall_per_call_ns(&self, member: usize) -> f64 {
-        median_of(&self.members[member].wall_ns).estimate
+        self.wall_per_call(member).estimate
+    }
+
+    /// The median wall time per call of `member` over its rounds (ns), with
+    /// its distribution-free 95% interval: the time of an entry criterion
+    /// does not time.
+    pub fn wall_per_call(&self, member: usize) -> Interval {
+        median_of(&self.members[member].wall_ns)
     }
 
     /// The mean wall time per call of `member` over its rounds (ns): the

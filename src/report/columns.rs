@@ -139,11 +139,16 @@ pub const DISAGREE_MARK: &str = "≠";
 /// A dagger, which every common font has: an hourglass (⧖, U+29D6) showed
 /// as an empty box in Chromium on a Debian machine whose fonts lack it.
 pub const CAPPED_MARK: &str = "†";
+/// The paired speedup's rounds fell into two groups far apart
+/// ([`crate::paired::two_modes`]): its interval spans both values, and
+/// the trust finding lists them.
+pub const TWO_MODES_MARK: &str = "‡";
 
 /// `1.96x (1.93-2.00)` (`range` before bounds from fewer than 6 rounds),
 /// marked ▲ above the machine's ceiling, ≠ where criterion's ratio
-/// disagrees with the paired one and † where the time cap, not the target,
-/// stopped the pairing. The column is headed paired: an unpaired speedup
+/// disagrees with the paired one, † where the time cap, not the target,
+/// stopped the pairing and ‡ where its rounds fell into two groups. The
+/// column is headed paired: an unpaired speedup
 /// (older files) is missing here, and shown as criterion's ratio.
 fn speedup_with_marks(c: &Cells) -> String {
     let e = c.entry;
@@ -162,6 +167,10 @@ fn speedup_with_marks(c: &Cells) -> String {
     if e.paired_target_reached == Some(false) {
         text.push(' ');
         text.push_str(CAPPED_MARK);
+    }
+    if e.speedup_modes.is_some() {
+        text.push(' ');
+        text.push_str(TWO_MODES_MARK);
     }
     text
 }

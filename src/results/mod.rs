@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::calibration::RunCalibration;
 use crate::key::{Key, Regime};
 use crate::memory::Memory;
-use crate::paired::Interval;
+use crate::paired::{Interval, Mode};
 use crate::profile::CriterionSettings;
 use crate::roles::{Family, Role};
 use crate::variants;
@@ -265,6 +265,9 @@ pub struct Comparison {
 #[derive(Clone, Debug, PartialEq)]
 pub struct PairedFigures {
     pub speedup: Interval,
+    /// The speedup's two modes, where its rounds fell into two groups far
+    /// apart ([`crate::paired::two_modes`]): its interval spans both.
+    pub modes: Option<[Mode; 2]>,
     pub rounds: u64,
     /// Did sequential stopping end on the target half-width (else the cap
     /// or the round limit stopped it first)? `None`: a fixed number of
@@ -383,6 +386,12 @@ pub struct Benchmark {
     pub speedup_lower: Option<f64>,
     #[serde(default)]
     pub speedup_upper: Option<f64>,
+    /// The paired speedup's two modes (lower first), where its rounds fell
+    /// into two groups far apart: the interval above spans both, and more
+    /// rounds do not narrow it while both keep coming. Absent where they
+    /// did not (and in files written before this field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speedup_modes: Option<[Mode; 2]>,
     /// Mean wall time per call over the paired batches (ns): the
     /// denominator of `cores_busy`.
     #[serde(default)]
@@ -501,6 +510,7 @@ impl Benchmark {
             speedup: None,
             speedup_lower: None,
             speedup_upper: None,
+            speedup_modes: None,
             paired_wall_ns: None,
             cpu_time_ns: None,
             compared: Vec::new(),
@@ -528,6 +538,7 @@ impl Benchmark {
         self.speedup = Some(paired.speedup.estimate);
         self.speedup_lower = Some(paired.speedup.lower);
         self.speedup_upper = Some(paired.speedup.upper);
+        self.speedup_modes = paired.modes;
         self.paired_wall_ns = Some(paired.wall_ns);
         self.cpu_time_ns = paired.cpu_time_ns;
         self.compared = paired.compared;

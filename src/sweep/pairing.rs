@@ -113,8 +113,7 @@ impl Sweep {
         // Member 0 of the samples is the sequential loop, the reference.
         for (position, (&index, paired)) in set.iter().zip(figures).enumerate() {
             self.paired.insert(index, paired);
-            let per_call = paired::median_of(&samples.members[position + 1].wall_ns);
-            self.paired_time.insert(index, per_call);
+            (self.paired_time).insert(index, samples.wall_per_call(position + 1));
         }
         Ok(())
     }
@@ -218,6 +217,9 @@ impl Sweep {
                 .with_estimator(TimeEstimator::MedianOfCalls)
                 .with_paired(PairedFigures {
                     speedup: samples.speedup(m),
+                    // Single calls after the caller's work: their own
+                    // distribution (`slow_call_share`) says what two modes would.
+                    modes: None,
                     rounds: calls as u64,
                     target_reached: None,
                     wall_ns: paired::mean(&samples.call_ns[m]),
@@ -332,12 +334,13 @@ pub fn pair_members<P: Problem>(
                 own.iter()
                     .all(|w| samples.within_target(**w, sampling.target_half_width))
             });
-            let speedup = match m.is_reference() {
-                true => Interval::exact(1.0), // the reference itself
-                false => samples.speedup(member, 0),
+            let (speedup, modes) = match m.is_reference() {
+                true => (Interval::exact(1.0), None), // the reference itself
+                false => (samples.speedup(member, 0), samples.speedup_modes(member, 0)),
             };
             PairedFigures {
                 speedup,
+                modes,
                 rounds: samples.paired_rounds(member, 0) as u64,
                 target_reached,
                 wall_ns: samples.mean_wall_ns(member),

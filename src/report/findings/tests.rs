@@ -31,6 +31,7 @@ fn paired(b: Benchmark, speedup: [f64; 3], compared: &[(&str, [f64; 3])]) -> Ben
     };
     b.with_paired(crate::results::PairedFigures {
         speedup: interval(speedup),
+        modes: None,
         rounds: 6,
         target_reached: Some(true),
         wall_ns: 1000.0,
@@ -370,6 +371,47 @@ fn trust_names_disagreeing_instruments_and_speedups_beyond_the_ceiling() {
         "{answer}"
     );
     assert!(answer.contains("closure on big_state (rayon, 2 threads): 2.30× against a ceiling of 1.90× ▲: caches: why"), "{answer}");
+}
+
+#[test]
+fn trust_lists_the_two_values_of_a_speedup_whose_rounds_fell_into_two_groups() {
+    let mut two = paired(
+        entry("compute", "closure", "rayon", 1, 1000.0),
+        [0.72, 0.71, 1.0],
+        &[],
+    );
+    two.paired_target_reached = Some(false);
+    two.speedup_modes = Some([
+        crate::paired::Mode {
+            value: 0.72,
+            rounds: 5,
+        },
+        crate::paired::Mode {
+            value: 0.99,
+            rounds: 2,
+        },
+    ]);
+    let one = paired(
+        entry("compute", "closure", "rayon", 2, 500.0),
+        [1.95, 1.94, 1.96],
+        &[],
+    );
+    let found = findings_of(&[two, one]);
+    let answer = answer_to(&found, "How far");
+    assert!(
+        answer.contains("In 1 entries (‡) the rounds fell into two groups at least 5.0% apart"),
+        "{answer}"
+    );
+    assert!(
+        answer.contains("closure on compute (rayon, 1 thread): 0.720× in 5 rounds, 0.990× in 2 ‡"),
+        "{answer}"
+    );
+    let trust = found.iter().find(|f| f.id == "trust").unwrap();
+    assert!(
+        trust.figure.as_ref().unwrap().contains("(1 †, 1 ‡)"),
+        "{:?}",
+        trust.figure
+    );
 }
 
 #[test]

@@ -1,11 +1,12 @@
 //! "How far can these numbers be trusted?": what was paired, where the two
 //! instruments disagree (summarised per workload and backend, every entry
-//! behind it), which speedups lie above the machine's ceiling, and which
-//! entries every answer leaves out as inconsistent with the machine.
+//! behind it), which speedups lie above the machine's ceiling, whose
+//! rounds fell into two groups, and which entries every answer leaves out
+//! as inconsistent with the machine.
 
 use super::*;
-use crate::paired::TARGET_HALF_WIDTH;
-use crate::report::columns::CAPPED_MARK;
+use crate::paired::{MODE_GAP, Mode, TARGET_HALF_WIDTH};
+use crate::report::columns::{CAPPED_MARK, TWO_MODES_MARK};
 
 const QUESTION: &str = "How far can these numbers be trusted?";
 
@@ -66,6 +67,22 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
                 percent(TARGET_HALF_WIDTH)
             ),
         });
+    }
+    // Intervals that stay wide because the rounds took one of two values.
+    let two_modes: Vec<(&Benchmark, [Mode; 2])> = index
+        .all()
+        .filter_map(|b| Some((b, b.speedup_modes?)))
+        .collect();
+    if !two_modes.is_empty() {
+        sentences.push(format!(
+            "In {} entries ({TWO_MODES_MARK}) the rounds fell into two groups at least {} apart: \
+             the interval spans both values, and more rounds do not narrow it while both keep \
+             coming (each is listed with its two values). One possible cause on a machine of few \
+             vCPUs, not measured per entry: which vCPU a pool's thread ran on in each round \
+             (the README's \"What no sampling narrows\").",
+            two_modes.len(),
+            percent(MODE_GAP)
+        ));
     }
     let mut disagree: Vec<&Benchmark> = index.all().filter(|b| b.instruments_disagree).collect();
     disagree.sort_by(|a, b| gap(b).unwrap_or(0.0).total_cmp(&gap(a).unwrap_or(0.0)));
@@ -151,6 +168,17 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
                 beyond.explanation
             ))
         }))
+        .chain(two_modes.iter().map(|(b, [low, high])| {
+            format!(
+                "{} on {}: {} in {} rounds, {} in {} {TWO_MODES_MARK}",
+                b.key.variant,
+                place(b),
+                times(low.value),
+                low.rounds,
+                times(high.value),
+                high.rounds
+            )
+        }))
         .collect();
     if paired > 0 {
         sentences.push(if disagree.is_empty() {
@@ -223,8 +251,9 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
         sentences.push(seed);
     }
     finding.figure = Some(format!(
-        "{paired} of {total} speedups paired ({capped} {CAPPED_MARK}); {} ≠; {} left out as \
-         inconsistent with the machine",
+        "{paired} of {total} speedups paired ({capped} {CAPPED_MARK}, {} {TWO_MODES_MARK}); {} ≠; \
+         {} left out as inconsistent with the machine",
+        two_modes.len(),
         disagree.len(),
         inconsistent.len()
     ));

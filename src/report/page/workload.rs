@@ -7,7 +7,7 @@
 
 use super::*;
 use crate::paired::TARGET_HALF_WIDTH;
-use crate::report::columns::CAPPED_MARK;
+use crate::report::columns::{CAPPED_MARK, TWO_MODES_MARK};
 
 #[derive(Debug, Serialize)]
 pub struct WorkloadView {
@@ -235,7 +235,9 @@ fn legend(criterion: bool) -> String {
          in brackets (the range where fewer than 6 rounds; missing for entries from before paired \
          sampling).{criterion} {BEYOND_CEILING_MARK}: more than {} above the machine's ceiling. \
          {CAPPED_MARK}: the time cap stopped the pairing before the interval reached its target \
-         half-width of {}. Cores busy: process CPU time over wall time in the paired calls.",
+         half-width of {}. {TWO_MODES_MARK}: its rounds fell into two groups far apart, and the \
+         interval spans both (the trust finding lists their values). Cores busy: process CPU \
+         time over wall time in the paired calls.",
         percent(CEILING_MARGIN),
         percent(TARGET_HALF_WIDTH)
     )
