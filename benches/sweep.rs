@@ -116,6 +116,12 @@ fn sweep_main() -> Result<()> {
         criterion_group.throughput(Throughput::Elements(items as u64));
         while next < groups.len() && groups[next].workload == workload {
             let group = &groups[next];
+            // A one-thread group runs on the calling thread's CPU, timed and
+            // paired alike (`Sweep::hold_group` says why).
+            let held = match bench_args.measuring {
+                true => sweep.hold_group(group)?,
+                false => None,
+            };
             for index in group.members.clone() {
                 if sweep.resumed(index) {
                     continue;
@@ -160,6 +166,7 @@ fn sweep_main() -> Result<()> {
             for id in sweep.group_done(group, &home, &sampling)? {
                 eprintln!("parbench: warning: criterion left no estimates for {id}");
             }
+            sweep.release_group(group, held);
             next += 1;
         }
         criterion_group.finish();

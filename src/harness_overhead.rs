@@ -32,7 +32,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
-use crate::backends::{self, Backend, HandWritten};
+use crate::backends::{self, Backend, Executor, HandWritten};
 use crate::break_even::Mode;
 use crate::key::Key;
 use crate::matrix::{self, Prepared, Target};
@@ -164,7 +164,7 @@ pub fn run(
         // Found once, outside the timed calls, as every timing loop does.
         let target = Target::of(&*exec);
         // Held for the pairing: a pool of one thread and the caller share one CPU.
-        let pinned = pinned_with_caller(&hand_written, threads);
+        let pinned = pinned_with_caller(&*exec, &hand_written);
         let one_thread_pool = hand_written.pool().is_some() && threads == 1;
         if sweep.verbose && one_thread_pool && pinned.is_none() {
             println!(
@@ -260,12 +260,12 @@ pub fn run(
 /// Which wake-up a call pays was not the code's doing, so the figure was
 /// not parbench's overhead. Linux only; elsewhere `None`, and the run says
 /// it is not pinned.
-fn pinned_with_caller(hand_written: &HandWritten, threads: usize) -> Option<platform::Pinned> {
-    let pool = hand_written.pool().filter(|_| threads == 1)?;
-    let pinned = platform::pin_to_current_cpu()?;
-    let cpu = pinned.cpu;
-    let every_thread = pool.broadcast(|_| platform::pin_calling_thread(cpu));
-    every_thread.into_iter().all(|ok| ok).then_some(pinned)
+///
+/// The pool is the executor's and the hand-written map's alike, and ends
+/// with the pairing ([`crate::backends::hold_with_caller`] holds it).
+fn pinned_with_caller(exec: &dyn Executor, hand_written: &HandWritten) -> Option<platform::Pinned> {
+    hand_written.pool()?;
+    backends::hold_with_caller(exec)
 }
 
 /// Runs the hand-written map once into a zeroed `out` and checks it

@@ -362,6 +362,12 @@ fn measure<P: Problem>(
         // sequential loop, as in the built-in sweep (`Sweep::pair`).
         let members: Vec<(usize, Memory)> = (start..end).map(|i| (i, memory[i])).collect();
         let sets = sweep::sets_to_pair(&members, None);
+        // A one-thread pool's thread on the caller's CPU, as in the
+        // built-in sweep (`backends::hold_with_caller` says why).
+        let held = match backend.max_threads() > 1 {
+            true => backends::hold_with_caller(executors.get(backend, threads)?),
+            false => None,
+        };
         let mut benchmarks = Vec::new();
         for (set, churns) in sets {
             executors.get(backend, threads)?;
@@ -403,6 +409,7 @@ fn measure<P: Problem>(
                 );
             }
         }
+        backends::release_from_caller(executors.get(backend, threads)?, held);
         store.record(benchmarks, BTreeMap::from([(name.clone(), info.clone())]))?;
         start = end;
     }

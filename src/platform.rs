@@ -172,10 +172,24 @@ pub struct Pinned {
 pub fn pin_to_current_cpu() -> Option<Pinned> {
     #[cfg(target_os = "linux")]
     {
+        // SAFETY: a plain libc call about the calling thread.
+        let cpu = usize::try_from(unsafe { libc::sched_getcpu() }).ok()?;
+        pin_to_cpu(cpu)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
+}
+
+/// Pins the calling thread to `cpu` until the result drops. `None` where
+/// threads cannot be pinned (other systems) or the kernel refused.
+pub fn pin_to_cpu(cpu: usize) -> Option<Pinned> {
+    #[cfg(target_os = "linux")]
+    {
         // SAFETY: plain libc calls on the calling thread (pid 0), with an
         // all-zero cpu_set_t (a valid empty set) filled by the kernel.
         unsafe {
-            let cpu = usize::try_from(libc::sched_getcpu()).ok()?;
             let size = std::mem::size_of::<libc::cpu_set_t>();
             let mut former: libc::cpu_set_t = std::mem::zeroed();
             if libc::sched_getaffinity(0, size, &mut former) != 0 {
@@ -190,6 +204,7 @@ pub fn pin_to_current_cpu() -> Option<Pinned> {
     }
     #[cfg(not(target_os = "linux"))]
     {
+        let _ = cpu;
         None
     }
 }

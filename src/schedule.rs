@@ -111,6 +111,13 @@ pub trait Scheduler: Send + Sync {
     fn is_calling_thread(&self) -> bool {
         false
     }
+    /// Moves its threads that outlive a call (a pool's) to `cpu`, or back
+    /// to the affinity they had before (`None`). True where they moved, and
+    /// where it has none: threads started for each call inherit the
+    /// calling thread's affinity ([`crate::backends::hold_with_caller`]).
+    fn pin_workers(&self, _cpu: Option<usize>) -> bool {
+        true
+    }
 }
 
 /// What a call produced: per-item results (written into the caller's output

@@ -63,6 +63,12 @@ pub trait Executor: Send + Sync {
     fn processes(&self) -> Option<&dyn process::WorkerProcesses> {
         None
     }
+    /// Moves its threads that outlive a call to `cpu`, or back (`None`):
+    /// [`Scheduler::pin_workers`]. False where they cannot move (worker
+    /// processes).
+    fn pin_workers(&self, _cpu: Option<usize>) -> bool {
+        false
+    }
 }
 
 /// A scheduler runs a job by handing itself and the job's variant to the
@@ -77,6 +83,47 @@ impl<S: Scheduler> Executor for S {
     }
     fn scheduler(&self) -> Option<&dyn Scheduler> {
         Some(self)
+    }
+    fn pin_workers(&self, cpu: Option<usize>) -> bool {
+        Scheduler::pin_workers(self, cpu)
+    }
+}
+
+/// Holds a one-thread executor's thread on the calling thread's CPU, with
+/// the calling thread, until [`release_from_caller`]: what its one-thread
+/// figures are measured with, criterion's and the paired sampler's alike.
+/// `None` (nothing held) for an executor of more threads, one whose
+/// threads cannot move (worker processes), and where threads cannot be
+/// pinned (systems other than Linux).
+///
+/// Why: on the 2-vCPU VM a pool's one thread ran the same code up to 45%
+/// slower on the other vCPU than on the caller's, from round to round as
+/// the OS placed it (the classifier on a one-thread rayon pool: 0.72x in
+/// some rounds, 1.00x in others; mandelbrot, compute-bound: 0.87x
+/// unpinned, 1.00x with the process on one vCPU), while each vCPU alone
+/// runs its sequential loop at the same speed (the README's "What no
+/// sampling narrows"). That placement is the host's, not the backend's:
+/// held on the caller's CPU, a one-thread figure is the backend's own cost
+/// over the sequential loop, which is what the scaling models take it for.
+pub fn hold_with_caller(exec: &dyn Executor) -> Option<crate::platform::Pinned> {
+    if exec.threads() != 1 {
+        return None;
+    }
+    let caller = crate::platform::pin_to_current_cpu()?;
+    if exec.pin_workers(Some(caller.cpu)) {
+        return Some(caller);
+    }
+    // Some of its threads may have moved: back, with the caller (dropped).
+    exec.pin_workers(None);
+    None
+}
+
+/// Lets go what [`hold_with_caller`] held: the executor's threads back to
+/// their former affinity, then the calling thread (dropping `held`).
+pub fn release_from_caller(exec: &dyn Executor, held: Option<crate::platform::Pinned>) {
+    if let Some(caller) = held {
+        exec.pin_workers(None);
+        drop(caller);
     }
 }
 
@@ -380,6 +427,56 @@ fn panicked(backend: &str, payload: Box<dyn Any + Send>) -> anyhow::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Where the pool's threads ran `items`' chunks: each chunk's CPU, and
+    /// how many CPUs its thread was allowed.
+    #[cfg(target_os = "linux")]
+    fn where_chunks_ran(exec: &dyn Executor, items: usize) -> Vec<(usize, usize)> {
+        let seen = std::sync::Mutex::new(Vec::new());
+        let task = |_worker: usize, _chunk: Chunk<'_>| {
+            // SAFETY: plain libc calls about the calling thread, with a
+            // zeroed (empty) cpu_set_t the kernel fills.
+            let (cpu, allowed) = unsafe {
+                let mut set: libc::cpu_set_t = std::mem::zeroed();
+                libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set);
+                (
+                    libc::sched_getcpu() as usize,
+                    libc::CPU_COUNT(&set) as usize,
+                )
+            };
+            seen.lock().unwrap().push((cpu, allowed));
+        };
+        let scheduler = exec.scheduler().expect("in process");
+        scheduler.run(0..items, &mut [], &task).unwrap();
+        seen.into_inner().unwrap()
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn a_one_thread_pool_is_held_on_the_callers_cpu_and_let_go() {
+        let exec = Rayon.executor(1).unwrap();
+        let before = where_chunks_ran(&*exec, 8);
+        let held = hold_with_caller(&*exec).expect("Linux pins threads");
+        let cpu = held.cpu;
+        for (ran_on, allowed) in where_chunks_ran(&*exec, 8) {
+            assert_eq!(
+                (ran_on, allowed),
+                (cpu, 1),
+                "the pool's thread is on the caller's CPU"
+            );
+        }
+        release_from_caller(&*exec, Some(held));
+        let after = where_chunks_ran(&*exec, 8);
+        let allowed = |runs: &[(usize, usize)]| runs.iter().map(|r| r.1).max();
+        assert_eq!(
+            allowed(&after),
+            allowed(&before),
+            "its former affinity is back"
+        );
+        // More threads than one, and worker processes, are never held.
+        let two = Rayon.executor(2).unwrap();
+        assert!(hold_with_caller(&*two).is_none());
+    }
 
     #[test]
     fn chunks_cover_every_item_once() {

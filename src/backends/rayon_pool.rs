@@ -79,9 +79,34 @@ struct RayonExecutor {
     threads: usize,
 }
 
+thread_local! {
+    /// A pool thread's pin ([`Scheduler::pin_workers`]): dropped, it
+    /// restores the thread's former affinity.
+    static PINNED: std::cell::RefCell<Option<crate::platform::Pinned>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 impl Scheduler for RayonExecutor {
     fn threads(&self) -> usize {
         self.threads
+    }
+
+    /// Every thread of the pool, each on its own thread (`broadcast`).
+    fn pin_workers(&self, cpu: Option<usize>) -> bool {
+        let moved = self.pool.broadcast(|_| {
+            PINNED.with(|pinned| {
+                let mut pinned = pinned.borrow_mut();
+                pinned.take(); // back to the former affinity first
+                match cpu {
+                    Some(cpu) => {
+                        *pinned = crate::platform::pin_to_cpu(cpu);
+                        pinned.is_some()
+                    }
+                    None => true,
+                }
+            })
+        });
+        moved.into_iter().all(|ok| ok)
     }
 
     fn run(&self, items: Range<usize>, out: &mut [u64], task: &Task<'_>) -> Result<RunStats> {

@@ -324,6 +324,31 @@ impl Sweep {
         Ok(())
     }
 
+    /// Holds a one-thread group's thread on the calling thread's CPU, with
+    /// the calling thread, while criterion and the paired sampler time it
+    /// ([`backends::hold_with_caller`], which says why); `None` for other
+    /// groups and where it cannot. Let go with [`Sweep::release_group`].
+    pub fn hold_group(&mut self, group: &Group) -> Result<Option<crate::platform::Pinned>> {
+        let planned = self.plan[group.members.start];
+        if group.threads != 1 || planned.combo.backend.max_threads() == 1 {
+            return Ok(None);
+        }
+        self.prepare(planned)?;
+        let exec = &self.executors[&(planned.combo.backend.id(), group.threads)];
+        Ok(backends::hold_with_caller(&**exec))
+    }
+
+    /// Lets go what [`Sweep::hold_group`] held.
+    pub fn release_group(&mut self, group: &Group, held: Option<crate::platform::Pinned>) {
+        let planned = self.plan[group.members.start];
+        if let Some(exec) = self
+            .executors
+            .get(&(planned.combo.backend.id(), group.threads))
+        {
+            backends::release_from_caller(&**exec, held);
+        }
+    }
+
     /// The call to time for the benchmark at `index` in the plan. The first
     /// time, untimed: builds its problem and executor, checks one call
     /// against the oracle and counts its memory. `None` when it does not

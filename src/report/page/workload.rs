@@ -236,8 +236,9 @@ fn legend(criterion: bool) -> String {
          sampling).{criterion} {BEYOND_CEILING_MARK}: more than {} above the machine's ceiling. \
          {CAPPED_MARK}: the time cap stopped the pairing before the interval reached its target \
          half-width of {}. {TWO_MODES_MARK}: its rounds fell into two groups far apart, and the \
-         interval spans both (the trust finding lists their values). Cores busy: process CPU \
-         time over wall time in the paired calls.",
+         interval spans both (the trust finding lists their values). At 1 thread, the backend's \
+         thread ran on the caller's CPU, held there with it (Linux; not worker processes). Cores \
+         busy: process CPU time over wall time in the paired calls.",
         percent(CEILING_MARGIN),
         percent(TARGET_HALF_WIDTH)
     )
