@@ -362,7 +362,7 @@ fn measure<P: Problem>(
         // sequential loop, as in the built-in sweep (`Sweep::pair`).
         let members: Vec<(usize, Memory)> = (start..end).map(|i| (i, memory[i])).collect();
         let sets = sweep::sets_to_pair(&members, None);
-        // A one-thread pool's thread on the caller's CPU, as in the
+        // A one-thread backend's thread on the caller's CPU, as in the
         // built-in sweep (`backends::hold_with_caller` says why).
         let held = match backend.max_threads() > 1 {
             true => backends::hold_with_caller(executors.get(backend, threads)?),

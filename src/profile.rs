@@ -5,9 +5,10 @@
 //! per set, the intermittent calls); which cells it measures is the plan's
 //! business ([`crate::sweep::plan()`]), which reads the workloads' coverage
 //! and the backends' narrowing. Budgets on a 2-core machine: `default`
-//! under 12 minutes from a fresh clone, its compile included (563 s and
-//! 569 s measured); `quick` under 2 minutes of measuring (105-113 s), which
-//! a fresh clone's compile (77 s) takes to about 190 s.
+//! under 12 minutes from a fresh clone, its compile included (564 to 602 s
+//! measured); `quick` under 2 minutes of measuring (90 to 94 s), which a
+//! fresh clone's compile (77 s: 136 s of CPU on 2 cores, no profile's
+//! doing) takes to 170 s.
 //!
 //! The thread counts are powers of two up to twice the logical core count,
 //! plus the core count itself (1, 2, 4 on two cores); `PARBENCH_THREADS`
@@ -102,7 +103,8 @@ impl Profile {
     /// over its rounds, as for a problem of one's own). Criterion's
     /// windows bought nothing else there and took 16.8 s of sample
     /// collection and about 1.3 s of warm-ups over quick's 132 steady
-    /// benchmarks (of 105 to 113 s of measuring, on 2 cores).
+    /// benchmarks (of 105 to 113 s of measuring, on 2 cores; 90 to 94 s
+    /// without them).
     pub fn times_with_criterion(self) -> bool {
         self != Profile::Quick
     }

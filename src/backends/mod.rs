@@ -99,12 +99,12 @@ impl<S: Scheduler> Executor for S {
 /// Why: on the 2-vCPU VM a pool's one thread ran the same code up to 45%
 /// slower on the other vCPU than on the caller's, from round to round as
 /// the OS placed it (the classifier on a one-thread rayon pool: 0.72x in
-/// some rounds, 1.00x in others; mandelbrot, compute-bound: 0.87x
-/// unpinned, 1.00x with the process on one vCPU), while each vCPU alone
-/// runs its sequential loop at the same speed (the README's "What no
-/// sampling narrows"). That placement is the host's, not the backend's:
-/// held on the caller's CPU, a one-thread figure is the backend's own cost
-/// over the sequential loop, which is what the scaling models take it for.
+/// some rounds, 1.00x in others; held, 0.97x to 1.00x), while each vCPU
+/// alone runs a sequential loop at the same speed (the README's "One
+/// thread on the caller's CPU"). That placement is the host's, not the
+/// backend's: held on the caller's CPU, a one-thread figure is the
+/// backend's own cost over the sequential loop, which is what the scaling
+/// models take it for.
 pub fn hold_with_caller(exec: &dyn Executor) -> Option<crate::platform::Pinned> {
     if exec.threads() != 1 {
         return None;

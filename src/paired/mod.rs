@@ -58,7 +58,7 @@ pub use crate::platform::process_cpu_time;
 mod modes;
 mod sampling;
 
-pub use modes::{MIN_ROUNDS_PER_MODE, MODE_GAP, Mode, two_modes};
+pub use modes::{MODE_GAP, Mode, two_modes};
 pub use sampling::{MIN_VALUES_FOR_INTERVAL, Sampling, TARGET_HALF_WIDTH, next_look};
 
 /// A ratio sequential stopping watches: `member`'s speedup over

@@ -1,10 +1,11 @@
 //! Two modes among a ratio's rounds: why an interval stays wide however
 //! long it is sampled.
 //!
-//! On the 2-vCPU VM some figures take one of two values from round to
+//! On the 2-vCPU VM some figures took one of two values from round to
 //! round (a one-thread rayon pool's thread on the caller's vCPU or on the
-//! other one: the classifier at 0.72x in some rounds and 0.99x in others;
-//! the README's "What no sampling narrows"). The median's interval then
+//! other one, before such threads were held on the caller's CPU: the
+//! classifier at 0.72x in some rounds and 0.99x in others; the README's
+//! "What no sampling narrows" names those still seen). The median's interval then
 //! spans both values, and more rounds do not narrow it while both keep
 //! coming. This module finds such a split in the rounds, so the report can
 //! say so and show both values, rather than leave a wide interval

@@ -77,9 +77,8 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
         sentences.push(format!(
             "In {} entries ({TWO_MODES_MARK}) the rounds fell into two groups at least {} apart: \
              the interval spans both values, and more rounds do not narrow it while both keep \
-             coming (each is listed with its two values). One possible cause on a machine of few \
-             vCPUs, not measured per entry: which vCPU a pool's thread ran on in each round \
-             (the README's \"What no sampling narrows\").",
+             coming (each is listed with its two values). The rounds do not say why; the \
+             README's \"What no sampling narrows\" names the cases measured on a 2-vCPU VM.",
             two_modes.len(),
             percent(MODE_GAP)
         ));
