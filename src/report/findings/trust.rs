@@ -250,8 +250,8 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
         sentences.push(seed);
     }
     finding.figure = Some(format!(
-        "{paired} of {total} speedups paired ({capped} {CAPPED_MARK}, {} {TWO_MODES_MARK}); {} ≠; \
-         {} left out as inconsistent with the machine",
+        "{paired} of {total} paired ({capped} {CAPPED_MARK}, {} {TWO_MODES_MARK}); {} ≠; {} left \
+         out as inconsistent",
         two_modes.len(),
         disagree.len(),
         inconsistent.len()
