@@ -184,13 +184,16 @@ impl Samples {
     /// The time of `member` over the time of `reference`, from the ratio
     /// of each round.
     pub fn time_ratio(&self, member: usize, reference: usize) -> Interval {
-        let mut ratios: Vec<f64> = self.members[member]
-            .wall_ns
-            .iter()
+        median_interval(&mut self.round_ratios(member, reference))
+    }
+
+    /// `member`'s time over `reference`'s, round by round (the rounds both
+    /// were sampled in).
+    fn round_ratios(&self, member: usize, reference: usize) -> Vec<f64> {
+        (self.members[member].wall_ns.iter())
             .zip(&self.members[reference].wall_ns)
             .map(|(m, r)| m / r)
-            .collect();
-        median_interval(&mut ratios)
+            .collect()
     }
 
     /// How many times faster `member` is than `reference`.
@@ -206,11 +209,8 @@ impl Samples {
     /// The two modes of `member`'s speedups over `reference`, round by
     /// round, if its rounds fall into two groups far apart ([`two_modes`]).
     pub fn speedup_modes(&self, member: usize, reference: usize) -> Option<[Mode; 2]> {
-        let speedups: Vec<f64> = (self.members[reference].wall_ns.iter())
-            .zip(&self.members[member].wall_ns)
-            .map(|(r, m)| r / m)
-            .collect();
-        two_modes(&speedups)
+        // A speedup is the reference's time over the member's, as in `speedup`.
+        two_modes(&self.round_ratios(reference, member))
     }
 
     /// Rounds `member` was sampled in: every round for a member whose

@@ -339,7 +339,7 @@ impl Sweep {
     }
 
     /// Lets go what [`Sweep::hold_group`] held.
-    pub fn release_group(&mut self, group: &Group, held: Option<crate::platform::Pinned>) {
+    pub fn release_group(&self, group: &Group, held: Option<crate::platform::Pinned>) {
         let planned = self.plan[group.members.start];
         if let Some(exec) = self
             .executors
