@@ -8,6 +8,13 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Margin of practical equivalence of the passing idioms' paired time
+/// ratios, and of the ownership modes' against the closure (see the README).
+pub const IDIOMS_MARGIN: f64 = 0.02;
+/// Margin of each shared-sum strategy's paired time ratio to the private
+/// fold, and of the worker per thread's to the locked worker.
+pub const SHARED_SUM_MARGIN: f64 = 0.02;
+
 /// Which question of the seed a variant helps answer: how the report
 /// groups it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
@@ -98,6 +105,18 @@ impl Role {
             Role::ShardedSum | Role::AtomicSum | Role::LockedSum => &[Role::PrivateSum],
             Role::WorkerPerThread => &[Role::LockedWorker],
             _ => &[],
+        }
+    }
+
+    /// The margin of practical equivalence of this role's comparisons
+    /// ([`Role::compared_with`]): the paired sampler samples each until it
+    /// is decided against it, and the findings answer with it.
+    pub fn comparison_margin(self) -> f64 {
+        match self {
+            Role::ShardedSum | Role::AtomicSum | Role::LockedSum | Role::WorkerPerThread => {
+                SHARED_SUM_MARGIN
+            }
+            _ => IDIOMS_MARGIN,
         }
     }
 

@@ -7,7 +7,12 @@
 //! each round times one batch of every member, back to back, so a drift
 //! slower than a round hits both sides of every ratio and cancels. Each
 //! ratio is then the median of its per-round ratios, with a distribution-free
-//! 95% interval from the order statistics ([`median_interval`]).
+//! 95% confidence sequence from the order statistics ([`median_sequence`]):
+//! an interval valid at every number of rounds at once, so the sampler may
+//! stop on whatever it sees (a decision, a width, a cap) and the interval
+//! still covers at 95%. A comparison with a margin stops as soon as it is
+//! decided against it ([`decision`]), and the time it no longer needs goes
+//! to the comparisons still open.
 //!
 //! **The regime is steady (back to back), as criterion's.** Switching
 //! members is itself the intermittent use of a pool: a rayon call made right
@@ -55,19 +60,33 @@ use serde::{Deserialize, Serialize};
 /// here, its home before the platform module, for code that still calls it so.
 pub use crate::platform::process_cpu_time;
 
+mod clock;
+pub mod confidence;
+#[cfg(test)]
+mod coverage;
+pub mod decision;
 mod modes;
 mod sampling;
 
+use clock::{Clock, MonotonicClock};
+pub use confidence::median_sequence;
+pub use decision::{Outcome, deciding_half_width, rounds_factor_to_decide};
 pub use modes::{MODE_GAP, Mode, two_modes};
 pub use sampling::{MIN_VALUES_FOR_INTERVAL, Sampling, TARGET_HALF_WIDTH, next_look};
 
 /// A ratio sequential stopping watches: `member`'s speedup over
 /// `reference` (its own time per call where the two are the same member,
 /// for a member sampled alone).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+///
+/// With a `margin`, it is a comparison an answer makes: it is settled once
+/// `member`'s time over `reference`'s is decided against the margin
+/// ([`Outcome::of`]), however wide its interval then. Without one, it is a
+/// figure: settled once its interval is within the target half-width.
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Watched {
     pub member: usize,
     pub reference: usize,
+    pub margin: Option<f64>,
 }
 
 /// The ratios of a set whose member 0 is the reference of every other
@@ -77,11 +96,13 @@ pub fn speedups_over_first(members: usize) -> Vec<Watched> {
         1 => vec![Watched {
             member: 0,
             reference: 0,
+            margin: None,
         }],
         n => (1..n)
             .map(|member| Watched {
                 member,
                 reference: 0,
+                margin: None,
             })
             .collect(),
     }
@@ -182,9 +203,9 @@ impl Samples {
     }
 
     /// The time of `member` over the time of `reference`, from the ratio
-    /// of each round.
+    /// of each round: their median, with its confidence sequence.
     pub fn time_ratio(&self, member: usize, reference: usize) -> Interval {
-        median_interval(&mut self.round_ratios(member, reference))
+        median_sequence(&mut self.round_ratios(member, reference))
     }
 
     /// `member`'s time over `reference`'s, round by round (the rounds both
@@ -231,18 +252,42 @@ impl Samples {
     /// two are the same member, its own wall time per call.
     pub fn watched_interval(&self, watched: Watched) -> Interval {
         match watched {
-            Watched { member, reference } if member == reference => {
-                median_of(&self.members[member].wall_ns)
-            }
-            Watched { member, reference } => self.speedup(member, reference),
+            Watched {
+                member, reference, ..
+            } if member == reference => self.wall_per_call(member),
+            Watched {
+                member, reference, ..
+            } => self.speedup(member, reference),
         }
     }
 
-    /// Is the watched ratio's 95% interval at most `target` of its estimate
-    /// on either side?
-    pub fn within_target(&self, watched: Watched, target: f64) -> bool {
-        let interval = self.watched_interval(watched);
-        interval.is_valid() && interval.relative_half_width() <= target
+    /// Is the watched ratio settled: decided against its margin where it
+    /// has one, else its 95% interval at most `target` of its estimate on
+    /// either side?
+    pub fn settled(&self, watched: Watched, target: f64) -> bool {
+        match watched.margin {
+            Some(margin) => {
+                let ratio = self.time_ratio(watched.member, watched.reference);
+                ratio.is_valid() && Outcome::of(&ratio, margin).is_decided()
+            }
+            None => {
+                let interval = self.watched_interval(watched);
+                interval.is_valid() && interval.relative_half_width() <= target
+            }
+        }
+    }
+
+    /// The relative half-width that would settle the watched ratio, if its
+    /// estimate stays where it is: the distance to its margin's nearer
+    /// edge ([`deciding_half_width`]), or `target` for a figure.
+    fn settling_half_width(&self, watched: Watched, target: f64) -> f64 {
+        match watched.margin {
+            Some(margin) => {
+                let ratio = self.time_ratio(watched.member, watched.reference);
+                deciding_half_width(ratio.estimate, margin)
+            }
+            None => target,
+        }
     }
 
     /// The median wall time per call of `member` (ns).
@@ -251,10 +296,10 @@ impl Samples {
     }
 
     /// The median wall time per call of `member` over its rounds (ns), with
-    /// its distribution-free 95% interval: the time of an entry criterion
-    /// does not time.
+    /// its distribution-free 95% confidence sequence: the time of an entry
+    /// criterion does not time.
     pub fn wall_per_call(&self, member: usize) -> Interval {
-        median_of(&self.members[member].wall_ns)
+        median_sequence(&mut self.members[member].wall_ns.clone())
     }
 
     /// The mean wall time per call of `member` over its rounds (ns): the
@@ -315,22 +360,25 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> String {
 /// the switch and times one batch.
 ///
 /// **Sequential stopping.** `watched` names the ratios that must become
-/// known. From `min_rounds` on, at each look ([`next_look`]), a member
-/// whose every watched ratio (as member or as reference) is within the
-/// target ([`Samples::within_target`]) is no longer sampled: its rounds so
-/// far stay aligned with the others' first rounds, and the rounds left go
-/// to the members still undecided. Sampling ends when no member is left,
-/// once `cap` has passed (or up to `stretch` times it, for the ratios
-/// within reach of the target then), or at `max_rounds`, whichever comes
-/// first. An error or a panic of any call stops the sampling and is
-/// returned.
+/// known: comparisons with a margin, settled once decided, and figures,
+/// settled once within the target ([`Samples::settled`]). From
+/// `min_rounds` on, at each look ([`next_look`]), a member whose every
+/// watched ratio (as member or as reference) is settled is no longer
+/// sampled: its rounds so far stay aligned with the others' first rounds,
+/// and the rounds left go to the members still open. Sampling ends when no
+/// member is left, once `cap` has passed (or up to `stretch` times it, for
+/// the ratios within reach of settling then), or at `max_rounds`,
+/// whichever comes first. The intervals are confidence sequences, so this
+/// stopping leaves their 95% intact. An error or a panic of any call stops
+/// the sampling and is returned.
 pub fn sample(
     churns: &[bool],
     watched: &[Watched],
     sampling: &Sampling,
     call: impl FnMut(usize) -> Result<()>,
 ) -> Result<Samples> {
-    caught(|| sample_rounds(churns, watched, sampling, Switching::Batches, call))
+    let clock = MonotonicClock::start();
+    caught(|| sample_rounds(churns, watched, sampling, Switching::Batches, &clock, call))
 }
 
 /// [`sample`] with the members' calls alternating one by one
@@ -344,7 +392,17 @@ pub fn sample_alternating(
     call: impl FnMut(usize) -> Result<()>,
 ) -> Result<Samples> {
     let churns = vec![false; members];
-    caught(|| sample_rounds(&churns, watched, sampling, Switching::Alternating, call))
+    let clock = MonotonicClock::start();
+    caught(|| {
+        sample_rounds(
+            &churns,
+            watched,
+            sampling,
+            Switching::Alternating,
+            &clock,
+            call,
+        )
+    })
 }
 
 /// How a round of [`sample_rounds`] times its members.
@@ -364,12 +422,14 @@ enum Switching {
     Alternating,
 }
 
-/// [`sample`] and [`sample_alternating`], with no catch around them.
+/// [`sample`] and [`sample_alternating`], with no catch around them, on
+/// `clock` (the monotonic clock; a synthetic one in the coverage test).
 fn sample_rounds(
     churns: &[bool],
     watched: &[Watched],
     sampling: &Sampling,
     switching: Switching,
+    clock: &impl Clock,
     mut call: impl FnMut(usize) -> Result<()>,
 ) -> Result<Samples> {
     let members = churns.len();
@@ -381,24 +441,24 @@ fn sample_rounds(
     }
     let mut call_time = Vec::with_capacity(members);
     for (member, into) in samples.members.iter_mut().enumerate() {
-        let (calls, took) = batch_size(sampling.batch, || call(member))?;
+        let (calls, took) = batch_size(sampling.batch, clock, || call(member))?;
         into.calls_per_batch = calls;
         call_time.push(took / calls as u32);
     }
     // Each member's fastest single call seen: its batch time per call to begin with.
     let mut fastest = call_time.clone();
-    let started = Instant::now();
+    let started = clock.now();
     // Whether the member before churns memory.
     let mut after_churn = false;
     let mut look = sampling.min_rounds;
     let mut sampled = vec![true; members];
     // Decided once, when the cap has passed: how long the set may take (the
     // cap, or `stretch` times it) and which watched ratios it still samples
-    // for (those within reach of the target by then: [`within_reach`]).
+    // for (those within reach of settling by then: [`within_reach`]).
     let mut stretch: Option<(Duration, Vec<bool>)> = None;
     for round in 0..sampling.max_rounds.max(1) {
         if round >= sampling.min_rounds {
-            let elapsed = started.elapsed();
+            let elapsed = clock.now() - started;
             let mut look_now = round >= look;
             if elapsed >= sampling.cap && stretch.is_none() {
                 let reach = within_reach(&samples, watched, sampling, elapsed);
@@ -417,7 +477,7 @@ fn sample_rounds(
                 let open: Vec<&Watched> = (watched.iter().enumerate())
                     .filter(|(i, _)| stretch.as_ref().is_none_or(|(_, reach)| reach[*i]))
                     .map(|(_, w)| w)
-                    .filter(|w| !samples.within_target(**w, sampling.target_half_width))
+                    .filter(|w| !samples.settled(**w, sampling.target_half_width))
                     .collect();
                 for (member, still) in sampled.iter_mut().enumerate() {
                     *still = open
@@ -430,7 +490,7 @@ fn sample_rounds(
             }
         }
         if switching == Switching::Alternating {
-            alternate_once(&mut samples, &sampled, &mut call)?;
+            alternate_once(&mut samples, &sampled, clock, &mut call)?;
             continue;
         }
         for step in 0..members {
@@ -440,29 +500,29 @@ fn sample_rounds(
             }
             // The calls right after a switch are discarded (see the module
             // doc) until one is back near this member's fastest call.
-            let settling = Instant::now();
+            let settling = clock.now();
             let mut discarded = 0;
             let mut discarding = after_churn || call_time[member] < LONG_CALL;
             while discarding {
-                let started = Instant::now();
+                let started = clock.now();
                 call(member)?;
-                let took = started.elapsed();
+                let took = clock.now() - started;
                 discarded += 1;
                 let recovered = took.as_secs_f64() <= fastest[member].as_secs_f64() * RECOVERED;
                 fastest[member] = fastest[member].min(took);
                 let given_up = match after_churn {
-                    true => settling.elapsed() >= MAX_SETTLE,
+                    true => clock.now() - settling >= MAX_SETTLE,
                     false => discarded >= MAX_WAKE_CALLS,
                 };
                 discarding = !(recovered || given_up);
             }
             let calls = samples.members[member].calls_per_batch;
             let cpu_before = process_cpu_time();
-            let wall = Instant::now();
+            let wall = clock.now();
             for _ in 0..calls {
                 call(member)?;
             }
-            let wall = wall.elapsed();
+            let wall = clock.now() - wall;
             after_churn = churns[member];
             let cpu = cpu_before.zip(process_cpu_time()).map(|(b, a)| a - b);
             let into = &mut samples.members[member];
@@ -475,11 +535,13 @@ fn sample_rounds(
     Ok(samples)
 }
 
-/// Which of `watched` are within reach of the target when the set's cap
+/// Which of `watched` are within reach of settling when the set's cap
 /// has passed after `elapsed`: those whose half-width, shrinking with the
-/// square root of the rounds (the time), would reach the target by
-/// [`Sampling::stretched_cap`]: `elapsed * (half_width / target)^2` at
-/// most.
+/// square root of the rounds (the time), would reach the half-width that
+/// settles them ([`Samples::settling_half_width`]: the target, or for a
+/// comparison the distance from its estimate to its margin's nearer edge)
+/// by [`Sampling::stretched_cap`]: `elapsed * (half_width / settling)^2`
+/// at most. A comparison already decided needs no more rounds.
 /// The set goes on for those only; the members of the others are sampled
 /// no more (unless a ratio within reach needs them).
 fn within_reach(
@@ -494,8 +556,10 @@ fn within_reach(
         .iter()
         .map(|w| {
             let interval = samples.watched_interval(*w);
-            let needed = elapsed.as_secs_f64() * (interval.relative_half_width() / target).powi(2);
-            target > 0.0 && interval.is_valid() && needed <= stretched
+            let settling = samples.settling_half_width(*w, target);
+            let needed =
+                elapsed.as_secs_f64() * (interval.relative_half_width() / settling).powi(2);
+            settling > 0.0 && interval.is_valid() && needed <= stretched
         })
         .collect()
 }
@@ -505,6 +569,7 @@ fn within_reach(
 fn alternate_once(
     samples: &mut Samples,
     sampled: &[bool],
+    clock: &impl Clock,
     call: &mut impl FnMut(usize) -> Result<()>,
 ) -> Result<()> {
     let turns = (samples.members.iter().zip(sampled))
@@ -515,9 +580,9 @@ fn alternate_once(
     let mut total = vec![Duration::ZERO; sampled.len()];
     for _ in 0..turns {
         for (member, _) in sampled.iter().enumerate().filter(|(_, s)| **s) {
-            let started = Instant::now();
+            let started = clock.now();
             call(member)?;
-            total[member] += started.elapsed();
+            total[member] += clock.now() - started;
         }
     }
     for (member, _) in sampled.iter().enumerate().filter(|(_, s)| **s) {
@@ -677,15 +742,19 @@ pub fn quantile(values: &[f64], q: f64) -> Option<f64> {
 /// The calls per batch that take at least `target`, and how long the last
 /// trial batch took: doubles (or scales by the time seen, at most tenfold)
 /// from one call until a batch is long enough.
-fn batch_size(target: Duration, mut call: impl FnMut() -> Result<()>) -> Result<(u64, Duration)> {
+fn batch_size(
+    target: Duration,
+    clock: &impl Clock,
+    mut call: impl FnMut() -> Result<()>,
+) -> Result<(u64, Duration)> {
     call()?; // warm: the first call of a member pays for caches and wake-ups
     let mut calls: u64 = 1;
     loop {
-        let started = Instant::now();
+        let started = clock.now();
         for _ in 0..calls {
             call()?;
         }
-        let took = started.elapsed();
+        let took = clock.now() - started;
         if took >= target || calls >= 1 << 24 {
             return Ok((calls, took));
         }
@@ -700,7 +769,9 @@ pub fn median_of(values: &[f64]) -> Interval {
 }
 
 /// The median of `values` and its distribution-free 95% confidence
-/// interval: the order statistics at ranks k and n + 1 - k, with k the
+/// interval, for a number of values fixed in advance (the intermittent
+/// calls, Python's rounds, pooled estimates): a sampler that stops on what
+/// it sees uses [`median_sequence`] instead. The order statistics at ranks k and n + 1 - k, with k the
 /// largest rank such that a Binomial(n, 1/2) falls below k with probability
 /// at most 2.5%. Below 6 values no rank qualifies and the interval is the
 /// min and max (coverage 1 - 2^(1-n)). Sorts `values`; NaN-free input.
@@ -883,7 +954,7 @@ mod tests {
 
     #[test]
     fn at_the_cap_only_the_ratios_within_reach_go_on() {
-        // Ten rounds: member 1 at twice the reference's speed within +-3%,
+        // Ten rounds: member 1 at twice the reference's speed within +-2.5%,
         // member 2 within +-20%.
         let spread = |width: f64| -> Vec<f64> {
             (0..10)
@@ -899,7 +970,7 @@ mod tests {
                 },
                 MemberSamples {
                     calls_per_batch: 1,
-                    wall_ns: spread(0.03),
+                    wall_ns: spread(0.025),
                     cpu_ns: Vec::new(),
                 },
                 MemberSamples {
@@ -956,7 +1027,7 @@ mod tests {
         // Any interval is within an infinite target: the first look stops.
         let reached = sample(&[false; 2], &watched, &sampling, spin).unwrap();
         assert_eq!(reached.rounds(), 8);
-        assert!(reached.within_target(watched[0], f64::INFINITY));
+        assert!(reached.settled(watched[0], f64::INFINITY));
         // An unreachable target (a negative width): only max_rounds stops it.
         let never = Sampling {
             target_half_width: -1.0,
@@ -984,6 +1055,7 @@ mod tests {
         let only_first = [Watched {
             member: 1,
             reference: 0,
+            margin: None,
         }];
         let partly = sample(&[false; 3], &only_first, &never, spin).unwrap();
         assert_eq!(
@@ -1013,24 +1085,26 @@ mod tests {
         let [first, second] = [1, 2].map(|member| Watched {
             member,
             reference: 0,
+            margin: None,
         });
-        assert!(samples.within_target(first, 0.0));
+        assert!(samples.settled(first, 0.0));
         let wide = samples.watched_interval(second).relative_half_width();
         assert!((0.09..0.11).contains(&wide), "{wide}");
-        assert!(!samples.within_target(second, 0.02) && samples.within_target(second, 0.11));
+        assert!(!samples.settled(second, 0.02) && samples.settled(second, 0.11));
         // Between two members that are not the reference, likewise.
         let between = Watched {
             member: 2,
             reference: 1,
+            margin: None,
         };
-        assert!(!samples.within_target(between, 0.02));
+        assert!(!samples.settled(between, 0.02));
         // Alone, member 0's own times are watched: they drift by 3x.
         let alone = Samples {
             members: vec![samples.members[0].clone()],
         };
         let own = speedups_over_first(1)[0];
         assert_eq!((own.member, own.reference), (0, 0));
-        assert!(!alone.within_target(own, 0.02));
+        assert!(!alone.settled(own, 0.02));
         // Looks are spaced by a quarter more rounds each time.
         let looks: Vec<usize> = std::iter::successors(Some(6), |&r| Some(next_look(r)))
             .take(8)

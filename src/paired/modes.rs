@@ -13,7 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{MIN_VALUES_FOR_INTERVAL, median_of};
+use super::median_of;
 
 /// One of two groups of rounds: the median of its rounds' values, and how
 /// many rounds it holds.
@@ -29,6 +29,11 @@ pub struct Mode {
 /// leaves an interval within the target never makes two modes.
 pub const MODE_GAP: f64 = 0.05;
 
+/// The fewest rounds split into modes: fewer say too little of their
+/// spread (6, the fewest whose min and max would bound a fixed-sample
+/// median at 95%).
+pub const MIN_ROUNDS: usize = 6;
+
 /// The fewest rounds a mode holds: a single round apart is an outlier, not
 /// a mode.
 pub const MIN_ROUNDS_PER_MODE: usize = 2;
@@ -39,9 +44,9 @@ pub const MIN_ROUNDS_PER_MODE: usize = 2;
 /// the median of all of them, and at least twice the spread within either
 /// group (so a spread-out distribution, such as a contended lock's, is not
 /// cut in two at its widest gap). `None` below
-/// [`MIN_VALUES_FOR_INTERVAL`] values or with non-finite ones.
+/// [`MIN_ROUNDS`] values or with non-finite ones.
 pub fn two_modes(values: &[f64]) -> Option<[Mode; 2]> {
-    if values.len() < MIN_VALUES_FOR_INTERVAL as usize || values.iter().any(|v| !v.is_finite()) {
+    if values.len() < MIN_ROUNDS || values.iter().any(|v| !v.is_finite()) {
         return None;
     }
     let mut sorted = values.to_vec();

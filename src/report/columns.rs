@@ -367,7 +367,7 @@ pub static COLUMNS: &[Column] = &[
     },
     Column {
         name: "paired_target_reached",
-        title: "interval within its target",
+        title: "interval within its target, comparisons decided",
         numeric: false,
         shown: Shown::Always,
         views: EXPORT,

@@ -269,9 +269,11 @@ pub struct PairedFigures {
     /// apart ([`crate::paired::two_modes`]): its interval spans both.
     pub modes: Option<[Mode; 2]>,
     pub rounds: u64,
-    /// Did sequential stopping end on the target half-width (else the cap
-    /// or the round limit stopped it first)? `None`: a fixed number of
-    /// calls, not sequentially stopped (the intermittent regime, Python).
+    /// Did sequential stopping settle the entry's figures: its speedup
+    /// within the target half-width, and each of its comparisons decided
+    /// against its margin (else the cap or the round limit stopped it
+    /// first)? `None`: a fixed number of calls, not sequentially stopped
+    /// (the intermittent regime, Python).
     pub target_reached: Option<bool>,
     pub wall_ns: f64,
     pub cpu_time_ns: Option<f64>,

@@ -296,18 +296,23 @@ pub fn pair_members<P: Problem>(
         })
         .collect();
     // Sequential stopping watches every speedup (but the reference's
-    // own, exact by definition) and every comparison between members.
+    // own, exact by definition) until it is within the target, and every
+    // comparison between members until it is decided against the margin
+    // the findings answer it with.
     let mut watched: Vec<Watched> = Vec::new();
     for (position, member) in members.iter().enumerate() {
         if !member.is_reference() {
             watched.push(Watched {
                 member: position + 1,
                 reference: 0,
+                margin: None,
             });
         }
+        let margin = member.variant.role().comparison_margin();
         watched.extend(compared_with[position].iter().map(|&other| Watched {
             member: position + 1,
             reference: other + 1,
+            margin: Some(margin),
         }));
     }
     let samples = paired::sample(&churning, &watched, sampling, |member| {
@@ -326,13 +331,14 @@ pub fn pair_members<P: Problem>(
                     time_ratio: samples.time_ratio(member, other + 1),
                 })
                 .collect();
-            // Its own figures (its speedup and its comparisons) within the
-            // target, or the cap came first; nothing watched (the reference
-            // itself, compared with none): not sequentially stopped.
+            // Its own figures settled (its speedup within the target, its
+            // comparisons decided), or the cap came first; nothing watched
+            // (the reference itself, compared with none): not sequentially
+            // stopped.
             let own: Vec<&Watched> = watched.iter().filter(|w| w.member == member).collect();
             let target_reached = (!own.is_empty()).then(|| {
                 own.iter()
-                    .all(|w| samples.within_target(**w, sampling.target_half_width))
+                    .all(|w| samples.settled(**w, sampling.target_half_width))
             });
             let (speedup, modes) = match m.is_reference() {
                 true => (Interval::exact(1.0), None), // the reference itself

@@ -204,11 +204,9 @@ pub const SHORT_SUBJECTS_MAX: usize = 5;
 /// rest collapsed, on the page and in `summary.md`.
 pub const OPEN_LIST_MAX: usize = 12;
 
-/// Margin of practical equivalence of the three passing idioms' paired time
-/// ratios (see the README).
-pub const IDIOMS_MARGIN: f64 = 0.02;
-/// Margin of each shared-sum strategy's paired time ratio to the private fold.
-pub const SHARED_SUM_MARGIN: f64 = 0.02;
+/// The margins of the paired comparisons live beside the roles they
+/// compare, where the sampler reads them too.
+pub use crate::roles::{IDIOMS_MARGIN, SHARED_SUM_MARGIN};
 /// Margin between two backends' paired speedups on imbalanced work.
 pub const BACKEND_MARGIN: f64 = 0.05;
 /// Margin around speedup 1 for "parallel beats sequential".
@@ -219,34 +217,12 @@ pub const BREAK_EVEN_MARGIN: f64 = 0.05;
 /// no answer uses it ([`crate::results::wholly_above_ceiling`]).
 pub const CEILING_INCONSISTENT: f64 = crate::results::CEILING_MARGIN;
 
-/// What a paired time ratio (or any ratio of two measurements) says against
-/// a margin of practical equivalence.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum Outcome {
-    /// The whole interval within `1 ± margin`.
-    Equal,
-    /// The whole interval above `1 + margin`: the first takes longer.
-    Slower,
-    /// The whole interval below `1 - margin`.
-    Faster,
-    /// The interval spans an edge of the margin.
-    Undecided,
-}
+/// What a paired time ratio says against a margin: the sampler's own rule
+/// ([`crate::paired::decision`]), so an answer is decided exactly when the
+/// sampler stopped it as decided.
+pub use crate::paired::Outcome;
 
 impl Outcome {
-    /// The outcome of time ratio `r` against `margin`.
-    pub fn of(r: &Interval, margin: f64) -> Outcome {
-        if r.lower >= 1.0 - margin && r.upper <= 1.0 + margin {
-            Outcome::Equal
-        } else if r.lower > 1.0 + margin {
-            Outcome::Slower
-        } else if r.upper < 1.0 - margin {
-            Outcome::Faster
-        } else {
-            Outcome::Undecided
-        }
-    }
-
     /// The outcome in words, without figures: what runs compare.
     pub fn words(self, margin: f64) -> String {
         let m = percent(margin);

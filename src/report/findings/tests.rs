@@ -32,7 +32,7 @@ fn paired(b: Benchmark, speedup: [f64; 3], compared: &[(&str, [f64; 3])]) -> Ben
     b.with_paired(crate::results::PairedFigures {
         speedup: interval(speedup),
         modes: None,
-        rounds: 6,
+        rounds: 8,
         target_reached: Some(true),
         wall_ns: 1000.0,
         cpu_time_ns: None,

@@ -1,0 +1,112 @@
+//! Decisions against a margin of practical equivalence: the one rule by
+//! which the sampler stops a comparison ([`super::sample`]) and the findings
+//! word it (`report::findings`). A comparison is decided once its interval
+//! lies wholly within the margin (equal) or wholly beyond it (slower or
+//! faster); while the interval spans an edge of the margin it is undecided,
+//! and sampling it longer is what can still decide it.
+//!
+//! The rule is sound whenever the sampler stops because the intervals are
+//! confidence sequences ([`super::confidence`]): stopping on a decision is
+//! one more way of stopping, which they allow.
+
+use serde::Serialize;
+
+use super::Interval;
+
+/// What a time ratio (or any ratio of two measurements) says against a
+/// margin of practical equivalence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Outcome {
+    /// The whole interval within `1 ± margin`.
+    Equal,
+    /// The whole interval above `1 + margin`: the first takes longer.
+    Slower,
+    /// The whole interval below `1 - margin`.
+    Faster,
+    /// The interval spans an edge of the margin.
+    Undecided,
+}
+
+impl Outcome {
+    /// The outcome of time ratio `r` against `margin`.
+    pub fn of(r: &Interval, margin: f64) -> Outcome {
+        if r.lower >= 1.0 - margin && r.upper <= 1.0 + margin {
+            Outcome::Equal
+        } else if r.lower > 1.0 + margin {
+            Outcome::Slower
+        } else if r.upper < 1.0 - margin {
+            Outcome::Faster
+        } else {
+            Outcome::Undecided
+        }
+    }
+
+    /// Is it decided (equal, slower or faster)?
+    pub fn is_decided(self) -> bool {
+        self != Outcome::Undecided
+    }
+}
+
+/// The relative half-width at which an interval around `estimate` would
+/// decide against `margin`: the distance from the estimate to the nearer
+/// edge of `1 ± margin`, as a share of the estimate. Near 0 for an estimate
+/// at the margin's edge, which no sampling decides.
+pub fn deciding_half_width(estimate: f64, margin: f64) -> f64 {
+    let (low, high) = (1.0 - margin, 1.0 + margin);
+    let distance = match estimate {
+        e if e < low => low - e,
+        e if e > high => e - high,
+        e => (e - low).min(high - e),
+    };
+    distance / estimate
+}
+
+/// About how many times its rounds an undecided ratio needs to be decided,
+/// if its interval keeps its centre and narrows with the square root of
+/// the rounds: `(half-width / deciding half-width)^2`. Infinite at the
+/// margin's edge.
+pub fn rounds_factor_to_decide(r: &Interval, margin: f64) -> f64 {
+    let needed = deciding_half_width(r.estimate, margin);
+    match needed > 0.0 {
+        true => (r.relative_half_width() / needed).powi(2).max(1.0),
+        false => f64::INFINITY,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn interval(lower: f64, estimate: f64, upper: f64) -> Interval {
+        Interval {
+            estimate,
+            lower,
+            upper,
+        }
+    }
+
+    #[test]
+    fn an_interval_is_decided_within_or_beyond_the_margin_and_not_across_it() {
+        assert_eq!(Outcome::of(&interval(0.99, 1.0, 1.01), 0.02), Outcome::Equal);
+        assert_eq!(Outcome::of(&interval(1.03, 1.05, 1.07), 0.02), Outcome::Slower);
+        assert_eq!(Outcome::of(&interval(0.9, 0.95, 0.97), 0.02), Outcome::Faster);
+        let spanning = interval(1.0, 1.02, 1.04);
+        assert_eq!(Outcome::of(&spanning, 0.02), Outcome::Undecided);
+        assert!(!Outcome::Undecided.is_decided() && Outcome::Equal.is_decided());
+    }
+
+    #[test]
+    fn the_half_width_that_decides_is_the_distance_to_the_nearer_edge() {
+        assert!((deciding_half_width(1.0, 0.02) - 0.02).abs() < 1e-12);
+        assert!((deciding_half_width(1.05, 0.02) - 0.03 / 1.05).abs() < 1e-12);
+        assert!((deciding_half_width(0.9, 0.02) - 0.08 / 0.9).abs() < 1e-12);
+        assert_eq!(deciding_half_width(1.02, 0.02), 0.0);
+        // Twice the half-width that decides: about four times the rounds.
+        let wide = interval(0.96, 1.0, 1.04);
+        assert!((rounds_factor_to_decide(&wide, 0.02) - 4.0).abs() < 1e-9);
+        assert_eq!(
+            rounds_factor_to_decide(&interval(1.0, 1.02, 1.04), 0.02),
+            f64::INFINITY
+        );
+    }
+}
