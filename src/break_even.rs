@@ -15,8 +15,8 @@
 //! **Long cells.** A call of 1,000,000 items of 1,024 rounds takes seconds
 //! sequentially (about 3 ns per round on this 2-core VM). A cell of more
 //! than [`LONG_CELL_WORK`] item-rounds (about 0.1 s there) is sampled in at
-//! least [`LONG_CELL_ROUNDS`] paired rounds instead of 6 (more where the cap
-//! allows): bounds from fewer than 6 rounds are the range of those rounds,
+//! least [`LONG_CELL_ROUNDS`] paired rounds instead of 8 (more where the cap
+//! allows): bounds from fewer than 8 rounds are the range of those rounds,
 //! not a 95% interval (the map is about where the speedup crosses 1, far
 //! from these cells), and the cell records its `paired_rounds`. The work, not a timed call, decides, so the same cells
 //! are long on every run. `quick` also skips the cells

@@ -31,7 +31,7 @@ use crate::backends::{self, BACKENDS, Backend, Executor};
 use crate::key::Key;
 use crate::matrix::{self, Prepared, Target};
 use crate::memory::Memory;
-use crate::paired::Sampling;
+use crate::paired::{self, Sampling};
 use crate::problem::Problem;
 use crate::profile::{self, Profile};
 use crate::results::{Benchmark, OwnRun, RunInfo, TimeEstimator, TimeNs, WorkloadInfo};
@@ -345,6 +345,9 @@ fn measure<P: Problem>(
         }),
     };
     let sampling = settings.sampling;
+    // The time sets that settled early saved, lent to those still open at
+    // their cap, as in the built-in sweep (`paired::Bank`).
+    let mut bank = paired::Bank::default();
     let mut start = 0;
     while start < plan.len() {
         let (backend, threads) = (plan[start].backend, plan[start].threads);
@@ -384,15 +387,18 @@ fn measure<P: Problem>(
                     threads,
                 })
                 .collect();
-            let (figures, samples) = pair_members(
+            let lent = bank.lend(&sampling.of_set(churns));
+            let started = std::time::Instant::now();
+            let paired = pair_members(
                 prepared,
                 &mut out,
                 (prepared.job(baseline()), sequential),
                 &members,
                 churns,
-                &sampling.of_set(churns),
-            )
-            .with_context(|| {
+                &lent,
+            );
+            bank.settle(&lent, started.elapsed());
+            let (figures, samples) = paired.with_context(|| {
                 format!(
                     "problem {name}: pairing {} at {threads} thread(s) with the sequential loop",
                     backend.id()

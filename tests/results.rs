@@ -526,7 +526,7 @@ fn overhead(backend: &str, threads: u64, ratio: f64, at: &str) -> results::Harne
         },
         harness_ns: 1000.0 * ratio,
         hand_written_ns: 1000.0,
-        paired_rounds: 6,
+        paired_rounds: 8,
         measured_at: at.into(),
     }
 }

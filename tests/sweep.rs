@@ -32,6 +32,7 @@ fn sampling() -> Sampling {
         stretch: 1.0,
         min_rounds: 6,
         max_rounds: 6,
+        banked: Duration::ZERO,
     }
 }
 

@@ -151,7 +151,8 @@ fn normal_cdf(x: f64) -> f64 {
     let t = 1.0 / (1.0 + 0.327_591_1 * z);
     let poly = t
         * (0.254_829_592
-            + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+            + t * (-0.284_496_736
+                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
     let erf = 1.0 - poly * (-z * z).exp();
     match x >= 0.0 {
         true => 0.5 * (1.0 + erf),
@@ -257,15 +258,55 @@ fn the_stopped_interval_covers_the_true_ratio_and_decisions_err_rarely() {
         total: 0.05,
     };
     let cases: [(&str, f64, Noise, Stop); 9] = [
-        ("lognormal 1%", 1.03, Noise::LogNormal(0.01), Stop::OnDecision),
-        ("lognormal 3%", 1.03, Noise::LogNormal(0.03), Stop::OnDecision),
-        ("lognormal 6%", 1.03, Noise::LogNormal(0.06), Stop::OnDecision),
-        ("Student's t3, scale 2%", 1.03, Noise::StudentT3(0.02), Stop::OnDecision),
-        ("two modes 70/30, 6% apart", 0.99, two_modes(0.7), Stop::OnDecision),
-        ("two modes 55/45, 6% apart", 0.99, two_modes(0.55), Stop::OnDecision),
+        (
+            "lognormal 1%",
+            1.03,
+            Noise::LogNormal(0.01),
+            Stop::OnDecision,
+        ),
+        (
+            "lognormal 3%",
+            1.03,
+            Noise::LogNormal(0.03),
+            Stop::OnDecision,
+        ),
+        (
+            "lognormal 6%",
+            1.03,
+            Noise::LogNormal(0.06),
+            Stop::OnDecision,
+        ),
+        (
+            "Student's t3, scale 2%",
+            1.03,
+            Noise::StudentT3(0.02),
+            Stop::OnDecision,
+        ),
+        (
+            "two modes 70/30, 6% apart",
+            0.99,
+            two_modes(0.7),
+            Stop::OnDecision,
+        ),
+        (
+            "two modes 55/45, 6% apart",
+            0.99,
+            two_modes(0.55),
+            Stop::OnDecision,
+        ),
         ("drift of 5% across the cap", 1.03, drift, Stop::OnDecision),
-        ("two modes 55/45, width target", 0.99, two_modes(0.55), Stop::OnWidth),
-        ("lognormal 3%, width target", 1.03, Noise::LogNormal(0.03), Stop::OnWidth),
+        (
+            "two modes 55/45, width target",
+            0.99,
+            two_modes(0.55),
+            Stop::OnWidth,
+        ),
+        (
+            "lognormal 3%, width target",
+            1.03,
+            Noise::LogNormal(0.03),
+            Stop::OnWidth,
+        ),
     ];
     let mut failures = Vec::new();
     for (case, (name, ratio, noise, stop)) in cases.into_iter().enumerate() {
@@ -286,14 +327,19 @@ fn the_stopped_interval_covers_the_true_ratio_and_decisions_err_rarely() {
     }
     // A/A: the true ratio is 1; a difference beyond the margin is false.
     let same = trials(1.0, Noise::LogNormal(0.03), Stop::OnDecision, 100);
-    let false_difference = share(&same, |t| matches!(t.outcome, Outcome::Slower | Outcome::Faster));
+    let false_difference = share(&same, |t| {
+        matches!(t.outcome, Outcome::Slower | Outcome::Faster)
+    });
     println!(
         "A/A, lognormal 3%: a difference declared in {:.2}%, equal in {:.1}%",
         false_difference * 100.0,
         share(&same, |t| t.outcome == Outcome::Equal) * 100.0
     );
     if false_difference > 0.05 {
-        failures.push(format!("A/A: a difference in {:.1}% > 5%", false_difference * 100.0));
+        failures.push(format!(
+            "A/A: a difference in {:.1}% > 5%",
+            false_difference * 100.0
+        ));
     }
     // At the margin's edge: equal is false (and so is slower).
     let edge = trials(1.0 + MARGIN, Noise::LogNormal(0.03), Stop::OnDecision, 101);
@@ -304,7 +350,10 @@ fn the_stopped_interval_covers_the_true_ratio_and_decisions_err_rarely() {
         share(&edge, |t| t.covered) * 100.0
     );
     if false_equal > 0.05 {
-        failures.push(format!("at the margin: equal in {:.1}% > 5%", false_equal * 100.0));
+        failures.push(format!(
+            "at the margin: equal in {:.1}% > 5%",
+            false_equal * 100.0
+        ));
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }

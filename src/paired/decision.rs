@@ -62,15 +62,23 @@ pub fn deciding_half_width(estimate: f64, margin: f64) -> f64 {
 }
 
 /// About how many times its rounds an undecided ratio needs to be decided,
-/// if its interval keeps its centre and narrows with the square root of
-/// the rounds: `(half-width / deciding half-width)^2`. Infinite at the
-/// margin's edge.
+/// if its interval keeps its centre and each side narrows with the square
+/// root of the rounds: the side that must clear an edge of the margin
+/// (both sides, for an estimate within it), squared against the room the
+/// estimate leaves it. At least 1; infinite at the margin's edge.
 pub fn rounds_factor_to_decide(r: &Interval, margin: f64) -> f64 {
-    let needed = deciding_half_width(r.estimate, margin);
-    match needed > 0.0 {
-        true => (r.relative_half_width() / needed).powi(2).max(1.0),
+    let (low, high) = (1.0 - margin, 1.0 + margin);
+    let (below, above) = (r.estimate - r.lower, r.upper - r.estimate);
+    let shrink = |side: f64, room: f64| match room > 0.0 {
+        true => side / room,
         false => f64::INFINITY,
-    }
+    };
+    let factor = match r.estimate {
+        e if e > high => shrink(below, e - high),
+        e if e < low => shrink(above, low - e),
+        e => shrink(below, e - low).max(shrink(above, high - e)),
+    };
+    factor.powi(2).max(1.0)
 }
 
 #[cfg(test)]
@@ -87,9 +95,18 @@ mod tests {
 
     #[test]
     fn an_interval_is_decided_within_or_beyond_the_margin_and_not_across_it() {
-        assert_eq!(Outcome::of(&interval(0.99, 1.0, 1.01), 0.02), Outcome::Equal);
-        assert_eq!(Outcome::of(&interval(1.03, 1.05, 1.07), 0.02), Outcome::Slower);
-        assert_eq!(Outcome::of(&interval(0.9, 0.95, 0.97), 0.02), Outcome::Faster);
+        assert_eq!(
+            Outcome::of(&interval(0.99, 1.0, 1.01), 0.02),
+            Outcome::Equal
+        );
+        assert_eq!(
+            Outcome::of(&interval(1.03, 1.05, 1.07), 0.02),
+            Outcome::Slower
+        );
+        assert_eq!(
+            Outcome::of(&interval(0.9, 0.95, 0.97), 0.02),
+            Outcome::Faster
+        );
         let spanning = interval(1.0, 1.02, 1.04);
         assert_eq!(Outcome::of(&spanning, 0.02), Outcome::Undecided);
         assert!(!Outcome::Undecided.is_decided() && Outcome::Equal.is_decided());
@@ -108,5 +125,9 @@ mod tests {
             rounds_factor_to_decide(&interval(1.0, 1.02, 1.04), 0.02),
             f64::INFINITY
         );
+        // Beyond the margin, only the side facing it counts: 1.1 with its
+        // lower bound at 1.0 needs its lower side 8/10 as long.
+        let lopsided = interval(1.0, 1.1, 1.5);
+        assert!((rounds_factor_to_decide(&lopsided, 0.02) - (0.1f64 / 0.08).powi(2)).abs() < 1e-9);
     }
 }

@@ -38,6 +38,10 @@ pub struct Sampling {
     pub min_rounds: usize,
     /// At most this many rounds.
     pub max_rounds: usize,
+    /// Time lent by the run's [`Bank`] beyond the stretched cap, for the
+    /// ratios within reach of settling at the cap: what sets that settled
+    /// early did not use. Zero outside a run.
+    pub banked: Duration,
 }
 
 impl Default for Sampling {
@@ -53,15 +57,17 @@ impl Default for Sampling {
             // each member, 1 ms): the target or the cap stops a set, so an
             // entry short of its target was stopped by the cap.
             max_rounds: 1_000_000,
+            banked: Duration::ZERO,
         }
     }
 }
 
 impl Sampling {
     /// The longest a set may take: `stretch` times the cap (at least the
-    /// cap), for the ratios within reach of settling when the cap passed.
+    /// cap), and what the run's bank lent it, for the ratios within reach
+    /// of settling when the cap passed.
     pub fn stretched_cap(&self) -> Duration {
-        self.cap.mul_f64(self.stretch.max(1.0))
+        self.cap.mul_f64(self.stretch.max(1.0)) + self.banked
     }
 
     /// The sampling of one set: with [`Sampling::churning_cap`] for a
@@ -95,4 +101,79 @@ pub const TARGET_HALF_WIDTH: f64 = 0.02;
 /// (each sorts every watched ratio's rounds) logarithmic in the rounds.
 pub fn next_look(rounds: usize) -> usize {
     (rounds + 1).max((rounds as f64 * 1.25).ceil() as usize)
+}
+
+/// A set may borrow at most this many times its cap from the run's bank.
+pub const MAX_BANK_DRAW: f64 = 3.0;
+
+/// The run's budget, spent where it decides something: a set that settles
+/// before its cap banks the time it did not use, and a set whose ratios
+/// are still within reach of settling at its stretched cap may go on with
+/// time from the bank (at most [`MAX_BANK_DRAW`] times its cap), which
+/// pays for what it used beyond. A run so takes no longer than its caps
+/// and stretches allow, and the time its decided comparisons no longer
+/// need goes to the open ones. Sets later in a run find more in the bank
+/// than the first ones.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Bank {
+    saved: Duration,
+}
+
+impl Bank {
+    /// What the bank holds.
+    pub fn saved(&self) -> Duration {
+        self.saved
+    }
+
+    /// `sampling` with as much of the bank lent as one set may draw.
+    pub fn lend(&self, sampling: &Sampling) -> Sampling {
+        Sampling {
+            banked: self.saved.min(sampling.cap.mul_f64(MAX_BANK_DRAW)),
+            ..*sampling
+        }
+    }
+
+    /// Books a set sampled with `lent` (from [`Bank::lend`]) that took
+    /// `spent`: the time short of its cap saved, the time beyond its own
+    /// stretch paid.
+    pub fn settle(&mut self, lent: &Sampling, spent: Duration) {
+        let own = lent.cap.mul_f64(lent.stretch.max(1.0));
+        self.saved += lent.cap.saturating_sub(spent);
+        self.saved = self.saved.saturating_sub(spent.saturating_sub(own));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bank_lends_what_early_sets_saved_and_is_paid_back() {
+        let sampling = Sampling {
+            cap: Duration::from_secs(1),
+            stretch: 2.0,
+            ..Sampling::default()
+        };
+        let mut bank = Bank::default();
+        assert_eq!(bank.lend(&sampling).stretched_cap(), Duration::from_secs(2));
+        // Two sets settle after 0.25 s: 1.5 s saved.
+        for _ in 0..2 {
+            let lent = bank.lend(&sampling);
+            bank.settle(&lent, Duration::from_millis(250));
+        }
+        assert_eq!(bank.saved(), Duration::from_millis(1500));
+        // A set in its stretch neither saves nor pays.
+        bank.settle(&bank.lend(&sampling), Duration::from_millis(1800));
+        assert_eq!(bank.saved(), Duration::from_millis(1500));
+        // One within reach at its cap may go on 1.5 s more, and pays 1 s.
+        let lent = bank.lend(&sampling);
+        assert_eq!(lent.stretched_cap(), Duration::from_millis(3500));
+        bank.settle(&lent, Duration::from_secs(3));
+        assert_eq!(bank.saved(), Duration::from_millis(500));
+        // No set draws more than MAX_BANK_DRAW times its cap.
+        let rich = Bank {
+            saved: Duration::from_secs(100),
+        };
+        assert_eq!(rich.lend(&sampling).banked, Duration::from_secs(3));
+    }
 }

@@ -142,6 +142,9 @@ pub struct Sweep {
     /// (ns), the entry's time where criterion does not time it
     /// ([`Profile::times_with_criterion`]).
     paired_time: HashMap<usize, paired::Interval>,
+    /// The time sets that settled before their cap saved, lent to the
+    /// sets still open at theirs ([`paired::Bank`]).
+    bank: paired::Bank,
     /// The intermittent benchmarks (measured by parbench itself, after
     /// criterion), and the filter they honour.
     pub intermittent: Vec<Planned>,
@@ -185,6 +188,7 @@ impl Sweep {
             checked: HashMap::new(),
             paired: HashMap::new(),
             paired_time: HashMap::new(),
+            bank: paired::Bank::default(),
             resumed: HashSet::new(),
             resuming: false,
             resumed_break_even: Vec::new(),

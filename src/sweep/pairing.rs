@@ -96,15 +96,20 @@ impl Sweep {
                 threads: group.threads,
             })
             .collect();
-        let (figures, samples) = pair_members(
+        // The run's bank lends this set what earlier sets saved, and books
+        // what it saved or used (`paired::Bank`).
+        let lent = self.bank.lend(sampling);
+        let started = std::time::Instant::now();
+        let paired = pair_members(
             &current.problem,
             &mut current.out,
             reference,
             &members,
             churns,
-            sampling,
-        )
-        .with_context(|| {
+            &lent,
+        );
+        self.bank.settle(&lent, started.elapsed());
+        let (figures, samples) = paired.with_context(|| {
             format!(
                 "pairing {}/{}/{} with the sequential loop",
                 group.workload, group.backend, group.threads

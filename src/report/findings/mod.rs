@@ -88,6 +88,9 @@ pub struct Finding {
     /// within 2.0%: on trivial, on compute`) or lists them `subject:
     /// answer` each (claims about different things).
     pub group_claims: bool,
+    /// The short answer of a finding that makes no claims of its own (the
+    /// trust question: how much of the other answers is decided).
+    pub headline: Option<String>,
 }
 
 /// One statement of a short answer: `mutex_sum` is `6% slower`... in words
@@ -142,6 +145,7 @@ impl Finding {
             margin: None,
             points: 0,
             group_claims: true,
+            headline: None,
         }
     }
 
@@ -151,7 +155,7 @@ impl Finding {
     /// evidence names them all).
     pub fn short(&self) -> Option<String> {
         if self.claims.is_empty() {
-            return None;
+            return self.headline.clone();
         }
         if !self.group_claims {
             let each: Vec<String> = self
@@ -269,10 +273,36 @@ pub fn ratio_words(r: &Interval, margin: f64, bounds: &str) -> String {
             (1.0 - r.lower) * 100.0
         ),
         Outcome::Undecided => format!(
-            "undecided ({bounds} {}–{}% spans the margin of {})",
+            "undecided ({bounds} {}–{}% spans the margin of {}; {})",
             pct(r.lower),
             pct(r.upper),
+            percent(margin),
+            undecided_reason(r, margin)
+        ),
+    }
+}
+
+/// Beyond this many times its rounds, an undecided ratio is called at the
+/// margin's edge rather than noisy: its estimate lies within a quarter of
+/// its half-width from the edge, where more sampling hardly decides.
+pub const EDGE_ROUNDS_FACTOR: f64 = 16.0;
+
+/// Why an undecided ratio is still undecided, computed from its interval:
+/// `at the margin's edge: estimate +1.8%, margin 2.0%`, or `noisy: about
+/// 4× the rounds might decide it` (if its interval keeps its centre and
+/// narrows with the square root of the rounds:
+/// [`crate::paired::rounds_factor_to_decide`]).
+pub fn undecided_reason(r: &Interval, margin: f64) -> String {
+    let factor = crate::paired::rounds_factor_to_decide(r, margin);
+    match factor > EDGE_ROUNDS_FACTOR {
+        true => format!(
+            "at the margin's edge: estimate {:+.1}%, margin {}",
+            (r.estimate - 1.0) * 100.0,
             percent(margin)
+        ),
+        false => format!(
+            "noisy: about {:.0}× the rounds might decide it",
+            factor.ceil()
         ),
     }
 }
@@ -280,7 +310,8 @@ pub fn ratio_words(r: &Interval, margin: f64, bounds: &str) -> String {
 pub use crate::paired::MIN_VALUES_FOR_INTERVAL;
 
 /// What bounds from `values` rounds (or values) are: a distribution-free
-/// 95% interval from 6 on, below that only their range.
+/// 95% interval (a confidence sequence, for the sampler's rounds) from
+/// [`MIN_VALUES_FOR_INTERVAL`] on, below that only their range.
 pub fn bounds_name(values: Option<u64>) -> &'static str {
     match values {
         Some(n) if n >= MIN_VALUES_FOR_INTERVAL => "95% interval",
@@ -338,7 +369,7 @@ pub fn findings(index: &Index<'_>) -> Vec<Finding> {
         Some(kept) => Index::of_file(kept),
         None => index.clone(),
     };
-    vec![
+    let mut answers = vec![
         passing::finding(&answering),
         memory::finding(&answering),
         shared_state::finding(&answering),
@@ -347,8 +378,11 @@ pub fn findings(index: &Index<'_>) -> Vec<Finding> {
         cores_busy::finding(&answering),
         intermittent::finding(&answering),
         super::processes::seed_memory_question(&answering),
-        trust::finding(&index),
-    ]
+    ];
+    let mut trust = trust::finding(&index);
+    trust.headline = Some(trust::headline(&answers, &index));
+    answers.push(trust);
+    answers
 }
 
 /// A copy of `file` with only the entries `keep` keeps; `None` when it

@@ -122,7 +122,8 @@ fn an_interval_spanning_the_margin_is_undecided_and_beyond_it_slower() {
     let answer = answer_to(&findings_of(&entries), "Do closure");
     assert!(
         answer.starts_with(
-            "On compute: undecided (range 0.0–50.0% spans the margin of 2.0%), the median of \
+            "On compute: undecided (range 0.0–50.0% spans the margin of 2.0%; noisy: about 2× \
+                 the rounds might decide it), the median of \
                  their 3 paired time ratios over 1 backend and thread-count point; 2 of the 3 \
                  single comparisons lie beyond the margin."
         ),
@@ -238,7 +239,8 @@ fn shared_state_costs_are_paired_ratios_to_the_private_fold() {
     assert!(
         answer.contains(
             "On compute (rayon, 4 threads), each against fold_reduce, paired: sharded_sum \
-                 undecided (95% interval -1.0–3.0% spans the margin of 2.0%), atomic_sum 50.0% \
+                 undecided (95% interval -1.0–3.0% spans the margin of 2.0%; noisy: about 4× the \
+                 rounds might decide it), atomic_sum 50.0% \
                  slower (95% interval 45.0–55.0%) and mutex_sum 4.00× the time (95% interval \
                  3.9–4.1×)."
         ),
@@ -959,4 +961,31 @@ fn an_own_problem_within_the_margin_of_its_loop_gains_nothing_and_leaves_compute
     // The built-in findings read as without the problem.
     let plain = with_own(compute);
     assert_eq!(findings(&Index::of_file(&plain.file)), findings(&index));
+}
+
+#[test]
+fn the_trust_question_answers_with_the_share_of_subjects_decided() {
+    // sharded_sum undecided, atomic_sum and mutex_sum decided; the other
+    // answers' claims count too, whatever they are.
+    let found = findings_of(&shared_sums(2, [1.01, 0.99, 1.03], [1.5, 1.45, 1.55]));
+    let claims: Vec<&Claim> = found.iter().flat_map(|f| &f.claims).collect();
+    let decided = claims.iter().filter(|c| c.decided).count();
+    assert!(
+        decided < claims.len()
+            && claims
+                .iter()
+                .any(|c| c.subject == "sharded_sum on compute" && !c.decided)
+    );
+    let trust = found.iter().find(|f| f.id == "trust").unwrap();
+    assert_eq!(
+        trust.short().as_deref(),
+        Some(
+            format!(
+                "{decided} of {} subjects decided; the host moved by an unmeasured amount during \
+                 the run; 0 figures left out",
+                claims.len()
+            )
+            .as_str()
+        )
+    );
 }

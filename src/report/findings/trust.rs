@@ -10,6 +10,40 @@ use crate::report::columns::{CAPPED_MARK, TWO_MODES_MARK};
 
 const QUESTION: &str = "How far can these numbers be trusted?";
 
+/// The trust question's short answer: how many of `answers`' subjects are
+/// decided, how far the host moved during the run (the calibration's
+/// sequential loops, start to end, the largest move of any workload), and
+/// how many figures every answer leaves out as inconsistent with the
+/// machine.
+pub(super) fn headline(answers: &[Finding], index: &Index<'_>) -> String {
+    let claims = answers.iter().flat_map(|f| &f.claims);
+    let (decided, subjects) = claims.fold((0, 0), |(d, n), c| (d + usize::from(c.decided), n + 1));
+    let drift = index
+        .file()
+        .and_then(|file| file.run.calibration.as_ref())
+        .and_then(|c| {
+            let end = c.end.as_ref()?;
+            (c.start.sequential_ns.iter())
+                .filter_map(|(workload, from)| {
+                    Some((end.sequential_ns.get(workload)? / from - 1.0).abs())
+                })
+                .max_by(f64::total_cmp)
+        });
+    let left_out = index.file().map_or(0, |file| {
+        (file.benchmarks.iter())
+            .filter(|b| inconsistent_ceiling(file, b).is_some())
+            .count()
+    });
+    format!(
+        "{decided} of {subjects} subjects decided; the host moved {} during the run; {left_out} \
+         figures left out",
+        match drift {
+            Some(d) => format!("by up to {}", percent(d)),
+            None => "by an unmeasured amount".to_string(),
+        }
+    )
+}
+
 /// How far criterion's ratio of times lies from the paired speedup.
 fn gap(b: &Benchmark) -> Option<f64> {
     Some((b.criterion_speedup? / b.speedup? - 1.0).abs())
