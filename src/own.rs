@@ -387,17 +387,16 @@ fn measure<P: Problem>(
                     threads,
                 })
                 .collect();
-            let lent = bank.lend(&sampling.of_set(churns));
-            let started = std::time::Instant::now();
-            let paired = pair_members(
-                prepared,
-                &mut out,
-                (prepared.job(baseline()), sequential),
-                &members,
-                churns,
-                &lent,
-            );
-            bank.settle(&lent, started.elapsed());
+            let paired = bank.fund(&sampling.of_set(churns), |lent| {
+                pair_members(
+                    prepared,
+                    &mut out,
+                    (prepared.job(baseline()), sequential),
+                    &members,
+                    churns,
+                    lent,
+                )
+            });
             let (figures, samples) = paired.with_context(|| {
                 format!(
                     "problem {name}: pairing {} at {threads} thread(s) with the sequential loop",
@@ -426,6 +425,10 @@ fn measure<P: Problem>(
         );
     }
     store.record(Vec::new(), BTreeMap::from([(name.clone(), info)]))?;
+    println!(
+        "parbench: {name}: the paired sampler's bank: {}",
+        bank.words()
+    );
     println!("parbench: {name}: results written to {}", path.display());
     Ok(path)
 }

@@ -119,8 +119,9 @@ impl Profile {
     }
 
     /// How the paired sampler samples each set of a group in this profile:
-    /// until every member's 95% interval is within
-    /// [`crate::paired::TARGET_HALF_WIDTH`] (2%), or this profile's time cap per
+    /// until every speedup's 95% interval is within
+    /// [`crate::paired::TARGET_HALF_WIDTH`] (3%) and every comparison is
+    /// decided against its margin, or this profile's time cap per
     /// set. The caps are what the budgets allow (`quick` under 2 minutes,
     /// `default` under 12 on 2 cores); a member stopped by the cap records
     /// it, and the report marks it.

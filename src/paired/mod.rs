@@ -857,7 +857,7 @@ mod tests {
 
     #[test]
     fn at_the_cap_only_the_ratios_within_reach_go_on() {
-        // Ten rounds: member 1 at twice the reference's speed within +-2.5%,
+        // Ten rounds: member 1 at twice the reference's speed within +-3.5%,
         // member 2 within +-20%.
         let spread = |width: f64| -> Vec<f64> {
             (0..10)
@@ -873,7 +873,7 @@ mod tests {
                 },
                 MemberSamples {
                     calls_per_batch: 1,
-                    wall_ns: spread(0.025),
+                    wall_ns: spread(0.035),
                     cpu_ns: Vec::new(),
                 },
                 MemberSamples {

@@ -25,8 +25,8 @@ pub struct Mode {
 
 /// The least gap between two groups of rounds, as a share of the median of
 /// all of them, for them to count as two modes: two and a half times the
-/// target half-width ([`super::TARGET_HALF_WIDTH`], 2%), so a gap that
-/// leaves an interval within the target never makes two modes.
+/// margin the answers call two figures equal within (2%), so a gap that
+/// such an answer could call equal never makes two modes.
 pub const MODE_GAP: f64 = 0.05;
 
 /// The fewest rounds split into modes: fewer say too little of their

@@ -529,6 +529,7 @@ impl Sweep {
         if let Some(mut store) = self.store.take() {
             let end = self.calibrate()?;
             store.finish(end)?;
+            println!("parbench: the paired sampler's bank: {}", self.bank.words());
             println!("parbench: results written to {}", store.path().display());
         }
         Ok(())

@@ -98,23 +98,24 @@ impl Sweep {
             .collect();
         // The run's bank lends this set what earlier sets saved, and books
         // what it saved or used (`paired::Bank`).
-        let lent = self.bank.lend(sampling);
-        let started = std::time::Instant::now();
-        let paired = pair_members(
-            &current.problem,
-            &mut current.out,
-            reference,
-            &members,
-            churns,
-            &lent,
-        );
-        self.bank.settle(&lent, started.elapsed());
-        let (figures, samples) = paired.with_context(|| {
-            format!(
-                "pairing {}/{}/{} with the sequential loop",
-                group.workload, group.backend, group.threads
-            )
-        })?;
+        let (figures, samples) = self
+            .bank
+            .fund(sampling, |lent| {
+                pair_members(
+                    &current.problem,
+                    &mut current.out,
+                    reference,
+                    &members,
+                    churns,
+                    lent,
+                )
+            })
+            .with_context(|| {
+                format!(
+                    "pairing {}/{}/{} with the sequential loop",
+                    group.workload, group.backend, group.threads
+                )
+            })?;
         // Member 0 of the samples is the sequential loop, the reference.
         for (position, (&index, paired)) in set.iter().zip(figures).enumerate() {
             self.paired.insert(index, paired);

@@ -282,29 +282,40 @@ pub fn ratio_words(r: &Interval, margin: f64, bounds: &str) -> String {
     }
 }
 
-/// Beyond this many times its rounds, an undecided ratio is called at the
-/// margin's edge rather than noisy: its estimate lies within a quarter of
-/// its half-width from the edge, where more sampling hardly decides.
-pub const EDGE_ROUNDS_FACTOR: f64 = 16.0;
+/// An undecided ratio whose estimate lies within this share of its margin
+/// from the margin's edge is called at the margin's edge: more sampling
+/// hardly decides it (its interval must shrink to less than that distance).
+pub const EDGE_SHARE_OF_MARGIN: f64 = 0.25;
 
 /// Why an undecided ratio is still undecided, computed from its interval:
-/// `at the margin's edge: estimate +1.8%, margin 2.0%`, or `noisy: about
-/// 4× the rounds might decide it` (if its interval keeps its centre and
-/// narrows with the square root of the rounds:
+/// `at the margin's edge: estimate +1.8%, margin 2.0%` (within
+/// [`EDGE_SHARE_OF_MARGIN`] of the margin from its edge), else `noisy:
+/// about 4× the rounds might decide it` (if its interval keeps its centre
+/// and narrows with the square root of the rounds:
 /// [`crate::paired::rounds_factor_to_decide`]).
 pub fn undecided_reason(r: &Interval, margin: f64) -> String {
-    let factor = crate::paired::rounds_factor_to_decide(r, margin);
-    match factor > EDGE_ROUNDS_FACTOR {
+    let from_edge = ((r.estimate - 1.0).abs() - margin).abs();
+    match from_edge < EDGE_SHARE_OF_MARGIN * margin {
         true => format!(
             "at the margin's edge: estimate {:+.1}%, margin {}",
             (r.estimate - 1.0) * 100.0,
             percent(margin)
         ),
         false => format!(
-            "noisy: about {:.0}× the rounds might decide it",
-            factor.ceil()
+            "noisy: about {}× the rounds might decide it",
+            significant(crate::paired::rounds_factor_to_decide(r, margin).ceil())
         ),
     }
+}
+
+/// A whole number of times, to two significant figures (`4`, `91`,
+/// `1200`): a projection, not a measurement.
+fn significant(x: f64) -> String {
+    if x < 100.0 {
+        return format!("{x:.0}");
+    }
+    let scale = 10f64.powi(x.log10().floor() as i32 - 1);
+    format!("{:.0}", (x / scale).round() * scale)
 }
 
 pub use crate::paired::MIN_VALUES_FOR_INTERVAL;

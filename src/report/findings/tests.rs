@@ -844,7 +844,7 @@ fn trust_counts_the_intervals_the_time_cap_stopped() {
     ];
     let answer = answer_to(&findings_of(&entries), "How far");
     assert!(
-        answer.contains("1 of 2 paired intervals reached their target half-width of 2.0%; the time cap stopped 1 first (†)"),
+        answer.contains("1 of 2 paired entries settled (the speedup's interval within the target half-width of 3.0%, the comparisons decided); the time cap stopped 1 first (†)"),
         "{answer}"
     );
 }
@@ -987,5 +987,32 @@ fn the_trust_question_answers_with_the_share_of_subjects_decided() {
             )
             .as_str()
         )
+    );
+}
+
+#[test]
+fn an_undecided_ratio_says_whether_it_sits_at_the_margin_s_edge_or_is_noisy() {
+    let r = |lower, estimate, upper| Interval {
+        estimate,
+        lower,
+        upper,
+    };
+    assert_eq!(
+        undecided_reason(&r(1.0, 1.018, 1.04), 0.02),
+        "at the margin's edge: estimate +1.8%, margin 2.0%"
+    );
+    assert_eq!(
+        undecided_reason(&r(0.96, 1.0, 1.04), 0.02),
+        "noisy: about 4× the rounds might decide it"
+    );
+    // Inside the margin but lopsided (+0.9%, up to +11.4%): its upper side
+    // must shrink to a tenth, a hundred times the rounds, not an edge.
+    assert_eq!(
+        undecided_reason(&r(0.998, 1.009, 1.114), 0.02),
+        "noisy: about 92× the rounds might decide it"
+    );
+    assert_eq!(
+        undecided_reason(&r(0.9, 1.01, 1.5), 0.02),
+        "noisy: about 2400× the rounds might decide it"
     );
 }

@@ -88,14 +88,16 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
     if !stopped.is_empty() {
         sentences.push(match capped {
             0 => format!(
-                "Every one of the {} paired intervals reached its target half-width of {}.",
+                "Every one of the {} paired entries settled: its speedup's interval within the \
+                 target half-width of {}, its comparisons decided.",
                 stopped.len(),
                 percent(TARGET_HALF_WIDTH)
             ),
             n => format!(
-                "{} of {} paired intervals reached their target half-width of {}; the time cap \
-                 stopped {n} first ({CAPPED_MARK}): those intervals are wider than the target, \
-                 and an answer resting on one says undecided where it spans its margin.",
+                "{} of {} paired entries settled (the speedup's interval within the target \
+                 half-width of {}, the comparisons decided); the time cap stopped {n} first \
+                 ({CAPPED_MARK}): their speedups are wider than the target, or a comparison is \
+                 undecided, and an answer resting on one says undecided where it spans its margin.",
                 stopped.len() - n,
                 stopped.len(),
                 percent(TARGET_HALF_WIDTH)
