@@ -68,7 +68,7 @@ pub struct Grid {
     /// Cells with more items x rounds (rounds counted as at least 1) are
     /// skipped: see the module doc. `None`: every cell.
     pub max_work: Option<u64>,
-    /// The time cap of the paired sampler in each cell (at least 6 rounds;
+    /// The time cap of the paired sampler in each cell (at least 8 rounds;
     /// it stops sooner once every interval is within the target,
     /// [`paired::TARGET_HALF_WIDTH`]).
     pub cap: Duration,

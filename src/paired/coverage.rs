@@ -161,8 +161,8 @@ fn normal_cdf(x: f64) -> f64 {
 }
 
 /// How a trial's comparison is watched: decided against [`MARGIN`] (a
-/// comparison an answer makes), or until its interval is within the 2%
-/// target (a figure: a speedup).
+/// comparison an answer makes), or until its interval is within the
+/// target, [`super::TARGET_HALF_WIDTH`] (a figure: a speedup).
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Stop {
     OnDecision,
@@ -364,7 +364,7 @@ fn a_decided_comparison_stops_at_once_and_one_at_the_margin_s_edge_runs_to_the_c
     let clear = trial(1.5, Noise::LogNormal(0.01), Stop::OnDecision, 7);
     assert_eq!((clear.outcome, clear.rounds), (Outcome::Slower, 8));
     // As clear a figure, but watched for its width: the first look that
-    // finds it within 2% (a 1% noise needs more than 8 rounds).
+    // finds it within the target.
     let figure = trial(1.5, Noise::LogNormal(0.01), Stop::OnWidth, 7);
     assert!(figure.rounds >= 8 && figure.covered);
     // Exactly at the margin's edge: never decided, so the cap (and no

@@ -144,7 +144,7 @@ pub const CAPPED_MARK: &str = "†";
 /// the trust finding lists them.
 pub const TWO_MODES_MARK: &str = "‡";
 
-/// `1.96x (1.93-2.00)` (`range` before bounds from fewer than 6 rounds),
+/// `1.96x (1.93-2.00)` (`range` before bounds from fewer than 8 rounds),
 /// marked ▲ above the machine's ceiling, ≠ where criterion's ratio
 /// disagrees with the paired one, † where the time cap, not the target,
 /// stopped the pairing and ‡ where its rounds fell into two groups. The

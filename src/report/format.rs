@@ -145,7 +145,7 @@ pub fn times(x: f64) -> String {
 }
 
 /// A paired speedup with its 95% interval, `1.96× (1.93–2.00)`, or with
-/// `range` before its bounds when they come from fewer than 6 rounds (the
+/// `range` before its bounds when they come from fewer than 8 rounds (the
 /// min and max, not a 95% interval).
 pub fn speedup_with_interval(s: &Interval, rounds: Option<u64>) -> String {
     let range = match rounds {

@@ -224,7 +224,7 @@ fn legend(criterion: bool) -> String {
         ),
         false => (
             "Time per call: the median of the paired rounds' time per call, with its 95% \
-             interval (the range where fewer than 6 rounds); rows of different backends were \
+             interval (the range where fewer than 8 rounds); rows of different backends were \
              paired in different groups, so compare them by their paired speedups."
                 .to_string(),
             String::new(),
@@ -232,7 +232,7 @@ fn legend(criterion: bool) -> String {
     };
     format!(
         "{time} Speedup: paired with the sequential loop in alternating rounds, its 95% interval \
-         in brackets (the range where fewer than 6 rounds; missing for entries from before paired \
+         in brackets (the range where fewer than 8 rounds; missing for entries from before paired \
          sampling).{criterion} {BEYOND_CEILING_MARK}: more than {} above the machine's ceiling. \
          {CAPPED_MARK}: the time cap stopped the pairing before its figures settled (the \
          speedup's interval within its target half-width of {}, its comparisons decided). {TWO_MODES_MARK}: its rounds fell into two groups far apart, and the \
