@@ -134,9 +134,14 @@ impl Profile {
     /// 1 to 3 (8 to 37 rounds): the copy's own time has two modes (the
     /// README's "What no sampling narrows").
     ///
-    /// The ratios within reach of the target at the cap go on to twice it
-    /// in `quick` and three times it in `default` and `full`
-    /// ([`Sampling::stretch`]). In a default run with a stretch of 2, the 50
+    /// The ratios within reach of settling at the cap go on to twice it in
+    /// `quick` and `default`, three times it in `full`
+    /// ([`Sampling::stretch`]), and beyond with what the run's bank lends
+    /// ([`crate::paired::Bank`]). `default` had three times the cap until
+    /// its intervals became confidence sequences: with 3, two fresh default
+    /// runs took 720 and 729 s on a day the previous code took 668 s (its
+    /// compile slowed by a build beside it; the
+    /// 12-minute budget is 720). In a default run with a stretch of 2, the 50
     /// entries of 1 ms or more within the cores that still ended above the
     /// target held 3 within 1.41 times it (which twice the rounds close)
     /// and 10 within 1.73 times (three times the rounds). In `quick`, three
@@ -146,7 +151,7 @@ impl Profile {
     pub fn sampling(self) -> Sampling {
         let (cap_ms, churning_cap_ms, stretch) = match self {
             Profile::Quick => (1_000, 2_000, 2.0),
-            Profile::Default => (3_000, 3_000, 3.0),
+            Profile::Default => (3_000, 3_000, 2.0),
             Profile::Full => (15_000, 15_000, 3.0),
         };
         Sampling {

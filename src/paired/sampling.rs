@@ -111,7 +111,7 @@ pub fn next_look(rounds: usize) -> usize {
 }
 
 /// A set may borrow at most this many times its cap from the run's bank.
-pub const MAX_BANK_DRAW: f64 = 3.0;
+pub const MAX_BANK_DRAW: f64 = 2.0;
 
 /// The run's budget, spent where it decides something: a set that settles
 /// before its cap banks the time it did not use, and a set whose ratios
@@ -217,6 +217,6 @@ mod tests {
             saved: Duration::from_secs(100),
             ..Bank::default()
         };
-        assert_eq!(rich.lend(&sampling).banked, Duration::from_secs(3));
+        assert_eq!(rich.lend(&sampling).banked, Duration::from_secs(2));
     }
 }

@@ -221,9 +221,9 @@ pub const BREAK_EVEN_MARGIN: f64 = 0.05;
 /// no answer uses it ([`crate::results::wholly_above_ceiling`]).
 pub const CEILING_INCONSISTENT: f64 = crate::results::CEILING_MARGIN;
 
-/// What a paired time ratio says against a margin: the sampler's own rule
-/// ([`crate::paired::decision`]), so an answer is decided exactly when the
-/// sampler stopped it as decided.
+/// What a paired time ratio says against a margin: the rule by which the
+/// sampler stops a comparison ([`crate::paired::decision`]), so an answer
+/// reads a paired comparison as decided exactly where the sampler did.
 pub use crate::paired::Outcome;
 
 impl Outcome {
