@@ -118,6 +118,8 @@ pub mod report;
 pub mod results;
 pub mod roles;
 pub mod schedule;
+#[cfg(test)]
+mod seeded;
 pub mod store;
 pub mod sweep;
 pub mod variants;

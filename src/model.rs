@@ -644,26 +644,7 @@ pub fn models_of(file: &crate::results::ResultsFile) -> Vec<SeriesModel> {
 mod tests {
     use super::*;
 
-    /// splitmix64: a seeded generator, so the noisy tests are reproducible.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next_u64(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-        fn uniform(&mut self) -> f64 {
-            ((self.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-        }
-        /// A standard normal (Box-Muller).
-        fn normal(&mut self) -> f64 {
-            let (u, v) = (self.uniform(), self.uniform());
-            (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-        }
-    }
+    use crate::seeded::Rng;
 
     const SIGMA: f64 = 0.04;
     const KAPPA: f64 = 0.0005;

@@ -46,25 +46,10 @@ pub const ALPHA: f64 = 0.05;
 /// ([`fewest_bounding_rounds`]), the min and max: a range, with less than
 /// 95% coverage. Sorts `values`; NaN-free input.
 pub fn median_sequence(values: &mut [f64]) -> Interval {
-    let n = values.len();
-    if n == 0 {
-        return Interval::exact(f64::NAN);
-    }
-    values.sort_by(f64::total_cmp);
-    let median = if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
-    };
     // Counts k of rounds at or below q that keep q in the sequence: k in
     // lo..=hi. q in [x_(k), x_(k+1)) has k at or below it, so the
     // sequence is [x_(lo), x_(hi + 1)); hi = n - lo by symmetry.
-    let lo = lowest_kept_count(n).max(1);
-    Interval {
-        estimate: median,
-        lower: values[lo - 1],
-        upper: values[n - lo],
-    }
+    super::median_between_ranks(values, lowest_kept_count)
 }
 
 /// The smallest count `k` of `n` rounds at or below a candidate median

@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use super::clock::Clock;
 use super::{Outcome, Sampling, Switching, Watched, sample_rounds};
+use crate::seeded::Rng;
 
 /// Trials per case: at least 2,000 (issue 31), so a coverage of 95% is
 /// measured within about ±1% (its standard error is 0.5%).
@@ -47,30 +48,6 @@ struct SyntheticClock(Cell<Duration>);
 impl Clock for SyntheticClock {
     fn now(&self) -> Duration {
         self.0.get()
-    }
-}
-
-/// SplitMix64: a small seeded generator, enough for noise.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in (0, 1).
-    fn uniform(&mut self) -> f64 {
-        ((self.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    }
-
-    /// Standard normal (Box-Muller).
-    fn normal(&mut self) -> f64 {
-        let (u, v) = (self.uniform(), self.uniform());
-        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
     }
 }
 

@@ -673,11 +673,19 @@ pub fn median_of(values: &[f64]) -> Interval {
 /// The median of `values` and its distribution-free 95% confidence
 /// interval, for a number of values fixed in advance (the intermittent
 /// calls, Python's rounds, pooled estimates): a sampler that stops on what
-/// it sees uses [`median_sequence`] instead. The order statistics at ranks k and n + 1 - k, with k the
-/// largest rank such that a Binomial(n, 1/2) falls below k with probability
-/// at most 2.5%. Below 6 values no rank qualifies and the interval is the
-/// min and max (coverage 1 - 2^(1-n)). Sorts `values`; NaN-free input.
+/// it sees uses [`median_sequence`] instead. The order statistics at ranks
+/// k and n + 1 - k, with k the largest rank such that a Binomial(n, 1/2)
+/// falls below k with probability at most 2.5%. Below 6 values no rank
+/// qualifies and the interval is the min and max (coverage 1 - 2^(1-n)).
+/// Sorts `values`; NaN-free input.
 pub fn median_interval(values: &mut [f64]) -> Interval {
+    median_between_ranks(values, lower_rank)
+}
+
+/// The median of `values` between the order statistics at ranks k and
+/// n + 1 - k, with k = `lower_rank(n)` (at least 1: the min and max).
+/// Sorts `values`; NaN-free input.
+fn median_between_ranks(values: &mut [f64], lower_rank: fn(usize) -> usize) -> Interval {
     let n = values.len();
     if n == 0 {
         return Interval::exact(f64::NAN);
