@@ -5,9 +5,9 @@
 //! faster); while the interval spans an edge of the margin it is undecided,
 //! and sampling it longer is what can still decide it.
 //!
-//! The rule is sound whenever the sampler stops because the intervals are
-//! confidence sequences ([`super::confidence`]): stopping on a decision is
-//! one more way of stopping, which they allow.
+//! The rule is sound whatever made the sampler stop, because the
+//! intervals are confidence sequences ([`super::confidence`]): stopping on
+//! a decision is one more way of stopping, which they allow.
 
 use serde::Serialize;
 
