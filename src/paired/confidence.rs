@@ -93,7 +93,7 @@ mod tests {
             previous = lo;
         }
         // Against the fixed-sample ranks (k = 6 of 20, about 956 of 2000):
-        // further out, by 1.5 to 1.9 times the distance from the median.
+        // further out, by 1.4 to 1.9 times the distance from the median.
         assert_eq!(lowest_kept_count(20), 4);
         let k = lowest_kept_count(2000);
         assert!((915..925).contains(&k), "{k}");

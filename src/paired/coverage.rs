@@ -286,6 +286,7 @@ fn the_stopped_interval_covers_the_true_ratio_and_decisions_err_rarely() {
         ),
     ];
     let mut failures = Vec::new();
+    let mut early_checked = 0;
     for (case, (name, ratio, noise, stop)) in cases.into_iter().enumerate() {
         let done = trials(ratio, noise, stop, case as u64);
         let covered = share(&done, |t| t.covered);
@@ -301,7 +302,33 @@ fn the_stopped_interval_covers_the_true_ratio_and_decisions_err_rarely() {
         if covered < 0.94 {
             failures.push(format!("{name}: coverage {:.1}% < 94%", covered * 100.0));
         }
+        // The trials that stopped on a decision are where optional
+        // stopping bites: their coverage on its own, where they are many.
+        let stopped: Vec<&Trial> = (done.iter())
+            .filter(|t| stop == Stop::OnDecision && t.outcome.is_decided())
+            .collect();
+        if stopped.len() >= TRIALS / 10 {
+            early_checked += 1;
+            let covered =
+                stopped.iter().filter(|t| t.covered).count() as f64 / stopped.len() as f64;
+            println!(
+                "    stopped on a decision: {} trials, coverage {:.1}%",
+                stopped.len(),
+                covered * 100.0
+            );
+            if covered < 0.94 {
+                failures.push(format!(
+                    "{name}: stopped early, coverage {:.1}% < 94%",
+                    covered * 100.0
+                ));
+            }
+        }
     }
+    // Not vacuous: most cases stopped on decisions often enough to check.
+    assert!(
+        early_checked >= 5,
+        "only {early_checked} cases stopped early often enough"
+    );
     // A/A: the true ratio is 1; a difference beyond the margin is false.
     let same = trials(1.0, Noise::LogNormal(0.03), Stop::OnDecision, 100);
     let false_difference = share(&same, |t| {

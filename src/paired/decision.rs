@@ -47,20 +47,6 @@ impl Outcome {
     }
 }
 
-/// The relative half-width at which an interval around `estimate` would
-/// decide against `margin`: the distance from the estimate to the nearer
-/// edge of `1 ± margin`, as a share of the estimate. Near 0 for an estimate
-/// at the margin's edge, which no sampling decides.
-pub fn deciding_half_width(estimate: f64, margin: f64) -> f64 {
-    let (low, high) = (1.0 - margin, 1.0 + margin);
-    let distance = match estimate {
-        e if e < low => low - e,
-        e if e > high => e - high,
-        e => (e - low).min(high - e),
-    };
-    distance / estimate
-}
-
 /// About how many times its rounds an undecided ratio needs to be decided,
 /// if its interval keeps its centre and each side narrows with the square
 /// root of the rounds: the side that must clear an edge of the margin
@@ -113,11 +99,7 @@ mod tests {
     }
 
     #[test]
-    fn the_half_width_that_decides_is_the_distance_to_the_nearer_edge() {
-        assert!((deciding_half_width(1.0, 0.02) - 0.02).abs() < 1e-12);
-        assert!((deciding_half_width(1.05, 0.02) - 0.03 / 1.05).abs() < 1e-12);
-        assert!((deciding_half_width(0.9, 0.02) - 0.08 / 0.9).abs() < 1e-12);
-        assert_eq!(deciding_half_width(1.02, 0.02), 0.0);
+    fn the_rounds_that_decide_come_from_the_side_facing_the_margin() {
         // Twice the half-width that decides: about four times the rounds.
         let wide = interval(0.96, 1.0, 1.04);
         assert!((rounds_factor_to_decide(&wide, 0.02) - 4.0).abs() < 1e-9);

@@ -71,7 +71,7 @@ mod sampling;
 
 use clock::{Clock, MonotonicClock};
 pub use confidence::median_sequence;
-pub use decision::{Outcome, deciding_half_width, rounds_factor_to_decide};
+pub use decision::{Outcome, rounds_factor_to_decide};
 pub use intermittent::{IntermittentSamples, sample_intermittent};
 pub use modes::{MODE_GAP, Mode, two_modes};
 pub use sampling::{
@@ -281,16 +281,29 @@ impl Samples {
         }
     }
 
-    /// The relative half-width that would settle the watched ratio, if its
-    /// estimate stays where it is: the distance to its margin's nearer
-    /// edge ([`deciding_half_width`]), or `target` for a figure.
-    fn settling_half_width(&self, watched: Watched, target: f64) -> f64 {
+    /// About how many times its rounds so far the watched ratio needs to
+    /// settle, if its interval keeps its centre and narrows with the square
+    /// root of the rounds: for a comparison, the side of its time ratio
+    /// that must clear its margin ([`rounds_factor_to_decide`], the
+    /// projection the report's reasons give too); for a figure, its
+    /// half-width against `target`, squared. Infinite where nothing
+    /// settles it (an estimate at the margin's edge, no target).
+    fn rounds_factor_to_settle(&self, watched: Watched, target: f64) -> f64 {
         match watched.margin {
             Some(margin) => {
                 let ratio = self.time_ratio(watched.member, watched.reference);
-                deciding_half_width(ratio.estimate, margin)
+                match ratio.is_valid() {
+                    true => rounds_factor_to_decide(&ratio, margin),
+                    false => f64::INFINITY,
+                }
             }
-            None => target,
+            None => {
+                let interval = self.watched_interval(watched);
+                match interval.is_valid() && target > 0.0 {
+                    true => (interval.relative_half_width() / target).powi(2),
+                    false => f64::INFINITY,
+                }
+            }
         }
     }
 
@@ -370,8 +383,9 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> String {
 /// watched ratio (as member or as reference) is settled is no longer
 /// sampled: its rounds so far stay aligned with the others' first rounds,
 /// and the rounds left go to the members still open. Sampling ends when no
-/// member is left, once `cap` has passed (or up to `stretch` times it, for
-/// the ratios within reach of settling then), or at `max_rounds`,
+/// member is left, once `cap` has passed (or up to `stretch` times it, and
+/// what the run's bank lent, `banked`, for the ratios within reach of
+/// settling then), or at `max_rounds`,
 /// whichever comes first. The intervals are confidence sequences, so this
 /// stopping leaves their 95% intact. An error or a panic of any call stops
 /// the sampling and is returned.
@@ -540,14 +554,12 @@ fn sample_rounds(
 }
 
 /// Which of `watched` are within reach of settling when the set's cap
-/// has passed after `elapsed`: those whose half-width, shrinking with the
-/// square root of the rounds (the time), would reach the half-width that
-/// settles them ([`Samples::settling_half_width`]: the target, or for a
-/// comparison the distance from its estimate to its margin's nearer edge)
-/// by [`Sampling::stretched_cap`]: `elapsed * (half_width / settling)^2`
-/// at most. A comparison already decided needs no more rounds.
-/// The set goes on for those only; the members of the others are sampled
-/// no more (unless a ratio within reach needs them).
+/// has passed after `elapsed`: those whose rounds, grown by the factor
+/// that would settle them ([`Samples::rounds_factor_to_settle`]: the time
+/// grows with the rounds), fit in [`Sampling::stretched_cap`] (the bank's
+/// loan included): `elapsed * factor` at most. The set goes on for those
+/// only; the members of the others are sampled no more (unless a ratio
+/// within reach needs them).
 fn within_reach(
     samples: &Samples,
     watched: &[Watched],
@@ -558,13 +570,7 @@ fn within_reach(
     let stretched = sampling.stretched_cap().as_secs_f64();
     watched
         .iter()
-        .map(|w| {
-            let interval = samples.watched_interval(*w);
-            let settling = samples.settling_half_width(*w, target);
-            let needed =
-                elapsed.as_secs_f64() * (interval.relative_half_width() / settling).powi(2);
-            settling > 0.0 && interval.is_valid() && needed <= stretched
-        })
+        .map(|w| elapsed.as_secs_f64() * samples.rounds_factor_to_settle(*w, target) <= stretched)
         .collect()
 }
 

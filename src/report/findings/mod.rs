@@ -221,9 +221,8 @@ pub const BREAK_EVEN_MARGIN: f64 = 0.05;
 /// no answer uses it ([`crate::results::wholly_above_ceiling`]).
 pub const CEILING_INCONSISTENT: f64 = crate::results::CEILING_MARGIN;
 
-/// What a paired time ratio says against a margin: the rule by which the
-/// sampler stops a comparison ([`crate::paired::decision`]), so an answer
-/// reads a paired comparison as decided exactly where the sampler did.
+/// What a paired time ratio says against a margin: the same rule by which
+/// the sampler stops a comparison ([`crate::paired::decision`]).
 pub use crate::paired::Outcome;
 
 impl Outcome {
@@ -242,9 +241,22 @@ impl Outcome {
 /// A time ratio against its margin in the three-way wording, with figures:
 /// `equal within 2.0% (ratio 1.003×, 95% interval 0.991–1.012)`, `6.0%
 /// slower (4.1–7.9%)`, `12.7× the time (11.6–12.9×)`, `undecided (interval
-/// -2.1–7.0% spans the margin of 2.0%)`. `bounds` names the interval
-/// ([`bounds_name`]).
+/// -2.1–7.0% spans the margin of 2.0%; noisy: about 4× the rounds might
+/// decide it)`. `bounds` names the interval ([`bounds_name`]). For a
+/// sampled interval, which more rounds narrow; a pooled one is worded by
+/// [`pooled_ratio_words`].
 pub fn ratio_words(r: &Interval, margin: f64, bounds: &str) -> String {
+    let words = pooled_ratio_words(r, margin, bounds);
+    match (Outcome::of(r, margin), words.strip_suffix(')')) {
+        (Outcome::Undecided, Some(open)) => format!("{open}; {})", undecided_reason(r, margin)),
+        _ => words,
+    }
+}
+
+/// [`ratio_words`] for a median pooled over several entries' estimates:
+/// its width is their spread over backends and thread counts, which more
+/// rounds do not narrow, so an undecided one gives no rounds to decide it.
+pub fn pooled_ratio_words(r: &Interval, margin: f64, bounds: &str) -> String {
     let pct = |x: f64| format!("{:.1}", (x - 1.0) * 100.0);
     match Outcome::of(r, margin) {
         Outcome::Equal => format!(
@@ -273,11 +285,10 @@ pub fn ratio_words(r: &Interval, margin: f64, bounds: &str) -> String {
             (1.0 - r.lower) * 100.0
         ),
         Outcome::Undecided => format!(
-            "undecided ({bounds} {}–{}% spans the margin of {}; {})",
+            "undecided ({bounds} {}–{}% spans the margin of {})",
             pct(r.lower),
             pct(r.upper),
-            percent(margin),
-            undecided_reason(r, margin)
+            percent(margin)
         ),
     }
 }

@@ -213,7 +213,7 @@ fn passing(index: &Index<'_>) -> Finding {
             let bounds = bounds_name(Some(*n as u64));
             format!(
                 "{variant} {} from {n} ratios",
-                ratio_words(r, margin, bounds)
+                pooled_ratio_words(r, margin, bounds)
             )
         })
         .collect();

@@ -117,7 +117,7 @@ pub(super) fn answer(index: &Index<'_>, question: &'static str, id: &'static str
         sentences.push(format!(
             "On {workload}: {}, the median of their {} paired time ratios over {} backend and \
              thread-count point{}; {beyond} of the {} single comparisons lie beyond the margin.",
-            ratio_words(&pooled, margin, bounds),
+            pooled_ratio_words(&pooled, margin, bounds),
             pairs.len(),
             at.len(),
             if at.len() == 1 { "" } else { "s" },

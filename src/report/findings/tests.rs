@@ -122,8 +122,7 @@ fn an_interval_spanning_the_margin_is_undecided_and_beyond_it_slower() {
     let answer = answer_to(&findings_of(&entries), "Do closure");
     assert!(
         answer.starts_with(
-            "On compute: undecided (range 0.0–50.0% spans the margin of 2.0%; noisy: about 2× \
-                 the rounds might decide it), the median of \
+            "On compute: undecided (range 0.0–50.0% spans the margin of 2.0%), the median of \
                  their 3 paired time ratios over 1 backend and thread-count point; 2 of the 3 \
                  single comparisons lie beyond the margin."
         ),
