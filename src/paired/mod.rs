@@ -74,9 +74,7 @@ pub use confidence::median_sequence;
 pub use decision::{Outcome, rounds_factor_to_decide};
 pub use intermittent::{IntermittentSamples, sample_intermittent};
 pub use modes::{MODE_GAP, Mode, two_modes};
-pub use sampling::{
-    Bank, MAX_BANK_DRAW, MIN_VALUES_FOR_INTERVAL, Sampling, TARGET_HALF_WIDTH, next_look,
-};
+pub use sampling::{Bank, MIN_VALUES_FOR_INTERVAL, Sampling, TARGET_HALF_WIDTH, next_look};
 
 /// A ratio sequential stopping watches: `member`'s speedup over
 /// `reference` (its own time per call where the two are the same member,

@@ -135,16 +135,6 @@ pub struct Bank {
 }
 
 impl Bank {
-    /// What the bank holds.
-    pub fn saved(&self) -> Duration {
-        self.saved
-    }
-
-    /// What the run's sets saved, and what the bank lent, in all.
-    pub fn in_all(&self) -> (Duration, Duration) {
-        (self.saved_in_all, self.lent_in_all)
-    }
-
     /// The bank in words, for the end of a run.
     pub fn words(&self) -> String {
         format!(
@@ -203,18 +193,17 @@ mod tests {
             let lent = bank.lend(&sampling);
             bank.settle(&lent, Duration::from_millis(250));
         }
-        assert_eq!(bank.saved(), Duration::from_millis(1500));
+        assert_eq!(bank.saved, Duration::from_millis(1500));
         // A set in its stretch neither saves nor pays.
         bank.settle(&bank.lend(&sampling), Duration::from_millis(1800));
-        assert_eq!(bank.saved(), Duration::from_millis(1500));
+        assert_eq!(bank.saved, Duration::from_millis(1500));
         // One within reach at its cap may go on 1.5 s more, and pays 1 s.
         let lent = bank.lend(&sampling);
         assert_eq!(lent.stretched_cap(), Duration::from_millis(3500));
         bank.settle(&lent, Duration::from_secs(3));
-        assert_eq!(bank.saved(), Duration::from_millis(500));
-        let (saved, lent) = bank.in_all();
+        assert_eq!(bank.saved, Duration::from_millis(500));
         assert_eq!(
-            (saved, lent),
+            (bank.saved_in_all, bank.lent_in_all),
             (Duration::from_millis(1500), Duration::from_secs(1))
         );
         // No set draws more than MAX_BANK_DRAW times its cap.

@@ -115,6 +115,16 @@ pub fn copies(n: u64) -> String {
     }
 }
 
+/// A whole number to two significant figures (`4`, `91`, `2400`): for a
+/// projection, not a measurement.
+pub fn two_significant(x: f64) -> String {
+    if x < 100.0 {
+        return format!("{x:.0}");
+    }
+    let scale = 10f64.powi(x.log10().floor() as i32 - 1);
+    format!("{:.0}", (x / scale).round() * scale)
+}
+
 /// A count with thousands separators: `1,000,000`.
 pub fn count(n: u64) -> String {
     let digits = n.to_string();

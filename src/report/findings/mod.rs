@@ -42,7 +42,9 @@ use super::columns::{BEYOND_CEILING_MARK, DISAGREE_MARK};
 use super::data::{
     Index, backend_order, backend_position, run_caveats, variant_order, workload_order,
 };
-use super::format::{MISSING, bytes, duration_ns, or_missing, percent, threads, times};
+use super::format::{
+    MISSING, bytes, duration_ns, or_missing, percent, threads, times, two_significant,
+};
 use super::scaling;
 use crate::paired::{Interval, SLOW_CALL, mean, median_interval};
 use crate::results::{Benchmark, CEILING_MARGIN, INSTRUMENTS_AGREE_WITHIN, ResultsFile};
@@ -314,19 +316,9 @@ pub fn undecided_reason(r: &Interval, margin: f64) -> String {
         ),
         false => format!(
             "noisy: about {}× the rounds might decide it",
-            significant(crate::paired::rounds_factor_to_decide(r, margin).ceil())
+            two_significant(crate::paired::rounds_factor_to_decide(r, margin).ceil())
         ),
     }
-}
-
-/// A whole number of times, to two significant figures (`4`, `91`,
-/// `1200`): a projection, not a measurement.
-fn significant(x: f64) -> String {
-    if x < 100.0 {
-        return format!("{x:.0}");
-    }
-    let scale = 10f64.powi(x.log10().floor() as i32 - 1);
-    format!("{:.0}", (x / scale).round() * scale)
 }
 
 pub use crate::paired::MIN_VALUES_FOR_INTERVAL;

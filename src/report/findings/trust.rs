@@ -22,11 +22,9 @@ pub(super) fn headline(answers: &[Finding], index: &Index<'_>) -> String {
         .file()
         .and_then(|file| file.run.calibration.as_ref())
         .and_then(|c| {
-            let end = c.end.as_ref()?;
-            (c.start.sequential_ns.iter())
-                .filter_map(|(workload, from)| {
-                    Some((end.sequential_ns.get(workload)? / from - 1.0).abs())
-                })
+            (c.start.sequential_ns.keys())
+                .filter_map(|workload| host_drift(index, workload))
+                .map(f64::abs)
                 .max_by(f64::total_cmp)
         });
     let left_out = index.file().map_or(0, |file| {
@@ -42,6 +40,17 @@ pub(super) fn headline(answers: &[Finding], index: &Index<'_>) -> String {
             None => "by an unmeasured amount".to_string(),
         }
     )
+}
+
+/// How far the calibration saw the host move on `workload` during the run:
+/// its sequential loop's time at the end over the start, less 1.
+fn host_drift(index: &Index<'_>, workload: &str) -> Option<f64> {
+    let c = index.file()?.run.calibration.as_ref()?;
+    let (from, to) = (
+        c.start.sequential_ns.get(workload)?,
+        c.end.as_ref()?.sequential_ns.get(workload)?,
+    );
+    Some(to / from - 1.0)
 }
 
 /// How far criterion's ratio of times lies from the paired speedup.
@@ -123,14 +132,7 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
     disagree.sort_by(|a, b| gap(b).unwrap_or(0.0).total_cmp(&gap(a).unwrap_or(0.0)));
     // Per workload and backend: how many entries, the median gap, and how
     // far the calibration saw the host move on that workload.
-    let drift = |workload: &str| {
-        let c = index.file()?.run.calibration.as_ref()?;
-        let (from, to) = (
-            c.start.sequential_ns.get(workload)?,
-            c.end.as_ref()?.sequential_ns.get(workload)?,
-        );
-        Some(to / from - 1.0)
-    };
+    let drift = |workload: &str| host_drift(index, workload);
     let mut groups: Vec<((&str, &str), Vec<&Benchmark>)> = Vec::new();
     for b in &disagree {
         let key = (b.key.workload.as_str(), b.key.backend.as_str());
