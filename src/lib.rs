@@ -118,7 +118,6 @@ pub mod report;
 pub mod results;
 pub mod roles;
 pub mod schedule;
-#[cfg(test)]
 mod seeded;
 pub mod store;
 pub mod sweep;

@@ -1,6 +1,7 @@
-//! A seeded generator for the tests that need noise (the scaling models'
-//! fits, the paired sampler's coverage): SplitMix64, reproducible, and
-//! nothing to depend on.
+//! A seeded generator: SplitMix64, reproducible, and nothing to depend on.
+//! The paired sampler draws each round's order of the members from it
+//! (`paired::order`); the tests that need noise (the scaling models' fits,
+//! the sampler's coverage) draw their noise from it.
 
 pub(crate) struct Rng(pub(crate) u64);
 
@@ -14,11 +15,13 @@ impl Rng {
     }
 
     /// Uniform in (0, 1).
+    #[cfg(test)]
     pub(crate) fn uniform(&mut self) -> f64 {
         ((self.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
     }
 
     /// A standard normal (Box-Muller).
+    #[cfg(test)]
     pub(crate) fn normal(&mut self) -> f64 {
         let (u, v) = (self.uniform(), self.uniform());
         (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()

@@ -18,10 +18,9 @@
 //!
 //! Its figures print with `cargo test coverage -- --nocapture`.
 
-use std::cell::Cell;
 use std::time::Duration;
 
-use super::clock::Clock;
+use super::clock::{Clock, SyntheticClock};
 use super::{Outcome, Sampling, Switching, Watched, sample_rounds};
 use crate::seeded::Rng;
 
@@ -39,15 +38,6 @@ fn sampling() -> Sampling {
         cap: Duration::from_secs(8),
         churning_cap: Duration::from_secs(8),
         ..Sampling::default()
-    }
-}
-
-/// A clock the calls advance by the time they are said to take.
-struct SyntheticClock(Cell<Duration>);
-
-impl Clock for SyntheticClock {
-    fn now(&self) -> Duration {
-        self.0.get()
     }
 }
 
@@ -157,7 +147,7 @@ struct Trial {
 /// times member 0 with `noise`, stopped by `stop`.
 fn trial(ratio: f64, noise: Noise, stop: Stop, seed: u64) -> Trial {
     let sampling = sampling();
-    let clock = SyntheticClock(Cell::new(Duration::ZERO));
+    let clock = SyntheticClock::start();
     let mut rng = Rng(seed);
     let base = Duration::from_millis(10);
     let cap = sampling.cap.as_secs_f64();
@@ -180,7 +170,7 @@ fn trial(ratio: f64, noise: Noise, stop: Stop, seed: u64) -> Trial {
                     base.mul_f64(ratio * noise.draw(&mut rng, progress))
                 }
             };
-            clock.0.set(clock.now() + took);
+            clock.advance(took);
             Ok(())
         },
     )

@@ -67,6 +67,7 @@ mod coverage;
 pub mod decision;
 mod intermittent;
 mod modes;
+mod order;
 mod sampling;
 
 use clock::{Clock, MonotonicClock};
@@ -74,6 +75,7 @@ pub use confidence::median_sequence;
 pub use decision::{Outcome, rounds_factor_to_decide};
 pub use intermittent::{IntermittentSamples, sample_intermittent};
 pub use modes::{MODE_GAP, Mode, two_modes};
+use order::round_order;
 pub use sampling::{Bank, MIN_VALUES_FOR_INTERVAL, Sampling, TARGET_HALF_WIDTH, next_look};
 
 /// A ratio sequential stopping watches: `member`'s speedup over
@@ -370,9 +372,9 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> String {
 /// Samples members in rounds; `call(i)` makes one call of member `i`, and
 /// `churns[i]` says whether member `i` churns memory (see the module doc).
 /// Each member first gets its batch size (untimed); then each round visits
-/// every member still sampled in turn (starting one further each round, so
-/// no member always follows the same one), discards the calls right after
-/// the switch and times one batch.
+/// every member still sampled, in an order drawn for the round (so no
+/// member always follows the same one: [`order`]), discards the calls right
+/// after the switch and times one batch.
 ///
 /// **Sequential stopping.** `watched` names the ratios that must become
 /// known: comparisons with a margin, settled once decided, and figures,
@@ -509,8 +511,7 @@ fn sample_rounds(
             alternate_once(&mut samples, &sampled, clock, &mut call)?;
             continue;
         }
-        for step in 0..members {
-            let member = (round + step) % members;
+        for member in round_order(round, members) {
             if !sampled[member] {
                 continue;
             }
@@ -831,8 +832,14 @@ mod tests {
             // Batch sizing, then per round one discarded call and a batch.
             assert!(calls[m] >= 6 * (member.calls_per_batch + 1));
         }
-        // After sizing (0 1 2), rounds start one member further each time.
-        assert_eq!(&order[3..12], &[0, 1, 2, 1, 2, 0, 2, 0, 1]);
+        // After sizing (0 1 2), each round in its drawn order.
+        let mut drawn = vec![0, 1, 2];
+        for member in (0..6).flat_map(|round| round_order(round, 3)) {
+            if drawn.last() != Some(&member) {
+                drawn.push(member);
+            }
+        }
+        assert_eq!(order, drawn);
         let failed = sample(&[false; 2], &speedups_over_first(2), &sampling, |m| {
             if m == 1 {
                 anyhow::bail!("member 1 broke")
