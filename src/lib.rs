@@ -67,6 +67,7 @@ pub const LAYERS: &[(&str, &[&str])] = &[
         "foundation",
         &[
             "platform",
+            "seeded",
             "key",
             "paired",
             "memory",
@@ -118,7 +119,7 @@ pub mod report;
 pub mod results;
 pub mod roles;
 pub mod schedule;
-mod seeded;
+pub mod seeded;
 pub mod store;
 pub mod sweep;
 pub mod variants;

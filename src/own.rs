@@ -397,20 +397,20 @@ fn measure<P: Problem>(
                     lent,
                 )
             });
-            let (figures, samples) = paired.with_context(|| {
+            let paired = paired.with_context(|| {
                 format!(
                     "problem {name}: pairing {} at {threads} thread(s) with the sequential loop",
                     backend.id()
                 )
             })?;
-            for (position, (&i, paired)) in set.iter().zip(figures).enumerate() {
-                let time = TimeNs::of_median(samples.wall_per_call(position + 1));
+            for (&i, paired) in set.iter().zip(paired) {
+                let time = TimeNs::of_median(paired.time);
                 let key = Key::new(&name, plan[i].variant.id(), backend.id(), threads as u64);
                 let items = prepared.problem.items() as u64;
                 benchmarks.push(
                     Benchmark::new(key, items, time, &started_at, memory[i])
                         .with_estimator(TimeEstimator::PairedRounds)
-                        .with_paired(paired),
+                        .with_paired(paired.figures),
                 );
             }
         }

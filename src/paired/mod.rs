@@ -70,7 +70,9 @@ mod modes;
 mod order;
 mod sampling;
 
-use clock::{Clock, MonotonicClock};
+#[cfg(test)]
+pub(crate) use clock::SyntheticClock;
+pub(crate) use clock::{Clock, MonotonicClock};
 pub use confidence::median_sequence;
 pub use decision::{Outcome, rounds_factor_to_decide};
 pub use intermittent::{IntermittentSamples, sample_intermittent};

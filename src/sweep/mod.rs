@@ -24,7 +24,9 @@ mod plan;
 mod progress;
 
 pub use args::{BenchArgs, DEFAULT_CALLER_WORK, caller_work_from, reports_dir, resume_from};
-pub use pairing::{DISRUPTIVE_BYTES, SetMember, pair_members, sets_to_pair};
+pub use pairing::{
+    DISRUPTIVE_BYTES, PairedMember, SLOW_APART, SetMember, pair_members, sets_to_pair,
+};
 use plan::groups_of;
 pub use plan::{Group, Planned, intermittent_plan, plan};
 pub use progress::{Progress, human};

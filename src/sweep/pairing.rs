@@ -14,7 +14,7 @@ use crate::job::Job;
 use crate::key::Key;
 use crate::matrix::{Prepared, Target};
 use crate::memory::Memory;
-use crate::paired::{self, Interval, Samples, Sampling, Watched};
+use crate::paired::{self, Clock, Interval, MonotonicClock, Sampling, Watched};
 use crate::problem::Problem;
 use crate::results::{Benchmark, Comparison, PairedFigures, TimeEstimator, TimeNs};
 use crate::roles::Role;
@@ -98,7 +98,7 @@ impl Sweep {
             .collect();
         // The run's bank lends this set what earlier sets saved, and books
         // what it saved or used (`paired::Bank`).
-        let (figures, samples) = self
+        let paired = self
             .bank
             .fund(sampling, |lent| {
                 pair_members(
@@ -116,10 +116,9 @@ impl Sweep {
                     group.workload, group.backend, group.threads
                 )
             })?;
-        // Member 0 of the samples is the sequential loop, the reference.
-        for (position, (&index, paired)) in set.iter().zip(figures).enumerate() {
-            self.paired.insert(index, paired);
-            (self.paired_time).insert(index, samples.wall_per_call(position + 1));
+        for (&index, member) in set.iter().zip(paired) {
+            self.paired.insert(index, member.figures);
+            self.paired_time.insert(index, member.time);
         }
         Ok(())
     }
@@ -263,15 +262,39 @@ impl SetMember<'_> {
     }
 }
 
+/// A member whose call takes more than this many times the sequential
+/// loop's is sampled in rounds apart from the members that are not
+/// ([`pair_members`]). Measured on trivial (1,000,000 items) on std_scope
+/// at 2 threads, in one process: its contended sums (mutex_sum,
+/// atomic_sum, mutex_worker: 10-25 ms a call, 20 to 55 times the loop's
+/// 450 µs) held each round for 150-300 ms, so a 3 s set had 14-15 rounds,
+/// and the calls after theirs ran slowly (the loop's first call 600-820
+/// µs); closure's speedup read 0.94-1.21x within ±15-30% in four such
+/// sets. Sampled without them: 80-109 rounds, 1.13-1.34x within ±8-10%,
+/// where blocks of back-to-back calls read 1.27-1.39x.
+pub const SLOW_APART: f64 = 10.0;
+
+/// What [`pair_members`] measured for one member: its figures, and its
+/// time per call (the median of its rounds, with its confidence sequence).
+pub struct PairedMember {
+    pub figures: PairedFigures,
+    pub time: Interval,
+}
+
 /// Samples `members` of one problem with its sequential loop (`reference`)
 /// in the same rounds ([`paired::sample`]), until every watched figure is
 /// within the target or the cap comes: each member's paired speedup, CPU
 /// time, and its ratios against the members its role is compared with
 /// ([`Role::compared_with`]). `churns`: the members churn memory, and the
 /// sequential loop settles after each. Returns each member's figures, in
-/// order, and the samples (member 0 is the reference, member `i + 1` is
-/// `members[i]`). The built-in sweep ([`Sweep::pair`]) and a problem of the
+/// order. The built-in sweep ([`Sweep::pair`]) and a problem of the
 /// user's own ([`crate::own`]) both pair through here.
+///
+/// Members much slower than the sequential loop ([`SLOW_APART`]; one call
+/// of each timed first) are sampled in rounds of their own, with the
+/// members they are compared with, each of the two sets in half the time
+/// (so the run's budget does not change): their long calls would otherwise
+/// make every round long, and slow whatever follows them.
 pub fn pair_members<P: Problem>(
     problem: &Prepared<P>,
     out: &mut [u64],
@@ -279,12 +302,8 @@ pub fn pair_members<P: Problem>(
     members: &[SetMember<'_>],
     churns: bool,
     sampling: &Sampling,
-) -> Result<(Vec<PairedFigures>, Samples)> {
-    let mut calls: Vec<(&Job, Target)> = vec![(&reference.0, reference.1)];
-    calls.extend(members.iter().map(|m| (&m.job, m.target)));
-    let mut churning = vec![churns; calls.len()];
-    churning[0] = false; // the sequential loop allocates nothing
-    // The members each member (position + 1) is compared with.
+) -> Result<Vec<PairedMember>> {
+    // The members each member is compared with (positions in `members`).
     let compared_with: Vec<Vec<usize>> = members
         .iter()
         .map(|member| {
@@ -301,67 +320,168 @@ pub fn pair_members<P: Problem>(
                 .collect()
         })
         .collect();
-    // Sequential stopping watches every speedup (but the reference's
-    // own, exact by definition) until it is within the target, and every
-    // comparison between members until it is decided against the margin
-    // the findings answer it with.
-    let mut watched: Vec<Watched> = Vec::new();
-    for (position, member) in members.iter().enumerate() {
-        if !member.is_reference() {
-            watched.push(Watched {
-                member: position + 1,
-                reference: 0,
-                margin: None,
-            });
+    let call = |member: Option<usize>, out: &mut [u64]| match member {
+        None => problem.run_on(&reference.0, reference.1, out).map(drop),
+        Some(m) => (problem.run_on(&members[m].job, members[m].target, out)).map(drop),
+    };
+    let slow = match churns || members.len() < 2 {
+        true => Vec::new(),
+        false => slow_members(members.len(), &MonotonicClock::start(), &mut |member| {
+            call(member, out)
+        })?,
+    };
+    let apart = apart_with_their_comparisons(&slow, &compared_with);
+    let sets: Vec<Vec<usize>> = match apart.len() {
+        n if n == 0 || n == members.len() => vec![(0..members.len()).collect()],
+        _ => {
+            let light = (0..members.len()).filter(|m| !slow.contains(m)).collect();
+            vec![light, apart]
         }
-        let margin = member.variant.role().comparison_margin();
-        watched.extend(compared_with[position].iter().map(|&other| Watched {
-            member: position + 1,
-            reference: other + 1,
-            margin: Some(margin),
-        }));
+    };
+    let parts = sets.len() as u32;
+    let share = Sampling {
+        cap: sampling.cap / parts,
+        churning_cap: sampling.churning_cap / parts,
+        banked: sampling.banked / parts,
+        ..*sampling
+    };
+    let mut sampled = Vec::with_capacity(sets.len());
+    for set in &sets {
+        let watched = watched_in(set, members, &compared_with);
+        let mut churning = vec![churns; set.len() + 1];
+        churning[0] = false; // the sequential loop allocates nothing
+        let samples = paired::sample(&churning, &watched, &share, |member| {
+            call(member.checked_sub(1).map(|m| set[m]), out)
+        })?;
+        sampled.push((samples, watched));
     }
-    let samples = paired::sample(&churning, &watched, sampling, |member| {
-        let (job, target) = calls[member];
-        problem.run_on(job, target, out).map(drop)
-    })?;
-    let figures = members
-        .iter()
-        .enumerate()
-        .map(|(position, m)| {
-            let member = position + 1;
-            let compared = compared_with[position]
+    // Where member `m` is member `i + 1` of set `s`'s sampler.
+    let place = |s: usize, m: usize| sets[s].iter().position(|&x| x == m).map(|i| i + 1);
+    let figures = (members.iter().enumerate())
+        .map(|(m, member)| {
+            // A slow member's own figures come from the set apart; any
+            // other's from the first (a member sampled apart too, to be
+            // compared with a slow one, keeps those of its own kind).
+            let home = match slow.contains(&m) {
+                true => sets.len() - 1,
+                false => 0,
+            };
+            let (samples, watched) = &sampled[home];
+            let at = place(home, m).expect("a member is in its own set");
+            let compared = compared_with[m]
                 .iter()
-                .map(|&other| Comparison {
-                    with: members[other].variant.id().to_string(),
-                    time_ratio: samples.time_ratio(member, other + 1),
+                .map(|&other| {
+                    // The set that sampled both: its own first.
+                    let (samples, here, there) = (0..sets.len())
+                        .map(|s| (home + s) % sets.len())
+                        .find_map(|s| Some((&sampled[s].0, place(s, m)?, place(s, other)?)))
+                        .expect("a member is sampled with those it is compared with");
+                    Comparison {
+                        with: members[other].variant.id().to_string(),
+                        time_ratio: samples.time_ratio(here, there),
+                    }
                 })
                 .collect();
             // Its own figures settled (its speedup within the target, its
             // comparisons decided), or the cap came first; nothing watched
             // (the reference itself, compared with none): not sequentially
             // stopped.
-            let own: Vec<&Watched> = watched.iter().filter(|w| w.member == member).collect();
+            let own: Vec<&Watched> = watched.iter().filter(|w| w.member == at).collect();
             let target_reached = (!own.is_empty()).then(|| {
                 own.iter()
                     .all(|w| samples.settled(**w, sampling.target_half_width))
             });
-            let (speedup, modes) = match m.is_reference() {
+            let (speedup, modes) = match member.is_reference() {
                 true => (Interval::exact(1.0), None), // the reference itself
-                false => (samples.speedup(member, 0), samples.speedup_modes(member, 0)),
+                false => (samples.speedup(at, 0), samples.speedup_modes(at, 0)),
             };
-            PairedFigures {
-                speedup,
-                modes,
-                rounds: samples.paired_rounds(member, 0) as u64,
-                target_reached,
-                wall_ns: samples.mean_wall_ns(member),
-                cpu_time_ns: cpu_time_seen(m.backend, samples.cpu_per_call_ns(member)),
-                compared,
+            PairedMember {
+                figures: PairedFigures {
+                    speedup,
+                    modes,
+                    rounds: samples.paired_rounds(at, 0) as u64,
+                    target_reached,
+                    wall_ns: samples.mean_wall_ns(at),
+                    cpu_time_ns: cpu_time_seen(member.backend, samples.cpu_per_call_ns(at)),
+                    compared,
+                },
+                time: samples.wall_per_call(at),
             }
         })
         .collect();
-    Ok((figures, samples))
+    Ok(figures)
+}
+
+/// What sequential stopping watches in a set of `set`'s members: every
+/// speedup (but the reference's own, exact by definition) until it is
+/// within the target, and every comparison between two of them until it
+/// is decided against the margin the findings answer it with. Member
+/// `i + 1` of the sampler is `members[set[i]]`; member 0 is the sequential
+/// loop.
+fn watched_in(
+    set: &[usize],
+    members: &[SetMember<'_>],
+    compared_with: &[Vec<usize>],
+) -> Vec<Watched> {
+    let mut watched = Vec::new();
+    for (at, &m) in set.iter().enumerate() {
+        if !members[m].is_reference() {
+            watched.push(Watched {
+                member: at + 1,
+                reference: 0,
+                margin: None,
+            });
+        }
+        let margin = members[m].variant.role().comparison_margin();
+        watched.extend(
+            (compared_with[m].iter())
+                .filter_map(|other| set.iter().position(|x| x == other))
+                .map(|there| Watched {
+                    member: at + 1,
+                    reference: there + 1,
+                    margin: Some(margin),
+                }),
+        );
+    }
+    watched
+}
+
+/// The members whose call takes more than [`SLOW_APART`] times the
+/// sequential loop's: one call of each timed on `clock`, after one untimed
+/// (`call(None)` is the sequential loop, `call(Some(m))` member `m` of
+/// `members`).
+fn slow_members(
+    members: usize,
+    clock: &impl Clock,
+    call: &mut impl FnMut(Option<usize>) -> Result<()>,
+) -> Result<Vec<usize>> {
+    let mut timed = |member: Option<usize>| -> Result<f64> {
+        call(member)?;
+        let started = clock.now();
+        call(member)?;
+        Ok((clock.now() - started).as_secs_f64())
+    };
+    let sequential = timed(None)?;
+    let mut slow = Vec::new();
+    for member in 0..members {
+        if timed(Some(member))? > SLOW_APART * sequential {
+            slow.push(member);
+        }
+    }
+    Ok(slow)
+}
+
+/// The set sampled apart: the `slow` members and every member compared
+/// with one of them, either way (`compared_with[m]`: whom member `m` is
+/// compared with), in order. Empty where none is slow.
+fn apart_with_their_comparisons(slow: &[usize], compared_with: &[Vec<usize>]) -> Vec<usize> {
+    (0..compared_with.len())
+        .filter(|m| {
+            slow.contains(m)
+                || compared_with[*m].iter().any(|other| slow.contains(other))
+                || slow.iter().any(|s| compared_with[*s].contains(m))
+        })
+        .collect()
 }
 
 /// The sets one group is paired in: the members that churn memory (they
@@ -388,4 +508,58 @@ pub fn sets_to_pair(
     }
     sets.extend(apart.iter().map(|(i, _)| (vec![*i], true)));
     sets
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// trivial's members as a group lists them, with whom each is compared
+    /// (positions): the idioms with closure (0), the sums with fold_reduce
+    /// (7), worker_per_thread with mutex_worker (8).
+    fn trivial_comparisons() -> Vec<Vec<usize>> {
+        vec![
+            vec![],     // 0 closure
+            vec![0],    // 1 function_object
+            vec![0, 1], // 2 method_reference
+            vec![0],    // 3 dyn_callable
+            vec![7],    // 4 mutex_sum
+            vec![7],    // 5 atomic_sum
+            vec![7],    // 6 sharded_sum
+            vec![],     // 7 fold_reduce
+            vec![],     // 8 mutex_worker
+            vec![8],    // 9 worker_per_thread
+        ]
+    }
+
+    #[test]
+    fn the_slow_go_apart_with_whom_they_are_compared() {
+        let compared = trivial_comparisons();
+        // The contended sums: fold_reduce and worker_per_thread go with them
+        // (compared with a slow one, or a slow one compared with them).
+        assert_eq!(
+            apart_with_their_comparisons(&[4, 5, 8], &compared),
+            vec![4, 5, 7, 8, 9]
+        );
+        // A slow idiom takes closure along, not the other idioms.
+        assert_eq!(apart_with_their_comparisons(&[3], &compared), vec![0, 3]);
+        assert!(apart_with_their_comparisons(&[], &compared).is_empty());
+    }
+
+    #[test]
+    fn the_slow_are_those_over_ten_times_the_sequential_loop() {
+        // A member's call takes its entry's microseconds on a synthetic
+        // clock; the sequential loop's 100.
+        let took = [100u64, 50, 999, 1_001, 20_000];
+        let clock = crate::paired::SyntheticClock::start();
+        let mut call = |member: Option<usize>| {
+            let micros = member.map_or(100, |m| took[m]);
+            clock.advance(std::time::Duration::from_micros(micros));
+            Ok(())
+        };
+        assert_eq!(
+            slow_members(took.len(), &clock, &mut call).unwrap(),
+            vec![3, 4]
+        );
+    }
 }
