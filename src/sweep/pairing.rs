@@ -291,10 +291,11 @@ pub struct PairedMember {
 /// user's own ([`crate::own`]) both pair through here.
 ///
 /// Members much slower than the sequential loop ([`SLOW_APART`]; one call
-/// of each timed first) are sampled in rounds of their own, with the
-/// members they are compared with, each of the two sets in half the time
-/// (so the run's budget does not change): their long calls would otherwise
-/// make every round long, and slow whatever follows them.
+/// of each timed first, out of the set's time) are sampled in rounds of
+/// their own, with the members they are compared with, each of the two
+/// sets in half the time left (so the run's budget does not change): their
+/// long calls would otherwise make every round long, and slow whatever
+/// follows them.
 pub fn pair_members<P: Problem>(
     problem: &Prepared<P>,
     out: &mut [u64],
@@ -324,12 +325,13 @@ pub fn pair_members<P: Problem>(
         None => problem.run_on(&reference.0, reference.1, out).map(drop),
         Some(m) => (problem.run_on(&members[m].job, members[m].target, out)).map(drop),
     };
+    let clock = MonotonicClock::start();
     let slow = match churns || members.len() < 2 {
         true => Vec::new(),
-        false => slow_members(members.len(), &MonotonicClock::start(), &mut |member| {
-            call(member, out)
-        })?,
+        false => slow_members(members.len(), &clock, &mut |member| call(member, out))?,
     };
+    // The calls timed to find them come out of the set's time.
+    let probed = clock.now();
     let apart = apart_with_their_comparisons(&slow, &compared_with);
     let sets: Vec<Vec<usize>> = match apart.len() {
         n if n == 0 || n == members.len() => vec![(0..members.len()).collect()],
@@ -340,8 +342,8 @@ pub fn pair_members<P: Problem>(
     };
     let parts = sets.len() as u32;
     let share = Sampling {
-        cap: sampling.cap / parts,
-        churning_cap: sampling.churning_cap / parts,
+        cap: sampling.cap.saturating_sub(probed) / parts,
+        churning_cap: sampling.churning_cap.saturating_sub(probed) / parts,
         banked: sampling.banked / parts,
         ..*sampling
     };
@@ -447,16 +449,17 @@ fn watched_in(
 }
 
 /// The members whose call takes more than [`SLOW_APART`] times the
-/// sequential loop's: one call of each timed on `clock`, after one untimed
-/// (`call(None)` is the sequential loop, `call(Some(m))` member `m` of
-/// `members`).
+/// sequential loop's: one call of each timed on `clock` (`call(None)` is
+/// the sequential loop, `call(Some(m))` member `m` of `members`). Each was
+/// called just before (checked, and timed by criterion in `default`), and
+/// a pool woken for the call adds microseconds to milliseconds, far below
+/// ten times a call it could matter in.
 fn slow_members(
     members: usize,
     clock: &impl Clock,
     call: &mut impl FnMut(Option<usize>) -> Result<()>,
 ) -> Result<Vec<usize>> {
     let mut timed = |member: Option<usize>| -> Result<f64> {
-        call(member)?;
         let started = clock.now();
         call(member)?;
         Ok((clock.now() - started).as_secs_f64())
