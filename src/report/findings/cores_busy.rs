@@ -70,6 +70,7 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
     let mut finding = Finding::new(question, id, answer);
     finding.margin = Some(format!("{IDLE_CORES:.2} cores"));
     finding.points = measured.len();
+    let mut undecided = Vec::new();
     let mut variants: Vec<&str> = measured.iter().map(|b| b.key.variant.as_str()).collect();
     variants.sort_by(|a, b| variant_order(a, b));
     variants.dedup();
@@ -95,11 +96,20 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
         } else {
             ("undecided", false)
         };
+        // Why undecided: the first entry neither burning nor calm.
+        if let (false, Some(open)) = (decided, of.iter().find(|b| !calm(b))) {
+            undecided.push(format!("{variant}: {}", why_open(open, cores)));
+        }
         finding.claims.push(Claim {
             subject: variant.to_string(),
             answer: answer.to_string(),
             decided,
         });
+    }
+    if !undecided.is_empty() {
+        finding
+            .answer
+            .push_str(&format!(" Undecided: {}.", undecided.join("; ")));
     }
     finding.figure = burning.first().map(|worst| {
         format!(
@@ -115,4 +125,30 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
         .map(|b| format!("{}.", describe(b)))
         .collect();
     finding
+}
+
+/// Why entry `b`, which does not burn cores beyond its speedup's upper
+/// bound, is not shown calm either: the host gave the process fewer cores
+/// than its threads, or its speedup's interval spans the margin.
+fn why_open(b: &Benchmark, cores: u64) -> String {
+    let busy = b.cores_busy.unwrap_or_default();
+    let speedup = b.paired_speedup().unwrap_or(Interval::exact(0.0));
+    let wanted = b.key.threads.min(cores) as f64;
+    match busy < wanted - IDLE_CORES {
+        true => format!(
+            "on {} the process kept {busy:.2} cores busy for {} threads (fewer cores than \
+             threads: one possible cause, a loaded host)",
+            place(b),
+            b.key.threads
+        ),
+        false => format!(
+            "on {} {busy:.2} cores busy for a paired speedup of {} ({} {:.2}–{:.2}): \
+             the interval spans the margin of {IDLE_CORES:.2} cores",
+            place(b),
+            times(speedup.estimate),
+            bounds_name(b.paired_rounds),
+            speedup.lower,
+            speedup.upper
+        ),
+    }
 }

@@ -139,6 +139,12 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
                      two blocks of calls; undecided: {ratio})",
                     b.key.backend
                 ),
+                Outcome::Undecided => format!(
+                    "{} ({}: {ratio}; {})",
+                    b.key.backend,
+                    outcome.words(INTERMITTENT_LOSS),
+                    undecided_reason_in(&r, INTERMITTENT_LOSS, "calls")
+                ),
                 _ => format!(
                     "{} ({}: {ratio})",
                     b.key.backend,

@@ -307,6 +307,12 @@ pub const EDGE_SHARE_OF_MARGIN: f64 = 0.25;
 /// and narrows with the square root of the rounds:
 /// [`crate::paired::rounds_factor_to_decide`]).
 pub fn undecided_reason(r: &Interval, margin: f64) -> String {
+    undecided_reason_in(r, margin, "rounds")
+}
+
+/// [`undecided_reason`] of a ratio of `units` (rounds, or calls where a
+/// fixed number of calls gave it).
+pub fn undecided_reason_in(r: &Interval, margin: f64, units: &str) -> String {
     let from_edge = ((r.estimate - 1.0).abs() - margin).abs();
     match from_edge < EDGE_SHARE_OF_MARGIN * margin {
         true => format!(
@@ -315,7 +321,7 @@ pub fn undecided_reason(r: &Interval, margin: f64) -> String {
             percent(margin)
         ),
         false => format!(
-            "noisy: about {}× the rounds might decide it",
+            "noisy: about {}× the {units} might decide it",
             two_significant(crate::paired::rounds_factor_to_decide(r, margin).ceil())
         ),
     }

@@ -329,6 +329,18 @@ fn intermittent_use_names_the_backends_that_lose_their_steady_speed() {
         "{answer}"
     );
     assert!(answer.contains("Consider a backend that spawns its threads per call"));
+    // An undecided backend says why: 30 calls of 4 or 7 ms against 5 ms steady.
+    let noisy: Vec<f64> = (0..30).map(|i| [4.0e6, 7.0e6][i % 2]).collect();
+    let undecided = [
+        entries[0].clone(),
+        intermittent("crossbeam", noisy, vec![5.0e6; 30]),
+    ];
+    let answer = answer_to(&findings_of(&undecided), "What does the parallel call cost");
+    assert!(
+        answer.contains("crossbeam (undecided: mean call 1.10× the back-to-back one (95% interval")
+            && answer.contains("; at the margin's edge: estimate +10.0%, margin 10%)"),
+        "{answer}"
+    );
     assert!(
         answer_to(
             &findings_of(&entries[..1]),
@@ -725,6 +737,28 @@ fn short_answers_name_the_outcome_against_the_margin_without_figures() {
         short_of(&starved, "burning-cores").as_deref(),
         Some("undecided: closure")
     );
+    // Each undecided variant says why.
+    let wide = [busy("arc_state", [1.6, 1.3, 1.9], 1.8)];
+    assert_eq!(
+        short_of(&wide, "burning-cores").as_deref(),
+        Some("undecided: arc_state")
+    );
+    for (entries, why) in [
+        (
+            &starved,
+            "Undecided: closure: on compute (rayon, 2 threads) the process kept 0.60 cores busy \
+             for 2 threads (fewer cores than threads: one possible cause, a loaded host).",
+        ),
+        (
+            &wide,
+            "Undecided: arc_state: on compute (rayon, 2 threads) 1.80 cores busy for a paired \
+             speedup of 1.60× (95% interval 1.30–1.90): the interval spans the margin of 0.25 \
+             cores.",
+        ),
+    ] {
+        let answer = answer_to(&findings_of(entries), "Which variants keep cores");
+        assert!(answer.ends_with(why), "{answer}");
+    }
     let sums = |atomic: [f64; 3]| shared_sums(2, [1.001, 0.995, 1.01], atomic);
     assert_eq!(
         short_of(&sums([1.5, 1.45, 1.55]), "shared-state").as_deref(),
