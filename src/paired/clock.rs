@@ -1,6 +1,7 @@
 //! Where the sampler reads the time. In a run, the monotonic clock; in the
-//! coverage test (`coverage.rs`) and the order's test (`order.rs`), a
-//! synthetic clock that the calls themselves advance, so the real sampler's code (its batches, its
+//! tests (the coverage test, `coverage.rs`; the order's, `order.rs`; the
+//! slow members', `sweep::pairing`), a synthetic clock that the calls
+//! themselves advance, so the real sampler's code (its batches, its
 //! discarded calls, its looks, caps and stopping) can be driven with
 //! per-round ratios of known distributions, thousands of times a second.
 

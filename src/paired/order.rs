@@ -15,7 +15,7 @@
 //! cycle: every member followed the same member in every round (the
 //! sequential loop, member 0, always followed the last one). Logged on that
 //! set, the sequential loop followed worker_per_thread in 27 of 29 of its
-//! batches, and its timed batch still took 640-690 µs in some of them after
+//! batches, and its timed batch still took 640-720 µs in some of them after
 //! the discarded calls, so that member's aftermath entered every speedup of
 //! the set alike, in the same direction, and no interval could show it.
 //! Each round now draws its order from a generator seeded by the round

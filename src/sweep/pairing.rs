@@ -14,7 +14,7 @@ use crate::job::Job;
 use crate::key::Key;
 use crate::matrix::{Prepared, Target};
 use crate::memory::Memory;
-use crate::paired::{self, Clock, Interval, MonotonicClock, Sampling, Watched};
+use crate::paired::{self, Clock, Interval, MonotonicClock, Samples, Sampling, Watched};
 use crate::problem::Problem;
 use crate::results::{Benchmark, Comparison, PairedFigures, TimeEstimator, TimeNs};
 use crate::roles::Role;
@@ -347,9 +347,12 @@ pub fn pair_members<P: Problem>(
         banked: sampling.banked / parts,
         ..*sampling
     };
+    // The members whose own figures set `s` gives: all of one set; of two,
+    // the slow ones the set apart (the second), the others the first.
+    let owns = |s: usize, m: usize| sets.len() == 1 || slow.contains(&m) == (s == 1);
     let mut sampled = Vec::with_capacity(sets.len());
-    for set in &sets {
-        let watched = watched_in(set, members, &compared_with);
+    for (s, set) in sets.iter().enumerate() {
+        let watched = watched_in(set, |m| owns(s, m), members, &compared_with);
         let mut churning = vec![churns; set.len() + 1];
         churning[0] = false; // the sequential loop allocates nothing
         let samples = paired::sample(&churning, &watched, &share, |member| {
@@ -364,18 +367,18 @@ pub fn pair_members<P: Problem>(
             // A slow member's own figures come from the set apart; any
             // other's from the first (a member sampled apart too, to be
             // compared with a slow one, keeps those of its own kind).
-            let home = match slow.contains(&m) {
-                true => sets.len() - 1,
-                false => 0,
-            };
-            let (samples, watched) = &sampled[home];
+            let home = (0..sets.len())
+                .find(|&s| owns(s, m))
+                .expect("one set owns each");
+            let samples = &sampled[home].0;
             let at = place(home, m).expect("a member is in its own set");
             let compared = compared_with[m]
                 .iter()
                 .map(|&other| {
-                    // The set that sampled both: its own first.
+                    // The set that watched the comparison: the first
+                    // with both that gives the figures of either.
                     let (samples, here, there) = (0..sets.len())
-                        .map(|s| (home + s) % sets.len())
+                        .filter(|&s| owns(s, m) || owns(s, other))
                         .find_map(|s| Some((&sampled[s].0, place(s, m)?, place(s, other)?)))
                         .expect("a member is sampled with those it is compared with");
                     Comparison {
@@ -388,10 +391,18 @@ pub fn pair_members<P: Problem>(
             // comparisons decided), or the cap came first; nothing watched
             // (the reference itself, compared with none): not sequentially
             // stopped.
-            let own: Vec<&Watched> = watched.iter().filter(|w| w.member == at).collect();
+            let own: Vec<(&Samples, &Watched)> = (0..sets.len())
+                .filter_map(|s| Some((s, place(s, m)?)))
+                .flat_map(|(s, here)| {
+                    let (samples, watched) = &sampled[s];
+                    (watched.iter())
+                        .filter(move |w| w.member == here)
+                        .map(move |w| (samples, w))
+                })
+                .collect();
             let target_reached = (!own.is_empty()).then(|| {
                 own.iter()
-                    .all(|w| samples.settled(**w, sampling.target_half_width))
+                    .all(|(samples, w)| samples.settled(**w, sampling.target_half_width))
             });
             let (speedup, modes) = match member.is_reference() {
                 true => (Interval::exact(1.0), None), // the reference itself
@@ -414,20 +425,22 @@ pub fn pair_members<P: Problem>(
     Ok(figures)
 }
 
-/// What sequential stopping watches in a set of `set`'s members: every
-/// speedup (but the reference's own, exact by definition) until it is
-/// within the target, and every comparison between two of them until it
-/// is decided against the margin the findings answer it with. Member
-/// `i + 1` of the sampler is `members[set[i]]`; member 0 is the sequential
-/// loop.
+/// What sequential stopping watches in a set of `set`'s members: the
+/// speedup of each member whose figures the set gives (`owns`; but the
+/// reference's own, exact by definition) until it is within the target,
+/// and each comparison between two of them that involves one it owns until
+/// it is decided against the margin the findings answer it with. So each
+/// figure and each comparison is watched in one set only. Member `i + 1`
+/// of the sampler is `members[set[i]]`; member 0 is the sequential loop.
 fn watched_in(
     set: &[usize],
+    owns: impl Fn(usize) -> bool,
     members: &[SetMember<'_>],
     compared_with: &[Vec<usize>],
 ) -> Vec<Watched> {
     let mut watched = Vec::new();
     for (at, &m) in set.iter().enumerate() {
-        if !members[m].is_reference() {
+        if owns(m) && !members[m].is_reference() {
             watched.push(Watched {
                 member: at + 1,
                 reference: 0,
@@ -437,6 +450,7 @@ fn watched_in(
         let margin = members[m].variant.role().comparison_margin();
         watched.extend(
             (compared_with[m].iter())
+                .filter(|&&other| owns(m) || owns(other))
                 .filter_map(|other| set.iter().position(|x| x == other))
                 .map(|there| Watched {
                     member: at + 1,
@@ -450,10 +464,10 @@ fn watched_in(
 
 /// The members whose call takes more than [`SLOW_APART`] times the
 /// sequential loop's: one call of each timed on `clock` (`call(None)` is
-/// the sequential loop, `call(Some(m))` member `m` of `members`). Each was
-/// called just before (checked, and timed by criterion in `default`), and
-/// a pool woken for the call adds microseconds to milliseconds, far below
-/// ten times a call it could matter in.
+/// the sequential loop, `call(Some(m))` member `m` of `members`). One call
+/// is no steady time, only the size of a member's call against the loop's,
+/// which is all the sets need; each was called just before (checked, and
+/// timed by criterion in `default`).
 fn slow_members(
     members: usize,
     clock: &impl Clock,
@@ -547,6 +561,52 @@ mod tests {
         // A slow idiom takes closure along, not the other idioms.
         assert_eq!(apart_with_their_comparisons(&[3], &compared), vec![0, 3]);
         assert!(apart_with_their_comparisons(&[], &compared).is_empty());
+    }
+
+    /// Each figure and each comparison is watched in one set: a partner
+    /// sampled apart for a slow member's comparison has its speedup watched
+    /// in the first set only.
+    #[test]
+    fn each_figure_is_watched_in_one_set() {
+        let member = |id: &str| {
+            let variant = crate::variants::variant(id).unwrap();
+            SetMember {
+                job: Job::whole(variant, 10),
+                target: Target::CallingThread,
+                variant,
+                backend: &backends::Sequential,
+                threads: 2,
+            }
+        };
+        let members = [
+            member("closure"),
+            member("mutex_sum"),
+            member("fold_reduce"),
+        ];
+        let compared = vec![vec![], vec![2], vec![]];
+        let speedup = |member| Watched {
+            member,
+            reference: 0,
+            margin: None,
+        };
+        // The first set: closure and fold_reduce (sampler members 1 and 2).
+        assert_eq!(
+            watched_in(&[0, 2], |m| m != 1, &members, &compared),
+            vec![speedup(1), speedup(2)]
+        );
+        // Apart: mutex_sum (1) and fold_reduce (2), for their comparison.
+        let margin = Some(crate::roles::SHARED_SUM_MARGIN);
+        assert_eq!(
+            watched_in(&[1, 2], |m| m == 1, &members, &compared),
+            vec![
+                speedup(1),
+                Watched {
+                    member: 1,
+                    reference: 2,
+                    margin
+                }
+            ]
+        );
     }
 
     #[test]
