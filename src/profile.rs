@@ -5,10 +5,10 @@
 //! per set, the intermittent calls); which cells it measures is the plan's
 //! business ([`crate::sweep::plan()`]), which reads the workloads' coverage
 //! and the backends' narrowing. Budgets on a 2-core machine: `default`
-//! under 12 minutes from a fresh clone, its compile included (564 to 602 s
-//! measured); `quick` under 2 minutes of measuring (90 to 94 s), which a
-//! fresh clone's compile (77 s: 136 s of CPU on 2 cores, no profile's
-//! doing) takes to 170 s.
+//! under 12 minutes from a fresh clone, its compile included (670 to 711 s
+//! in four runs on a day the compile took 88 to 106 s); `quick` under 2
+//! minutes of measuring (115 to 120 s that day, 90 to 94 s on a faster
+//! one), plus a fresh clone's compile (77 to 106 s, no profile's doing).
 //!
 //! The thread counts are powers of two up to twice the logical core count,
 //! plus the core count itself (1, 2, 4 on two cores); `PARBENCH_THREADS`
