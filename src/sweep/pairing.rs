@@ -4,7 +4,9 @@
 //! sampled again in rounds with the sequential loop ([`Sweep::pair`]), so a
 //! speedup is a ratio of times taken in the same window; the intermittent
 //! regime's calls follow the caller's own work ([`Sweep::measure_intermittent`]).
-//! Memory-heavy members are sampled apart ([`DISRUPTIVE_BYTES`]).
+//! Memory-heavy members are sampled apart ([`DISRUPTIVE_BYTES`]), and
+//! members much slower than the sequential loop in rounds of their own
+//! ([`SLOW_APART`]).
 
 use anyhow::{Context, Result};
 
