@@ -169,6 +169,11 @@ fn sweep_main() -> Result<()> {
             sweep.release_group(group, held);
             next += 1;
         }
+        // The two leading backends head to head, where the report asks
+        // which backend is fastest on this workload.
+        if bench_args.measuring {
+            sweep.race_backends(workload, &sampling)?;
+        }
         criterion_group.finish();
     }
     criterion.final_summary();

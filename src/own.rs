@@ -34,7 +34,7 @@ use crate::memory::Memory;
 use crate::paired::{self, Sampling};
 use crate::problem::Problem;
 use crate::profile::{self, Profile};
-use crate::results::{Benchmark, OwnRun, RunInfo, TimeEstimator, TimeNs, WorkloadInfo};
+use crate::results::{self, Benchmark, OwnRun, RunInfo, TimeEstimator, TimeNs, WorkloadInfo};
 use crate::roles::Role;
 use crate::store::Store;
 use crate::sweep::{self, BenchArgs, SetMember, baseline, pair_members};
@@ -47,6 +47,16 @@ struct Planned {
     variant: &'static dyn Variant,
     backend: &'static dyn Backend,
     threads: usize,
+}
+
+/// The key of `planned`, a combination of the problem named `name`.
+fn key_of(name: &str, planned: &Planned) -> Key {
+    Key::new(
+        name,
+        planned.variant.id(),
+        planned.backend.id(),
+        planned.threads as u64,
+    )
 }
 
 /// A combination the problem or the backend rules out, and why.
@@ -124,7 +134,7 @@ pub fn run_prepared<P: Problem>(
     }
     let (plan, skipped) = plan(&prepared, settings.profile, &settings.threads);
     let selected = settings.args.selector()?;
-    let key = |p: &Planned| Key::new(&name, p.variant.id(), p.backend.id(), p.threads as u64);
+    let key = |p: &Planned| key_of(&name, p);
     let plan: Vec<Planned> = plan.into_iter().filter(|p| selected(&key(p))).collect();
     if settings.args.listing {
         for p in &plan {
@@ -405,7 +415,7 @@ fn measure<P: Problem>(
             })?;
             for (&i, paired) in set.iter().zip(paired) {
                 let time = TimeNs::of_median(paired.time);
-                let key = Key::new(&name, plan[i].variant.id(), backend.id(), threads as u64);
+                let key = key_of(&name, &plan[i]);
                 let items = prepared.problem.items() as u64;
                 benchmarks.push(
                     Benchmark::new(key, items, time, &started_at, memory[i])
@@ -417,6 +427,38 @@ fn measure<P: Problem>(
         backends::release_from_caller(executors.get(backend, threads)?, held);
         store.record(benchmarks, BTreeMap::from([(name.clone(), info.clone())]))?;
         start = end;
+    }
+    // The two leading backends head to head, as in the built-in sweep
+    // (`Sweep::race_backends`).
+    let points = results::backend_points(store.measured_of(&name));
+    let leaders = (results::quoted_point(&points))
+        .filter(|_| info.purpose.asks_which_backend())
+        .map(|point| (point[0].clone(), point[1].key.clone()));
+    let planned = |key: &Key| plan.iter().copied().find(|p| key_of(&name, p) == *key);
+    if let Some((mut leader, runner_up)) = leaders
+        && let (Some(first), Some(second)) = (planned(&leader.key), planned(&runner_up))
+    {
+        executors.get(first.backend, first.threads)?;
+        executors.get(second.backend, second.threads)?;
+        let member = |p: Planned| SetMember {
+            job: prepared.job(p.variant),
+            target: Target::of(&*executors.built[&(p.backend.id(), p.threads)]),
+            variant: p.variant,
+            backend: p.backend,
+            threads: p.threads,
+        };
+        let started = std::time::Instant::now();
+        let head_to_head = bank
+            .fund(&sampling.of_set(false), |lent| {
+                sweep::race(prepared, &mut out, &member(first), &member(second), lent)
+            })
+            .with_context(|| format!("problem {name}: racing {} head to head", leader.key))?;
+        println!(
+            "parbench: {name}: {}",
+            sweep::head_to_head_words(&leader.key, &head_to_head, started.elapsed())
+        );
+        leader.head_to_head = Some(head_to_head);
+        store.record(vec![leader], BTreeMap::from([(name.clone(), info.clone())]))?;
     }
     if let Some(own) = &mut info.own_run {
         own.sequential_ns_end = Some(

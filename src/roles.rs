@@ -14,6 +14,10 @@ pub const IDIOMS_MARGIN: f64 = 0.02;
 /// Margin of each shared-sum strategy's paired time ratio to the private
 /// fold, and of the worker per thread's to the locked worker.
 pub const SHARED_SUM_MARGIN: f64 = 0.02;
+/// Margin between two backends running the same variant at the same thread
+/// count: their paired speedups, and their head-to-head time ratio
+/// ([`crate::results::HeadToHead`]), which the sampler stops on.
+pub const BACKEND_MARGIN: f64 = 0.05;
 
 /// Which question of the seed a variant helps answer: how the report
 /// groups it.

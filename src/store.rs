@@ -237,6 +237,11 @@ impl Store {
         self.save()
     }
 
+    /// This run's entries of `workload`, so far.
+    pub fn measured_of<'s>(&'s self, workload: &'s str) -> impl Iterator<Item = &'s Benchmark> {
+        (self.measured.values()).filter(move |b| b.key.workload == workload)
+    }
+
     /// Adds break-even cells (one backend's grid, or one cell) and writes
     /// the file, atomically; a cell measured again replaces the older one.
     pub fn record_break_even(&mut self, cells: Vec<BreakEvenCell>) -> Result<()> {

@@ -138,6 +138,15 @@ pub enum Purpose {
     Other,
 }
 
+impl Purpose {
+    /// Does the report ask of a workload of this purpose which backend is
+    /// fastest? Then its two leading backends also race head to head
+    /// ([`crate::results::HeadToHead`]).
+    pub fn asks_which_backend(self) -> bool {
+        matches!(self, Purpose::Imbalance | Purpose::Own)
+    }
+}
+
 /// Which variants a profile measures on a workload (on every backend that
 /// runs them, at every thread count).
 #[derive(Clone, Copy, Debug)]

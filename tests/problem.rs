@@ -334,6 +334,28 @@ fn a_measured_problem_joins_the_results_file_without_replacing_its_run() {
                 && b.criterion_speedup.is_none()
         }));
     }
+    // The two leading backends of the point the backend answer quotes
+    // (closure at the most threads) raced head to head, recorded on the
+    // leader alone.
+    let raced: Vec<_> = (after.benchmarks.iter())
+        .filter(|b| b.key.workload == "collatz" && b.head_to_head.is_some())
+        .collect();
+    assert_eq!(raced.len(), 1, "{raced:?}");
+    let (leader, race) = (raced[0], raced[0].head_to_head.as_ref().unwrap());
+    assert_eq!(
+        (leader.key.variant.as_str(), leader.key.threads),
+        ("closure", 2)
+    );
+    let runner_up = (after.benchmarks.iter())
+        .find(|b| {
+            b.key.workload == "collatz"
+                && b.key.variant == "closure"
+                && b.key.threads == 2
+                && b.key.backend == race.with
+        })
+        .expect("the runner-up is an entry of the same point");
+    assert!(leader.speedup >= runner_up.speedup);
+    assert!(race.rounds > 0 && race.time_ratio.is_valid());
     let labels: Vec<String> = (after.benchmarks.iter())
         .filter(|b| b.key.workload == "labels")
         .map(|b| b.key.to_string())

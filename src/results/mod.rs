@@ -35,12 +35,14 @@ use crate::workload::{self, Purpose, Spec};
 
 mod derive;
 mod file;
+mod leaders;
 
 pub use derive::wholly_above_ceiling;
 pub use file::{
     Loaded, MAX_FILE_BYTES, clean_label, files_in, load_dir, load_files, load_for_rewrite,
     merge_into, write_atomically,
 };
+pub use leaders::{backend_points, quoted_point};
 
 /// The version this build writes.
 pub const SCHEMA_VERSION: u32 = 6;
@@ -261,6 +263,22 @@ pub struct Comparison {
     pub time_ratio: Interval,
 }
 
+/// One entry against the same variant at the same thread count on another
+/// backend, the two timed in rounds of their own (no sequential loop
+/// between them, so neither speedup's noise adds to their ratio): the
+/// backend answers' leader against its runner-up, sampled until the ratio
+/// is decided against [`crate::roles::BACKEND_MARGIN`] or the cap came.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HeadToHead {
+    /// The other backend's id (same workload, variant and threads).
+    pub with: String,
+    /// This entry's time over the other's: the median of their per-round
+    /// ratios, with its confidence sequence at 95%.
+    pub time_ratio: Interval,
+    /// Rounds behind it.
+    pub rounds: u64,
+}
+
 /// What the paired sampler measured for one entry ([`crate::paired`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct PairedFigures {
@@ -405,6 +423,11 @@ pub struct Benchmark {
     /// Paired time ratios against the variants this one is compared with.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub compared: Vec<Comparison>,
+    /// Against the runner-up backend, head to head, where this entry led
+    /// the backends at the point the backend answers quote (schema 6;
+    /// absent elsewhere, and in older files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_to_head: Option<HeadToHead>,
     /// Intermittent entries: how long the calling thread worked before
     /// each call (ns, the median).
     #[serde(default)]
@@ -516,6 +539,7 @@ impl Benchmark {
             paired_wall_ns: None,
             cpu_time_ns: None,
             compared: Vec::new(),
+            head_to_head: None,
             caller_work_ns: None,
             call_ns: Vec::new(),
             steady_call_ns: Vec::new(),
@@ -578,6 +602,12 @@ impl Benchmark {
             .map(|c| c.time_ratio)
     }
 
+    /// This entry's time over the same variant's on `backend`, head to head
+    /// ([`HeadToHead`]), if the two raced.
+    pub fn head_to_head_with(&self, backend: &str) -> Option<&HeadToHead> {
+        self.head_to_head.as_ref().filter(|h| h.with == backend)
+    }
+
     /// Why this entry's numbers cannot be used, if they cannot.
     fn invalid(&self) -> Option<String> {
         let t = &self.time_ns;
@@ -619,6 +649,12 @@ impl Benchmark {
         if let Some(bad) = self.compared.iter().find(|c| !c.time_ratio.is_valid()) {
             return Some(format!(
                 "the ratio against {} {:?} is not a valid interval",
+                bad.with, bad.time_ratio
+            ));
+        }
+        if let Some(bad) = (self.head_to_head.as_ref()).filter(|h| !h.time_ratio.is_valid()) {
+            return Some(format!(
+                "the ratio against backend {} head to head {:?} is not a valid interval",
                 bad.with, bad.time_ratio
             ));
         }

@@ -6,7 +6,11 @@
 //! regime's calls follow the caller's own work ([`Sweep::measure_intermittent`]).
 //! Memory-heavy members are sampled apart ([`DISRUPTIVE_BYTES`]), and
 //! members much slower than the sequential loop in rounds of their own
-//! ([`SLOW_APART`]).
+//! ([`SLOW_APART`]). Where the report asks which backend is fastest, the
+//! two leading backends then race head to head ([`race`],
+//! [`Sweep::race_backends`]).
+
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
@@ -18,9 +22,12 @@ use crate::matrix::{Prepared, Target};
 use crate::memory::Memory;
 use crate::paired::{self, Clock, Interval, MonotonicClock, Samples, Sampling, Watched};
 use crate::problem::Problem;
-use crate::results::{Benchmark, Comparison, PairedFigures, TimeEstimator, TimeNs};
-use crate::roles::Role;
+use crate::results::{
+    self, Benchmark, Comparison, HeadToHead, PairedFigures, TimeEstimator, TimeNs,
+};
+use crate::roles::{BACKEND_MARGIN, Role};
 use crate::variants::Variant;
+use crate::workload::WORKLOADS;
 
 /// A call's CPU time as the process CPU clock saw it, where that clock sees
 /// all of the call: it counts this process only, so the CPU time of a
@@ -123,6 +130,62 @@ impl Sweep {
             self.paired_time.insert(index, member.time);
         }
         Ok(())
+    }
+
+    /// After the groups of `workload`: where the report asks which backend
+    /// is fastest on it ([`crate::workload::Purpose::asks_which_backend`]),
+    /// races the two leading backends of the point the answer quotes
+    /// ([`results::quoted_point`]) head to head ([`race`]), and writes the
+    /// leader's record again with the race. Nothing to race (one backend,
+    /// no results file): nothing done.
+    pub fn race_backends(&mut self, workload: &str, sampling: &Sampling) -> Result<()> {
+        let asks = WORKLOADS
+            .iter()
+            .any(|w| w.id == workload && w.purpose.asks_which_backend());
+        let Some(store) = self.store.as_ref().filter(|_| asks) else {
+            return Ok(());
+        };
+        let points = results::backend_points(store.measured_of(workload));
+        let Some(point) = results::quoted_point(&points) else {
+            return Ok(());
+        };
+        let mut leader = point[0].clone();
+        let index_of = |key: &Key| self.plan.iter().position(|p| p.key() == *key);
+        let (Some(first), Some(second)) = (index_of(&leader.key), index_of(&point[1].key)) else {
+            return Ok(());
+        };
+        self.prepare(self.plan[first])?;
+        self.prepare(self.plan[second])?;
+        let current = self.current.as_mut().expect("prepared");
+        let [first, second] = [first, second].map(|index| {
+            let planned = self.plan[index];
+            SetMember {
+                job: current.problem.job(planned.variant()),
+                target: Target::of(
+                    &**self
+                        .executors
+                        .get(&(planned.combo.backend.id(), planned.threads))
+                        .expect("prepared"),
+                ),
+                variant: planned.variant(),
+                backend: planned.combo.backend,
+                threads: planned.threads,
+            }
+        });
+        let started = Instant::now();
+        let head_to_head = self
+            .bank
+            .fund(&sampling.of_set(false), |lent| {
+                race(&current.problem, &mut current.out, &first, &second, lent)
+            })
+            .with_context(|| format!("racing {} head to head", leader.key))?;
+        if self.verbose {
+            let words = head_to_head_words(&leader.key, &head_to_head, started.elapsed());
+            println!("parbench: {words}");
+        }
+        leader.head_to_head = Some(head_to_head);
+        let store = self.store.as_mut().expect("checked above");
+        store.record(vec![leader], Default::default())
     }
 
     /// The untimed check of the intermittent benchmark at `index`: the
@@ -425,6 +488,53 @@ pub fn pair_members<P: Problem>(
         })
         .collect();
     Ok(figures)
+}
+
+/// Races `leader` and `runner_up` (the same variant at the same thread
+/// count on two backends) head to head: the two alone in rounds, in an
+/// order drawn for each round ([`paired::sample`]), until the leader's time
+/// over the runner-up's is decided against [`BACKEND_MARGIN`] or the cap
+/// comes. Their paired speedups come from two groups, each with the
+/// sequential loop in its own window, and the report's ratio of the two
+/// adds both widths and both windows' drift; head to head the ratio is
+/// measured directly. The built-in sweep ([`Sweep::race_backends`]) and a
+/// problem of the user's own ([`crate::own`]) both race through here.
+pub fn race<P: Problem>(
+    problem: &Prepared<P>,
+    out: &mut [u64],
+    leader: &SetMember<'_>,
+    runner_up: &SetMember<'_>,
+    sampling: &Sampling,
+) -> Result<HeadToHead> {
+    let watched = [Watched {
+        member: 0,
+        reference: 1,
+        margin: Some(BACKEND_MARGIN),
+    }];
+    let samples = paired::sample(&[false, false], &watched, sampling, |m| {
+        let member = [leader, runner_up][m];
+        problem.run_on(&member.job, member.target, out).map(drop)
+    })?;
+    Ok(HeadToHead {
+        with: runner_up.backend.id().to_string(),
+        time_ratio: samples.time_ratio(0, 1),
+        rounds: samples.paired_rounds(0, 1) as u64,
+    })
+}
+
+/// What a race found, and the time it `took`, in one line of the run's
+/// output.
+pub fn head_to_head_words(leader: &Key, head_to_head: &HeadToHead, took: Duration) -> String {
+    let r = head_to_head.time_ratio;
+    format!(
+        "{leader} head to head with {}: time ratio {:.3} ({:.3}-{:.3}) over {} rounds in {:.1} s",
+        head_to_head.with,
+        r.estimate,
+        r.lower,
+        r.upper,
+        head_to_head.rounds,
+        took.as_secs_f64()
+    )
 }
 
 /// What sequential stopping watches in a set of `set`'s members: the

@@ -1,7 +1,6 @@
 //! "Which backend wins on imbalanced work?": the backends' paired speedups
-//! on the workload of imbalanced items, the leader against the runner-up
-//! with [`BACKEND_MARGIN`], their intervals widened for the choice of the
-//! leader among them ([`SELECTION_WIDENING`]).
+//! on the workload of imbalanced items, and the leader against the
+//! runner-up with [`BACKEND_MARGIN`] ([`lead_at`]).
 //!
 //! The same answer on a problem of the user's own ([`backends`]), at the
 //! most threads it measured.
@@ -9,6 +8,11 @@
 //! Backends are timed in groups of their own, each paired with the
 //! sequential loop in its own window, so their speedups compare without
 //! the drift between the groups; criterion's absolute times would not.
+//! At the point the answer quotes, the sweep then races the two leaders
+//! head to head ([`crate::results::HeadToHead`]), and their direct ratio
+//! decides; without it (an older file), the ratio of their speedups, with
+//! both intervals widened for the choice of the leader
+//! ([`SELECTION_WIDENING`]).
 
 use super::*;
 
@@ -19,13 +23,6 @@ const QUESTION: &str = "Which backend wins on imbalanced work?";
 fn speedup(b: &Benchmark) -> Interval {
     b.paired_speedup()
         .unwrap_or_else(|| Interval::exact(b.speedup.unwrap_or(f64::NAN)))
-}
-
-/// Fastest first, by speedup.
-fn by_speedup<'a>(group: &[&'a Benchmark]) -> Vec<&'a Benchmark> {
-    let mut sorted = group.to_vec();
-    sorted.sort_by(|a, b| speedup(b).estimate.total_cmp(&speedup(a).estimate));
-    sorted
 }
 
 /// The runner-up's time over the leader's as an interval, from the two
@@ -83,6 +80,99 @@ fn decided_lead(leader: &Benchmark, runner_up: &Benchmark, among: usize, margin:
     }
 }
 
+/// Who leads at one point, and whether by more than the margin, in words
+/// ([`lead_at`]).
+struct Lead<'a> {
+    leader: &'a Benchmark,
+    /// `Slower`: the runner-up takes longer than the leader by more than
+    /// the margin; else equal within it, or undecided.
+    outcome: Outcome,
+    words: String,
+}
+
+/// Who leads at one point (`point`: its entries fastest first by speedup,
+/// [`crate::results::backend_points`]), against `margin`: head to head
+/// where its two fastest raced ([`crate::results::HeadToHead`]: their
+/// time ratio measured in rounds of their own, after the choice of the
+/// two, so no widening for it), else through their two paired speedups,
+/// widened for the choice of the leader among the point's backends.
+fn lead_at<'a>(point: &[&'a Benchmark], margin: f64) -> Lead<'a> {
+    let (first, second) = (point[0], point[1]);
+    let race = (first.head_to_head_with(&second.key.backend))
+        .map(|h| (h.time_ratio, h.rounds))
+        .or_else(|| {
+            (second.head_to_head_with(&first.key.backend))
+                .map(|h| (h.time_ratio.inverse(), h.rounds))
+        });
+    let leads_by = |leader: &Benchmark, runner_up: &Benchmark, lead: Interval, detail: &str| {
+        format!(
+            "{} leads {} by {:.1}% ({} {:.1}–{:.1}%{detail})",
+            leader.key.backend,
+            runner_up.key.backend,
+            (lead.estimate - 1.0) * 100.0,
+            bounds_name(match race {
+                Some((_, rounds)) => Some(rounds),
+                None => leader.paired_rounds.min(runner_up.paired_rounds),
+            }),
+            (lead.lower - 1.0) * 100.0,
+            (lead.upper - 1.0) * 100.0
+        )
+    };
+    let Some((ratio, rounds)) = race else {
+        let lead = lead_among(first, second, point.len());
+        let outcome = decided_lead(first, second, point.len(), margin);
+        // The leader was chosen among them by these speedups: say so.
+        let choice = format!(
+            ", intervals widened for the choice among {} backends",
+            point.len()
+        );
+        let words = match outcome {
+            Outcome::Slower => leads_by(first, second, lead, &choice),
+            _ => format!(
+                "{} and {}: {}{choice}",
+                first.key.backend,
+                second.key.backend,
+                ratio_words(
+                    &lead,
+                    margin,
+                    bounds_name(first.paired_rounds.min(second.paired_rounds))
+                )
+            ),
+        };
+        return Lead {
+            leader: first,
+            outcome,
+            words,
+        };
+    };
+    // `ratio`: the first's time over the second's, decided as the sampler
+    // decided it.
+    let how = format!("head to head in {rounds} rounds of their own");
+    match Outcome::of(&ratio, margin) {
+        outcome @ (Outcome::Faster | Outcome::Slower) => {
+            let (leader, runner_up, lead) = match outcome {
+                Outcome::Faster => (first, second, ratio.inverse()),
+                _ => (second, first, ratio),
+            };
+            Lead {
+                leader,
+                outcome: Outcome::Slower,
+                words: leads_by(leader, runner_up, lead, &format!(", {how}")),
+            }
+        }
+        outcome => Lead {
+            leader: first,
+            outcome,
+            words: format!(
+                "{}'s time over {}'s, {how}: {}",
+                first.key.backend,
+                second.key.backend,
+                ratio_words(&ratio, margin, bounds_name(Some(rounds)))
+            ),
+        },
+    }
+}
+
 /// The finding's id, its anchor on the page: the name of the registry's
 /// workload of imbalanced items (whichever workload of a file answers it).
 fn id() -> &'static str {
@@ -113,19 +203,9 @@ pub(super) fn backends(
     id: &'static str,
 ) -> Finding {
     let margin = BACKEND_MARGIN;
-    let mut groups: BTreeMap<(String, u64), Vec<&Benchmark>> = BTreeMap::new();
-    for b in index
-        .of_workload(workload)
-        .into_iter()
-        .filter(|b| b.key.threads > 1 && b.speedup.is_some())
-    {
-        groups
-            .entry((b.key.variant.clone(), b.key.threads))
-            .or_default()
-            .push(b);
-    }
-    groups.retain(|_, g| g.len() > 1);
-    if groups.is_empty() {
+    let groups = crate::results::backend_points(index.of_workload(workload));
+    // The point the answer quotes, fastest first.
+    let Some(head) = crate::results::quoted_point(&groups) else {
         return not_answered(
             question,
             id,
@@ -133,17 +213,8 @@ pub(super) fn backends(
                 "on {workload}, no variant ran on two or more backends at the same thread count above 1."
             ),
         );
-    }
-    // Quote the plain parallel map where it ran, at the most threads.
-    let head = groups
-        .iter()
-        .max_by_key(|((_, threads), g)| (g[0].role == Role::PartialIdiom, *threads))
-        .map(|(_, g)| by_speedup(g))
-        .unwrap_or_default();
-    let (leader, runner_up) = (head[0], head[1]);
-    let r = lead_among(leader, runner_up, head.len());
-    let outcome = decided_lead(leader, runner_up, head.len(), margin);
-    let bounds = bounds_name(leader.paired_rounds.min(runner_up.paired_rounds));
+    };
+    let fastest = head[0];
     let each: Vec<String> = head
         .iter()
         .map(|b| {
@@ -164,50 +235,29 @@ pub(super) fn backends(
     let mut finding = Finding::new(question, id, String::new());
     finding.margin = Some(percent(margin));
     finding.points = head.len();
-    // The leader was chosen among them by these speedups: say so.
-    let choice = match head.len() {
-        1 => String::new(),
-        n => format!(", intervals widened for the choice among {n} backends"),
-    };
-    let verdict = match outcome {
-        Outcome::Slower => {
-            finding.claims.push(Claim::decided(
-                "",
-                format!(
-                    "{} leads by more than {}",
-                    leader.key.backend,
-                    percent(margin)
-                ),
-            ));
+    let lead = lead_at(head, margin);
+    finding.claims.push(match lead.outcome {
+        Outcome::Slower => Claim::decided(
+            "",
             format!(
-                "{} leads {} by {:.1}% ({bounds} {:.1}–{:.1}%{choice})",
-                leader.key.backend,
-                runner_up.key.backend,
-                (r.estimate - 1.0) * 100.0,
-                (r.lower - 1.0) * 100.0,
-                (r.upper - 1.0) * 100.0
-            )
-        }
-        _ => {
-            finding.claims.push(Claim::of_outcome("", outcome, margin));
-            format!(
-                "{} and {}: {}{choice}",
-                leader.key.backend,
-                runner_up.key.backend,
-                ratio_words(&r, margin, bounds)
-            )
-        }
-    };
+                "{} leads by more than {}",
+                lead.leader.key.backend,
+                percent(margin)
+            ),
+        ),
+        outcome => Claim::of_outcome("", outcome, margin),
+    });
+    let verdict = lead.words;
     finding.figure = Some(format!(
         "{} at {}: {}",
-        leader.key.variant,
-        threads(leader.key.threads),
+        fastest.key.variant,
+        threads(fastest.key.threads),
         each[..2].join(" against ")
     ));
     let mut answer = format!(
         "On {workload} at {}, {}'s speedups: {}. {verdict}.",
-        threads(leader.key.threads),
-        leader.key.variant,
+        threads(fastest.key.threads),
+        fastest.key.variant,
         listing(&each)
     );
     // Every point: who leads, and whether by more than the margin.
@@ -216,11 +266,10 @@ pub(super) fn backends(
         for b in group {
             leads.entry(b.key.backend.as_str()).or_default();
         }
-        let g = by_speedup(group);
-        let decided = decided_lead(g[0], g[1], g.len(), margin) == Outcome::Slower;
-        let tally = leads.entry(g[0].key.backend.as_str()).or_default();
+        let lead = lead_at(group, margin);
+        let tally = leads.entry(lead.leader.key.backend.as_str()).or_default();
         tally.0 += 1;
-        tally.1 += usize::from(decided);
+        tally.1 += usize::from(lead.outcome == Outcome::Slower);
     }
     let mut tallies: Vec<(&str, (usize, usize))> = leads.into_iter().collect();
     tallies.sort_by(|a, b| b.1.0.cmp(&a.1.0).then_with(|| backend_order(a.0, b.0)));
@@ -234,8 +283,9 @@ pub(super) fn backends(
         })
         .collect();
     answer.push_str(&format!(
-        " Over all {} variant and thread-count points where two or more backends ran, the one \
-         with the highest paired speedup was: {}.",
+        " Over all {} variant and thread-count points where two or more backends ran, the \
+         leader (head to head where the two leading backends raced, else by paired speedup) \
+         was: {}.",
         groups.len(),
         listing(&tallies)
     ));

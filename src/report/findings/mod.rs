@@ -212,9 +212,7 @@ pub const OPEN_LIST_MAX: usize = 12;
 
 /// The margins of the paired comparisons live beside the roles they
 /// compare, where the sampler reads them too.
-pub use crate::roles::{IDIOMS_MARGIN, SHARED_SUM_MARGIN};
-/// Margin between two backends' paired speedups on imbalanced work.
-pub const BACKEND_MARGIN: f64 = 0.05;
+pub use crate::roles::{BACKEND_MARGIN, IDIOMS_MARGIN, SHARED_SUM_MARGIN};
 /// Margin around speedup 1 for "parallel beats sequential".
 pub const BREAK_EVEN_MARGIN: f64 = 0.05;
 

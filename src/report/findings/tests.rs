@@ -533,6 +533,76 @@ fn the_imbalanced_leader_is_judged_with_intervals_widened_for_its_choice() {
     assert_ne!(short.as_deref(), Some("rayon leads by more than 5.0%"));
 }
 
+/// The imbalanced workload's closure at 2 threads on rayon and crossbeam,
+/// their speedups too close and too wide to decide a lead (rayon 1.97×,
+/// 1.63–2.03; crossbeam 1.95×, 1.94–1.97: a fresh run's figures), and the
+/// leader's race head to head with `ratio`, rayon's time over crossbeam's.
+fn imbalanced_raced(ratio: Option<[f64; 3]>) -> Vec<Benchmark> {
+    let mut rayon = paired(
+        entry("imbalanced", "closure", "rayon", 2, 1000.0),
+        [1.97, 1.63, 2.03],
+        &[],
+    );
+    rayon.head_to_head = ratio.map(|[estimate, lower, upper]| crate::results::HeadToHead {
+        with: "crossbeam".to_string(),
+        time_ratio: Interval {
+            estimate,
+            lower,
+            upper,
+        },
+        rounds: 40,
+    });
+    vec![
+        rayon,
+        paired(
+            entry("imbalanced", "closure", "crossbeam", 2, 1000.0),
+            [1.95, 1.94, 1.97],
+            &[],
+        ),
+        entry("imbalanced", "closure", "rayon", 1, 2000.0),
+    ]
+}
+
+#[test]
+fn the_leaders_head_to_head_decides_what_their_speedups_cannot() {
+    let short = |entries: &[Benchmark]| {
+        let found = findings_of(entries);
+        let finding = found.iter().find(|f| f.id == "imbalanced").unwrap();
+        (finding.short(), answer_to(&found, "Which backend"))
+    };
+    // Through the speedups alone: undecided.
+    let (alone, answer) = short(&imbalanced_raced(None));
+    assert_eq!(alone.as_deref(), Some("undecided"), "{answer}");
+    // Head to head within 1%: equal within the margin.
+    let (equal, answer) = short(&imbalanced_raced(Some([1.0, 0.99, 1.01])));
+    assert_eq!(equal.as_deref(), Some("equal within 5.0%"), "{answer}");
+    assert!(
+        answer.contains(
+            "rayon's time over crossbeam's, head to head in 40 rounds of their own: equal \
+             within 5.0% (ratio 1.000×, 95% interval 0.990–1.010)"
+        ),
+        "{answer}"
+    );
+    // Head to head, the runner-up by speedup is faster by more than the
+    // margin: it leads.
+    let (reversed, answer) = short(&imbalanced_raced(Some([1.10, 1.08, 1.12])));
+    assert_eq!(
+        reversed.as_deref(),
+        Some("crossbeam leads by more than 5.0%"),
+        "{answer}"
+    );
+    assert!(
+        answer.contains(
+            "crossbeam leads rayon by 10.0% (95% interval 8.0–12.0%, head to head in 40 rounds"
+        ),
+        "{answer}"
+    );
+    // A race against another backend than the runner-up is not this one.
+    let mut elsewhere = imbalanced_raced(Some([1.0, 0.99, 1.01]));
+    elsewhere[0].head_to_head.as_mut().unwrap().with = "std_scope".to_string();
+    assert_eq!(short(&elsewhere).0.as_deref(), Some("undecided"));
+}
+
 /// The seed (20 items of 2 ns) and its best parallel run, 500× slower.
 fn seed_where_parallel_loses() -> Vec<Benchmark> {
     let mut sequential = entry("seed", "sequential", "sequential", 1, 40.0);
