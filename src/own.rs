@@ -358,14 +358,25 @@ fn measure<P: Problem>(
     // The time sets that settled early saved, lent to those still open at
     // their cap, as in the built-in sweep (`paired::Bank`).
     let mut bank = paired::Bank::default();
-    let mut start = 0;
-    while start < plan.len() {
+    // One set per (backend, threads), the one that holds what the answers
+    // quote last: by then the bank holds what the others saved.
+    let mut groups: Vec<(usize, usize)> = Vec::new();
+    for (i, p) in plan.iter().enumerate() {
+        match groups.last_mut() {
+            Some((start, end))
+                if plan[*start].backend.id() == p.backend.id()
+                    && plan[*start].threads == p.threads =>
+            {
+                *end = i + 1
+            }
+            _ => groups.push((i, i + 1)),
+        }
+    }
+    let answers =
+        |p: &Planned| sweep::holds_the_answers(p.backend.id(), p.threads, &settings.threads);
+    groups.sort_by_key(|(start, _)| answers(&plan[*start]));
+    for (start, end) in groups {
         let (backend, threads) = (plan[start].backend, plan[start].threads);
-        let end = start
-            + plan[start..]
-                .iter()
-                .take_while(|p| p.backend.id() == backend.id() && p.threads == threads)
-                .count();
         println!(
             "parbench: {name}: pairing {} variants on {} at {threads} thread(s)",
             end - start,
@@ -397,7 +408,8 @@ fn measure<P: Problem>(
                     threads,
                 })
                 .collect();
-            let paired = bank.fund(&sampling.of_set(churns), |lent| {
+            let answers = answers(&plan[start]);
+            let paired = bank.fund(&sampling.of_set(churns).answering(answers), |lent| {
                 pair_members(
                     prepared,
                     &mut out,
@@ -426,7 +438,6 @@ fn measure<P: Problem>(
         }
         backends::release_from_caller(executors.get(backend, threads)?, held);
         store.record(benchmarks, BTreeMap::from([(name.clone(), info.clone())]))?;
-        start = end;
     }
     // The two leading backends head to head, as in the built-in sweep
     // (`Sweep::race_backends`).
@@ -449,7 +460,7 @@ fn measure<P: Problem>(
         };
         let started = std::time::Instant::now();
         let head_to_head = bank
-            .fund(&sampling.of_set(false), |lent| {
+            .fund(&sampling.of_set(false).answering(true), |lent| {
                 sweep::race(prepared, &mut out, &member(first), &member(second), lent)
             })
             .with_context(|| format!("problem {name}: racing {} head to head", leader.key))?;

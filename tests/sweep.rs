@@ -33,6 +33,7 @@ fn sampling() -> Sampling {
         min_rounds: 6,
         max_rounds: 6,
         banked: Duration::ZERO,
+        answers: false,
     }
 }
 

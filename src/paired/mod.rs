@@ -558,9 +558,10 @@ fn sample_rounds(
 /// has passed after `elapsed`: those whose rounds, grown by the factor
 /// that would settle them ([`Samples::rounds_factor_to_settle`]: the time
 /// grows with the rounds), fit in [`Sampling::stretched_cap`] (the bank's
-/// loan included): `elapsed * factor` at most. The set goes on for those
-/// only; the members of the others are sampled no more (unless a ratio
-/// within reach needs them).
+/// loan included): `elapsed * factor` at most; and in a set that holds what
+/// the answers quote ([`Sampling::answers`]), every comparison. The set
+/// goes on for those only; the members of the others are sampled no more
+/// (unless a ratio within reach needs them).
 fn within_reach(
     samples: &Samples,
     watched: &[Watched],
@@ -571,7 +572,10 @@ fn within_reach(
     let stretched = sampling.stretched_cap().as_secs_f64();
     watched
         .iter()
-        .map(|w| elapsed.as_secs_f64() * samples.rounds_factor_to_settle(*w, target) <= stretched)
+        .map(|w| {
+            (sampling.answers && w.margin.is_some())
+                || elapsed.as_secs_f64() * samples.rounds_factor_to_settle(*w, target) <= stretched
+        })
         .collect()
 }
 
@@ -805,6 +809,7 @@ mod tests {
             min_rounds: 6,
             max_rounds: 400,
             banked: Duration::ZERO,
+            answers: false,
         }
     }
 
@@ -930,6 +935,22 @@ mod tests {
             within_reach(&samples, &watched, &no_target, cap),
             vec![false, false]
         );
+        // Member 2 against member 1 (a ratio about 1 within +-16%), against a
+        // 1% margin: out of reach on its projection. In a set that holds
+        // what the answers quote it goes on; elsewhere it does not.
+        let compared = [Watched {
+            member: 2,
+            reference: 1,
+            margin: Some(0.01),
+        }];
+        assert_eq!(
+            within_reach(&samples, &compared, &sampling, cap),
+            vec![false]
+        );
+        assert_eq!(
+            within_reach(&samples, &compared, &sampling.answering(true), cap),
+            vec![true]
+        );
     }
 
     #[test]
@@ -947,6 +968,7 @@ mod tests {
             min_rounds: 8,
             max_rounds: 60,
             banked: Duration::ZERO,
+            answers: false,
         };
         let watched = speedups_over_first(2);
         // Any interval is within an infinite target: the first look stops.

@@ -44,6 +44,16 @@ pub struct Sampling {
     /// ratios within reach of settling at the cap: what sets that settled
     /// early did not use. Zero outside a run.
     pub banked: Duration,
+    /// The set holds what the answers quote (the point their comparisons
+    /// are read at, or a race between backends): when the cap passes, each
+    /// of its comparisons still undecided goes on, up to the stretched cap
+    /// and the bank's loan, whatever its projection; elsewhere only those
+    /// within reach of settling do ([`super::within_reach`]). The
+    /// projection assumes an interval narrowing with the square root of
+    /// the rounds, but a confidence sequence narrows faster than that over
+    /// its first tens of rounds, so a comparison the answers need is not
+    /// given up on its projection alone.
+    pub answers: bool,
 }
 
 impl Default for Sampling {
@@ -60,6 +70,7 @@ impl Default for Sampling {
             // entry short of its target was stopped by the cap.
             max_rounds: 1_000_000,
             banked: Duration::ZERO,
+            answers: false,
         }
     }
 }
@@ -70,6 +81,12 @@ impl Sampling {
     /// of settling when the cap passed.
     pub fn stretched_cap(&self) -> Duration {
         self.cap.mul_f64(self.stretch.max(1.0)) + self.banked
+    }
+
+    /// The same sampling for a set that holds what the answers quote, or
+    /// not ([`Sampling::answers`]).
+    pub fn answering(self, answers: bool) -> Sampling {
+        Sampling { answers, ..self }
     }
 
     /// The sampling of one set: with [`Sampling::churning_cap`] for a

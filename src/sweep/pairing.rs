@@ -40,6 +40,21 @@ pub(super) fn cpu_time_seen(
     cpu_time_ns.filter(|_| backend.shares_memory())
 }
 
+/// Does the group on `backend` at `threads` (of the run's
+/// `thread_counts`) hold the point the answers read their comparisons at?
+/// The shared sums' and the ownership modes' are read at one point: the
+/// first backend of threads that share memory (rayon), at the most threads
+/// within the logical cores; the report's choice of that point
+/// (`report::findings`'s `common_point`: every role present, within the
+/// cores, the most threads, the earliest backend) falls there wherever it
+/// ran. Its sets go on for their undecided comparisons ([`Sampling::answers`]).
+pub fn holds_the_answers(backend: &str, threads: usize, thread_counts: &[usize]) -> bool {
+    let cores = num_cpus::get();
+    let first = (backends::BACKENDS.iter()).find(|b| b.shares_memory() && b.max_threads() > 1);
+    let most = thread_counts.iter().copied().filter(|&t| t <= cores).max();
+    first.is_some_and(|b| b.id() == backend) && Some(threads) == most
+}
+
 /// A call allocating more than this is sampled apart from the light
 /// members of its group ([`Sweep::pair`]).
 pub const DISRUPTIVE_BYTES: u64 = 16 << 20;
@@ -71,8 +86,10 @@ impl Sweep {
                 _ => None,
             })
             .collect();
+        let answers = holds_the_answers(group.backend, group.threads, &self.threads);
         for (set, churns) in sets_to_pair(&members, Some(state_bytes as u64)) {
-            self.pair_set(group, &set, churns, &sampling.of_set(churns))?;
+            let sampling = sampling.of_set(churns).answering(answers);
+            self.pair_set(group, &set, churns, &sampling)?;
         }
         Ok(())
     }
@@ -175,7 +192,7 @@ impl Sweep {
         let started = Instant::now();
         let head_to_head = self
             .bank
-            .fund(&sampling.of_set(false), |lent| {
+            .fund(&sampling.of_set(false).answering(true), |lent| {
                 race(&current.problem, &mut current.out, &first, &second, lent)
             })
             .with_context(|| format!("racing {} head to head", leader.key))?;
@@ -417,7 +434,13 @@ pub fn pair_members<P: Problem>(
     let owns = |s: usize, m: usize| sets.len() == 1 || slow.contains(&m) == (s == 1);
     let mut sampled = Vec::with_capacity(sets.len());
     for (s, set) in sets.iter().enumerate() {
-        let watched = watched_in(set, |m| owns(s, m), members, &compared_with);
+        let watched = watched_in(
+            set,
+            |m| owns(s, m),
+            members,
+            &compared_with,
+            sampling.answers,
+        );
         let mut churning = vec![churns; set.len() + 1];
         churning[0] = false; // the sequential loop allocates nothing
         let samples = paired::sample(&churning, &watched, &share, |member| {
@@ -540,15 +563,20 @@ pub fn head_to_head_words(leader: &Key, head_to_head: &HeadToHead, took: Duratio
 /// What sequential stopping watches in a set of `set`'s members: the
 /// speedup of each member whose figures the set gives (`owns`; but the
 /// reference's own, exact by definition) until it is within the target,
-/// and each comparison between two of them that involves one it owns until
-/// it is decided against the margin the findings answer it with. So each
-/// figure and each comparison is watched in one set only. Member `i + 1`
-/// of the sampler is `members[set[i]]`; member 0 is the sequential loop.
+/// and each comparison between two of them that involves one it owns: in a
+/// set that holds what the answers quote (`answers`,
+/// [`holds_the_answers`]), until it is decided against the margin the
+/// findings answer it with; elsewhere, where the answers read only its
+/// estimate (pooled over points, whose spread more rounds do not narrow),
+/// until it is within the target, as a figure. So each figure and each
+/// comparison is watched in one set only. Member `i + 1` of the sampler is
+/// `members[set[i]]`; member 0 is the sequential loop.
 fn watched_in(
     set: &[usize],
     owns: impl Fn(usize) -> bool,
     members: &[SetMember<'_>],
     compared_with: &[Vec<usize>],
+    answers: bool,
 ) -> Vec<Watched> {
     let mut watched = Vec::new();
     for (at, &m) in set.iter().enumerate() {
@@ -567,7 +595,7 @@ fn watched_in(
                 .map(|there| Watched {
                     member: at + 1,
                     reference: there + 1,
-                    margin: Some(margin),
+                    margin: answers.then_some(margin),
                 }),
         );
     }
@@ -703,22 +731,25 @@ mod tests {
         };
         // The first set: closure and fold_reduce (sampler members 1 and 2).
         assert_eq!(
-            watched_in(&[0, 2], |m| m != 1, &members, &compared),
+            watched_in(&[0, 2], |m| m != 1, &members, &compared, true),
             vec![speedup(1), speedup(2)]
         );
-        // Apart: mutex_sum (1) and fold_reduce (2), for their comparison.
-        let margin = Some(crate::roles::SHARED_SUM_MARGIN);
-        assert_eq!(
-            watched_in(&[1, 2], |m| m == 1, &members, &compared),
-            vec![
-                speedup(1),
-                Watched {
-                    member: 1,
-                    reference: 2,
-                    margin
-                }
-            ]
-        );
+        // Apart: mutex_sum (1) and fold_reduce (2), for their comparison,
+        // decided against its margin where the answers read it, else
+        // watched as a figure.
+        for (answers, margin) in [(true, Some(crate::roles::SHARED_SUM_MARGIN)), (false, None)] {
+            assert_eq!(
+                watched_in(&[1, 2], |m| m == 1, &members, &compared, answers),
+                vec![
+                    speedup(1),
+                    Watched {
+                        member: 1,
+                        reference: 2,
+                        margin
+                    }
+                ]
+            );
+        }
     }
 
     #[test]

@@ -70,7 +70,7 @@ pub fn own_findings(index: &Index<'_>) -> Vec<OwnFindings> {
                     .unwrap_or_default(),
                 findings: vec![
                     worth(&own, workload, left_out),
-                    passing(&own),
+                    passing(&own, workload),
                     ownership(&own, workload),
                     shared(&own, workload),
                     imbalanced::backends(&own, workload, BACKEND, "backend"),
@@ -163,39 +163,80 @@ fn worth(index: &Index<'_>, workload: &str, left_out: Vec<String>) -> Finding {
     finding
 }
 
+/// One passing variant's time against the closure's, as the answer reads
+/// it ([`passing`]).
+struct AgainstClosure<'a> {
+    variant: &'a str,
+    ratio: Interval,
+    /// "95% interval" or "range".
+    bounds: &'static str,
+    /// Whether `ratio` pools several points' estimates (their median),
+    /// whose width more rounds do not narrow.
+    pooled: bool,
+    /// Where it comes from, in words.
+    source: String,
+}
+
 /// The idioms' pooled evidence of the built-in passing finding, and each
-/// passing variant's time against the closure, pooled over the points
-/// where both ran (the median of their paired ratios), against
-/// [`IDIOMS_MARGIN`].
-fn passing(index: &Index<'_>) -> Finding {
+/// passing variant's time against the closure, against [`IDIOMS_MARGIN`]:
+/// pooled over the points where both ran (the median of their paired
+/// ratios) where there are [`MIN_VALUES_FOR_INTERVAL`] of them or more,
+/// whose order statistics bound the median at 95%; with fewer (a quick
+/// run), the range of a few estimates bounds nothing at 95%, so the
+/// variant's own paired ratio at the point the other comparisons are
+/// read at answers (`shared_state::common_point`), with its confidence
+/// sequence.
+fn passing(index: &Index<'_>, workload: &str) -> Finding {
     let margin = IDIOMS_MARGIN;
     let mut finding = passing::answer(index, PASSING, "passing");
     let closures: Vec<&Benchmark> = index
         .all()
         .filter(|b| in_process(b) && b.role == Role::PartialIdiom)
         .collect();
-    let mut pooled: Vec<(&str, Interval, usize)> = Vec::new();
-    for role in [
+    let roles = [
+        Role::PartialIdiom,
         Role::CallableClassIdiom,
         Role::BoundMethodIdiom,
         Role::DynamicDispatch,
-    ] {
+    ];
+    let point = shared_state::common_point(index, workload, &roles);
+    let closure_at_point = point.first().filter(|b| b.role == Role::PartialIdiom);
+    let mut against: Vec<AgainstClosure> = Vec::new();
+    for role in &roles[1..] {
         let pairs: Vec<Paired> = closures
             .iter()
-            .filter_map(|c| Some(paired_with(index.with_role(c, role)?, &[c])))
+            .filter_map(|c| Some(paired_with(index.with_role(c, *role)?, &[c])))
             .flatten()
             .collect();
         let Some(first) = pairs.first() else {
             continue;
         };
-        let mut estimates: Vec<f64> = pairs.iter().map(|p| p.ratio.estimate).collect();
-        pooled.push((
-            first.entry.key.variant.as_str(),
-            median_interval(&mut estimates),
-            pairs.len(),
-        ));
+        let n = pairs.len() as u64;
+        let at_point = closure_at_point.and_then(|closure| {
+            let idiom = point.iter().find(|b| b.role == *role)?;
+            Some((idiom, idiom.compared_with(&closure.key.variant)?))
+        });
+        against.push(match (n >= MIN_VALUES_FOR_INTERVAL, at_point) {
+            (false, Some((idiom, ratio))) => AgainstClosure {
+                variant: idiom.key.variant.as_str(),
+                ratio,
+                bounds: bounds_name(idiom.paired_rounds),
+                pooled: false,
+                source: format!("paired on {}", place(idiom)),
+            },
+            _ => {
+                let mut estimates: Vec<f64> = pairs.iter().map(|p| p.ratio.estimate).collect();
+                AgainstClosure {
+                    variant: first.entry.key.variant.as_str(),
+                    ratio: median_interval(&mut estimates),
+                    bounds: bounds_name(Some(n)),
+                    pooled: true,
+                    source: format!("the median of {n} paired ratios"),
+                }
+            }
+        });
     }
-    if pooled.is_empty() {
+    if against.is_empty() {
         return finding;
     }
     if finding.claims.is_empty() {
@@ -203,34 +244,33 @@ fn passing(index: &Index<'_>) -> Finding {
         finding.answer = String::new();
     }
     finding.margin = Some(percent(margin));
-    finding.claims = pooled
-        .iter()
-        .map(|(variant, r, _)| Claim::of_outcome(*variant, Outcome::of(r, margin), margin))
+    finding.claims = (against.iter())
+        .map(|a| Claim::of_outcome(a.variant, Outcome::of(&a.ratio, margin), margin))
         .collect();
-    let each: Vec<String> = pooled
-        .iter()
-        .map(|(variant, r, n)| {
-            let bounds = bounds_name(Some(*n as u64));
-            format!(
-                "{variant} {} from {n} ratios",
-                pooled_ratio_words(r, margin, bounds)
-            )
+    let each: Vec<String> = (against.iter())
+        .map(|a| {
+            let words = match a.pooled {
+                true => pooled_ratio_words(&a.ratio, margin, a.bounds),
+                false => ratio_words(&a.ratio, margin, a.bounds),
+            };
+            format!("{} {words}, {}", a.variant, a.source)
         })
         .collect();
-    let (variant, r, n) = pooled
-        .iter()
-        .max_by(|(_, a, _), (_, b, _)| {
-            (a.estimate - 1.0)
+    let largest = (against.iter())
+        .max_by(|a, b| {
+            (a.ratio.estimate - 1.0)
                 .abs()
-                .total_cmp(&(b.estimate - 1.0).abs())
+                .total_cmp(&(b.ratio.estimate - 1.0).abs())
         })
         .expect("not empty");
     finding.figure = Some(format!(
-        "{variant} {:.3}× the closure's time ({} {:.3}–{:.3}), the median of {n} paired ratios",
-        r.estimate,
-        bounds_name(Some(*n as u64)),
-        r.lower,
-        r.upper
+        "{} {:.3}× the closure's time ({} {:.3}–{:.3}), {}",
+        largest.variant,
+        largest.ratio.estimate,
+        largest.bounds,
+        largest.ratio.lower,
+        largest.ratio.upper,
+        largest.source
     ));
     let with = |outcome: Outcome| -> Vec<String> {
         (finding.claims.iter())
@@ -261,8 +301,9 @@ fn passing(index: &Index<'_>) -> Finding {
         .join(" "),
     };
     let pooled_sentence = format!(
-        "Each against the closure, the median of its paired time ratios over the backend and \
-         thread-count points: {}. {verdict}",
+        "Each against the closure (the median of its paired time ratios over the backend and \
+         thread-count points, or with fewer than {MIN_VALUES_FOR_INTERVAL} of them its own paired \
+         ratio at one point): {}. {verdict}",
         listing(&each)
     );
     finding.answer = match finding.answer.is_empty() {

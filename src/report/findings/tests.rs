@@ -1067,6 +1067,73 @@ fn an_own_problem_within_the_margin_of_its_loop_gains_nothing_and_leaves_compute
 }
 
 #[test]
+fn an_own_idiom_with_few_ratios_answers_with_its_paired_ratio_at_one_point() {
+    // function_object on three backends at 2 threads (a quick run): its
+    // three estimates lie within 1% of the closure's, but each interval
+    // spans the 2% margin. The range of three estimates is no 95%
+    // interval: the paired ratio at the answers' point (rayon, 2 threads)
+    // answers, undecided.
+    let mut entries = vec![entry("mine", "sequential", "sequential", 1, 1000.0)];
+    for (backend, estimate) in [("rayon", 1.004), ("crossbeam", 0.996), ("std_scope", 1.0)] {
+        entries.push(paired(
+            entry("mine", "closure", backend, 2, 500.0),
+            [2.0, 1.95, 2.05],
+            &[],
+        ));
+        entries.push(paired(
+            entry("mine", "function_object", backend, 2, 500.0),
+            [2.0, 1.95, 2.05],
+            &[("closure", [estimate, 0.97, 1.03])],
+        ));
+    }
+    let run = with_own(entries.clone());
+    let own = own_findings(&Index::of_file(&run.file));
+    let passing = own[0].findings.iter().find(|f| f.id == "passing").unwrap();
+    assert_eq!(
+        passing.short().as_deref(),
+        Some("undecided: function_object"),
+        "{}",
+        passing.answer
+    );
+    assert!(
+        (passing.figure.as_deref()).is_some_and(|f| f
+            == "function_object 1.004× the closure's time (95% interval 0.970–1.030), paired on \
+                mine (rayon, 2 threads)"),
+        "{:?}",
+        passing.figure
+    );
+    // With eight points or more, their median's order statistics answer.
+    for threads in [3, 4, 5] {
+        for backend in ["rayon", "crossbeam", "std_scope"] {
+            entries.push(paired(
+                entry("mine", "closure", backend, threads, 500.0),
+                [2.0, 1.95, 2.05],
+                &[],
+            ));
+            entries.push(paired(
+                entry("mine", "function_object", backend, threads, 500.0),
+                [2.0, 1.95, 2.05],
+                &[("closure", [1.0, 0.97, 1.03])],
+            ));
+        }
+    }
+    let run = with_own(entries);
+    let own = own_findings(&Index::of_file(&run.file));
+    let passing = own[0].findings.iter().find(|f| f.id == "passing").unwrap();
+    assert_eq!(
+        passing.short().as_deref(),
+        Some("equal within 2.0%: function_object"),
+        "{}",
+        passing.answer
+    );
+    assert!(
+        (passing.figure.as_deref()).is_some_and(|f| f.ends_with("the median of 12 paired ratios")),
+        "{:?}",
+        passing.figure
+    );
+}
+
+#[test]
 fn the_trust_question_answers_with_the_share_of_subjects_decided() {
     // sharded_sum undecided, atomic_sum and mutex_sum decided; the other
     // answers' claims count too, whatever they are.
