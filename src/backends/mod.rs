@@ -226,6 +226,17 @@ impl HandWritten {
 /// Every backend, in report order.
 pub const BACKENDS: &[&dyn Backend] = &[&Sequential, &Rayon, &Crossbeam, &StdScope, &Process];
 
+/// The first backend of [`BACKENDS`] whose threads share memory with the
+/// caller (rayon): where `quick` measures the copies of a large state, and
+/// where the answers read their comparisons (`sweep::holds_the_answers`).
+pub fn first_of_threads() -> &'static dyn Backend {
+    BACKENDS
+        .iter()
+        .copied()
+        .find(|b| b.shares_memory() && b.max_threads() > 1)
+        .expect("the registry has a thread backend")
+}
+
 /// Looks a backend up by id.
 pub fn backend(id: &str) -> Result<&'static dyn Backend> {
     BACKENDS

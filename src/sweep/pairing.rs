@@ -50,9 +50,8 @@ pub(super) fn cpu_time_seen(
 /// ran. Its sets go on for their undecided comparisons ([`Sampling::answers`]).
 pub fn holds_the_answers(backend: &str, threads: usize, thread_counts: &[usize]) -> bool {
     let cores = num_cpus::get();
-    let first = (backends::BACKENDS.iter()).find(|b| b.shares_memory() && b.max_threads() > 1);
     let most = thread_counts.iter().copied().filter(|&t| t <= cores).max();
-    first.is_some_and(|b| b.id() == backend) && Some(threads) == most
+    backends::first_of_threads().id() == backend && Some(threads) == most
 }
 
 /// A call allocating more than this is sampled apart from the light

@@ -96,14 +96,10 @@ impl Profile {
     /// besides the sequential loop and the other kinds of backend (worker
     /// processes); `default` and `full` on every backend.
     fn measures_state_size_on(self, combo: &Combo) -> bool {
-        let threads = |b: &dyn backends::Backend| b.shares_memory() && b.max_threads() > 1;
         self != Profile::Quick
             || combo.workload.purpose != Purpose::StateSize
-            || !threads(combo.backend)
-            || backends::BACKENDS
-                .iter()
-                .find(|b| threads(**b))
-                .is_some_and(|first| first.id() == combo.backend.id())
+            || !(combo.backend.shares_memory() && combo.backend.max_threads() > 1)
+            || backends::first_of_threads().id() == combo.backend.id()
     }
 }
 
