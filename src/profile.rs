@@ -5,10 +5,10 @@
 //! per set, the intermittent calls); which cells it measures is the plan's
 //! business ([`crate::sweep::plan()`]), which reads the workloads' coverage
 //! and the backends' narrowing. Budgets on a 2-core machine: `default`
-//! under 12 minutes from a fresh clone, its compile included (670 to 711 s
-//! in four runs on a day the compile took 88 to 106 s); `quick` under 2
-//! minutes of measuring (115 to 120 s that day, 90 to 94 s on a faster
-//! one), plus a fresh clone's compile (77 to 106 s, no profile's doing).
+//! under 12 minutes from a fresh clone, its compile included (657 s on
+//! 2026-12-07 with a 109 s compile); `quick` under 2 minutes of measuring
+//! (117.4 and 117.6 s that day, 90 to 94 s on a faster one), plus a fresh
+//! clone's compile (77 to 109 s, no profile's doing).
 //!
 //! The thread counts are powers of two up to twice the logical core count,
 //! plus the core count itself (1, 2, 4 on two cores); `PARBENCH_THREADS`
