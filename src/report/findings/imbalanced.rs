@@ -90,6 +90,17 @@ struct Lead<'a> {
     words: String,
 }
 
+/// `first`'s time over `second`'s head to head, and its rounds, where the
+/// two raced ([`crate::results::HeadToHead`], recorded on either).
+fn race_between(first: &Benchmark, second: &Benchmark) -> Option<(Interval, u64)> {
+    (first.head_to_head_with(&second.key.backend))
+        .map(|h| (h.time_ratio, h.rounds))
+        .or_else(|| {
+            (second.head_to_head_with(&first.key.backend))
+                .map(|h| (h.time_ratio.inverse(), h.rounds))
+        })
+}
+
 /// Who leads at one point (`point`: its entries fastest first by speedup,
 /// [`crate::results::backend_points`]), against `margin`: head to head
 /// where its two fastest raced ([`crate::results::HeadToHead`]: their
@@ -98,12 +109,7 @@ struct Lead<'a> {
 /// widened for the choice of the leader among the point's backends.
 fn lead_at<'a>(point: &[&'a Benchmark], margin: f64) -> Lead<'a> {
     let (first, second) = (point[0], point[1]);
-    let race = (first.head_to_head_with(&second.key.backend))
-        .map(|h| (h.time_ratio, h.rounds))
-        .or_else(|| {
-            (second.head_to_head_with(&first.key.backend))
-                .map(|h| (h.time_ratio.inverse(), h.rounds))
-        });
+    let race = race_between(first, second);
     let leads_by = |leader: &Benchmark, runner_up: &Benchmark, lead: Interval, detail: &str| {
         format!(
             "{} leads {} by {:.1}% ({} {:.1}–{:.1}%{detail})",
@@ -248,12 +254,27 @@ pub(super) fn backends(
         outcome => Claim::of_outcome("", outcome, margin),
     });
     let verdict = lead.words;
-    finding.figure = Some(format!(
-        "{} at {}: {}",
-        fastest.key.variant,
-        threads(fastest.key.threads),
-        each[..2].join(" against ")
-    ));
+    // The figure the answer rests on: the race where there was one.
+    let (first, second) = (head[0], head[1]);
+    finding.figure = Some(match race_between(first, second) {
+        Some((r, rounds)) => format!(
+            "{} at {}, head to head: {}'s time over {}'s {:.3}× ({} {:.3}–{:.3}, {rounds} rounds)",
+            first.key.variant,
+            threads(first.key.threads),
+            first.key.backend,
+            second.key.backend,
+            r.estimate,
+            bounds_name(Some(rounds)),
+            r.lower,
+            r.upper
+        ),
+        None => format!(
+            "{} at {}: {}",
+            fastest.key.variant,
+            threads(fastest.key.threads),
+            each[..2].join(" against ")
+        ),
+    });
     let mut answer = format!(
         "On {workload} at {}, {}'s speedups: {}. {verdict}.",
         threads(fastest.key.threads),

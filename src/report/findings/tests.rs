@@ -573,9 +573,25 @@ fn the_leaders_head_to_head_decides_what_their_speedups_cannot() {
     // Through the speedups alone: undecided.
     let (alone, answer) = short(&imbalanced_raced(None));
     assert_eq!(alone.as_deref(), Some("undecided"), "{answer}");
-    // Head to head within 1%: equal within the margin.
-    let (equal, answer) = short(&imbalanced_raced(Some([1.0, 0.99, 1.01])));
+    // Head to head within 1%: equal within the margin, and the race is the
+    // key figure.
+    let raced = imbalanced_raced(Some([1.0, 0.99, 1.01]));
+    let (equal, answer) = short(&raced);
     assert_eq!(equal.as_deref(), Some("equal within 5.0%"), "{answer}");
+    let found = findings_of(&raced);
+    let figure = found
+        .iter()
+        .find(|f| f.id == "imbalanced")
+        .unwrap()
+        .figure
+        .clone();
+    assert_eq!(
+        figure.as_deref(),
+        Some(
+            "closure at 2 threads, head to head: rayon's time over crossbeam's 1.000× (95% \
+             interval 0.990–1.010, 40 rounds)"
+        )
+    );
     assert!(
         answer.contains(
             "rayon's time over crossbeam's, head to head in 40 rounds of their own: equal \
