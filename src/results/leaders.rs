@@ -7,10 +7,11 @@
 use std::collections::BTreeMap;
 
 use super::Benchmark;
+use crate::key::Regime;
 use crate::roles::Role;
 
-/// The entries of `entries` (one workload's) above one thread with a
-/// speedup, by (variant, threads), where two or more backends ran the
+/// The steady entries of `entries` (one workload's) above one thread with
+/// a speedup, by (variant, threads), where two or more backends ran the
 /// point: each point's entries fastest first, by speedup.
 pub fn backend_points<'a>(
     entries: impl IntoIterator<Item = &'a Benchmark>,
@@ -18,7 +19,7 @@ pub fn backend_points<'a>(
     let mut points: BTreeMap<(String, u64), Vec<&Benchmark>> = BTreeMap::new();
     for b in entries
         .into_iter()
-        .filter(|b| b.key.threads > 1 && b.speedup.is_some())
+        .filter(|b| b.key.regime == Regime::Steady && b.key.threads > 1 && b.speedup.is_some())
     {
         points
             .entry((b.key.variant.clone(), b.key.threads))

@@ -90,23 +90,32 @@ struct Lead<'a> {
     words: String,
 }
 
-/// `first`'s time over `second`'s head to head, and its rounds, where the
-/// two raced ([`crate::results::HeadToHead`], recorded on either).
-fn race_between(first: &Benchmark, second: &Benchmark) -> Option<(Interval, u64)> {
-    (first.head_to_head_with(&second.key.backend))
-        .map(|h| (h.time_ratio, h.rounds))
-        .or_else(|| {
-            (second.head_to_head_with(&first.key.backend))
-                .map(|h| (h.time_ratio.inverse(), h.rounds))
+/// The race between `first` and `second` ([`crate::results::HeadToHead`]),
+/// where they raced in one run: the entry that holds it (the leader when
+/// it ran), the other, and the holder's time over the other's with its
+/// rounds. A race held by an entry of an earlier run (a merged file) whose
+/// partner was measured again is not theirs, nor an interval that is none.
+fn race_between<'a>(
+    first: &'a Benchmark,
+    second: &'a Benchmark,
+) -> Option<(&'a Benchmark, &'a Benchmark, Interval, u64)> {
+    [(first, second), (second, first)]
+        .into_iter()
+        .filter(|(holder, other)| holder.measured_at == other.measured_at)
+        .find_map(|(holder, other)| {
+            let race = holder.head_to_head_with(&other.key.backend)?;
+            (race.time_ratio.is_valid()).then_some((holder, other, race.time_ratio, race.rounds))
         })
 }
 
 /// Who leads at one point (`point`: its entries fastest first by speedup,
 /// [`crate::results::backend_points`]), against `margin`: head to head
-/// where its two fastest raced ([`crate::results::HeadToHead`]: their
-/// time ratio measured in rounds of their own, after the choice of the
-/// two, so no widening for it), else through their two paired speedups,
-/// widened for the choice of the leader among the point's backends.
+/// where its two fastest raced ([`race_between`]: their time ratio
+/// measured in rounds of their own, after the choice of the two, so no
+/// widening for it), else through their two paired speedups, widened for
+/// the choice of the leader among the point's backends. A lead by more
+/// than the margin is claimed over every backend of the point: beyond the
+/// two raced, through the widened speedups.
 fn lead_at<'a>(point: &[&'a Benchmark], margin: f64) -> Lead<'a> {
     let (first, second) = (point[0], point[1]);
     let race = race_between(first, second);
@@ -117,14 +126,14 @@ fn lead_at<'a>(point: &[&'a Benchmark], margin: f64) -> Lead<'a> {
             runner_up.key.backend,
             (lead.estimate - 1.0) * 100.0,
             bounds_name(match race {
-                Some((_, rounds)) => Some(rounds),
+                Some((.., rounds)) => Some(rounds),
                 None => leader.paired_rounds.min(runner_up.paired_rounds),
             }),
             (lead.lower - 1.0) * 100.0,
             (lead.upper - 1.0) * 100.0
         )
     };
-    let Some((ratio, rounds)) = race else {
+    let Some((holder, other, ratio, rounds)) = race else {
         let lead = lead_among(first, second, point.len());
         let outcome = decided_lead(first, second, point.len(), margin);
         // The leader was chosen among them by these speedups: say so.
@@ -151,28 +160,48 @@ fn lead_at<'a>(point: &[&'a Benchmark], margin: f64) -> Lead<'a> {
             words,
         };
     };
-    // `ratio`: the first's time over the second's, decided as the sampler
+    // `ratio`: the holder's time over the other's, decided as the sampler
     // decided it.
     let how = format!("head to head in {rounds} rounds of their own");
     match Outcome::of(&ratio, margin) {
         outcome @ (Outcome::Faster | Outcome::Slower) => {
             let (leader, runner_up, lead) = match outcome {
-                Outcome::Faster => (first, second, ratio.inverse()),
-                _ => (second, first, ratio),
+                Outcome::Faster => (holder, other, ratio.inverse()),
+                _ => (other, holder, ratio),
             };
-            Lead {
-                leader,
-                outcome: Outcome::Slower,
-                words: leads_by(leader, runner_up, lead, &format!(", {how}")),
+            // The two were chosen by their speedups: the others must lie
+            // behind the leader too.
+            let behind = |b: &&Benchmark| {
+                b.key.backend == holder.key.backend
+                    || b.key.backend == other.key.backend
+                    || decided_lead(leader, b, point.len(), margin) == Outcome::Slower
+            };
+            let words = leads_by(leader, runner_up, lead, &format!(", {how}"));
+            match point.iter().all(behind) {
+                true => Lead {
+                    leader,
+                    outcome: Outcome::Slower,
+                    words,
+                },
+                false => Lead {
+                    leader,
+                    outcome: Outcome::Undecided,
+                    words: format!(
+                        "{words}; its lead over the other backends is not shown beyond {} \
+                         (their speedups, widened for the choice among {})",
+                        percent(margin),
+                        point.len()
+                    ),
+                },
             }
         }
         outcome => Lead {
-            leader: first,
+            leader: holder,
             outcome,
             words: format!(
                 "{}'s time over {}'s, {how}: {}",
-                first.key.backend,
-                second.key.backend,
+                holder.key.backend,
+                other.key.backend,
                 ratio_words(&ratio, margin, bounds_name(Some(rounds)))
             ),
         },
@@ -255,14 +284,13 @@ pub(super) fn backends(
     });
     let verdict = lead.words;
     // The figure the answer rests on: the race where there was one.
-    let (first, second) = (head[0], head[1]);
-    finding.figure = Some(match race_between(first, second) {
-        Some((r, rounds)) => format!(
+    finding.figure = Some(match race_between(head[0], head[1]) {
+        Some((holder, other, r, rounds)) => format!(
             "{} at {}, head to head: {}'s time over {}'s {:.3}× ({} {:.3}–{:.3}, {rounds} rounds)",
-            first.key.variant,
-            threads(first.key.threads),
-            first.key.backend,
-            second.key.backend,
+            holder.key.variant,
+            threads(holder.key.threads),
+            holder.key.backend,
+            other.key.backend,
             r.estimate,
             bounds_name(Some(rounds)),
             r.lower,

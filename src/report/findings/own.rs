@@ -25,7 +25,7 @@ use crate::roles::Family;
 /// the same margin ([`IDIOMS_MARGIN`]). Where a mode was sampled apart (it
 /// churns memory) and only its speedup is paired, the ratio of the two
 /// speedups comes from two groups and uses [`BACKEND_MARGIN`], as two
-/// backends' speedups do.
+/// backends' speedups do where they did not race head to head.
 pub const OWNERSHIP_MARGIN: f64 = IDIOMS_MARGIN;
 
 const WORTH: &str = "Is it worth parallelising at this size?";

@@ -617,6 +617,26 @@ fn the_leaders_head_to_head_decides_what_their_speedups_cannot() {
     let mut elsewhere = imbalanced_raced(Some([1.0, 0.99, 1.01]));
     elsewhere[0].head_to_head.as_mut().unwrap().with = "std_scope".to_string();
     assert_eq!(short(&elsewhere).0.as_deref(), Some("undecided"));
+    // Nor one held by an entry of an earlier run whose partner was
+    // measured again (a merged file).
+    let mut stale = imbalanced_raced(Some([1.0, 0.99, 1.01]));
+    stale[1].measured_at = "2026-12-08T00:00:00Z".to_string();
+    assert_eq!(short(&stale).0.as_deref(), Some("undecided"));
+    // A lead by more than the margin over the runner-up, head to head,
+    // while a third backend's speedup lies as high as the leader's: not
+    // shown over every backend, so undecided.
+    let mut third = imbalanced_raced(Some([1.10, 1.08, 1.12]));
+    third.push(paired(
+        entry("imbalanced", "closure", "std_scope", 2, 1000.0),
+        [1.94, 1.88, 2.00],
+        &[],
+    ));
+    let (open, answer) = short(&third);
+    assert_eq!(open.as_deref(), Some("undecided"), "{answer}");
+    assert!(
+        answer.contains("its lead over the other backends is not shown beyond 5.0%"),
+        "{answer}"
+    );
 }
 
 /// The seed (20 items of 2 ns) and its best parallel run, 500× slower.

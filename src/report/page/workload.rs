@@ -235,7 +235,8 @@ fn legend(criterion: bool) -> String {
          in brackets (the range where fewer than 8 rounds; missing for entries from before paired \
          sampling).{criterion} {BEYOND_CEILING_MARK}: more than {} above the machine's ceiling. \
          {CAPPED_MARK}: the time cap stopped the pairing before its figures settled (the \
-         speedup's interval within its target half-width of {}, its comparisons decided). {TWO_MODES_MARK}: its rounds fell into two groups far apart, and the \
+         speedup's interval within its target half-width of {}, its comparisons decided where the \
+         answers read them, within the target elsewhere). {TWO_MODES_MARK}: its rounds fell into two groups far apart, and the \
          interval spans both (the trust finding lists their values). At 1 thread, the backend's \
          thread ran on the caller's CPU, held there with it (Linux; not worker processes). Cores \
          busy: process CPU time over wall time in the paired calls.",
