@@ -101,7 +101,7 @@ mod tests {
             ..Sampling::default()
         };
         let samples = sample_rounds(
-            &vec![false; members],
+            &crate::paired::apart(members),
             &speedups_over_first(members),
             &sampling,
             Switching::Batches,
