@@ -40,14 +40,14 @@
 //! - [`cmd`]: the subcommands of the `parbench` binary, one file each.
 //!
 //! The modules are layered ([`LAYERS`], lowest first): each imports only
-//! from its own layer and those below, and `tests/layers.rs` enforces it.
+//! from its own layer and those below, and `tests/it/layers.rs` enforces it.
 //!
 //! The library installs no global allocator: programs that want memory
 //! figures install [`memory::CountingAllocator`] themselves.
 
 /// The layers of `src/`, lowest first: a module imports only from its own
 /// layer and those below it, and no two modules import each other
-/// (`tests/layers.rs` reads the source and enforces both).
+/// (`tests/it/layers.rs` reads the source and enforces both).
 ///
 /// - foundation knows nothing of the problem: the OS, the key, statistics
 ///   and the paired sampler, the allocator's counts, criterion's files, the

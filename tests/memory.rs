@@ -59,7 +59,7 @@ fn copies_and_allocations_per_variant() {
     let small = Prepared::new(spec(ITEMS, STATE)).unwrap();
     let large = Prepared::new(spec(ITEMS, 16 * STATE)).unwrap();
     // Threads borrow or copy in this process; the process backend's copies
-    // are made in its workers and have their own test (tests/process.rs).
+    // are made in its workers and have their own test (tests/it/process.rs).
     for backend in BACKENDS.iter().filter(|b| b.shares_memory()) {
         for threads in thread_counts(*backend, &[1, 2, 3, 4, 7, 16]) {
             let backend = backend.id();

@@ -61,7 +61,7 @@ pub const CEILING_MARGIN: f64 = 0.03;
 const SCHEMA_2_SEQUENTIAL_BACKEND: &str = "none";
 /// What schema 3 renamed it to: the file format's history, as files wrote
 /// it, not a lookup in the backends' registry (this module depends on no
-/// backend; `tests/results.rs` checks that the registry still agrees).
+/// backend; `tests/it/results.rs` checks that the registry still agrees).
 const SCHEMA_3_SEQUENTIAL_BACKEND: &str = "sequential";
 
 /// The one backend whose entries had their own baseline before schema 5,

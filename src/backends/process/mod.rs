@@ -44,7 +44,7 @@
 //! cannot map the shared memory, or does not answer within the pool's
 //! timeout is an error naming the worker and the chunk, and the pool is
 //! started again before the error returns; a worker of another protocol is
-//! refused at its hello. `tests/process.rs` provokes each one, through a
+//! refused at its hello. `tests/it/process.rs` provokes each one, through a
 //! test-only fault one worker is started with ([`fault`]). The timeout
 //! covers answers: requests go only to idle workers, which read them at
 //! once. No worker outlives the pool: dropping it closes their stdin, kills

@@ -106,7 +106,7 @@ fn a_panicking_item_is_an_error_on_every_backend() {
     let problem = Prepared::of(Poisoned).unwrap();
     let mut out = problem.output().unwrap();
     // Worker processes carry only the seed's problems: the process
-    // backend's faults are tested in tests/process.rs.
+    // backend's faults are tested in tests/it/process.rs.
     for backend in BACKENDS.iter().filter(|b| b.shares_memory()) {
         for threads in backends::thread_counts(*backend, &[1, 2, 4]) {
             let exec = backend.executor(threads).unwrap();

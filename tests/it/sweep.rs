@@ -2,7 +2,7 @@
 //! `quick` (which criterion does not time): each group is paired with the
 //! sequential loop and reaches the results file as soon as it completes,
 //! each entry timed by its paired rounds (criterion estimates left in its
-//! folder are not read; `tests/criterion_dir.rs` reads them for the other
+//! folder are not read; `tests/it/criterion_dir.rs` reads them for the other
 //! profiles); an interrupt (the sweep dropped before `finish`) keeps every
 //! finished group; `PARBENCH_RESUME` skips them; a second run on the same
 //! label is refused while the first holds the lock.

@@ -2,8 +2,8 @@
 //! over 50 of them keeps its entry page small and links every machine's
 //! detail page; labels shared by different hardware are named apart.
 
-#[path = "support/fleet.rs"]
-mod fleet;
+#[path = "../support/fleet.rs"]
+mod machines;
 
 use std::fs;
 use std::time::Instant;
@@ -32,7 +32,7 @@ fn fifty_machines_give_a_small_entry_page_linking_every_machine() {
     let (_keep, root) = workdir();
     let runs = root.join("runs");
     let _ = fs::remove_dir_all(&runs);
-    let files = fleet::generate(50, &runs);
+    let files = machines::generate(50, &runs);
     let out = root.join("report");
     let started = Instant::now();
     let outcome = write_report(&runs, &out).unwrap();
@@ -81,14 +81,14 @@ fn linked_pages(html: &str) -> Vec<String> {
 #[test]
 fn one_label_on_two_kinds_of_hardware_is_named_by_both() {
     let real: serde_json::Value =
-        serde_json::from_str(&fs::read_to_string(fleet::real_run()).unwrap()).unwrap();
+        serde_json::from_str(&fs::read_to_string(machines::real_run()).unwrap()).unwrap();
     let runs = tempfile::tempdir().unwrap();
     // Two runner generations behind one CI label, as the merge job gathers them.
     for (file, i) in [
         ("linux-x64--ci-linux.json", 1),
         ("imported--ci-linux.json", 2),
     ] {
-        let mut m = fleet::machine(&real, i);
+        let mut m = machines::machine(&real, i);
         m["machine"]["label"] = "ci-linux".into();
         fs::write(runs.path().join(file), m.to_string()).unwrap();
     }
@@ -109,7 +109,7 @@ fn one_label_on_two_kinds_of_hardware_is_named_by_both() {
 #[test]
 fn compare_prints_the_verdicts_as_json_and_writes_the_pages_as_html() {
     let runs = tempfile::tempdir().unwrap();
-    let files = fleet::generate(3, runs.path());
+    let files = machines::generate(3, runs.path());
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_parbench"))
         .arg("compare")
         .args(&files)
