@@ -154,20 +154,155 @@ pub fn times(x: f64) -> String {
     format!("{}×", three_digits(x))
 }
 
+/// How a ratio reads: a speedup (above 1, faster) or a ratio of times
+/// (above 1, slower).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reading {
+    Speedup,
+    Time,
+}
+
+/// From this factor away from 1 on, a ratio is written in words,
+/// `1,660× slower`: `0.000603×` hides what it says, and its bounds at two
+/// decimals read `0.00–0.00`.
+pub const FAR: f64 = 10.0;
+
+/// Whether `x` lies [`FAR`] times or more away from 1 (or is not a
+/// positive number), where a ratio reads in words.
+pub fn far_from_one(x: f64) -> bool {
+    !(x.is_finite() && (1.0 / FAR..FAR).contains(&x))
+}
+
+/// A factor away from 1 with three significant digits, thousands
+/// separated: `1,660`, `490`, `12.3`; `∞` where a bound was zero.
+fn factor(x: f64) -> String {
+    match x {
+        x if !x.is_finite() => "∞".to_string(),
+        x if x >= 1000.0 => {
+            let scale = 10f64.powi(x.log10().floor() as i32 - 2);
+            count(((x / scale).round() * scale) as u64)
+        }
+        x => three_digits(x),
+    }
+}
+
+/// A bound of a ratio near 1: `decimals` of them where they show three
+/// significant digits or fewer (0.1 up to 100), else three significant
+/// digits, so that no bound reads `0.00`.
+fn near_bound(x: f64, decimals: usize) -> String {
+    match x.abs() {
+        a if (0.1..100.0).contains(&a) => format!("{x:.decimals$}"),
+        _ => three_digits(x),
+    }
+}
+
+/// How slow `x` is, read as `reading`: its time over the other's.
+fn slowness(reading: Reading, x: f64) -> f64 {
+    match reading {
+        Reading::Speedup => 1.0 / x,
+        Reading::Time => x,
+    }
+}
+
+/// A ratio and its bounds as text, apart, for a sentence to place them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RatioText {
+    /// `1.96×`, or far from 1, `1,660× slower`.
+    pub estimate: String,
+    /// `1.93–2.00`, or far from 1, `1,610–1,720× slower`.
+    pub bounds: String,
+    /// Whether it is written in words ([`far_from_one`]).
+    pub far: bool,
+}
+
+impl RatioText {
+    /// The estimate in a sentence that compares with `other`: near 1,
+    /// `1.12× {near}` (`near`: "the time of fold_reduce"); far from it,
+    /// `62.1× slower than {other}`.
+    pub fn against(&self, near: &str, other: &str) -> String {
+        match self.far {
+            true => format!("{} than {other}", self.estimate),
+            false => format!("{} {near}", self.estimate),
+        }
+    }
+}
+
+/// `r` as text ([`RatioText`]), read as `reading`: near 1, the estimate as
+/// [`times`] for a speedup and with `decimals` for a ratio of times, its
+/// bounds with `decimals`; from [`FAR`] times away from 1 on, in words,
+/// each bound on its own side of 1.
+pub fn ratio_text(reading: Reading, r: &Interval, decimals: usize) -> RatioText {
+    let slow = slowness(reading, r.estimate);
+    if !far_from_one(slow) {
+        return RatioText {
+            estimate: match reading {
+                Reading::Speedup => times(r.estimate),
+                Reading::Time => format!("{:.decimals$}×", r.estimate),
+            },
+            bounds: format!(
+                "{}–{}",
+                near_bound(r.lower, decimals),
+                near_bound(r.upper, decimals)
+            ),
+            far: false,
+        };
+    }
+    let words = |slow: f64| match slow >= 1.0 {
+        true => (factor(slow), "slower"),
+        false => (factor(1.0 / slow), "faster"),
+    };
+    let (estimate, side) = words(slow);
+    let (a, b) = {
+        let (x, y) = (slowness(reading, r.lower), slowness(reading, r.upper));
+        // The bound nearer 1 first on the slow side, the farther first on
+        // the fast side: each reads from the smaller factor up.
+        let (low, high) = (x.min(y), x.max(y));
+        match side {
+            "slower" => (words(low), words(high)),
+            _ => (words(high), words(low)),
+        }
+    };
+    RatioText {
+        estimate: format!("{estimate}× {side}"),
+        bounds: match a.1 == b.1 {
+            true => format!("{}–{}× {}", a.0, b.0, a.1),
+            false => format!("{}× {} to {}× {}", a.0, a.1, b.0, b.1),
+        },
+        far: true,
+    }
+}
+
+/// A ratio alone, as [`ratio_text`] writes its estimate: `1.96×`,
+/// `1,660× slower`.
+pub fn ratio(reading: Reading, x: f64) -> String {
+    ratio_text(reading, &Interval::exact(x), 3).estimate
+}
+
+/// A ratio with its bounds named `bounds` (`95% interval`, `range`; none
+/// when empty): `1.96× (95% interval 1.93–2.00)`, `1,660× slower (95%
+/// interval 1,610–1,720× slower)`.
+pub fn ratio_with_interval(
+    reading: Reading,
+    r: &Interval,
+    bounds: &str,
+    decimals: usize,
+) -> String {
+    let text = ratio_text(reading, r, decimals);
+    match bounds {
+        "" => format!("{} ({})", text.estimate, text.bounds),
+        name => format!("{} ({name} {})", text.estimate, text.bounds),
+    }
+}
+
 /// A paired speedup with its 95% interval, `1.96× (1.93–2.00)`, or with
 /// `range` before its bounds when they come from fewer than 8 rounds (the
-/// min and max, not a 95% interval).
+/// min and max, not a 95% interval); far from 1 in words ([`ratio_text`]).
 pub fn speedup_with_interval(s: &Interval, rounds: Option<u64>) -> String {
     let range = match rounds {
         Some(n) if n >= super::findings::MIN_VALUES_FOR_INTERVAL => "",
-        _ => "range ",
+        _ => "range",
     };
-    format!(
-        "{} ({range}{:.2}–{:.2})",
-        times(s.estimate),
-        s.lower,
-        s.upper
-    )
+    ratio_with_interval(Reading::Speedup, s, range, 2)
 }
 
 /// A fraction as a percentage: `88%`, `1.6%`.
@@ -269,6 +404,57 @@ mod tests {
                 "1 copy".into(),
                 "0 copies".into()
             )
+        );
+    }
+
+    #[test]
+    fn ratios_far_from_one_read_in_words_and_no_bound_reads_zero() {
+        let i = |estimate, lower, upper| Interval {
+            estimate,
+            lower,
+            upper,
+        };
+        // Near 1, as before.
+        assert_eq!(
+            speedup_with_interval(&i(1.96, 1.93, 2.0), Some(20)),
+            "1.96× (1.93–2.00)"
+        );
+        assert_eq!(
+            ratio_with_interval(Reading::Time, &i(1.0041, 0.97, 1.03), "95% interval", 3),
+            "1.004× (95% interval 0.970–1.030)"
+        );
+        // The seed on a pool: a speedup of 0.000603.
+        assert_eq!(
+            speedup_with_interval(&i(0.000603, 0.000581, 0.000621), Some(20)),
+            "1,660× slower (1,610–1,720× slower)"
+        );
+        assert_eq!(
+            speedup_with_interval(&i(0.00203, 0.00199, 0.0021), Some(3)),
+            "493× slower (range 476–503× slower)"
+        );
+        // A ratio of times far above 1 is slower, far below faster.
+        assert_eq!(ratio(Reading::Time, 490.0), "490× slower");
+        assert_eq!(ratio(Reading::Time, 0.04), "25.0× faster");
+        assert_eq!(ratio(Reading::Speedup, 25.0), "25.0× faster");
+        assert_eq!(ratio(Reading::Speedup, 0.0217), "46.1× slower");
+        // In a sentence against another.
+        let against =
+            |x| ratio_text(Reading::Time, &Interval::exact(x), 3).against("the time of b", "b");
+        assert_eq!(against(1.121), "1.121× the time of b");
+        assert_eq!(against(62.1), "62.1× slower than b");
+        // An interval across 1 names each side.
+        assert_eq!(
+            ratio_text(Reading::Speedup, &i(0.05, 0.02, 1.5), 2).bounds,
+            "1.50× faster to 50.0× slower"
+        );
+        // A bound near zero keeps its digits; a zero bound is infinitely slow.
+        assert_eq!(
+            ratio_text(Reading::Speedup, &i(0.5, 0.004, 0.9), 2).bounds,
+            "0.00400–0.90"
+        );
+        assert_eq!(
+            ratio_text(Reading::Speedup, &i(0.05, 0.0, 0.06), 2).bounds,
+            "16.7–∞× slower"
         );
     }
 

@@ -56,6 +56,12 @@ impl<'a> Race<'a> {
             Some(s) => {
                 let bounds = bounds_name(self.best.paired_rounds);
                 match self.outcome() {
+                    Outcome::Faster | Outcome::Slower if far_from_one(s.estimate) => {
+                        format!(
+                            "is {}",
+                            ratio_with_interval(Reading::Speedup, &s, bounds, 2)
+                        )
+                    }
                     Outcome::Faster => format!(
                         "is {} faster ({bounds} {:.2}–{:.2})",
                         times(s.estimate),
@@ -68,13 +74,15 @@ impl<'a> Race<'a> {
                         1.0 / s.upper,
                         1.0 / s.lower
                     ),
-                    _ => format!(
-                        "is {} (speedup {}, {bounds} {:.2}–{:.2})",
-                        self.outcome().words(BREAK_EVEN_MARGIN),
-                        times(s.estimate),
-                        s.lower,
-                        s.upper
-                    ),
+                    _ => {
+                        let text = ratio_text(Reading::Speedup, &s, 2);
+                        format!(
+                            "is {} (speedup {}, {bounds} {})",
+                            self.outcome().words(BREAK_EVEN_MARGIN),
+                            text.estimate,
+                            text.bounds
+                        )
+                    }
                 }
             }
             None => "was not paired with it".to_string(),

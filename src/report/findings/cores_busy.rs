@@ -36,12 +36,11 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
     burning.sort_by(|a, b| excess(b).total_cmp(&excess(a)));
     let describe = |b: &Benchmark| {
         format!(
-            "{} on {} keeps {:.2} cores busy for a paired speedup of {}: {:.2} cores beyond its \
-             upper bound",
+            "{} on {} keeps {:.2} cores busy {}: {:.2} cores beyond its upper bound",
             b.key.variant,
             place(b),
             b.cores_busy.unwrap_or_default(),
-            times(b.speedup.unwrap_or_default()),
+            for_speedup(&Interval::exact(b.speedup.unwrap_or_default()), None),
             excess(b)
         )
     };
@@ -113,11 +112,11 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
     }
     finding.figure = burning.first().map(|worst| {
         format!(
-            "worst: {} on {}, {:.2} cores busy for {}",
+            "worst: {} on {}, {:.2} cores busy {}",
             worst.key.variant,
             place(worst),
             worst.cores_busy.unwrap_or_default(),
-            times(worst.speedup.unwrap_or_default())
+            for_speedup(&Interval::exact(worst.speedup.unwrap_or_default()), None)
         )
     });
     finding.details = burning
@@ -142,13 +141,22 @@ fn why_open(b: &Benchmark, cores: u64) -> String {
             b.key.threads
         ),
         false => format!(
-            "on {} {busy:.2} cores busy for a paired speedup of {} ({} {:.2}–{:.2}): \
-             the interval spans the margin of {IDLE_CORES:.2} cores",
+            "on {} {busy:.2} cores busy {}: the interval spans the margin of {IDLE_CORES:.2} \
+             cores",
             place(b),
-            times(speedup.estimate),
-            bounds_name(b.paired_rounds),
-            speedup.lower,
-            speedup.upper
+            for_speedup(&speedup, Some(bounds_name(b.paired_rounds)))
         ),
+    }
+}
+
+/// What the cores kept busy bought: `for a paired speedup of 1.96×`, or
+/// far below 1, `while 20.6× slower than the sequential loop`, with the
+/// interval named `bounds` where given.
+fn for_speedup(s: &Interval, bounds: Option<&str>) -> String {
+    let text = ratio_text(Reading::Speedup, s, 2);
+    let interval = bounds.map_or(String::new(), |name| format!(" ({name} {})", text.bounds));
+    match text.far {
+        true => format!("while {}{interval} than the sequential loop", text.estimate),
+        false => format!("for a paired speedup of {}{interval}", text.estimate),
     }
 }

@@ -256,14 +256,15 @@ pub(super) fn backends(
             let s = speedup(b);
             match b.paired_speedup() {
                 Some(_) => format!(
-                    "{} {} ({} {:.2}–{:.2})",
+                    "{} {}",
                     b.key.backend,
-                    times(s.estimate),
-                    bounds_name(b.paired_rounds),
-                    s.lower,
-                    s.upper
+                    ratio_with_interval(Reading::Speedup, &s, bounds_name(b.paired_rounds), 2)
                 ),
-                None => format!("{} {} (not paired)", b.key.backend, times(s.estimate)),
+                None => format!(
+                    "{} {} (not paired)",
+                    b.key.backend,
+                    ratio(Reading::Speedup, s.estimate)
+                ),
             }
         })
         .collect();

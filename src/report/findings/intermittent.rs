@@ -114,9 +114,11 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
             decided,
         });
         finding.points += 1;
+        let text = ratio_text(Reading::Time, &r, 2);
         let ratio = format!(
-            "mean call {:.2}× the back-to-back one (95% interval {:.2}–{:.2})",
-            r.estimate, r.lower, r.upper
+            "mean call {} (95% interval {})",
+            text.against("the back-to-back one", "the back-to-back one"),
+            text.bounds
         );
         if outcome == Outcome::Slower {
             finding
@@ -205,15 +207,7 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
                 let speedup = |s: Option<Interval>, rounds: Option<u64>| {
                     s.map_or_else(
                         || MISSING.to_string(),
-                        |s| {
-                            format!(
-                                "{} ({} {:.2}–{:.2})",
-                                times(s.estimate),
-                                bounds_name(rounds),
-                                s.lower,
-                                s.upper
-                            )
-                        },
+                        |s| ratio_with_interval(Reading::Speedup, &s, bounds_name(rounds), 2),
                     )
                 };
                 let steady_entry = index.get(

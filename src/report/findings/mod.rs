@@ -43,7 +43,8 @@ use super::data::{
     Index, backend_order, backend_position, run_caveats, variant_order, workload_order,
 };
 use super::format::{
-    MISSING, bytes, duration_ns, or_missing, percent, threads, times, two_significant,
+    MISSING, Reading, bytes, duration_ns, far_from_one, or_missing, percent, ratio, ratio_text,
+    ratio_with_interval, threads, times, two_significant,
 };
 use super::scaling;
 use crate::paired::{Interval, SLOW_CALL, mean, median_interval};
@@ -240,7 +241,8 @@ impl Outcome {
 
 /// A time ratio against its margin in the three-way wording, with figures:
 /// `equal within 2.0% (ratio 1.003×, 95% interval 0.991–1.012)`, `6.0%
-/// slower (4.1–7.9%)`, `12.7× the time (11.6–12.9×)`, `undecided (interval
+/// slower (4.1–7.9%)`, `2.7× the time (2.6–2.9×)`, `490× slower (476–503×
+/// slower)` (from [`FAR`] on: [`ratio_text`]), `undecided (interval
 /// -2.1–7.0% spans the margin of 2.0%; noisy: about 4× the rounds might
 /// decide it)`. `bounds` names the interval ([`bounds_name`]). For a
 /// sampled interval, which more rounds narrow; a pooled one is worded by
@@ -266,6 +268,9 @@ pub fn pooled_ratio_words(r: &Interval, margin: f64, bounds: &str) -> String {
             r.lower,
             r.upper
         ),
+        Outcome::Slower | Outcome::Faster if far_from_one(r.estimate) => {
+            ratio_with_interval(Reading::Time, r, bounds, 3)
+        }
         Outcome::Slower if r.estimate >= 2.0 => format!(
             "{} the time ({bounds} {:.1}–{:.1}×)",
             times(r.estimate),
@@ -426,13 +431,10 @@ fn inconsistent_entry(file: &ResultsFile, b: &Benchmark) -> Option<String> {
     let ceiling = inconsistent_ceiling(file, b)?;
     let s = b.paired_speedup()?;
     Some(format!(
-        "{} on {}: paired {} ({} {:.2}–{:.2}) against a ceiling of {}",
+        "{} on {}: paired {} against a ceiling of {}",
         b.key.variant,
         place(b),
-        times(s.estimate),
-        bounds_name(b.paired_rounds),
-        s.lower,
-        s.upper,
+        ratio_with_interval(Reading::Speedup, &s, bounds_name(b.paired_rounds), 2),
         times(ceiling)
     ))
 }

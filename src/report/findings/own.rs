@@ -115,14 +115,11 @@ fn worth(index: &Index<'_>, workload: &str, left_out: Vec<String>) -> Finding {
     finding.claims.push(claim);
     let (best, s) = parallel[0];
     finding.figure = Some(format!(
-        "{} on {} at {}: {} ({} {:.2}–{:.2})",
+        "{} on {} at {}: {}",
         best.key.variant,
         best.key.backend,
         threads(best.key.threads),
-        times(s.estimate),
-        bounds_name(best.paired_rounds),
-        s.lower,
-        s.upper
+        ratio_with_interval(Reading::Speedup, &s, bounds_name(best.paired_rounds), 2),
     ));
     let winning = parallel
         .iter()
@@ -263,13 +260,13 @@ fn passing(index: &Index<'_>, workload: &str) -> Finding {
                 .total_cmp(&(b.ratio.estimate - 1.0).abs())
         })
         .expect("not empty");
+    let text = ratio_text(Reading::Time, &largest.ratio, 3);
     finding.figure = Some(format!(
-        "{} {:.3}× the closure's time ({} {:.3}–{:.3}), {}",
+        "{} {} ({} {}), {}",
         largest.variant,
-        largest.ratio.estimate,
+        text.against("the closure's time", "the closure"),
         largest.bounds,
-        largest.ratio.lower,
-        largest.ratio.upper,
+        text.bounds,
         largest.source
     ));
     let with = |outcome: Outcome| -> Vec<String> {

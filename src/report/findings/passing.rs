@@ -98,10 +98,8 @@ pub(super) fn answer(index: &Index<'_>, question: &'static str, id: &'static str
         finding.points += at.len();
         finding.figure.get_or_insert_with(|| {
             format!(
-                "median time ratio {:.3}× ({bounds} {:.3}–{:.3}) over {} paired ratios on {workload}",
-                pooled.estimate,
-                pooled.lower,
-                pooled.upper,
+                "median time ratio {} over {} paired ratios on {workload}",
+                ratio_with_interval(Reading::Time, &pooled, bounds, 3),
                 pairs.len()
             )
         });

@@ -136,13 +136,13 @@ fn shared_sums(index: &Index<'_>, workload: &str, finding: &mut Finding) -> Stri
     if let Some((b, r)) = costliest
         && finding.figure.is_none()
     {
+        let text = ratio_text(Reading::Time, &r, 3);
         finding.figure = Some(format!(
-            "{} {:.3}× the time of {fold_id} ({} {:.3}–{:.3}) on {}",
+            "{} {} ({} {}) on {}",
             b.key.variant,
-            r.estimate,
+            text.against(&format!("the time of {fold_id}"), fold_id),
             bounds_name(b.paired_rounds),
-            r.lower,
-            r.upper,
+            text.bounds,
             place(b)
         ));
     }

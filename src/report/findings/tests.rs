@@ -671,8 +671,8 @@ fn break_even_lies_between_the_workloads_that_lose_and_win() {
     );
     assert!(answer.contains(
         "big_state. seed (2.00 ns per item, 40.0 ns per call sequentially): \
-             the best parallel run (closure, rayon, 2 threads) takes 500× as long (95% interval \
-             476.19–526.32)."
+             the best parallel run (closure, rayon, 2 threads) is 500× slower (95% interval \
+             476–526× slower)."
     ));
     assert!(answer.contains("compute (2.00 µs per item, 2.00 ms per call sequentially)"));
     assert!(answer.contains("is 3.33× faster (95% interval 3.20–3.40)"));

@@ -189,8 +189,8 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
                 "{} on {}: paired {} against criterion's {} {}",
                 b.key.variant,
                 place(b),
-                times(b.speedup.unwrap_or_default()),
-                times(b.criterion_speedup.unwrap_or_default()),
+                ratio(Reading::Speedup, b.speedup.unwrap_or_default()),
+                ratio(Reading::Speedup, b.criterion_speedup.unwrap_or_default()),
                 DISAGREE_MARK
             )
         })
@@ -210,9 +210,9 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
                 "{} on {}: {} in {} rounds, {} in {} {TWO_MODES_MARK}",
                 b.key.variant,
                 place(b),
-                times(low.value),
+                ratio(Reading::Speedup, low.value),
                 low.rounds,
-                times(high.value),
+                ratio(Reading::Speedup, high.value),
                 high.rounds
             )
         }))
