@@ -279,7 +279,7 @@ pub fn run(
             .iter()
             .map(|(job, exec)| (job, Target::of(*exec)))
             .collect();
-        let samples = paired::sample(&paired::apart(members.len()), &watched, &sampling, |m| {
+        let samples = paired::sample(&vec![false; members.len()], &watched, &sampling, |m| {
             let (job, target) = targets[m];
             problem.run_on(job, target, &mut out).map(drop)
         })

@@ -20,31 +20,16 @@
 //! may run at sequential speed, and one woken call does not always suffice
 //! (measured on compute, rayon at 2 threads: a median of 1.27x over six
 //! rounds against criterion's 2.01x, with one call discarded). So after
-//! every switch from a member on another executor (a pool that sat idle
-//! while the other ran: [`Member::executor`]) the calls of the next member
-//! are discarded, untimed, until one is back within `RECOVERED` of the
-//! member's fastest call: at least one and at most `MAX_WAKE_CALLS`, none
-//! for calls longer than `LONG_CALL`. After a member that churns memory
-//! (the caller says which) the limit is `MAX_SETTLE` instead: measured on
-//! big_state, after clone_per_task frees its copies the sequential loop
-//! runs at 4x its steady time and recovers only 20-35 ms later. Only the
-//! batch after the discarded calls is timed; a batch is back-to-back calls.
-//! (The cost of those discarded calls is what the intermittent regime of
-//! issue 13 measures on purpose.)
-//!
-//! Between two members on one executor (two variants on one rayon pool)
-//! nothing is discarded: the pool has just run a call, as between two calls
-//! of one batch. Where calls take milliseconds and a batch is one call, the
-//! discarded calls were most of a set's time: a problem of one's own of
-//! about 5 ms, quick, its 13 variants on rayon at 2 threads in one set:
-//! 986, 692, 778, 1,038 and 1,005 calls discarded against 690, 617, 712,
-//! 727 and 748 timed. Without the discards between members of the pool,
-//! in the same windows (the two rules alternated, five times): 1.5 to 2.4
-//! times the rounds (94 to 172, against 58 to 84), and its comparisons'
-//! median half-width 1.8 to 2.1% in four runs of five (11% in the first),
-//! against 1.9 to 5.9%, with the same estimates within their noise.
-//! (Larger batches instead, three calls each, widened them: 7 and 8%
-//! against 2 and 3.6%.)
+//! every switch the calls of the next member are discarded, untimed, until
+//! one is back within `RECOVERED` of the member's fastest call: at least
+//! one and at most `MAX_WAKE_CALLS`, none for calls longer than
+//! `LONG_CALL`. After a member that churns memory (the caller says which)
+//! the limit is `MAX_SETTLE` instead: measured on big_state, after
+//! clone_per_task frees its copies the sequential loop runs at 4x its
+//! steady time and recovers only 20-35 ms later. Only the batch after the discarded
+//! calls is timed; a batch is back-to-back calls. (The cost of those
+//! discarded calls is what the intermittent regime of issue 13 measures on
+//! purpose.)
 //!
 //! **Batches.** A sample of one tiny call (the seed: about 12 ns
 //! sequential) is shorter than the clock can resolve, so each member runs
@@ -127,35 +112,6 @@ pub fn speedups_over_first(members: usize) -> Vec<Watched> {
             })
             .collect(),
     }
-}
-
-/// What the sampler knows of a member of a set.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Member {
-    /// Its calls churn memory: the calls of the member after it are
-    /// discarded until they settle, for up to `MAX_SETTLE`.
-    pub churns: bool,
-    /// What runs its calls (a pool, the caller's thread), as an id within
-    /// the set: after a member on another executor, whose pool may have
-    /// gone to sleep meanwhile, the first calls are discarded; after one on
-    /// the same executor, none are.
-    pub executor: usize,
-}
-
-impl Member {
-    /// A member on `executor`, churning no memory.
-    pub fn on(executor: usize) -> Member {
-        Member {
-            churns: false,
-            executor,
-        }
-    }
-}
-
-/// `members` members each on an executor of its own, churning no memory:
-/// every switch between them discards calls.
-pub fn apart(members: usize) -> Vec<Member> {
-    (0..members).map(Member::on).collect()
 }
 
 /// A call slower than this many times the fastest of its regime is slow:
@@ -436,13 +392,13 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> String {
 /// stopping leaves their 95% intact. An error or a panic of any call stops
 /// the sampling and is returned.
 pub fn sample(
-    members: &[Member],
+    churns: &[bool],
     watched: &[Watched],
     sampling: &Sampling,
     call: impl FnMut(usize) -> Result<()>,
 ) -> Result<Samples> {
     let clock = MonotonicClock::start();
-    caught(|| sample_rounds(members, watched, sampling, Switching::Batches, &clock, call))
+    caught(|| sample_rounds(churns, watched, sampling, Switching::Batches, &clock, call))
 }
 
 /// [`sample`] with the members' calls alternating one by one
@@ -455,11 +411,11 @@ pub fn sample_alternating(
     sampling: &Sampling,
     call: impl FnMut(usize) -> Result<()>,
 ) -> Result<Samples> {
-    let members = apart(members);
+    let churns = vec![false; members];
     let clock = MonotonicClock::start();
     caught(|| {
         sample_rounds(
-            &members,
+            &churns,
             watched,
             sampling,
             Switching::Alternating,
@@ -489,14 +445,14 @@ enum Switching {
 /// [`sample`] and [`sample_alternating`], with no catch around them, on
 /// `clock` (the monotonic clock; a synthetic one in the coverage test).
 fn sample_rounds(
-    of_members: &[Member],
+    churns: &[bool],
     watched: &[Watched],
     sampling: &Sampling,
     switching: Switching,
     clock: &impl Clock,
     mut call: impl FnMut(usize) -> Result<()>,
 ) -> Result<Samples> {
-    let members = of_members.len();
+    let members = churns.len();
     let mut samples = Samples {
         members: vec![MemberSamples::default(); members],
     };
@@ -512,9 +468,8 @@ fn sample_rounds(
     // Each member's fastest single call seen: its batch time per call to begin with.
     let mut fastest = call_time.clone();
     let started = clock.now();
-    // The member before (none before the first round: batch sizing ran
-    // every member since).
-    let mut before: Option<Member> = None;
+    // Whether the member before churns memory.
+    let mut after_churn = false;
     let mut look = sampling.min_rounds;
     let mut sampled = vec![true; members];
     // Decided once, when the cap has passed: how long the set may take (the
@@ -562,14 +517,11 @@ fn sample_rounds(
             if !sampled[member] {
                 continue;
             }
-            // The calls right after a switch from another executor or a
-            // member that churns are discarded (see the module doc) until
-            // one is back near this member's fastest call.
+            // The calls right after a switch are discarded (see the module
+            // doc) until one is back near this member's fastest call.
             let settling = clock.now();
             let mut discarded = 0;
-            let after_churn = before.is_some_and(|b| b.churns);
-            let switched = before.is_none_or(|b| b.executor != of_members[member].executor);
-            let mut discarding = after_churn || (switched && call_time[member] < LONG_CALL);
+            let mut discarding = after_churn || call_time[member] < LONG_CALL;
             while discarding {
                 let started = clock.now();
                 call(member)?;
@@ -590,7 +542,7 @@ fn sample_rounds(
                 call(member)?;
             }
             let wall = clock.now() - wall;
-            before = Some(of_members[member]);
+            after_churn = churns[member];
             let cpu = cpu_before.zip(process_cpu_time()).map(|(b, a)| a - b);
             let into = &mut samples.members[member];
             into.wall_ns.push(wall.as_nanos() as f64 / calls as f64);
@@ -866,7 +818,7 @@ mod tests {
         let mut calls = [0u64; 3];
         let mut order = Vec::new();
         let sampling = six_rounds();
-        let samples = sample(&apart(3), &speedups_over_first(3), &sampling, |m| {
+        let samples = sample(&[false; 3], &speedups_over_first(3), &sampling, |m| {
             calls[m] += 1;
             if order.last() != Some(&m) {
                 order.push(m);
@@ -895,73 +847,13 @@ mod tests {
             }
         }
         assert_eq!(order, drawn);
-        let failed = sample(&apart(2), &speedups_over_first(2), &sampling, |m| {
+        let failed = sample(&[false; 2], &speedups_over_first(2), &sampling, |m| {
             if m == 1 {
                 anyhow::bail!("member 1 broke")
             }
             Ok(())
         });
         assert!(failed.unwrap_err().to_string().contains("member 1 broke"));
-    }
-
-    #[test]
-    fn only_a_switch_of_executor_or_a_churning_member_discards_calls() {
-        // The sequential loop on its executor, three members on another;
-        // every call takes 2 ms (a batch of one), so one discarded call
-        // recovers.
-        let members = [Member::on(0), Member::on(1), Member::on(1), Member::on(1)];
-        let run = |members: &[Member]| {
-            let clock = SyntheticClock::start();
-            let mut order = Vec::new();
-            let samples = sample_rounds(
-                members,
-                &speedups_over_first(members.len()),
-                &six_rounds(),
-                Switching::Batches,
-                &clock,
-                |m| {
-                    order.push(m);
-                    clock.advance(Duration::from_millis(2));
-                    Ok(())
-                },
-            )
-            .expect("synthetic calls do not fail");
-            assert_eq!(samples.rounds(), 6);
-            // Batch sizing: a warm call and a batch of one, member by member.
-            let sized: Vec<usize> = (0..members.len()).flat_map(|m| [m, m]).collect();
-            assert_eq!(order[..sized.len()], sized[..]);
-            order.split_off(sized.len())
-        };
-        let expected = |members: &[Member]| {
-            let mut before: Option<Member> = None;
-            let mut calls = Vec::new();
-            for member in (0..6).flat_map(|round| round_order(round, members.len())) {
-                let this = members[member];
-                let discards = before.is_none_or(|b| b.churns || b.executor != this.executor);
-                calls.extend(std::iter::repeat_n(member, 1 + discards as usize));
-                before = Some(this);
-            }
-            calls
-        };
-        let timed = run(&members);
-        assert_eq!(timed, expected(&members));
-        assert!(
-            timed.len() < 2 * 6 * members.len(),
-            "some switches discard nothing"
-        );
-        // Each on its own executor, every switch discards (a member right
-        // after itself is no switch); and after a member that churns, the
-        // next discards on the same executor too.
-        assert_eq!(run(&apart(4)), expected(&apart(4)));
-        let churning = [
-            Member::on(0),
-            Member {
-                churns: true,
-                executor: 1,
-            },
-            Member::on(1),
-        ];
-        assert_eq!(run(&churning), expected(&churning));
     }
 
     #[test]
@@ -1080,7 +972,7 @@ mod tests {
         };
         let watched = speedups_over_first(2);
         // Any interval is within an infinite target: the first look stops.
-        let reached = sample(&apart(2), &watched, &sampling, spin).unwrap();
+        let reached = sample(&[false; 2], &watched, &sampling, spin).unwrap();
         assert_eq!(reached.rounds(), 8);
         assert!(reached.settled(watched[0], f64::INFINITY));
         // An unreachable target (a negative width): only max_rounds stops it.
@@ -1089,7 +981,9 @@ mod tests {
             ..sampling
         };
         assert_eq!(
-            sample(&apart(2), &watched, &never, spin).unwrap().rounds(),
+            sample(&[false; 2], &watched, &never, spin)
+                .unwrap()
+                .rounds(),
             60
         );
         // The cap stops it, once min_rounds ran.
@@ -1098,7 +992,9 @@ mod tests {
             ..never
         };
         assert_eq!(
-            sample(&apart(2), &watched, &capped, spin).unwrap().rounds(),
+            sample(&[false; 2], &watched, &capped, spin)
+                .unwrap()
+                .rounds(),
             8
         );
         // A member no open ratio needs leaves at the first look; the
@@ -1108,7 +1004,7 @@ mod tests {
             reference: 0,
             margin: None,
         }];
-        let partly = sample(&apart(3), &only_first, &never, spin).unwrap();
+        let partly = sample(&[false; 3], &only_first, &never, spin).unwrap();
         assert_eq!(
             (0..3).map(|m| partly.rounds_of(m)).collect::<Vec<_>>(),
             vec![60, 60, 8]

@@ -101,7 +101,7 @@ mod tests {
             ..Sampling::default()
         };
         let samples = sample_rounds(
-            &crate::paired::apart(members),
+            &vec![false; members],
             &speedups_over_first(members),
             &sampling,
             Switching::Batches,

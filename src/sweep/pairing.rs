@@ -20,7 +20,7 @@ use crate::job::Job;
 use crate::key::Key;
 use crate::matrix::{Prepared, Target};
 use crate::memory::Memory;
-use crate::paired::{self, Clock, Interval, Member, MonotonicClock, Samples, Sampling, Watched};
+use crate::paired::{self, Clock, Interval, MonotonicClock, Samples, Sampling, Watched};
 use crate::problem::Problem;
 use crate::results::{
     self, Benchmark, Comparison, HeadToHead, PairedFigures, TimeEstimator, TimeNs,
@@ -440,16 +440,9 @@ pub fn pair_members<P: Problem>(
             &compared_with,
             sampling.answers,
         );
-        // The sequential loop (on the caller, allocating nothing), then
-        // the set's members, all on the one target.
-        let on_target = Member {
-            churns,
-            executor: 1,
-        };
-        let of_members: Vec<Member> = std::iter::once(Member::on(0))
-            .chain(std::iter::repeat_n(on_target, set.len()))
-            .collect();
-        let samples = paired::sample(&of_members, &watched, &share, |member| {
+        let mut churning = vec![churns; set.len() + 1];
+        churning[0] = false; // the sequential loop allocates nothing
+        let samples = paired::sample(&churning, &watched, &share, |member| {
             call(member.checked_sub(1).map(|m| set[m]), out)
         })?;
         sampled.push((samples, watched));
@@ -540,7 +533,7 @@ pub fn race<P: Problem>(
         reference: 1,
         margin: Some(BACKEND_MARGIN),
     }];
-    let samples = paired::sample(&paired::apart(2), &watched, sampling, |m| {
+    let samples = paired::sample(&[false, false], &watched, sampling, |m| {
         let member = [leader, runner_up][m];
         problem.run_on(&member.job, member.target, out).map(drop)
     })?;

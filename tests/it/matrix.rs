@@ -146,7 +146,7 @@ fn a_panic_in_a_timed_call_on_the_calling_thread_is_an_error() {
     let job = problem.job(VARIANTS[0]);
     let mut calls = 0;
     let result = paired::sample(
-        &paired::apart(1),
+        &[false],
         &paired::speedups_over_first(1),
         &Sampling::default(),
         |_| {
