@@ -5,10 +5,10 @@
 //! per set, the intermittent calls); which cells it measures is the plan's
 //! business ([`crate::sweep::plan()`]), which reads the workloads' coverage
 //! and the backends' narrowing. Budgets on a 2-core machine: `default`
-//! under 12 minutes from a fresh clone, its compile included (657, 698 and
-//! 629 s on 2026-12-07, with compiles of 94 to 109 s); `quick` under 2
-//! minutes of measuring (103 to 118 s that day, 90 to 94 s on a faster
-//! one), plus a fresh clone's compile (77 to 109 s, no profile's doing).
+//! under 12 minutes from a fresh clone, its compile included (657 s on
+//! 2026-12-07 with a 109 s compile); `quick` under 2 minutes of measuring
+//! (117.4 and 117.6 s that day, 90 to 94 s on a faster one), plus a fresh
+//! clone's compile (77 to 109 s, no profile's doing).
 //!
 //! The thread counts are powers of two up to twice the logical core count,
 //! plus the core count itself (1, 2, 4 on two cores); `PARBENCH_THREADS`
