@@ -23,7 +23,12 @@
 //! every switch the calls of the next member are discarded, untimed, until
 //! one is back within `RECOVERED` of the member's fastest call: at least
 //! one and at most `MAX_WAKE_CALLS`, none for calls longer than
-//! `LONG_CALL`. After a member that churns memory (the caller says which)
+//! `LONG_CALL`. This holds between two variants on one pool too, whose
+//! workers were busy a moment before: skipping those discards (tried on
+//! 2026-12-07) gave a 5 ms problem of one's own 1.5 to 2.4 times the rounds,
+//! but read trivial's parallel speedups 1 to 14% lower (the two rules
+//! alternated, twice): the first call after another variant is not steady.
+//! After a member that churns memory (the caller says which)
 //! the limit is `MAX_SETTLE` instead: measured on big_state, after
 //! clone_per_task frees its copies the sequential loop runs at 4x its
 //! steady time and recovers only 20-35 ms later. Only the batch after the discarded

@@ -167,10 +167,10 @@ pub enum Reading {
 /// decimals read `0.00–0.00`.
 pub const FAR: f64 = 10.0;
 
-/// Whether `x` lies [`FAR`] times or more away from 1 (or is not a
-/// positive number), where a ratio reads in words.
+/// Whether `x` lies [`FAR`] times or more away from 1, either way (or is
+/// not a positive number), where a ratio reads in words.
 pub fn far_from_one(x: f64) -> bool {
-    !(x.is_finite() && (1.0 / FAR..FAR).contains(&x))
+    !(x.is_finite() && x > 1.0 / FAR && x < FAR)
 }
 
 /// A factor away from 1 with three significant digits, thousands
@@ -232,6 +232,14 @@ impl RatioText {
 /// bounds with `decimals`; from [`FAR`] times away from 1 on, in words,
 /// each bound on its own side of 1.
 pub fn ratio_text(reading: Reading, r: &Interval, decimals: usize) -> RatioText {
+    // No ratio (a missing speedup read as zero, or not a number): say so.
+    if !(r.estimate.is_finite() && r.estimate > 0.0) {
+        return RatioText {
+            estimate: MISSING.to_string(),
+            bounds: MISSING.to_string(),
+            far: false,
+        };
+    }
     let slow = slowness(reading, r.estimate);
     if !far_from_one(slow) {
         return RatioText {
@@ -437,6 +445,11 @@ mod tests {
         assert_eq!(ratio(Reading::Time, 0.04), "25.0× faster");
         assert_eq!(ratio(Reading::Speedup, 25.0), "25.0× faster");
         assert_eq!(ratio(Reading::Speedup, 0.0217), "46.1× slower");
+        // Exactly 10 either way reads in words; no ratio reads as missing.
+        assert_eq!(ratio(Reading::Speedup, 10.0), "10.0× faster");
+        assert_eq!(ratio(Reading::Speedup, 0.1), "10.0× slower");
+        assert_eq!(ratio(Reading::Speedup, 0.0), MISSING);
+        assert_eq!(ratio(Reading::Time, f64::NAN), MISSING);
         // In a sentence against another.
         let against =
             |x| ratio_text(Reading::Time, &Interval::exact(x), 3).against("the time of b", "b");

@@ -1,4 +1,4 @@
-//! Many machines: generated from a real run (`support/fleet.rs`), the report
+//! Many machines: generated from a real run (`../support/fleet.rs`), the report
 //! over 50 of them keeps its entry page small and links every machine's
 //! detail page; labels shared by different hardware are named apart.
 

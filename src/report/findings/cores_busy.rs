@@ -156,7 +156,7 @@ fn for_speedup(s: &Interval, bounds: Option<&str>) -> String {
     let text = ratio_text(Reading::Speedup, s, 2);
     let interval = bounds.map_or(String::new(), |name| format!(" ({name} {})", text.bounds));
     match text.far {
-        true => format!("while {}{interval} than the sequential loop", text.estimate),
+        true => format!("while {} than the sequential loop{interval}", text.estimate),
         false => format!("for a paired speedup of {}{interval}", text.estimate),
     }
 }

@@ -242,7 +242,7 @@ impl Outcome {
 /// A time ratio against its margin in the three-way wording, with figures:
 /// `equal within 2.0% (ratio 1.003×, 95% interval 0.991–1.012)`, `6.0%
 /// slower (4.1–7.9%)`, `2.7× the time (2.6–2.9×)`, `490× slower (476–503×
-/// slower)` (from [`FAR`] on: [`ratio_text`]), `undecided (interval
+/// slower)` (from 10× on: [`ratio_text`]), `undecided (interval
 /// -2.1–7.0% spans the margin of 2.0%; noisy: about 4× the rounds might
 /// decide it)`. `bounds` names the interval ([`bounds_name`]). For a
 /// sampled interval, which more rounds narrow; a pooled one is worded by
