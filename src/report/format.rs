@@ -262,8 +262,8 @@ pub fn ratio_text(reading: Reading, r: &Interval, decimals: usize) -> RatioText 
     let (estimate, side) = words(slow);
     let (a, b) = {
         let (x, y) = (slowness(reading, r.lower), slowness(reading, r.upper));
-        // The bound nearer 1 first on the slow side, the farther first on
-        // the fast side: each reads from the smaller factor up.
+        // In order of slowness where the estimate is slower, the reverse
+        // where it is faster: within one side, from the smaller factor up.
         let (low, high) = (x.min(y), x.max(y));
         match side {
             "slower" => (words(low), words(high)),
