@@ -120,18 +120,26 @@ fn lead_at<'a>(point: &[&'a Benchmark], margin: f64) -> Lead<'a> {
     let (first, second) = (point[0], point[1]);
     let race = race_between(first, second);
     let leads_by = |leader: &Benchmark, runner_up: &Benchmark, lead: Interval, detail: &str| {
-        format!(
-            "{} leads {} by {:.1}% ({} {:.1}–{:.1}%{detail})",
-            leader.key.backend,
-            runner_up.key.backend,
-            (lead.estimate - 1.0) * 100.0,
-            bounds_name(match race {
-                Some((.., rounds)) => Some(rounds),
-                None => leader.paired_rounds.min(runner_up.paired_rounds),
-            }),
-            (lead.lower - 1.0) * 100.0,
-            (lead.upper - 1.0) * 100.0
-        )
+        let bounds = bounds_name(match race {
+            Some((.., rounds)) => Some(rounds),
+            None => leader.paired_rounds.min(runner_up.paired_rounds),
+        });
+        // A lead of 10x or more reads as a factor, not as thousands of percent.
+        let text = ratio_text(Reading::Speedup, &lead, 2);
+        match text.far {
+            true => format!(
+                "{} leads {}: {} ({bounds} {}{detail})",
+                leader.key.backend, runner_up.key.backend, text.estimate, text.bounds
+            ),
+            false => format!(
+                "{} leads {} by {:.1}% ({bounds} {:.1}–{:.1}%{detail})",
+                leader.key.backend,
+                runner_up.key.backend,
+                (lead.estimate - 1.0) * 100.0,
+                (lead.lower - 1.0) * 100.0,
+                (lead.upper - 1.0) * 100.0
+            ),
+        }
     };
     let Some((holder, other, ratio, rounds)) = race else {
         let lead = lead_among(first, second, point.len());

@@ -613,6 +613,15 @@ fn the_leaders_head_to_head_decides_what_their_speedups_cannot() {
         ),
         "{answer}"
     );
+    // A lead of 10x or more reads as a factor.
+    let (_, answer) = short(&imbalanced_raced(Some([20.0, 18.0, 22.0])));
+    assert!(
+        answer.contains(
+            "crossbeam leads rayon: 20.0× faster (95% interval 18.0–22.0× faster, head to head \
+             in 40 rounds"
+        ),
+        "{answer}"
+    );
     // A race against another backend than the runner-up is not this one.
     let mut elsewhere = imbalanced_raced(Some([1.0, 0.99, 1.01]));
     elsewhere[0].head_to_head.as_mut().unwrap().with = "std_scope".to_string();
