@@ -1079,6 +1079,42 @@ fn an_own_problem_within_the_margin_of_its_loop_gains_nothing_and_leaves_compute
         "{:?}",
         short("worth")
     );
+    // The best is the strongest evidence, not the highest estimate: a set
+    // of few rounds with a wide interval does not hide a decisive one.
+    let mut wide = entries.clone();
+    wide.extend([
+        paired(
+            entry("mine", "worker_per_thread", "crossbeam", 2, 510.0),
+            [1.96, 1.01, 2.63],
+            &[],
+        ),
+        paired(
+            entry("mine", "fold_reduce", "rayon", 2, 540.0),
+            [1.85, 1.80, 1.90],
+            &[],
+        ),
+    ]);
+    let wide = with_own(wide);
+    let wide_index = Index::of_file(&wide.file);
+    let worth = own_findings(&wide_index)[0]
+        .findings
+        .iter()
+        .find(|f| f.id == "worth")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        worth.short().as_deref(),
+        Some("parallel wins by more than 5.0%"),
+        "{}",
+        worth.answer
+    );
+    assert!(
+        worth
+            .figure
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("fold_reduce on rayon")
+    );
     // Paired with the closure: its margin; sampled apart: through the two
     // speedups, with the backends' margin.
     let (ownership, evidence) = short("ownership");
