@@ -1275,3 +1275,50 @@ fn a_file_of_own_problems_only_leads_with_their_answers() {
     assert!(!answers.contains("Do closure, function object and method reference differ?"));
     assert!(answers.contains("#### Your problem: myprob"));
 }
+
+/// The real default run with eight problems of one's own (each a copy of
+/// `myprob` under its own name): `summary.md` stays under GitHub's 65,536
+/// characters by cutting the longest evidence to its first lines, with a
+/// pointer to the page; every problem's Answers stay whole, and lead.
+#[test]
+fn a_summary_with_many_problems_of_ones_own_fits_a_comment_and_keeps_every_answer() {
+    use parbench::key::Key;
+
+    let mut file = with_own_problem(true);
+    let info = file.workloads["myprob"].clone();
+    let entries: Vec<_> = (file.benchmarks.iter())
+        .filter(|b| b.key.workload == "myprob")
+        .cloned()
+        .collect();
+    for k in 2..=8 {
+        let name = format!("myprob{k}");
+        file.workloads.insert(name.clone(), info.clone());
+        file.benchmarks.extend(entries.iter().cloned().map(|mut b| {
+            b.key = Key::new(&name, &b.key.variant, &b.key.backend, b.key.threads);
+            b
+        }));
+    }
+    let runs = tempfile::tempdir().unwrap();
+    file.save(&runs.path().join("vm.json")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let outcome = write_report(runs.path(), out.path()).unwrap();
+    let summary = fs::read_to_string(outcome.summary.unwrap()).unwrap();
+    assert!(summary.chars().count() < 65_536, "{}", summary.len());
+    assert!(summary.contains("cut to fit a pull-request comment"));
+    let answers = fs::read_to_string(out.path().join("answers.md")).unwrap();
+    assert!(summary.starts_with(answers.trim_end()), "the Answers lead");
+    for k in ["", "2", "8"] {
+        let heading = format!("#### Your problem: myprob{k}\n");
+        assert!(answers.contains(&heading), "{heading}");
+        let table = markdown_table_after(&answers, &heading);
+        assert!(table.contains("Is it worth parallelising at this size?"));
+        assert!(!table.contains("cut to fit"));
+    }
+    // Every evidence section is still named, cut or not.
+    for question in [
+        "What does shared mutable state cost?",
+        "How far can these numbers",
+    ] {
+        assert!(summary.contains(question), "{question}");
+    }
+}
