@@ -22,7 +22,7 @@ use anyhow::Result;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::charts::{self, Ink, LineChart, Marker, Panel, Point, Series, Style, YAxis};
+use super::charts::{self, Ink, LineChart, Marker, Panel, Point, Series, Style};
 use super::data::{Index, Run, variant_order, workload_order};
 use super::findings::{self, Finding};
 use super::format::{MISSING, percent};
@@ -337,7 +337,6 @@ fn normalised_chart(anchor: &str, workload: &str, runs: &[Run], names: &[String]
         title: format!("{workload}: speedup against each machine's own ceiling"),
         x_label: "threads".to_string(),
         y_label: "share of the ceiling".to_string(),
-        y_axis: YAxis::LinearFromZero,
         y_format: |y| format!("{:.0}%", y * 100.0),
         panels: vec![
             Panel {

@@ -130,21 +130,13 @@ pub struct Panel {
     pub series: Vec<Series>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum YAxis {
-    /// For times, which span orders of magnitude; only positive values.
-    Log,
-    /// For speedups, efficiencies and bytes, from zero.
-    LinearFromZero,
-}
-
-/// A row of panels against threads, sharing a y range and a legend.
+/// A row of panels against threads (a log axis), sharing a y range from
+/// zero and a legend.
 #[derive(Clone, Debug)]
 pub struct LineChart {
     pub title: String,
     pub x_label: String,
     pub y_label: String,
-    pub y_axis: YAxis,
     /// Writes a y tick label.
     pub y_format: fn(f64) -> String,
     pub panels: Vec<Panel>,
@@ -213,11 +205,7 @@ type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 
 /// Draws a line chart; panels without a drawable point keep their place, empty.
 pub fn line_chart(chart: &LineChart) -> Result<Svg> {
-    let panels: Vec<Panel> = chart
-        .panels
-        .iter()
-        .map(|p| drawable_panel(p, chart.y_axis))
-        .collect();
+    let panels: Vec<Panel> = chart.panels.iter().map(drawable_panel).collect();
     let points = || {
         panels
             .iter()
@@ -247,13 +235,7 @@ pub fn line_chart(chart: &LineChart) -> Result<Svg> {
                     y_format: chart.y_format,
                     x_ticks: &xs,
                 };
-                match chart.y_axis {
-                    YAxis::Log => {
-                        let (range, ticks) = log_range(&values);
-                        draw_panel(area, panel, &axes, range.log_scale().with_key_points(ticks))?;
-                    }
-                    YAxis::LinearFromZero => draw_panel(area, panel, &axes, linear_range(&values))?,
-                }
+                draw_panel(area, panel, &axes, linear_range(&values))?;
             }
             draw_legend(&legend_area, &legend)?;
         }
@@ -558,12 +540,10 @@ fn positive(x: f64) -> bool {
     x.is_finite() && x > 0.0
 }
 
-/// The panel without the values its axes cannot show.
-fn drawable_panel(panel: &Panel, y_axis: YAxis) -> Panel {
-    let usable = |v: f64| match y_axis {
-        YAxis::Log => positive(v),
-        YAxis::LinearFromZero => v.is_finite() && v >= 0.0,
-    };
+/// The panel without the values its axes cannot show: the x axis is
+/// logarithmic (positive threads), the y axis linear from zero.
+fn drawable_panel(panel: &Panel) -> Panel {
+    let usable = |v: f64| v.is_finite() && v >= 0.0;
     let bound = |v: Option<f64>| v.filter(|v| usable(*v));
     let series = panel
         .series
@@ -930,12 +910,11 @@ mod tests {
         }
     }
 
-    fn chart(y_axis: YAxis, series: Vec<Series>) -> LineChart {
+    fn chart(series: Vec<Series>) -> LineChart {
         LineChart {
             title: "time per call".to_string(),
             x_label: "threads".to_string(),
             y_label: "time".to_string(),
-            y_axis,
             y_format: |y| format!("{y}"),
             panels: vec![Panel {
                 title: "rayon".to_string(),
@@ -951,7 +930,7 @@ mod tests {
             style: style(0),
             points: vec![Point::exact(1.0, 10.0), Point::exact(2.0, 6.0)],
         };
-        let svg = line_chart(&chart(YAxis::Log, vec![hostile])).unwrap();
+        let svg = line_chart(&chart(vec![hostile])).unwrap();
         assert!(!svg.0.contains("<script"), "raw markup in the SVG");
         assert!(
             svg.0
@@ -978,7 +957,7 @@ mod tests {
     }
 
     #[test]
-    fn values_a_log_axis_cannot_hold_are_skipped() {
+    fn values_the_axes_cannot_hold_are_skipped() {
         let panel = Panel {
             title: "p".to_string(),
             series: vec![Series {
@@ -997,34 +976,29 @@ mod tests {
                 ],
             }],
         };
-        let kept = drawable_panel(&panel, YAxis::Log);
+        let kept = drawable_panel(&panel);
         assert_eq!(
             kept.series[0].points,
-            [Point {
-                x: 8.0,
-                y: 5.0,
-                lower: None,
-                upper: Some(6.0)
-            }]
-        );
-        let kept = drawable_panel(&panel, YAxis::LinearFromZero);
-        assert_eq!(
-            kept.series[0].points.len(),
-            2,
+            [
+                Point::exact(1.0, 0.0),
+                Point {
+                    x: 8.0,
+                    y: 5.0,
+                    lower: None,
+                    upper: Some(6.0)
+                }
+            ],
             "zero is fine on a linear axis, negatives and NaN are not"
         );
     }
 
     #[test]
     fn a_chart_without_valid_points_says_so() {
-        let svg = line_chart(&chart(
-            YAxis::Log,
-            vec![Series {
-                label: "s".to_string(),
-                style: style(0),
-                points: vec![Point::exact(1.0, f64::NAN)],
-            }],
-        ))
+        let svg = line_chart(&chart(vec![Series {
+            label: "s".to_string(),
+            style: style(0),
+            points: vec![Point::exact(1.0, f64::NAN)],
+        }]))
         .unwrap();
         assert!(svg.0.contains("nothing to plot"));
     }

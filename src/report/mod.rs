@@ -31,7 +31,8 @@
 //! the sentences behind them), `across` (verdicts on the points every
 //! machine measured, curves against each machine's ceiling, heat tables,
 //! the split into pages), `columns` (the one table of columns every table and
-//! export renders), `charts` (the only plotters user), `page` (the model the
+//! export renders), `charts` (the only plotters user), `svg_compact` (the
+//! charts made lighter as a page is written), `page` (the model the
 //! template shows), `scaling` (the scaling models and the break-even map as
 //! the page shows them), `harness` (parbench's own overhead per call, as a
 //! table and a sentence), `summary`, `export` and `format` (units).
@@ -48,6 +49,7 @@ mod page;
 mod processes;
 mod scaling;
 mod summary;
+mod svg_compact;
 
 use std::fs;
 use std::path::{Component, Path, PathBuf};
@@ -242,7 +244,8 @@ fn into_runs(loaded: Vec<Loaded>, mut warnings: Vec<String>) -> (Vec<Run>, Vec<S
     (runs, warnings)
 }
 
-/// The page as HTML. `page.html` is auto-escaped (its name ends in `.html`).
+/// The page as HTML, its charts made lighter ([`svg_compact::lighten`]).
+/// `page.html` is auto-escaped (its name ends in `.html`).
 fn render(page: &page::Page) -> Result<String> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
@@ -252,9 +255,10 @@ fn render(page: &page::Page) -> Result<String> {
     let template = env
         .get_template("page.html")
         .context("the page template is missing")?;
-    template
+    let html = template
         .render(Value::from(Serde(page)))
-        .context("cannot render the page")
+        .context("cannot render the page")?;
+    Ok(svg_compact::lighten(&html))
 }
 
 /// A link from a page in `from_dir` to `target`: relative when they share a

@@ -146,8 +146,8 @@ pub fn views(run: &Run, anchor: &str) -> Vec<ProcessesView> {
                 workload: workload.to_string(),
                 threads: threads(at),
                 note,
-                table: Table {
-                    columns: columns
+                table: Table::new(
+                    columns
                         .iter()
                         .map(|c| Head {
                             title: c.title,
@@ -156,8 +156,7 @@ pub fn views(run: &Run, anchor: &str) -> Vec<ProcessesView> {
                             summary: false,
                         })
                         .collect(),
-                    rows: rows
-                        .into_iter()
+                    rows.into_iter()
                         .map(|entry| Row {
                             family: variants::variant(&entry.key.variant)
                                 .map_or("other", |v| v.python()),
@@ -173,7 +172,7 @@ pub fn views(run: &Run, anchor: &str) -> Vec<ProcessesView> {
                             fastest: false,
                         })
                         .collect(),
-                },
+                ),
             })
         })
         .collect()

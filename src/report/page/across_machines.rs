@@ -182,7 +182,6 @@ pub(super) fn overlay_chart(
         title: format!("{workload}: speedup of {followed} on each machine"),
         x_label: "threads".to_string(),
         y_label: "speedup".to_string(),
-        y_axis: YAxis::LinearFromZero,
         y_format: |y| format!("{}×", plain(y)),
         panels,
     })?;

@@ -129,17 +129,6 @@ pub(super) fn workload_view(anchor: &str, run: &Run, workload: &str) -> Result<W
             )?,
         ),
         (
-            "time",
-            "Time per call against threads (log scale); whiskers are 95% confidence intervals, the dashed line \
-             is the sequential loop.",
-            time_chart(workload, &parallel, &backends, sequential, &style)?,
-        ),
-        (
-            "efficiency",
-            "Parallel efficiency (speedup / threads) against threads; 100% is perfect scaling.",
-            efficiency_chart(workload, &parallel, &backends, &style)?,
-        ),
-        (
             "cores-busy",
             "Cores kept busy (process CPU time over wall time, over the paired calls) against threads. Where \
              a variant keeps more cores busy than its speedup, the difference spins without progress.",
@@ -287,8 +276,8 @@ pub(super) fn table(machine: &str, rows: &[&Benchmark], with: With) -> Table {
         .filter(|c| listed(&on_page, c) || listed(&in_summary, c))
         .collect();
     let quickest = fastest(rows.iter().copied()).map(|b| b.key.clone());
-    Table {
-        columns: shown
+    Table::new(
+        shown
             .iter()
             .map(|c| Head {
                 title: c.title,
@@ -297,8 +286,7 @@ pub(super) fn table(machine: &str, rows: &[&Benchmark], with: With) -> Table {
                 summary: listed(&in_summary, c),
             })
             .collect(),
-        rows: rows
-            .iter()
+        rows.iter()
             .map(|entry| {
                 let cells = Cells { machine, entry };
                 Row {
@@ -308,7 +296,7 @@ pub(super) fn table(machine: &str, rows: &[&Benchmark], with: With) -> Table {
                 }
             })
             .collect(),
-    }
+    )
 }
 
 /// The intermittent entries of `workload`: a table beside the steady
@@ -436,7 +424,6 @@ pub(super) fn memory_view(
             title: format!("{workload}: {title}"),
             x_label: "threads".to_string(),
             y_label: format!("{title} ({unit})"),
-            y_axis: YAxis::LinearFromZero,
             y_format: plain,
             panels: panels_by_backend(&measured, backends, style, point, |_, _| Vec::new()),
         })?;

@@ -93,49 +93,6 @@ pub(super) fn panels_by_backend(
         .collect()
 }
 
-pub(super) fn thread_span(threads: &[u64]) -> Vec<f64> {
-    match (threads.first(), threads.last()) {
-        (Some(first), Some(last)) => vec![*first as f64, *last as f64],
-        _ => Vec::new(),
-    }
-}
-
-pub(super) fn time_chart(
-    workload: &str,
-    rows: &[&Benchmark],
-    backends: &[String],
-    sequential: Option<&Benchmark>,
-    style: &dyn Fn(&str) -> Style,
-) -> Result<Svg> {
-    let time = |b: &Benchmark| {
-        let t = &b.time_ns;
-        Some(Point {
-            x: b.key.threads as f64,
-            y: t.estimate,
-            lower: Some(t.lower),
-            upper: Some(t.upper),
-        })
-    };
-    let baseline = |_: &[&Benchmark], threads: &[u64]| match sequential {
-        Some(s) => {
-            let points = thread_span(threads)
-                .into_iter()
-                .map(|x| Point::exact(x, s.time_ns.estimate))
-                .collect();
-            vec![reference("sequential loop", Ink::Reference, points)]
-        }
-        None => Vec::new(),
-    };
-    charts::line_chart(&LineChart {
-        title: format!("{workload}: time per call"),
-        x_label: "threads".to_string(),
-        y_label: "time per call".to_string(),
-        y_axis: YAxis::Log,
-        y_format: duration_axis,
-        panels: panels_by_backend(rows, backends, style, time, baseline),
-    })
-}
-
 pub(super) fn speedup_chart(
     workload: &str,
     rows: &[&Benchmark],
@@ -197,33 +154,8 @@ pub(super) fn speedup_chart(
         title: format!("{workload}: speedup over the sequential loop"),
         x_label: "threads".to_string(),
         y_label: "speedup".to_string(),
-        y_axis: YAxis::LinearFromZero,
         y_format: |y| format!("{}×", plain(y)),
         panels: panels_by_backend(rows, backends, style, speedup, guides),
-    })
-}
-
-pub(super) fn efficiency_chart(
-    workload: &str,
-    rows: &[&Benchmark],
-    backends: &[String],
-    style: &dyn Fn(&str) -> Style,
-) -> Result<Svg> {
-    let efficiency = |b: &Benchmark| b.efficiency.map(|e| Point::exact(b.key.threads as f64, e));
-    let perfect = |_: &[&Benchmark], threads: &[u64]| {
-        let points = thread_span(threads)
-            .into_iter()
-            .map(|x| Point::exact(x, 1.0))
-            .collect();
-        vec![reference("perfect scaling: 100%", Ink::Reference, points)]
-    };
-    charts::line_chart(&LineChart {
-        title: format!("{workload}: parallel efficiency"),
-        x_label: "threads".to_string(),
-        y_label: "efficiency".to_string(),
-        y_axis: YAxis::LinearFromZero,
-        y_format: percent,
-        panels: panels_by_backend(rows, backends, style, efficiency, perfect),
     })
 }
 
@@ -252,7 +184,6 @@ pub(super) fn cores_busy_chart(
         title: format!("{workload}: cores kept busy"),
         x_label: "threads".to_string(),
         y_label: "cores busy".to_string(),
-        y_axis: YAxis::LinearFromZero,
         y_format: plain,
         panels: panels_by_backend(rows, backends, style, busy, all_threads),
     })
