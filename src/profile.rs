@@ -132,7 +132,7 @@ impl Profile {
     /// intervals let two quick runs back to back differ by 5 to 12% on 2 to
     /// 4 of `big_state`'s 18 entries (issue 19). With 2 s they still do on
     /// 1 to 3 (8 to 37 rounds): the copy's own time has two modes (the
-    /// README's "What no sampling narrows").
+    /// `docs/measuring.md`, "What no sampling narrows").
     ///
     /// The ratios within reach of settling at the cap go on to twice it in
     /// `quick` and `default`, three times it in `full`

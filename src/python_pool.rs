@@ -116,7 +116,7 @@ fn python_big_state(items: usize, state_bytes: usize) -> Spec {
     }
 }
 
-/// What each profile runs in Python (README's profile table), on the
+/// What each profile runs in Python (the profile table of `docs/profiles.md`), on the
 /// workloads of [`PURPOSES`]. Sizes below the Rust ones are recorded in
 /// each entry's `items` (and the table size in [`PythonRun::spec`]): the
 /// seed (overhead) at its 20 items everywhere; `trivial` (memory-bound)

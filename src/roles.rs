@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Margin of practical equivalence of the passing idioms' paired time
-/// ratios, and of the ownership modes' against the closure (see the README).
+/// ratios, and of the ownership modes' against the closure (see `docs/answers.md`).
 pub const IDIOMS_MARGIN: f64 = 0.02;
 /// Margin of each shared-sum strategy's paired time ratio to the private
 /// fold, and of the worker per thread's to the locked worker.

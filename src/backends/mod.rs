@@ -100,7 +100,7 @@ impl<S: Scheduler> Executor for S {
 /// slower on the other vCPU than on the caller's, from round to round as
 /// the OS placed it (the classifier on a one-thread rayon pool: 0.72x in
 /// some rounds, 1.00x in others; held, 0.97x to 1.00x), while each vCPU
-/// alone runs a sequential loop at the same speed (the README's "One
+/// alone runs a sequential loop at the same speed (`docs/measuring.md`, "One
 /// thread on the caller's CPU"). That placement is the host's, not the
 /// backend's: held on the caller's CPU, a one-thread figure is the
 /// backend's own cost over the sequential loop, which is what the scaling

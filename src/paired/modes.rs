@@ -4,7 +4,7 @@
 //! On the 2-vCPU VM some figures took one of two values from round to
 //! round (a one-thread rayon pool's thread on the caller's vCPU or on the
 //! other one, before such threads were held on the caller's CPU: the
-//! classifier at 0.72x in some rounds and 0.99x in others; the README's
+//! classifier at 0.72x in some rounds and 0.99x in others; `docs/measuring.md`'s
 //! "What no sampling narrows" names those still seen). The median's interval then
 //! spans both values, and more rounds do not narrow it while both keep
 //! coming. This module finds such a split in the rounds, so the report can

@@ -1,5 +1,5 @@
-//! Many machines at once: which conclusions hold everywhere, how each
-//! machine scales against its own ceiling, and a report that stays small.
+//! Many machines at once: which conclusions hold everywhere, and how each
+//! machine scales against its own ceiling.
 //!
 //! - [`verdicts`]: one row per finding question that has a short answer
 //!   ([`Finding::short`]): each machine's short answer, whether they all
@@ -10,11 +10,9 @@
 //!   machine's own measured ceiling (so a 2-core VM and a 64-core server
 //!   share a chart), and a machine x variant heat table of efficiency at
 //!   each machine's core count.
-//! - [`split`]: with two or more machines, every machine's charts and tables
-//!   move to a page of their own beside the entry page (`machine-<name>.html`,
-//!   the same template showing one machine), linked relatively, so the
-//!   entry page stays small with fifty machines and the folder still opens
-//!   offline from disk.
+//!
+//! The page gathers these (`page`, a layer above), and splits itself into
+//! pages of their own with two or more machines (`page/split.rs`).
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -24,9 +22,9 @@ use serde::Serialize;
 
 use super::charts::{self, Ink, LineChart, Marker, Panel, Point, Series, Style};
 use super::data::{Index, Run, variant_order, workload_order};
+use super::elements::Chart;
 use super::findings::{self, Finding};
 use super::format::{MISSING, percent};
-use super::page::{Chart, MachineView, Page};
 use crate::key::Key;
 use crate::results::{Benchmark, ResultsFile};
 use crate::roles::Role;
@@ -223,6 +221,7 @@ pub struct HeatTable {
 #[derive(Debug, Serialize)]
 pub struct HeatRow {
     pub machine: String,
+    /// The machine's own page: set when the page is split.
     pub page: Option<String>,
     pub cores: u64,
     pub cells: Vec<HeatCell>,
@@ -236,12 +235,10 @@ pub struct HeatCell {
     pub title: String,
 }
 
-/// The cross-machine view over `runs` (shown as `machines`).
-pub fn view(runs: &[Run], machines: &[MachineView]) -> Result<AcrossView> {
-    let names: Vec<String> = machines.iter().map(|m| m.name.clone()).collect();
-    // Each machine's own findings are on its view already.
-    let own: Vec<Vec<Finding>> = machines.iter().map(|m| m.findings.clone()).collect();
-    let verdicts = verdicts_of(&names, &own, &on_common_points(runs))
+/// The cross-machine view over `runs`, shown as `names`, with each run's
+/// own findings (`own`: the page has them already).
+pub fn view(runs: &[Run], names: &[String], own: &[Vec<Finding>]) -> Result<AcrossView> {
+    let verdicts = verdicts_of(names, own, &on_common_points(runs))
         .into_iter()
         .map(|v| VerdictRow {
             answers: names.iter().map(|n| v.answers[n].clone()).collect(),
@@ -257,15 +254,15 @@ pub fn view(runs: &[Run], machines: &[MachineView]) -> Result<AcrossView> {
     let charts = workloads
         .iter()
         .enumerate()
-        .map(|(j, w)| normalised_chart(&format!("norm-{}", j + 1), w, runs, &names))
+        .map(|(j, w)| normalised_chart(&format!("norm-{}", j + 1), w, runs, names))
         .collect::<Result<Vec<_>>>()?;
     let heat = workloads
         .iter()
         .enumerate()
-        .map(|(j, w)| heat_table(&format!("heat-{}", j + 1), w, runs, machines))
+        .map(|(j, w)| heat_table(&format!("heat-{}", j + 1), w, runs, names))
         .collect();
     Ok(AcrossView {
-        machines: names,
+        machines: names.to_vec(),
         verdicts,
         charts,
         heat,
@@ -374,7 +371,7 @@ fn reading_threads(run: &Run, measured: &[u64]) -> Option<u64> {
         .or_else(|| measured.iter().copied().min())
 }
 
-fn heat_table(anchor: &str, workload: &str, runs: &[Run], machines: &[MachineView]) -> HeatTable {
+fn heat_table(anchor: &str, workload: &str, runs: &[Run], names: &[String]) -> HeatTable {
     let rows_of: Vec<Vec<&Benchmark>> = runs.iter().map(|r| r.rows(workload)).collect();
     let mut variants: Vec<String> = rows_of
         .iter()
@@ -388,8 +385,8 @@ fn heat_table(anchor: &str, workload: &str, runs: &[Run], machines: &[MachineVie
     let rows = runs
         .iter()
         .zip(&rows_of)
-        .zip(machines)
-        .map(|((run, rows), m)| {
+        .zip(names)
+        .map(|((run, rows), name)| {
             let cores = run.file.machine.logical_cores;
             let cells = variants
                 .iter()
@@ -438,8 +435,8 @@ fn heat_table(anchor: &str, workload: &str, runs: &[Run], machines: &[MachineVie
                 })
                 .collect();
             HeatRow {
-                machine: m.name.clone(),
-                page: m.page.clone(),
+                machine: name.clone(),
+                page: None,
                 cores,
                 cells,
             }
@@ -457,85 +454,6 @@ fn heat_table(anchor: &str, workload: &str, runs: &[Run], machines: &[MachineVie
 fn heat_colour(efficiency: f64) -> String {
     let hue = (efficiency.clamp(0.0, 1.0) * 120.0).round();
     format!("hsl({hue:.0}, 70%, 82%)")
-}
-
-/// Moves each machine's detail out of `page` into a page of its own, named
-/// `<prefix>-<machine>.html` (unique, `[a-z0-9_-]`), and the per-workload
-/// overlays and side-by-side tables into `side-by-side.html` (prefix
-/// `machine`) or `<prefix>-side-by-side.html`, each linking back to `entry`
-/// (the entry page's file name). Returns the entry page and the other pages
-/// with their file names. A page of one machine stays whole.
-pub fn split(mut page: Page, prefix: &str, entry: &str) -> (Page, Vec<(String, Page)>) {
-    if page.machines.len() < 2 {
-        return (page, Vec::new());
-    }
-    let mut taken = HashSet::new();
-    let mut details = Vec::new();
-    for m in &mut page.machines {
-        // Cut to 64 bytes (an ASCII slug), as criterion cuts its folder
-        // names: a label from a foreign file may be longer than a file
-        // name can be (255 bytes on most file systems). Collisions are
-        // numbered below.
-        let mut slug = super::page::slug(&m.name);
-        slug.truncate(64);
-        let base = format!("{prefix}-{slug}");
-        let mut name = format!("{base}.html");
-        let mut n = 2;
-        while !taken.insert(name.clone()) {
-            name = format!("{base}-{n}.html");
-            n += 1;
-        }
-        let detail = m.take_detail();
-        m.page = Some(name.clone());
-        details.push((
-            name,
-            Page {
-                title: format!("{}: {}", page.title, m.name),
-                generated_at: page.generated_at.clone(),
-                source: page.source.clone(),
-                criterion_report: page.criterion_report.clone(),
-                warnings: Vec::new(),
-                machines: vec![detail],
-                comparison: None,
-                across_caveats: Vec::new(),
-                models_across: Vec::new(),
-                across: None,
-                index: Some(entry.to_string()),
-            },
-        ));
-    }
-    if let Some(across) = &mut page.across {
-        for row in across.heat.iter_mut().flat_map(|h| h.rows.iter_mut()) {
-            let machine = page.machines.iter().find(|m| m.name == row.machine);
-            row.page = machine.and_then(|m| m.page.clone());
-        }
-        // The overlays and side-by-side tables grow with machines x
-        // entries: a page of their own.
-        if let Some(comparison) = page.comparison.take() {
-            let name = match prefix {
-                "machine" => "side-by-side.html".to_string(),
-                _ => format!("{prefix}-side-by-side.html"),
-            };
-            across.workloads_page = Some(name.clone());
-            details.push((
-                name,
-                Page {
-                    title: format!("{}: every workload side by side", page.title),
-                    generated_at: page.generated_at.clone(),
-                    source: page.source.clone(),
-                    criterion_report: None,
-                    warnings: Vec::new(),
-                    machines: page.machines.iter().map(MachineView::summary).collect(),
-                    comparison: Some(comparison),
-                    across_caveats: page.across_caveats.clone(),
-                    models_across: std::mem::take(&mut page.models_across),
-                    across: None,
-                    index: Some(entry.to_string()),
-                },
-            ));
-        }
-    }
-    (page, details)
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ pub enum View {
     /// `parbench export` (markdown, CSV, JSON).
     Export,
     /// The page's side-by-side table of threads, worker processes and
-    /// Python's pool (`page::processes_table`).
+    /// Python's pool (`processes::views`).
     Processes,
 }
 

@@ -4,18 +4,25 @@
 //! things from a results file: its entries in report order (workloads, variants
 //! and backends in the order of their lists, unknown ids from a newer parbench
 //! after them), one entry looked up by its identity, the best thread count of
-//! each variant on each backend, and whether two estimates are within noise.
-//! They live here once, so that the outputs cannot disagree.
+//! each variant on each backend, and whether two estimates are within noise;
+//! and, for the findings and the views alike, a workload's scaling models in
+//! report order ([`models_for`]) and the thread count of the break-even map
+//! ([`break_even_threads`]). They live here once, so that the outputs cannot
+//! disagree. The runs themselves are loaded here too ([`load_runs`]), for
+//! the report and `export` alike.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use anyhow::{Result, bail};
+
 use super::format::percent;
 use crate::backends::BACKENDS;
 use crate::calibration::{Change, DRIFT_THRESHOLD, RunCalibration};
 use crate::key::Regime;
-use crate::results::{Benchmark, Loaded, ResultsFile, TimeNs};
+use crate::model::{self, SeriesModel};
+use crate::results::{self, Benchmark, BreakEvenCell, Loaded, ResultsFile, TimeNs};
 use crate::roles::Role;
 use crate::variants::VARIANTS;
 use crate::workload::{Purpose, WORKLOADS};
@@ -459,6 +466,59 @@ pub fn variants_of(rows: &[&Benchmark]) -> Vec<String> {
     variants.sort_by(|a, b| variant_order(a, b));
     variants.dedup();
     variants
+}
+
+/// Loads the given files; an error naming them when none can be read.
+pub fn load_runs(files: &[PathBuf]) -> Result<(Vec<Run>, Vec<String>)> {
+    if files.is_empty() {
+        bail!("no results files given");
+    }
+    let (loaded, warnings) = results::load_files(files);
+    if loaded.is_empty() {
+        bail!(
+            "none of the {} results files could be read:\n{}",
+            files.len(),
+            warnings.join("\n")
+        );
+    }
+    Ok(into_runs(loaded, warnings))
+}
+
+/// The runs of the loaded files, adding any warning about their entries.
+pub fn into_runs(loaded: Vec<Loaded>, mut warnings: Vec<String>) -> (Vec<Run>, Vec<String>) {
+    let runs = loaded
+        .into_iter()
+        .map(|file| {
+            let (run, warning) = Run::from_loaded(file);
+            warnings.extend(warning);
+            run
+        })
+        .collect();
+    (runs, warnings)
+}
+
+/// Every series model of `file` for one workload, in report order.
+pub fn models_for(file: &ResultsFile, workload: &str) -> Vec<SeriesModel> {
+    let mut models: Vec<SeriesModel> = model::models_of(file)
+        .into_iter()
+        .filter(|m| m.workload == workload)
+        .collect();
+    models.sort_by(|a, b| {
+        backend_order(&a.backend, &b.backend).then(variant_order(&a.variant, &b.variant))
+    });
+    models
+}
+
+/// The thread count most of the break-even cells were measured at.
+pub fn break_even_threads(cells: &[BreakEvenCell]) -> Option<u64> {
+    let mut counts: BTreeMap<u64, usize> = Default::default();
+    for c in cells {
+        *counts.entry(c.threads).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .max_by_key(|(t, n)| (*n, *t))
+        .map(|(t, _)| t)
 }
 
 #[cfg(test)]

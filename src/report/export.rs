@@ -13,9 +13,8 @@ use anyhow::{Context, Result};
 use clap::ValueEnum;
 
 use super::columns::{Cells, Column, RawRow, View, With, columns};
-use super::data::{Run, entry_order};
+use super::data::{Run, entry_order, load_runs};
 use super::format::markdown_table;
-use super::load_runs;
 use crate::results::Benchmark;
 
 /// The formats of `parbench export --format`.

@@ -6,7 +6,7 @@
 //! table (and lets the tests find it). Three significant digits: enough to
 //! tell apart what the confidence intervals can tell apart.
 
-use crate::paired::Interval;
+use crate::paired::{Interval, MIN_VALUES_FOR_INTERVAL};
 use crate::results::TimeNs;
 
 /// Shown where a value is missing (not measured, or rejected on load).
@@ -307,7 +307,7 @@ pub fn ratio_with_interval(
 /// min and max, not a 95% interval); far from 1 in words ([`ratio_text`]).
 pub fn speedup_with_interval(s: &Interval, rounds: Option<u64>) -> String {
     let range = match rounds {
-        Some(n) if n >= super::findings::MIN_VALUES_FOR_INTERVAL => "",
+        Some(n) if n >= MIN_VALUES_FOR_INTERVAL => "",
         _ => "range",
     };
     ratio_with_interval(Reading::Speedup, s, range, 2)

@@ -7,9 +7,10 @@
 //! - [`write_report`] turns a folder of runs into `index.html` (inline CSS
 //!   and SVG, no scripts, nothing fetched), `summary.md` and its lead
 //!   `answers.md`; a page of one machine opens with its Answers; with two or
-//!   more runs the entry page leads with the cross-machine verdict and each
-//!   machine's detail goes to a page of its own beside it (`across`), so
-//!   the folder stays small and opens offline from disk;
+//!   more runs the entry page leads with the cross-machine verdict
+//!   (`across`) and each machine's detail goes to a page of its own beside
+//!   it (`page/split.rs`), so the folder stays small and opens offline from
+//!   disk;
 //! - [`compare`] builds the same pages over exactly the files given, and
 //!   [`verdicts`] the verdict alone (for `compare --format json`);
 //! - [`export`] prints every entry as a markdown, CSV or JSON table.
@@ -26,21 +27,57 @@
 //! answers of its own after the built-in Answers, which it leaves as they
 //! were.
 //!
-//! Inside: `data` (the runs in report order), `findings` (one file per
-//! question: short answers against margins of practical equivalence, and
-//! the sentences behind them), `across` (verdicts on the points every
-//! machine measured, curves against each machine's ceiling, heat tables,
-//! the split into pages), `columns` (the one table of columns every table and
-//! export renders), `charts` (the only plotters user), `svg_compact` (the
-//! charts made lighter as a page is written), `page` (the model the
-//! template shows), `scaling` (the scaling models and the break-even map as
-//! the page shows them), `harness` (parbench's own overhead per call, as a
-//! table and a sentence), `summary`, `export` and `format` (units).
+//! Inside, by layer, lowest first ([`REPORT_LAYERS`]): `format` (units),
+//! `charts` (the only plotters user) and `svg_compact` (the charts made
+//! lighter as a page is written); `data` (the runs, loaded and in report
+//! order), `columns` (the one table of columns every table and export
+//! renders) and `harness` (parbench's own overhead per call, as a table
+//! and a sentence); `findings` (one file per question: short answers
+//! against margins of practical equivalence, and the sentences behind
+//! them); `elements` (the charts and tables every view is made of),
+//! `scaling` (the scaling models and the break-even map as the page shows
+//! them), `processes` (threads, worker processes and Python's pool side by
+//! side), `across` (verdicts on the points every machine measured, curves
+//! against each machine's ceiling, heat tables) and `page` (the model the
+//! template shows, and its split into pages); `summary` and `export`.
+
+/// The layers of `src/report/`, lowest first, each a list of the report's
+/// modules. A module imports only from its own layer and those below it,
+/// no two modules import each other and their imports make no cycle; this
+/// file, which declares them all and writes the pages, sits above every
+/// layer and no module imports it. A folder (`findings/`, `page/`) is one
+/// module: its files use their `mod.rs`'s items and it uses theirs, but
+/// its files make no cycle among themselves (`tests/it/layers.rs` reads
+/// the source and enforces it all).
+///
+/// - ground: units and words (`format`), the plotters (`charts`) and what
+///   lightens their SVG (`svg_compact`), none of which knows a run;
+/// - data: the runs, loaded and in report order (`data`), the one table
+///   of columns (`columns`), parbench's own overhead (`harness`);
+/// - findings: the answers, from the data alone;
+/// - views: what a page shows, built from the data and the answers: the
+///   elements every view is made of (`elements`), the scaling models and
+///   the break-even map (`scaling`), the side-by-side processes tables
+///   (`processes`), the views across machines (`across`), and the page
+///   that gathers them (`page`);
+/// - renderings: the page as markdown (`summary`), the entries as a table
+///   (`export`).
+pub const REPORT_LAYERS: &[(&str, &[&str])] = &[
+    ("ground", &["format", "charts", "svg_compact"]),
+    ("data", &["data", "columns", "harness"]),
+    ("findings", &["findings"]),
+    (
+        "views",
+        &["elements", "scaling", "processes", "across", "page"],
+    ),
+    ("renderings", &["summary", "export"]),
+];
 
 mod across;
 mod charts;
 mod columns;
 mod data;
+mod elements;
 mod export;
 mod findings;
 mod format;
@@ -59,9 +96,9 @@ use minijinja::value::Serde;
 use minijinja::{Environment, UndefinedBehavior, Value};
 use rayon::prelude::*;
 
-use crate::results::{self, Loaded, write_atomically};
+use crate::results::{self, write_atomically};
 pub use across::Verdict;
-use data::Run;
+use data::{into_runs, load_runs};
 pub use export::{ExportFormat, export};
 
 /// What a report run wrote.
@@ -174,7 +211,7 @@ fn write_pages(page: page::Page, out: &Path) -> Result<Vec<String>> {
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let (entry_page, details) = across::split(page, &prefix, &entry);
+    let (entry_page, details) = page::split(page, &prefix, &entry);
     details.par_iter().try_for_each(|(name, detail)| {
         write_atomically(&dir.join(name), render(detail)?.as_bytes())
     })?;
@@ -214,35 +251,6 @@ fn remove_stale_pages(dir: &Path, prefix: &str, written: &[&str]) -> Result<()> 
 
 /// The footer every page carries: how a stale page of ours is recognised.
 const PAGE_FOOTER: &str = "Made by parbench from results files only";
-
-/// Loads the given files; an error naming them when none can be read.
-fn load_runs(files: &[PathBuf]) -> Result<(Vec<Run>, Vec<String>)> {
-    if files.is_empty() {
-        bail!("no results files given");
-    }
-    let (loaded, warnings) = results::load_files(files);
-    if loaded.is_empty() {
-        bail!(
-            "none of the {} results files could be read:\n{}",
-            files.len(),
-            warnings.join("\n")
-        );
-    }
-    Ok(into_runs(loaded, warnings))
-}
-
-/// The runs of the loaded files, adding any warning about their entries.
-fn into_runs(loaded: Vec<Loaded>, mut warnings: Vec<String>) -> (Vec<Run>, Vec<String>) {
-    let runs = loaded
-        .into_iter()
-        .map(|file| {
-            let (run, warning) = Run::from_loaded(file);
-            warnings.extend(warning);
-            run
-        })
-        .collect();
-    (runs, warnings)
-}
 
 /// The page as HTML, its charts made lighter ([`svg_compact::lighten`]).
 /// `page.html` is auto-escaped (its name ends in `.html`).

@@ -1,20 +1,23 @@
 //! The report's view of the scaling models ([`crate::model`]) and of the
 //! break-even map ([`crate::break_even`]): the "Scaling model" table of each
-//! workload, the fitted curves of its speedup chart, the heat maps, the
-//! sentences the findings add, and the models side by side across machines.
-//! Kept apart from `page` and `findings`, which only call in here.
+//! workload, the fitted curves of its speedup chart, the heat maps, and the
+//! models side by side across machines. Kept apart from `page`, which only
+//! calls in here. What the findings say of the models and the map is
+//! theirs (`findings/break_even.rs`, `findings/shared_state.rs`), and the
+//! map's thresholds table too ([`threshold_grid`]), which the map's view
+//! shows as well; the models of a workload in report order come from
+//! `data` (`models_for`), which both read.
 
 use anyhow::Result;
 use serde::Serialize;
 
 use super::charts::{self, HeatMap, HeatPanel, Marker, Point, Series, Style};
-use super::data::{Run, backend_order, variant_order};
-use super::findings::Grid;
-use super::format::{MISSING, count, duration_ns, plain, times};
-use super::page::Chart;
-use crate::break_even::{self, Crossing};
+use super::data::{Run, backend_order, break_even_threads, models_for, variant_order};
+use super::elements::Chart;
+use super::findings::{Grid, threshold_grid};
+use super::format::{count, duration_ns, plain, times};
 use crate::model::{self, ScalingModel, SeriesModel};
-use crate::results::{BreakEvenCell, ResultsFile};
+use crate::results::BreakEvenCell;
 
 /// What the scaling-model table says, in one paragraph.
 pub const MODEL_KEY: &str = "How to read this table. Karp-Flatt e(p) is the serial fraction that \
@@ -53,18 +56,6 @@ pub struct ModelRow {
     pub kappa: String,
     pub peak: String,
     pub prediction: String,
-}
-
-/// Every series model of `file` for one workload, in report order.
-pub fn models_for(file: &ResultsFile, workload: &str) -> Vec<SeriesModel> {
-    let mut models: Vec<SeriesModel> = model::models_of(file)
-        .into_iter()
-        .filter(|m| m.workload == workload)
-        .collect();
-    models.sort_by(|a, b| {
-        backend_order(&a.backend, &b.backend).then(variant_order(&a.variant, &b.variant))
-    });
-    models
 }
 
 /// The table of `workload`, if any series of it was measured above one thread.
@@ -240,7 +231,7 @@ pub struct BreakEvenView {
 /// most-measured thread count), if it has any.
 pub fn break_even_view(anchor: &str, run: &Run) -> Result<Option<BreakEvenView>> {
     let cells = &run.file.break_even;
-    let Some(threads) = grid_threads(cells) else {
+    let Some(threads) = break_even_threads(cells) else {
         return Ok(None);
     };
     let cells: Vec<&BreakEvenCell> = cells.iter().filter(|c| c.threads == threads).collect();
@@ -309,172 +300,6 @@ pub fn break_even_view(anchor: &str, run: &Run) -> Result<Option<BreakEvenView>>
         },
         thresholds: threshold_grid(&owned),
     }))
-}
-
-/// The thread count most of the cells were measured at.
-fn grid_threads(cells: &[BreakEvenCell]) -> Option<u64> {
-    let mut counts: std::collections::BTreeMap<u64, usize> = Default::default();
-    for c in cells {
-        *counts.entry(c.threads).or_default() += 1;
-    }
-    counts
-        .into_iter()
-        .max_by_key(|(t, n)| (*n, *t))
-        .map(|(t, _)| t)
-}
-
-/// The thresholds as a small table: one row per backend, the work per
-/// call from which it wins, then per work per item (rounds) the item count
-/// and time per item where its row crosses speedup = 1.
-pub fn threshold_grid(cells: &[BreakEvenCell]) -> Grid {
-    let thresholds = break_even::thresholds(cells);
-    let mut rounds: Vec<u64> = thresholds
-        .iter()
-        .flat_map(|t| t.rows.iter().map(|(r, _)| *r))
-        .collect();
-    rounds.sort_unstable();
-    rounds.dedup();
-    let mut head = vec![
-        "backend".to_string(),
-        "wins from (sequential work per call, median over rows)".to_string(),
-    ];
-    head.extend(rounds.iter().map(|r| format!("{r} rounds")));
-    let rows = thresholds
-        .iter()
-        .map(|t| {
-            let mut row = vec![
-                format!("{} ({} threads)", t.backend, t.threads),
-                t.work_per_call_ns()
-                    .map_or_else(|| "no row crosses 1".to_string(), duration_ns),
-            ];
-            row.extend(rounds.iter().map(
-                |r| match t.rows.iter().find(|(rounds, _)| rounds == r) {
-                    Some((_, crossing @ Crossing::At { items, .. })) => format!(
-                        "≈{} items of {}",
-                        count(items.round() as u64),
-                        duration_ns(crossing.ns_per_item().unwrap_or(f64::NAN))
-                    ),
-                    Some((_, Crossing::Below { items })) => {
-                        format!("wins at {} items already", count(*items))
-                    }
-                    Some((_, Crossing::Never { items })) => {
-                        format!("loses up to {} items", count(*items))
-                    }
-                    None => MISSING.to_string(),
-                },
-            ));
-            row
-        })
-        .collect();
-    Grid { head, rows }
-}
-
-/// The break-even finding's answer from the map.
-pub struct MapAnswer {
-    pub sentence: String,
-    /// The backend that breaks even earliest, and from how much work.
-    pub figure: String,
-    pub grid: Grid,
-}
-
-/// The break-even finding's answer from the map, if the file has one.
-pub fn break_even_answer(file: &ResultsFile) -> Option<MapAnswer> {
-    let threads = grid_threads(&file.break_even)?;
-    let cells: Vec<BreakEvenCell> = file
-        .break_even
-        .iter()
-        .filter(|c| c.threads == threads)
-        .cloned()
-        .collect();
-    let thresholds = break_even::thresholds(&cells);
-    let each: Vec<String> = thresholds
-        .iter()
-        .map(|t| match t.work_per_call_ns() {
-            Some(ns) => format!("{} from about {}", t.backend, duration_ns(ns)),
-            None => format!("{} on no row", t.backend),
-        })
-        .collect();
-    let earliest = thresholds
-        .iter()
-        .filter_map(|t| Some((t, t.work_per_call_ns()?)))
-        .min_by(|a, b| a.1.total_cmp(&b.1));
-    Some(MapAnswer {
-        sentence: format!(
-            "From the break-even map (closure against the sequential loop at {threads} threads, \
-             interpolated where each row of the grid crosses speedup = 1), each backend beats the \
-             sequential loop from this much sequential work per call (the median over the rows \
-             where it crosses; per row in the table): {}.",
-            each.join(", ")
-        ),
-        figure: match earliest {
-            Some((t, ns)) => format!(
-                "{} from ≈{} of sequential work per call ({} threads)",
-                t.backend,
-                duration_ns(ns),
-                t.threads
-            ),
-            None => "no backend crosses speedup = 1 on the map".to_string(),
-        },
-        grid: threshold_grid(&cells),
-    })
-}
-
-/// The cost of the shared-mutable-state variants of `workload` on `backend`
-/// in model terms: USL sigma and kappa where fitted, else Karp-Flatt at the
-/// most threads within the cores (and why there is no USL fit).
-pub fn shared_state_in_model_terms(
-    file: &ResultsFile,
-    workload: &str,
-    backend: &str,
-    variants: &[&str],
-) -> Option<String> {
-    let models = models_for(file, workload);
-    let mut parts = Vec::new();
-    let mut usl_missing = None;
-    for variant in variants {
-        let Some(s) = models
-            .iter()
-            .find(|s| s.backend == backend && s.variant == *variant)
-        else {
-            continue;
-        };
-        let m = &s.model;
-        match (&m.usl, m.karp_flatt.last()) {
-            (Some(u), _) => parts.push(format!(
-                "{variant}: sigma {:.2} ± {:.2}, kappa {:.1e}{}",
-                u.sigma,
-                u.sigma_se,
-                u.kappa,
-                match u.sigma {
-                    s if s >= 0.7 => " (contention serialises it)",
-                    s if s <= 0.05 => " (no contention)",
-                    _ => "",
-                }
-            )),
-            (None, Some(k)) => {
-                usl_missing = usl_missing.or(m.usl_reason.clone());
-                parts.push(format!(
-                    "{variant}: Karp-Flatt e({}) = {:.2}",
-                    k.threads, k.serial_fraction
-                ))
-            }
-            (None, None) => {}
-        }
-    }
-    if parts.is_empty() {
-        return None;
-    }
-    let mut sentence = format!(
-        "In model terms on {workload} ({backend}): {}.",
-        parts.join("; ")
-    );
-    if let Some(why) = usl_missing {
-        sentence.push_str(&format!(
-            " No contention/coherency (USL) split here: {why}; Karp-Flatt e near 1 means the \
-             threads run one at a time, near 0 that they do not get in each other's way."
-        ));
-    }
-    Some(sentence)
 }
 
 /// The models of one workload side by side across machines.

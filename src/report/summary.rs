@@ -12,9 +12,10 @@
 //! It renders the same [`Page`] model as the HTML, so the two never disagree.
 
 use super::across::AcrossView;
+use super::elements::Table;
 use super::findings::{Finding, OPEN_LIST_MAX};
 use super::format::{markdown_table, markdown_text};
-use super::page::{AnswerRow, MachineView, Page, Table, WorkloadView};
+use super::page::{AnswerRow, MachineView, Page, WorkloadView};
 
 /// The lead of the summary: the title, warnings, the verdict across
 /// machines when there are several, and each machine's Answers. Written

@@ -1,20 +1,27 @@
 //! The layers of `src/`, enforced: every top-level module imports only from
 //! its own layer or those below it ([`parbench::LAYERS`], lowest first), no
 //! two modules import each other, and the graph of top-level modules has no
-//! cycle. Beside it, two rules that keep the layers honest: no variant or
-//! workload id is quoted outside its registry, and no file outside
-//! `src/report/` holds more than 800 lines of non-test code.
+//! cycle. The same three rules hold inside the report, over its modules
+//! ([`parbench::report::REPORT_LAYERS`]). Beside them, two rules that keep
+//! the layers honest: no variant or workload id is quoted outside its
+//! registry, and no file outside `src/report/` holds more than 800 lines of
+//! non-test code.
 //!
 //! The source is read as text: comments, string literals and items under
 //! `#[cfg(test)]` are blanked out (line numbers kept), then every
 //! `crate::name` path, every name inside `use crate::{...}` and every
 //! `super::` path that climbs to the crate root is an import of `name`.
+//! Inside the report, every `crate::report::name` path (and name inside
+//! `crate::report::{...}`) and every `super::` path that climbs to
+//! `report` is an import of the report's module `name` ([`report_imports_of`]
+//! says how a folder's files and the report's own file count).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use parbench::LAYERS;
+use parbench::report::REPORT_LAYERS;
 
 /// One import of another top-level module: where it is written.
 #[derive(Clone, Debug)]
@@ -386,15 +393,19 @@ fn every_top_level_module_has_one_layer() {
         declared, layered,
         "src/lib.rs declares these modules; parbench::LAYERS must hold each exactly once"
     );
-    let readme =
-        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let layout = layout_doc();
     for (layer, modules) in LAYERS {
         let line = format!("{layer}: {}", modules.join(", "));
         assert!(
-            readme.contains(&line),
-            "README.md's Layout section should list the layer as `{line}`"
+            layout.contains(&line),
+            "docs/layout.md should list the layer as `{line}`"
         );
     }
+}
+
+/// `docs/layout.md`, which lists every layer as the code declares it.
+fn layout_doc() -> String {
+    fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/layout.md")).unwrap()
 }
 
 #[test]
@@ -419,7 +430,15 @@ fn no_module_imports_from_a_higher_layer() {
 
 #[test]
 fn the_module_graph_has_no_cycle() {
-    let graph = graph();
+    if let Err(cycle) = acyclic(&graph()) {
+        panic!("{cycle}");
+    }
+}
+
+/// `Ok` when no two nodes of `graph` import each other and its imports make
+/// no longer cycle; else the pairs that import each other (each named with
+/// where it does), or one cycle.
+fn acyclic(graph: &BTreeMap<String, Vec<Import>>) -> Result<(), String> {
     let edges: BTreeMap<&str, BTreeMap<&str, &Import>> = graph
         .iter()
         .map(|(module, imports)| {
@@ -439,11 +458,12 @@ fn the_module_graph_has_no_cycle() {
             }
         }
     }
-    assert!(
-        mutual.is_empty(),
-        "modules that import each other:\n{}",
-        mutual.join("\n")
-    );
+    if !mutual.is_empty() {
+        return Err(format!(
+            "modules that import each other:\n{}",
+            mutual.join("\n")
+        ));
+    }
     // Any longer cycle: a depth-first search that meets a module still on
     // its path.
     fn visit<'a>(
@@ -472,9 +492,10 @@ fn the_module_graph_has_no_cycle() {
     let mut done = BTreeSet::new();
     for &module in edges.keys() {
         if let Some(cycle) = visit(module, &edges, &mut Vec::new(), &mut done) {
-            panic!("an import cycle: {}", cycle.join(" -> "));
+            return Err(format!("an import cycle: {}", cycle.join(" -> ")));
         }
     }
+    Ok(())
 }
 
 #[test]
@@ -592,4 +613,292 @@ fn the_scanner_sees_grouped_and_nested_imports() {
         .collect();
     found.sort();
     assert_eq!(found, ["key", "paired", "platform", "report", "results"]);
+}
+
+// The report's inner layers.
+
+/// What the report's own file (`src/report/mod.rs`) is called in the
+/// report's import graph: it sits above every layer.
+const REPORT_OWN_FILE: &str = "report";
+
+/// The modules `src/report/mod.rs` declares (test modules left out).
+fn report_modules() -> BTreeSet<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/report/mod.rs");
+    modules_declared(&code_of(&root))
+}
+
+/// The modules `code` (blanked) declares with `mod name;`.
+fn modules_declared(code: &str) -> BTreeSet<String> {
+    regex::Regex::new(r"(?m)^\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+(\w+)\s*;")
+        .unwrap()
+        .captures_iter(code)
+        .map(|c| c[1].to_string())
+        .collect()
+}
+
+/// Every import of one of the report's modules in `code`, a file of the
+/// report at `path` (its module path below the crate root, `["report",
+/// "findings", "trust"]`), `modules` the report's modules. Each import's
+/// `to` is the module imported, or [`REPORT_OWN_FILE`] for an item of
+/// `src/report/mod.rs` itself (`super::load_runs`, `super::*` from a
+/// module of the report).
+///
+/// A folder (`findings/`, `page/`) is one module: its `mod.rs` and its
+/// files. Its files use their parent's items (`use super::*`) and its
+/// `mod.rs` uses theirs, so paths that stay inside the folder are not
+/// imports here: [`folder_imports_of`] checks those.
+fn report_imports_of(
+    path: &[String],
+    file: &Path,
+    code: &str,
+    modules: &BTreeSet<String>,
+) -> Vec<Import> {
+    let report_path = regex::Regex::new(r"\bcrate::report::(?:(\w+)|\{)").unwrap();
+    let super_path = regex::Regex::new(r"\b((?:super::)+)(?:(\w+)|\{|\*)").unwrap();
+    let line_of = |at: usize| code[..at].matches('\n').count() + 1;
+    let mut found = Vec::new();
+    let mut push = |name: &str, at: usize| {
+        let to = match modules.contains(name) {
+            true => name,
+            false => REPORT_OWN_FILE,
+        };
+        // Not its own module (nor, for `src/report/mod.rs`, itself).
+        if path.get(1).map_or(REPORT_OWN_FILE, String::as_str) != to {
+            found.push(Import {
+                to: to.to_string(),
+                file: file.to_path_buf(),
+                line: line_of(at),
+            });
+        }
+    };
+    let mut each = |m: &regex::Captures, name: Option<regex::Match>| {
+        let whole = m.get(0).unwrap();
+        match name {
+            Some(name) => push(name.as_str(), whole.start()),
+            None if whole.as_str().ends_with('{') => {
+                for name in group_names(&code[whole.end()..]) {
+                    push(&name, whole.start());
+                }
+            }
+            // `super::*` of a module of the report: the report's own file.
+            None => push(REPORT_OWN_FILE, whole.start()),
+        }
+    };
+    for m in report_path.captures_iter(code) {
+        each(&m, m.get(1));
+    }
+    for m in super_path.captures_iter(code) {
+        // From a file at module path `path`, `super::` climbs one level per
+        // `super`: only paths that land on `report` itself name a module of
+        // it (deeper ones stay inside a folder, shallower ones leave the
+        // report).
+        let climbs = m.get(1).unwrap().as_str().matches("super").count();
+        if path.len().checked_sub(climbs) == Some(1) {
+            each(&m, m.get(2));
+        }
+    }
+    found
+}
+
+/// The imports of its siblings in `code`, a file of a folder of the report
+/// at `path` (`["report", "findings", "own"]`), `siblings` the files its
+/// folder's `mod.rs` declares: `super::name` for a sibling `name`. The
+/// folder's own `mod.rs` is the siblings' parent, not one of them: its
+/// items are theirs to use.
+fn folder_imports_of(
+    path: &[String],
+    file: &Path,
+    code: &str,
+    siblings: &BTreeSet<String>,
+) -> Vec<Import> {
+    let super_path = regex::Regex::new(r"\bsuper::(?:(\w+)|\{)").unwrap();
+    let line_of = |at: usize| code[..at].matches('\n').count() + 1;
+    let mut found = Vec::new();
+    for m in super_path.captures_iter(code) {
+        let whole = m.get(0).unwrap();
+        // `super::super::...` leaves the folder.
+        if code[..whole.start()].ends_with("super::") {
+            continue;
+        }
+        let names = match m.get(1) {
+            Some(name) => vec![name.as_str().to_string()],
+            None => group_names(&code[whole.end()..]),
+        };
+        for name in names {
+            if siblings.contains(&name) && path.last() != Some(&name) {
+                found.push(Import {
+                    to: name,
+                    file: file.to_path_buf(),
+                    line: line_of(whole.start()),
+                });
+            }
+        }
+    }
+    found
+}
+
+/// The import graph of the report's modules (and of its own file, as
+/// [`REPORT_OWN_FILE`]): for each, the imports it makes of the others.
+fn report_graph() -> BTreeMap<String, Vec<Import>> {
+    let modules = report_modules();
+    let mut graph: BTreeMap<String, Vec<Import>> = BTreeMap::new();
+    for (module, path, file) in source_files() {
+        if module != "report" {
+            continue;
+        }
+        let node = path.get(1).map_or(REPORT_OWN_FILE, String::as_str);
+        let code = code_of(&file);
+        graph
+            .entry(node.to_string())
+            .or_default()
+            .extend(report_imports_of(&path, &file, &code, &modules));
+    }
+    graph
+}
+
+/// For each folder of the report (`findings`, `page`), the import graph of
+/// its files (its `mod.rs` left out): for each file, its imports of its
+/// siblings.
+fn folder_graphs() -> BTreeMap<String, BTreeMap<String, Vec<Import>>> {
+    let mut folders: BTreeMap<String, BTreeMap<String, Vec<Import>>> = BTreeMap::new();
+    for (module, path, file) in source_files() {
+        if module != "report" || path.len() != 3 {
+            continue;
+        }
+        let parent = file.parent().unwrap().join("mod.rs");
+        let siblings = modules_declared(&code_of(&parent));
+        let code = code_of(&file);
+        folders
+            .entry(path[1].clone())
+            .or_default()
+            .entry(path[2].clone())
+            .or_default()
+            .extend(folder_imports_of(&path, &file, &code, &siblings));
+    }
+    folders
+}
+
+fn report_layer_of(module: &str) -> Option<(usize, &'static str)> {
+    REPORT_LAYERS
+        .iter()
+        .enumerate()
+        .find(|(_, (_, modules))| modules.contains(&module))
+        .map(|(index, (name, _))| (index, *name))
+}
+
+#[test]
+fn every_report_module_has_one_layer() {
+    let mut layered = BTreeSet::new();
+    for (layer, modules) in REPORT_LAYERS {
+        for module in *modules {
+            assert!(
+                layered.insert(module.to_string()),
+                "report::{module} is in more than one layer (again in {layer})"
+            );
+        }
+    }
+    assert_eq!(
+        report_modules(),
+        layered,
+        "src/report/mod.rs declares these modules; parbench::report::REPORT_LAYERS must hold \
+         each exactly once"
+    );
+    let layout = layout_doc();
+    for (layer, modules) in REPORT_LAYERS {
+        let line = format!("report {layer}: {}", modules.join(", "));
+        assert!(
+            layout.contains(&line),
+            "docs/layout.md should list the report's layer as `{line}`"
+        );
+    }
+}
+
+#[test]
+fn no_report_module_imports_from_a_higher_layer() {
+    let mut upward = Vec::new();
+    for (module, imports) in report_graph() {
+        if module == REPORT_OWN_FILE {
+            continue;
+        }
+        let (from, from_name) = report_layer_of(&module).unwrap_or_else(|| {
+            panic!("src/report/{module} is in no layer of parbench::report::REPORT_LAYERS")
+        });
+        for import in imports {
+            if import.to == REPORT_OWN_FILE {
+                upward.push(format!(
+                    "{}: report::{module} ({from_name}) imports from src/report/mod.rs, which \
+                     sits above every layer",
+                    shown(&import)
+                ));
+                continue;
+            }
+            let (to, to_name) = report_layer_of(&import.to).unwrap();
+            if to > from {
+                upward.push(format!(
+                    "{}: report::{module} ({from_name}) imports report::{} ({to_name}), a \
+                     higher layer",
+                    shown(&import),
+                    import.to
+                ));
+            }
+        }
+    }
+    assert!(
+        upward.is_empty(),
+        "upward imports in the report:\n{}",
+        upward.join("\n")
+    );
+}
+
+#[test]
+fn the_report_graph_has_no_cycle() {
+    if let Err(cycle) = acyclic(&report_graph()) {
+        panic!("in src/report/: {cycle}");
+    }
+    for (folder, graph) in folder_graphs() {
+        if let Err(cycle) = acyclic(&graph) {
+            panic!("in src/report/{folder}/: {cycle}");
+        }
+    }
+}
+
+#[test]
+fn the_scanner_sees_the_report_paths() {
+    let modules: BTreeSet<String> = ["across", "data", "findings", "format", "page"]
+        .map(String::from)
+        .into();
+    let code = blank_test_items(&blank_comments_and_strings(
+        "use super::*;\n\
+         use super::break_even::Race;\n\
+         use super::super::{data::Run, format};\n\
+         use crate::report::{across, page::Chart};\n\
+         use crate::report::findings::Claim;\n\
+         use super::super::super::results;\n\
+         // super::super::page in a comment\n\
+         #[cfg(test)]\nmod tests { use crate::report::page; }\n",
+    ));
+    let path = ["report", "findings", "own"].map(String::from);
+    let mut found: Vec<String> = report_imports_of(&path, Path::new("x.rs"), &code, &modules)
+        .into_iter()
+        .map(|i| i.to)
+        .collect();
+    found.sort();
+    // `super::*` and `super::break_even` stay in the folder; findings is
+    // the file's own module.
+    assert_eq!(found, ["across", "data", "format", "page"]);
+    let siblings: BTreeSet<String> = ["break_even", "own", "passing"].map(String::from).into();
+    let found: Vec<String> = folder_imports_of(&path, Path::new("x.rs"), &code, &siblings)
+        .into_iter()
+        .map(|i| i.to)
+        .collect();
+    assert_eq!(found, ["break_even"]);
+    // From a module of the report, `super::*` and `super::load_runs` are
+    // the report's own file.
+    let code = blank_comments_and_strings("use super::*;\nuse super::{load_runs, data::Run};\n");
+    let path = ["report", "export"].map(String::from);
+    let found: Vec<String> = report_imports_of(&path, Path::new("x.rs"), &code, &modules)
+        .into_iter()
+        .map(|i| i.to)
+        .collect();
+    assert_eq!(found, [REPORT_OWN_FILE, REPORT_OWN_FILE, "data"]);
 }

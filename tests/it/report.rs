@@ -1,5 +1,6 @@
 //! The report from committed fixture runs of two machines, and from hostile
-//! and corrupt results files.
+//! and corrupt results files; and the report of fixed runs against its
+//! golden outputs (`tests/fixtures/golden/`).
 //!
 //! The fixtures (`tests/fixtures/runs/`) are hand-made inputs in the exact
 //! results schema: a 4-core laptop (`laptop-a`, every workload) and an 8-core
@@ -1347,4 +1348,132 @@ fn one_machines_page_with_two_problems_of_ones_own_is_at_most_a_megabyte() {
     // Its charts all there: 3 per workload, and big_state's 2 on memory.
     let workloads = with_own_problems(2).workloads.len();
     assert!(occurrences(&html, "<svg") >= 3 * workloads, "{workloads}");
+}
+
+/// The report of fixed results files, against golden outputs under
+/// `tests/fixtures/golden/<case>/`, first made by the code before the
+/// report was laid out in layers (issue 35): any change to what it writes
+/// shows here, so a change meant to keep the output must leave this
+/// passing, and one meant to change it blesses the new output
+/// (`PARBENCH_BLESS=1 cargo test --test it golden`) and says why.
+///
+/// Each output is compared after [`normalised`] (the one line that depends
+/// on the clock and the runs folder). `answers.md` is kept whole, to be
+/// read in a diff; the pages (up to 730 KB) and `summary.md` are kept as
+/// their length and 64-bit FNV-1a digest (`digests.txt`). On a mismatch,
+/// the outputs are written to a folder the message names.
+#[test]
+fn the_report_of_fixed_runs_matches_its_golden_outputs() {
+    let real = |name: &str| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/real")
+            .join(name)
+    };
+    let cases: [(&str, Vec<PathBuf>); 3] = [
+        ("vm-default", vec![real("vm-default.json")]),
+        ("vm-quick-own", vec![real("vm-quick-own.json")]),
+        ("two-machines", fixtures()),
+    ];
+    let bless = std::env::var_os("PARBENCH_BLESS").is_some_and(|v| v == "1");
+    let mut failures = Vec::new();
+    for (case, files) in cases {
+        let runs = runs_dir_with(&files);
+        let out = tempfile::tempdir().unwrap();
+        write_report(runs.path(), out.path()).unwrap();
+        let mut outputs: Vec<(String, String)> = fs::read_dir(out.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                (name, normalised(&fs::read_to_string(&p).unwrap()))
+            })
+            .collect();
+        outputs.sort();
+        let golden = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/golden")
+            .join(case);
+        let digests: String = std::iter::once(format!(
+            "# parbench report over {}: each output's name, length and 64-bit FNV-1a\n\
+             # digest after normalising its \"Generated ... from ...\" line\n\
+             # (tests/it/report.rs; PARBENCH_BLESS=1 rewrites this file).\n",
+            files
+                .iter()
+                .map(|f| f.file_name().unwrap().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .chain(
+            outputs
+                .iter()
+                .map(|(name, text)| format!("{name} {} {:016x}\n", text.len(), fnv1a(text))),
+        )
+        .collect();
+        if bless {
+            fs::create_dir_all(&golden).unwrap();
+            fs::write(golden.join("digests.txt"), &digests).unwrap();
+            let answers = outputs.iter().find(|(name, _)| name == "answers.md");
+            fs::write(golden.join("answers.md"), &answers.unwrap().1).unwrap();
+            continue;
+        }
+        let mut differ = Vec::new();
+        let expected = fs::read_to_string(golden.join("digests.txt")).unwrap_or_default();
+        if expected != digests {
+            differ.push(format!(
+                "digests.txt:\n--- golden\n{expected}--- now\n{digests}"
+            ));
+        }
+        let answers_golden = fs::read_to_string(golden.join("answers.md")).unwrap_or_default();
+        let answers_now = outputs.iter().find(|(name, _)| name == "answers.md");
+        if let Some((_, now)) = answers_now.filter(|(_, now)| *now != answers_golden) {
+            let (golden_lines, now_lines): (Vec<&str>, Vec<&str>) =
+                (answers_golden.lines().collect(), now.lines().collect());
+            let first = (golden_lines.iter().zip(&now_lines))
+                .position(|(a, b)| a != b)
+                .unwrap_or(golden_lines.len().min(now_lines.len()));
+            differ.push(format!(
+                "answers.md first differs at line {}:\n--- golden\n{}\n--- now\n{}",
+                first + 1,
+                golden_lines.get(first).unwrap_or(&"(end)"),
+                now_lines.get(first).unwrap_or(&"(end)")
+            ));
+        }
+        if !differ.is_empty() {
+            let kept = std::env::temp_dir().join(format!("parbench-golden-{case}"));
+            let _ = fs::remove_dir_all(&kept);
+            fs::create_dir_all(&kept).unwrap();
+            for (name, text) in &outputs {
+                fs::write(kept.join(name), text).unwrap();
+            }
+            failures.push(format!(
+                "{case} (golden: {}, outputs now: {}):\n{}",
+                golden.display(),
+                kept.display(),
+                differ.join("\n")
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "the report differs from its golden outputs (PARBENCH_BLESS=1 rewrites them):\n{}",
+        failures.join("\n\n")
+    );
+}
+
+/// `text` with its `Generated <time> from <runs folder>` line (the page's,
+/// in HTML, or `summary.md`'s) made the same at any time from any folder.
+fn normalised(text: &str) -> String {
+    let generated = regex::Regex::new(
+        r"Generated \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC from (?:<code>[^<]*</code>\.|[^\n]*)",
+    )
+    .unwrap();
+    generated
+        .replace_all(text, "Generated <time> from <runs>.")
+        .into_owned()
+}
+
+/// The 64-bit FNV-1a hash of `text`: stable across runs, builds and platforms.
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }

@@ -118,7 +118,7 @@ impl Backend for Process {
             DEFAULT_TIMEOUT,
         )?))
     }
-    /// The budget plan (README's profile table): every variant on `compute`
+    /// The budget plan (the profile table of `docs/profiles.md`): every variant on `compute`
     /// (small items, no table), the seed's idioms on `seed`, `partial` on
     /// `trivial` (8 MB of results per call); on `big_state` only shared
     /// memory, the one way that does not ship the 64 MiB table with every

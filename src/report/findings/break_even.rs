@@ -5,7 +5,10 @@
 //! parallelising.
 
 use super::*;
-use crate::report::data::fastest;
+use crate::break_even::{self, Crossing};
+use crate::report::data::{break_even_threads, fastest};
+use crate::report::format::count;
+use crate::results::BreakEvenCell;
 
 /// How the best parallel run of a workload compares with its sequential loop.
 pub(super) struct Race<'a> {
@@ -162,7 +165,7 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
         }
     }
     // The break-even map (issue 11) answers first, where the run measured it.
-    let map = index.file().and_then(scaling::break_even_answer);
+    let map = index.file().and_then(break_even_answer);
     let mut finding = Finding::new(QUESTION, id, String::new());
     finding.margin = Some(percent(BREAK_EVEN_MARGIN));
     if let Some(map) = &map {
@@ -250,4 +253,100 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
         ));
     }
     finding
+}
+
+/// The break-even finding's answer from the map.
+struct MapAnswer {
+    sentence: String,
+    /// The backend that breaks even earliest, and from how much work.
+    figure: String,
+    grid: Grid,
+}
+
+/// The break-even finding's answer from the map, if the file has one.
+fn break_even_answer(file: &ResultsFile) -> Option<MapAnswer> {
+    let threads = break_even_threads(&file.break_even)?;
+    let cells: Vec<BreakEvenCell> = file
+        .break_even
+        .iter()
+        .filter(|c| c.threads == threads)
+        .cloned()
+        .collect();
+    let thresholds = break_even::thresholds(&cells);
+    let each: Vec<String> = thresholds
+        .iter()
+        .map(|t| match t.work_per_call_ns() {
+            Some(ns) => format!("{} from about {}", t.backend, duration_ns(ns)),
+            None => format!("{} on no row", t.backend),
+        })
+        .collect();
+    let earliest = thresholds
+        .iter()
+        .filter_map(|t| Some((t, t.work_per_call_ns()?)))
+        .min_by(|a, b| a.1.total_cmp(&b.1));
+    Some(MapAnswer {
+        sentence: format!(
+            "From the break-even map (closure against the sequential loop at {threads} threads, \
+             interpolated where each row of the grid crosses speedup = 1), each backend beats the \
+             sequential loop from this much sequential work per call (the median over the rows \
+             where it crosses; per row in the table): {}.",
+            each.join(", ")
+        ),
+        figure: match earliest {
+            Some((t, ns)) => format!(
+                "{} from ≈{} of sequential work per call ({} threads)",
+                t.backend,
+                duration_ns(ns),
+                t.threads
+            ),
+            None => "no backend crosses speedup = 1 on the map".to_string(),
+        },
+        grid: threshold_grid(&cells),
+    })
+}
+
+/// The thresholds as a small table: one row per backend, the work per
+/// call from which it wins, then per work per item (rounds) the item count
+/// and time per item where its row crosses speedup = 1.
+pub fn threshold_grid(cells: &[BreakEvenCell]) -> Grid {
+    let thresholds = break_even::thresholds(cells);
+    let mut rounds: Vec<u64> = thresholds
+        .iter()
+        .flat_map(|t| t.rows.iter().map(|(r, _)| *r))
+        .collect();
+    rounds.sort_unstable();
+    rounds.dedup();
+    let mut head = vec![
+        "backend".to_string(),
+        "wins from (sequential work per call, median over rows)".to_string(),
+    ];
+    head.extend(rounds.iter().map(|r| format!("{r} rounds")));
+    let rows = thresholds
+        .iter()
+        .map(|t| {
+            let mut row = vec![
+                format!("{} ({} threads)", t.backend, t.threads),
+                t.work_per_call_ns()
+                    .map_or_else(|| "no row crosses 1".to_string(), duration_ns),
+            ];
+            row.extend(rounds.iter().map(
+                |r| match t.rows.iter().find(|(rounds, _)| rounds == r) {
+                    Some((_, crossing @ Crossing::At { items, .. })) => format!(
+                        "≈{} items of {}",
+                        count(items.round() as u64),
+                        duration_ns(crossing.ns_per_item().unwrap_or(f64::NAN))
+                    ),
+                    Some((_, Crossing::Below { items })) => {
+                        format!("wins at {} items already", count(*items))
+                    }
+                    Some((_, Crossing::Never { items })) => {
+                        format!("loses up to {} items", count(*items))
+                    }
+                    None => MISSING.to_string(),
+                },
+            ));
+            row
+        })
+        .collect();
+    Grid { head, rows }
 }

@@ -17,7 +17,8 @@
 //! - **Claims.** A short answer is a list of [`Claim`]s (one per strategy,
 //!   backend or variant it speaks of), so runs are compared claim by claim:
 //!   an undecided claim contradicts neither decided answer, and a claim one
-//!   run did not measure is not compared ([`super::across::verdicts`]).
+//!   run did not measure is not compared (the verdicts across machines,
+//!   `across::verdicts`, a layer above).
 //! - **Entries inconsistent with the machine.** A paired speedup whose lower
 //!   bound lies more than [`CEILING_INCONSISTENT`] above the machine's
 //!   measured ceiling at its thread count is not used in any answer: the
@@ -46,7 +47,6 @@ use super::format::{
     MISSING, Reading, bytes, duration_ns, far_from_one, or_missing, percent, ratio, ratio_text,
     ratio_with_interval, threads, times, two_significant,
 };
-use super::scaling;
 use crate::paired::{Interval, SLOW_CALL, mean, median_interval};
 use crate::results::{Benchmark, CEILING_MARGIN, INSTRUMENTS_AGREE_WITHIN, ResultsFile};
 use crate::roles::Role;
@@ -59,10 +59,13 @@ mod intermittent;
 mod memory;
 mod own;
 mod passing;
+mod processes;
 mod shared_state;
 mod trust;
 
+pub use break_even::threshold_grid;
 pub use own::own_findings;
+pub use processes::{SIDE_BY_SIDE_BACKENDS, compared_threads, steady_entries};
 
 /// One question of the seed and its computed answer.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -400,7 +403,7 @@ pub fn findings(index: &Index<'_>) -> Vec<Finding> {
         break_even::finding(&answering),
         cores_busy::finding(&answering),
         intermittent::finding(&answering),
-        super::processes::seed_memory_question(&answering),
+        processes::finding(&answering),
     ];
     let mut trust = trust::finding(&index);
     trust.headline = Some(trust::headline(&answers, &index));

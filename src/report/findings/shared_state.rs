@@ -5,6 +5,7 @@
 //! asks the same of a problem of the user's ([`on_workload`]).
 
 use super::*;
+use crate::report::data::models_for;
 
 const QUESTION: &str = "What does shared mutable state cost?";
 
@@ -168,7 +169,7 @@ fn shared_sums_in_model_terms(index: &Index<'_>, workload: &str) -> Option<Strin
     let present = common_point(index, workload, &Role::SHARED_SUMS);
     let backend = &present.first()?.key.backend;
     let variants: Vec<&str> = present.iter().map(|b| b.key.variant.as_str()).collect();
-    scaling::shared_state_in_model_terms(file, workload, backend, &variants)
+    shared_state_in_model_terms(file, workload, backend, &variants)
 }
 
 fn shared_workers(index: &Index<'_>, workload: &str) -> Option<String> {
@@ -191,4 +192,62 @@ fn shared_workers(index: &Index<'_>, workload: &str) -> Option<String> {
         private.key.variant,
         place(locked)
     ))
+}
+
+/// The cost of the shared-mutable-state variants of `workload` on `backend`
+/// in model terms: USL sigma and kappa where fitted, else Karp-Flatt at the
+/// most threads within the cores (and why there is no USL fit).
+fn shared_state_in_model_terms(
+    file: &ResultsFile,
+    workload: &str,
+    backend: &str,
+    variants: &[&str],
+) -> Option<String> {
+    let models = models_for(file, workload);
+    let mut parts = Vec::new();
+    let mut usl_missing = None;
+    for variant in variants {
+        let Some(s) = models
+            .iter()
+            .find(|s| s.backend == backend && s.variant == *variant)
+        else {
+            continue;
+        };
+        let m = &s.model;
+        match (&m.usl, m.karp_flatt.last()) {
+            (Some(u), _) => parts.push(format!(
+                "{variant}: sigma {:.2} ± {:.2}, kappa {:.1e}{}",
+                u.sigma,
+                u.sigma_se,
+                u.kappa,
+                match u.sigma {
+                    s if s >= 0.7 => " (contention serialises it)",
+                    s if s <= 0.05 => " (no contention)",
+                    _ => "",
+                }
+            )),
+            (None, Some(k)) => {
+                usl_missing = usl_missing.or(m.usl_reason.clone());
+                parts.push(format!(
+                    "{variant}: Karp-Flatt e({}) = {:.2}",
+                    k.threads, k.serial_fraction
+                ))
+            }
+            (None, None) => {}
+        }
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    let mut sentence = format!(
+        "In model terms on {workload} ({backend}): {}.",
+        parts.join("; ")
+    );
+    if let Some(why) = usl_missing {
+        sentence.push_str(&format!(
+            " No contention/coherency (USL) split here: {why}; Karp-Flatt e near 1 means the \
+             threads run one at a time, near 0 that they do not get in each other's way."
+        ));
+    }
+    Some(sentence)
 }

@@ -10,10 +10,12 @@
 //! calibration, and per workload (`workload`) its speedup chart with the
 //! other charts (`workload_charts`), tables, scaling model, intermittent
 //! calls and memory figures one click away. The break-even map and the
-//! models across machines come from `scaling`. With two or more runs: the
+//! models across machines come from `scaling`, the side-by-side tables of
+//! threads and processes from `processes`; charts and tables are the
+//! [`Chart`]s and [`Table`]s of `elements`. With two or more runs: the
 //! verdict, curves and heat tables of [`super::across`], and the overlays
 //! and side-by-side tables across machines (`across_machines`; the report
-//! then splits the page, see [`super::across::split`]).
+//! then splits the page, see [`split()`] in `split.rs`).
 
 use std::collections::BTreeMap;
 
@@ -34,6 +36,7 @@ use super::data::{
     best_per_variant_backend, entry_order, fastest, purpose_of, variant_position, variants_of,
     within_noise, workload_order,
 };
+use super::elements::{Chart, Head, Row, Table};
 use super::findings::{Finding, findings, own_findings};
 use super::format::{
     MISSING, bytes, bytes_unit, copies, count, duration_axis, duration_ns, or_missing, percent,
@@ -50,11 +53,13 @@ use crate::variants::VARIANTS;
 use crate::workload::Purpose;
 
 mod across_machines;
+mod split;
 mod workload;
 mod workload_charts;
 
 pub use across_machines::ComparedWorkload;
 use across_machines::{across_caveats, compare_workloads};
+pub use split::split;
 pub use workload::WorkloadView;
 use workload::workload_view;
 use workload_charts::*;
@@ -226,69 +231,6 @@ pub struct CeilingView {
     pub speedup: String,
 }
 
-#[derive(Debug, Serialize)]
-pub struct Chart {
-    pub anchor: String,
-    pub caption: String,
-    pub svg: Svg,
-}
-
-/// A table of entries: the columns of the column table that its view shows
-/// and its data has, and one row of formatted cells per entry.
-#[derive(Debug, Serialize)]
-pub struct Table {
-    pub columns: Vec<Head>,
-    pub rows: Vec<Row>,
-    /// How many text columns lead the page's columns, when every page
-    /// column after them is numeric: the page then aligns those cells by
-    /// one rule for the table (`num-after-N`) instead of a class on each of
-    /// them, which took 131 KB of a default run's 2.47 MB page.
-    pub numeric_after: Option<usize>,
-}
-
-impl Table {
-    /// The table of `columns` and `rows`.
-    pub fn new(columns: Vec<Head>, rows: Vec<Row>) -> Table {
-        let on_page: Vec<bool> = (columns.iter())
-            .filter(|c| c.html)
-            .map(|c| c.numeric)
-            .collect();
-        let leading = on_page.iter().take_while(|numeric| !**numeric).count();
-        let numeric_after = (on_page[leading..].iter().all(|numeric| *numeric)
-            && (1..=MAX_LEADING_TEXT).contains(&leading)
-            && leading < on_page.len())
-        .then_some(leading);
-        Table {
-            columns,
-            rows,
-            numeric_after,
-        }
-    }
-}
-
-/// The most leading text columns a table's one alignment rule serves
-/// (`num-after-1` to `num-after-3` in the page's style).
-const MAX_LEADING_TEXT: usize = 3;
-
-#[derive(Debug, Serialize)]
-pub struct Head {
-    pub title: &'static str,
-    pub numeric: bool,
-    /// Shown on the page.
-    pub html: bool,
-    /// Shown in `summary.md`.
-    pub summary: bool,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Row {
-    /// The family label the rows are grouped under.
-    pub family: &'static str,
-    /// One per column; the first names the entry.
-    pub cells: Vec<String>,
-    pub fastest: bool,
-}
-
 /// Builds the page over `runs`.
 pub fn build(
     title: &str,
@@ -308,7 +250,7 @@ pub fn build(
     let (comparison, across) = if runs.len() > 1 {
         (
             Some(compare_workloads(runs, &names)?),
-            Some(across::view(runs, &machines)?),
+            Some(across::view(runs, &names, &own_of(&machines))?),
         )
     } else {
         (None, None)
@@ -333,6 +275,11 @@ pub fn build(
         across,
         index: None,
     })
+}
+
+/// Each machine's own findings, which its view holds already.
+fn own_of(machines: &[MachineView]) -> Vec<Vec<Finding>> {
+    machines.iter().map(|m| m.findings.clone()).collect()
 }
 
 /// Each run's label; when another run has the same label, with its

@@ -8,6 +8,7 @@
 use super::*;
 use crate::paired::TARGET_HALF_WIDTH;
 use crate::report::columns::{CAPPED_MARK, TWO_MODES_MARK};
+use crate::report::data::models_for;
 
 #[derive(Debug, Serialize)]
 pub struct WorkloadView {
@@ -125,7 +126,7 @@ pub(super) fn workload_view(anchor: &str, run: &Run, workload: &str) -> Result<W
                 &backends,
                 &run.file.run.ceiling,
                 &style,
-                &scaling::models_for(&run.file, workload),
+                &models_for(&run.file, workload),
             )?,
         ),
         (
