@@ -20,6 +20,9 @@
 //! processes (the `process` backend) run it too when its state is serde's
 //! and the bench says so (`bench_main!(problem, serde)`); otherwise
 //! [`matrix::backend_refusal`] rules them out, and `--list` says why.
+//! Last, the plain map on each parallel backend at the most threads is
+//! called after the caller's own work, as the built-in sweep's
+//! intermittent regime ([`paired::sample_intermittent`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -28,13 +31,15 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 
 use crate::backends::{self, BACKENDS, Backend, Executor};
-use crate::key::Key;
+use crate::key::{Key, Regime};
 use crate::matrix::{self, Prepared, Target};
 use crate::memory::Memory;
 use crate::paired::{self, Sampling};
 use crate::problem::Problem;
 use crate::profile::{self, Profile};
-use crate::results::{self, Benchmark, OwnRun, RunInfo, TimeEstimator, TimeNs, WorkloadInfo};
+use crate::results::{
+    self, Benchmark, OwnRun, PairedFigures, RunInfo, TimeEstimator, TimeNs, WorkloadInfo,
+};
 use crate::roles::Role;
 use crate::store::Store;
 use crate::sweep::{self, BenchArgs, SetMember, baseline, pair_members};
@@ -85,6 +90,9 @@ pub struct Settings {
     pub sampling: Sampling,
     /// Where `runs/<machine>.json` and the report go.
     pub reports: PathBuf,
+    /// The caller's own work before each intermittent call, at least
+    /// (`PARBENCH_CALLER_WORK_MS`; and at least one sequential call).
+    pub caller_work: Duration,
 }
 
 impl Settings {
@@ -102,6 +110,9 @@ impl Settings {
             )?,
             args: BenchArgs::parse(&args),
             reports: sweep::reports_dir(package, std::env::var_os("PARBENCH_REPORTS_DIR")),
+            caller_work: sweep::caller_work_from(
+                std::env::var("PARBENCH_CALLER_WORK_MS").ok().as_deref(),
+            )?,
         })
     }
 }
@@ -139,6 +150,12 @@ pub fn run_prepared<P: Problem>(
     if settings.args.listing {
         for p in &plan {
             println!("{}: benchmark", key(p));
+        }
+        for &i in &intermittent_of(&plan) {
+            println!(
+                "{}: benchmark",
+                key(&plan[i]).in_regime(Regime::Intermittent)
+            );
         }
         // One line per backend and reason: the variants it rules out.
         let mut reasons: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
@@ -284,6 +301,29 @@ fn plan<P: Problem>(
         }
     }
     (planned, skipped)
+}
+
+/// The intermittent benchmarks of `plan`, as indexes into it: the plain map
+/// (`closure`) on each parallel backend at the most threads planned for it
+/// (the cores, or fewer), each call made after the caller's own work, as a
+/// program calls a parallel section now and then (the built-in regime,
+/// [`paired::sample_intermittent`]). Its checks and counts are the steady
+/// entry's: the same call.
+fn intermittent_of(plan: &[Planned]) -> Vec<usize> {
+    let most_threads = |backend: &str| {
+        (plan.iter())
+            .filter(|p| p.backend.id() == backend)
+            .map(|p| p.threads)
+            .max()
+    };
+    (0..plan.len())
+        .filter(|&i| {
+            let p = &plan[i];
+            p.variant.role() == Role::PartialIdiom
+                && p.backend.max_threads() > 1
+                && Some(p.threads) == most_threads(p.backend.id())
+        })
+        .collect()
 }
 
 /// Pools and threads, built once per (backend, threads), before any timing.
@@ -480,6 +520,63 @@ fn measure<P: Problem>(
         );
         leader.head_to_head = Some(head_to_head);
         store.record(vec![leader], BTreeMap::from([(name.clone(), info.clone())]))?;
+    }
+    // Each call after the caller's own work, as the built-in sweep
+    // measures its intermittent regime (`Sweep::measure_intermittent`):
+    // turn 0 is the caller's work (the sequential loop), turn 1 the call.
+    let calls = settings.profile.intermittent_calls();
+    for i in intermittent_of(plan) {
+        let p = plan[i];
+        let key = key_of(&name, &p).in_regime(Regime::Intermittent);
+        let context = || format!("problem {name}: {key}");
+        executors.get(p.backend, p.threads)?;
+        executors.get(&backends::Sequential, 1)?;
+        let jobs = [
+            (
+                prepared.job(baseline()),
+                Target::of(&*executors.built[&(backends::Sequential.id(), 1)]),
+            ),
+            (
+                prepared.job(p.variant),
+                Target::of(&*executors.built[&(p.backend.id(), p.threads)]),
+            ),
+        ];
+        let mut run = |turn: usize| {
+            let (job, target) = &jobs[turn];
+            prepared.run_on(job, *target, &mut out).map(drop)
+        };
+        let started = std::time::Instant::now();
+        let samples = paired::sample_intermittent(1, calls, settings.caller_work, &mut run)
+            .with_context(context)?;
+        // The same calls back to back: the steady distribution beside it.
+        let steady = paired::time_each_call(calls, || run(1)).with_context(context)?;
+        let mut record = Benchmark::new(
+            key.clone(),
+            prepared.problem.items() as u64,
+            TimeNs::of_median(samples.median_call(0)),
+            &started_at,
+            memory[i],
+        )
+        .with_estimator(TimeEstimator::MedianOfCalls)
+        .with_paired(PairedFigures {
+            speedup: samples.speedup(0),
+            modes: None,
+            rounds: calls as u64,
+            target_reached: None,
+            wall_ns: paired::mean(&samples.call_ns[0]),
+            cpu_time_ns: sweep::cpu_time_seen(p.backend, samples.cpu_per_call_ns(0)),
+            compared: Vec::new(),
+        });
+        record.caller_work_ns = Some(samples.median_caller_work(0));
+        record.call_ns = samples.call_ns[0].clone();
+        record.steady_call_ns = steady;
+        println!(
+            "parbench: {name}: {key}: {calls} calls after the caller's work, {:.3}x the \
+             sequential loop's speed ({:.1} s with the back-to-back calls)",
+            samples.speedup(0).estimate,
+            started.elapsed().as_secs_f64()
+        );
+        store.record(vec![record], BTreeMap::from([(name.clone(), info.clone())]))?;
     }
     if let Some(own) = &mut info.own_run {
         own.sequential_ns_end = Some(

@@ -33,10 +33,7 @@ use crate::workload::WORKLOADS;
 /// all of the call: it counts this process only, so the CPU time of a
 /// backend whose workers are other processes is unknown (`None`), never
 /// the parent's own waiting presented as the call's whole cost.
-pub(super) fn cpu_time_seen(
-    backend: &dyn backends::Backend,
-    cpu_time_ns: Option<f64>,
-) -> Option<f64> {
+pub fn cpu_time_seen(backend: &dyn backends::Backend, cpu_time_ns: Option<f64>) -> Option<f64> {
     cpu_time_ns.filter(|_| backend.shares_memory())
 }
 

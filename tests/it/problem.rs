@@ -16,12 +16,13 @@ use std::time::Duration;
 
 use anyhow::Result;
 use parbench::backends::{self, BACKENDS};
+use parbench::key::Regime;
 use parbench::matrix::{self, Prepared};
 use parbench::own::{self, Settings};
 use parbench::paired::Sampling;
 use parbench::problem::Problem;
 use parbench::profile::Profile;
-use parbench::results::{ResultsFile, TimeEstimator};
+use parbench::results::{Benchmark, ResultsFile, TimeEstimator};
 use parbench::roles::{Family, Role};
 use parbench::sweep::BenchArgs;
 use parbench::variants::VARIANTS;
@@ -232,6 +233,8 @@ fn settings(args: &[&str], reports: &Path) -> Settings {
             ..Sampling::default()
         },
         reports: reports.to_path_buf(),
+        // One sequential call before each intermittent call: the least.
+        caller_work: Duration::ZERO,
     }
 }
 
@@ -328,10 +331,32 @@ fn a_measured_problem_joins_the_results_file_without_replacing_its_run() {
             .filter(|b| b.key.workload == name)
             .collect();
         assert!(entries.iter().all(|b| b.measured_at == own_run.started_at));
-        assert!(entries.iter().all(|b| {
+        let (steady, intermittent): (Vec<&Benchmark>, Vec<&Benchmark>) =
+            (entries.iter()).partition(|b| b.key.regime == Regime::Steady);
+        assert!(steady.iter().all(|b| {
             b.time_estimator == Some(TimeEstimator::PairedRounds)
                 && b.paired_rounds.is_some()
                 && b.criterion_speedup.is_none()
+        }));
+        // The closure on each parallel backend at the most threads, each
+        // call after the caller's own work, beside the same calls back to
+        // back (`full` makes 200 of each).
+        let mut places: Vec<(&str, u64)> = (intermittent.iter())
+            .map(|b| (b.key.backend.as_str(), b.key.threads))
+            .collect();
+        places.sort();
+        assert_eq!(
+            places,
+            [("crossbeam", 2), ("rayon", 2), ("std_scope", 2)],
+            "{name}"
+        );
+        assert!(intermittent.iter().all(|b| {
+            b.key.variant == "closure"
+                && b.time_estimator == Some(TimeEstimator::MedianOfCalls)
+                && b.call_ns.len() == 200
+                && b.steady_call_ns.len() == 200
+                && b.caller_work_ns.is_some_and(|w| w > 0.0)
+                && b.speedup.is_some()
         }));
     }
     // The two leading backends of the point the backend answer quotes
@@ -365,11 +390,14 @@ fn a_measured_problem_joins_the_results_file_without_replacing_its_run() {
         [
             "labels/closure/crossbeam/1",
             "labels/closure/crossbeam/2",
+            "labels/closure/crossbeam/2/intermittent",
             "labels/closure/rayon/1",
             "labels/closure/rayon/2",
+            "labels/closure/rayon/2/intermittent",
             "labels/closure/sequential/1",
             "labels/closure/std_scope/1",
-            "labels/closure/std_scope/2"
+            "labels/closure/std_scope/2",
+            "labels/closure/std_scope/2/intermittent"
         ]
     );
     // Collatz sums its items: every family ran, copies counted per task.

@@ -882,7 +882,7 @@ fn one_machines_page_answers_first_and_keeps_its_evidence_one_click_away() {
 /// or `worker_per_thread` without sums) lies wholly above the machine's
 /// ceiling: no answer may use it.
 fn with_own_problem(sums: bool) -> ResultsFile {
-    use parbench::key::Key;
+    use parbench::key::{Key, Regime};
     use parbench::memory::Memory;
     use parbench::paired::Interval;
     use parbench::results::{
@@ -1035,6 +1035,40 @@ fn with_own_problem(sums: bool) -> ResultsFile {
             }
         }
     }
+    // Its closure at the most threads after the caller's own work, as its
+    // bench binary measures it: 20 calls each, beside 20 back to back.
+    // rayon's calls take 1.4 times the back-to-back ones, crossbeam's and
+    // std_scope's the same (within 1%).
+    for (backend, slower) in [("rayon", 1.4), ("crossbeam", 1.0), ("std_scope", 1.0)] {
+        let s = closure_at(backend, 2);
+        let steady: Vec<f64> = (0..20)
+            .map(|k| 1e6 / s * (1.0 + 0.01 * (k % 3) as f64))
+            .collect();
+        let calls: Vec<f64> = steady.iter().map(|t| t * slower).collect();
+        let key = Key::new("myprob", "closure", backend, 2).in_regime(Regime::Intermittent);
+        let median = calls[10];
+        let time = TimeNs {
+            estimate: median,
+            lower: median * 0.99,
+            upper: median * 1.01,
+            median,
+        };
+        let mut b = Benchmark::new(key, 4000, time, STARTED, Memory::default())
+            .with_estimator(TimeEstimator::MedianOfCalls)
+            .with_paired(PairedFigures {
+                speedup: interval([s / slower, s / slower * 0.97, s / slower * 1.03]),
+                modes: None,
+                rounds: 20,
+                target_reached: None,
+                wall_ns: median,
+                cpu_time_ns: Some(median * 2.0),
+                compared: Vec::new(),
+            });
+        b.caller_work_ns = Some(1_000_000.0);
+        b.call_ns = calls;
+        b.steady_call_ns = steady;
+        entries.push(b);
+    }
     // Far above the machine's ceiling at 2 threads (1.97×): inconsistent.
     let inconsistent = if sums {
         "sharded_sum"
@@ -1120,8 +1154,8 @@ fn a_users_own_problem_has_its_section_and_answers_and_leaves_the_built_in_ones_
         assert!(!best.contains("≠"), "{best}");
         assert_eq!(
             occurrences(own, "<svg"),
-            3,
-            "the charts of a built-in workload"
+            4,
+            "the charts of a built-in workload, and its single calls after the caller's work"
         );
 
         // Its answers: a table of their own after the built-in one.
@@ -1206,6 +1240,20 @@ fn a_users_own_problem_has_its_section_and_answers_and_leaves_the_built_in_ones_
         assert!(
             backend.contains("<strong>rayon leads by more than 5.0%</strong>"),
             "{backend}"
+        );
+        // Its own calls after the caller's work: rayon's 1.4 times its
+        // back-to-back ones, the others the same.
+        let now_and_then = row("What does a call cost when your program calls it now and then?");
+        assert!(
+            now_and_then.contains(
+                "<strong>slower than steady: rayon; keeps its steady speed: crossbeam, \
+                 std_scope</strong>"
+            ),
+            "{now_and_then}"
+        );
+        assert!(
+            now_and_then.contains("rayon: mean call 1.40× the back-to-back one"),
+            "{now_and_then}"
         );
         // answers.md: the same group after the built-in table.
         let own_md = markdown_table_after(&answers, "#### Your problem: myprob");

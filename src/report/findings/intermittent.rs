@@ -31,8 +31,18 @@ fn mean_ratio(calls: &[f64], steady: &[f64]) -> Interval {
 }
 
 pub(super) fn finding(index: &Index<'_>) -> Finding {
-    let question = "What does the parallel call cost when used intermittently?";
-    let id = "intermittent";
+    answered(
+        index,
+        "What does the parallel call cost when used intermittently?",
+        "intermittent",
+    )
+}
+
+/// The intermittent question, as `question` with the anchor `id`, answered
+/// from the intermittent entries of `index`: the built-in workloads', or
+/// on a view of one problem of one's own, its own (measured by its bench
+/// binary as the built-in sweep measures them).
+pub(super) fn answered(index: &Index<'_>, question: &'static str, id: &'static str) -> Finding {
     let entries = index.intermittent();
     if entries.is_empty() {
         return not_answered(

@@ -1,5 +1,5 @@
 //! A problem of the user's own ([`crate::problem::Problem`], purpose
-//! `own`): five short questions asked of its entries alone, one group of
+//! `own`): six short questions asked of its entries alone, one group of
 //! answers per own workload.
 //!
 //! The built-in findings never see these entries ([`findings`] drops
@@ -10,8 +10,10 @@
 //! finding lists the built-in ones). Where a question is one the built-in
 //! findings already ask, their code answers it on that view: the race
 //! against the sequential loop (`break_even`), the idioms' pooled ratios
-//! (`passing`), the shared sums against the private fold (`shared_state`)
-//! and the backends' lead (`imbalanced`), with their margins. What is new
+//! (`passing`), the shared sums against the private fold (`shared_state`),
+//! the backends' lead (`imbalanced`) and the calls made after the caller's
+//! own work against the same calls back to back (`intermittent`), with
+//! their margins. What is new
 //! here: the best of all parallel entries, each passing variant against
 //! the closure, and the ownership modes' copies beside their time.
 
@@ -34,6 +36,7 @@ const PASSING: &str =
 const OWNERSHIP: &str = "What do the ownership modes cost (each against a closure)?";
 const SHARED: &str = "Does a lock or an atomic on the accumulator hurt?";
 const BACKEND: &str = "Which backend is fastest at the most threads?";
+const INTERMITTENT: &str = "What does a call cost when your program calls it now and then?";
 
 /// The answers on one problem of the user's own.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -74,6 +77,7 @@ pub fn own_findings(index: &Index<'_>) -> Vec<OwnFindings> {
                     ownership(&own, workload),
                     shared(&own, workload),
                     imbalanced::backends(&own, workload, BACKEND, "backend"),
+                    intermittent::answered(&own, INTERMITTENT, "intermittent"),
                 ],
             }
         })
