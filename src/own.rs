@@ -151,7 +151,7 @@ pub fn run_prepared<P: Problem>(
         for p in &plan {
             println!("{}: benchmark", key(p));
         }
-        for &i in &intermittent_of(&plan) {
+        for &i in &intermittent_of(&plan, settings.profile) {
             println!(
                 "{}: benchmark",
                 key(&plan[i]).in_regime(Regime::Intermittent)
@@ -308,8 +308,11 @@ fn plan<P: Problem>(
 /// (the cores, or fewer), each call made after the caller's own work, as a
 /// program calls a parallel section now and then (the built-in regime,
 /// [`paired::sample_intermittent`]). Its checks and counts are the steady
-/// entry's: the same call.
-fn intermittent_of(plan: &[Planned]) -> Vec<usize> {
+/// entry's: the same call. `quick` calls it on the first thread backend
+/// only, as it copies the state there only: on every backend, the two
+/// examples' intermittent calls took 3.8 s of a quick run (2026-12-07),
+/// beyond its 2 minutes on a slow host (126 s in all).
+fn intermittent_of(plan: &[Planned], profile: Profile) -> Vec<usize> {
     let most_threads = |backend: &str| {
         (plan.iter())
             .filter(|p| p.backend.id() == backend)
@@ -322,6 +325,8 @@ fn intermittent_of(plan: &[Planned]) -> Vec<usize> {
             p.variant.role() == Role::PartialIdiom
                 && p.backend.max_threads() > 1
                 && Some(p.threads) == most_threads(p.backend.id())
+                && (profile != Profile::Quick
+                    || p.backend.id() == backends::first_of_threads().id())
         })
         .collect()
 }
@@ -525,7 +530,7 @@ fn measure<P: Problem>(
     // measures its intermittent regime (`Sweep::measure_intermittent`):
     // turn 0 is the caller's work (the sequential loop), turn 1 the call.
     let calls = settings.profile.intermittent_calls();
-    for i in intermittent_of(plan) {
+    for i in intermittent_of(plan, settings.profile) {
         let p = plan[i];
         let key = key_of(&name, &p).in_regime(Regime::Intermittent);
         let context = || format!("problem {name}: {key}");
@@ -633,5 +638,30 @@ mod tests {
         }
         // Sharing the state: on every thread backend, in quick too.
         assert!(where_run(Profile::Quick, Role::SharedOwnership).len() > 1);
+    }
+
+    #[test]
+    fn the_plain_map_is_called_now_and_then_at_the_most_threads_of_each_parallel_backend() {
+        let prepared = Prepared::of(Squares).unwrap();
+        let called = |profile: Profile| -> Vec<(&str, &str, usize)> {
+            let (planned, _) = plan(&prepared, profile, &[1, 2]);
+            (intermittent_of(&planned, profile).into_iter())
+                .map(|i| &planned[i])
+                .map(|p| (p.variant.id(), p.backend.id(), p.threads))
+                .collect()
+        };
+        // Squares' state is not serde's: no worker processes.
+        assert_eq!(
+            called(Profile::Full),
+            [
+                ("closure", "rayon", 2),
+                ("closure", "crossbeam", 2),
+                ("closure", "std_scope", 2)
+            ]
+        );
+        let first = backends::first_of_threads().id();
+        let quick = called(Profile::Quick);
+        assert_eq!(quick.len(), 1);
+        assert_eq!(quick[0].1, first);
     }
 }
