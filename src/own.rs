@@ -20,9 +20,10 @@
 //! processes (the `process` backend) run it too when its state is serde's
 //! and the bench says so (`bench_main!(problem, serde)`); otherwise
 //! [`matrix::backend_refusal`] rules them out, and `--list` says why.
-//! Last, the plain map on each parallel backend at the most threads is
-//! called after the caller's own work, as the built-in sweep's
-//! intermittent regime ([`paired::sample_intermittent`]).
+//! Last, the plain map on each parallel backend at the most threads within
+//! the cores (`quick`: on the first thread backend only) is called after
+//! the caller's own work, as the built-in sweep's intermittent regime
+//! ([`sweep::call_now_and_then`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -37,9 +38,7 @@ use crate::memory::Memory;
 use crate::paired::{self, Sampling};
 use crate::problem::Problem;
 use crate::profile::{self, Profile};
-use crate::results::{
-    self, Benchmark, OwnRun, PairedFigures, RunInfo, TimeEstimator, TimeNs, WorkloadInfo,
-};
+use crate::results::{self, Benchmark, OwnRun, RunInfo, TimeEstimator, TimeNs, WorkloadInfo};
 use crate::roles::Role;
 use crate::store::Store;
 use crate::sweep::{self, BenchArgs, SetMember, baseline, pair_members};
@@ -143,19 +142,21 @@ pub fn run_prepared<P: Problem>(
              own (Problem::name), or its records would replace the built-in ones"
         );
     }
-    let (plan, skipped) = plan(&prepared, settings.profile, &settings.threads);
+    let (whole, skipped) = plan(&prepared, settings.profile, &settings.threads);
     let selected = settings.args.selector()?;
     let key = |p: &Planned| key_of(&name, p);
-    let plan: Vec<Planned> = plan.into_iter().filter(|p| selected(&key(p))).collect();
+    let now_and_then = |p: &Planned| key(p).in_regime(Regime::Intermittent);
+    // Each selected by its own key, as criterion's filter selects.
+    let intermittent: Vec<Planned> = (intermittent_of(&whole, settings.profile).into_iter())
+        .filter(|p| selected(&now_and_then(p)))
+        .collect();
+    let plan: Vec<Planned> = whole.into_iter().filter(|p| selected(&key(p))).collect();
     if settings.args.listing {
         for p in &plan {
             println!("{}: benchmark", key(p));
         }
-        for &i in &intermittent_of(&plan, settings.profile) {
-            println!(
-                "{}: benchmark",
-                key(&plan[i]).in_regime(Regime::Intermittent)
-            );
+        for p in &intermittent {
+            println!("{}: benchmark", now_and_then(p));
         }
         // One line per backend and reason: the variants it rules out.
         let mut reasons: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
@@ -177,7 +178,7 @@ pub fn run_prepared<P: Problem>(
             results: None,
         });
     }
-    if plan.is_empty() {
+    if plan.is_empty() && intermittent.is_empty() {
         // As criterion does: a filter for other benchmarks (`cargo test
         // some_test`) runs nothing here, and that is no failure.
         println!("parbench: {name}: the filter selects none of its benchmarks");
@@ -188,8 +189,14 @@ pub fn run_prepared<P: Problem>(
     }
     let mut executors = Executors::default();
     let mut out = prepared.output()?;
-    let mut memory = Vec::with_capacity(plan.len());
-    for p in &plan {
+    // An intermittent benchmark is the call of a steady one: checked once,
+    // with it when both are selected.
+    let same = |a: &Planned, b: &Planned| key(a) == key(b);
+    let unchecked: Vec<Planned> = (intermittent.iter().copied())
+        .filter(|p| !plan.iter().any(|q| same(p, q)))
+        .collect();
+    let mut memory = Vec::with_capacity(plan.len() + unchecked.len());
+    for p in plan.iter().chain(&unchecked) {
         let exec = executors.get(p.backend, p.threads)?;
         let job = prepared.job(p.variant);
         let measured =
@@ -204,9 +211,9 @@ pub fn run_prepared<P: Problem>(
             })?;
         memory.push(measured.memory);
     }
+    let proven = plan.len() + unchecked.len();
     println!(
-        "parbench: {name}: {} combinations match its sequential loop{}",
-        plan.len(),
+        "parbench: {name}: {proven} combinations match its sequential loop{}",
         match settings.args.measuring {
             true => "",
             false => " (test mode: nothing timed)",
@@ -214,13 +221,31 @@ pub fn run_prepared<P: Problem>(
     );
     if !settings.args.measuring {
         return Ok(Outcome {
-            proven: plan.len(),
+            proven,
             results: None,
         });
     }
-    let path = measure(&prepared, package, settings, &plan, &memory, &mut executors)?;
+    let checked: Vec<(Planned, Memory)> =
+        plan.iter().chain(&unchecked).copied().zip(memory).collect();
+    let memory_of = |p: &Planned| {
+        (checked.iter())
+            .find(|(q, _)| same(p, q))
+            .map(|(_, m)| *m)
+            .expect("every intermittent benchmark was checked")
+    };
+    let steady: Vec<Memory> = plan.iter().map(memory_of).collect();
+    let intermittent: Vec<(Planned, Memory)> =
+        intermittent.iter().map(|p| (*p, memory_of(p))).collect();
+    let path = measure(
+        &prepared,
+        package,
+        settings,
+        (&plan, &steady),
+        &intermittent,
+        &mut executors,
+    )?;
     Ok(Outcome {
-        proven: plan.len(),
+        proven,
         results: Some(path),
     })
 }
@@ -303,28 +328,28 @@ fn plan<P: Problem>(
     (planned, skipped)
 }
 
-/// The intermittent benchmarks of `plan`, as indexes into it: the plain map
-/// (`closure`) on each parallel backend at the most threads planned for it
-/// (the cores, or fewer), each call made after the caller's own work, as a
-/// program calls a parallel section now and then (the built-in regime,
-/// [`paired::sample_intermittent`]). Its checks and counts are the steady
-/// entry's: the same call. `quick` calls it on the first thread backend
-/// only, as it copies the state there only: on every backend, the two
-/// examples' intermittent calls took 3.8 s of a quick run (2026-12-07),
-/// beyond its 2 minutes on a slow host (126 s in all).
-fn intermittent_of(plan: &[Planned], profile: Profile) -> Vec<usize> {
-    let most_threads = |backend: &str| {
-        (plan.iter())
-            .filter(|p| p.backend.id() == backend)
-            .map(|p| p.threads)
-            .max()
+/// The intermittent benchmarks of `plan`: the plain map (`closure`) on
+/// each parallel backend at the most threads planned for it within the
+/// cores (the fewest planned, where all are beyond them), each call made
+/// after the caller's own work, as a program calls a parallel section now
+/// and then (the built-in regime, [`paired::sample_intermittent`]). Each is
+/// the call of a steady benchmark, checked as it is. `quick` calls it on
+/// the first thread backend only, as it copies the state there only: on
+/// every backend, the two examples' intermittent calls took 3.8 s of a
+/// quick run (2026-12-07), beyond its 2 minutes on a slow host (126 s in
+/// all).
+fn intermittent_of(plan: &[Planned], profile: Profile) -> Vec<Planned> {
+    let cores = num_cpus::get();
+    let threads_of = |backend: &str| {
+        let planned = || (plan.iter()).filter(move |p| p.backend.id() == backend);
+        (planned().map(|p| p.threads).filter(|&t| t <= cores).max())
+            .or_else(|| planned().map(|p| p.threads).min())
     };
-    (0..plan.len())
-        .filter(|&i| {
-            let p = &plan[i];
+    (plan.iter().copied())
+        .filter(|p| {
             p.variant.role() == Role::PartialIdiom
                 && p.backend.max_threads() > 1
-                && Some(p.threads) == most_threads(p.backend.id())
+                && Some(p.threads) == threads_of(p.backend.id())
                 && (profile != Profile::Quick
                     || p.backend.id() == backends::first_of_threads().id())
         })
@@ -356,8 +381,8 @@ fn measure<P: Problem>(
     prepared: &Prepared<P>,
     package: &Path,
     settings: &Settings,
-    plan: &[Planned],
-    memory: &[Memory],
+    (plan, memory): (&[Planned], &[Memory]),
+    intermittent: &[(Planned, Memory)],
     executors: &mut Executors,
 ) -> Result<PathBuf> {
     let name = prepared.problem.name().to_string();
@@ -530,10 +555,8 @@ fn measure<P: Problem>(
     // measures its intermittent regime (`Sweep::measure_intermittent`):
     // turn 0 is the caller's work (the sequential loop), turn 1 the call.
     let calls = settings.profile.intermittent_calls();
-    for i in intermittent_of(plan, settings.profile) {
-        let p = plan[i];
+    for &(p, memory) in intermittent {
         let key = key_of(&name, &p).in_regime(Regime::Intermittent);
-        let context = || format!("problem {name}: {key}");
         executors.get(p.backend, p.threads)?;
         executors.get(&backends::Sequential, 1)?;
         let jobs = [
@@ -546,39 +569,27 @@ fn measure<P: Problem>(
                 Target::of(&*executors.built[&(p.backend.id(), p.threads)]),
             ),
         ];
-        let mut run = |turn: usize| {
+        let run = |turn: usize| {
             let (job, target) = &jobs[turn];
             prepared.run_on(job, *target, &mut out).map(drop)
         };
         let started = std::time::Instant::now();
-        let samples = paired::sample_intermittent(1, calls, settings.caller_work, &mut run)
-            .with_context(context)?;
-        // The same calls back to back: the steady distribution beside it.
-        let steady = paired::time_each_call(calls, || run(1)).with_context(context)?;
-        let mut record = Benchmark::new(
-            key.clone(),
-            prepared.problem.items() as u64,
-            TimeNs::of_median(samples.median_call(0)),
-            &started_at,
-            memory[i],
-        )
-        .with_estimator(TimeEstimator::MedianOfCalls)
-        .with_paired(PairedFigures {
-            speedup: samples.speedup(0),
-            modes: None,
-            rounds: calls as u64,
-            target_reached: None,
-            wall_ns: paired::mean(&samples.call_ns[0]),
-            cpu_time_ns: sweep::cpu_time_seen(p.backend, samples.cpu_per_call_ns(0)),
-            compared: Vec::new(),
-        });
-        record.caller_work_ns = Some(samples.median_caller_work(0));
-        record.call_ns = samples.call_ns[0].clone();
-        record.steady_call_ns = steady;
+        let (samples, steady) = sweep::call_now_and_then(1, calls, settings.caller_work, run)
+            .with_context(|| {
+                format!("problem {name}: {key}: timing its calls after the caller's own work")
+            })?;
+        let speedup = samples.speedup(0).estimate;
+        let measured = sweep::NowAndThen {
+            key: key.clone(),
+            items: prepared.problem.items() as u64,
+            started_at: &started_at,
+            memory,
+            backend: p.backend,
+        };
+        let record = measured.record(&samples, 0, steady.into_iter().next().unwrap_or_default());
         println!(
-            "parbench: {name}: {key}: {calls} calls after the caller's work, {:.3}x the \
+            "parbench: {name}: {key}: {calls} calls after the caller's work, {speedup:.3}x the \
              sequential loop's speed ({:.1} s with the back-to-back calls)",
-            samples.speedup(0).estimate,
             started.elapsed().as_secs_f64()
         );
         store.record(vec![record], BTreeMap::from([(name.clone(), info.clone())]))?;
@@ -643,24 +654,33 @@ mod tests {
     #[test]
     fn the_plain_map_is_called_now_and_then_at_the_most_threads_of_each_parallel_backend() {
         let prepared = Prepared::of(Squares).unwrap();
-        let called = |profile: Profile| -> Vec<(&str, &str, usize)> {
-            let (planned, _) = plan(&prepared, profile, &[1, 2]);
+        let called = |profile: Profile, threads: &[usize]| -> Vec<(&str, &str, usize)> {
+            let (planned, _) = plan(&prepared, profile, threads);
             (intermittent_of(&planned, profile).into_iter())
-                .map(|i| &planned[i])
                 .map(|p| (p.variant.id(), p.backend.id(), p.threads))
                 .collect()
         };
+        // At the cores, not beyond them, though `full` measures beyond;
         // Squares' state is not serde's: no worker processes.
+        let cores = num_cpus::get();
+        let threads = [1, cores, 2 * cores];
         assert_eq!(
-            called(Profile::Full),
+            called(Profile::Full, &threads),
             [
-                ("closure", "rayon", 2),
-                ("closure", "crossbeam", 2),
-                ("closure", "std_scope", 2)
+                ("closure", "rayon", cores),
+                ("closure", "crossbeam", cores),
+                ("closure", "std_scope", cores)
             ]
         );
+        // Every count beyond the cores: the fewest of them.
+        let beyond = [2 * cores, 4 * cores];
+        assert!(
+            called(Profile::Full, &beyond)
+                .iter()
+                .all(|c| c.2 == 2 * cores)
+        );
         let first = backends::first_of_threads().id();
-        let quick = called(Profile::Quick);
+        let quick = called(Profile::Quick, &threads);
         assert_eq!(quick.len(), 1);
         assert_eq!(quick[0].1, first);
     }

@@ -57,11 +57,11 @@ pub const NOT_MEASURED: &str = "not measured";
 /// with their machine), so profiles that cover more do not look like
 /// disagreement.
 pub fn verdicts(runs: &[Run], names: &[String]) -> Vec<Verdict> {
-    let own: Vec<Vec<Finding>> = runs
+    let on_own_points: Vec<Vec<Finding>> = runs
         .iter()
         .map(|run| findings::findings(&Index::of_file(&run.file)))
         .collect();
-    verdicts_of(names, &own, &on_common_points(runs))
+    verdicts_of(names, &on_own_points, &on_common_points(runs))
 }
 
 /// Each run's findings on the points every run measured.
@@ -107,17 +107,17 @@ fn common_files(runs: &[Run]) -> Vec<ResultsFile> {
         .collect()
 }
 
-/// The verdicts from each machine's findings on its own points (`own`: which
-/// questions some machine answers) and on the common points (`common`:
-/// the answers compared). Questions no machine answers in short are left
-/// out.
+/// The verdicts from each machine's findings on its own points
+/// (`on_own_points`: which questions some machine answers) and on the
+/// common points (`common`: the answers compared). Questions no machine
+/// answers in short are left out.
 pub fn verdicts_of(
     names: &[String],
-    own: &[Vec<Finding>],
+    on_own_points: &[Vec<Finding>],
     common: &[Vec<Finding>],
 ) -> Vec<Verdict> {
     let mut questions: Vec<&'static str> = Vec::new();
-    for f in own.iter().flatten() {
+    for f in on_own_points.iter().flatten() {
         if !f.claims.is_empty() && !questions.contains(&f.question) {
             questions.push(f.question);
         }
@@ -236,9 +236,10 @@ pub struct HeatCell {
 }
 
 /// The cross-machine view over `runs`, shown as `names`, with each run's
-/// own findings (`own`: the page has them already).
-pub fn view(runs: &[Run], names: &[String], own: &[Vec<Finding>]) -> Result<AcrossView> {
-    let verdicts = verdicts_of(names, own, &on_common_points(runs))
+/// findings on its own points (`on_own_points`: the page has them
+/// already).
+pub fn view(runs: &[Run], names: &[String], on_own_points: &[Vec<Finding>]) -> Result<AcrossView> {
+    let verdicts = verdicts_of(names, on_own_points, &on_common_points(runs))
         .into_iter()
         .map(|v| VerdictRow {
             answers: names.iter().map(|n| v.answers[n].clone()).collect(),

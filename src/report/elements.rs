@@ -55,6 +55,7 @@ impl Table {
 /// (`num-after-1` to `num-after-3` in the page's style).
 const MAX_LEADING_TEXT: usize = 3;
 
+/// A column of a [`Table`]: its title, and where it shows.
 #[derive(Debug, Serialize)]
 pub struct Head {
     pub title: &'static str,
@@ -65,6 +66,7 @@ pub struct Head {
     pub summary: bool,
 }
 
+/// A row of a [`Table`]: one entry's cells.
 #[derive(Debug, Serialize)]
 pub struct Row {
     /// The family label the rows are grouped under.
@@ -72,4 +74,34 @@ pub struct Row {
     /// One per column; the first names the entry.
     pub cells: Vec<String>,
     pub fastest: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_aligns_every_table_a_table_can_say_it_is() {
+        let style = include_str!("page.html");
+        for n in 1..=MAX_LEADING_TEXT {
+            let rule = format!(".num-after-{n} td:nth-child(n+{})", n + 1);
+            assert!(style.contains(&rule), "page.html lacks {rule}");
+        }
+        let head = |numeric: bool| Head {
+            title: "t",
+            numeric,
+            html: true,
+            summary: false,
+        };
+        let table =
+            |numeric: &[bool]| Table::new(numeric.iter().map(|&n| head(n)).collect(), Vec::new());
+        assert_eq!(table(&[false, false, true, true]).numeric_after, Some(2));
+        // Text after a number, no text, or no number: a class per cell.
+        assert_eq!(table(&[false, true, false]).numeric_after, None);
+        assert_eq!(table(&[true, true]).numeric_after, None);
+        assert_eq!(table(&[false, false]).numeric_after, None);
+        assert_eq!(table(&[]).numeric_after, None);
+        let leading = vec![false; MAX_LEADING_TEXT + 1];
+        assert_eq!(table(&[leading, vec![true]].concat()).numeric_after, None);
+    }
 }

@@ -56,7 +56,7 @@ pub const SUMMARY_LIMIT: usize = 65_536;
 
 /// Where a section cut to fit sends its reader.
 const ON_THE_PAGE: &str = "cut to fit a pull-request comment: the whole of it is on the HTML \
-                           page, index.html";
+                           page, index.html or the machine's page beside it";
 
 /// One section of the summary, as written in full, and shorter the further
 /// it is cut: `levels[0]` in full, each next one shorter. A section with
@@ -77,12 +77,17 @@ impl Section {
     }
 
     /// Cut, when the summary is too long, to `first_lines`, then to
-    /// `pointer`.
+    /// `pointer`: each only where it is shorter than the level before (a
+    /// finding of one sentence is shorter whole than with a pointer).
     fn evidence(full: String, first_lines: String, pointer: String) -> Section {
-        Section {
-            levels: vec![full, first_lines, pointer],
-            cut: 0,
+        let mut levels = vec![full];
+        for shorter in [first_lines, pointer] {
+            let last = levels.last().expect("the full text").chars().count();
+            if shorter.chars().count() < last {
+                levels.push(shorter);
+            }
         }
+        Section { levels, cut: 0 }
     }
 
     fn text(&self) -> &str {
@@ -152,12 +157,13 @@ fn best_section(workload: &WorkloadView) -> Section {
     let shown = 2 + FIRST_ROWS;
     let mut first_lines: String = table.split_inclusive('\n').take(shown).collect();
     let rows = workload.best.rows.len();
-    if rows > FIRST_ROWS {
-        first_lines.push_str(&format!(
-            "\n… and {} more rows ({ON_THE_PAGE}).\n",
+    first_lines.push_str(&match rows > FIRST_ROWS {
+        true => format!(
+            "\n… and {} more rows, the legend and the marks ({ON_THE_PAGE}).\n",
             rows - FIRST_ROWS
-        ));
-    }
+        ),
+        false => format!("\nThe legend and the marks: {ON_THE_PAGE}.\n"),
+    });
     let pointer = format!("{heading}({ON_THE_PAGE}.)\n");
     Section::evidence(full, heading + &first_lines, pointer)
 }
@@ -329,7 +335,7 @@ mod tests {
             fit(sections(), 100),
             level('A', 50) + &level('x', 10) + &level('y', 30)
         );
-        // Under 80: then y, now the longest: 50 + 10 + 20.
+        // Under 81: then y, now the longest: 50 + 10 + 20.
         assert_eq!(fit(sections(), 81).len(), 80);
         // Under 60: both down to their pointers, the Answers whole.
         assert_eq!(
@@ -338,6 +344,13 @@ mod tests {
         );
         // Nothing left to cut: the Answers are still written whole.
         assert_eq!(fit(sections(), 10).len(), 53);
+        // A level no shorter than the one before is no cut: skipped.
+        let short = vec![Section::evidence(
+            level('s', 5),
+            level('s', 9),
+            level('s', 3),
+        )];
+        assert_eq!(fit(short, 1), level('s', 3));
         // Characters, not bytes.
         let wide = vec![Section::evidence(
             level('×', 10),

@@ -23,8 +23,9 @@
 //! merged strokes are anti-aliased together. Rounding font sizes to a
 //! hundredth of a pixel moved glyphs, so they are not rounded. The input is
 //! plotters' output (every attribute value quoted, `<` and `>` escaped in
-//! text, no `<path>` of its own); a tag it does not recognise is kept as it
-//! is.
+//! text); a tag it does not recognise is kept as it is, a stroke with more
+//! than its coordinates (a transform, a clip) is not merged, and a style
+//! value that could end a CSS declaration stays on its element.
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -167,6 +168,26 @@ impl PathData {
     }
 }
 
+/// Whether `value` can stand in a CSS declaration as it is: colours,
+/// numbers, font names (`sans-serif`), nothing that could end the
+/// declaration or the sheet (`;`, `}`, `<`) or need unescaping (`&`).
+fn css_safe(value: &str) -> bool {
+    (value.chars()).all(|c| c.is_ascii_alphanumeric() || "#., %-".contains(c))
+}
+
+/// Whether a line or polyline carries nothing but its coordinates besides
+/// its style (`geometry`): nothing a path of several of them would lose
+/// (a transform, a clip, caps, an id).
+fn only_coordinates(tag: &Tag<'_>, geometry: &[(&str, &str)]) -> bool {
+    let mut keys: Vec<&str> = geometry.iter().map(|(key, _)| *key).collect();
+    keys.sort_unstable();
+    match tag.name {
+        "polyline" => keys == ["points"],
+        "line" => keys == ["x1", "x2", "y1", "y2"],
+        _ => false,
+    }
+}
+
 /// Whether `style` draws an opaque stroke and no fill: elements of it drawn
 /// as one path cover exactly the pixels they cover apart.
 fn opaque_stroke(tag: &Tag<'_>, style: &[(&str, &str)]) -> bool {
@@ -240,7 +261,7 @@ pub fn lighten(html: &str) -> String {
     let Some(first_chart) = first_chart else {
         return out;
     };
-    let sheet = format!("<style>svg path{{fill:none}}{}</style>\n", styles.rules);
+    let sheet = format!("<style>{}</style>\n", styles.rules);
     let at = out.find("</head>").unwrap_or(first_chart);
     out.insert_str(at, &sheet);
     out
@@ -267,20 +288,18 @@ fn compact(svg: &str, styles: &mut Styles) -> String {
         let (text, raw) = (&rest[..start], &rest[start..end]);
         rest = &rest[end..];
         // Text between tags: a label ends a run.
-        match (text.trim().is_empty(), run.is_some()) {
-            (true, true) => {}
-            // Line breaks between elements: dropped.
-            (true, false) => {}
-            // A label: the line breaks plotters puts around it render as
-            // nothing (SVG drops leading and trailing white space).
-            (false, _) => {
-                flush(&mut run, &mut body);
-                body.push_str(text.trim_matches('\n'));
-            }
+        // Line breaks between elements are dropped. A label's line breaks
+        // around it render as nothing (SVG drops leading and trailing white
+        // space).
+        if !text.trim().is_empty() {
+            flush(&mut run, &mut body);
+            body.push_str(text.trim_matches('\n'));
         }
         let parsed = parse_tag(raw);
+        // A style whose value could end a CSS declaration stays where it is.
         let styled = parsed.as_ref().map(|tag| {
-            (tag.attrs.iter().copied()).partition::<Vec<_>, _>(|(key, _)| STYLE.contains(key))
+            (tag.attrs.iter().copied())
+                .partition::<Vec<_>, _>(|(key, value)| STYLE.contains(key) && css_safe(value))
         });
         let (Some(tag), Some((style, geometry))) = (parsed, styled) else {
             flush(&mut run, &mut body);
@@ -292,11 +311,17 @@ fn compact(svg: &str, styles: &mut Styles) -> String {
             body.push_str(raw);
             continue;
         }
-        let class = styles.class_of(&style);
         if tag.closed
             && opaque_stroke(&tag, &style)
+            && only_coordinates(&tag, &geometry)
             && let Some(sub) = subpath(&tag)
         {
+            // A path fills by default, a line or polyline does not.
+            let mut stroke = style.clone();
+            if !stroke.iter().any(|(key, _)| *key == "fill") {
+                stroke.push(("fill", "none"));
+            }
+            let class = styles.class_of(&stroke);
             if run.as_ref().is_none_or(|(open, _)| *open != class) {
                 flush(&mut run, &mut body);
                 run = Some((class, PathData::default()));
@@ -306,6 +331,7 @@ fn compact(svg: &str, styles: &mut Styles) -> String {
             }
             continue;
         }
+        let class = styles.class_of(&style);
         flush(&mut run, &mut body);
         body.push('<');
         body.push_str(tag.name);
@@ -358,6 +384,11 @@ mod tests {
                 }
             }
             style.retain(|(k, v)| !INITIAL.contains(&(k.as_str(), v.as_str())));
+            // A stroke does not fill, whether a line, a polyline or a path
+            // says so.
+            if matches!(tag.name, "line" | "polyline" | "path") {
+                style.retain(|(k, v)| (k.as_str(), v.as_str()) != ("fill", "none"));
+            }
             style.sort();
             let style = format!("{style:?}");
             let segments = |points: Vec<(i64, i64)>| -> Vec<String> {
@@ -599,5 +630,36 @@ mod tests {
         assert_eq!(lighten("<p>no chart</p>"), "<p>no chart</p>");
         let headless = lighten(&format!("<p>x</p>{}", charts[0]));
         assert!(headless.starts_with("<p>x</p><style>"));
+    }
+
+    #[test]
+    fn what_a_path_or_a_class_could_not_carry_stays_on_its_element() {
+        let svg = "<svg width=\"10\" height=\"10\" xmlns=\"http://www.w3.org/2000/svg\">\n\
+                   <line x1=\"0\" y1=\"0\" x2=\"5\" y2=\"5\" stroke=\"#000000\"/>\n\
+                   <line x1=\"0\" y1=\"5\" x2=\"5\" y2=\"0\" stroke=\"#000000\" \
+                   transform=\"rotate(90, 5, 5)\"/>\n\
+                   <text x=\"1\" y=\"1\" font-family=\"a;}b\" fill=\"#000000\">\nt\n</text>\n\
+                   </svg>";
+        let light = lighten(svg);
+        // The plain line is a path; the rotated one keeps its transform.
+        assert!(
+            light.contains("<path class=\"za\" d=\"M0,0l5,5\"/>"),
+            "{light}"
+        );
+        assert!(
+            light.contains("<line x1=\"0\" y1=\"5\" x2=\"5\" y2=\"0\" transform=\"rotate(90, 5, 5)\" class=\"zb\"/>"),
+            "{light}"
+        );
+        // A font name that would end a CSS declaration stays an attribute.
+        assert!(
+            light.contains("font-family=\"a;}b\" class=\"zc\">t</text>"),
+            "{light}"
+        );
+        assert!(!light[..light.find("</style>").unwrap()].contains("a;}b"));
+        // The merged path's class says it does not fill.
+        assert!(
+            light.contains("svg .za{stroke:#000000;fill:none;}"),
+            "{light}"
+        );
     }
 }

@@ -25,8 +25,8 @@ mod progress;
 
 pub use args::{BenchArgs, DEFAULT_CALLER_WORK, caller_work_from, reports_dir, resume_from};
 pub use pairing::{
-    DISRUPTIVE_BYTES, PairedMember, SLOW_APART, SetMember, cpu_time_seen, head_to_head_words,
-    holds_the_answers, pair_members, race, sets_to_pair,
+    DISRUPTIVE_BYTES, NowAndThen, PairedMember, SLOW_APART, SetMember, call_now_and_then,
+    head_to_head_words, holds_the_answers, pair_members, race, sets_to_pair,
 };
 use plan::groups_of;
 pub use plan::{Group, Planned, intermittent_plan, plan};

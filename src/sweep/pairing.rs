@@ -33,8 +33,72 @@ use crate::workload::WORKLOADS;
 /// all of the call: it counts this process only, so the CPU time of a
 /// backend whose workers are other processes is unknown (`None`), never
 /// the parent's own waiting presented as the call's whole cost.
-pub fn cpu_time_seen(backend: &dyn backends::Backend, cpu_time_ns: Option<f64>) -> Option<f64> {
+pub(super) fn cpu_time_seen(
+    backend: &dyn backends::Backend,
+    cpu_time_ns: Option<f64>,
+) -> Option<f64> {
     cpu_time_ns.filter(|_| backend.shares_memory())
+}
+
+/// Calls each of `members` members now and then, after the caller's own
+/// work ([`paired::sample_intermittent`]: `run(0)` is that work, the
+/// sequential loop, `run(i)` a call of member `i - 1`), then `calls` of
+/// each back to back, timed one by one: the steady calls of the same
+/// window that each intermittent call is compared with. The built-in
+/// sweep's intermittent regime and a problem of one's own use it alike.
+pub fn call_now_and_then(
+    members: usize,
+    calls: usize,
+    caller_work: Duration,
+    mut run: impl FnMut(usize) -> Result<()>,
+) -> Result<(paired::IntermittentSamples, Vec<Vec<f64>>)> {
+    let samples = paired::sample_intermittent(members, calls, caller_work, &mut run)?;
+    let steady = (1..=members)
+        .map(|turn| paired::time_each_call(calls, || run(turn)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((samples, steady))
+}
+
+/// What one intermittent benchmark is, for its record: its key and items,
+/// the run's start, its memory from the untimed check, its backend.
+pub struct NowAndThen<'a> {
+    pub key: Key,
+    pub items: u64,
+    pub started_at: &'a str,
+    pub memory: Memory,
+    pub backend: &'a dyn backends::Backend,
+}
+
+impl NowAndThen<'_> {
+    /// The record of member `m` of `samples` ([`call_now_and_then`]), with
+    /// its steady calls: its median call as its time, its speedups over
+    /// the caller's work just before each call.
+    pub fn record(
+        self,
+        samples: &paired::IntermittentSamples,
+        m: usize,
+        steady_calls: Vec<f64>,
+    ) -> Benchmark {
+        let calls = samples.call_ns[m].len();
+        let time = TimeNs::of_median(samples.median_call(m));
+        let mut record = Benchmark::new(self.key, self.items, time, self.started_at, self.memory)
+            .with_estimator(TimeEstimator::MedianOfCalls)
+            .with_paired(PairedFigures {
+                speedup: samples.speedup(m),
+                // Single calls after the caller's work: their own
+                // distribution (`slow_call_share`) says what two modes would.
+                modes: None,
+                rounds: calls as u64,
+                target_reached: None,
+                wall_ns: paired::mean(&samples.call_ns[m]),
+                cpu_time_ns: cpu_time_seen(self.backend, samples.cpu_per_call_ns(m)),
+                compared: Vec::new(),
+            });
+        record.caller_work_ns = Some(samples.median_caller_work(m));
+        record.call_ns = samples.call_ns[m].clone();
+        record.steady_call_ns = steady_calls;
+        record
+    }
 }
 
 /// Does the group on `backend` at `threads` (of the run's
@@ -271,7 +335,7 @@ impl Sweep {
                 Target::of(exec),
             ));
         }
-        let mut run = |turn: usize| {
+        let run = |turn: usize| {
             let (job, target) = &jobs[turn];
             current
                 .problem
@@ -284,35 +348,19 @@ impl Sweep {
                 group.workload, group.backend, group.threads
             )
         };
-        let samples = paired::sample_intermittent(members.len(), calls, self.caller_work, &mut run)
-            .with_context(context)?;
-        let steady = (1..=members.len())
-            .map(|turn| paired::time_each_call(calls, || run(turn)))
-            .collect::<Result<Vec<_>>>()
-            .with_context(context)?;
+        let (samples, steady) =
+            call_now_and_then(members.len(), calls, self.caller_work, run).with_context(context)?;
         let mut benchmarks = Vec::new();
         for (m, ((index, memory), steady_calls)) in members.into_iter().zip(steady).enumerate() {
             let planned = self.intermittent[index];
-            let median = samples.median_call(m);
-            let time = TimeNs::of_median(median);
-            let items = self.sizes.of(planned.workload()).items as u64;
-            let mut record = Benchmark::new(planned.key(), items, time, &self.started_at, memory)
-                .with_estimator(TimeEstimator::MedianOfCalls)
-                .with_paired(PairedFigures {
-                    speedup: samples.speedup(m),
-                    // Single calls after the caller's work: their own
-                    // distribution (`slow_call_share`) says what two modes would.
-                    modes: None,
-                    rounds: calls as u64,
-                    target_reached: None,
-                    wall_ns: paired::mean(&samples.call_ns[m]),
-                    cpu_time_ns: cpu_time_seen(planned.combo.backend, samples.cpu_per_call_ns(m)),
-                    compared: Vec::new(),
-                });
-            record.caller_work_ns = Some(samples.median_caller_work(m));
-            record.call_ns = samples.call_ns[m].clone();
-            record.steady_call_ns = steady_calls;
-            benchmarks.push(record);
+            let measured = NowAndThen {
+                key: planned.key(),
+                items: self.sizes.of(planned.workload()).items as u64,
+                started_at: &self.started_at,
+                memory,
+                backend: planned.combo.backend,
+            };
+            benchmarks.push(measured.record(&samples, m, steady_calls));
         }
         if let Some(store) = self.store.as_mut() {
             let workloads = workload_infos(self.sizes, &benchmarks);

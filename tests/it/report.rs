@@ -1341,7 +1341,8 @@ fn with_own_problems(n: usize) -> ResultsFile {
         let name = format!("myprob{k}");
         file.workloads.insert(name.clone(), info.clone());
         file.benchmarks.extend(entries.iter().cloned().map(|mut b| {
-            b.key = Key::new(&name, &b.key.variant, &b.key.backend, b.key.threads);
+            b.key = Key::new(&name, &b.key.variant, &b.key.backend, b.key.threads)
+                .in_regime(b.key.regime);
             b
         }));
     }

@@ -33,23 +33,27 @@ fn mean_ratio(calls: &[f64], steady: &[f64]) -> Interval {
 pub(super) fn finding(index: &Index<'_>) -> Finding {
     answered(
         index,
-        "What does the parallel call cost when used intermittently?",
-        "intermittent",
+        (
+            "What does the parallel call cost when used intermittently?",
+            "intermittent",
+        ),
+        "nothing was measured in the intermittent regime on this machine.",
     )
 }
 
-/// The intermittent question, as `question` with the anchor `id`, answered
+/// The intermittent question, as `question` with its anchor id, answered
 /// from the intermittent entries of `index`: the built-in workloads', or
 /// on a view of one problem of one's own, its own (measured by its bench
-/// binary as the built-in sweep measures them).
-pub(super) fn answered(index: &Index<'_>, question: &'static str, id: &'static str) -> Finding {
+/// binary as the built-in sweep measures them). Without any, not answered
+/// for the reason `unmeasured`.
+pub(super) fn answered(
+    index: &Index<'_>,
+    (question, id): (&'static str, &'static str),
+    unmeasured: &str,
+) -> Finding {
     let entries = index.intermittent();
     if entries.is_empty() {
-        return not_answered(
-            question,
-            id,
-            "nothing was measured in the intermittent regime on this machine.".to_string(),
-        );
+        return not_answered(question, id, unmeasured.to_string());
     }
     let steady = |b: &Benchmark| {
         index

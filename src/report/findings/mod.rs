@@ -9,7 +9,7 @@
 //! - **Margins of practical equivalence.** A comparison's short answer never
 //!   rests on statistical significance alone, which flips from run to run on
 //!   a true effect of a fraction of a percent. Each question has a margin
-//!   (its constant below, justified in the README, printed in the report),
+//!   (its constant below, justified in `docs/answers.md`, printed in the report),
 //!   and a paired time ratio reads one of three ways ([`Outcome`]): "equal
 //!   within 2%" when its interval lies inside the margin, "6.0% slower
 //!   (4.1–7.9%)" when it lies beyond it, "undecided" when it spans the

@@ -77,7 +77,13 @@ pub fn own_findings(index: &Index<'_>) -> Vec<OwnFindings> {
                     ownership(&own, workload),
                     shared(&own, workload),
                     imbalanced::backends(&own, workload, BACKEND, "backend"),
-                    intermittent::answered(&own, INTERMITTENT, "intermittent"),
+                    intermittent::answered(
+                        &own,
+                        (INTERMITTENT, "intermittent"),
+                        "its results hold no call made after work of the caller's own (its \
+                         bench ran with a parbench from before it measured them): run its \
+                         bench again.",
+                    ),
                 ],
             }
         })

@@ -122,8 +122,9 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
         sentences.push(format!(
             "In {} entries ({TWO_MODES_MARK}) the rounds fell into two groups at least {} apart: \
              the interval spans both values, and more rounds do not narrow it while both keep \
-             coming (each is listed with its two values). The rounds do not say why; the \
-             README's \"What no sampling narrows\" names the cases measured on a 2-vCPU VM.",
+             coming (each is listed with its two values). The rounds do not say why; \
+             docs/measuring.md's \"What no sampling narrows\" names the cases measured on a \
+             2-vCPU VM.",
             two_modes.len(),
             percent(MODE_GAP)
         ));

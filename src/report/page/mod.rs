@@ -250,7 +250,7 @@ pub fn build(
     let (comparison, across) = if runs.len() > 1 {
         (
             Some(compare_workloads(runs, &names)?),
-            Some(across::view(runs, &names, &own_of(&machines))?),
+            Some(across::view(runs, &names, &findings_by_machine(&machines))?),
         )
     } else {
         (None, None)
@@ -277,8 +277,8 @@ pub fn build(
     })
 }
 
-/// Each machine's own findings, which its view holds already.
-fn own_of(machines: &[MachineView]) -> Vec<Vec<Finding>> {
+/// Each machine's findings on its own points, which its view holds already.
+fn findings_by_machine(machines: &[MachineView]) -> Vec<Vec<Finding>> {
     machines.iter().map(|m| m.findings.clone()).collect()
 }
 

@@ -388,9 +388,13 @@ pub(super) fn intermittent_view(
         chart: Chart {
             anchor: format!("{anchor}-intermittent"),
             caption: format!(
-                "Every single call, one dot each, and its median (bar), per thread count: back to \
-                 back (s, steady), and each after the calling thread worked on its own (i, \
-                 intermittent). A slow call takes more than {}× the fastest of its regime.",
+                "Single calls, one dot each, and their median (bar) over every call, per thread \
+                 count: back to back (s, steady), and each after the calling thread worked on its \
+                 own (i, intermittent). Beyond {} calls a column shows {} of them: the fastest, \
+                 the slowest and evenly spaced ranks between, so its spread is drawn whole. A \
+                 slow call takes more than {}× the fastest of its regime.",
+                charts::STRIP_DOTS,
+                charts::STRIP_DOTS,
                 crate::paired::SLOW_CALL
             ),
             svg,
