@@ -351,12 +351,18 @@ fn graph() -> BTreeMap<String, Vec<Import>> {
     graph
 }
 
-fn layer_of(module: &str) -> Option<(usize, &'static str)> {
-    LAYERS
-        .iter()
-        .enumerate()
+/// Which of `layers` (lowest first) holds `module`: its index and name.
+fn layer_in(
+    layers: &'static [(&'static str, &'static [&'static str])],
+    module: &str,
+) -> Option<(usize, &'static str)> {
+    (layers.iter().enumerate())
         .find(|(_, (_, modules))| modules.contains(&module))
         .map(|(index, (name, _))| (index, *name))
+}
+
+fn layer_of(module: &str) -> Option<(usize, &'static str)> {
+    layer_in(LAYERS, module)
 }
 
 /// `file` relative to the package.
@@ -779,11 +785,7 @@ fn folder_graphs() -> BTreeMap<String, BTreeMap<String, Vec<Import>>> {
 }
 
 fn report_layer_of(module: &str) -> Option<(usize, &'static str)> {
-    REPORT_LAYERS
-        .iter()
-        .enumerate()
-        .find(|(_, (_, modules))| modules.contains(&module))
-        .map(|(index, (name, _))| (index, *name))
+    layer_in(REPORT_LAYERS, module)
 }
 
 #[test]
