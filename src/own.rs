@@ -375,8 +375,11 @@ impl Executors {
 }
 
 /// Pairs every (backend, threads) set of `plan` with the sequential loop
-/// and merges each set's records into the machine's results file at once.
-/// Returns the file's path.
+/// and merges each set's records into the machine's results file at once,
+/// races the two leading backends, then calls each of `intermittent` after
+/// the caller's own work. `memory` and the memory beside each intermittent
+/// benchmark are what their untimed checks counted. Returns the file's
+/// path.
 fn measure<P: Problem>(
     prepared: &Prepared<P>,
     package: &Path,
