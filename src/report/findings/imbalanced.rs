@@ -294,17 +294,20 @@ pub(super) fn backends(
     let verdict = lead.words;
     // The figure the answer rests on: the race where there was one.
     finding.figure = Some(match race_between(head[0], head[1]) {
-        Some((holder, other, r, rounds)) => format!(
-            "{} at {}, head to head: {}'s time over {}'s {:.3}× ({} {:.3}–{:.3}, {rounds} rounds)",
-            holder.key.variant,
-            threads(holder.key.threads),
-            holder.key.backend,
-            other.key.backend,
-            r.estimate,
-            bounds_name(Some(rounds)),
-            r.lower,
-            r.upper
-        ),
+        Some((holder, other, r, rounds)) => {
+            // Far from 1 in words ("20.0× slower"), as every ratio.
+            let text = ratio_text(Reading::Time, &r, 3);
+            format!(
+                "{} at {}, head to head: {}'s time over {}'s {} ({} {}, {rounds} rounds)",
+                holder.key.variant,
+                threads(holder.key.threads),
+                holder.key.backend,
+                other.key.backend,
+                text.estimate,
+                bounds_name(Some(rounds)),
+                text.bounds
+            )
+        }
         None => format!(
             "{} at {}: {}",
             fastest.key.variant,

@@ -613,14 +613,25 @@ fn the_leaders_head_to_head_decides_what_their_speedups_cannot() {
         ),
         "{answer}"
     );
-    // A lead of 10x or more reads as a factor.
-    let (_, answer) = short(&imbalanced_raced(Some([20.0, 18.0, 22.0])));
+    // A lead of 10x or more reads as a factor, in the answer and in the
+    // key figure.
+    let far = imbalanced_raced(Some([20.0, 18.0, 22.0]));
+    let (_, answer) = short(&far);
     assert!(
         answer.contains(
             "crossbeam leads rayon: 20.0× faster (95% interval 18.0–22.0× faster, head to head \
              in 40 rounds"
         ),
         "{answer}"
+    );
+    let found = findings_of(&far);
+    let figure = (found.iter().find(|f| f.id == "imbalanced"))
+        .and_then(|f| f.figure.clone())
+        .unwrap();
+    assert_eq!(
+        figure,
+        "closure at 2 threads, head to head: rayon's time over crossbeam's 20.0× slower (95% \
+         interval 18.0–22.0× slower, 40 rounds)"
     );
     // A race against another backend than the runner-up is not this one.
     let mut elsewhere = imbalanced_raced(Some([1.0, 0.99, 1.01]));
