@@ -107,6 +107,7 @@ pub(super) fn answered(
     let mut undecided = 0;
     let mut finding = Finding::new(question, id, String::new());
     finding.margin = Some(percent(INTERMITTENT_LOSS));
+    let mut slower_quoted = false;
     for b in &quoted {
         if b.call_ns.len() < 2 || b.steady_call_ns.len() < 2 {
             continue;
@@ -134,10 +135,16 @@ pub(super) fn answered(
             text.against("the back-to-back one", "the back-to-back one"),
             text.bounds
         );
+        // The key figure: the first backend that lost its steady speed,
+        // else the first compared.
+        if outcome == Outcome::Slower && !slower_quoted {
+            finding.figure = Some(format!("{}: {ratio}", b.key.backend));
+            slower_quoted = true;
+        }
+        finding
+            .figure
+            .get_or_insert_with(|| format!("{}: {ratio}", b.key.backend));
         if outcome == Outcome::Slower {
-            finding
-                .figure
-                .get_or_insert_with(|| format!("{}: {ratio}", b.key.backend));
             lost.push(format!(
                 "{}'s {ratio}, and {} of its calls were slow (over {}× its fastest)",
                 b.key.backend,
