@@ -1526,3 +1526,47 @@ fn fnv1a(text: &str) -> u64 {
         (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
     })
 }
+
+/// A problem of one's own where every parallel entry is ten times slower
+/// than its loop: how to parallelise it is moot at this size, and each such
+/// question says so (decided), with the figure that makes it moot; whether
+/// to parallelise it is answered as ever.
+#[test]
+fn how_to_parallelise_a_problem_parallel_loses_on_is_moot_at_this_size() {
+    let mut file = with_own_problem(true);
+    for b in file.benchmarks.iter_mut() {
+        if b.key.workload == "myprob" && b.key.threads > 1 && b.key.variant != "sequential" {
+            (b.speedup, b.speedup_lower, b.speedup_upper) = (Some(0.10), Some(0.09), Some(0.11));
+        }
+    }
+    let (html, answers) = report_of(&file);
+    let own = markdown_table_after(&answers, "#### Your problem: myprob");
+    let row = |question: &str| {
+        own.lines()
+            .find(|l| l.contains(question))
+            .unwrap_or_else(|| panic!("{question} in {own}"))
+            .to_string()
+    };
+    assert!(
+        row("Is it worth parallelising at this size?")
+            .contains("**parallel loses by more than 5.0%**"),
+        "{own}"
+    );
+    for question in [
+        "Which way of passing the function and its state is cheapest",
+        "What do the ownership modes cost",
+        "Does a lock or an atomic on the accumulator hurt?",
+        "Which backend is fastest at the most threads?",
+        "What does a call cost when your program calls it now and then?",
+    ] {
+        let row = row(question);
+        assert!(row.contains("**moot at this size**"), "{row}");
+        assert!(
+            row.contains("every parallel entry is more than 2× slower than the sequential loop"),
+            "{row}"
+        );
+    }
+    assert!(html.contains("Moot at this size: every parallel entry"));
+    // The built-in answers are the file's own, untouched.
+    assert!(!answers[..answers.find("#### Your problem").unwrap()].contains("moot"));
+}

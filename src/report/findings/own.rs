@@ -64,6 +64,25 @@ pub fn own_findings(index: &Index<'_>) -> Vec<OwnFindings> {
                 .filter_map(|b| inconsistent_entry(file, b))
                 .collect();
             let own = Index::of_file(&view);
+            let moot = moot_at_this_size(&own, workload);
+            let how_parallel = [
+                passing(&own, workload),
+                ownership(&own, workload),
+                shared(&own, workload),
+                imbalanced::backends(&own, workload, BACKEND, "backend"),
+                intermittent::answered(
+                    &own,
+                    (INTERMITTENT, "intermittent"),
+                    "its results hold no call made after work of the caller's own (its \
+                     bench ran with a parbench from before it measured them): run its \
+                     bench again.",
+                ),
+            ];
+            let mut findings = vec![worth(&own, workload, left_out)];
+            findings.extend(how_parallel.into_iter().map(|f| match &moot {
+                Some(figure) => moot_finding(f, figure),
+                None => f,
+            }));
             OwnFindings {
                 workload: workload.to_string(),
                 about: file
@@ -71,23 +90,54 @@ pub fn own_findings(index: &Index<'_>) -> Vec<OwnFindings> {
                     .get(workload)
                     .map(|w| w.about.clone())
                     .unwrap_or_default(),
-                findings: vec![
-                    worth(&own, workload, left_out),
-                    passing(&own, workload),
-                    ownership(&own, workload),
-                    shared(&own, workload),
-                    imbalanced::backends(&own, workload, BACKEND, "backend"),
-                    intermittent::answered(
-                        &own,
-                        (INTERMITTENT, "intermittent"),
-                        "its results hold no call made after work of the caller's own (its \
-                         bench ran with a parbench from before it measured them): run its \
-                         bench again.",
-                    ),
-                ],
+                findings,
             }
         })
         .collect()
+}
+
+/// A parallel call this many times slower than the loop, on every backend,
+/// makes the questions of how to parallelise moot (issue 31): "moot at
+/// this size".
+pub const MOOT_SLOWDOWN: f64 = 2.0;
+
+/// The figure that makes how to parallelise `workload` moot, where every
+/// parallel entry's paired speedup lies wholly below 1 / [`MOOT_SLOWDOWN`]
+/// (its upper bound): the best of them, by its upper bound.
+fn moot_at_this_size(index: &Index<'_>, workload: &str) -> Option<String> {
+    let parallel: Vec<(&Benchmark, Interval)> = (index.of_workload(workload).into_iter())
+        .filter(|b| b.key.threads > 1 && b.role != Role::Baseline)
+        .filter_map(|b| Some((b, b.paired_speedup()?)))
+        .collect();
+    let (best, s) = parallel
+        .iter()
+        .max_by(|(_, a), (_, b)| a.upper.total_cmp(&b.upper))?;
+    (s.upper < 1.0 / MOOT_SLOWDOWN).then(|| {
+        format!(
+            "every parallel entry is more than {}× slower than the sequential loop; the \
+             closest, {} on {} at {}: {}",
+            MOOT_SLOWDOWN,
+            best.key.variant,
+            best.key.backend,
+            threads(best.key.threads),
+            ratio_with_interval(Reading::Speedup, s, bounds_name(best.paired_rounds), 2)
+        )
+    })
+}
+
+/// `finding`, a question of how to parallelise, answered "moot at this
+/// size" for the reason `figure` ([`moot_at_this_size`]): decided, with its
+/// own evidence kept after the reason.
+fn moot_finding(mut finding: Finding, figure: &str) -> Finding {
+    finding.claims = vec![Claim::decided("", "moot at this size")];
+    finding.group_claims = false;
+    finding.answer = format!(
+        "Moot at this size: {figure}. Parallel loses whatever way it is written, so how to \
+         write it decides nothing here. What was measured: {}",
+        finding.answer
+    );
+    finding.figure = Some(figure.to_string());
+    finding
 }
 
 /// The best paired speedup of a parallel entry over the problem's own
