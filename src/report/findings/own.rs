@@ -15,7 +15,10 @@
 //! own work against the same calls back to back (`intermittent`), with
 //! their margins. What is new
 //! here: the best of all parallel entries, each passing variant against
-//! the closure, and the ownership modes' copies beside their time.
+//! the closure, and the ownership modes' copies beside their time. Where
+//! every parallel entry is more than [`MOOT_SLOWDOWN`] times slower than
+//! the loop, the five questions of how to parallelise read "moot at this
+//! size" ([`moot_finding`]).
 
 use super::break_even::Race;
 use super::passing::in_process;
