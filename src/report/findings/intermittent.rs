@@ -107,7 +107,9 @@ pub(super) fn answered(
     let mut undecided = 0;
     let mut finding = Finding::new(question, id, String::new());
     finding.margin = Some(percent(INTERMITTENT_LOSS));
-    let mut slower_quoted = false;
+    // The key figure: the first backend that lost its steady speed, else
+    // the first compared.
+    let (mut first_slower, mut first) = (None, None);
     for b in &quoted {
         if b.call_ns.len() < 2 || b.steady_call_ns.len() < 2 {
             continue;
@@ -135,16 +137,10 @@ pub(super) fn answered(
             text.against("the back-to-back one", "the back-to-back one"),
             text.bounds
         );
-        // The key figure: the first backend that lost its steady speed,
-        // else the first compared.
-        if outcome == Outcome::Slower && !slower_quoted {
-            finding.figure = Some(format!("{}: {ratio}", b.key.backend));
-            slower_quoted = true;
-        }
-        finding
-            .figure
-            .get_or_insert_with(|| format!("{}: {ratio}", b.key.backend));
+        let quoted = || format!("{}: {ratio}", b.key.backend);
+        first.get_or_insert_with(quoted);
         if outcome == Outcome::Slower {
+            first_slower.get_or_insert_with(quoted);
             lost.push(format!(
                 "{}'s {ratio}, and {} of its calls were slow (over {}× its fastest)",
                 b.key.backend,
@@ -176,6 +172,7 @@ pub(super) fn answered(
             });
         }
     }
+    finding.figure = first_slower.or(first);
     let work = or_missing(longest.caller_work_ns, duration_ns);
     let mut answer = format!(
         "Used intermittently (after {work} of the caller's own work before each call), {variant} \

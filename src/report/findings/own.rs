@@ -108,12 +108,8 @@ pub const MOOT_SLOWDOWN: f64 = 2.0;
 /// parallel entry's paired speedup lies wholly below 1 / [`MOOT_SLOWDOWN`]
 /// (its upper bound): the best of them, by its upper bound.
 fn moot_at_this_size(index: &Index<'_>, workload: &str) -> Option<String> {
-    let parallel: Vec<(&Benchmark, Interval)> = (index.of_workload(workload).into_iter())
-        .filter(|b| b.key.threads > 1 && b.role != Role::Baseline)
-        .filter_map(|b| Some((b, b.paired_speedup()?)))
-        .collect();
-    let (best, s) = parallel
-        .iter()
+    let (best, s) = parallel_speedups(index, workload)
+        .into_iter()
         .max_by(|(_, a), (_, b)| a.upper.total_cmp(&b.upper))?;
     (s.upper < 1.0 / MOOT_SLOWDOWN).then(|| {
         format!(
@@ -123,7 +119,7 @@ fn moot_at_this_size(index: &Index<'_>, workload: &str) -> Option<String> {
             best.key.variant,
             best.key.backend,
             threads(best.key.threads),
-            ratio_with_interval(Reading::Speedup, s, bounds_name(best.paired_rounds), 2)
+            ratio_with_interval(Reading::Speedup, &s, bounds_name(best.paired_rounds), 2)
         )
     })
 }
@@ -143,6 +139,15 @@ fn moot_finding(mut finding: Finding, figure: &str) -> Finding {
     finding
 }
 
+/// Every parallel entry of `workload` (more than one thread, not the
+/// baseline) with its paired speedup over the sequential loop.
+fn parallel_speedups<'a>(index: &Index<'a>, workload: &str) -> Vec<(&'a Benchmark, Interval)> {
+    (index.of_workload(workload).into_iter())
+        .filter(|b| b.key.threads > 1 && b.role != Role::Baseline)
+        .filter_map(|b| Some((b, b.paired_speedup()?)))
+        .collect()
+}
+
 /// The best paired speedup of a parallel entry over the problem's own
 /// sequential loop, against [`BREAK_EVEN_MARGIN`]: within it, no gain.
 /// The best is the one with the highest lower bound, the strongest
@@ -151,12 +156,7 @@ fn moot_finding(mut finding: Finding, figure: &str) -> Finding {
 /// interval decides.
 fn worth(index: &Index<'_>, workload: &str, left_out: Vec<String>) -> Finding {
     let id = "worth";
-    let mut parallel: Vec<(&Benchmark, Interval)> = index
-        .of_workload(workload)
-        .into_iter()
-        .filter(|b| b.key.threads > 1 && b.role != Role::Baseline)
-        .filter_map(|b| Some((b, b.paired_speedup()?)))
-        .collect();
+    let mut parallel = parallel_speedups(index, workload);
     parallel.sort_by(|(_, a), (_, b)| b.lower.total_cmp(&a.lower));
     let Some(race) = (parallel.first()).and_then(|(best, _)| Race::of(index, workload, best))
     else {
