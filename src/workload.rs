@@ -179,6 +179,11 @@ pub struct Narrowing {
     /// coverage it keeps (`None`: all of it). A purpose not listed is not
     /// measured on that backend outside `full`.
     pub kept: &'static [(Purpose, Option<Coverage>)],
+    /// Outside `full`, only the most threads within the logical cores: the
+    /// count the answers read a backend at. The backends added for how the
+    /// work is split ([`crate::backends::SPLIT_ONLY`]) measure there alone,
+    /// so that six of them fit `default`'s budget.
+    pub most_threads_only: bool,
 }
 
 impl Narrowing {

@@ -32,7 +32,8 @@ use anyhow::{Result, anyhow, bail};
 use crate::job::{Job, Runnable};
 use crate::profile::{MAX_THREADS, check_threads};
 use crate::schedule::{Capabilities, Chunk, Outcome, Scheduler};
-use crate::workload::{Constants, Narrowing};
+use crate::roles::Role;
+use crate::workload::{Constants, Coverage, Narrowing, Purpose};
 
 /// Where the backends' panic messages come from: the sampler's, which
 /// catches the calling thread's timed calls around its loop.
@@ -225,6 +226,26 @@ impl HandWritten {
 
 /// Every backend, in report order.
 pub const BACKENDS: &[&dyn Backend] = &[&Sequential, &Rayon, &Crossbeam, &StdScope, &Process];
+
+/// What a backend added for how the work is split measures outside `full`:
+/// the plain map (`closure`), at the most threads within the cores, on every
+/// workload where the split is the question (the seed's call, cheap items,
+/// uniform and uneven work) and on a problem of one's own. How the state and
+/// the sum travel is the same question on every scheduler, which the first
+/// four backends answer; measuring it on each of these too would not fit
+/// `default`'s 12 minutes.
+pub const SPLIT_ONLY: Narrowing = Narrowing {
+    kept: &[
+        (Purpose::Overhead, Some(PLAIN_MAP)),
+        (Purpose::MemoryBound, Some(PLAIN_MAP)),
+        (Purpose::CpuBound, Some(PLAIN_MAP)),
+        (Purpose::Imbalance, Some(PLAIN_MAP)),
+        (Purpose::Own, Some(PLAIN_MAP)),
+    ],
+    most_threads_only: true,
+};
+
+const PLAIN_MAP: Coverage = Coverage::Roles(&[Role::PartialIdiom]);
 
 /// The first backend of [`BACKENDS`] whose threads share memory with the
 /// caller (rayon): where `quick` measures the copies of a large state, and

@@ -142,6 +142,7 @@ impl Backend for Process {
                     Some(Coverage::Roles(&[Role::SharedOwnership])),
                 ),
             ],
+            most_threads_only: false,
         })
     }
 }
