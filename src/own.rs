@@ -293,7 +293,7 @@ fn plan<P: Problem>(
                 // that matters, in seconds.
                 Profile::Quick => t == backend.max_threads().min(within_cores.unwrap_or(1)),
             };
-            if !measured {
+            if !measured || !profile.backend_measures_threads(backend, t, threads, cores) {
                 continue;
             }
             for &variant in VARIANTS {
@@ -315,7 +315,14 @@ fn plan<P: Problem>(
                         || (copies
                             && backend.shares_memory()
                             && backend.id() != backends::first_of_threads().id()));
-                if !ruled_out && !quick_skips {
+                // What the backend measures outside `full`
+                // (`Backend::narrowing`): a backend added for how the work
+                // is split, the plain map alone.
+                let narrowed = profile != Profile::Full
+                    && backend
+                        .narrowing()
+                        .is_some_and(|n| !n.keeps(Purpose::Own, variant.family(), variant.role()));
+                if !ruled_out && !quick_skips && !narrowed {
                     planned.push(Planned {
                         variant,
                         backend,
@@ -525,13 +532,12 @@ fn measure<P: Problem>(
     // The two leading backends head to head, as in the built-in sweep
     // (`Sweep::race_backends`).
     let points = results::backend_points(store.measured_of(&name));
-    let leaders = (results::quoted_point(&points))
-        .filter(|_| info.purpose.asks_which_backend())
-        .map(|point| (point[0].clone(), point[1].key.clone()));
+    let raced = results::raced_points(&points, info.purpose, crate::platform::logical_cores());
     let planned = |key: &Key| plan.iter().copied().find(|p| key_of(&name, p) == *key);
-    if let Some((mut leader, runner_up)) = leaders
-        && let (Some(first), Some(second)) = (planned(&leader.key), planned(&runner_up))
-    {
+    for (mut leader, runner_up) in raced {
+        let (Some(first), Some(second)) = (planned(&leader.key), planned(&runner_up)) else {
+            continue;
+        };
         executors.get(first.backend, first.threads)?;
         executors.get(second.backend, second.threads)?;
         let member = |p: Planned| SetMember {
@@ -667,14 +673,16 @@ mod tests {
         // Squares' state is not serde's: no worker processes.
         let cores = num_cpus::get();
         let threads = [1, cores, 2 * cores];
+        let threads_backends = (BACKENDS.iter())
+            .filter(|b| b.shares_memory() && b.max_threads() > 1)
+            .map(|b| ("closure", b.id(), cores));
         assert_eq!(
             called(Profile::Full, &threads),
-            [
-                ("closure", "rayon", cores),
-                ("closure", "crossbeam", cores),
-                ("closure", "std_scope", cores)
-            ]
+            threads_backends.collect::<Vec<_>>()
         );
+        // `default`: the backends added for how the work is split too, at
+        // the cores, where they measure the plain map.
+        assert!(called(Profile::Default, &threads).contains(&("closure", "rayon_iter", cores)));
         // Every count beyond the cores: the fewest of them.
         let beyond = [2 * cores, 4 * cores];
         assert!(

@@ -145,7 +145,32 @@ impl Purpose {
     pub fn asks_which_backend(self) -> bool {
         matches!(self, Purpose::Imbalance | Purpose::Own)
     }
+
+    /// Does the report ask of a workload of this purpose which way of
+    /// splitting the work is fastest at the cores ("Which scheduler for
+    /// this grain?")? Every workload where the split is the question
+    /// ([`SPLIT_QUESTION`]).
+    /// Its two leading backends then race head to head too.
+    pub fn asks_which_scheduler(self) -> bool {
+        SPLIT_QUESTION.iter().any(|(purpose, _)| *purpose == self)
+    }
 }
+
+/// The workloads where how the work is split is the question, by purpose,
+/// each with what the backends added for that question measure there
+/// outside `full` ([`crate::backends::SPLIT_ONLY`]): the plain map, on the
+/// seed's call, cheap items, uniform and uneven work, and a problem of
+/// one's own. How the state and the sum travel is the same question on
+/// every scheduler, which the first backends answer.
+pub const SPLIT_QUESTION: &[(Purpose, Option<Coverage>)] = &[
+    (Purpose::Overhead, Some(PLAIN_MAP_ALONE)),
+    (Purpose::MemoryBound, Some(PLAIN_MAP_ALONE)),
+    (Purpose::CpuBound, Some(PLAIN_MAP_ALONE)),
+    (Purpose::Imbalance, Some(PLAIN_MAP_ALONE)),
+    (Purpose::Own, Some(PLAIN_MAP_ALONE)),
+];
+
+const PLAIN_MAP_ALONE: Coverage = Coverage::Roles(&[Role::PartialIdiom]);
 
 /// Which variants a profile measures on a workload (on every backend that
 /// runs them, at every thread count).

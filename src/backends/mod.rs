@@ -18,6 +18,7 @@
 mod crossbeam_queue;
 pub mod process;
 mod rayon_pool;
+mod rayon_split;
 mod sequential;
 mod std_scope;
 
@@ -32,8 +33,7 @@ use anyhow::{Result, anyhow, bail};
 use crate::job::{Job, Runnable};
 use crate::profile::{MAX_THREADS, check_threads};
 use crate::schedule::{Capabilities, Chunk, Outcome, Scheduler};
-use crate::roles::Role;
-use crate::workload::{Constants, Coverage, Narrowing, Purpose};
+use crate::workload::{Constants, Narrowing, SPLIT_QUESTION};
 
 /// Where the backends' panic messages come from: the sampler's, which
 /// catches the calling thread's timed calls around its loop.
@@ -41,6 +41,7 @@ pub use crate::paired::panic_message;
 pub use crossbeam_queue::Crossbeam;
 pub use process::Process;
 pub use rayon_pool::Rayon;
+pub use rayon_split::{RAYON_GRAIN, RAYON_ITER};
 pub use sequential::{CallingThreadUncaught, Sequential};
 pub use std_scope::StdScope;
 
@@ -191,6 +192,11 @@ pub enum HandWritten {
     Loop,
     /// `par_chunks_mut` of Pool.map-sized chunks in a dedicated pool.
     Rayon(Arc<rayon::ThreadPool>),
+    /// `par_iter_mut`, with `with_min_len(min_len)`, in a dedicated pool.
+    RayonIter {
+        pool: Arc<rayon::ThreadPool>,
+        min_len: usize,
+    },
     /// Pool.map-sized chunks through a channel to scoped threads.
     Crossbeam { threads: usize },
     /// One contiguous block per scoped thread.
@@ -204,6 +210,9 @@ impl HandWritten {
         match self {
             HandWritten::Loop => sequential::hand_written_map(consts, out),
             HandWritten::Rayon(pool) => rayon_pool::hand_written_map(pool, consts, out),
+            HandWritten::RayonIter { pool, min_len } => {
+                rayon_split::hand_written_map(pool, *min_len, consts, out)
+            }
             HandWritten::Crossbeam { threads } => {
                 crossbeam_queue::hand_written_map(*threads, consts, out)
             }
@@ -218,34 +227,32 @@ impl HandWritten {
     /// start and end with their call.
     pub fn pool(&self) -> Option<&rayon::ThreadPool> {
         match self {
-            HandWritten::Rayon(pool) => Some(pool),
+            HandWritten::Rayon(pool) | HandWritten::RayonIter { pool, .. } => Some(pool),
             _ => None,
         }
     }
 }
 
 /// Every backend, in report order.
-pub const BACKENDS: &[&dyn Backend] = &[&Sequential, &Rayon, &Crossbeam, &StdScope, &Process];
+pub const BACKENDS: &[&dyn Backend] = &[
+    &Sequential,
+    &Rayon,
+    &Crossbeam,
+    &StdScope,
+    &RAYON_ITER,
+    &RAYON_GRAIN,
+    &Process,
+];
 
 /// What a backend added for how the work is split measures outside `full`:
-/// the plain map (`closure`), at the most threads within the cores, on every
-/// workload where the split is the question (the seed's call, cheap items,
-/// uniform and uneven work) and on a problem of one's own. How the state and
-/// the sum travel is the same question on every scheduler, which the first
-/// four backends answer; measuring it on each of these too would not fit
-/// `default`'s 12 minutes.
+/// the plain map (`closure`), at the most threads within the cores, on the
+/// workloads where the split is the question
+/// ([`crate::workload::SPLIT_QUESTION`]). Measuring every variant on each
+/// of them too would not fit `default`'s 12 minutes.
 pub const SPLIT_ONLY: Narrowing = Narrowing {
-    kept: &[
-        (Purpose::Overhead, Some(PLAIN_MAP)),
-        (Purpose::MemoryBound, Some(PLAIN_MAP)),
-        (Purpose::CpuBound, Some(PLAIN_MAP)),
-        (Purpose::Imbalance, Some(PLAIN_MAP)),
-        (Purpose::Own, Some(PLAIN_MAP)),
-    ],
+    kept: SPLIT_QUESTION,
     most_threads_only: true,
 };
-
-const PLAIN_MAP: Coverage = Coverage::Roles(&[Role::PartialIdiom]);
 
 /// The first backend of [`BACKENDS`] whose threads share memory with the
 /// caller (rayon): where `quick` measures the copies of a large state, and

@@ -51,7 +51,7 @@ impl Backend for Rayon {
 }
 
 /// A dedicated pool of `threads` threads, every one of them started.
-fn pool_of(threads: usize) -> Result<rayon::ThreadPool> {
+pub(super) fn pool_of(threads: usize) -> Result<rayon::ThreadPool> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .thread_name(|i| format!("parbench-rayon-{i}"))
@@ -91,22 +91,8 @@ impl Scheduler for RayonExecutor {
         self.threads
     }
 
-    /// Every thread of the pool, each on its own thread (`broadcast`).
     fn pin_workers(&self, cpu: Option<usize>) -> bool {
-        let moved = self.pool.broadcast(|_| {
-            PINNED.with(|pinned| {
-                let mut pinned = pinned.borrow_mut();
-                pinned.take(); // back to the former affinity first
-                match cpu {
-                    Some(cpu) => {
-                        *pinned = crate::platform::pin_to_cpu(cpu);
-                        pinned.is_some()
-                    }
-                    None => true,
-                }
-            })
-        });
-        moved.into_iter().all(|ok| ok)
+        pin_pool(&self.pool, cpu)
     }
 
     fn run(&self, items: Range<usize>, out: &mut [u64], task: &Task<'_>) -> Result<RunStats> {
@@ -134,4 +120,24 @@ impl Scheduler for RayonExecutor {
         })?;
         Ok(RunStats::new(count, used.count()))
     }
+}
+
+/// Moves every thread of `pool` to `cpu`, or back to its former affinity
+/// (`None`), each on its own thread (`broadcast`): [`Scheduler::pin_workers`]
+/// of the backends on a rayon pool.
+pub(super) fn pin_pool(pool: &rayon::ThreadPool, cpu: Option<usize>) -> bool {
+    let moved = pool.broadcast(|_| {
+        PINNED.with(|pinned| {
+            let mut pinned = pinned.borrow_mut();
+            pinned.take(); // back to the former affinity first
+            match cpu {
+                Some(cpu) => {
+                    *pinned = crate::platform::pin_to_cpu(cpu);
+                    pinned.is_some()
+                }
+                None => true,
+            }
+        })
+    });
+    moved.into_iter().all(|ok| ok)
 }

@@ -30,17 +30,42 @@ pub fn run(args: Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// One line per (workload, variant, backend) that runs, then one line per
-/// (variant, backend) that does not, with the variant's reason.
+/// First each backend, the way it splits the work and what it measures
+/// outside `full`; then one line per (workload, variant, backend) that
+/// runs, then one line per (variant, backend) that does not, with the
+/// variant's reason.
 pub fn text(entries: &[ListEntry]) -> String {
-    let mut text = format!(
-        "{:<11} {:<18} {:<10} {}\n",
+    let mut text = String::from("BACKENDS (how each splits the work)\n");
+    let id_width = (crate::backends::BACKENDS.iter())
+        .map(|b| b.id().len())
+        .chain(entries.iter().map(|e| e.backend.len()))
+        .chain(["BACKEND".len()])
+        .max()
+        .unwrap_or(10);
+    for backend in crate::backends::BACKENDS {
+        let narrowed = match backend.narrowing() {
+            Some(n) if n.most_threads_only => {
+                " (outside full: the plain map alone, at the most threads within the cores)"
+            }
+            Some(_) => " (outside full: part of the matrix)",
+            None => "",
+        };
+        let _ = writeln!(
+            text,
+            "{:<id_width$} {}{narrowed}",
+            backend.id(),
+            backend.about()
+        );
+    }
+    let _ = writeln!(
+        text,
+        "\n{:<11} {:<18} {:<id_width$} {}",
         "WORKLOAD", "VARIANT", "BACKEND", "PYTHON"
     );
     for e in entries.iter().filter(|e| e.refused.is_none()) {
         let _ = writeln!(
             text,
-            "{:<11} {:<18} {:<10} {}",
+            "{:<11} {:<18} {:<id_width$} {}",
             e.workload, e.variant, e.backend, e.python
         );
     }

@@ -7,8 +7,10 @@
 use std::collections::BTreeMap;
 
 use super::Benchmark;
+use crate::key::Key;
 use crate::key::Regime;
 use crate::roles::Role;
+use crate::workload::Purpose;
 
 /// The steady entries of `entries` (one workload's) above one thread with
 /// a speedup, by (variant, threads), where two or more backends ran the
@@ -47,6 +49,52 @@ pub fn quoted_point<'p, 'a>(
         .iter()
         .max_by_key(|((_, threads), point)| (point[0].role == Role::PartialIdiom, *threads))
         .map(|(_, point)| point.as_slice())
+}
+
+/// The point the scheduler answer quotes among `points` ([`backend_points`]):
+/// the plain parallel map at the most threads within `logical_cores`, where
+/// every backend added for how the work is split measures
+/// ([`crate::backends::SPLIT_ONLY`]).
+pub fn scheduler_point<'p, 'a>(
+    points: &'p BTreeMap<(String, u64), Vec<&'a Benchmark>>,
+    logical_cores: u64,
+) -> Option<&'p [&'a Benchmark]> {
+    points
+        .iter()
+        .filter(|((_, threads), point)| {
+            point[0].role == Role::PartialIdiom && *threads <= logical_cores.max(1)
+        })
+        .max_by_key(|((_, threads), _)| *threads)
+        .map(|(_, point)| point.as_slice())
+}
+
+/// The points whose two leaders race head to head on a workload of
+/// `purpose` ([`crate::results::HeadToHead`]): the backend answer's
+/// ([`quoted_point`]) and the scheduler answer's ([`scheduler_point`]),
+/// where the report asks them; each point once. Its two leaders: the entry
+/// that will hold the race, and the other's key.
+pub fn raced_points(
+    points: &BTreeMap<(String, u64), Vec<&Benchmark>>,
+    purpose: Purpose,
+    logical_cores: u64,
+) -> Vec<(Benchmark, Key)> {
+    let asked = [
+        (purpose.asks_which_backend(), quoted_point(points)),
+        (
+            purpose.asks_which_scheduler(),
+            scheduler_point(points, logical_cores),
+        ),
+    ];
+    let mut raced: Vec<(Benchmark, Key)> = Vec::new();
+    for point in asked
+        .into_iter()
+        .filter_map(|(asks, point)| point.filter(|_| asks))
+    {
+        if !raced.iter().any(|(leader, _)| leader.key == point[0].key) {
+            raced.push((point[0].clone(), point[1].key.clone()));
+        }
+    }
+    raced
 }
 
 #[cfg(test)]

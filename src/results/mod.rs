@@ -42,7 +42,7 @@ pub use file::{
     Loaded, MAX_FILE_BYTES, clean_label, files_in, load_dir, load_files, load_for_rewrite,
     merge_into, write_atomically,
 };
-pub use leaders::{backend_points, quoted_point};
+pub use leaders::{backend_points, quoted_point, raced_points, scheduler_point};
 
 /// The version this build writes.
 pub const SCHEMA_VERSION: u32 = 6;

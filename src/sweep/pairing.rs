@@ -210,59 +210,62 @@ impl Sweep {
     }
 
     /// After the groups of `workload`: where the report asks which backend
-    /// is fastest on it ([`crate::workload::Purpose::asks_which_backend`]),
-    /// races the two leading backends of the point the answer quotes
-    /// ([`results::quoted_point`]) head to head ([`race`]), and writes the
-    /// leader's record again with the race. Nothing to race (one backend,
+    /// or which scheduler is fastest on it
+    /// ([`crate::workload::Purpose::asks_which_backend`],
+    /// [`crate::workload::Purpose::asks_which_scheduler`]), races the two
+    /// leading backends of each point the answers quote
+    /// ([`results::raced_points`]) head to head ([`race`]), and writes each
+    /// leader's record again with its race. Nothing to race (one backend,
     /// no results file): nothing done.
     pub fn race_backends(&mut self, workload: &str, sampling: &Sampling) -> Result<()> {
-        let asks = WORKLOADS
+        let purpose = WORKLOADS
             .iter()
-            .any(|w| w.id == workload && w.purpose.asks_which_backend());
-        let Some(store) = self.store.as_ref().filter(|_| asks) else {
+            .find(|w| w.id == workload)
+            .map(|w| w.purpose);
+        let (Some(store), Some(purpose)) = (self.store.as_ref(), purpose) else {
             return Ok(());
         };
         let points = results::backend_points(store.measured_of(workload));
-        let Some(point) = results::quoted_point(&points) else {
-            return Ok(());
-        };
-        let mut leader = point[0].clone();
-        let index_of = |key: &Key| self.plan.iter().position(|p| p.key() == *key);
-        let (Some(first), Some(second)) = (index_of(&leader.key), index_of(&point[1].key)) else {
-            return Ok(());
-        };
-        self.prepare(self.plan[first])?;
-        self.prepare(self.plan[second])?;
-        let current = self.current.as_mut().expect("prepared");
-        let [first, second] = [first, second].map(|index| {
-            let planned = self.plan[index];
-            SetMember {
-                job: current.problem.job(planned.variant()),
-                target: Target::of(
-                    &**self
-                        .executors
-                        .get(&(planned.combo.backend.id(), planned.threads))
-                        .expect("prepared"),
-                ),
-                variant: planned.variant(),
-                backend: planned.combo.backend,
-                threads: planned.threads,
+        let cores = crate::platform::logical_cores();
+        for (mut leader, runner_up) in results::raced_points(&points, purpose, cores) {
+            let index_of = |key: &Key| self.plan.iter().position(|p| p.key() == *key);
+            let (Some(first), Some(second)) = (index_of(&leader.key), index_of(&runner_up)) else {
+                continue;
+            };
+            self.prepare(self.plan[first])?;
+            self.prepare(self.plan[second])?;
+            let current = self.current.as_mut().expect("prepared");
+            let [first, second] = [first, second].map(|index| {
+                let planned = self.plan[index];
+                SetMember {
+                    job: current.problem.job(planned.variant()),
+                    target: Target::of(
+                        &**self
+                            .executors
+                            .get(&(planned.combo.backend.id(), planned.threads))
+                            .expect("prepared"),
+                    ),
+                    variant: planned.variant(),
+                    backend: planned.combo.backend,
+                    threads: planned.threads,
+                }
+            });
+            let started = Instant::now();
+            let head_to_head = self
+                .bank
+                .fund(&sampling.of_set(false).answering(true), |lent| {
+                    race(&current.problem, &mut current.out, &first, &second, lent)
+                })
+                .with_context(|| format!("racing {} head to head", leader.key))?;
+            if self.verbose {
+                let words = head_to_head_words(&leader.key, &head_to_head, started.elapsed());
+                println!("parbench: {words}");
             }
-        });
-        let started = Instant::now();
-        let head_to_head = self
-            .bank
-            .fund(&sampling.of_set(false).answering(true), |lent| {
-                race(&current.problem, &mut current.out, &first, &second, lent)
-            })
-            .with_context(|| format!("racing {} head to head", leader.key))?;
-        if self.verbose {
-            let words = head_to_head_words(&leader.key, &head_to_head, started.elapsed());
-            println!("parbench: {words}");
+            leader.head_to_head = Some(head_to_head);
+            let store = self.store.as_mut().expect("checked above");
+            store.record(vec![leader], Default::default())?;
         }
-        leader.head_to_head = Some(head_to_head);
-        let store = self.store.as_mut().expect("checked above");
-        store.record(vec![leader], Default::default())
+        Ok(())
     }
 
     /// The untimed check of the intermittent benchmark at `index`: the

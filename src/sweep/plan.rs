@@ -77,9 +77,33 @@ impl Profile {
         }
     }
 
+    /// Does the backend's narrowing keep `threads` of the run's `requested`
+    /// counts on a machine of `logical_cores`? Outside `full`, a backend
+    /// that measures at the most threads only
+    /// ([`crate::workload::Narrowing::most_threads_only`]) measures at the
+    /// most of its counts within the cores (its largest, where none is).
+    pub fn backend_measures_threads(
+        self,
+        backend: &dyn backends::Backend,
+        threads: usize,
+        requested: &[usize],
+        logical_cores: usize,
+    ) -> bool {
+        if self == Profile::Full || !backend.narrowing().is_some_and(|n| n.most_threads_only) {
+            return true;
+        }
+        let counts = backends::thread_counts(backend, requested);
+        let most = counts
+            .iter()
+            .copied()
+            .filter(|&t| t <= logical_cores.max(1))
+            .max();
+        Some(threads) == most.or(counts.last().copied())
+    }
+
     /// Does the backend's narrowing ([`backends::Backend::narrowing`]) keep
     /// `combo` in this profile?
-    fn backend_measures(self, combo: &Combo) -> bool {
+    pub(crate) fn backend_measures(self, combo: &Combo) -> bool {
         self == Profile::Full
             || (combo.backend.narrowing().is_none_or(|narrowing| {
                 narrowing.keeps(
@@ -155,7 +179,10 @@ pub(super) fn planned(
         .flat_map(|combo| {
             backends::thread_counts(combo.backend, threads)
                 .into_iter()
-                .filter(move |&t| profile.measures_threads(combo.workload, t, cores))
+                .filter(move |&t| {
+                    profile.measures_threads(combo.workload, t, cores)
+                        && profile.backend_measures_threads(combo.backend, t, threads, cores)
+                })
                 .map(move |threads| Planned {
                     combo,
                     threads,
@@ -242,10 +269,32 @@ mod tests {
                     .iter()
                     .filter(|b| v.refuses(b.capabilities()).is_none())
                 {
+                    // A backend added for how the work is split measures
+                    // the plain map alone outside full, at the most threads
+                    // within the cores, and nothing else.
+                    let counts = backends::thread_counts(*b, &threads);
+                    let most = counts.iter().copied().filter(|&t| t <= cores).max();
+                    if profile != Profile::Full
+                        && b.narrowing().is_some_and(|n| n.most_threads_only)
+                    {
+                        let on_b = || plan.iter().filter(|p| p.combo.backend.id() == b.id());
+                        assert!(
+                            on_b().all(|p| Some(p.threads) == most
+                                && p.variant().role() == Role::PartialIdiom)
+                        );
+                        assert!(
+                            v.role() != Role::PartialIdiom
+                                || on_b().any(|p| p.variant().id() == v.id()),
+                            "{profile:?} misses the plain map on {}",
+                            b.id()
+                        );
+                        continue;
+                    }
                     // Only full measures every variant at an oversubscribed
                     // count (default only the imbalanced workload's).
-                    let counts = backends::thread_counts(*b, &threads).into_iter();
-                    for t in counts.filter(|&t| profile == Profile::Full || t <= cores) {
+                    for t in
+                        (counts.into_iter()).filter(|&t| profile == Profile::Full || t <= cores)
+                    {
                         assert!(
                             plan.iter().any(|p| p.variant().id() == v.id()
                                 && p.combo.backend.id() == b.id()

@@ -273,11 +273,16 @@ fn the_harness_overhead_pairs_every_in_process_backend_with_its_hand_written_map
     let keys = harness_overhead::keys(&sweep.threads, logical_cores);
     assert!(!path.exists(), "checking writes nothing");
     // Per workload: the sequential backend once, each parallel backend per thread count.
-    let per_workload = 1 + 3 * sweep
-        .threads
-        .iter()
-        .filter(|&&t| t <= logical_cores)
+    let parallel_in_process = (parbench::backends::BACKENDS.iter())
+        .filter(|b| b.shares_memory() && b.max_threads() > 1)
         .count();
+    assert!(parallel_in_process >= 3);
+    let per_workload = 1 + parallel_in_process
+        * sweep
+            .threads
+            .iter()
+            .filter(|&&t| t <= logical_cores)
+            .count();
     assert_eq!(pairings.unwrap(), 3 * per_workload);
     // Measured: one entry per workload and key (closure everywhere, and the
     // sequential loop on its backend), each a valid paired interval.

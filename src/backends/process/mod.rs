@@ -141,6 +141,9 @@ impl Backend for Process {
                     Purpose::StateSize,
                     Some(Coverage::Roles(&[Role::SharedOwnership])),
                 ),
+                // A problem of one's own: every variant its state allows
+                // (`matrix::backend_refusal`).
+                (Purpose::Own, None),
             ],
             most_threads_only: false,
         })

@@ -5,7 +5,7 @@
 //! parallelising.
 
 use super::*;
-use crate::break_even::{self, Crossing};
+use crate::break_even::{self, Crossing, Threshold};
 use crate::report::data::{break_even_threads, fastest};
 use crate::report::format::count;
 use crate::results::BreakEvenCell;
@@ -265,21 +265,8 @@ struct MapAnswer {
 
 /// The break-even finding's answer from the map, if the file has one.
 fn break_even_answer(file: &ResultsFile) -> Option<MapAnswer> {
-    let threads = break_even_threads(&file.break_even)?;
-    let cells: Vec<BreakEvenCell> = file
-        .break_even
-        .iter()
-        .filter(|c| c.threads == threads)
-        .cloned()
-        .collect();
-    let thresholds = break_even::thresholds(&cells);
-    let each: Vec<String> = thresholds
-        .iter()
-        .map(|t| match t.work_per_call_ns() {
-            Some(ns) => format!("{} from about {}", t.backend, duration_ns(ns)),
-            None => format!("{} on no row", t.backend),
-        })
-        .collect();
+    let (threads, cells, thresholds) = map_thresholds(file)?;
+    let each = work_per_call_words(&thresholds);
     let earliest = thresholds
         .iter()
         .filter_map(|t| Some((t, t.work_per_call_ns()?)))
@@ -303,6 +290,38 @@ fn break_even_answer(file: &ResultsFile) -> Option<MapAnswer> {
         },
         grid: threshold_grid(&cells),
     })
+}
+
+/// The break-even map's cells at its thread count, with each backend's
+/// threshold; `None` without a map.
+fn map_thresholds(file: &ResultsFile) -> Option<(u64, Vec<BreakEvenCell>, Vec<Threshold>)> {
+    let threads = break_even_threads(&file.break_even)?;
+    let cells: Vec<BreakEvenCell> = (file.break_even.iter())
+        .filter(|c| c.threads == threads)
+        .cloned()
+        .collect();
+    let thresholds = break_even::thresholds(&cells);
+    Some((threads, cells, thresholds))
+}
+
+/// Each backend's break-even work per call in words: "rayon from about
+/// 121 µs", or "on no row" where it never crosses.
+fn work_per_call_words(thresholds: &[Threshold]) -> Vec<String> {
+    thresholds
+        .iter()
+        .map(|t| match t.work_per_call_ns() {
+            Some(ns) => format!("{} from about {}", t.backend, duration_ns(ns)),
+            None => format!("{} on no row", t.backend),
+        })
+        .collect()
+}
+
+/// Each backend's break-even work per call from the file's map, in words
+/// ([`work_per_call_words`]), with the map's thread count; `None` without
+/// a map.
+pub(super) fn work_per_call_of(file: &ResultsFile) -> Option<(u64, Vec<String>)> {
+    let (threads, _, thresholds) = map_thresholds(file)?;
+    Some((threads, work_per_call_words(&thresholds)))
 }
 
 /// The thresholds as a small table: one row per backend, the work per

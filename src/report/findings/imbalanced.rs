@@ -46,9 +46,12 @@ fn ratio_of(l: Interval, r: Interval) -> Interval {
 /// estimates is biased upwards). Bonferroni's correction: each interval at
 /// 1 - 5%/k instead of 95%, so that all k cover together with 95% whichever
 /// is chosen; the factor is the ratio of normal quantiles
-/// z(1 - 0.025/k) / z(0.975), for k = 1 to 5 (a group holds at most the
-/// four parallel backends).
-const SELECTION_WIDENING: [f64; 5] = [1.0, 1.1436, 1.2214, 1.2744, 1.3142];
+/// z(1 - 0.025/k) / z(0.975), for k = 1 to 10 (a point holds at most the
+/// parallel backends of [`crate::backends::BACKENDS`], nine with the
+/// seed's Python pool; more than ten are widened as ten).
+const SELECTION_WIDENING: [f64; 10] = [
+    1.0, 1.1436, 1.2214, 1.2744, 1.3142, 1.3461, 1.3725, 1.3951, 1.4148, 1.4322,
+];
 
 /// `interval` widened for a choice among `among` ([`SELECTION_WIDENING`]).
 fn widened_for_selection(interval: Interval, among: usize) -> Interval {
@@ -82,12 +85,12 @@ fn decided_lead(leader: &Benchmark, runner_up: &Benchmark, among: usize, margin:
 
 /// Who leads at one point, and whether by more than the margin, in words
 /// ([`lead_at`]).
-struct Lead<'a> {
-    leader: &'a Benchmark,
+pub(super) struct Lead<'a> {
+    pub(super) leader: &'a Benchmark,
     /// `Slower`: the runner-up takes longer than the leader by more than
     /// the margin; else equal within it, or undecided.
-    outcome: Outcome,
-    words: String,
+    pub(super) outcome: Outcome,
+    pub(super) words: String,
 }
 
 /// The race between `first` and `second` ([`crate::results::HeadToHead`]),
@@ -116,7 +119,7 @@ fn race_between<'a>(
 /// the choice of the leader among the point's backends. A lead by more
 /// than the margin is claimed over every backend of the point: beyond the
 /// two raced, through the widened speedups.
-fn lead_at<'a>(point: &[&'a Benchmark], margin: f64) -> Lead<'a> {
+pub(super) fn lead_at<'a>(point: &[&'a Benchmark], margin: f64) -> Lead<'a> {
     let (first, second) = (point[0], point[1]);
     let race = race_between(first, second);
     let leads_by = |leader: &Benchmark, runner_up: &Benchmark, lead: Interval, detail: &str| {

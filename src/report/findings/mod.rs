@@ -60,6 +60,7 @@ mod memory;
 mod own;
 mod passing;
 mod processes;
+mod scheduler;
 mod shared_state;
 mod trust;
 
@@ -400,6 +401,7 @@ pub fn findings(index: &Index<'_>) -> Vec<Finding> {
         memory::finding(&answering),
         shared_state::finding(&answering),
         imbalanced::finding(&answering),
+        scheduler::finding(&answering),
         break_even::finding(&answering),
         cores_busy::finding(&answering),
         intermittent::finding(&answering),

@@ -1301,3 +1301,63 @@ fn an_undecided_ratio_says_whether_it_sits_at_the_margin_s_edge_or_is_noisy() {
         "noisy: about 2400× the rounds might decide it"
     );
 }
+
+#[test]
+fn the_scheduler_answer_names_each_workload_s_leader_and_the_seed_s_cheapest_call() {
+    let on = |workload: &str, backend: &str, speedup: [f64; 3], call_ns: f64| {
+        let mut b = paired(
+            entry(workload, "closure", backend, 2, call_ns),
+            speedup,
+            &[],
+        );
+        b.paired_wall_ns = Some(call_ns);
+        b
+    };
+    let mut compute_leader = on("compute", "rayon_iter", [1.96, 1.90, 2.00], 6.5e6);
+    // Head to head, rayon_iter's time over rayon's: within 1%.
+    compute_leader.head_to_head = Some(crate::results::HeadToHead {
+        with: "rayon".to_string(),
+        time_ratio: Interval {
+            estimate: 0.998,
+            lower: 0.99,
+            upper: 1.01,
+        },
+        rounds: 30,
+    });
+    let entries = [
+        // The seed: 18 ns by the loop; rayon_grain's call is the cheapest
+        // by far, and so leads beyond any widening.
+        on("seed", "rayon", [0.0009, 0.00085, 0.00095], 20_000.0),
+        on("seed", "rayon_grain", [0.0018, 0.0017, 0.0019], 10_000.0),
+        on("seed", "crossbeam", [0.00016, 0.00015, 0.00017], 110_000.0),
+        entry("seed", "sequential", "sequential", 1, 18.0),
+        compute_leader,
+        on("compute", "rayon", [1.95, 1.89, 1.99], 6.5e6),
+        entry("compute", "sequential", "sequential", 1, 12.7e6),
+        // One thread: not the point the answer reads.
+        on("compute", "crossbeam", [0.99, 0.98, 1.0], 12.8e6),
+    ];
+    let mut entries = entries.to_vec();
+    entries.last_mut().unwrap().key.threads = 1;
+    let found = findings_of(&entries);
+    let scheduler = found.iter().find(|f| f.id == "scheduler").unwrap();
+    assert_eq!(
+        scheduler.short().as_deref(),
+        Some("rayon_grain leads by more than 5.0%: on seed; equal within 5.0%: on compute"),
+        "{:?}",
+        scheduler.details
+    );
+    assert_eq!(
+        scheduler.figure.as_deref(),
+        Some(
+            "on seed, the cheapest parallel call: rayon_grain at 2 threads, 10.0 µs a call (the \
+             sequential loop 18.0 ns)"
+        )
+    );
+    let answer = answer_to(&found, "Which scheduler");
+    assert!(answer.contains("On compute at 2 threads"), "{answer}");
+    assert!(
+        !answer.contains("crossbeam 0.99"),
+        "the one-thread entry is not at the point: {answer}"
+    );
+}
