@@ -59,8 +59,8 @@ pub fn text(entries: &[ListEntry]) -> String {
     }
     let _ = writeln!(
         text,
-        "\n{:<11} {:<18} {:<id_width$} {}",
-        "WORKLOAD", "VARIANT", "BACKEND", "PYTHON"
+        "\n{:<11} {:<18} {:<id_width$} PYTHON",
+        "WORKLOAD", "VARIANT", "BACKEND"
     );
     for e in entries.iter().filter(|e| e.refused.is_none()) {
         let _ = writeln!(
