@@ -672,7 +672,10 @@ mod tests {
             [
                 ("closure", "rayon", cores),
                 ("closure", "crossbeam", cores),
-                ("closure", "std_scope", cores)
+                ("closure", "std_scope", cores),
+                ("closure", "chili", cores),
+                ("closure", "orx_parallel", cores),
+                ("closure", "paralight", cores)
             ]
         );
         // Every count beyond the cores: the fewest of them.

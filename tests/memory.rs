@@ -42,6 +42,9 @@ fn expected_chunks(backend: &str, n: usize, threads: usize) -> usize {
     match backend {
         "sequential" => 1,
         "std_scope" => threads.min(n),
+        // One task per item: chili's leaves, orx-parallel's and
+        // paralight's items.
+        "chili" | "orx_parallel" | "paralight" => n,
         _ => n.div_ceil(pool_map_chunk_len(n, threads)),
     }
 }

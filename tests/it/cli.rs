@@ -92,7 +92,10 @@ fn list_json_names_every_axis() {
     assert_eq!(
         values("backend"),
         [
+            "chili",
             "crossbeam",
+            "orx_parallel",
+            "paralight",
             "process",
             "python_pool",
             "rayon",

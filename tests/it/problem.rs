@@ -347,7 +347,14 @@ fn a_measured_problem_joins_the_results_file_without_replacing_its_run() {
         places.sort();
         assert_eq!(
             places,
-            [("crossbeam", 2), ("rayon", 2), ("std_scope", 2)],
+            [
+                ("chili", 2),
+                ("crossbeam", 2),
+                ("orx_parallel", 2),
+                ("paralight", 2),
+                ("rayon", 2),
+                ("std_scope", 2)
+            ],
             "{name}"
         );
         assert!(intermittent.iter().all(|b| {
@@ -388,9 +395,18 @@ fn a_measured_problem_joins_the_results_file_without_replacing_its_run() {
     assert_eq!(
         labels,
         [
+            "labels/closure/chili/1",
+            "labels/closure/chili/2",
+            "labels/closure/chili/2/intermittent",
             "labels/closure/crossbeam/1",
             "labels/closure/crossbeam/2",
             "labels/closure/crossbeam/2/intermittent",
+            "labels/closure/orx_parallel/1",
+            "labels/closure/orx_parallel/2",
+            "labels/closure/orx_parallel/2/intermittent",
+            "labels/closure/paralight/1",
+            "labels/closure/paralight/2",
+            "labels/closure/paralight/2/intermittent",
             "labels/closure/rayon/1",
             "labels/closure/rayon/2",
             "labels/closure/rayon/2/intermittent",

@@ -272,8 +272,10 @@ fn the_harness_overhead_pairs_every_in_process_backend_with_its_hand_written_map
     let pairings = harness_overhead::run(&mut sweep, Mode::Check, &sampling(), &everything);
     let keys = harness_overhead::keys(&sweep.threads, logical_cores);
     assert!(!path.exists(), "checking writes nothing");
-    // Per workload: the sequential backend once, each parallel backend per thread count.
-    let per_workload = 1 + 3 * sweep
+    // Per workload: the sequential backend once, each parallel backend
+    // (the in-process ones: rayon, crossbeam, std_scope, chili,
+    // orx_parallel, paralight) per thread count.
+    let per_workload = 1 + 6 * sweep
         .threads
         .iter()
         .filter(|&&t| t <= logical_cores)
