@@ -15,7 +15,10 @@
 //! chunk, on the calling thread), in the spirit of rayon-demo's `Joiner`.
 //! Adding a backend is one file here and one entry in [`BACKENDS`].
 
+mod chili_join;
 mod crossbeam_queue;
+mod orx_par;
+mod paralight_pool;
 pub mod process;
 mod rayon_pool;
 mod rayon_split;
@@ -23,10 +26,12 @@ mod sequential;
 mod std_scope;
 
 use std::any::Any;
+use std::cell::Cell;
+use std::marker::PhantomData;
 use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::{Result, anyhow, bail};
 
@@ -38,7 +43,10 @@ use crate::workload::{Constants, Narrowing, SPLIT_QUESTION};
 /// Where the backends' panic messages come from: the sampler's, which
 /// catches the calling thread's timed calls around its loop.
 pub use crate::paired::panic_message;
+pub use chili_join::Chili;
 pub use crossbeam_queue::Crossbeam;
+pub use orx_par::OrxParallel;
+pub use paralight_pool::Paralight;
 pub use process::Process;
 pub use rayon_pool::Rayon;
 pub use rayon_split::{RAYON_GRAIN, RAYON_ITER};
@@ -201,6 +209,26 @@ pub enum HandWritten {
     Crossbeam { threads: usize },
     /// One contiguous block per scoped thread.
     StdScope { threads: usize },
+    /// chili's `join`, halving the output down to blocks
+    /// ([`BLOCKS_PER_THREAD`]).
+    Chili {
+        pool: Arc<::chili::ThreadPool>,
+        threads: usize,
+    },
+    /// orx-parallel's `for_each` over the output's blocks
+    /// ([`BLOCKS_PER_THREAD`]), `num_threads` of them, on a dedicated
+    /// `BasicPool`.
+    OrxParallel {
+        pool: orx_parallel::BasicPool,
+        threads: usize,
+    },
+    /// paralight's `for_each` over the output's blocks
+    /// ([`BLOCKS_PER_THREAD`]) on its work-stealing pool (which runs one
+    /// pipeline at a time: `&mut`).
+    Paralight {
+        pool: Arc<Mutex<paralight::threads::ThreadPool>>,
+        threads: usize,
+    },
 }
 
 impl HandWritten {
@@ -217,18 +245,34 @@ impl HandWritten {
                 crossbeam_queue::hand_written_map(*threads, consts, out)
             }
             HandWritten::StdScope { threads } => std_scope::hand_written_map(*threads, consts, out),
+            HandWritten::Chili { pool, threads } => {
+                chili_join::hand_written_map(pool, *threads, consts, out)
+            }
+            HandWritten::OrxParallel { pool, threads } => {
+                orx_par::hand_written_map(pool, *threads, consts, out)
+            }
+            HandWritten::Paralight { pool, threads } => {
+                paralight_pool::hand_written_map(pool, *threads, consts, out)
+            }
         }
     }
 
-    /// Its pool, if its threads outlive the call: a call then finds them as
-    /// the call before left them (spinning, asleep, on some CPU), and the
-    /// harness overhead alternates the two sides call by call and pins a
-    /// pool of one thread ([`crate::harness_overhead`]). Scoped threads
-    /// start and end with their call.
-    pub fn pool(&self) -> Option<&rayon::ThreadPool> {
+    /// Whether it runs on a pool whose threads outlive the call: a call then
+    /// finds them as the call before left them (spinning, asleep, on some
+    /// CPU), and the harness overhead alternates the two sides call by call
+    /// and pins a pool of one thread ([`crate::harness_overhead`]). Scoped
+    /// threads start and end with their call. (The pairing only asks
+    /// whether there is a pool, so this is a yes or no, whatever the crate.)
+    pub fn has_pool(&self) -> bool {
         match self {
-            HandWritten::Rayon(pool) | HandWritten::RayonIter { pool, .. } => Some(pool),
-            _ => None,
+            HandWritten::Rayon(_)
+            | HandWritten::RayonIter { .. }
+            | HandWritten::Chili { .. }
+            | HandWritten::OrxParallel { .. }
+            | HandWritten::Paralight { .. } => true,
+            HandWritten::Loop | HandWritten::Crossbeam { .. } | HandWritten::StdScope { .. } => {
+                false
+            }
         }
     }
 }
@@ -241,6 +285,9 @@ pub const BACKENDS: &[&dyn Backend] = &[
     &StdScope,
     &RAYON_ITER,
     &RAYON_GRAIN,
+    &Chili,
+    &OrxParallel,
+    &Paralight,
     &Process,
 ];
 
@@ -312,6 +359,25 @@ pub fn check_threads_on(backend: &dyn Backend, threads: usize) -> Result<()> {
 /// The dynamic backends use it, so a call makes about four tasks per thread.
 pub fn pool_map_chunk_len(n: usize, threads: usize) -> usize {
     n.div_ceil(4 * threads).max(1)
+}
+
+/// Blocks per thread that the schedulers built to hand out single items
+/// (chili's leaves, orx-parallel's and paralight's items) are given
+/// instead of items: they decide which thread runs which block, and a
+/// block's items run through the variant's loop, as every backend's chunk
+/// does. One task per item cost parbench 4 to 8 ns an item over the same
+/// scheduler's `for_each` written by hand (an indirect call and a chunk's
+/// set-up per item, measured on `trivial` at 2 threads, 2026-12-07:
+/// 9.3 ms against 5.5 ms on chili, 4.6-5.5 ms against 0.74-0.89 ms on
+/// orx-parallel), which would have been parbench's cost, not the
+/// scheduler's. 64 a thread keeps their balancing: the seed's 20 items
+/// are still 20 blocks of one, `compute`'s 8,000 at 2 threads 128 blocks
+/// of 63 (about 100 µs each).
+pub const BLOCKS_PER_THREAD: usize = 64;
+
+/// The items per block of [`BLOCKS_PER_THREAD`]: `ceil(n / (64 * threads))`.
+pub fn block_len(n: usize, threads: usize) -> usize {
+    n.div_ceil(BLOCKS_PER_THREAD * threads.max(1)).max(1)
 }
 
 /// Cuts `items` into chunks of `len` items (the last may be shorter).
@@ -463,6 +529,136 @@ fn panicked(backend: &str, payload: Box<dyn Any + Send>) -> anyhow::Error {
     )
 }
 
+/// The first panic of a call, caught around each task on the threads of a
+/// crate that must never see one unwind: chili's `join` frees a job another
+/// thread may still be running when it unwinds, and a paralight worker that
+/// unwinds dies, leaving its pool to wait for it forever. The other tasks
+/// still run, as on a pool that catches for itself; the first panic is the
+/// call's error ([`FirstPanic::into_result`]).
+/// Nothing is allocated unless something panics.
+#[derive(Default)]
+pub struct FirstPanic(Mutex<Option<Box<dyn Any + Send>>>);
+
+impl FirstPanic {
+    /// Runs `body`, keeping its panic if it is the first.
+    #[inline]
+    pub fn catch(&self, body: impl FnOnce()) {
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(body)) {
+            self.keep(payload);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn keep(&self, payload: Box<dyn Any + Send>) {
+        let mut first = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        match *first {
+            None => *first = Some(payload),
+            // Later panics are let go without running their payload's
+            // drop, which could itself panic on this thread.
+            Some(_) => std::mem::forget(payload),
+        }
+    }
+
+    /// The call's result, once every task has run: the first panic as
+    /// [`catch_panic`]'s error.
+    pub fn into_result(self, backend: &str) -> Result<()> {
+        match self.0.into_inner().unwrap_or_else(PoisonError::into_inner) {
+            None => Ok(()),
+            Some(payload) => Err(panicked(backend, payload)),
+        }
+    }
+}
+
+/// Numbers a pool's threads for a crate that tells a task nothing of which
+/// of its threads runs it (chili, orx-parallel's `BasicPool`, paralight,
+/// none of which offers a start hook either): a thread takes the next index
+/// the first time it asks, and keeps it in a thread-local word for the
+/// calls after (two loads and a compare per ask). Every pool thread
+/// belongs to one pool, so its index is its own for the pool's life; a
+/// calling thread that runs tasks too is given its index for the call
+/// ([`ThreadIndices::enter`]).
+pub struct ThreadIndices {
+    /// This pool's number, never reused in the process (0: none).
+    pool: usize,
+    next: AtomicUsize,
+    /// The largest index: a thread asking past it (there is none on these
+    /// pools) shares it rather than run past the per-worker slots.
+    last: usize,
+}
+
+/// The pools numbered so far.
+static POOLS_NUMBERED: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// The pool this thread is numbered in, and its index there.
+    static THREAD_INDEX: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+}
+
+impl ThreadIndices {
+    /// Indices `first..threads`, handed out as the pool's threads ask.
+    pub fn new(first: usize, threads: usize) -> ThreadIndices {
+        ThreadIndices {
+            pool: POOLS_NUMBERED.fetch_add(1, Ordering::Relaxed) + 1,
+            next: AtomicUsize::new(first),
+            last: threads.max(1) - 1,
+        }
+    }
+
+    /// The calling thread's index in this pool, given on its first ask.
+    #[inline]
+    pub fn current(&self) -> usize {
+        let (pool, index) = THREAD_INDEX.get();
+        if pool == self.pool {
+            index
+        } else {
+            self.assign()
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn assign(&self) -> usize {
+        let index = self.next.fetch_add(1, Ordering::Relaxed).min(self.last);
+        THREAD_INDEX.set((self.pool, index));
+        index
+    }
+
+    /// Makes the calling thread `index` of this pool until the guard drops
+    /// (its former numbering is then restored): for a calling thread that
+    /// runs tasks beside the pool's threads.
+    pub fn enter(&self, index: usize) -> Entered {
+        Entered {
+            former: THREAD_INDEX.replace((self.pool, index)),
+            stays_on_its_thread: PhantomData,
+        }
+    }
+}
+
+/// A calling thread's index for one call ([`ThreadIndices::enter`]).
+pub struct Entered {
+    former: (usize, usize),
+    stays_on_its_thread: PhantomData<*const ()>,
+}
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        THREAD_INDEX.set(self.former);
+    }
+}
+
+/// Starts a pool with `start`, turning a panic while it starts (a thread
+/// the system would not spawn: these crates' builders panic then) into an
+/// error naming the pool.
+fn start_pool<P>(what: &str, threads: usize, start: impl FnOnce() -> P) -> Result<P> {
+    catch_unwind(AssertUnwindSafe(start)).map_err(|payload| {
+        anyhow!(
+            "cannot start a {what} pool of {threads} threads: {}",
+            panic_message(&*payload)
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -493,28 +689,79 @@ mod tests {
     #[test]
     #[cfg(target_os = "linux")]
     fn a_one_thread_pool_is_held_on_the_callers_cpu_and_let_go() {
-        let exec = Rayon.executor(1).unwrap();
-        let before = where_chunks_ran(&*exec, 8);
-        let held = hold_with_caller(&*exec).expect("Linux pins threads");
-        let cpu = held.cpu;
-        for (ran_on, allowed) in where_chunks_ran(&*exec, 8) {
+        for backend in [&Rayon as &dyn Backend, &Chili, &OrxParallel, &Paralight] {
+            let id = backend.id();
+            let exec = backend.executor(1).unwrap();
+            let before = where_chunks_ran(&*exec, 8);
+            let held = hold_with_caller(&*exec).expect("Linux pins threads");
+            let cpu = held.cpu;
+            for (ran_on, allowed) in where_chunks_ran(&*exec, 8) {
+                assert_eq!(
+                    (ran_on, allowed),
+                    (cpu, 1),
+                    "{id}: the pool's thread is on the caller's CPU"
+                );
+            }
+            release_from_caller(&*exec, Some(held));
+            let after = where_chunks_ran(&*exec, 8);
+            let allowed = |runs: &[(usize, usize)]| runs.iter().map(|r| r.1).max();
             assert_eq!(
-                (ran_on, allowed),
-                (cpu, 1),
-                "the pool's thread is on the caller's CPU"
+                allowed(&after),
+                allowed(&before),
+                "{id}: its former affinity is back"
             );
+            // More threads than one, and worker processes, are never held.
+            let two = backend.executor(2).unwrap();
+            assert!(hold_with_caller(&*two).is_none());
         }
-        release_from_caller(&*exec, Some(held));
-        let after = where_chunks_ran(&*exec, 8);
-        let allowed = |runs: &[(usize, usize)]| runs.iter().map(|r| r.1).max();
-        assert_eq!(
-            allowed(&after),
-            allowed(&before),
-            "its former affinity is back"
-        );
-        // More threads than one, and worker processes, are never held.
-        let two = Rayon.executor(2).unwrap();
-        assert!(hold_with_caller(&*two).is_none());
+    }
+
+    /// The pools whose crates do not number their threads: every chunk's
+    /// worker index is within the thread count and names one thread, and
+    /// the workers counted are those that ran a chunk.
+    #[test]
+    fn pools_numbered_here_give_each_thread_its_own_index() {
+        use std::collections::{BTreeMap, HashSet};
+        use std::sync::Mutex;
+        for backend in [&Chili as &dyn Backend, &OrxParallel, &Paralight] {
+            for threads in [1, 2, 3, 8] {
+                let exec = backend.executor(threads).unwrap();
+                let scheduler = exec.scheduler().unwrap();
+                let seen = Mutex::new(BTreeMap::<usize, HashSet<std::thread::ThreadId>>::new());
+                let in_call = Mutex::new(HashSet::new());
+                let task = |worker: usize, chunk: Chunk<'_>| {
+                    assert!(chunk.out.len() == chunk.items.len());
+                    (seen.lock().unwrap().entry(worker).or_default())
+                        .insert(std::thread::current().id());
+                    in_call.lock().unwrap().insert(worker);
+                    for slot in chunk.out.iter_mut() {
+                        *slot += 1;
+                    }
+                };
+                for _ in 0..3 {
+                    let mut out = vec![0; 5000];
+                    let stats = scheduler.run(0..5000, &mut out, &task).unwrap();
+                    assert!(out.iter().all(|&x| x == 1), "{}", backend.id());
+                    let ran = std::mem::take(&mut *in_call.lock().unwrap());
+                    assert_eq!(stats.workers_used(), ran.len(), "{}", backend.id());
+                    // Blocks: chili halves down to them (between a half
+                    // and a whole block each), the others cut them whole.
+                    let blocks = 5000usize.div_ceil(block_len(5000, threads));
+                    let chunks = stats.chunks();
+                    assert!(
+                        (blocks..=2 * blocks).contains(&chunks),
+                        "{}: {chunks} tasks for {blocks} blocks",
+                        backend.id()
+                    );
+                }
+                let seen = seen.into_inner().unwrap();
+                let at = format!("{} at {threads}: {seen:?}", backend.id());
+                assert!(seen.keys().all(|&w| w < threads), "{at}");
+                // Pool threads keep their index (the caller, on chili, may
+                // be any thread that calls: this test's own, here).
+                assert!(seen.values().all(|ids| ids.len() == 1), "{at}");
+            }
+        }
     }
 
     #[test]
