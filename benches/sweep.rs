@@ -188,7 +188,7 @@ fn sweep_main() -> Result<()> {
     // (issue 23), under the same filter (`cargo bench -- harness_overhead`
     // runs it alone); in criterion's test mode each pairing is checked once.
     if bench_args.listing {
-        for key in harness_overhead::keys(&sweep.threads, num_cpus::get()) {
+        for key in harness_overhead::keys(sweep.profile, &sweep.threads, num_cpus::get()) {
             if selected(&key) {
                 println!("{key}: benchmark");
             }

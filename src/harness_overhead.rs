@@ -38,6 +38,7 @@ use crate::key::Key;
 use crate::matrix::{self, Prepared, Target};
 use crate::paired::{self, Sampling};
 use crate::platform;
+use crate::profile::Profile;
 use crate::results::HarnessOverhead;
 use crate::roles::Role;
 use crate::schedule::{Outcome, Produced, RunStats};
@@ -78,9 +79,12 @@ struct Pairing {
     variants: Vec<&'static dyn Variant>,
 }
 
-/// The pairings of a run at `threads`, up to `logical_cores`, that
-/// criterion's filter `selected` accepts.
+/// The pairings of a run of `profile` at `threads`, up to `logical_cores`,
+/// that criterion's filter `selected` accepts: each backend at the thread
+/// counts `profile` measures it at
+/// ([`Profile::backend_measures_threads`]).
 fn pairings(
+    profile: Profile,
     threads: &[usize],
     logical_cores: usize,
     selected: &dyn Fn(&Key) -> bool,
@@ -90,7 +94,9 @@ fn pairings(
     let in_process = backends::BACKENDS.iter().filter(|b| b.shares_memory());
     for &backend in in_process {
         for t in backends::thread_counts(backend, threads) {
-            if t > logical_cores.max(1) {
+            if t > logical_cores.max(1)
+                || !profile.backend_measures_threads(backend, t, threads, logical_cores)
+            {
                 continue;
             }
             let variants: Vec<&'static dyn Variant> = variants_on(backend)
@@ -109,10 +115,10 @@ fn pairings(
     all
 }
 
-/// The pseudo-keys of the pairings at `threads` up to `logical_cores`
-/// (what `cargo bench -- --list` names).
-pub fn keys(threads: &[usize], logical_cores: usize) -> Vec<Key> {
-    pairings(threads, logical_cores, &|_| true)
+/// The pseudo-keys of the pairings of `profile` at `threads` up to
+/// `logical_cores` (what `cargo bench -- --list` names).
+pub fn keys(profile: Profile, threads: &[usize], logical_cores: usize) -> Vec<Key> {
+    pairings(profile, threads, logical_cores, &|_| true)
         .iter()
         .flat_map(|p| {
             (p.variants.iter())
@@ -133,7 +139,7 @@ pub fn run(
     selected: &dyn Fn(&Key) -> bool,
 ) -> Result<usize> {
     let started = Instant::now();
-    let pairings = pairings(&sweep.threads, num_cpus::get(), selected);
+    let pairings = pairings(sweep.profile, &sweep.threads, num_cpus::get(), selected);
     if pairings.is_empty() {
         return Ok(0);
     }

@@ -344,7 +344,8 @@ fn plan<P: Problem>(
 /// the first thread backend only, as it copies the state there only: on
 /// every backend, the two examples' intermittent calls took 3.8 s of a
 /// quick run (2026-12-07), beyond its 2 minutes on a slow host (126 s in
-/// all).
+/// all). Outside `full`, not on the backends added for how the work is
+/// split ([`crate::workload::Narrowing::now_and_then`]).
 fn intermittent_of(plan: &[Planned], profile: Profile) -> Vec<Planned> {
     let cores = num_cpus::get();
     let threads_of = |backend: &str| {
@@ -356,6 +357,7 @@ fn intermittent_of(plan: &[Planned], profile: Profile) -> Vec<Planned> {
         .filter(|p| {
             p.variant.role() == Role::PartialIdiom
                 && p.backend.max_threads() > 1
+                && profile.calls_now_and_then(p.backend)
                 && Some(p.threads) == threads_of(p.backend.id())
                 && (profile != Profile::Quick
                     || p.backend.id() == backends::first_of_threads().id())
@@ -680,9 +682,11 @@ mod tests {
             called(Profile::Full, &threads),
             threads_backends.collect::<Vec<_>>()
         );
-        // `default`: the backends added for how the work is split too, at
-        // the cores, where they measure the plain map.
-        assert!(called(Profile::Default, &threads).contains(&("closure", "rayon_iter", cores)));
+        // `default`: not the backends added for how the work is split
+        // (`Narrowing::now_and_then`).
+        let default = called(Profile::Default, &threads);
+        assert!(default.contains(&("closure", "std_scope", cores)));
+        assert!(!default.iter().any(|c| c.1 == "rayon_iter"));
         // Every count beyond the cores: the fewest of them.
         let beyond = [2 * cores, 4 * cores];
         assert!(

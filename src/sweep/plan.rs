@@ -77,6 +77,13 @@ impl Profile {
         }
     }
 
+    /// Is `backend` called now and then (the intermittent regime) in this
+    /// profile? Everywhere in `full`; elsewhere as its narrowing says
+    /// ([`crate::workload::Narrowing::now_and_then`]).
+    pub fn calls_now_and_then(self, backend: &dyn backends::Backend) -> bool {
+        self == Profile::Full || backend.narrowing().is_none_or(|n| n.now_and_then)
+    }
+
     /// Does the backend's narrowing keep `threads` of the run's `requested`
     /// counts on a machine of `logical_cores`? Outside `full`, a backend
     /// that measures at the most threads only
@@ -164,6 +171,7 @@ pub fn intermittent_plan(profile: Profile, threads: &[usize]) -> Vec<Planned> {
         c.backend.max_threads() > 1
             && profile.measures_intermittent(c.workload, c.variant)
             && profile.backend_measures(c)
+            && profile.calls_now_and_then(c.backend)
     })
 }
 

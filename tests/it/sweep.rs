@@ -270,19 +270,31 @@ fn the_harness_overhead_pairs_every_in_process_backend_with_its_hand_written_map
     // Criterion's test mode only checks each pairing against the oracle.
     let everything = |_: &Key| true;
     let pairings = harness_overhead::run(&mut sweep, Mode::Check, &sampling(), &everything);
-    let keys = harness_overhead::keys(&sweep.threads, logical_cores);
+    let keys = harness_overhead::keys(sweep.profile, &sweep.threads, logical_cores);
     assert!(!path.exists(), "checking writes nothing");
-    // Per workload: the sequential backend once, each parallel backend per thread count.
-    let parallel_in_process = (parbench::backends::BACKENDS.iter())
+    // Per workload: the sequential backend once, each parallel backend per
+    // thread count it is measured at (a backend added for how the work is
+    // split, at the most threads within the cores only).
+    let parallel_in_process: Vec<_> = (parbench::backends::BACKENDS.iter())
         .filter(|b| b.shares_memory() && b.max_threads() > 1)
-        .count();
-    assert!(parallel_in_process >= 3);
-    let per_workload = 1 + parallel_in_process
-        * sweep
-            .threads
-            .iter()
-            .filter(|&&t| t <= logical_cores)
-            .count();
+        .collect();
+    assert!(parallel_in_process.len() >= 3);
+    let per_workload = 1
+        + (parallel_in_process.iter())
+            .map(|b| {
+                (sweep.threads.iter())
+                    .filter(|&&t| {
+                        t <= logical_cores
+                            && sweep.profile.backend_measures_threads(
+                                **b,
+                                t,
+                                &sweep.threads,
+                                logical_cores,
+                            )
+                    })
+                    .count()
+            })
+            .sum::<usize>();
     assert_eq!(pairings.unwrap(), 3 * per_workload);
     // Measured: one entry per workload and key (closure everywhere, and the
     // sequential loop on its backend), each a valid paired interval.

@@ -146,6 +146,7 @@ impl Backend for Process {
                 (Purpose::Own, None),
             ],
             most_threads_only: false,
+            now_and_then: true,
         })
     }
 }
