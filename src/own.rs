@@ -448,8 +448,9 @@ fn measure<P: Problem>(
     };
     let sampling = settings.sampling;
     // The time sets that settled early saved, lent to those still open at
-    // their cap, as in the built-in sweep (`paired::Bank`).
-    let mut bank = paired::Bank::default();
+    // their cap, as in the built-in sweep (`paired::Bank`), within the
+    // profile's limit per problem.
+    let mut bank = paired::Bank::limited(settings.profile.bank_limit());
     // One set per (backend, threads), the one that holds what the answers
     // quote last: by then the bank holds what the others saved.
     let mut groups: Vec<(usize, usize)> = Vec::new();

@@ -162,6 +162,19 @@ impl Profile {
         }
     }
 
+    /// The most the paired sampler's bank lends over one run of this
+    /// profile ([`crate::paired::Bank::limited`]): about what a default run
+    /// lent before the five ways of splitting of issue 33 (18.6 to 19.9 s
+    /// in three runs), and a quick run's (0 to 1.9 s) with room; `full`
+    /// lends what its sets saved.
+    pub fn bank_limit(self) -> Option<Duration> {
+        match self {
+            Profile::Quick => Some(Duration::from_secs(5)),
+            Profile::Default => Some(Duration::from_secs(20)),
+            Profile::Full => None,
+        }
+    }
+
     /// Whether criterion draws its own per-benchmark plots in this profile:
     /// `full` only. They cost about 0.25 s per benchmark (a `default` run of
     /// `trivial`'s 73 benchmarks: 65 s with them, 47 s without), about 100 s

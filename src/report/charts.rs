@@ -392,18 +392,27 @@ pub struct HeatMap {
     pub panels: Vec<HeatPanel>,
 }
 
-const HEAT_MAP_HEIGHT: u32 = 430;
+/// The height of one row of heat map panels.
+const HEAT_MAP_ROW_HEIGHT: u32 = 360;
 
-/// Draws a heat map; a panel without any measured cell says so.
+/// At most this many heat map panels side by side: the cells' labels
+/// ("1.23×") need about 50 px each, and nine panels in one row (the nine
+/// parallel backends of issue 33) left the first one no width at all.
+const HEAT_PANELS_PER_ROW: usize = 3;
+
+/// Draws a heat map, its panels in rows of at most
+/// [`HEAT_PANELS_PER_ROW`]; a panel without any measured cell says so.
 pub fn heat_map(map: &HeatMap) -> Result<Svg> {
-    draw_svg(HEAT_MAP_HEIGHT, &map.title, |body| {
+    let (rows, columns) = grid_of(map.panels.len(), HEAT_PANELS_PER_ROW);
+    let height = HEAT_MAP_ROW_HEIGHT * rows as u32 + 70;
+    draw_svg(height, &map.title, |body| {
         if map.panels.is_empty() || map.columns.is_empty() || map.rows.is_empty() {
             return nothing_to_plot(body);
         }
-        let (plots, note) = body.split_vertically(HEAT_MAP_HEIGHT - 70);
-        let areas = plots.split_evenly((1, map.panels.len()));
+        let (plots, note) = body.split_vertically(height - 70);
+        let areas = plots.split_evenly((rows, columns));
         for (i, (panel, area)) in map.panels.iter().zip(&areas).enumerate() {
-            draw_heat_panel(area, map, panel, i == 0)?;
+            draw_heat_panel(area, map, panel, i % columns == 0)?;
         }
         note.draw(&Text::new(
             "black line: speedup = 1 (interpolated between cell centres); blank: not measured",
@@ -533,6 +542,13 @@ fn unit_contour(
         }
     }
     segments
+}
+
+/// Rows and columns for `panels` panels, at most `per_row` side by side:
+/// as few rows as that allows, the panels spread evenly over them.
+fn grid_of(panels: usize, per_row: usize) -> (usize, usize) {
+    let rows = panels.max(1).div_ceil(per_row.max(1));
+    (rows, panels.max(1).div_ceil(rows))
 }
 
 /// A titled white canvas of the page's width, drawn on by `draw`, as SVG.
@@ -889,6 +905,16 @@ fn shorten(text: &str, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn panels_wrap_into_even_rows_of_at_most_the_limit() {
+        assert_eq!(grid_of(1, 3), (1, 1));
+        assert_eq!(grid_of(3, 3), (1, 3));
+        assert_eq!(grid_of(4, 3), (2, 2));
+        assert_eq!(grid_of(9, 3), (3, 3));
+        assert_eq!(grid_of(10, 3), (4, 3));
+        assert_eq!(grid_of(0, 3), (1, 1));
+    }
+
     #[test]
     fn the_unit_contour_passes_between_losing_and_winning_cells() {
         // Speedup below 1 in the left column, above in the right: one

@@ -191,7 +191,7 @@ impl Sweep {
             checked: HashMap::new(),
             paired: HashMap::new(),
             paired_time: HashMap::new(),
-            bank: paired::Bank::default(),
+            bank: paired::Bank::limited(profile.bank_limit()),
             resumed: HashSet::new(),
             resuming: false,
             resumed_break_even: Vec::new(),
