@@ -11,7 +11,7 @@
 //! `Runner::adaptive_with_pool` (the default runner, on this pool). Its
 //! threads wait on a condition variable between calls; the calling thread
 //! only hands out one task per thread and waits, except at one thread,
-//! where `num_threads(1)` runs every item on the calling thread, as the
+//! where `num_threads(1)` runs every block on the calling thread, as the
 //! crate documents. `BasicPool` starts at most as many threads as the
 //! machine has logical CPUs (and `ORX_NUM_THREADS`, if set), so beyond the
 //! cores this backend runs on the cores' count of threads. Its items are
@@ -19,8 +19,9 @@
 //! ([`super::BLOCKS_PER_THREAD`] says why not single items); the crate's
 //! chunks of blocks are its own. A call allocates what the crate does for
 //! a `for_each` (a boxed task per thread, the scope's shared state and a
-//! result slot per thread) and the list of the output's blocks. The crate's global pool starts with the first
-//! executor (see `pool_of`) and stays idle.
+//! result slot per thread) and the list of the output's blocks. The
+//! crate's global pool starts with the first executor (see `pool_of`) and
+//! stays idle.
 
 use std::ops::Range;
 use std::sync::Barrier;

@@ -54,8 +54,9 @@ pub const RAYON_ITER: RayonSplit = RayonSplit {
 /// so it falls on both sides of the break-even: the seed's 20 items stay
 /// one piece (a call wakes one thread, not two), `trivial`'s pieces hold at
 /// least 0.5 µs of work each (about 0.5 ns an item), and `compute`'s 8,000
-/// items of 1 to 2 µs still split into up to 7 pieces, enough for 2 to 4
-/// threads. rayon stops splitting a piece of fewer than twice the grain.
+/// items of 1 to 2 µs split into 4 pieces of 2,000, enough for 2 threads
+/// on uniform work, too few on `imbalanced`'s ramp. rayon stops splitting a
+/// piece of fewer than twice the grain.
 pub const GRAIN_ITEMS: usize = 1_024;
 
 /// `par_iter().with_min_len(GRAIN_ITEMS)`: adaptive splitting down to a

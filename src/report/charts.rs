@@ -335,9 +335,11 @@ pub fn strip_chart(chart: &StripChart) -> Result<Svg> {
     })
 }
 
-/// The most dots a strip draws: 60 calls a column in a default run, 962
-/// dots a chart, took 54 KB of a 1 MB page (2026-12-07).
-pub const STRIP_DOTS: usize = 30;
+/// The most dots a strip draws, spread over its ranks: 60 calls a column
+/// in a default run, 962 dots a chart, took 54 KB of a 1 MB page; 30 a
+/// strip left a default run with the five ways of splitting of issue 33 at
+/// 1,008,174 bytes, and 20 at 987,476 (2026-12-07).
+pub const STRIP_DOTS: usize = 20;
 
 /// At most `most` of `sorted` (ascending): all of them when they are no
 /// more, else the first, the last and evenly spaced ranks between, so the
