@@ -221,7 +221,7 @@ fn sweep_main() -> Result<()> {
     let grid_threads = num_cpus::get();
     let mut grid_cells = 0;
     if bench_args.listing {
-        for backend in break_even::parallel_backends(grid_threads) {
+        for backend in break_even::parallel_backends(sweep.profile, grid_threads) {
             let key = Key::new(
                 break_even::FILTER_ID,
                 break_even::plain_map().id(),

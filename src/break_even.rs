@@ -155,12 +155,14 @@ pub fn plain_map() -> &'static dyn Variant {
         .expect("the registry has the partial idiom")
 }
 
-/// The parallel backends that run the plain map at `threads`.
-pub fn parallel_backends(threads: usize) -> Vec<&'static dyn Backend> {
+/// The parallel backends that run the plain map at `threads` in `profile`
+/// ([`Profile::measures_backend`]).
+pub fn parallel_backends(profile: Profile, threads: usize) -> Vec<&'static dyn Backend> {
     backends::BACKENDS
         .iter()
         .copied()
         .filter(|b| b.max_threads() > 1 && threads <= b.max_threads())
+        .filter(|b| profile.measures_backend(*b))
         .filter(|b| matrix::refusal(plain_map(), *b).is_none())
         .collect()
 }
@@ -176,7 +178,7 @@ pub fn run(
     selected: &dyn Fn(&Key) -> bool,
 ) -> Result<usize> {
     let grid = Grid::of(sweep.profile);
-    let backends: Vec<&'static dyn Backend> = parallel_backends(threads)
+    let backends: Vec<&'static dyn Backend> = parallel_backends(sweep.profile, threads)
         .into_iter()
         .filter(|b| {
             selected(&Key::new(

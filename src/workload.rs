@@ -215,6 +215,11 @@ pub struct Narrowing {
     /// work took about 23 s of a default run that stood at 782 s
     /// (2026-12-07), beyond its 12 minutes.
     pub now_and_then: bool,
+    /// Is it measured at all in `quick`? The backends added for how the
+    /// work is split are not: with them a quick run measured for about
+    /// 130 s, beyond its 2 minutes (2026-12-07); `default` answers what
+    /// they are for.
+    pub in_quick: bool,
 }
 
 impl Narrowing {

@@ -294,13 +294,15 @@ pub const BACKENDS: &[&dyn Backend] = &[
 /// What a backend added for how the work is split measures outside `full`:
 /// the plain map (`closure`), at the most threads within the cores, on the
 /// workloads where the split is the question
-/// ([`crate::workload::SPLIT_QUESTION`]), never called now and then.
+/// ([`crate::workload::SPLIT_QUESTION`]), never called now and then, and
+/// not in `quick`.
 /// Measuring every variant on each of them too would not fit `default`'s
 /// 12 minutes.
 pub const SPLIT_ONLY: Narrowing = Narrowing {
     kept: SPLIT_QUESTION,
     most_threads_only: true,
     now_and_then: false,
+    in_quick: false,
 };
 
 /// The first backend of [`BACKENDS`] whose threads share memory with the

@@ -77,6 +77,13 @@ impl Profile {
         }
     }
 
+    /// Does this profile measure `backend` at all? Every profile but
+    /// `quick`, which measures those whose narrowing says so
+    /// ([`crate::workload::Narrowing::in_quick`]).
+    pub fn measures_backend(self, backend: &dyn backends::Backend) -> bool {
+        self != Profile::Quick || backend.narrowing().is_none_or(|n| n.in_quick)
+    }
+
     /// Is `backend` called now and then (the intermittent regime) in this
     /// profile? Everywhere in `full`; elsewhere as its narrowing says
     /// ([`crate::workload::Narrowing::now_and_then`]).
@@ -85,7 +92,8 @@ impl Profile {
     }
 
     /// Does the backend's narrowing keep `threads` of the run's `requested`
-    /// counts on a machine of `logical_cores`? Outside `full`, a backend
+    /// counts on a machine of `logical_cores`? None where the profile does
+    /// not measure it at all ([`Profile::measures_backend`]). Outside `full`, a backend
     /// that measures at the most threads only
     /// ([`crate::workload::Narrowing::most_threads_only`]) measures at the
     /// most of its counts within the cores (its largest, where none is).
@@ -96,6 +104,9 @@ impl Profile {
         requested: &[usize],
         logical_cores: usize,
     ) -> bool {
+        if !self.measures_backend(backend) {
+            return false;
+        }
         if self == Profile::Full || !backend.narrowing().is_some_and(|n| n.most_threads_only) {
             return true;
         }
@@ -290,10 +301,12 @@ mod tests {
                             on_b().all(|p| Some(p.threads) == most
                                 && p.variant().role() == Role::PartialIdiom)
                         );
-                        assert!(
-                            v.role() != Role::PartialIdiom
-                                || on_b().any(|p| p.variant().id() == v.id()),
-                            "{profile:?} misses the plain map on {}",
+                        // `quick` measures none of them (`Narrowing::in_quick`).
+                        let expected = v.role() == Role::PartialIdiom && profile != Profile::Quick;
+                        assert_eq!(
+                            on_b().any(|p| p.variant().id() == v.id()),
+                            expected,
+                            "{profile:?}: the plain map on {}",
                             b.id()
                         );
                         continue;

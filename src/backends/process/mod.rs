@@ -147,6 +147,7 @@ impl Backend for Process {
             ],
             most_threads_only: false,
             now_and_then: true,
+            in_quick: true,
         })
     }
 }
