@@ -128,6 +128,31 @@ pub fn hold_with_caller(exec: &dyn Executor) -> Option<crate::platform::Pinned> 
     None
 }
 
+thread_local! {
+    /// A pool thread's pin ([`pin_this_thread`]): dropped, it restores the
+    /// thread's former affinity.
+    static PINNED: std::cell::RefCell<Option<crate::platform::Pinned>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Moves the calling thread (one of a pool's, reached by its crate's own
+/// means) to `cpu`, or back to its former affinity (`None`): what each
+/// pool's [`Scheduler::pin_workers`] runs on each of its threads. True
+/// where it moved (or went back).
+pub(super) fn pin_this_thread(cpu: Option<usize>) -> bool {
+    PINNED.with(|pinned| {
+        let mut pinned = pinned.borrow_mut();
+        pinned.take(); // back to the former affinity first
+        match cpu {
+            Some(cpu) => {
+                *pinned = crate::platform::pin_to_cpu(cpu);
+                pinned.is_some()
+            }
+            None => true,
+        }
+    })
+}
+
 /// Lets go what [`hold_with_caller`] held: the executor's threads back to
 /// their former affinity, then the calling thread (dropping `held`).
 pub fn release_from_caller(exec: &dyn Executor, held: Option<crate::platform::Pinned>) {

@@ -153,13 +153,6 @@ fn once_per_thread<P: ThreadPool>(pool: &P, f: &(dyn Fn() -> bool + Sync)) -> bo
     all.load(Ordering::Relaxed)
 }
 
-thread_local! {
-    /// A pool thread's pin ([`Scheduler::pin_workers`]): dropped, it
-    /// restores the thread's former affinity.
-    static PINNED: std::cell::RefCell<Option<crate::platform::Pinned>> =
-        const { std::cell::RefCell::new(None) };
-}
-
 impl Scheduler for OrxExecutor {
     fn threads(&self) -> usize {
         self.threads
@@ -169,19 +162,7 @@ impl Scheduler for OrxExecutor {
     /// one task. (At one thread the items run on the calling thread, which
     /// the caller of this holds; the pool's idle thread moves too.)
     fn pin_workers(&self, cpu: Option<usize>) -> bool {
-        self.on_every_thread(&|| {
-            PINNED.with(|pinned| {
-                let mut pinned = pinned.borrow_mut();
-                pinned.take(); // back to the former affinity first
-                match cpu {
-                    Some(cpu) => {
-                        *pinned = crate::platform::pin_to_cpu(cpu);
-                        pinned.is_some()
-                    }
-                    None => true,
-                }
-            })
-        })
+        self.on_every_thread(&|| super::pin_this_thread(cpu))
     }
 
     fn run(&self, items: Range<usize>, out: &mut [u64], task: &Task<'_>) -> Result<RunStats> {

@@ -157,13 +157,6 @@ impl ParalightExecutor {
     }
 }
 
-thread_local! {
-    /// A pool thread's pin ([`Scheduler::pin_workers`]): dropped, it
-    /// restores the thread's former affinity.
-    static PINNED: std::cell::RefCell<Option<crate::platform::Pinned>> =
-        const { std::cell::RefCell::new(None) };
-}
-
 impl Scheduler for ParalightExecutor {
     fn threads(&self) -> usize {
         self.threads
@@ -172,19 +165,7 @@ impl Scheduler for ParalightExecutor {
     /// Every thread of the pool, through the per-thread start every thread
     /// runs in every call.
     fn pin_workers(&self, cpu: Option<usize>) -> bool {
-        self.on_every_thread(|| {
-            PINNED.with(|pinned| {
-                let mut pinned = pinned.borrow_mut();
-                pinned.take(); // back to the former affinity first
-                match cpu {
-                    Some(cpu) => {
-                        *pinned = crate::platform::pin_to_cpu(cpu);
-                        pinned.is_some()
-                    }
-                    None => true,
-                }
-            })
-        })
+        self.on_every_thread(|| super::pin_this_thread(cpu))
     }
 
     fn run(&self, items: Range<usize>, out: &mut [u64], task: &Task<'_>) -> Result<RunStats> {

@@ -79,13 +79,6 @@ struct RayonExecutor {
     threads: usize,
 }
 
-thread_local! {
-    /// A pool thread's pin ([`Scheduler::pin_workers`]): dropped, it
-    /// restores the thread's former affinity.
-    static PINNED: std::cell::RefCell<Option<crate::platform::Pinned>> =
-        const { std::cell::RefCell::new(None) };
-}
-
 impl Scheduler for RayonExecutor {
     fn threads(&self) -> usize {
         self.threads
@@ -126,18 +119,6 @@ impl Scheduler for RayonExecutor {
 /// (`None`), each on its own thread (`broadcast`): [`Scheduler::pin_workers`]
 /// of the backends on a rayon pool.
 pub(super) fn pin_pool(pool: &rayon::ThreadPool, cpu: Option<usize>) -> bool {
-    let moved = pool.broadcast(|_| {
-        PINNED.with(|pinned| {
-            let mut pinned = pinned.borrow_mut();
-            pinned.take(); // back to the former affinity first
-            match cpu {
-                Some(cpu) => {
-                    *pinned = crate::platform::pin_to_cpu(cpu);
-                    pinned.is_some()
-                }
-                None => true,
-            }
-        })
-    });
+    let moved = pool.broadcast(|_| super::pin_this_thread(cpu));
     moved.into_iter().all(|ok| ok)
 }

@@ -219,6 +219,29 @@ pub(super) fn lead_at<'a>(point: &[&'a Benchmark], margin: f64) -> Lead<'a> {
     }
 }
 
+/// Each backend of `point` with its speedup in words: "rayon 1.97× (95%
+/// interval 1.93–2.00)", or "(not paired)" from an older file.
+pub(super) fn speedups_in_words(point: &[&Benchmark]) -> Vec<String> {
+    point
+        .iter()
+        .map(|b| {
+            let s = speedup(b);
+            match b.paired_speedup() {
+                Some(_) => format!(
+                    "{} {}",
+                    b.key.backend,
+                    ratio_with_interval(Reading::Speedup, &s, bounds_name(b.paired_rounds), 2)
+                ),
+                None => format!(
+                    "{} {} (not paired)",
+                    b.key.backend,
+                    ratio(Reading::Speedup, s.estimate)
+                ),
+            }
+        })
+        .collect()
+}
+
 /// The finding's id, its anchor on the page: the name of the registry's
 /// workload of imbalanced items (whichever workload of a file answers it).
 fn id() -> &'static str {
@@ -261,24 +284,7 @@ pub(super) fn backends(
         );
     };
     let fastest = head[0];
-    let each: Vec<String> = head
-        .iter()
-        .map(|b| {
-            let s = speedup(b);
-            match b.paired_speedup() {
-                Some(_) => format!(
-                    "{} {}",
-                    b.key.backend,
-                    ratio_with_interval(Reading::Speedup, &s, bounds_name(b.paired_rounds), 2)
-                ),
-                None => format!(
-                    "{} {} (not paired)",
-                    b.key.backend,
-                    ratio(Reading::Speedup, s.estimate)
-                ),
-            }
-        })
-        .collect();
+    let each = speedups_in_words(head);
     let mut finding = Finding::new(question, id, String::new());
     finding.margin = Some(percent(margin));
     finding.points = head.len();

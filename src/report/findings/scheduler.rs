@@ -11,7 +11,7 @@
 //! 20 items. The evidence adds each scheduler's break-even work per call,
 //! from the break-even map ([`crate::break_even::thresholds`]).
 
-use super::imbalanced::lead_at;
+use super::imbalanced::{lead_at, speedups_in_words};
 use super::*;
 
 const QUESTION: &str = "Which scheduler for this grain?";
@@ -45,21 +45,7 @@ pub(super) fn finding(index: &Index<'_>) -> Finding {
             ),
             outcome => Claim::of_outcome(subject, outcome, margin),
         });
-        let each: Vec<String> = point
-            .iter()
-            .map(|b| match b.paired_speedup() {
-                Some(s) => format!(
-                    "{} {}",
-                    b.key.backend,
-                    ratio_with_interval(Reading::Speedup, &s, bounds_name(b.paired_rounds), 2)
-                ),
-                None => format!(
-                    "{} {} (not paired)",
-                    b.key.backend,
-                    ratio(Reading::Speedup, b.speedup.unwrap_or(f64::NAN))
-                ),
-            })
-            .collect();
+        let each = speedups_in_words(point);
         finding.details.push(format!(
             "On {workload} at {}, {}'s speedups over the sequential loop: {}. {}.",
             threads(point[0].key.threads),
