@@ -44,9 +44,20 @@ fn expected_chunks(backend: &str, n: usize, threads: usize) -> Option<usize> {
         "sequential" => Some(1),
         "std_scope" => Some(threads.min(n)),
         "rayon_iter" | "rayon_grain" => None,
-        // Blocks: chili's leaves, orx-parallel's and paralight's items.
-        "chili" | "orx_parallel" | "paralight" => Some(n.div_ceil(block_len(n, threads))),
+        // chili halves the items down to a block or less.
+        "chili" => Some(halving_leaves(n, block_len(n, threads))),
+        // Blocks: orx-parallel's and paralight's items.
+        "orx_parallel" | "paralight" => Some(n.div_ceil(block_len(n, threads))),
         _ => Some(n.div_ceil(pool_map_chunk_len(n, threads))),
+    }
+}
+
+/// The leaves of halving `n` items until each holds at most `block`.
+fn halving_leaves(n: usize, block: usize) -> usize {
+    match n {
+        0 => 0,
+        n if n <= block => 1,
+        n => halving_leaves(n / 2, block) + halving_leaves(n - n / 2, block),
     }
 }
 
