@@ -149,8 +149,8 @@ impl Purpose {
     /// Does the report ask of a workload of this purpose which way of
     /// splitting the work is fastest at the cores ("Which scheduler for
     /// this grain?")? Every workload where the split is the question
-    /// ([`SPLIT_QUESTION`]).
-    /// Its two leading backends then race head to head too.
+    /// ([`SPLIT_QUESTION`]). Its two leading backends then race head to
+    /// head too.
     pub fn asks_which_scheduler(self) -> bool {
         SPLIT_QUESTION.iter().any(|(purpose, _)| *purpose == self)
     }

@@ -92,9 +92,9 @@ impl Profile {
     }
 
     /// Does the backend's narrowing keep `threads` of the run's `requested`
-    /// counts on a machine of `logical_cores`? None where the profile does
-    /// not measure it at all ([`Profile::measures_backend`]). Outside `full`, a backend
-    /// that measures at the most threads only
+    /// counts on a machine of `logical_cores`? Never where the profile does
+    /// not measure it at all ([`Profile::measures_backend`]). Outside
+    /// `full`, a backend that measures at the most threads only
     /// ([`crate::workload::Narrowing::most_threads_only`]) measures at the
     /// most of its counts within the cores (its largest, where none is).
     pub fn backend_measures_threads(
