@@ -27,7 +27,7 @@ use parbench::key::Key;
 use parbench::memory::CountingAllocator;
 use parbench::profile::Profile;
 use parbench::sweep::{self, BenchArgs, Sizes, Sweep};
-use parbench::{break_even, criterion_dir, harness_overhead, machine, python_pool};
+use parbench::{break_even, criterion_dir, harness_overhead, machine, paired, python_pool};
 
 /// The untimed pass counts what each call allocates.
 #[global_allocator]
@@ -170,9 +170,11 @@ fn sweep_main() -> Result<()> {
             next += 1;
         }
         // The two leading backends head to head, where the report asks
-        // which backend is fastest on this workload.
+        // which backend is fastest on this workload; then the comparisons
+        // the answers quote that their sets left undecided.
         if bench_args.measuring {
             sweep.race_backends(workload, &sampling)?;
+            sweep.settle_comparisons(workload, &sampling)?;
         }
         criterion_group.finish();
     }
@@ -205,13 +207,15 @@ fn sweep_main() -> Result<()> {
             println!("{}: benchmark", p.key());
         }
     } else {
-        let calls = if bench_args.measuring {
-            profile.intermittent_calls()
-        } else {
-            1
+        let sampling = match bench_args.measuring {
+            true => profile.intermittent_sampling(sweep.caller_work),
+            false => paired::IntermittentSampling::once(
+                sweep.caller_work,
+                parbench::roles::INTERMITTENT_LOSS,
+            ),
         };
         for group in sweep.intermittent_groups() {
-            sweep.measure_intermittent(&group, calls, &selected)?;
+            sweep.measure_intermittent(&group, &sampling, &selected)?;
         }
     }
 

@@ -23,7 +23,7 @@
 //! Last, the plain map on each parallel backend at the most threads within
 //! the cores (`quick`: on the first thread backend only) is called after
 //! the caller's own work, as the built-in sweep's intermittent regime
-//! ([`sweep::call_now_and_then`]).
+//! ([`paired::sample_intermittent`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -381,6 +381,18 @@ impl Executors {
         };
         Ok(&**slot)
     }
+
+    /// `p` of `prepared` as a member of a head-to-head race, on its
+    /// executor (built already, by [`Executors::get`]).
+    fn member<'e, P: Problem>(&'e self, prepared: &Prepared<P>, p: Planned) -> SetMember<'e> {
+        SetMember {
+            job: prepared.job(p.variant),
+            target: Target::of(&*self.built[&(p.backend.id(), p.threads)]),
+            variant: p.variant,
+            backend: p.backend,
+            threads: p.threads,
+        }
+    }
 }
 
 /// Pairs every (backend, threads) set of `plan` with the sequential loop
@@ -543,13 +555,7 @@ fn measure<P: Problem>(
         };
         executors.get(first.backend, first.threads)?;
         executors.get(second.backend, second.threads)?;
-        let member = |p: Planned| SetMember {
-            job: prepared.job(p.variant),
-            target: Target::of(&*executors.built[&(p.backend.id(), p.threads)]),
-            variant: p.variant,
-            backend: p.backend,
-            threads: p.threads,
-        };
+        let member = |p: Planned| executors.member(prepared, p);
         let started = std::time::Instant::now();
         let head_to_head = bank
             .fund(&sampling.of_set(false).answering(true), |lent| {
@@ -563,10 +569,57 @@ fn measure<P: Problem>(
         leader.head_to_head = Some(head_to_head);
         store.record(vec![leader], BTreeMap::from([(name.clone(), info.clone())]))?;
     }
+    // The comparisons the answers quote that their sets left undecided,
+    // head to head, as in the built-in sweep (`Sweep::settle_comparisons`),
+    // within the problem's own settling budget.
+    let mut settling = paired::Budget::limited(settings.profile.settling_budget());
+    for sweep::Unsettled {
+        mut record,
+        which,
+        other,
+        margin,
+    } in sweep::comparisons_to_settle(store.measured_of(&name), &settings.threads)
+    {
+        let (Some(first), Some(second)) = (planned(&record.key), planned(&other)) else {
+            continue;
+        };
+        let churns = |key: &Key| {
+            (plan.iter().position(|p| key_of(&name, p) == *key))
+                .is_some_and(|i| sweep::churns(&memory[i], None))
+        };
+        executors.get(first.backend, first.threads)?;
+        let member = |p: Planned| executors.member(prepared, p);
+        let Some(within) = settling.within(&sampling.answering(true)) else {
+            break;
+        };
+        let started = std::time::Instant::now();
+        let settled = sweep::head_to_head(
+            prepared,
+            &mut out,
+            [
+                (&member(first), churns(&record.key)),
+                (&member(second), churns(&other)),
+            ],
+            margin,
+            &within,
+        );
+        settling.spend(started.elapsed());
+        let (time_ratio, rounds) = settled.with_context(|| {
+            format!(
+                "problem {name}: settling {} against {} head to head",
+                record.key, other.variant
+            )
+        })?;
+        let words = sweep::settled_words(&record.key, &other, time_ratio, rounds, started);
+        println!("parbench: {name}: {words}");
+        let settled = &mut record.compared[which];
+        (settled.time_ratio, settled.head_to_head_rounds) = (time_ratio, Some(rounds));
+        store.record(vec![record], BTreeMap::from([(name.clone(), info.clone())]))?;
+    }
     // Each call after the caller's own work, as the built-in sweep
     // measures its intermittent regime (`Sweep::measure_intermittent`):
     // turn 0 is the caller's work (the sequential loop), turn 1 the call.
-    let calls = settings.profile.intermittent_calls();
+    let sampling = settings.profile.intermittent_sampling(settings.caller_work);
     for &(p, memory) in intermittent {
         let key = key_of(&name, &p).in_regime(Regime::Intermittent);
         executors.get(p.backend, p.threads)?;
@@ -586,11 +639,10 @@ fn measure<P: Problem>(
             prepared.run_on(job, *target, &mut out).map(drop)
         };
         let started = std::time::Instant::now();
-        let (samples, steady) = sweep::call_now_and_then(1, calls, settings.caller_work, run)
-            .with_context(|| {
-                format!("problem {name}: {key}: timing its calls after the caller's own work")
-            })?;
-        let speedup = samples.speedup(0).estimate;
+        let samples = paired::sample_intermittent(1, &sampling, run).with_context(|| {
+            format!("problem {name}: {key}: timing its calls after the caller's own work")
+        })?;
+        let (speedup, mean_ratio) = (samples.speedup(0).estimate, samples.mean_ratio(0));
         let measured = sweep::NowAndThen {
             key: key.clone(),
             items: prepared.problem.items() as u64,
@@ -598,10 +650,15 @@ fn measure<P: Problem>(
             memory,
             backend: p.backend,
         };
-        let record = measured.record(&samples, 0, steady.into_iter().next().unwrap_or_default());
+        let record = measured.record(&samples, 0);
         println!(
-            "parbench: {name}: {key}: {calls} calls after the caller's work, {speedup:.3}x the \
-             sequential loop's speed ({:.1} s with the back-to-back calls)",
+            "parbench: {name}: {key}: {} calls after the caller's work, {speedup:.3}x the \
+             sequential loop's speed; mean call {:.3}x ({:.3}-{:.3}) the call right after it \
+             ({:.1} s)",
+            samples.call_ns[0].len(),
+            mean_ratio.estimate,
+            mean_ratio.lower,
+            mean_ratio.upper,
             started.elapsed().as_secs_f64()
         );
         store.record(vec![record], BTreeMap::from([(name.clone(), info.clone())]))?;
@@ -617,6 +674,7 @@ fn measure<P: Problem>(
         "parbench: {name}: the paired sampler's bank: {}",
         bank.words()
     );
+    println!("parbench: {name}: {}", sweep::settling_words(&settling));
     println!("parbench: {name}: results written to {}", path.display());
     Ok(path)
 }

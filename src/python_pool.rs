@@ -445,10 +445,10 @@ fn records(lines: &[Line], run: &PythonRun, measured_at: &str) -> Vec<Benchmark>
                     let other = lines
                         .iter()
                         .find(|o| o.workers == line.workers && o.role == *role)?;
-                    Some(Comparison {
-                        with: other.variant().id().to_string(),
-                        time_ratio: ratio(&line.call_ns, &other.call_ns),
-                    })
+                    Some(Comparison::of(
+                        other.variant().id(),
+                        ratio(&line.call_ns, &other.call_ns),
+                    ))
                 })
                 .collect();
             Benchmark::new(key, run.spec.items as u64, time, measured_at, memory)

@@ -18,6 +18,10 @@ pub const SHARED_SUM_MARGIN: f64 = 0.02;
 /// count: their paired speedups, and their head-to-head time ratio
 /// ([`crate::results::HeadToHead`]), which the sampler stops on.
 pub const BACKEND_MARGIN: f64 = 0.05;
+/// Margin of a backend's mean call after the caller's own work against its
+/// steady call right after it: intermittent calls this much slower on
+/// average lose their steady speed. The intermittent sampler stops on it.
+pub const INTERMITTENT_LOSS: f64 = 0.10;
 
 /// Which question of the seed a variant helps answer: how the report
 /// groups it.

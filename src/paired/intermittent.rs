@@ -1,15 +1,29 @@
 //! The intermittent regime's sampler: each call follows the caller's own
 //! work, as a program calls a parallel section now and then between
 //! sequential ones, and is paired with that work's time per call (the
-//! sequential loop, run just before). Nothing is discarded: the first call
-//! after the caller's work is the point. The calls are a number fixed in
-//! advance, so their intervals are fixed-sample ones ([`median_interval`]).
+//! sequential loop, run just before) and with the same call made again
+//! right after it, back to back (the steady call of the same moment).
+//! Nothing is discarded: the first call after the caller's work is the
+//! point.
+//!
+//! It samples until each member's mean call against its steady call is
+//! decided against the question's margin ([`IntermittentSampling::margin`]),
+//! or its cap: the intervals are confidence sequences
+//! ([`super::confidence`]), which hold however the sampling stopped.
+//! Pairing each call with a steady one a moment later keeps a host that
+//! drifts over the seconds of a group out of the ratio: two blocks, one
+//! of each kind after the other, read ratios of 0.90 (calls after the
+//! caller's work faster than back to back, which that work cannot cause)
+//! in a default run of 2026-12-07.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Result;
 
-use super::{Interval, caught, mean, median_interval, median_of, process_cpu_time};
+use super::confidence::{mean_ratio_sequence, median_sequence};
+use super::{
+    Clock, Interval, MonotonicClock, Outcome, caught, mean, median_of, next_look, process_cpu_time,
+};
 
 /// What the intermittent regime measured of one group: per member, each
 /// call made after the caller's own work, and that work's time.
@@ -25,6 +39,9 @@ pub struct IntermittentSamples {
     pub cpu_ns: Vec<Vec<f64>>,
     /// Per member, per call: how long the caller worked before it (ns).
     pub caller_work_ns: Vec<Vec<f64>>,
+    /// Per member, per call: the same member's next call, made right after
+    /// it, back to back (ns): the steady call it is paired with.
+    pub steady_ns: Vec<Vec<f64>>,
 }
 
 impl IntermittentSamples {
@@ -36,7 +53,15 @@ impl IntermittentSamples {
             .zip(&self.call_ns[member])
             .map(|(r, c)| r / c)
             .collect();
-        median_interval(&mut ratios)
+        median_sequence(&mut ratios)
+    }
+
+    /// The mean call of `member` over its mean steady call, paired by
+    /// round, with its confidence sequence ([`mean_ratio_sequence`]): what
+    /// a program pays for calling now and then, against calling back to
+    /// back.
+    pub fn mean_ratio(&self, member: usize) -> Interval {
+        mean_ratio_sequence(&self.call_ns[member], &self.steady_ns[member])
     }
 
     /// The median call of `member`, with its interval.
@@ -57,54 +82,124 @@ impl IntermittentSamples {
     }
 }
 
-/// Samples `members` members in the intermittent regime: `calls` rounds,
-/// each of which visits every member in turn. `call(0)` is the calling
-/// thread's own work (the sequential loop of the same workload), `call(i)`
-/// one call of member `i - 1`. Before each timed call of a member, the
-/// caller's work runs back to back until at least `caller_work` has passed
-/// (once at least), timed as a whole. That work is what a program does
-/// between its parallel sections, and its time per call is the reference of
-/// the call right after it, so each speedup pairs two measurements taken a
-/// moment apart. Nothing is discarded: the first call after the caller's
-/// work is the point. An error or a panic of any call is returned.
-pub fn sample_intermittent(
-    members: usize,
-    calls: usize,
-    caller_work: Duration,
-    call: impl FnMut(usize) -> Result<()>,
-) -> Result<IntermittentSamples> {
-    caught(|| intermittent_rounds(members, calls, caller_work, call))
+/// How long the intermittent sampler samples a group
+/// ([`sample_intermittent`]); the profiles fill it in
+/// (`Profile::intermittent_sampling`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct IntermittentSampling {
+    /// Rounds before the first look, and at least: the mean ratio's
+    /// sequence rests on a central limit argument, checked from here on
+    /// by the coverage test.
+    pub min_calls: usize,
+    /// At most this many rounds.
+    pub max_calls: usize,
+    /// Rounds stop once this much time has passed (after `min_calls`),
+    /// decided or not.
+    pub cap: Duration,
+    /// The caller's work before each call, at least (once at least).
+    pub caller_work: Duration,
+    /// A member whose mean call against its steady call is decided
+    /// against this margin ([`Outcome::of`]) is sampled no more: the
+    /// intermittent question's (`report::findings`'s
+    /// `INTERMITTENT_LOSS`).
+    pub margin: f64,
 }
 
-/// [`sample_intermittent`], with no catch around it.
-fn intermittent_rounds(
+impl IntermittentSampling {
+    /// One call each, after the caller's work: criterion's test mode,
+    /// which checks that every call runs and measures nothing.
+    pub fn once(caller_work: Duration, margin: f64) -> IntermittentSampling {
+        IntermittentSampling {
+            min_calls: 1,
+            max_calls: 1,
+            cap: Duration::ZERO,
+            caller_work,
+            margin,
+        }
+    }
+}
+
+/// Is `member` still open: its mean call against its steady call not yet
+/// decided against `margin`?
+pub fn still_open(samples: &IntermittentSamples, member: usize, margin: f64) -> bool {
+    !Outcome::of(&samples.mean_ratio(member), margin).is_decided()
+}
+
+/// Samples `members` members in the intermittent regime, in rounds, each
+/// of which visits every member still open in turn. `call(0)` is the
+/// calling thread's own work (the sequential loop of the same workload),
+/// `call(i)` one call of member `i - 1`. Before each timed call of a
+/// member, the caller's work runs back to back until at least
+/// `sampling.caller_work` has passed (once at least), timed as a whole.
+/// That work is what a program does between its parallel sections, and
+/// its time per call is the reference of the call right after it, so each
+/// speedup pairs two measurements taken a moment apart. The member's next
+/// call, right after, is its steady call of that round. From `min_calls`
+/// rounds on, at each look, a member whose mean ratio is decided is sampled
+/// no more; sampling ends when none is open, at the cap, or at `max_calls`.
+/// An error or a panic of any call is returned.
+pub fn sample_intermittent(
     members: usize,
-    calls: usize,
-    caller_work: Duration,
+    sampling: &IntermittentSampling,
+    call: impl FnMut(usize) -> Result<()>,
+) -> Result<IntermittentSamples> {
+    let clock = MonotonicClock::start();
+    caught(|| intermittent_rounds(members, sampling, &clock, call))
+}
+
+/// [`sample_intermittent`], with no catch around it, on `clock` (the
+/// monotonic clock; a synthetic one in the tests).
+pub(super) fn intermittent_rounds(
+    members: usize,
+    sampling: &IntermittentSampling,
+    clock: &impl Clock,
     mut call: impl FnMut(usize) -> Result<()>,
 ) -> Result<IntermittentSamples> {
     let mut samples = IntermittentSamples {
-        reference_ns: vec![Vec::with_capacity(calls); members],
-        call_ns: vec![Vec::with_capacity(calls); members],
-        cpu_ns: vec![Vec::with_capacity(calls); members],
-        caller_work_ns: vec![Vec::with_capacity(calls); members],
+        reference_ns: vec![Vec::new(); members],
+        call_ns: vec![Vec::new(); members],
+        cpu_ns: vec![Vec::new(); members],
+        caller_work_ns: vec![Vec::new(); members],
+        steady_ns: vec![Vec::new(); members],
     };
-    for _ in 0..calls {
-        for member in 0..members {
-            let worked = Instant::now();
+    let mut open = vec![true; members];
+    // Looks at `min_calls` rounds, then a quarter more each time.
+    let mut look = sampling.min_calls;
+    let started = clock.now();
+    for round in 0..sampling.max_calls.max(1) {
+        if round >= sampling.min_calls {
+            if clock.now() - started >= sampling.cap {
+                break;
+            }
+            if round >= look {
+                look = next_look(round);
+                for (member, open) in open.iter_mut().enumerate() {
+                    *open = still_open(&samples, member, sampling.margin);
+                }
+                if !open.contains(&true) {
+                    break;
+                }
+            }
+        }
+        for member in (0..members).filter(|&m| open[m]) {
+            let worked = clock.now();
             let mut references = 0u32;
-            while references == 0 || worked.elapsed() < caller_work {
+            while references == 0 || clock.now() - worked < sampling.caller_work {
                 call(0)?;
                 references += 1;
             }
-            let worked = worked.elapsed();
+            let worked = clock.now() - worked;
             let cpu_before = process_cpu_time();
-            let started = Instant::now();
+            let started = clock.now();
             call(member + 1)?;
-            let took = started.elapsed();
+            let took = clock.now() - started;
             if let Some(cpu) = cpu_before.zip(process_cpu_time()).map(|(b, a)| a - b) {
                 samples.cpu_ns[member].push(cpu.as_nanos() as f64);
             }
+            // The steady call of this round: the next one, back to back.
+            let steady = clock.now();
+            call(member + 1)?;
+            samples.steady_ns[member].push((clock.now() - steady).as_nanos() as f64);
             samples.call_ns[member].push(took.as_nanos() as f64);
             samples.reference_ns[member].push(worked.as_nanos() as f64 / f64::from(references));
             samples.caller_work_ns[member].push(worked.as_nanos() as f64);

@@ -56,7 +56,7 @@
 
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Result, anyhow};
 use serde::{Deserialize, Serialize};
@@ -80,10 +80,12 @@ pub(crate) use clock::SyntheticClock;
 pub(crate) use clock::{Clock, MonotonicClock};
 pub use confidence::median_sequence;
 pub use decision::{Outcome, rounds_factor_to_decide};
-pub use intermittent::{IntermittentSamples, sample_intermittent};
+pub use intermittent::{
+    IntermittentSamples, IntermittentSampling, sample_intermittent, still_open,
+};
 pub use modes::{MODE_GAP, Mode, two_modes};
 use order::round_order;
-pub use sampling::{Bank, MIN_VALUES_FOR_INTERVAL, Sampling, TARGET_HALF_WIDTH, next_look};
+pub use sampling::{Bank, Budget, MIN_VALUES_FOR_INTERVAL, Sampling, TARGET_HALF_WIDTH, next_look};
 
 /// A ratio sequential stopping watches: `member`'s speedup over
 /// `reference` (its own time per call where the two are the same member,
@@ -611,37 +613,6 @@ fn alternate_once(
     Ok(())
 }
 
-/// Times `calls` back-to-back calls one by one: the steady regime's
-/// distribution of single calls. The calls before are discarded until two in
-/// a row lie within `RECOVERED` of each other (at most
-/// `MAX_WAKE_CALLS`), as after a switch in [`sample`]. An error or a panic
-/// of any call is returned.
-pub fn time_each_call(calls: usize, call: impl FnMut() -> Result<()>) -> Result<Vec<f64>> {
-    caught(|| time_calls(calls, call))
-}
-
-/// [`time_each_call`], with no catch around it.
-fn time_calls(calls: usize, mut call: impl FnMut() -> Result<()>) -> Result<Vec<f64>> {
-    let mut previous = f64::INFINITY;
-    for _ in 0..MAX_WAKE_CALLS {
-        let started = Instant::now();
-        call()?;
-        let took = started.elapsed().as_secs_f64();
-        let steady = took <= previous * RECOVERED && previous <= took * RECOVERED;
-        previous = took;
-        if steady {
-            break;
-        }
-    }
-    (0..calls)
-        .map(|_| {
-            let started = Instant::now();
-            call()?;
-            Ok(started.elapsed().as_nanos() as f64)
-        })
-        .collect()
-}
-
 /// The share of `calls` slower than [`SLOW_CALL`] times the fastest.
 pub fn slow_call_share(calls: &[f64]) -> Option<f64> {
     let fastest = calls.iter().copied().min_by(f64::total_cmp)?;
@@ -1065,27 +1036,78 @@ mod tests {
     }
 
     #[test]
-    fn intermittent_calls_follow_the_callers_work_and_pair_with_it() {
+    fn intermittent_calls_follow_the_callers_work_and_pair_with_the_next() {
         let mut log = Vec::new();
-        let samples = sample_intermittent(2, 3, Duration::ZERO, |turn| {
+        let sampling = IntermittentSampling {
+            min_calls: 3,
+            max_calls: 3,
+            ..IntermittentSampling::once(Duration::ZERO, 0.10)
+        };
+        let samples = sample_intermittent(2, &sampling, |turn| {
             log.push(["work", "a", "b"][turn]);
             Ok(())
         })
         .unwrap();
-        // With no minimum, one reference call of caller work before each call.
-        assert_eq!(log.len(), 12);
+        // With no minimum, one reference call of caller work before each
+        // call, and the same member's steady call right after it.
+        assert_eq!(log.len(), 18);
         assert!(
-            log.chunks(2)
-                .all(|pair| pair[0] == "work" && pair[1] != "work")
+            log.chunks(3)
+                .all(|turn| turn[0] == "work" && turn[1] != "work" && turn[2] == turn[1])
         );
         assert_eq!(samples.call_ns[1].len(), 3);
+        assert_eq!(samples.steady_ns[1].len(), 3);
         assert_eq!(samples.reference_ns[0].len(), 3);
         let paired = IntermittentSamples {
             reference_ns: vec![vec![10.0, 10.0, 20.0]],
             call_ns: vec![vec![5.0, 10.0, 10.0]],
+            steady_ns: vec![vec![5.0, 5.0, 10.0]],
             ..Default::default()
         };
         assert_eq!(paired.speedup(0).estimate, 2.0);
+        assert_eq!(paired.mean_ratio(0).estimate, 1.25);
+    }
+
+    #[test]
+    fn the_intermittent_sampler_stops_a_decided_member_and_goes_on_with_the_open() {
+        // Member 0's calls take as long as its steady ones (decided equal
+        // soon); member 1's alternate between 0.5 and 1.7 times them (a
+        // mean of 1.1, at the 10% margin's edge, and wide: never decided),
+        // so it runs to the most calls.
+        let mut calls = [0usize; 2];
+        let sampling = IntermittentSampling {
+            min_calls: 20,
+            max_calls: 200,
+            cap: Duration::from_secs(3600),
+            caller_work: Duration::ZERO,
+            margin: 0.10,
+        };
+        let clock = SyntheticClock::start();
+        let samples = intermittent::intermittent_rounds(2, &sampling, &clock, |turn| {
+            let factor = match turn {
+                0 => 1.0,
+                _ => {
+                    calls[turn - 1] += 1;
+                    let n = calls[turn - 1];
+                    // A call, then its steady call: odd counts are the first.
+                    match (turn, n % 2 == 1, (n / 2) % 2 == 0) {
+                        (2, true, true) => 0.5,
+                        (2, true, false) => 1.7,
+                        _ => 1.0,
+                    }
+                }
+            };
+            clock.advance(Duration::from_micros(200).mul_f64(factor));
+            Ok(())
+        })
+        .unwrap();
+        assert!(
+            samples.call_ns[0].len() < 200,
+            "{}",
+            samples.call_ns[0].len()
+        );
+        assert_eq!(samples.call_ns[1].len(), 200);
+        assert!(!still_open(&samples, 0, 0.10));
     }
 
     #[test]

@@ -212,9 +212,86 @@ impl Bank {
     }
 }
 
+/// The time a run may spend on sampling beyond its sets: settling, head
+/// to head, the comparisons an answer quotes that their sets left
+/// undecided (`sweep::Sweep::settle_comparisons`). Each use samples for at
+/// most its cap and what is left, with no stretch and no loan from the
+/// [`Bank`], and what it took is spent; once less than
+/// [`Budget::LEAST`] is left, nothing more is sampled.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Budget {
+    /// What is left; `None`: no limit.
+    left: Option<Duration>,
+    spent: Duration,
+}
+
+impl Budget {
+    /// Below this, a use would not get its first rounds in.
+    pub const LEAST: Duration = Duration::from_millis(100);
+
+    /// A budget of `limit` over the run (`None`: no limit).
+    pub fn limited(limit: Option<Duration>) -> Budget {
+        Budget {
+            left: limit,
+            spent: Duration::ZERO,
+        }
+    }
+
+    /// `sampling` within what is left: its cap at most that, no stretch,
+    /// nothing banked. `None` once the budget is spent.
+    pub fn within(&self, sampling: &Sampling) -> Option<Sampling> {
+        let cap = match self.left {
+            Some(left) if left < Self::LEAST => return None,
+            Some(left) => sampling.cap.min(left),
+            None => sampling.cap,
+        };
+        Some(Sampling {
+            cap,
+            churning_cap: cap,
+            stretch: 1.0,
+            banked: Duration::ZERO,
+            ..*sampling
+        })
+    }
+
+    /// A use took `took`.
+    pub fn spend(&mut self, took: Duration) {
+        self.left = self.left.map(|left| left.saturating_sub(took));
+        self.spent += took;
+    }
+
+    /// What the uses took in all.
+    pub fn spent(&self) -> Duration {
+        self.spent
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_budget_caps_each_use_at_what_is_left_and_ends_when_spent() {
+        let sampling = Sampling {
+            cap: Duration::from_secs(3),
+            stretch: 2.0,
+            banked: Duration::from_secs(1),
+            ..Sampling::default()
+        };
+        let mut budget = Budget::limited(Some(Duration::from_secs(4)));
+        let first = budget.within(&sampling).unwrap();
+        assert_eq!(first.stretched_cap(), Duration::from_secs(3));
+        budget.spend(Duration::from_millis(3200));
+        assert_eq!(
+            budget.within(&sampling).unwrap().cap,
+            Duration::from_millis(800)
+        );
+        budget.spend(Duration::from_millis(750));
+        assert_eq!(budget.within(&sampling), None);
+        assert_eq!(budget.spent(), Duration::from_millis(3950));
+        let open = Budget::limited(None);
+        assert_eq!(open.within(&sampling).unwrap().cap, Duration::from_secs(3));
+    }
 
     #[test]
     fn a_limited_bank_lends_no_more_than_its_limit_over_the_run() {

@@ -36,6 +36,7 @@ use crate::workload::{self, Purpose, Spec};
 mod derive;
 mod file;
 mod leaders;
+mod paired_records;
 
 pub use derive::wholly_above_ceiling;
 pub use file::{
@@ -43,6 +44,7 @@ pub use file::{
     merge_into, write_atomically,
 };
 pub use leaders::{backend_points, quoted_point, raced_points, scheduler_point};
+pub use paired_records::{Comparison, HeadToHead, PairedFigures};
 
 /// The version this build writes.
 pub const SCHEMA_VERSION: u32 = 6;
@@ -252,50 +254,6 @@ impl PreviousRun {
             calibration: run.calibration.clone(),
         }
     }
-}
-
-/// One variant's time over another's, paired: measured in the same rounds.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Comparison {
-    /// The other variant's id (same workload, backend and threads).
-    pub with: String,
-    /// This entry's time over the other's.
-    pub time_ratio: Interval,
-}
-
-/// One entry against the same variant at the same thread count on another
-/// backend, the two timed in rounds of their own (no sequential loop
-/// between them, so neither speedup's noise adds to their ratio): the
-/// backend answers' leader against its runner-up, sampled until the ratio
-/// is decided against [`crate::roles::BACKEND_MARGIN`] or the cap came.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct HeadToHead {
-    /// The other backend's id (same workload, variant and threads).
-    pub with: String,
-    /// This entry's time over the other's: the median of their per-round
-    /// ratios, with its confidence sequence at 95%.
-    pub time_ratio: Interval,
-    /// Rounds behind it.
-    pub rounds: u64,
-}
-
-/// What the paired sampler measured for one entry ([`crate::paired`]).
-#[derive(Clone, Debug, PartialEq)]
-pub struct PairedFigures {
-    pub speedup: Interval,
-    /// The speedup's two modes, where its rounds fell into two groups far
-    /// apart ([`crate::paired::two_modes`]): its interval spans both.
-    pub modes: Option<[Mode; 2]>,
-    pub rounds: u64,
-    /// Did sequential stopping settle the entry's figures: its speedup
-    /// within the target half-width, and each of its comparisons decided
-    /// against its margin (else the cap or the round limit stopped it
-    /// first)? `None`: a fixed number of calls, not sequentially stopped
-    /// (the intermittent regime, Python).
-    pub target_reached: Option<bool>,
-    pub wall_ns: f64,
-    pub cpu_time_ns: Option<f64>,
-    pub compared: Vec<Comparison>,
 }
 
 /// Which estimator an entry's `time_ns` carries. Times of different
@@ -600,6 +558,22 @@ impl Benchmark {
             .iter()
             .find(|c| c.with == variant)
             .map(|c| c.time_ratio)
+    }
+
+    /// The rounds behind this entry's time over `variant`'s: the two's head
+    /// to head ([`Comparison::head_to_head_rounds`]) where they raced, else
+    /// this entry's paired rounds.
+    pub fn comparison_rounds(&self, variant: &str) -> Option<u64> {
+        (self.compared.iter())
+            .find(|c| c.with == variant)
+            .and_then(|c| c.head_to_head_rounds)
+            .or(self.paired_rounds)
+    }
+
+    /// Whether this entry's time over `variant`'s comes from the two alone,
+    /// head to head ([`Comparison::head_to_head_rounds`]).
+    pub fn compared_head_to_head(&self, variant: &str) -> bool {
+        (self.compared.iter()).any(|c| c.with == variant && c.head_to_head_rounds.is_some())
     }
 
     /// This entry's time over the same variant's on `backend`, head to head

@@ -19,14 +19,19 @@
 //! prints as it goes), and this file, the orchestration.
 
 mod args;
+mod head_to_head;
 mod pairing;
 mod plan;
 mod progress;
 
 pub use args::{BenchArgs, DEFAULT_CALLER_WORK, caller_work_from, reports_dir, resume_from};
+pub use head_to_head::{
+    Unsettled, comparisons_to_settle, head_to_head, head_to_head_words, race, settled_words,
+    settling_words,
+};
 pub use pairing::{
-    DISRUPTIVE_BYTES, NowAndThen, PairedMember, SLOW_APART, SetMember, call_now_and_then,
-    head_to_head_words, holds_the_answers, pair_members, race, sets_to_pair,
+    DISRUPTIVE_BYTES, NowAndThen, PairedMember, SLOW_APART, SetMember, churns, holds_the_answers,
+    pair_members, sets_to_pair,
 };
 use plan::groups_of;
 pub use plan::{Group, Planned, intermittent_plan, plan};
@@ -148,6 +153,9 @@ pub struct Sweep {
     /// The time sets that settled before their cap saved, lent to the
     /// sets still open at theirs ([`paired::Bank`]).
     bank: paired::Bank,
+    /// The time left for settling, head to head, the comparisons an answer
+    /// quotes that their sets left undecided ([`Sweep::settle_comparisons`]).
+    settling: paired::Budget,
     /// The intermittent benchmarks (measured by parbench itself, after
     /// criterion), and the filter they honour.
     pub intermittent: Vec<Planned>,
@@ -192,6 +200,7 @@ impl Sweep {
             paired: HashMap::new(),
             paired_time: HashMap::new(),
             bank: paired::Bank::limited(profile.bank_limit()),
+            settling: paired::Budget::limited(profile.settling_budget()),
             resumed: HashSet::new(),
             resuming: false,
             resumed_break_even: Vec::new(),
@@ -533,6 +542,7 @@ impl Sweep {
             let end = self.calibrate()?;
             store.finish(end)?;
             println!("parbench: the paired sampler's bank: {}", self.bank.words());
+            println!("parbench: {}", settling_words(&self.settling));
             println!("parbench: results written to {}", store.path().display());
         }
         Ok(())

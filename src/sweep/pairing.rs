@@ -6,11 +6,8 @@
 //! regime's calls follow the caller's own work ([`Sweep::measure_intermittent`]).
 //! Memory-heavy members are sampled apart ([`DISRUPTIVE_BYTES`]), and
 //! members much slower than the sequential loop in rounds of their own
-//! ([`SLOW_APART`]). Where the report asks which backend is fastest, the
-//! two leading backends then race head to head ([`race`],
-//! [`Sweep::race_backends`]).
-
-use std::time::{Duration, Instant};
+//! ([`SLOW_APART`]). Where an answer needs two entries' ratio decided,
+//! they then meet head to head (`super::head_to_head`).
 
 use anyhow::{Context, Result};
 
@@ -22,12 +19,9 @@ use crate::matrix::{Prepared, Target};
 use crate::memory::Memory;
 use crate::paired::{self, Clock, Interval, MonotonicClock, Samples, Sampling, Watched};
 use crate::problem::Problem;
-use crate::results::{
-    self, Benchmark, Comparison, HeadToHead, PairedFigures, TimeEstimator, TimeNs,
-};
-use crate::roles::{BACKEND_MARGIN, Role};
+use crate::results::{Benchmark, Comparison, PairedFigures, TimeEstimator, TimeNs};
+use crate::roles::Role;
 use crate::variants::Variant;
-use crate::workload::WORKLOADS;
 
 /// A call's CPU time as the process CPU clock saw it, where that clock sees
 /// all of the call: it counts this process only, so the CPU time of a
@@ -38,25 +32,6 @@ pub(super) fn cpu_time_seen(
     cpu_time_ns: Option<f64>,
 ) -> Option<f64> {
     cpu_time_ns.filter(|_| backend.shares_memory())
-}
-
-/// Calls each of `members` members now and then, after the caller's own
-/// work ([`paired::sample_intermittent`]: `run(0)` is that work, the
-/// sequential loop, `run(i)` a call of member `i - 1`), then `calls` of
-/// each back to back, timed one by one: the steady calls of the same
-/// window that each intermittent call is compared with. The built-in
-/// sweep's intermittent regime and a problem of one's own use it alike.
-pub fn call_now_and_then(
-    members: usize,
-    calls: usize,
-    caller_work: Duration,
-    mut run: impl FnMut(usize) -> Result<()>,
-) -> Result<(paired::IntermittentSamples, Vec<Vec<f64>>)> {
-    let samples = paired::sample_intermittent(members, calls, caller_work, &mut run)?;
-    let steady = (1..=members)
-        .map(|turn| paired::time_each_call(calls, || run(turn)))
-        .collect::<Result<Vec<_>>>()?;
-    Ok((samples, steady))
 }
 
 /// What one intermittent benchmark is, for its record: its key and items,
@@ -70,15 +45,11 @@ pub struct NowAndThen<'a> {
 }
 
 impl NowAndThen<'_> {
-    /// The record of member `m` of `samples` ([`call_now_and_then`]), with
-    /// its steady calls: its median call as its time, its speedups over
-    /// the caller's work just before each call.
-    pub fn record(
-        self,
-        samples: &paired::IntermittentSamples,
-        m: usize,
-        steady_calls: Vec<f64>,
-    ) -> Benchmark {
+    /// The record of member `m` of `samples`
+    /// ([`paired::sample_intermittent`]), with its steady calls: its median
+    /// call as its time, its speedups over the caller's work just before
+    /// each call.
+    pub fn record(self, samples: &paired::IntermittentSamples, m: usize) -> Benchmark {
         let calls = samples.call_ns[m].len();
         let time = TimeNs::of_median(samples.median_call(m));
         let mut record = Benchmark::new(self.key, self.items, time, self.started_at, self.memory)
@@ -96,7 +67,7 @@ impl NowAndThen<'_> {
             });
         record.caller_work_ns = Some(samples.median_caller_work(m));
         record.call_ns = samples.call_ns[m].clone();
-        record.steady_call_ns = steady_calls;
+        record.steady_call_ns = samples.steady_ns[m].clone();
         record
     }
 }
@@ -209,65 +180,6 @@ impl Sweep {
         Ok(())
     }
 
-    /// After the groups of `workload`: where the report asks which backend
-    /// or which scheduler is fastest on it
-    /// ([`crate::workload::Purpose::asks_which_backend`],
-    /// [`crate::workload::Purpose::asks_which_scheduler`]), races the two
-    /// leading backends of each point the answers quote
-    /// ([`results::raced_points`]) head to head ([`race`]), and writes each
-    /// leader's record again with its race. Nothing to race (one backend,
-    /// no results file): nothing done.
-    pub fn race_backends(&mut self, workload: &str, sampling: &Sampling) -> Result<()> {
-        let purpose = WORKLOADS
-            .iter()
-            .find(|w| w.id == workload)
-            .map(|w| w.purpose);
-        let (Some(store), Some(purpose)) = (self.store.as_ref(), purpose) else {
-            return Ok(());
-        };
-        let points = results::backend_points(store.measured_of(workload));
-        let cores = crate::platform::logical_cores();
-        for (mut leader, runner_up) in results::raced_points(&points, purpose, cores) {
-            let index_of = |key: &Key| self.plan.iter().position(|p| p.key() == *key);
-            let (Some(first), Some(second)) = (index_of(&leader.key), index_of(&runner_up)) else {
-                continue;
-            };
-            self.prepare(self.plan[first])?;
-            self.prepare(self.plan[second])?;
-            let current = self.current.as_mut().expect("prepared");
-            let [first, second] = [first, second].map(|index| {
-                let planned = self.plan[index];
-                SetMember {
-                    job: current.problem.job(planned.variant()),
-                    target: Target::of(
-                        &**self
-                            .executors
-                            .get(&(planned.combo.backend.id(), planned.threads))
-                            .expect("prepared"),
-                    ),
-                    variant: planned.variant(),
-                    backend: planned.combo.backend,
-                    threads: planned.threads,
-                }
-            });
-            let started = Instant::now();
-            let head_to_head = self
-                .bank
-                .fund(&sampling.of_set(false).answering(true), |lent| {
-                    race(&current.problem, &mut current.out, &first, &second, lent)
-                })
-                .with_context(|| format!("racing {} head to head", leader.key))?;
-            if self.verbose {
-                let words = head_to_head_words(&leader.key, &head_to_head, started.elapsed());
-                println!("parbench: {words}");
-            }
-            leader.head_to_head = Some(head_to_head);
-            let store = self.store.as_mut().expect("checked above");
-            store.record(vec![leader], Default::default())?;
-        }
-        Ok(())
-    }
-
     /// The untimed check of the intermittent benchmark at `index`: the
     /// steady plan's, when it checked the same call; else made now.
     pub(super) fn check_intermittent(
@@ -290,16 +202,16 @@ impl Sweep {
     }
 
     /// Measures the members of the intermittent `group` that `selected`
-    /// accepts and the resumed run did not measure, `calls` calls each:
-    /// each checked against the oracle first (untimed), then sampled with
-    /// [`paired::sample_intermittent`], the workload's own sequential loop
-    /// as the caller's work (at least [`Sweep::caller_work`]); then the
-    /// same calls back to back, one by one, for the steady distribution
-    /// beside it. The records reach the results file at once.
+    /// accepts and the resumed run did not measure: each checked against
+    /// the oracle first (untimed), then sampled with
+    /// [`paired::sample_intermittent`] as `sampling` says, the workload's
+    /// own sequential loop as the caller's work, each call paired with the
+    /// steady call right after it. The records reach the results file at
+    /// once.
     pub fn measure_intermittent(
         &mut self,
         group: &Group,
-        calls: usize,
+        sampling: &paired::IntermittentSampling,
         selected: &dyn Fn(&Key) -> bool,
     ) -> Result<()> {
         let mut members = Vec::new();
@@ -351,10 +263,10 @@ impl Sweep {
                 group.workload, group.backend, group.threads
             )
         };
-        let (samples, steady) =
-            call_now_and_then(members.len(), calls, self.caller_work, run).with_context(context)?;
+        let samples =
+            paired::sample_intermittent(members.len(), sampling, run).with_context(context)?;
         let mut benchmarks = Vec::new();
-        for (m, ((index, memory), steady_calls)) in members.into_iter().zip(steady).enumerate() {
+        for (m, (index, memory)) in members.into_iter().enumerate() {
             let planned = self.intermittent[index];
             let measured = NowAndThen {
                 key: planned.key(),
@@ -363,7 +275,7 @@ impl Sweep {
                 memory,
                 backend: planned.combo.backend,
             };
-            benchmarks.push(measured.record(&samples, m, steady_calls));
+            benchmarks.push(measured.record(&samples, m));
         }
         if let Some(store) = self.store.as_mut() {
             let workloads = workload_infos(self.sizes, &benchmarks);
@@ -516,10 +428,7 @@ pub fn pair_members<P: Problem>(
                         .filter(|&s| owns(s, m) || owns(s, other))
                         .find_map(|s| Some((&sampled[s].0, place(s, m)?, place(s, other)?)))
                         .expect("a member is sampled with those it is compared with");
-                    Comparison {
-                        with: members[other].variant.id().to_string(),
-                        time_ratio: samples.time_ratio(here, there),
-                    }
+                    Comparison::of(members[other].variant.id(), samples.time_ratio(here, there))
                 })
                 .collect();
             // Its own figures settled (its speedup within the target, its
@@ -558,53 +467,6 @@ pub fn pair_members<P: Problem>(
         })
         .collect();
     Ok(figures)
-}
-
-/// Races `leader` and `runner_up` (the same variant at the same thread
-/// count on two backends) head to head: the two alone in rounds, in an
-/// order drawn for each round ([`paired::sample`]), until the leader's time
-/// over the runner-up's is decided against [`BACKEND_MARGIN`] or the cap
-/// comes. Their paired speedups come from two groups, each with the
-/// sequential loop in its own window, and the report's ratio of the two
-/// adds both widths and both windows' drift; head to head the ratio is
-/// measured directly. The built-in sweep ([`Sweep::race_backends`]) and a
-/// problem of the user's own ([`crate::own`]) both race through here.
-pub fn race<P: Problem>(
-    problem: &Prepared<P>,
-    out: &mut [u64],
-    leader: &SetMember<'_>,
-    runner_up: &SetMember<'_>,
-    sampling: &Sampling,
-) -> Result<HeadToHead> {
-    let watched = [Watched {
-        member: 0,
-        reference: 1,
-        margin: Some(BACKEND_MARGIN),
-    }];
-    let samples = paired::sample(&[false, false], &watched, sampling, |m| {
-        let member = [leader, runner_up][m];
-        problem.run_on(&member.job, member.target, out).map(drop)
-    })?;
-    Ok(HeadToHead {
-        with: runner_up.backend.id().to_string(),
-        time_ratio: samples.time_ratio(0, 1),
-        rounds: samples.paired_rounds(0, 1) as u64,
-    })
-}
-
-/// What a race found, and the time it `took`, in one line of the run's
-/// output.
-pub fn head_to_head_words(leader: &Key, head_to_head: &HeadToHead, took: Duration) -> String {
-    let r = head_to_head.time_ratio;
-    format!(
-        "{leader} head to head with {}: time ratio {:.3} ({:.3}-{:.3}) over {} rounds in {:.1} s",
-        head_to_head.with,
-        r.estimate,
-        r.lower,
-        r.upper,
-        head_to_head.rounds,
-        took.as_secs_f64()
-    )
 }
 
 /// What sequential stopping watches in a set of `set`'s members: the
@@ -698,20 +560,27 @@ pub fn sets_to_pair(
     members: &[(usize, Memory)],
     state_bytes: Option<u64>,
 ) -> Vec<(Vec<usize>, bool)> {
-    let churns = |memory: &Memory| match memory.bytes_allocated {
-        Some(bytes) => bytes > DISRUPTIVE_BYTES,
-        None => {
-            let copies = memory.state_copies.unwrap_or(0);
-            state_bytes.map_or(copies > 0, |bytes| copies * bytes > DISRUPTIVE_BYTES)
-        }
-    };
-    let (apart, together): (Vec<_>, Vec<_>) = members.iter().partition(|(_, m)| churns(m));
+    let (apart, together): (Vec<_>, Vec<_>) =
+        (members.iter()).partition(|(_, m)| churns(m, state_bytes));
     let mut sets = Vec::new();
     if !together.is_empty() {
         sets.push((together.iter().map(|(i, _)| *i).collect(), false));
     }
     sets.extend(apart.iter().map(|(i, _)| (vec![*i], true)));
     sets
+}
+
+/// Does a call with `memory` churn memory: allocate more than
+/// [`DISRUPTIVE_BYTES`], or copy a state of `state_bytes` that much (any
+/// copy, where the state's size is unknown)?
+pub fn churns(memory: &Memory, state_bytes: Option<u64>) -> bool {
+    match memory.bytes_allocated {
+        Some(bytes) => bytes > DISRUPTIVE_BYTES,
+        None => {
+            let copies = memory.state_copies.unwrap_or(0);
+            state_bytes.map_or(copies > 0, |bytes| copies * bytes > DISRUPTIVE_BYTES)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -339,8 +339,8 @@ fn a_measured_problem_joins_the_results_file_without_replacing_its_run() {
                 && b.criterion_speedup.is_none()
         }));
         // The closure on each parallel backend at the most threads, each
-        // call after the caller's own work, beside the same calls back to
-        // back (`full` makes 200 of each).
+        // call after the caller's own work, each with the call right after
+        // it, back to back (`full` makes at least 200 of each).
         let mut places: Vec<(&str, u64)> = (intermittent.iter())
             .map(|b| (b.key.backend.as_str(), b.key.threads))
             .collect();
@@ -355,8 +355,8 @@ fn a_measured_problem_joins_the_results_file_without_replacing_its_run() {
         assert!(intermittent.iter().all(|b| {
             b.key.variant == "closure"
                 && b.time_estimator == Some(TimeEstimator::MedianOfCalls)
-                && b.call_ns.len() == 200
-                && b.steady_call_ns.len() == 200
+                && b.call_ns.len() >= 200
+                && b.steady_call_ns.len() == b.call_ns.len()
                 && b.caller_work_ns.is_some_and(|w| w > 0.0)
                 && b.speedup.is_some()
         }));

@@ -1022,10 +1022,7 @@ fn with_own_problem(sums: bool) -> ResultsFile {
                         cpu_time_ns: Some(1_000_000.0 / s * threads as f64),
                         compared: compared
                             .iter()
-                            .map(|(with, r)| Comparison {
-                                with: with.to_string(),
-                                time_ratio: interval(*r),
-                            })
+                            .map(|(with, r)| Comparison::of(*with, interval(*r)))
                             .collect(),
                     },
                 );

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use parbench::key::Key;
-use parbench::paired::Sampling;
+use parbench::paired::{IntermittentSampling, Sampling};
 use parbench::profile::Profile;
 use parbench::results::{Machine, ResultsFile, TimeEstimator};
 use parbench::sweep::{Group, Sizes, Sweep};
@@ -230,8 +230,14 @@ fn intermittent_entries_carry_their_regime_distribution_and_paired_speedup() {
         .unwrap();
     // A filter that names one benchmark: the others are not measured.
     let only = |key: &Key| key.to_string().starts_with("compute/closure/rayon/2");
+    // Seven calls, each with its steady call right after it.
+    let seven = IntermittentSampling {
+        min_calls: 7,
+        max_calls: 7,
+        ..IntermittentSampling::once(sweep.caller_work, 0.10)
+    };
     for group in &sweep.intermittent_groups() {
-        sweep.measure_intermittent(group, 7, &only).unwrap();
+        sweep.measure_intermittent(group, &seven, &only).unwrap();
     }
     let file = ResultsFile::load(&path).unwrap().results;
     let keys = file_keys(&file);

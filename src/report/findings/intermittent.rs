@@ -1,34 +1,15 @@
 //! "What does the parallel call cost when used intermittently?": each
-//! backend's mean call after the caller's own work against the same calls
-//! back to back in the same window, against [`INTERMITTENT_LOSS`], on the
-//! workload whose caller works longest, at the most threads up to the
-//! cores.
+//! backend's mean call after the caller's own work against its steady call
+//! right after it, back to back, paired by round
+//! ([`crate::paired::confidence::mean_ratio_sequence`]), against
+//! [`INTERMITTENT_LOSS`], on the workload whose caller works longest, at
+//! the most threads up to the cores. (Files written before 2026-12-07
+//! timed the steady calls in a block after the others: the same formula
+//! then reads them as unpaired, and its width adds both blocks' spread.)
 
 use super::*;
 
-/// Intermittent calls this much slower on average than the same calls back
-/// to back lose their steady speed: the margin of this question.
-pub const INTERMITTENT_LOSS: f64 = 0.10;
-
-/// The mean intermittent call over the mean steady call of the same entry
-/// (timed in the same window), with a 95% interval by the delta method
-/// (normal approximation of each mean).
-fn mean_ratio(calls: &[f64], steady: &[f64]) -> Interval {
-    let spread = |values: &[f64]| {
-        let m = mean(values);
-        let n = values.len() as f64;
-        let var = values.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
-        (m, var / n)
-    };
-    let ((a, va), (b, vb)) = (spread(calls), spread(steady));
-    let r = a / b;
-    let se = r * (va / (a * a) + vb / (b * b)).sqrt();
-    Interval {
-        estimate: r,
-        lower: r - 1.96 * se,
-        upper: r + 1.96 * se,
-    }
-}
+pub use crate::roles::INTERMITTENT_LOSS;
 
 pub(super) fn finding(index: &Index<'_>) -> Finding {
     answered(
@@ -114,16 +95,17 @@ pub(super) fn answered(
         if b.call_ns.len() < 2 || b.steady_call_ns.len() < 2 {
             continue;
         }
-        let r = mean_ratio(&b.call_ns, &b.steady_call_ns);
+        let r = crate::paired::confidence::mean_ratio_sequence(&b.call_ns, &b.steady_call_ns);
         let outcome = Outcome::of(&r, INTERMITTENT_LOSS);
-        // The two blocks of calls run one after the other, not paired: an
-        // intermittent call cannot gain from the caller's work, so calls
-        // faster beyond the margin say the host's speed changed between the
-        // blocks (one possible cause) and decide nothing.
+        // Each call is paired with the next, back to back, so the host's
+        // drift over the group is out of the ratio: calls faster beyond the
+        // margin after the caller's work are a finding (the call right
+        // after one is the slower), whose cause is not measured here.
         let (claim, decided) = match outcome {
             Outcome::Slower => ("slower than steady", true),
             Outcome::Equal => ("keeps its steady speed", true),
-            Outcome::Faster | Outcome::Undecided => ("undecided", false),
+            Outcome::Faster => ("faster than steady", true),
+            Outcome::Undecided => ("undecided", false),
         };
         finding.claims.push(Claim {
             subject: b.key.backend.clone(),
@@ -148,14 +130,13 @@ pub(super) fn answered(
                 SLOW_CALL
             ));
         } else {
-            if outcome != Outcome::Equal {
+            if outcome == Outcome::Undecided {
                 undecided += 1;
             }
             kept.push(match outcome {
                 Outcome::Faster => format!(
-                    "{} (faster than back to back beyond the margin, which the caller's work \
-                     cannot cause: one possible cause is the host's speed changing between the \
-                     two blocks of calls; undecided: {ratio})",
+                    "{} (faster than its back-to-back call beyond the margin: {ratio}; what \
+                     slows the call right after another was not measured)",
                     b.key.backend
                 ),
                 Outcome::Undecided => format!(

@@ -47,7 +47,7 @@ use super::format::{
     MISSING, Reading, bytes, duration_ns, far_from_one, or_missing, percent, ratio, ratio_text,
     ratio_with_interval, threads, times, two_significant,
 };
-use crate::paired::{Interval, SLOW_CALL, mean, median_interval};
+use crate::paired::{Interval, SLOW_CALL, median_interval};
 use crate::results::{Benchmark, CEILING_MARGIN, INSTRUMENTS_AGREE_WITHIN, ResultsFile};
 use crate::roles::Role;
 use crate::workload::Purpose;
@@ -346,6 +346,18 @@ pub fn bounds_name(values: Option<u64>) -> &'static str {
     }
 }
 
+/// ", head to head over N rounds" where `entry`'s ratio to `variant` comes
+/// from the two alone ([`Benchmark::compared_head_to_head`]), else nothing.
+pub fn head_to_head_note(entry: &Benchmark, variant: &str) -> String {
+    match entry.compared_head_to_head(variant) {
+        true => format!(
+            ", head to head over {} rounds",
+            or_missing(entry.comparison_rounds(variant), |n| n.to_string())
+        ),
+        false => String::new(),
+    }
+}
+
 /// The machine's measured ceiling at `b`'s thread count when `b`'s paired
 /// speedup lies wholly above it by more than [`CEILING_INCONSISTENT`]
 /// (its lower bound): a figure the machine cannot produce, left out of
@@ -483,10 +495,15 @@ impl Paired<'_> {
     /// `function_object against closure: equal within 2.0% (...)`.
     fn describe(&self, margin: f64) -> String {
         format!(
-            "{} against {}: {}",
+            "{} against {}: {}{}",
             self.entry.key.variant,
             self.with,
-            ratio_words(&self.ratio, margin, bounds_name(self.entry.paired_rounds))
+            ratio_words(
+                &self.ratio,
+                margin,
+                bounds_name(self.entry.comparison_rounds(self.with))
+            ),
+            head_to_head_note(self.entry, self.with)
         )
     }
 }

@@ -123,9 +123,10 @@ fn shared_sums(index: &Index<'_>, workload: &str, finding: &mut Finding) -> Stri
                 ));
                 finding.points += 1;
                 compared.push(format!(
-                    "{} {}",
+                    "{} {}{}",
                     b.key.variant,
-                    ratio_words(&ratio, margin, bounds_name(b.paired_rounds))
+                    ratio_words(&ratio, margin, bounds_name(b.comparison_rounds(fold_id))),
+                    head_to_head_note(b, fold_id)
                 ));
                 if costliest.is_none_or(|(_, c)| ratio.estimate > c.estimate) {
                     costliest = Some((b, ratio));

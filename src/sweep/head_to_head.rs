@@ -1,0 +1,347 @@
+//! Head to head: two entries alone in rounds, with no sequential loop
+//! between them, where an answer needs their ratio decided. The two
+//! leading backends of a point the backend answers quote race
+//! ([`Sweep::race_backends`], [`race`]); a comparison of variants an
+//! answer quotes that its set left undecided is settled the same way
+//! ([`Sweep::settle_comparisons`]). A problem of one's own ([`crate::own`])
+//! does both through the same functions.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+
+use super::pairing::{SetMember, churns, holds_the_answers};
+use super::{Planned, Sweep};
+use crate::backends;
+use crate::key::Key;
+use crate::matrix::{Prepared, Target};
+use crate::paired::{self, Interval, Sampling, Watched};
+use crate::problem::Problem;
+use crate::results::{self, Benchmark, HeadToHead};
+use crate::roles::BACKEND_MARGIN;
+use crate::workload::{Seed, WORKLOADS};
+
+impl Sweep {
+    /// After the groups of `workload`: where the report asks which backend
+    /// or which scheduler is fastest on it
+    /// ([`crate::workload::Purpose::asks_which_backend`],
+    /// [`crate::workload::Purpose::asks_which_scheduler`]), races the two
+    /// leading backends of each point the answers quote
+    /// ([`results::raced_points`]) head to head ([`race`]), and writes each
+    /// leader's record again with its race. Nothing to race (one backend,
+    /// no results file): nothing done.
+    pub fn race_backends(&mut self, workload: &str, sampling: &Sampling) -> Result<()> {
+        let purpose = WORKLOADS
+            .iter()
+            .find(|w| w.id == workload)
+            .map(|w| w.purpose);
+        let (Some(store), Some(purpose)) = (self.store.as_ref(), purpose) else {
+            return Ok(());
+        };
+        let points = results::backend_points(store.measured_of(workload));
+        let cores = crate::platform::logical_cores();
+        for (mut leader, runner_up) in results::raced_points(&points, purpose, cores) {
+            let index_of = |key: &Key| self.plan.iter().position(|p| p.key() == *key);
+            let (Some(first), Some(second)) = (index_of(&leader.key), index_of(&runner_up)) else {
+                continue;
+            };
+            self.prepare(self.plan[first])?;
+            self.prepare(self.plan[second])?;
+            let current = self.current.as_mut().expect("prepared");
+            let [first, second] = [first, second]
+                .map(|index| planned_member(&current.problem, &self.executors, self.plan[index]));
+            let started = Instant::now();
+            let head_to_head = self
+                .bank
+                .fund(&sampling.of_set(false).answering(true), |lent| {
+                    race(&current.problem, &mut current.out, &first, &second, lent)
+                })
+                .with_context(|| format!("racing {} head to head", leader.key))?;
+            if self.verbose {
+                let words = head_to_head_words(&leader.key, &head_to_head, started.elapsed());
+                println!("parbench: {words}");
+            }
+            leader.head_to_head = Some(head_to_head);
+            let store = self.store.as_mut().expect("checked above");
+            store.record(vec![leader], Default::default())?;
+        }
+        Ok(())
+    }
+
+    /// After the groups of `workload` and its races: each comparison the
+    /// answers quote (the point [`holds_the_answers`]) that its set left
+    /// undecided against its margin is sampled again with the two alone,
+    /// head to head ([`head_to_head`]), each for at most the profile's cap,
+    /// within the run's settling budget (`Profile::settling_budget`); once
+    /// it is spent the others stay as their sets left them. Its ratio
+    /// replaces the set's in the record, with its rounds
+    /// ([`Comparison::head_to_head_rounds`]): in the set each round also
+    /// held the sequential loop and up to a dozen other members (on compute
+    /// at 2 threads, 28 to 70 rounds in the set's 6 s in two default runs
+    /// of 2026-12-07), alone a round is the two calls. No results file:
+    /// nothing done.
+    pub fn settle_comparisons(&mut self, workload: &str, sampling: &Sampling) -> Result<()> {
+        let Some(store) = self.store.as_ref() else {
+            return Ok(());
+        };
+        let open = comparisons_to_settle(store.measured_of(workload), &self.threads);
+        for Unsettled {
+            mut record,
+            which,
+            other,
+            margin,
+        } in open
+        {
+            let index_of = |key: &Key| self.plan.iter().position(|p| p.key() == *key);
+            let (Some(first), Some(second)) = (index_of(&record.key), index_of(&other)) else {
+                continue;
+            };
+            let state_bytes = self.sizes.of(self.plan[first].workload()).state_bytes as u64;
+            let churning = [first, second].map(|index| match self.checked.get(&index) {
+                Some(Ok(memory)) => churns(memory, Some(state_bytes)),
+                _ => false,
+            });
+            self.prepare(self.plan[first])?;
+            let current = self.current.as_mut().expect("prepared");
+            let [first, second] = [first, second]
+                .map(|index| planned_member(&current.problem, &self.executors, self.plan[index]));
+            let Some(within) = self.settling.within(&sampling.answering(true)) else {
+                break;
+            };
+            let started = Instant::now();
+            let settled = head_to_head(
+                &current.problem,
+                &mut current.out,
+                [(&first, churning[0]), (&second, churning[1])],
+                margin,
+                &within,
+            );
+            self.settling.spend(started.elapsed());
+            let (time_ratio, rounds) = settled.with_context(|| {
+                format!(
+                    "settling {} against {} head to head",
+                    record.key, other.variant
+                )
+            })?;
+            if self.verbose {
+                let words = settled_words(&record.key, &other, time_ratio, rounds, started);
+                println!("parbench: {words}");
+            }
+            let settled = &mut record.compared[which];
+            (settled.time_ratio, settled.head_to_head_rounds) = (time_ratio, Some(rounds));
+            let store = self.store.as_mut().expect("checked above");
+            store.record(vec![record], Default::default())?;
+        }
+        Ok(())
+    }
+}
+
+/// Races `leader` and `runner_up` (the same variant at the same thread
+/// count on two backends) head to head ([`head_to_head`]) until the
+/// leader's time over the runner-up's is decided against
+/// [`BACKEND_MARGIN`] or the cap comes. Their paired speedups come from
+/// two groups, each with the sequential loop in its own window, and the
+/// report's ratio of the two adds both widths and both windows' drift;
+/// head to head the ratio is measured directly. The built-in sweep
+/// ([`Sweep::race_backends`]) and a problem of the user's own
+/// ([`crate::own`]) both race through here.
+pub fn race<P: Problem>(
+    problem: &Prepared<P>,
+    out: &mut [u64],
+    leader: &SetMember<'_>,
+    runner_up: &SetMember<'_>,
+    sampling: &Sampling,
+) -> Result<HeadToHead> {
+    let (time_ratio, rounds) = head_to_head(
+        problem,
+        out,
+        [(leader, false), (runner_up, false)],
+        BACKEND_MARGIN,
+        sampling,
+    )?;
+    Ok(HeadToHead {
+        with: runner_up.backend.id().to_string(),
+        time_ratio,
+        rounds,
+    })
+}
+
+/// Samples two members alone, head to head: in rounds, in an order drawn
+/// for each round ([`paired::sample`]; a member that churns memory, the
+/// `bool` beside it, with the settling after it), until the first's time
+/// over the second's is decided against `margin` or the cap comes. That
+/// ratio, and the rounds behind it.
+pub fn head_to_head<P: Problem>(
+    problem: &Prepared<P>,
+    out: &mut [u64],
+    [(first, first_churns), (second, second_churns)]: [(&SetMember<'_>, bool); 2],
+    margin: f64,
+    sampling: &Sampling,
+) -> Result<(Interval, u64)> {
+    let watched = [Watched {
+        member: 0,
+        reference: 1,
+        margin: Some(margin),
+    }];
+    let churning = [first_churns, second_churns];
+    let samples = paired::sample(&churning, &watched, sampling, |m| {
+        let member = [first, second][m];
+        problem.run_on(&member.job, member.target, out).map(drop)
+    })?;
+    Ok((samples.time_ratio(0, 1), samples.paired_rounds(0, 1) as u64))
+}
+
+/// The planned entry `planned` of `problem` as a member of a head-to-head
+/// race, on its executor among `executors` (prepared already).
+fn planned_member<'e>(
+    problem: &Prepared<Seed>,
+    executors: &'e std::collections::HashMap<(&'static str, usize), Box<dyn backends::Executor>>,
+    planned: Planned,
+) -> SetMember<'e> {
+    SetMember {
+        job: problem.job(planned.variant()),
+        target: Target::of(
+            &**executors
+                .get(&(planned.combo.backend.id(), planned.threads))
+                .expect("prepared"),
+        ),
+        variant: planned.variant(),
+        backend: planned.combo.backend,
+        threads: planned.threads,
+    }
+}
+
+/// A comparison an answer quotes that its set left undecided: `record`'s
+/// comparison number `which`, against the entry `other`, with its margin.
+pub struct Unsettled {
+    pub record: Benchmark,
+    pub which: usize,
+    pub other: Key,
+    pub margin: f64,
+}
+
+/// The comparisons among `entries` that the answers quote (steady entries
+/// at the point [`holds_the_answers`] of the run's `thread_counts`) and
+/// that are undecided against their margin, not yet raced head to head:
+/// what [`Sweep::settle_comparisons`] and a problem of one's own
+/// ([`crate::own`]) settle.
+pub fn comparisons_to_settle<'a>(
+    entries: impl Iterator<Item = &'a Benchmark>,
+    thread_counts: &[usize],
+) -> Vec<Unsettled> {
+    entries
+        .filter(|b| b.key.regime == crate::key::Regime::Steady)
+        .filter(|b| holds_the_answers(&b.key.backend, b.key.threads as usize, thread_counts))
+        .flat_map(|b| {
+            let margin = b.role.comparison_margin();
+            (b.compared.iter().enumerate())
+                .filter(move |(_, c)| {
+                    c.head_to_head_rounds.is_none()
+                        && !paired::Outcome::of(&c.time_ratio, margin).is_decided()
+                })
+                .map(move |(which, c)| Unsettled {
+                    record: b.clone(),
+                    which,
+                    other: Key {
+                        variant: c.with.clone(),
+                        ..b.key.clone()
+                    },
+                    margin,
+                })
+        })
+        .collect()
+}
+
+/// What settling a comparison head to head found, in one line of the
+/// run's output.
+pub fn settled_words(
+    key: &Key,
+    other: &Key,
+    ratio: Interval,
+    rounds: u64,
+    started: Instant,
+) -> String {
+    format!(
+        "{key} against {}, left undecided in its set: time ratio {:.3} ({:.3}-{:.3}) over \
+         {rounds} rounds head to head in {:.1} s",
+        other.variant,
+        ratio.estimate,
+        ratio.lower,
+        ratio.upper,
+        started.elapsed().as_secs_f64()
+    )
+}
+
+/// What settling took over a run, in one line of its output.
+pub fn settling_words(budget: &paired::Budget) -> String {
+    format!(
+        "settling undecided comparisons head to head took {:.1} s{}",
+        budget.spent().as_secs_f64(),
+        match budget.within(&Sampling::default()) {
+            Some(_) => "",
+            None =>
+                " (the settling budget ran out: the comparisons after it stay as their sets \
+                     left them)",
+        }
+    )
+}
+
+/// What a race found, and the time it `took`, in one line of the run's
+/// output.
+pub fn head_to_head_words(leader: &Key, head_to_head: &HeadToHead, took: Duration) -> String {
+    let r = head_to_head.time_ratio;
+    format!(
+        "{leader} head to head with {}: time ratio {:.3} ({:.3}-{:.3}) over {} rounds in {:.1} s",
+        head_to_head.with,
+        r.estimate,
+        r.lower,
+        r.upper,
+        head_to_head.rounds,
+        took.as_secs_f64()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::Memory;
+    use crate::results::{Comparison, TimeNs};
+
+    fn entry(variant: &str, backend: &str, threads: u64, against: [f64; 3]) -> Benchmark {
+        let interval = |[lower, estimate, upper]: [f64; 3]| Interval {
+            estimate,
+            lower,
+            upper,
+        };
+        let key = Key::new("compute", variant, backend, threads);
+        let time = TimeNs::of_median(Interval::exact(1e6));
+        let mut b = Benchmark::new(key, 100, time, "now", Memory::default());
+        b.compared = vec![Comparison::of("fold_reduce", interval(against))];
+        b
+    }
+
+    #[test]
+    fn only_the_undecided_comparisons_the_answers_quote_are_settled() {
+        // The answers' point on a 2-core run of 1, 2 and 4 threads: rayon
+        // at 2 threads (`holds_the_answers`).
+        let threads = [1, 2, 4];
+        let undecided = [1.0, 1.02, 1.05];
+        let entries = [
+            entry("atomic_sum", "rayon", 2, undecided),
+            entry("mutex_sum", "rayon", 2, [1.03, 1.05, 1.07]),
+            entry("sharded_sum", "rayon", 1, undecided),
+            entry("sharded_sum", "crossbeam", 2, undecided),
+        ];
+        let mut raced = entry("sharded_sum", "rayon", 2, undecided);
+        raced.compared[0].head_to_head_rounds = Some(180);
+        let open = comparisons_to_settle(entries.iter().chain([&raced]), &threads);
+        let keys: Vec<String> = (open.iter())
+            .map(|u| format!("{} against {}", u.record.key, u.other))
+            .collect();
+        assert_eq!(
+            keys,
+            ["compute/atomic_sum/rayon/2 against compute/fold_reduce/rayon/2"]
+        );
+        assert_eq!((open[0].which, open[0].margin), (0, 0.02));
+    }
+}
