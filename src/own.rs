@@ -578,7 +578,7 @@ fn measure<P: Problem>(
         which,
         other,
         margin,
-    } in sweep::comparisons_to_settle(store.measured_of(&name), &settings.threads)
+    } in sweep::comparisons_to_settle(store.measured_of(&name), &settings.threads, |_| true)
     {
         let (Some(first), Some(second)) = (planned(&record.key), planned(&other)) else {
             continue;

@@ -123,7 +123,7 @@ impl Profile {
     pub fn intermittent_sampling(self, caller_work: Duration) -> IntermittentSampling {
         let (min_calls, max_calls, cap_ms) = match self {
             Profile::Quick => (20, 60, 1_500),
-            Profile::Default => (60, 240, 4_000),
+            Profile::Default => (60, 240, 3_000),
             Profile::Full => (200, 800, 20_000),
         };
         IntermittentSampling {
@@ -196,13 +196,13 @@ impl Profile {
     /// of one's own) spends settling head to head the comparisons an
     /// answer quotes that their sets left undecided
     /// ([`crate::paired::Budget`]). In a quick run of 2026-12-07 with no
-    /// limit, 17 such comparisons took 11.3 s, and the run 122 s; a
-    /// default run's sets leave fewer undecided (4 to 10 of 75 subjects,
-    /// half of them intermittent ones, which are not settled so).
+    /// limit, 17 such comparisons took 11.3 s, and the run 122 s; a fresh
+    /// default run with 10 s (then for every role) spent it all on idioms
+    /// the built-in answers pool over points, and took 716 s of its 720.
     pub fn settling_budget(self) -> Option<Duration> {
         match self {
             Profile::Quick => Some(Duration::from_secs(3)),
-            Profile::Default => Some(Duration::from_secs(10)),
+            Profile::Default => Some(Duration::from_secs(8)),
             Profile::Full => None,
         }
     }

@@ -18,7 +18,7 @@ use crate::matrix::{Prepared, Target};
 use crate::paired::{self, Interval, Sampling, Watched};
 use crate::problem::Problem;
 use crate::results::{self, Benchmark, HeadToHead};
-use crate::roles::BACKEND_MARGIN;
+use crate::roles::{BACKEND_MARGIN, Role};
 use crate::workload::{Seed, WORKLOADS};
 
 impl Sweep {
@@ -69,8 +69,10 @@ impl Sweep {
     }
 
     /// After the groups of `workload` and its races: each comparison the
-    /// answers quote (the point [`holds_the_answers`]) that its set left
-    /// undecided against its margin is sampled again with the two alone,
+    /// answers read one by one (the point [`holds_the_answers`], the roles
+    /// [`read_one_by_one_built_in`]) that its set left undecided against
+    /// its margin, nearest a decision first ([`comparisons_to_settle`]), is
+    /// sampled again with the two alone,
     /// head to head ([`head_to_head`]), each for at most the profile's cap,
     /// within the run's settling budget (`Profile::settling_budget`); once
     /// it is spent the others stay as their sets left them. Its ratio
@@ -84,7 +86,11 @@ impl Sweep {
         let Some(store) = self.store.as_ref() else {
             return Ok(());
         };
-        let open = comparisons_to_settle(store.measured_of(workload), &self.threads);
+        let open = comparisons_to_settle(
+            store.measured_of(workload),
+            &self.threads,
+            read_one_by_one_built_in,
+        );
         for Unsettled {
             mut record,
             which,
@@ -221,16 +227,21 @@ pub struct Unsettled {
 }
 
 /// The comparisons among `entries` that the answers quote (steady entries
-/// at the point [`holds_the_answers`] of the run's `thread_counts`) and
+/// at the point [`holds_the_answers`] of the run's `thread_counts`, whose
+/// role `read` says an answer reads its comparisons there one by one) and
 /// that are undecided against their margin, not yet raced head to head:
 /// what [`Sweep::settle_comparisons`] and a problem of one's own
-/// ([`crate::own`]) settle.
+/// ([`crate::own`]) settle. Nearest a decision first (the fewest rounds
+/// that might decide it, [`paired::rounds_factor_to_decide`]); those
+/// more than [`HOPELESS_ROUNDS`] times their rounds away (at the margin's
+/// edge) are left out: a budget spent on them decides nothing.
 pub fn comparisons_to_settle<'a>(
     entries: impl Iterator<Item = &'a Benchmark>,
     thread_counts: &[usize],
+    read: impl Fn(Role) -> bool,
 ) -> Vec<Unsettled> {
-    entries
-        .filter(|b| b.key.regime == crate::key::Regime::Steady)
+    let mut open: Vec<(f64, Unsettled)> = entries
+        .filter(|b| b.key.regime == crate::key::Regime::Steady && read(b.role))
         .filter(|b| holds_the_answers(&b.key.backend, b.key.threads as usize, thread_counts))
         .flat_map(|b| {
             let margin = b.role.comparison_margin();
@@ -239,17 +250,41 @@ pub fn comparisons_to_settle<'a>(
                     c.head_to_head_rounds.is_none()
                         && !paired::Outcome::of(&c.time_ratio, margin).is_decided()
                 })
-                .map(move |(which, c)| Unsettled {
-                    record: b.clone(),
-                    which,
-                    other: Key {
-                        variant: c.with.clone(),
-                        ..b.key.clone()
-                    },
-                    margin,
+                .map(move |(which, c)| {
+                    let factor = paired::rounds_factor_to_decide(&c.time_ratio, margin);
+                    let unsettled = Unsettled {
+                        record: b.clone(),
+                        which,
+                        other: Key {
+                            variant: c.with.clone(),
+                            ..b.key.clone()
+                        },
+                        margin,
+                    };
+                    (factor, unsettled)
                 })
         })
-        .collect()
+        .filter(|(factor, _)| *factor <= HOPELESS_ROUNDS)
+        .collect();
+    open.sort_by(|a, b| a.0.total_cmp(&b.0));
+    open.into_iter().map(|(_, unsettled)| unsettled).collect()
+}
+
+/// A comparison that might need more than this many times its set's rounds
+/// to be decided is not settled: its estimate sits at its margin's edge.
+pub const HOPELESS_ROUNDS: f64 = 100.0;
+
+/// The roles whose comparisons the built-in answers read at one point, one
+/// by one: the shared sums against the private fold, the worker per thread
+/// against the locked worker (`report::findings::shared_state`). The
+/// idioms' are pooled over every point, where one point's interval decides
+/// nothing, so they are not settled; a problem of one's own reads its
+/// idioms and ownership modes at one point too, and settles every role.
+pub fn read_one_by_one_built_in(role: Role) -> bool {
+    matches!(
+        role,
+        Role::ShardedSum | Role::AtomicSum | Role::LockedSum | Role::WorkerPerThread
+    )
 }
 
 /// What settling a comparison head to head found, in one line of the
@@ -321,27 +356,44 @@ mod tests {
     }
 
     #[test]
-    fn only_the_undecided_comparisons_the_answers_quote_are_settled() {
+    fn only_the_undecided_comparisons_the_answers_quote_are_settled_nearest_first() {
         // The answers' point on a 2-core run of 1, 2 and 4 threads: rayon
         // at 2 threads (`holds_the_answers`).
         let threads = [1, 2, 4];
-        let undecided = [1.0, 1.02, 1.05];
+        let undecided = [0.99, 1.005, 1.03];
         let entries = [
             entry("atomic_sum", "rayon", 2, undecided),
+            // Decided: slower beyond the 2% margin.
             entry("mutex_sum", "rayon", 2, [1.03, 1.05, 1.07]),
+            // Nearer a decision: its lower side has 3% to clear, not 2%.
+            entry("worker_per_thread", "rayon", 2, [1.01, 1.04, 1.06]),
+            // At the margin's edge: hopeless.
+            entry("sharded_sum", "rayon", 2, [0.9, 1.02, 1.1]),
+            // Elsewhere than the answers' point.
             entry("sharded_sum", "rayon", 1, undecided),
             entry("sharded_sum", "crossbeam", 2, undecided),
+            // An idiom: the built-in answers pool it over points.
+            entry("function_object", "rayon", 2, undecided),
         ];
         let mut raced = entry("sharded_sum", "rayon", 2, undecided);
         raced.compared[0].head_to_head_rounds = Some(180);
-        let open = comparisons_to_settle(entries.iter().chain([&raced]), &threads);
-        let keys: Vec<String> = (open.iter())
-            .map(|u| format!("{} against {}", u.record.key, u.other))
-            .collect();
+        let keys = |read: &dyn Fn(Role) -> bool| -> Vec<String> {
+            comparisons_to_settle(entries.iter().chain([&raced]), &threads, read)
+                .iter()
+                .map(|u| format!("{} {}", u.record.key.variant, u.margin))
+                .collect()
+        };
         assert_eq!(
-            keys,
-            ["compute/atomic_sum/rayon/2 against compute/fold_reduce/rayon/2"]
+            keys(&read_one_by_one_built_in),
+            ["worker_per_thread 0.02", "atomic_sum 0.02"]
         );
-        assert_eq!((open[0].which, open[0].margin), (0, 0.02));
+        assert_eq!(
+            keys(&|_| true),
+            [
+                "worker_per_thread 0.02",
+                "atomic_sum 0.02",
+                "function_object 0.02"
+            ]
+        );
     }
 }
