@@ -122,7 +122,7 @@ impl Profile {
     /// 54% at 20, where 5% of the calls stall).
     pub fn intermittent_sampling(self, caller_work: Duration) -> IntermittentSampling {
         let (min_calls, max_calls, cap_ms) = match self {
-            Profile::Quick => (20, 60, 1_500),
+            Profile::Quick => (20, 120, 1_500),
             Profile::Default => (60, 240, 3_000),
             Profile::Full => (200, 800, 20_000),
         };
