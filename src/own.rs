@@ -397,7 +397,9 @@ impl Executors {
 
 /// Pairs every (backend, threads) set of `plan` with the sequential loop
 /// and merges each set's records into the machine's results file at once,
-/// races the two leading backends, then calls each of `intermittent` after
+/// races the two leading backends, settles head to head the comparisons
+/// its answers read that their sets left undecided, then calls each of
+/// `intermittent` after
 /// the caller's own work. `memory` and the memory beside each intermittent
 /// benchmark are what their untimed checks counted. Returns the file's
 /// path.
@@ -573,14 +575,11 @@ fn measure<P: Problem>(
     // head to head, as in the built-in sweep (`Sweep::settle_comparisons`),
     // within the problem's own settling budget.
     let mut settling = paired::Budget::limited(settings.profile.settling_budget());
-    for sweep::Unsettled {
-        mut record,
-        which,
-        other,
-        margin,
-    } in sweep::comparisons_to_settle(store.measured_of(&name), &settings.threads, |_| true)
+    for unsettled in
+        sweep::comparisons_to_settle(store.measured_of(&name), &settings.threads, |_| true)
     {
-        let (Some(first), Some(second)) = (planned(&record.key), planned(&other)) else {
+        let (Some(first), Some(second)) = (planned(&unsettled.key), planned(&unsettled.other))
+        else {
             continue;
         };
         let churns = |key: &Key| {
@@ -597,24 +596,25 @@ fn measure<P: Problem>(
             prepared,
             &mut out,
             [
-                (&member(first), churns(&record.key)),
-                (&member(second), churns(&other)),
+                (&member(first), churns(&unsettled.key)),
+                (&member(second), churns(&unsettled.other)),
             ],
-            margin,
+            unsettled.margin,
             &within,
         );
         settling.spend(started.elapsed());
         let (time_ratio, rounds) = settled.with_context(|| {
             format!(
                 "problem {name}: settling {} against {} head to head",
-                record.key, other.variant
+                unsettled.key, unsettled.other.variant
             )
         })?;
-        let words = sweep::settled_words(&record.key, &other, time_ratio, rounds, started);
+        let words = sweep::settled_words(&unsettled, time_ratio, rounds, started);
         println!("parbench: {name}: {words}");
-        let settled = &mut record.compared[which];
-        (settled.time_ratio, settled.head_to_head_rounds) = (time_ratio, Some(rounds));
-        store.record(vec![record], BTreeMap::from([(name.clone(), info.clone())]))?;
+        let entries = store.measured_of(&name);
+        if let Some(record) = sweep::settled_record(entries, &unsettled, time_ratio, rounds) {
+            store.record(vec![record], BTreeMap::from([(name.clone(), info.clone())]))?;
+        }
     }
     // Each call after the caller's own work, as the built-in sweep
     // measures its intermittent regime (`Sweep::measure_intermittent`):

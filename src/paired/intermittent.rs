@@ -100,8 +100,7 @@ pub struct IntermittentSampling {
     pub caller_work: Duration,
     /// A member whose mean call against its steady call is decided
     /// against this margin ([`Outcome::of`]) is sampled no more: the
-    /// intermittent question's (`report::findings`'s
-    /// `INTERMITTENT_LOSS`).
+    /// intermittent question's (`crate::roles::INTERMITTENT_LOSS`).
     pub margin: f64,
 }
 

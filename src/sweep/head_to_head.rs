@@ -72,12 +72,12 @@ impl Sweep {
     /// answers read one by one (the point [`holds_the_answers`], the roles
     /// [`read_one_by_one_built_in`]) that its set left undecided against
     /// its margin, nearest a decision first ([`comparisons_to_settle`]), is
-    /// sampled again with the two alone,
-    /// head to head ([`head_to_head`]), each for at most the profile's cap,
-    /// within the run's settling budget (`Profile::settling_budget`); once
-    /// it is spent the others stay as their sets left them. Its ratio
-    /// replaces the set's in the record, with its rounds
-    /// ([`Comparison::head_to_head_rounds`]): in the set each round also
+    /// sampled again with the two alone, head to head ([`head_to_head`]),
+    /// each for at most the profile's cap, within the run's settling budget
+    /// (`Profile::settling_budget`); once it is spent the others stay as
+    /// their sets left them. Its ratio replaces the set's in the record,
+    /// with its rounds
+    /// ([`crate::results::Comparison::head_to_head_rounds`]): in the set each round also
     /// held the sequential loop and up to a dozen other members (on compute
     /// at 2 threads, 28 to 70 rounds in the set's 6 s in two default runs
     /// of 2026-12-07), alone a round is the two calls. No results file:
@@ -91,15 +91,11 @@ impl Sweep {
             &self.threads,
             read_one_by_one_built_in,
         );
-        for Unsettled {
-            mut record,
-            which,
-            other,
-            margin,
-        } in open
-        {
+        for unsettled in open {
             let index_of = |key: &Key| self.plan.iter().position(|p| p.key() == *key);
-            let (Some(first), Some(second)) = (index_of(&record.key), index_of(&other)) else {
+            let (Some(first), Some(second)) =
+                (index_of(&unsettled.key), index_of(&unsettled.other))
+            else {
                 continue;
             };
             let state_bytes = self.sizes.of(self.plan[first].workload()).state_bytes as u64;
@@ -119,24 +115,27 @@ impl Sweep {
                 &current.problem,
                 &mut current.out,
                 [(&first, churning[0]), (&second, churning[1])],
-                margin,
+                unsettled.margin,
                 &within,
             );
             self.settling.spend(started.elapsed());
             let (time_ratio, rounds) = settled.with_context(|| {
                 format!(
                     "settling {} against {} head to head",
-                    record.key, other.variant
+                    unsettled.key, unsettled.other.variant
                 )
             })?;
             if self.verbose {
-                let words = settled_words(&record.key, &other, time_ratio, rounds, started);
-                println!("parbench: {words}");
+                println!(
+                    "parbench: {}",
+                    settled_words(&unsettled, time_ratio, rounds, started)
+                );
             }
-            let settled = &mut record.compared[which];
-            (settled.time_ratio, settled.head_to_head_rounds) = (time_ratio, Some(rounds));
             let store = self.store.as_mut().expect("checked above");
-            store.record(vec![record], Default::default())?;
+            let entries = store.measured_of(workload);
+            if let Some(record) = settled_record(entries, &unsettled, time_ratio, rounds) {
+                store.record(vec![record], Default::default())?;
+            }
         }
         Ok(())
     }
@@ -217,13 +216,28 @@ fn planned_member<'e>(
     }
 }
 
-/// A comparison an answer quotes that its set left undecided: `record`'s
-/// comparison number `which`, against the entry `other`, with its margin.
+/// A comparison an answer quotes that its set left undecided: the entry
+/// `key`'s against the entry `other`, with its margin.
 pub struct Unsettled {
-    pub record: Benchmark,
-    pub which: usize,
+    pub key: Key,
     pub other: Key,
     pub margin: f64,
+}
+
+/// The record of `unsettled.key` among `entries` (read again, so that one
+/// entry's second settled comparison keeps its first), with its comparison
+/// against `unsettled.other` replaced by the head-to-head ratio
+/// `time_ratio` over `rounds`. `None`: no such entry.
+pub fn settled_record<'a>(
+    mut entries: impl Iterator<Item = &'a Benchmark>,
+    unsettled: &Unsettled,
+    time_ratio: Interval,
+    rounds: u64,
+) -> Option<Benchmark> {
+    let mut record = entries.find(|b| b.key == unsettled.key)?.clone();
+    let compared = (record.compared.iter_mut()).find(|c| c.with == unsettled.other.variant)?;
+    (compared.time_ratio, compared.head_to_head_rounds) = (time_ratio, Some(rounds));
+    Some(record)
 }
 
 /// The comparisons among `entries` that the answers quote (steady entries
@@ -245,16 +259,15 @@ pub fn comparisons_to_settle<'a>(
         .filter(|b| holds_the_answers(&b.key.backend, b.key.threads as usize, thread_counts))
         .flat_map(|b| {
             let margin = b.role.comparison_margin();
-            (b.compared.iter().enumerate())
-                .filter(move |(_, c)| {
+            (b.compared.iter())
+                .filter(move |c| {
                     c.head_to_head_rounds.is_none()
                         && !paired::Outcome::of(&c.time_ratio, margin).is_decided()
                 })
-                .map(move |(which, c)| {
+                .map(move |c| {
                     let factor = paired::rounds_factor_to_decide(&c.time_ratio, margin);
                     let unsettled = Unsettled {
-                        record: b.clone(),
-                        which,
+                        key: b.key.clone(),
                         other: Key {
                             variant: c.with.clone(),
                             ..b.key.clone()
@@ -287,19 +300,19 @@ pub fn read_one_by_one_built_in(role: Role) -> bool {
     )
 }
 
-/// What settling a comparison head to head found, in one line of the
-/// run's output.
+/// What settling `unsettled` head to head found, in one line of the run's
+/// output.
 pub fn settled_words(
-    key: &Key,
-    other: &Key,
+    unsettled: &Unsettled,
     ratio: Interval,
     rounds: u64,
     started: Instant,
 ) -> String {
     format!(
-        "{key} against {}, left undecided in its set: time ratio {:.3} ({:.3}-{:.3}) over \
+        "{} against {}, left undecided in its set: time ratio {:.3} ({:.3}-{:.3}) over \
          {rounds} rounds head to head in {:.1} s",
-        other.variant,
+        unsettled.key,
+        unsettled.other.variant,
         ratio.estimate,
         ratio.lower,
         ratio.upper,
@@ -380,7 +393,7 @@ mod tests {
         let keys = |read: &dyn Fn(Role) -> bool| -> Vec<String> {
             comparisons_to_settle(entries.iter().chain([&raced]), &threads, read)
                 .iter()
-                .map(|u| format!("{} {}", u.record.key.variant, u.margin))
+                .map(|u| format!("{} {}", u.key.variant, u.margin))
                 .collect()
         };
         assert_eq!(
@@ -395,5 +408,40 @@ mod tests {
                 "function_object 0.02"
             ]
         );
+    }
+
+    #[test]
+    fn a_second_settled_comparison_of_one_entry_keeps_the_first() {
+        let mut entry = entry("method_reference", "rayon", 2, [0.99, 1.005, 1.03]);
+        entry.compared.push(Comparison::of(
+            "function_object",
+            Interval {
+                estimate: 1.0,
+                lower: 0.97,
+                upper: 1.03,
+            },
+        ));
+        let unsettled = |with: &str| Unsettled {
+            key: entry.key.clone(),
+            other: Key {
+                variant: with.to_string(),
+                ..entry.key.clone()
+            },
+            margin: 0.02,
+        };
+        let settled = Interval::exact(1.001);
+        let once = settled_record([&entry].into_iter(), &unsettled("fold_reduce"), settled, 90);
+        let once = once.expect("the entry and its comparison are there");
+        let twice = settled_record(
+            [&once].into_iter(),
+            &unsettled("function_object"),
+            settled,
+            40,
+        );
+        let rounds: Vec<Option<u64>> = (twice.unwrap().compared.iter())
+            .map(|c| c.head_to_head_rounds)
+            .collect();
+        assert_eq!(rounds, [Some(90), Some(40)]);
+        assert!(settled_record([&entry].into_iter(), &unsettled("closure"), settled, 1).is_none());
     }
 }

@@ -26,8 +26,8 @@ mod progress;
 
 pub use args::{BenchArgs, DEFAULT_CALLER_WORK, caller_work_from, reports_dir, resume_from};
 pub use head_to_head::{
-    Unsettled, comparisons_to_settle, head_to_head, head_to_head_words, race, settled_words,
-    settling_words,
+    Unsettled, comparisons_to_settle, head_to_head, head_to_head_words, race, settled_record,
+    settled_words, settling_words,
 };
 pub use pairing::{
     DISRUPTIVE_BYTES, NowAndThen, PairedMember, SLOW_APART, SetMember, churns, holds_the_answers,

@@ -346,12 +346,13 @@ pub fn bounds_name(values: Option<u64>) -> &'static str {
     }
 }
 
-/// ", head to head over N rounds" where `entry`'s ratio to `variant` comes
-/// from the two alone ([`Benchmark::compared_head_to_head`]), else nothing.
+/// " (head to head over N rounds)" where `entry`'s ratio to `variant`
+/// comes from the two alone ([`Benchmark::compared_head_to_head`]), else
+/// nothing.
 pub fn head_to_head_note(entry: &Benchmark, variant: &str) -> String {
     match entry.compared_head_to_head(variant) {
         true => format!(
-            ", head to head over {} rounds",
+            " (head to head over {} rounds)",
             or_missing(entry.comparison_rounds(variant), |n| n.to_string())
         ),
         false => String::new(),
