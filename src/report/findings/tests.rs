@@ -254,6 +254,25 @@ fn shared_state_costs_are_paired_ratios_to_the_private_fold() {
 }
 
 #[test]
+fn a_comparison_settled_head_to_head_says_so_with_its_rounds() {
+    let mut entries = shared_sums(4, [1.001, 0.99, 1.012], [1.5, 1.45, 1.55]);
+    entries.push(entry("compute", "fold_reduce", "rayon", 2, 1800.0));
+    let sharded = (entries.iter_mut())
+        .find(|b| b.key.variant == "sharded_sum")
+        .unwrap();
+    sharded.compared[0].head_to_head_rounds = Some(140);
+    let answer = answer_to(&findings_of(&entries), "What does shared");
+    assert!(
+        answer.contains(
+            "sharded_sum equal within 2.0% (ratio 1.001×, 95% interval 0.990–1.012) (head to \
+             head over 140 rounds), atomic_sum"
+        ),
+        "{answer}"
+    );
+    assert!(!answer.contains("atomic_sum 50.0% slower (95% interval 45.0–55.0%) (head"));
+}
+
+#[test]
 fn cores_busy_beyond_the_speedup_are_called_out() {
     let busy = |b: Benchmark, speedup: [f64; 3], cores: f64| {
         let mut b = paired(b, speedup, &[]);
