@@ -588,21 +588,22 @@ fn measure<P: Problem>(
         };
         executors.get(first.backend, first.threads)?;
         let member = |p: Planned| executors.member(prepared, p);
-        let Some(within) = settling.within(&sampling.answering(true)) else {
-            break;
-        };
         let started = std::time::Instant::now();
-        let settled = sweep::head_to_head(
-            prepared,
-            &mut out,
-            [
-                (&member(first), churns(&unsettled.key)),
-                (&member(second), churns(&unsettled.other)),
-            ],
-            unsettled.margin,
-            &within,
-        );
-        settling.spend(started.elapsed());
+        let settled = settling.fund(&sampling.answering(true), |within| {
+            sweep::head_to_head(
+                prepared,
+                &mut out,
+                [
+                    (&member(first), churns(&unsettled.key)),
+                    (&member(second), churns(&unsettled.other)),
+                ],
+                unsettled.margin,
+                within,
+            )
+        });
+        let Some(settled) = settled else {
+            break; // the settling budget is spent
+        };
         let (time_ratio, rounds) = settled.with_context(|| {
             format!(
                 "problem {name}: settling {} against {} head to head",

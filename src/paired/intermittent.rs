@@ -120,7 +120,7 @@ impl IntermittentSampling {
 
 /// Is `member` still open: its mean call against its steady call not yet
 /// decided against `margin`?
-pub fn still_open(samples: &IntermittentSamples, member: usize, margin: f64) -> bool {
+pub(super) fn still_open(samples: &IntermittentSamples, member: usize, margin: f64) -> bool {
     !Outcome::of(&samples.mean_ratio(member), margin).is_decided()
 }
 

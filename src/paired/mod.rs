@@ -80,9 +80,7 @@ pub(crate) use clock::SyntheticClock;
 pub(crate) use clock::{Clock, MonotonicClock};
 pub use confidence::median_sequence;
 pub use decision::{Outcome, rounds_factor_to_decide};
-pub use intermittent::{
-    IntermittentSamples, IntermittentSampling, sample_intermittent, still_open,
-};
+pub use intermittent::{IntermittentSamples, IntermittentSampling, sample_intermittent};
 pub use modes::{MODE_GAP, Mode, two_modes};
 use order::round_order;
 pub use sampling::{Bank, Budget, MIN_VALUES_FOR_INTERVAL, Sampling, TARGET_HALF_WIDTH, next_look};
@@ -1107,7 +1105,7 @@ mod tests {
             samples.call_ns[0].len()
         );
         assert_eq!(samples.call_ns[1].len(), 200);
-        assert!(!still_open(&samples, 0, 0.10));
+        assert!(!intermittent::still_open(&samples, 0, 0.10));
     }
 
     #[test]

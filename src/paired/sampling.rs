@@ -237,6 +237,21 @@ impl Budget {
         }
     }
 
+    /// Samples one use (`sample`, given `sampling` within what is left,
+    /// [`Budget::within`]) and spends what it took, as [`Bank::fund`] books
+    /// a set. `None`, with nothing sampled, once the budget is spent.
+    pub fn fund<T>(
+        &mut self,
+        sampling: &Sampling,
+        sample: impl FnOnce(&Sampling) -> T,
+    ) -> Option<T> {
+        let within = self.within(sampling)?;
+        let started = std::time::Instant::now();
+        let sampled = sample(&within);
+        self.spend(started.elapsed());
+        Some(sampled)
+    }
+
     /// `sampling` within what is left: its cap at most that, no stretch,
     /// nothing banked. `None` once the budget is spent.
     pub fn within(&self, sampling: &Sampling) -> Option<Sampling> {
@@ -255,7 +270,7 @@ impl Budget {
     }
 
     /// A use took `took`.
-    pub fn spend(&mut self, took: Duration) {
+    fn spend(&mut self, took: Duration) {
         self.left = self.left.map(|left| left.saturating_sub(took));
         self.spent += took;
     }
@@ -289,6 +304,16 @@ mod tests {
         budget.spend(Duration::from_millis(750));
         assert_eq!(budget.within(&sampling), None);
         assert_eq!(budget.spent(), Duration::from_millis(3950));
+        // Spent: a use is not sampled at all.
+        assert_eq!(
+            budget.fund(&sampling, |_| unreachable!("no time left")),
+            None::<()>
+        );
+        // A use sampled within it gets the cap left, and its time is spent.
+        let mut fresh = Budget::limited(Some(Duration::from_secs(2)));
+        let cap = fresh.fund(&sampling, |within| within.cap);
+        assert_eq!(cap, Some(Duration::from_secs(2)));
+        assert!(fresh.spent() < Duration::from_secs(1));
         let open = Budget::limited(None);
         assert_eq!(open.within(&sampling).unwrap().cap, Duration::from_secs(3));
     }

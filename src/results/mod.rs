@@ -560,20 +560,20 @@ impl Benchmark {
             .map(|c| c.time_ratio)
     }
 
-    /// The rounds behind this entry's time over `variant`'s: the two's head
-    /// to head ([`Comparison::head_to_head_rounds`]) where they raced, else
-    /// this entry's paired rounds.
-    pub fn comparison_rounds(&self, variant: &str) -> Option<u64> {
+    /// The rounds of this entry's race against `variant`, head to head,
+    /// where its ratio to it comes from one
+    /// ([`Comparison::head_to_head_rounds`]).
+    pub fn head_to_head_rounds_with(&self, variant: &str) -> Option<u64> {
         (self.compared.iter())
             .find(|c| c.with == variant)
             .and_then(|c| c.head_to_head_rounds)
-            .or(self.paired_rounds)
     }
 
-    /// Whether this entry's time over `variant`'s comes from the two alone,
-    /// head to head ([`Comparison::head_to_head_rounds`]).
-    pub fn compared_head_to_head(&self, variant: &str) -> bool {
-        (self.compared.iter()).any(|c| c.with == variant && c.head_to_head_rounds.is_some())
+    /// The rounds behind this entry's time over `variant`'s: the two's head
+    /// to head where they raced, else this entry's paired rounds.
+    pub fn comparison_rounds(&self, variant: &str) -> Option<u64> {
+        self.head_to_head_rounds_with(variant)
+            .or(self.paired_rounds)
     }
 
     /// This entry's time over the same variant's on `backend`, head to head

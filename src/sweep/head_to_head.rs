@@ -107,18 +107,19 @@ impl Sweep {
             let current = self.current.as_mut().expect("prepared");
             let [first, second] = [first, second]
                 .map(|index| planned_member(&current.problem, &self.executors, self.plan[index]));
-            let Some(within) = self.settling.within(&sampling.answering(true)) else {
-                break;
-            };
             let started = Instant::now();
-            let settled = head_to_head(
-                &current.problem,
-                &mut current.out,
-                [(&first, churning[0]), (&second, churning[1])],
-                unsettled.margin,
-                &within,
-            );
-            self.settling.spend(started.elapsed());
+            let settled = self.settling.fund(&sampling.answering(true), |within| {
+                head_to_head(
+                    &current.problem,
+                    &mut current.out,
+                    [(&first, churning[0]), (&second, churning[1])],
+                    unsettled.margin,
+                    within,
+                )
+            });
+            let Some(settled) = settled else {
+                break; // the settling budget is spent
+            };
             let (time_ratio, rounds) = settled.with_context(|| {
                 format!(
                     "settling {} against {} head to head",

@@ -347,16 +347,11 @@ pub fn bounds_name(values: Option<u64>) -> &'static str {
 }
 
 /// " (head to head over N rounds)" where `entry`'s ratio to `variant`
-/// comes from the two alone ([`Benchmark::compared_head_to_head`]), else
+/// comes from the two alone ([`Benchmark::head_to_head_rounds_with`]), else
 /// nothing.
 pub fn head_to_head_note(entry: &Benchmark, variant: &str) -> String {
-    match entry.compared_head_to_head(variant) {
-        true => format!(
-            " (head to head over {} rounds)",
-            or_missing(entry.comparison_rounds(variant), |n| n.to_string())
-        ),
-        false => String::new(),
-    }
+    (entry.head_to_head_rounds_with(variant))
+        .map_or_else(String::new, |n| format!(" (head to head over {n} rounds)"))
 }
 
 /// The machine's measured ceiling at `b`'s thread count when `b`'s paired
