@@ -12,7 +12,10 @@
 //! its time. After each sweep [`parbench::sweep::Group`] (one
 //! workload, backend and thread count) the sweep pairs it with the
 //! sequential loop and writes it to this machine's results file
-//! (`reports/runs/<label>.json`). Then, under criterion's filter, parbench
+//! (`reports/runs/<label>.json`). After every workload it visits each
+//! paired set once more (`Sweep::revisit`) and settles head to head the
+//! comparisons the answers quote that both visits left undecided. Then,
+//! under criterion's filter, parbench
 //! measures its own harness overhead (`parbench::harness_overhead`), the
 //! intermittent regime itself (each call after the caller's own work) and
 //! the break-even map (`parbench::break_even`); at the end it calibrates the
@@ -170,15 +173,30 @@ fn sweep_main() -> Result<()> {
             next += 1;
         }
         // The two leading backends head to head, where the report asks
-        // which backend is fastest on this workload; then the comparisons
-        // the answers quote that their sets left undecided.
+        // which backend is fastest on this workload.
         if bench_args.measuring {
             sweep.race_backends(workload, &sampling)?;
-            sweep.settle_comparisons(workload, &sampling)?;
         }
         criterion_group.finish();
     }
     criterion.final_summary();
+    if bench_args.measuring {
+        // Every paired set once more, minutes after its first visit, so
+        // that each interval takes in how far the host moved between the
+        // two; then, head to head, the comparisons the answers quote that
+        // both visits left undecided.
+        let started = std::time::Instant::now();
+        let (again, sets) = sweep.revisit(&sampling)?;
+        println!(
+            "parbench: {again} of {sets} paired sets visited again ({:.1} s)",
+            started.elapsed().as_secs_f64()
+        );
+        let mut workloads: Vec<&str> = groups.iter().map(|g| g.workload).collect();
+        workloads.dedup();
+        for workload in workloads {
+            sweep.settle_comparisons(workload, &sampling)?;
+        }
+    }
     // What parbench's own steps do with a benchmark: measure it, or (in
     // criterion's test mode) check it against the oracle once.
     let mode = match bench_args.measuring {

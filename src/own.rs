@@ -41,7 +41,7 @@ use crate::profile::{self, Profile};
 use crate::results::{self, Benchmark, OwnRun, RunInfo, TimeEstimator, TimeNs, WorkloadInfo};
 use crate::roles::Role;
 use crate::store::Store;
-use crate::sweep::{self, BenchArgs, SetMember, baseline, pair_members};
+use crate::sweep::{self, BenchArgs, PairedMember, SetMember, SetVisits, baseline, pair_members};
 use crate::variants::{VARIANTS, Variant};
 use crate::workload::{Purpose, WORKLOADS};
 
@@ -365,6 +365,42 @@ fn intermittent_of(plan: &[Planned], profile: Profile) -> Vec<Planned> {
         .collect()
 }
 
+/// Pairs the entries `set` of `plan` (one backend and thread count, their
+/// executors built) with the sequential loop ([`pair_members`]): a first
+/// visit, or a visit again of the rounds `earlier` holds.
+fn pair_own_set<P: Problem>(
+    prepared: &Prepared<P>,
+    out: &mut [u64],
+    executors: &Executors,
+    (plan, set): (&[Planned], &[usize]),
+    churns: bool,
+    sampling: &Sampling,
+    earlier: Option<SetVisits>,
+) -> Result<(Vec<PairedMember>, SetVisits)> {
+    let (backend, threads) = (plan[set[0]].backend, plan[set[0]].threads);
+    let target = Target::of(&*executors.built[&(backend.id(), threads)]);
+    let sequential = Target::of(&*executors.built[&(backends::Sequential.id(), 1)]);
+    let members: Vec<SetMember> = set
+        .iter()
+        .map(|&i| SetMember {
+            job: prepared.job(plan[i].variant),
+            target,
+            variant: plan[i].variant,
+            backend,
+            threads,
+        })
+        .collect();
+    pair_members(
+        prepared,
+        out,
+        (prepared.job(baseline()), sequential),
+        &members,
+        churns,
+        sampling,
+        earlier,
+    )
+}
+
 /// Pools and threads, built once per (backend, threads), before any timing.
 #[derive(Default)]
 struct Executors {
@@ -482,6 +518,29 @@ fn measure<P: Problem>(
     let answers =
         |p: &Planned| sweep::holds_the_answers(p.backend.id(), p.threads, &settings.threads);
     groups.sort_by_key(|(start, _)| answers(&plan[*start]));
+    let pairing_context = |p: &Planned| {
+        format!(
+            "problem {name}: pairing {} at {} thread(s) with the sequential loop",
+            p.backend.id(),
+            p.threads
+        )
+    };
+    // The record of plan entry `i`, with what the paired rounds measured.
+    let record = |i: usize, paired: PairedMember| {
+        let items = prepared.problem.items() as u64;
+        Benchmark::new(
+            key_of(&name, &plan[i]),
+            items,
+            TimeNs::of_median(paired.time),
+            &started_at,
+            memory[i],
+        )
+        .with_estimator(TimeEstimator::PairedRounds)
+        .with_paired(paired.figures)
+    };
+    // Each set the first visit sampled: its entries, whether it churns
+    // memory and holds the answers, and its rounds, for its visit again.
+    let mut visited = Vec::new();
     for (start, end) in groups {
         let (backend, threads) = (plan[start].backend, plan[start].threads);
         println!(
@@ -499,53 +558,77 @@ fn measure<P: Problem>(
             true => backends::hold_with_caller(executors.get(backend, threads)?),
             false => None,
         };
+        executors.get(backend, threads)?;
+        executors.get(&backends::Sequential, 1)?;
         let mut benchmarks = Vec::new();
         for (set, churns) in sets {
-            executors.get(backend, threads)?;
-            executors.get(&backends::Sequential, 1)?;
-            let target = Target::of(&*executors.built[&(backend.id(), threads)]);
-            let sequential = Target::of(&*executors.built[&(backends::Sequential.id(), 1)]);
-            let members: Vec<SetMember> = set
-                .iter()
-                .map(|&i| SetMember {
-                    job: prepared.job(plan[i].variant),
-                    target,
-                    variant: plan[i].variant,
-                    backend,
-                    threads,
-                })
-                .collect();
             let answers = answers(&plan[start]);
-            let paired = bank.fund(&sampling.of_set(churns).answering(answers), |lent| {
-                pair_members(
-                    prepared,
-                    &mut out,
-                    (prepared.job(baseline()), sequential),
-                    &members,
-                    churns,
-                    lent,
-                )
-            });
-            let paired = paired.with_context(|| {
-                format!(
-                    "problem {name}: pairing {} at {threads} thread(s) with the sequential loop",
-                    backend.id()
-                )
-            })?;
-            for (&i, paired) in set.iter().zip(paired) {
-                let time = TimeNs::of_median(paired.time);
-                let key = key_of(&name, &plan[i]);
-                let items = prepared.problem.items() as u64;
-                benchmarks.push(
-                    Benchmark::new(key, items, time, &started_at, memory[i])
-                        .with_estimator(TimeEstimator::PairedRounds)
-                        .with_paired(paired.figures),
-                );
+            let again = settings.profile.revisits(answers);
+            let first = match again {
+                true => sampling.first_of_two_visits(),
+                false => sampling,
+            };
+            let (paired, rounds) = bank
+                .fund(&first.of_set(churns).answering(answers), |lent| {
+                    pair_own_set(
+                        prepared,
+                        &mut out,
+                        executors,
+                        (plan, &set),
+                        churns,
+                        lent,
+                        None,
+                    )
+                })
+                .with_context(|| pairing_context(&plan[start]))?;
+            benchmarks.extend(set.iter().zip(paired).map(|(&i, m)| record(i, m)));
+            if again {
+                visited.push((set, churns, answers, rounds));
             }
         }
         backends::release_from_caller(executors.get(backend, threads)?, held);
         store.record(benchmarks, BTreeMap::from([(name.clone(), info.clone())]))?;
     }
+    // Each set once more, now, as the built-in sweep visits its sets again
+    // later in its run (`Sweep::revisit`): those that hold the answers
+    // first, in a random order, within the problem's revisit budget.
+    let mut revisiting = paired::Budget::limited(settings.profile.revisit_budget());
+    let parts: Vec<(&str, bool)> = visited.iter().map(|v| (name.as_str(), v.2)).collect();
+    let order = sweep::revisit_order(&parts, sweep::run_seed());
+    let mut visited: Vec<Option<_>> = visited.into_iter().map(Some).collect();
+    let (mut again, sets) = (0, parts.len());
+    for at in order {
+        let (set, churns, answers, rounds) = visited[at].take().expect("each set once");
+        let p = plan[set[0]];
+        let held = match p.backend.max_threads() > 1 {
+            true => backends::hold_with_caller(executors.get(p.backend, p.threads)?),
+            false => None,
+        };
+        let sampling = sampling.visiting_again().of_set(churns).answering(answers);
+        let paired = revisiting.fund(&sampling, |within| {
+            pair_own_set(
+                prepared,
+                &mut out,
+                executors,
+                (plan, &set),
+                churns,
+                within,
+                Some(rounds),
+            )
+        });
+        backends::release_from_caller(executors.get(p.backend, p.threads)?, held);
+        let Some(paired) = paired else {
+            break; // the revisit budget is spent
+        };
+        let (paired, _) = paired.with_context(|| pairing_context(&p))?;
+        again += 1;
+        let benchmarks = set.iter().zip(paired).map(|(&i, m)| record(i, m)).collect();
+        store.record(benchmarks, BTreeMap::from([(name.clone(), info.clone())]))?;
+    }
+    println!(
+        "parbench: {name}: {again} of {sets} sets visited again ({:.1} s)",
+        revisiting.spent().as_secs_f64()
+    );
     // The two leading backends head to head, as in the built-in sweep
     // (`Sweep::race_backends`).
     let points = results::backend_points(store.measured_of(&name));

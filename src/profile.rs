@@ -207,6 +207,31 @@ impl Profile {
         }
     }
 
+    /// Whether a run of this profile visits a paired set again later in
+    /// the run ([`crate::sweep::Sweep::revisit`]): in `default` and `full`
+    /// every set; in `quick` only those that hold what the answers quote
+    /// (`answers`). Visiting every set of a quick run took its revisits
+    /// 33 s for 31 sets and the run 15 s more (162 s against 147 s for the
+    /// commit before, back to back, 2026-12-07); the answers' sets alone,
+    /// 15.5 s for 12 sets (152 s against 137 s), on a host on which the
+    /// commit before already took more than its 2 minutes.
+    pub fn revisits(self, answers: bool) -> bool {
+        answers || self != Profile::Quick
+    }
+
+    /// The most a run of this profile (the built-in sweep, or one problem
+    /// of one's own) spends visiting its sets again ([`crate::paired::Budget`]):
+    /// the sets that hold what the answers quote come first, so a budget
+    /// spent leaves out the others, which the report then shows as sampled
+    /// at one moment.
+    pub fn revisit_budget(self) -> Option<Duration> {
+        match self {
+            Profile::Quick => Some(Duration::from_secs(6)),
+            Profile::Default => Some(Duration::from_secs(60)),
+            Profile::Full => None,
+        }
+    }
+
     /// Whether criterion draws its own per-benchmark plots in this profile:
     /// `full` only. They cost about 0.25 s per benchmark (a `default` run of
     /// `trivial`'s 73 benchmarks: 65 s with them, 47 s without), about 100 s

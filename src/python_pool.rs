@@ -466,6 +466,7 @@ fn records(lines: &[Line], run: &PythonRun, measured_at: &str) -> Vec<Benchmark>
                     wall_ns: paired::mean(&line.call_ns),
                     cpu_time_ns: None,
                     compared,
+                    visits: None,
                 })
         })
         .collect()

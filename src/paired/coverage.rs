@@ -21,7 +21,7 @@
 use std::time::Duration;
 
 use super::clock::{Clock, SyntheticClock};
-use super::{Outcome, Sampling, Switching, Watched, sample_rounds};
+use super::{Outcome, Samples, Sampling, Switching, Watched, sample_rounds};
 use crate::seeded::Rng;
 
 /// Trials per case: at least 2,000 (issue 31), so a coverage of 95% is
@@ -157,6 +157,7 @@ fn trial(ratio: f64, noise: Noise, stop: Stop, seed: u64) -> Trial {
         margin: (stop == Stop::OnDecision).then_some(MARGIN),
     }];
     let samples = sample_rounds(
+        Samples::default(),
         &[false, false],
         &watched,
         &sampling,
@@ -186,22 +187,24 @@ fn trial(ratio: f64, noise: Noise, stop: Stop, seed: u64) -> Trial {
 
 /// [`TRIALS`] seeded trials of one case, over both cores.
 fn trials(ratio: f64, noise: Noise, stop: Stop, case: u64) -> Vec<Trial> {
+    seeded_trials(case, |seed| trial(ratio, noise, stop, seed))
+}
+
+/// `trial` with [`TRIALS`] seeds of `case`, over both cores.
+fn seeded_trials<T: Send>(case: u64, trial: impl Fn(u64) -> T + Sync) -> Vec<T> {
     let seeds: Vec<u64> = (0..TRIALS as u64).map(|t| case << 32 | t).collect();
+    let trial = &trial;
     std::thread::scope(|scope| {
         let handles: Vec<_> = seeds
             .chunks(TRIALS.div_ceil(2))
             .map(|chunk| {
-                scope.spawn(move || {
-                    (chunk.iter())
-                        .map(|&seed| trial(ratio, noise, stop, seed))
-                        .collect::<Vec<_>>()
-                })
+                scope.spawn(move || chunk.iter().map(|&seed| trial(seed)).collect::<Vec<T>>())
             })
             .collect();
         handles
             .into_iter()
             .flat_map(|h| h.join().expect("a trial thread panicked"))
-            .collect()
+            .collect::<Vec<T>>()
     })
 }
 
@@ -366,6 +369,85 @@ fn a_decided_comparison_stops_at_once_and_one_at_the_margin_s_edge_runs_to_the_c
     let edge = trial(1.0 + MARGIN, Noise::LogNormal(0.01), Stop::OnDecision, 7);
     assert_eq!(edge.outcome, Outcome::Undecided);
     assert!((180..=220).contains(&edge.rounds), "{}", edge.rounds);
+}
+
+/// A set visited twice ([`super::sample_again`]): member 1 at `ratio`
+/// times member 0 in the first visit and `ratio * (1 + step)` in the
+/// second (the host moved between them), lognormal noise `sigma` within
+/// each, watched against [`MARGIN`]. Returns the interval the second visit
+/// stopped on, and the rounds of each visit.
+fn two_visits(ratio: f64, step: f64, sigma: f64, seed: u64) -> (super::Interval, [usize; 2]) {
+    let first = sampling();
+    let again = first.visiting_again();
+    let clock = SyntheticClock::start();
+    let mut rng = Rng(seed);
+    let base = Duration::from_millis(10);
+    let watched = [Watched {
+        member: 1,
+        reference: 0,
+        margin: Some(MARGIN),
+    }];
+    let mut visit = |earlier: Samples, sampling: &Sampling, ratio: f64| {
+        sample_rounds(
+            earlier,
+            &[false, false],
+            &watched,
+            sampling,
+            Switching::Batches,
+            &clock,
+            |member| {
+                let factor = match member {
+                    0 => 1.0,
+                    _ => ratio * (sigma * rng.normal()).exp(),
+                };
+                clock.advance(base.mul_f64(factor));
+                Ok(())
+            },
+        )
+        .expect("synthetic calls do not fail")
+    };
+    let visited = visit(Samples::default(), &first, ratio);
+    let rounds = visited.rounds();
+    let visited = visit(visited, &again, ratio * (1.0 + step));
+    (
+        visited.time_ratio(1, 0),
+        [rounds, visited.rounds() - rounds],
+    )
+}
+
+#[test]
+fn two_visits_that_disagree_give_an_interval_that_spans_them() {
+    // The host moved by 5% between the visits: 1.03 in the first, 1.0815
+    // in the second, 3% noise within each. The run's value is halfway
+    // (in log space); the interval covers it at 3% noise, and at 1%,
+    // where each visit alone is decided within a few rounds and the
+    // pooled rounds of two unequal visits lean to the longer one.
+    let (ratio, step) = (1.03, 0.05);
+    let halfway = ratio * (1.0f64 + step).sqrt();
+    for (case, sigma) in [(500, 0.03), (501, 0.01)] {
+        let runs = seeded_trials(case, |seed| two_visits(ratio, step, sigma, seed));
+        let covered = runs.iter().filter(|(i, _)| i.contains(halfway)).count();
+        let coverage = covered as f64 / runs.len() as f64;
+        let second: Vec<usize> = runs.iter().map(|(_, r)| r[1]).collect();
+        println!(
+            "two visits 5% apart, lognormal {}%: coverage of halfway {:.1}%, the second \
+             visit's rounds {}-{}",
+            sigma * 100.0,
+            coverage * 100.0,
+            second.iter().min().unwrap(),
+            second.iter().max().unwrap()
+        );
+        assert!(
+            coverage >= 0.94,
+            "{sigma}: coverage {:.1}%",
+            coverage * 100.0
+        );
+    }
+    // Visits that agree: the second stops at its first look (8 rounds),
+    // the comparison decided again.
+    let (interval, rounds) = two_visits(1.5, 0.0, 0.01, 7);
+    assert_eq!(rounds[1], 8);
+    assert_eq!(Outcome::of(&interval, MARGIN), Outcome::Slower);
 }
 
 /// How an intermittent call's time is drawn against its steady call's, in

@@ -195,6 +195,19 @@ pub struct MemberSamples {
     /// Process CPU time per call, per round (ns); empty where the platform
     /// has no process CPU clock.
     pub cpu_ns: Vec<f64>,
+    /// Where each visit after the first begins in `wall_ns`: a set sampled
+    /// again later in the run ([`sample_again`]) appends its rounds, and a
+    /// ratio pairs rounds of one visit only. Empty: one visit.
+    pub visit_starts: Vec<usize>,
+}
+
+impl MemberSamples {
+    /// The rounds of each visit, in order, as ranges of `wall_ns`.
+    fn visits(&self) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+        let starts = std::iter::once(0).chain(self.visit_starts.iter().copied());
+        let ends = (self.visit_starts.iter().copied()).chain(std::iter::once(self.wall_ns.len()));
+        starts.zip(ends).map(|(start, end)| start..end)
+    }
 }
 
 /// The rounds of one group.
@@ -213,18 +226,46 @@ impl Samples {
             .unwrap_or(0)
     }
 
+    /// Visits of the set so far: 1, or more where it was sampled again
+    /// later in the run ([`sample_again`]).
+    pub fn visits(&self) -> usize {
+        1 + self.members.first().map_or(0, |m| m.visit_starts.len())
+    }
+
     /// The time of `member` over the time of `reference`, from the ratio
-    /// of each round: their median, with its confidence sequence.
+    /// of each round: their median, with its confidence sequence, widened
+    /// to take in each visit's own median ([`covering_visits`]).
     pub fn time_ratio(&self, member: usize, reference: usize) -> Interval {
-        median_sequence(&mut self.round_ratios(member, reference))
+        let by_visit = self.round_ratios_by_visit(member, reference);
+        covering_visits(median_sequence(&mut by_visit.concat()), &by_visit)
     }
 
     /// `member`'s time over `reference`'s, round by round (the rounds both
-    /// were sampled in).
+    /// were sampled in), every visit's in turn.
     fn round_ratios(&self, member: usize, reference: usize) -> Vec<f64> {
-        (self.members[member].wall_ns.iter())
-            .zip(&self.members[reference].wall_ns)
-            .map(|(m, r)| m / r)
+        self.round_ratios_by_visit(member, reference).concat()
+    }
+
+    /// [`Samples::round_ratios`], visit by visit: a round of one visit is
+    /// paired only with the same round of the same visit.
+    fn round_ratios_by_visit(&self, member: usize, reference: usize) -> Vec<Vec<f64>> {
+        let (m, r) = (&self.members[member], &self.members[reference]);
+        (m.visits().zip(r.visits()))
+            .map(|(in_m, in_r)| {
+                (m.wall_ns[in_m].iter())
+                    .zip(&r.wall_ns[in_r])
+                    .map(|(m, r)| m / r)
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// `member`'s speedup over `reference` at each visit: the median of
+    /// that visit's per-round ratios (none for a visit without rounds).
+    pub fn speedup_by_visit(&self, member: usize, reference: usize) -> Vec<f64> {
+        (self.round_ratios_by_visit(reference, member).iter())
+            .filter(|ratios| !ratios.is_empty())
+            .map(|ratios| median_of(ratios).estimate)
             .collect()
     }
 
@@ -255,7 +296,9 @@ impl Samples {
     /// The rounds a ratio of `a` and `b` rests on: those both were
     /// sampled in (the first ones; a member that left early has fewer).
     pub fn paired_rounds(&self, a: usize, b: usize) -> usize {
-        self.rounds_of(a).min(self.rounds_of(b))
+        (self.members[a].visits().zip(self.members[b].visits()))
+            .map(|(in_a, in_b)| in_a.len().min(in_b.len()))
+            .sum()
     }
 
     /// The interval of a watched ratio ([`Watched`]): `member`'s speedup
@@ -274,8 +317,14 @@ impl Samples {
 
     /// Is the watched ratio settled: decided against its margin where it
     /// has one, else its 95% interval at most `target` of its estimate on
-    /// either side?
+    /// either side? Never below [`MIN_VALUES_FOR_INTERVAL`] rounds, whose
+    /// bounds are a range, not an interval (a first visit may look from
+    /// fewer: [`Sampling::first_of_two_visits`]).
     pub fn settled(&self, watched: Watched, target: f64) -> bool {
+        let rounds = self.paired_rounds(watched.member, watched.reference);
+        if (rounds as u64) < MIN_VALUES_FOR_INTERVAL {
+            return false;
+        }
         match watched.margin {
             Some(margin) => {
                 let ratio = self.time_ratio(watched.member, watched.reference);
@@ -323,7 +372,9 @@ impl Samples {
     /// its distribution-free 95% confidence sequence: the time of an entry
     /// criterion does not time.
     pub fn wall_per_call(&self, member: usize) -> Interval {
-        median_sequence(&mut self.members[member].wall_ns.clone())
+        let m = &self.members[member];
+        let by_visit: Vec<Vec<f64>> = m.visits().map(|v| m.wall_ns[v].to_vec()).collect();
+        covering_visits(median_sequence(&mut m.wall_ns.clone()), &by_visit)
     }
 
     /// The mean wall time per call of `member` over its rounds (ns): the
@@ -338,6 +389,26 @@ impl Samples {
         let cpu = &self.members[member].cpu_ns;
         (!cpu.is_empty() && cpu.len() == self.members[member].wall_ns.len()).then(|| mean(cpu))
     }
+}
+
+/// `pooled` (the confidence sequence of every visit's rounds together),
+/// widened to take in the median of each visit's own rounds (`by_visit`)
+/// where there are several. The sequence assumes one stationary stream of
+/// rounds; visits minutes apart are clusters, and a host that moved
+/// between them moves their medians. So the interval covers at least the
+/// spread between the visits, whatever the rounds within each say.
+pub fn covering_visits(pooled: Interval, by_visit: &[Vec<f64>]) -> Interval {
+    let visited = by_visit.iter().filter(|v| !v.is_empty());
+    if visited.clone().count() < 2 {
+        return pooled;
+    }
+    visited
+        .map(|values| median_of(values).estimate)
+        .fold(pooled, |interval, median| Interval {
+            lower: interval.lower.min(median),
+            upper: interval.upper.max(median),
+            ..interval
+        })
 }
 
 /// The mean of `values` (0 for none).
@@ -403,7 +474,53 @@ pub fn sample(
     call: impl FnMut(usize) -> Result<()>,
 ) -> Result<Samples> {
     let clock = MonotonicClock::start();
-    caught(|| sample_rounds(churns, watched, sampling, Switching::Batches, &clock, call))
+    let fresh = Samples::default();
+    caught(|| {
+        sample_rounds(
+            fresh,
+            churns,
+            watched,
+            sampling,
+            Switching::Batches,
+            &clock,
+            call,
+        )
+    })
+}
+
+/// [`sample`] once more, later in the run: a second visit of the set whose
+/// rounds `earlier` holds (the same members, in the same order). Each
+/// member keeps its batch size and is sampled again from `min_rounds`
+/// rounds on, its new rounds appended as a visit of their own; the ratios
+/// then pair rounds within a visit, and their intervals take in the spread
+/// between the visits ([`covering_visits`]), so stopping waits until the
+/// visits agree enough to decide.
+pub fn sample_again(
+    earlier: Samples,
+    churns: &[bool],
+    watched: &[Watched],
+    sampling: &Sampling,
+    call: impl FnMut(usize) -> Result<()>,
+) -> Result<Samples> {
+    if earlier.members.len() != churns.len() {
+        return Err(anyhow!(
+            "a set of {} members visited again with {}",
+            earlier.members.len(),
+            churns.len()
+        ));
+    }
+    let clock = MonotonicClock::start();
+    caught(|| {
+        sample_rounds(
+            earlier,
+            churns,
+            watched,
+            sampling,
+            Switching::Batches,
+            &clock,
+            call,
+        )
+    })
 }
 
 /// [`sample`] with the members' calls alternating one by one
@@ -420,6 +537,7 @@ pub fn sample_alternating(
     let clock = MonotonicClock::start();
     caught(|| {
         sample_rounds(
+            Samples::default(),
             &churns,
             watched,
             sampling,
@@ -447,9 +565,11 @@ enum Switching {
     Alternating,
 }
 
-/// [`sample`] and [`sample_alternating`], with no catch around them, on
-/// `clock` (the monotonic clock; a synthetic one in the coverage test).
+/// [`sample`], [`sample_again`] and [`sample_alternating`], with no catch
+/// around them, on `clock` (the monotonic clock; a synthetic one in the
+/// coverage test), adding to `earlier` (empty but for a visit again).
 fn sample_rounds(
+    earlier: Samples,
     churns: &[bool],
     watched: &[Watched],
     sampling: &Sampling,
@@ -458,14 +578,23 @@ fn sample_rounds(
     mut call: impl FnMut(usize) -> Result<()>,
 ) -> Result<Samples> {
     let members = churns.len();
-    let mut samples = Samples {
-        members: vec![MemberSamples::default(); members],
-    };
+    let mut samples = earlier;
+    let again = !samples.members.is_empty();
+    if !again {
+        samples.members = vec![MemberSamples::default(); members];
+    }
     if members == 0 {
         return Ok(samples);
     }
     let mut call_time = Vec::with_capacity(members);
     for (member, into) in samples.members.iter_mut().enumerate() {
+        if again {
+            // Its batch size stays; its time per call is its median so far.
+            into.visit_starts.push(into.wall_ns.len());
+            let median = median_of(&into.wall_ns).estimate;
+            call_time.push(Duration::from_nanos(median.max(0.0) as u64));
+            continue;
+        }
         let (calls, took) = batch_size(sampling.batch, clock, || call(member))?;
         into.calls_per_batch = calls;
         call_time.push(took / calls as u32);
@@ -754,11 +883,13 @@ mod tests {
                     calls_per_batch: 1,
                     wall_ns: vec![100.0, 200.0, 300.0, 150.0, 120.0, 250.0],
                     cpu_ns: vec![100.0; 6],
+                    visit_starts: Vec::new(),
                 },
                 MemberSamples {
                     calls_per_batch: 1,
                     wall_ns: vec![200.0, 400.0, 600.0, 300.0, 240.0, 500.0],
                     cpu_ns: vec![400.0, 800.0, 1200.0, 600.0, 480.0, 1000.0],
+                    visit_starts: Vec::new(),
                 },
             ],
         };
@@ -769,6 +900,51 @@ mod tests {
         let (cpu, wall) = (samples.cpu_per_call_ns(1).unwrap(), samples.mean_wall_ns(1));
         assert_eq!(cpu, 4480.0 / 6.0);
         assert!((cpu / wall - 2.0).abs() < 1e-12, "two cores busy");
+    }
+
+    #[test]
+    fn a_visit_again_pairs_its_own_rounds_and_its_interval_spans_the_visits() {
+        // Member 1 left the first visit after 2 of member 0's 4 rounds; in
+        // the second, both had 3. Member 1 is twice member 0 in the first
+        // visit and three times in the second: no round of one visit is
+        // paired with a round of the other.
+        let samples = Samples {
+            members: vec![
+                MemberSamples {
+                    calls_per_batch: 1,
+                    wall_ns: vec![100.0, 110.0, 120.0, 130.0, 100.0, 100.0, 100.0],
+                    cpu_ns: Vec::new(),
+                    visit_starts: vec![4],
+                },
+                MemberSamples {
+                    calls_per_batch: 1,
+                    wall_ns: vec![200.0, 220.0, 300.0, 300.0, 300.0],
+                    cpu_ns: Vec::new(),
+                    visit_starts: vec![2],
+                },
+            ],
+        };
+        assert_eq!(samples.visits(), 2);
+        assert_eq!(samples.paired_rounds(0, 1), 5);
+        assert_eq!(samples.round_ratios(1, 0), vec![2.0, 2.0, 3.0, 3.0, 3.0]);
+        assert_eq!(samples.speedup_by_visit(0, 1), vec![2.0, 3.0]);
+        // Five rounds bound nothing: the range, which holds both visits.
+        let ratio = samples.time_ratio(1, 0);
+        assert_eq!((ratio.lower, ratio.upper), (2.0, 3.0));
+        // A pooled interval narrower than the visits' spread is widened
+        // to take in each visit's median; one visit leaves it as it is.
+        let pooled = Interval {
+            estimate: 2.5,
+            lower: 2.4,
+            upper: 2.6,
+        };
+        let visits = [vec![2.0, 2.1, 1.9], vec![3.0, 3.1], Vec::new()];
+        let widened = covering_visits(pooled, &visits);
+        assert_eq!(
+            (widened.estimate, widened.lower, widened.upper),
+            (2.5, 2.0, 3.05)
+        );
+        assert_eq!(covering_visits(pooled, &visits[..1]), pooled);
     }
 
     /// Six rounds of tiny batches: any interval is within the target, and
@@ -870,16 +1046,19 @@ mod tests {
                     calls_per_batch: 1,
                     wall_ns: vec![100.0; 10],
                     cpu_ns: Vec::new(),
+                    ..MemberSamples::default()
                 },
                 MemberSamples {
                     calls_per_batch: 1,
                     wall_ns: spread(0.035),
                     cpu_ns: Vec::new(),
+                    ..MemberSamples::default()
                 },
                 MemberSamples {
                     calls_per_batch: 1,
                     wall_ns: spread(0.2),
                     cpu_ns: Vec::new(),
+                    ..MemberSamples::default()
                 },
             ],
         };
@@ -991,7 +1170,7 @@ mod tests {
         let member = |wall_ns: Vec<f64>| MemberSamples {
             calls_per_batch: 1,
             wall_ns,
-            cpu_ns: Vec::new(),
+            ..MemberSamples::default()
         };
         // Member 1's ratio to member 0 is exactly 2 in every round, while
         // the rounds drift: within any target. Member 2's ratio varies by

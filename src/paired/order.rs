@@ -46,7 +46,7 @@ mod tests {
 
     use super::*;
     use crate::paired::clock::SyntheticClock;
-    use crate::paired::{Sampling, Switching, sample_rounds, speedups_over_first};
+    use crate::paired::{Samples, Sampling, Switching, sample_rounds, speedups_over_first};
 
     #[test]
     fn each_round_is_a_permutation() {
@@ -101,6 +101,7 @@ mod tests {
             ..Sampling::default()
         };
         let samples = sample_rounds(
+            Samples::default(),
             &vec![false; members],
             &speedups_over_first(members),
             &sampling,

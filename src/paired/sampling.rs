@@ -89,6 +89,34 @@ impl Sampling {
         Sampling { answers, ..self }
     }
 
+    /// The sampling of a set's first visit, when it is visited again later
+    /// in the run (`sweep::Sweep::revisit`): at least half the rounds
+    /// ([`VISIT_ROUNDS`]), since the second visit brings the other half. A
+    /// set whose calls are long (compute's at 2 threads: 8 rounds of 13
+    /// members took 2 to 3 s, beyond quick's 1 s cap) then costs about the
+    /// rounds it cost in one visit. Nothing settles before
+    /// [`MIN_VALUES_FOR_INTERVAL`] rounds in all ([`super::Samples::settled`]).
+    pub fn first_of_two_visits(&self) -> Sampling {
+        Sampling {
+            min_rounds: VISIT_ROUNDS.min(self.min_rounds),
+            ..*self
+        }
+    }
+
+    /// The sampling of a set visited again, later in the run
+    /// (`sweep::Sweep::revisit`): at least [`VISIT_ROUNDS`] rounds and
+    /// half the caps. The visit begins with the first one's rounds, so a
+    /// figure whose visits agree is settled again at its first look; one
+    /// whose visits disagree has its interval widened to take in both
+    /// ([`super::covering_visits`]) and samples on, to the cap at most.
+    pub fn visiting_again(&self) -> Sampling {
+        Sampling {
+            cap: self.cap / 2,
+            churning_cap: self.churning_cap / 2,
+            ..self.first_of_two_visits()
+        }
+    }
+
     /// The sampling of one set: with [`Sampling::churning_cap`] for a
     /// member that churns memory, sampled apart (`churns`).
     pub fn of_set(&self, churns: bool) -> Sampling {
@@ -108,6 +136,11 @@ impl Sampling {
 /// are called so wherever they are shown. (A fixed-sample interval,
 /// [`super::median_interval`], bounds the median from 6 values.)
 pub const MIN_VALUES_FOR_INTERVAL: u64 = 8;
+
+/// The fewest rounds of each of a set's two visits: half the fewest that
+/// bound the median, so that two visits together take no more rounds than
+/// one did before visits.
+pub const VISIT_ROUNDS: usize = MIN_VALUES_FOR_INTERVAL as usize / 2;
 
 /// The default target of a paired figure (a speedup, a lone member's
 /// time): a half-width of 3% of its estimate. The comparisons the answers

@@ -8,7 +8,7 @@
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use super::format::{
-    MISSING, bytes, duration_ns, items_per_s, or_missing, percent, speedup_with_interval,
+    MISSING, bytes, duration_ns, items_per_s, or_missing, percent, span_s, speedup_with_interval,
     time_with_ci, times,
 };
 use crate::results::{Benchmark, TimeEstimator};
@@ -173,6 +173,15 @@ fn speedup_with_marks(c: &Cells) -> String {
         text.push_str(TWO_MODES_MARK);
     }
     text
+}
+
+/// The moments of the run an entry's paired figures were sampled at: its
+/// visits where it has several, else 1 for a paired entry.
+fn visits(b: &Benchmark) -> Option<u64> {
+    match &b.paired_visits {
+        Some(v) => Some(v.speedups.len() as u64),
+        None => b.paired_rounds.map(|_| 1),
+    }
 }
 
 fn opt_count(value: Option<u64>) -> Raw {
@@ -381,6 +390,33 @@ pub static COLUMNS: &[Column] = &[
             Some(false) => format!("no: the time cap came first {CAPPED_MARK}"),
             None => String::new(),
         },
+    },
+    Column {
+        name: "paired_visits",
+        title: "visits (moments of the run sampled)",
+        numeric: true,
+        shown: Shown::Always,
+        views: EXPORT,
+        raw: |c| opt_count(visits(c.entry)),
+        human: |c| or_missing(visits(c.entry), |n| n.to_string()),
+    },
+    Column {
+        name: "sampled_over_s",
+        title: "sampled over (first visit to last)",
+        numeric: true,
+        shown: Shown::Always,
+        views: EXPORT,
+        raw: |c| opt_number(c.entry.paired_visits.as_ref().map(|v| v.span_s)),
+        human: |c| or_missing(c.entry.paired_visits.as_ref().map(|v| v.span_s), span_s),
+    },
+    Column {
+        name: "visit_spread",
+        title: "speedup spread between visits",
+        numeric: true,
+        shown: Shown::Always,
+        views: EXPORT,
+        raw: |c| opt_number(c.entry.paired_visits.as_ref().map(|v| v.spread())),
+        human: |c| or_missing(c.entry.paired_visits.as_ref().map(|v| v.spread()), percent),
     },
     Column {
         name: "criterion_speedup",

@@ -29,6 +29,14 @@ pub fn duration_ns(ns: f64) -> String {
     format!("{value} {unit}")
 }
 
+/// A span of a run in seconds, as people say it: `35 s`, `4.2 min`.
+pub fn span_s(seconds: f64) -> String {
+    match seconds < 60.0 {
+        true => format!("{seconds:.0} s"),
+        false => format!("{:.1} min", seconds / 60.0),
+    }
+}
+
 /// [`duration_ns`] for a chart axis, without trailing zeros: `2 µs`, `1.5 ms`.
 pub fn duration_axis(ns: f64) -> String {
     let (value, unit) = duration_parts(ns);

@@ -44,7 +44,7 @@ pub use file::{
     merge_into, write_atomically,
 };
 pub use leaders::{backend_points, quoted_point, raced_points, scheduler_point};
-pub use paired_records::{Comparison, HeadToHead, PairedFigures};
+pub use paired_records::{Comparison, HeadToHead, PairedFigures, Visits};
 
 /// The version this build writes.
 pub const SCHEMA_VERSION: u32 = 6;
@@ -370,6 +370,11 @@ pub struct Benchmark {
     /// did not (and in files written before this field).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speedup_modes: Option<[Mode; 2]>,
+    /// Where the paired figures pool visits at several moments of the run:
+    /// each visit's speedup and the time they span. Absent: one visit (and
+    /// in files written before visits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paired_visits: Option<Visits>,
     /// Mean wall time per call over the paired batches (ns): the
     /// denominator of `cores_busy`.
     #[serde(default)]
@@ -494,6 +499,7 @@ impl Benchmark {
             speedup_lower: None,
             speedup_upper: None,
             speedup_modes: None,
+            paired_visits: None,
             paired_wall_ns: None,
             cpu_time_ns: None,
             compared: Vec::new(),
@@ -526,6 +532,7 @@ impl Benchmark {
         self.paired_wall_ns = Some(paired.wall_ns);
         self.cpu_time_ns = paired.cpu_time_ns;
         self.compared = paired.compared;
+        self.paired_visits = paired.visits;
         self
     }
 

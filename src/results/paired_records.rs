@@ -67,4 +67,35 @@ pub struct PairedFigures {
     pub wall_ns: f64,
     pub cpu_time_ns: Option<f64>,
     pub compared: Vec<Comparison>,
+    /// Where the entry's set was visited at more than one moment of the
+    /// run: each visit's speedup and the minutes they span.
+    pub visits: Option<Visits>,
+}
+
+/// An entry's paired rounds taken at several moments of the run (its set
+/// visited again later, [`crate::sweep::Sweep::revisit`]): its figures
+/// pool the visits, and their intervals take in the spread between them
+/// ([`crate::paired::covering_visits`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Visits {
+    /// The paired speedup at each visit, in order: the median of that
+    /// visit's per-round ratios.
+    pub speedups: Vec<f64>,
+    /// Seconds from the first visit's first round to the last visit's
+    /// last round: how long the figure was sampled over.
+    pub span_s: f64,
+}
+
+impl Visits {
+    /// How far the visits' speedups lie apart: the largest over the
+    /// smallest, less 1 (0 for one visit).
+    pub fn spread(&self) -> f64 {
+        let (lo, hi) = (self.speedups.iter()).fold((f64::INFINITY, 0.0f64), |(lo, hi), &s| {
+            (lo.min(s), hi.max(s))
+        });
+        match lo > 0.0 && lo.is_finite() {
+            true => hi / lo - 1.0,
+            false => 0.0,
+        }
+    }
 }

@@ -30,8 +30,8 @@ pub use head_to_head::{
     settled_words, settling_words,
 };
 pub use pairing::{
-    DISRUPTIVE_BYTES, NowAndThen, PairedMember, SLOW_APART, SetMember, churns, holds_the_answers,
-    pair_members, sets_to_pair,
+    DISRUPTIVE_BYTES, NowAndThen, PairedMember, SLOW_APART, SetMember, SetVisits, churns,
+    holds_the_answers, pair_members, revisit_order, run_seed, sets_to_pair,
 };
 use plan::groups_of;
 pub use plan::{Group, Planned, intermittent_plan, plan};
@@ -156,6 +156,10 @@ pub struct Sweep {
     /// The time left for settling, head to head, the comparisons an answer
     /// quotes that their sets left undecided ([`Sweep::settle_comparisons`]).
     settling: paired::Budget,
+    /// The sets the pairing pass sampled, kept for their visit again later
+    /// in the run ([`Sweep::revisit`]), and the time left for those visits.
+    visited: Vec<pairing::VisitedSet>,
+    revisiting: paired::Budget,
     /// The intermittent benchmarks (measured by parbench itself, after
     /// criterion), and the filter they honour.
     pub intermittent: Vec<Planned>,
@@ -201,6 +205,8 @@ impl Sweep {
             paired_time: HashMap::new(),
             bank: paired::Bank::limited(profile.bank_limit()),
             settling: paired::Budget::limited(profile.settling_budget()),
+            visited: Vec::new(),
+            revisiting: paired::Budget::limited(profile.revisit_budget()),
             resumed: HashSet::new(),
             resuming: false,
             resumed_break_even: Vec::new(),

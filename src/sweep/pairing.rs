@@ -6,8 +6,12 @@
 //! regime's calls follow the caller's own work ([`Sweep::measure_intermittent`]).
 //! Memory-heavy members are sampled apart ([`DISRUPTIVE_BYTES`]), and
 //! members much slower than the sequential loop in rounds of their own
-//! ([`SLOW_APART`]). Where an answer needs two entries' ratio decided,
-//! they then meet head to head (`super::head_to_head`).
+//! ([`SLOW_APART`]). Every set is visited once more later in the run
+//! ([`Sweep::revisit`]), so each figure spans two moments of it. Where an
+//! answer needs two entries' ratio decided, they then meet head to head
+//! (`super::head_to_head`).
+
+use std::time::Instant;
 
 use anyhow::{Context, Result};
 
@@ -19,7 +23,7 @@ use crate::matrix::{Prepared, Target};
 use crate::memory::Memory;
 use crate::paired::{self, Clock, Interval, MonotonicClock, Samples, Sampling, Watched};
 use crate::problem::Problem;
-use crate::results::{Benchmark, Comparison, PairedFigures, TimeEstimator, TimeNs};
+use crate::results::{Benchmark, Comparison, PairedFigures, TimeEstimator, TimeNs, Visits};
 use crate::roles::Role;
 use crate::variants::Variant;
 
@@ -64,6 +68,7 @@ impl NowAndThen<'_> {
                 wall_ns: paired::mean(&samples.call_ns[m]),
                 cpu_time_ns: cpu_time_seen(self.backend, samples.cpu_per_call_ns(m)),
                 compared: Vec::new(),
+                visits: None,
             });
         record.caller_work_ns = Some(samples.median_caller_work(m));
         record.call_ns = samples.call_ns[m].clone();
@@ -118,22 +123,105 @@ impl Sweep {
             })
             .collect();
         let answers = holds_the_answers(group.backend, group.threads, &self.threads);
+        let again = self.profile.revisits(answers);
         for (set, churns) in sets_to_pair(&members, Some(state_bytes as u64)) {
-            let sampling = sampling.of_set(churns).answering(answers);
-            self.pair_set(group, &set, churns, &sampling)?;
+            let first = match again {
+                true => sampling.first_of_two_visits(),
+                false => *sampling,
+            };
+            let sampling = first.of_set(churns).answering(answers);
+            let rounds = self.pair_set(group, &set, churns, &sampling, None)?;
+            if again {
+                self.visited.push(VisitedSet {
+                    group: group.clone(),
+                    set,
+                    churns,
+                    answers,
+                    rounds,
+                });
+            }
         }
         Ok(())
     }
 
+    /// Visits every set the pairing pass sampled for it
+    /// ([`Profile::revisits`](crate::profile::Profile::revisits)) once
+    /// more, later in the run, so that each figure rests on rounds taken at two moments and
+    /// its interval takes in how far the host moved between them
+    /// ([`paired::sample_again`]): the sets that hold what the answers
+    /// quote first, then the others, each part in a random order
+    /// ([`revisit_order`]), each set with `sampling` visiting again
+    /// ([`Sampling::visiting_again`]) within what is left of the run's
+    /// revisit budget ([`crate::profile::Profile::revisit_budget`]). Each
+    /// set's records are written again at once. Returns the sets visited
+    /// again and the sets in all.
+    pub fn revisit(&mut self, sampling: &Sampling) -> Result<(usize, usize)> {
+        let sampling = sampling.visiting_again();
+        let mut visited: Vec<Option<VisitedSet>> = std::mem::take(&mut self.visited)
+            .into_iter()
+            .map(Some)
+            .collect();
+        let parts: Vec<(&str, bool)> = (visited.iter().flatten())
+            .map(|v| (v.group.workload, v.answers))
+            .collect();
+        let order = revisit_order(&parts, run_seed());
+        let mut budget = std::mem::take(&mut self.revisiting);
+        let mut again = 0;
+        for at in order {
+            let v = visited[at].take().expect("each set once");
+            let held = self.hold_group(&v.group)?;
+            let sampled = budget.fund(&sampling.of_set(v.churns).answering(v.answers), |within| {
+                self.pair_set(&v.group, &v.set, v.churns, within, Some(v.rounds))
+            });
+            self.release_group(&v.group, held);
+            let Some(sampled) = sampled else {
+                break; // the revisit budget is spent
+            };
+            sampled?;
+            again += 1;
+            let records = self.revisited_records(&v.set);
+            if let Some(store) = self.store.as_mut() {
+                store.record(records, Default::default())?;
+            }
+        }
+        self.revisiting = budget;
+        Ok((again, parts.len()))
+    }
+
+    /// The records of the plan entries `set` with their paired figures (and,
+    /// where the paired rounds give its time, their time) as they stand
+    /// now: each read again from the results file, so that what was
+    /// written into it since (a race head to head) is kept.
+    fn revisited_records(&self, set: &[usize]) -> Vec<Benchmark> {
+        let Some(store) = self.store.as_ref() else {
+            return Vec::new();
+        };
+        (set.iter())
+            .filter_map(|index| {
+                let key = self.plan[*index].key();
+                let entry = store.measured_of(&key.workload).find(|b| b.key == key)?;
+                let mut record = entry.clone().with_paired(self.paired.get(index)?.clone());
+                if record.time_estimator == Some(TimeEstimator::PairedRounds) {
+                    record.time_ns = TimeNs::of_median(*self.paired_time.get(index)?);
+                }
+                Some(record)
+            })
+            .collect()
+    }
+
     /// Samples the plan entries `set` (all of `group`; churning memory or
-    /// not) with the sequential loop in the same rounds ([`pair_members`]).
+    /// not) with the sequential loop in the same rounds ([`pair_members`]):
+    /// a first visit with what the run's bank lends, or a visit again of
+    /// the rounds `earlier` holds, with `sampling` alone. Returns the
+    /// rounds, for the next visit.
     pub(super) fn pair_set(
         &mut self,
         group: &Group,
         set: &[usize],
         churns: bool,
         sampling: &Sampling,
-    ) -> Result<()> {
+        earlier: Option<SetVisits>,
+    ) -> Result<SetVisits> {
         self.prepare(self.plan[set[0]])?;
         let sequential_key = (backends::Backend::id(&backends::Sequential), 1);
         let group_key = (self.plan[set[0]].combo.backend.id(), group.threads);
@@ -153,31 +241,41 @@ impl Sweep {
                 threads: group.threads,
             })
             .collect();
-        // The run's bank lends this set what earlier sets saved, and books
-        // what it saved or used (`paired::Bank`).
-        let paired = self
-            .bank
-            .fund(sampling, |lent| {
-                pair_members(
-                    &current.problem,
-                    &mut current.out,
-                    reference,
-                    &members,
-                    churns,
-                    lent,
-                )
-            })
-            .with_context(|| {
-                format!(
-                    "pairing {}/{}/{} with the sequential loop",
-                    group.workload, group.backend, group.threads
-                )
-            })?;
+        let first_visit = earlier.is_none();
+        let pair = |sampling: &Sampling| {
+            pair_members(
+                &current.problem,
+                &mut current.out,
+                reference,
+                &members,
+                churns,
+                sampling,
+                earlier,
+            )
+        };
+        // On its first visit, the run's bank lends this set what earlier
+        // sets saved, and books what it saved or used (`paired::Bank`).
+        let paired = match first_visit {
+            true => self.bank.fund(sampling, pair),
+            false => pair(sampling),
+        };
+        let (paired, rounds) = paired.with_context(|| {
+            format!(
+                "pairing {}/{}/{} with the sequential loop{}",
+                group.workload,
+                group.backend,
+                group.threads,
+                match first_visit {
+                    true => "",
+                    false => ", visited again",
+                }
+            )
+        })?;
         for (&index, member) in set.iter().zip(paired) {
             self.paired.insert(index, member.figures);
             self.paired_time.insert(index, member.time);
         }
-        Ok(())
+        Ok(rounds)
     }
 
     /// The untimed check of the intermittent benchmark at `index`: the
@@ -337,6 +435,11 @@ pub struct PairedMember {
 /// sets in half the time left (so the run's budget does not change): their
 /// long calls would otherwise make every round long, and slow whatever
 /// follows them.
+///
+/// With `earlier` (what this call returned for the same members at an
+/// earlier moment of the run), it is a visit again: the members keep their
+/// sets, and each set's rounds continue as a visit of their own
+/// ([`paired::sample_again`]); the figures pool the visits.
 pub fn pair_members<P: Problem>(
     problem: &Prepared<P>,
     out: &mut [u64],
@@ -344,7 +447,8 @@ pub fn pair_members<P: Problem>(
     members: &[SetMember<'_>],
     churns: bool,
     sampling: &Sampling,
-) -> Result<Vec<PairedMember>> {
+    earlier: Option<SetVisits>,
+) -> Result<(Vec<PairedMember>, SetVisits)> {
     // The members each member is compared with (positions in `members`).
     let compared_with: Vec<Vec<usize>> = members
         .iter()
@@ -367,20 +471,30 @@ pub fn pair_members<P: Problem>(
         Some(m) => (problem.run_on(&members[m].job, members[m].target, out)).map(drop),
     };
     let clock = MonotonicClock::start();
-    let slow = match churns || members.len() < 2 {
-        true => Vec::new(),
-        false => slow_members(members.len(), &clock, &mut |member| call(member, out))?,
-    };
-    // The calls timed to find them come out of the set's time.
-    let probed = clock.now();
-    let apart = apart_with_their_comparisons(&slow, &compared_with);
-    let sets: Vec<Vec<usize>> = match apart.len() {
-        n if n == 0 || n == members.len() => vec![(0..members.len()).collect()],
-        _ => {
-            let light = (0..members.len()).filter(|m| !slow.contains(m)).collect();
-            vec![light, apart]
+    let (slow, sets, first_visit, mut earlier_rounds) = match earlier {
+        Some(visited) => {
+            let rounds = visited.sampled.into_iter().map(|(s, _)| Some(s)).collect();
+            (visited.slow, visited.sets, visited.first_visit, rounds)
+        }
+        None => {
+            let slow = match churns || members.len() < 2 {
+                true => Vec::new(),
+                false => slow_members(members.len(), &clock, &mut |member| call(member, out))?,
+            };
+            let apart = apart_with_their_comparisons(&slow, &compared_with);
+            let sets: Vec<Vec<usize>> = match apart.len() {
+                n if n == 0 || n == members.len() => vec![(0..members.len()).collect()],
+                _ => {
+                    let light = (0..members.len()).filter(|m| !slow.contains(m)).collect();
+                    vec![light, apart]
+                }
+            };
+            let none = vec![None; sets.len()];
+            (slow, sets, Instant::now(), none)
         }
     };
+    // The calls timed to find the slow members come out of the set's time.
+    let probed = clock.now();
     let parts = sets.len() as u32;
     let share = Sampling {
         cap: sampling.cap.saturating_sub(probed) / parts,
@@ -402,9 +516,11 @@ pub fn pair_members<P: Problem>(
         );
         let mut churning = vec![churns; set.len() + 1];
         churning[0] = false; // the sequential loop allocates nothing
-        let samples = paired::sample(&churning, &watched, &share, |member| {
-            call(member.checked_sub(1).map(|m| set[m]), out)
-        })?;
+        let call = |member: usize| call(member.checked_sub(1).map(|m| set[m]), out);
+        let samples = match earlier_rounds[s].take() {
+            Some(earlier) => paired::sample_again(earlier, &churning, &watched, &share, call)?,
+            None => paired::sample(&churning, &watched, &share, call)?,
+        };
         sampled.push((samples, watched));
     }
     // Where member `m` is member `i + 1` of set `s`'s sampler.
@@ -452,6 +568,10 @@ pub fn pair_members<P: Problem>(
                 true => (Interval::exact(1.0), None), // the reference itself
                 false => (samples.speedup(at, 0), samples.speedup_modes(at, 0)),
             };
+            let visits = (samples.visits() > 1 && !member.is_reference()).then(|| Visits {
+                speedups: samples.speedup_by_visit(at, 0),
+                span_s: first_visit.elapsed().as_secs_f64(),
+            });
             PairedMember {
                 figures: PairedFigures {
                     speedup,
@@ -461,12 +581,86 @@ pub fn pair_members<P: Problem>(
                     wall_ns: samples.mean_wall_ns(at),
                     cpu_time_ns: cpu_time_seen(member.backend, samples.cpu_per_call_ns(at)),
                     compared,
+                    visits,
                 },
                 time: samples.wall_per_call(at),
             }
         })
         .collect();
-    Ok(figures)
+    let visited = SetVisits {
+        slow,
+        sets,
+        sampled,
+        first_visit,
+    };
+    Ok((figures, visited))
+}
+
+/// A set the pairing pass sampled ([`Sweep::pair`]), kept for its visit
+/// again later in the run ([`Sweep::revisit`]).
+pub(super) struct VisitedSet {
+    group: Group,
+    /// Its plan entries.
+    set: Vec<usize>,
+    churns: bool,
+    /// It holds what the answers quote ([`holds_the_answers`]).
+    answers: bool,
+    rounds: SetVisits,
+}
+
+/// The order sets are visited again in: those that hold what the answers
+/// quote (`parts[i].1`) first, so a budget that runs out leaves out the
+/// others; within each of the two, the workloads in a random order and the
+/// sets of each workload in a random order, drawn from `seed`, so that no
+/// set always comes back at the same moment of the run (as Google
+/// Benchmark's random interleaving does), while each workload's problem is
+/// built once per part. `parts[i]`: set `i`'s workload and whether it
+/// holds the answers.
+pub fn revisit_order(parts: &[(&str, bool)], seed: u64) -> Vec<usize> {
+    let mut rng = crate::seeded::Rng(seed);
+    let mut draw = |n: usize| (rng.next_u64() % n.max(1) as u64) as usize;
+    let mut order = Vec::with_capacity(parts.len());
+    for answers in [true, false] {
+        let mut workloads: Vec<&str> = Vec::new();
+        for (workload, a) in parts {
+            if *a == answers && !workloads.contains(workload) {
+                workloads.push(workload);
+            }
+        }
+        shuffle(&mut workloads, &mut draw);
+        for workload in workloads {
+            let mut sets: Vec<usize> = (0..parts.len())
+                .filter(|&i| parts[i] == (workload, answers))
+                .collect();
+            shuffle(&mut sets, &mut draw);
+            order.extend(sets);
+        }
+    }
+    order
+}
+
+/// Fisher-Yates, with `draw(n)` uniform in `0..n`.
+fn shuffle<T>(items: &mut [T], draw: &mut impl FnMut(usize) -> usize) {
+    for i in (1..items.len()).rev() {
+        items.swap(i, draw(i + 1));
+    }
+}
+
+/// A seed that differs from run to run: the clock's nanoseconds.
+pub fn run_seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |t| t.as_nanos() as u64)
+}
+
+/// What [`pair_members`] keeps of one call's rounds, for a visit of the
+/// same members later in the run: how they were split into sets, each
+/// set's rounds and what it watched, and when the first visit began.
+pub struct SetVisits {
+    slow: Vec<usize>,
+    sets: Vec<Vec<usize>>,
+    sampled: Vec<(Samples, Vec<Watched>)>,
+    first_visit: Instant,
 }
 
 /// What sequential stopping watches in a set of `set`'s members: the

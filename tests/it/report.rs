@@ -342,7 +342,8 @@ fn export_prints_every_entry_in_each_format() {
     assert!(csv.starts_with(
         "machine,workload,variant,backend,threads,regime,time_ns_estimate,time_ns_lower,time_ns_upper,\
          time_estimator,items_per_s,speedup,speedup_lower,speedup_upper,paired_rounds,\
-         paired_target_reached,criterion_speedup,instruments_disagree,\
+         paired_target_reached,paired_visits,sampled_over_s,visit_spread,criterion_speedup,\
+         instruments_disagree,\
          beyond_ceiling,efficiency,cpu_time_ns,cores_busy,caller_work_ns,p50_ns,p90_ns,slow_call_share,\
          harness_overhead,harness_overhead_lower,harness_overhead_upper,state_copies,bytes_allocated,peak_live_bytes,ipc_bytes,worker_peak_rss_bytes,\
          worker_peak_rss_sum_bytes\n"
@@ -1024,6 +1025,7 @@ fn with_own_problem(sums: bool) -> ResultsFile {
                             .iter()
                             .map(|(with, r)| Comparison::of(*with, interval(*r)))
                             .collect(),
+                        visits: None,
                     },
                 );
                 b.memory.state_copies = Some(*copies * threads / 2);
@@ -1060,6 +1062,7 @@ fn with_own_problem(sums: bool) -> ResultsFile {
                 wall_ns: median,
                 cpu_time_ns: Some(median * 2.0),
                 compared: Vec::new(),
+                visits: None,
             });
         b.caller_work_ns = Some(1_000_000.0);
         b.call_ns = calls;

@@ -40,6 +40,7 @@ fn paired(b: Benchmark, speedup: [f64; 3], compared: &[(&str, [f64; 3])]) -> Ben
             .iter()
             .map(|(with, r)| crate::results::Comparison::of(*with, interval(*r)))
             .collect(),
+        visits: None,
     })
 }
 
@@ -1291,6 +1292,53 @@ fn the_trust_question_answers_with_the_share_of_subjects_decided() {
             )
             .as_str()
         )
+    );
+}
+
+#[test]
+fn the_trust_question_says_how_many_figures_two_visits_sampled_and_how_far_apart() {
+    // Four paired figures and the sequential loop (its speedup exact: no
+    // figure); three visited twice, 1%, 2% and 3% apart, over 4 to 6 min.
+    let figure = |variant| {
+        paired(
+            entry("compute", variant, "rayon", 2, 500.0),
+            [1.9, 1.8, 2.0],
+            &[],
+        )
+    };
+    let mut entries = vec![
+        paired(
+            entry("compute", "closure", "sequential", 1, 1000.0),
+            [1.0; 3],
+            &[],
+        ),
+        figure("closure"),
+        figure("fold_reduce"),
+        figure("atomic_sum"),
+        figure("mutex_sum"),
+    ];
+    for (visited, b) in entries[1..4].iter_mut().enumerate() {
+        b.paired_visits = Some(crate::results::Visits {
+            speedups: vec![1.9, 1.9 * (1.0 + 0.01 * (visited + 1) as f64)],
+            span_s: 240.0 + 60.0 * visited as f64,
+        });
+    }
+    let words = trust::visits_words(entries.iter()).unwrap();
+    assert_eq!(
+        words,
+        "3 of 4 paired figures sampled at two moments, over a median of 5.0 min, their visits' \
+         speedups a median 2.0% apart (3.0% at the 90th percentile)"
+    );
+    assert_eq!(
+        trust::visits_words(shared_sums(2, [1.0; 3], [1.5; 3]).iter()),
+        None
+    );
+    let found = findings_of(&entries);
+    let trust = found.iter().find(|f| f.id == "trust").unwrap();
+    let short = trust.short().unwrap_or_default();
+    assert!(
+        short.contains(&format!("during the run; {words}; 0 figures")),
+        "{short}"
     );
 }
 

@@ -32,14 +32,46 @@ pub(super) fn headline(answers: &[Finding], index: &Index<'_>) -> String {
             .filter(|b| inconsistent_ceiling(file, b).is_some())
             .count()
     });
+    let visits = visits_words(index.all());
     format!(
-        "{decided} of {subjects} subjects decided; the host moved {} during the run; {left_out} \
-         figures left out",
+        "{decided} of {subjects} subjects decided; the host moved {} during the run; {}\
+         {left_out} figures left out",
         match drift {
             Some(d) => format!("by up to {}", percent(d)),
             None => "by an unmeasured amount".to_string(),
-        }
+        },
+        visits.map_or(String::new(), |v| format!("{v}; ")),
     )
+}
+
+/// How the paired figures among `entries` were sampled over the run: how
+/// many at two moments or more (their sets visited again,
+/// `sweep::Sweep::revisit`), how far apart in time, and how far their
+/// visits' speedups lie apart. `None` where no entry was visited again.
+pub(super) fn visits_words<'a>(entries: impl Iterator<Item = &'a Benchmark>) -> Option<String> {
+    let paired: Vec<&Benchmark> = entries
+        .filter(|b| b.key.regime == crate::key::Regime::Steady && b.paired_rounds.is_some())
+        .filter(|b| b.paired_speedup().is_some_and(|s| s.lower != s.upper))
+        .collect();
+    let visited: Vec<&crate::results::Visits> = paired
+        .iter()
+        .filter_map(|b| b.paired_visits.as_ref())
+        .collect();
+    if visited.is_empty() {
+        return None;
+    }
+    let spans: Vec<f64> = visited.iter().map(|v| v.span_s).collect();
+    let spreads: Vec<f64> = visited.iter().map(|v| v.spread()).collect();
+    let at = |values: &[f64], q| crate::paired::quantile(values, q).unwrap_or(f64::NAN);
+    Some(format!(
+        "{} of {} paired figures sampled at two moments, over a median of {}, their visits' \
+         speedups a median {} apart ({} at the 90th percentile)",
+        visited.len(),
+        paired.len(),
+        crate::report::format::span_s(at(&spans, 0.5)),
+        percent(at(&spreads, 0.5)),
+        percent(at(&spreads, 0.9)),
+    ))
 }
 
 /// How far the calibration saw the host move on `workload` during the run:
