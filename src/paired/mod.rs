@@ -1177,9 +1177,9 @@ mod tests {
         // ±10% (a half-width of about 10%).
         let samples = Samples {
             members: vec![
-                member(vec![100.0, 200.0, 300.0, 150.0, 120.0, 250.0]),
-                member(vec![50.0, 100.0, 150.0, 75.0, 60.0, 125.0]),
-                member(vec![55.0, 90.0, 150.0, 82.5, 54.0, 125.0]),
+                member(vec![100.0, 200.0, 300.0, 150.0, 120.0, 250.0, 180.0, 220.0]),
+                member(vec![50.0, 100.0, 150.0, 75.0, 60.0, 125.0, 90.0, 110.0]),
+                member(vec![55.0, 90.0, 150.0, 82.5, 54.0, 125.0, 90.0, 110.0]),
             ],
         };
         let [first, second] = [1, 2].map(|member| Watched {
@@ -1188,6 +1188,10 @@ mod tests {
             margin: None,
         });
         assert!(samples.settled(first, 0.0));
+        // Below 8 rounds the bounds are a range: nothing settles on them.
+        let mut fewer = samples.clone();
+        fewer.members.iter_mut().for_each(|m| m.wall_ns.truncate(7));
+        assert!(!fewer.settled(first, 0.0));
         let wide = samples.watched_interval(second).relative_half_width();
         assert!((0.09..0.11).contains(&wide), "{wide}");
         assert!(!samples.settled(second, 0.02) && samples.settled(second, 0.11));
