@@ -590,10 +590,12 @@ fn measure<P: Problem>(
         store.record(benchmarks, BTreeMap::from([(name.clone(), info.clone())]))?;
     }
     // Each set once more, now, as the built-in sweep visits its sets again
-    // later in its run (`Sweep::revisit`): those that hold the answers
-    // first, in a random order, within the problem's revisit budget.
-    let mut revisiting = paired::Budget::limited(settings.profile.revisit_budget());
-    let parts: Vec<(&str, bool)> = visited.iter().map(|v| (name.as_str(), v.2)).collect();
+    // later in its run (`Sweep::revisit`): those that need it most first,
+    // in a random order, within the problem's revisit budget.
+    let mut revisiting = paired::Budget::limited(settings.profile.own_revisit_budget());
+    let parts: Vec<(&str, sweep::RevisitNeed)> = (visited.iter())
+        .map(|v| (name.as_str(), sweep::RevisitNeed::of(v.2, &v.3)))
+        .collect();
     let order = sweep::revisit_order(&parts, sweep::run_seed());
     let mut visited: Vec<Option<_>> = visited.into_iter().map(Some).collect();
     let (mut again, sets) = (0, parts.len());

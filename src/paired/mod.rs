@@ -590,7 +590,12 @@ fn sample_rounds(
     for (member, into) in samples.members.iter_mut().enumerate() {
         if again {
             // Its batch size stays; its time per call is its median so far.
+            // One batch untimed first, as sizing the batch warmed it on the
+            // first visit: the pools and the data have sat idle since.
             into.visit_starts.push(into.wall_ns.len());
+            for _ in 0..into.calls_per_batch {
+                call(member)?;
+            }
             let median = median_of(&into.wall_ns).estimate;
             call_time.push(Duration::from_nanos(median.max(0.0) as u64));
             continue;

@@ -30,8 +30,8 @@ pub use head_to_head::{
     settled_words, settling_words,
 };
 pub use pairing::{
-    DISRUPTIVE_BYTES, NowAndThen, PairedMember, SLOW_APART, SetMember, SetVisits, churns,
-    holds_the_answers, pair_members, revisit_order, run_seed, sets_to_pair,
+    DISRUPTIVE_BYTES, NowAndThen, PairedMember, RevisitNeed, SLOW_APART, SetMember, SetVisits,
+    churns, holds_the_answers, pair_members, revisit_order, run_seed, sets_to_pair,
 };
 use plan::groups_of;
 pub use plan::{Group, Planned, intermittent_plan, plan};

@@ -148,9 +148,8 @@ impl Sweep {
     /// ([`Profile::revisits`](crate::profile::Profile::revisits)) once
     /// more, later in the run, so that each figure rests on rounds taken at two moments and
     /// its interval takes in how far the host moved between them
-    /// ([`paired::sample_again`]): the sets that hold what the answers
-    /// quote first, then the others, each part in a random order
-    /// ([`revisit_order`]), each set with `sampling` visiting again
+    /// ([`paired::sample_again`]): the sets that need it most first, each
+    /// need in a random order ([`revisit_order`]), each set with `sampling` visiting again
     /// ([`Sampling::visiting_again`]) within what is left of the run's
     /// revisit budget ([`crate::profile::Profile::revisit_budget`]). Each
     /// set's records are written again at once. Returns the sets visited
@@ -161,8 +160,8 @@ impl Sweep {
             .into_iter()
             .map(Some)
             .collect();
-        let parts: Vec<(&str, bool)> = (visited.iter().flatten())
-            .map(|v| (v.group.workload, v.answers))
+        let parts: Vec<(&str, RevisitNeed)> = (visited.iter().flatten())
+            .map(|v| (v.group.workload, RevisitNeed::of(v.answers, &v.rounds)))
             .collect();
         let order = revisit_order(&parts, run_seed());
         let mut budget = std::mem::take(&mut self.revisiting);
@@ -608,29 +607,55 @@ pub(super) struct VisitedSet {
     rounds: SetVisits,
 }
 
-/// The order sets are visited again in: those that hold what the answers
-/// quote (`parts[i].1`) first, so a budget that runs out leaves out the
-/// others; within each of the two, the workloads in a random order and the
-/// sets of each workload in a random order, drawn from `seed`, so that no
-/// set always comes back at the same moment of the run (as Google
+/// How much a set needs its visit again, most first: the order of
+/// [`revisit_order`]'s parts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RevisitNeed {
+    /// It holds what the answers quote ([`holds_the_answers`]).
+    Answers,
+    /// Its first visit, stopped by its cap, left a member fewer rounds than
+    /// bound a median ([`SetVisits::short_of_an_interval`]).
+    ShortOfAnInterval,
+    Other,
+}
+
+impl RevisitNeed {
+    /// The need of a set that holds the answers or not (`answers`), with
+    /// the rounds of its first visit (`rounds`).
+    pub fn of(answers: bool, rounds: &SetVisits) -> RevisitNeed {
+        match (answers, rounds.short_of_an_interval()) {
+            (true, _) => RevisitNeed::Answers,
+            (false, true) => RevisitNeed::ShortOfAnInterval,
+            (false, false) => RevisitNeed::Other,
+        }
+    }
+}
+
+/// The order sets are visited again in: by their need, most first
+/// ([`RevisitNeed`]), so a budget that runs out leaves out the sets that
+/// need it least; within each need, the workloads in a random order and
+/// the sets of each workload in a random order, drawn from `seed`, so that
+/// no set always comes back at the same moment of the run (as Google
 /// Benchmark's random interleaving does), while each workload's problem is
-/// built once per part. `parts[i]`: set `i`'s workload and whether it
-/// holds the answers.
-pub fn revisit_order(parts: &[(&str, bool)], seed: u64) -> Vec<usize> {
+/// built once per need. `parts[i]`: set `i`'s workload and need.
+pub fn revisit_order(parts: &[(&str, RevisitNeed)], seed: u64) -> Vec<usize> {
     let mut rng = crate::seeded::Rng(seed);
     let mut draw = |n: usize| (rng.next_u64() % n.max(1) as u64) as usize;
+    let mut needs: Vec<RevisitNeed> = parts.iter().map(|p| p.1).collect();
+    needs.sort();
+    needs.dedup();
     let mut order = Vec::with_capacity(parts.len());
-    for answers in [true, false] {
+    for need in needs {
         let mut workloads: Vec<&str> = Vec::new();
-        for (workload, a) in parts {
-            if *a == answers && !workloads.contains(workload) {
+        for (workload, n) in parts {
+            if *n == need && !workloads.contains(workload) {
                 workloads.push(workload);
             }
         }
         shuffle(&mut workloads, &mut draw);
         for workload in workloads {
             let mut sets: Vec<usize> = (0..parts.len())
-                .filter(|&i| parts[i] == (workload, answers))
+                .filter(|&i| parts[i] == (workload, need))
                 .collect();
             shuffle(&mut sets, &mut draw);
             order.extend(sets);
@@ -661,6 +686,19 @@ pub struct SetVisits {
     sets: Vec<Vec<usize>>,
     sampled: Vec<(Samples, Vec<Watched>)>,
     first_visit: Instant,
+}
+
+impl SetVisits {
+    /// Has a member fewer rounds than bound a median
+    /// ([`paired::MIN_VALUES_FOR_INTERVAL`]): a set of long calls whose
+    /// cap stopped its first visit ([`Sampling::first_of_two_visits`]).
+    pub fn short_of_an_interval(&self) -> bool {
+        (self
+            .sampled
+            .iter()
+            .flat_map(|(samples, _)| &samples.members))
+        .any(|m| (m.wall_ns.len() as u64) < paired::MIN_VALUES_FOR_INTERVAL)
+    }
 }
 
 /// What sequential stopping watches in a set of `set`'s members: the
@@ -816,6 +854,53 @@ mod tests {
     /// Each figure and each comparison is watched in one set: a partner
     /// sampled apart for a slow member's comparison has its speedup watched
     /// in the first set only.
+    #[test]
+    fn sets_are_visited_again_by_need_each_workload_together_in_a_drawn_order() {
+        use RevisitNeed::*;
+        let parts = [
+            ("trivial", Other),
+            ("compute", Answers),
+            ("trivial", Answers),
+            ("compute", Other),
+            ("compute", ShortOfAnInterval),
+            ("trivial", Other),
+            ("seed", Answers),
+            ("compute", Other),
+        ];
+        let mut orders = std::collections::BTreeSet::new();
+        for seed in 0..40 {
+            let order = revisit_order(&parts, seed);
+            let mut sorted = order.clone();
+            sorted.sort_unstable();
+            assert_eq!(
+                sorted,
+                (0..parts.len()).collect::<Vec<_>>(),
+                "each set once"
+            );
+            let visited: Vec<(&str, RevisitNeed)> = order.iter().map(|&i| parts[i]).collect();
+            // By need, most first; within a need, a workload's sets together.
+            assert!(visited.windows(2).all(|w| w[0].1 <= w[1].1), "{visited:?}");
+            for need in [Answers, Other] {
+                let workloads: Vec<&str> = (visited.iter())
+                    .filter(|v| v.1 == need)
+                    .map(|v| v.0)
+                    .collect();
+                let mut runs = workloads.clone();
+                runs.dedup();
+                let mut distinct = runs.clone();
+                distinct.sort_unstable();
+                distinct.dedup();
+                assert_eq!(runs.len(), distinct.len(), "{workloads:?}");
+            }
+            orders.insert(order);
+        }
+        assert!(
+            orders.len() > 10,
+            "the order is drawn: {} orders",
+            orders.len()
+        );
+    }
+
     #[test]
     fn each_figure_is_watched_in_one_set() {
         let member = |id: &str| {
