@@ -607,17 +607,21 @@ fn measure<P: Problem>(
             false => None,
         };
         let sampling = sampling.visiting_again().of_set(churns).answering(answers);
-        let paired = revisiting.fund(&sampling, |within| {
+        let pair = |out: &mut [u64], sampling: &Sampling, rounds| {
             pair_own_set(
                 prepared,
-                &mut out,
+                out,
                 executors,
                 (plan, &set),
                 churns,
-                within,
+                sampling,
                 Some(rounds),
             )
-        });
+        };
+        let paired = match sweep::RevisitNeed::of(answers, &rounds).is_due() {
+            true => Some(revisiting.charge(|| pair(&mut out, &sampling, rounds))),
+            false => revisiting.fund(&sampling, |within| pair(&mut out, within, rounds)),
+        };
         backends::release_from_caller(executors.get(p.backend, p.threads)?, held);
         let Some(paired) = paired else {
             break; // the revisit budget is spent

@@ -317,6 +317,15 @@ impl Budget {
         })
     }
 
+    /// Samples one use that must happen whatever is left (`sample`), and
+    /// spends what it took, so the uses funded after it get the rest.
+    pub fn charge<T>(&mut self, sample: impl FnOnce() -> T) -> T {
+        let started = std::time::Instant::now();
+        let sampled = sample();
+        self.spend(started.elapsed());
+        sampled
+    }
+
     /// A use took `took`.
     fn spend(&mut self, took: Duration) {
         self.left = self.left.map(|left| left.saturating_sub(took));
@@ -332,6 +341,19 @@ impl Budget {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_use_charged_to_a_budget_happens_whatever_is_left_and_spends_it() {
+        let mut budget = Budget::limited(Some(Duration::from_millis(1)));
+        let ran = budget.charge(|| {
+            std::thread::sleep(Duration::from_millis(5));
+            7
+        });
+        assert_eq!(ran, 7);
+        assert!(budget.spent() >= Duration::from_millis(5));
+        assert_eq!(budget.within(&Sampling::default()), None);
+        assert_eq!(budget.fund(&Sampling::default(), |_| 1), None);
+    }
 
     #[test]
     fn a_budget_caps_each_use_at_what_is_left_and_ends_when_spent() {

@@ -169,9 +169,15 @@ impl Sweep {
         for at in order {
             let v = visited[at].take().expect("each set once");
             let held = self.hold_group(&v.group)?;
-            let sampled = budget.fund(&sampling.of_set(v.churns).answering(v.answers), |within| {
-                self.pair_set(&v.group, &v.set, v.churns, within, Some(v.rounds))
-            });
+            let sampling = sampling.of_set(v.churns).answering(v.answers);
+            let sampled = match RevisitNeed::of(v.answers, &v.rounds).is_due() {
+                true => Some(budget.charge(|| {
+                    self.pair_set(&v.group, &v.set, v.churns, &sampling, Some(v.rounds))
+                })),
+                false => budget.fund(&sampling, |within| {
+                    self.pair_set(&v.group, &v.set, v.churns, within, Some(v.rounds))
+                }),
+            };
             self.release_group(&v.group, held);
             let Some(sampled) = sampled else {
                 break; // the revisit budget is spent
@@ -608,7 +614,8 @@ pub(super) struct VisitedSet {
 }
 
 /// How much a set needs its visit again, most first: the order of
-/// [`revisit_order`]'s parts.
+/// [`revisit_order`]'s parts. The first two are due whatever the budget
+/// ([`RevisitNeed::is_due`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum RevisitNeed {
     /// It holds what the answers quote ([`holds_the_answers`]).
@@ -620,6 +627,16 @@ pub enum RevisitNeed {
 }
 
 impl RevisitNeed {
+    /// Is the visit again due whatever is left of the budget: the answers'
+    /// sets, and those whose first visit, planned as half of two, left a
+    /// member short of 8 rounds (cut, they would keep a range). In a
+    /// default run whose budget funded every set alike, 58 of 80 built-in
+    /// sets went without, and 30 figures kept 4 or 5 rounds. Such a visit
+    /// still spends from the budget, so the others get the rest.
+    pub fn is_due(self) -> bool {
+        self != RevisitNeed::Other
+    }
+
     /// The need of a set that holds the answers or not (`answers`), with
     /// the rounds of its first visit (`rounds`).
     pub fn of(answers: bool, rounds: &SetVisits) -> RevisitNeed {
