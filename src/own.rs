@@ -591,7 +591,8 @@ fn measure<P: Problem>(
     }
     // Each set once more, now, as the built-in sweep visits its sets again
     // later in its run (`Sweep::revisit`): those that need it most first,
-    // in a random order, within the problem's revisit budget.
+    // in a random order; those due whatever the budget, the others within
+    // what is left of the problem's revisit budget.
     let mut revisiting = paired::Budget::limited(settings.profile.own_revisit_budget());
     let parts: Vec<(&str, sweep::RevisitNeed)> = (visited.iter())
         .map(|v| (name.as_str(), sweep::RevisitNeed::of(v.2, &v.3)))

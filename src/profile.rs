@@ -220,10 +220,11 @@ impl Profile {
     }
 
     /// The most a run of this profile (the built-in sweep, or one problem
-    /// of one's own) spends visiting its sets again ([`crate::paired::Budget`]):
-    /// the sets that hold what the answers quote come first, so a budget
-    /// spent leaves out the others, which the report then shows as sampled
-    /// at one moment.
+    /// of one's own) spends visiting its sets again ([`crate::paired::Budget`]).
+    /// The visits that are due (the answers' sets, and the sets short of 8
+    /// rounds: `sweep::RevisitNeed::is_due`) come first and happen whatever
+    /// is left; the others get what is left, and a set left out keeps its
+    /// one visit (the report counts the figures sampled at two moments).
     pub fn revisit_budget(self) -> Option<Duration> {
         match self {
             Profile::Quick => Some(Duration::from_secs(6)),
