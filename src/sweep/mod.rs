@@ -23,6 +23,7 @@ mod head_to_head;
 mod pairing;
 mod plan;
 mod progress;
+mod revisit;
 
 pub use args::{BenchArgs, DEFAULT_CALLER_WORK, caller_work_from, reports_dir, resume_from};
 pub use head_to_head::{
@@ -30,12 +31,13 @@ pub use head_to_head::{
     settled_words, settling_words,
 };
 pub use pairing::{
-    DISRUPTIVE_BYTES, NowAndThen, PairedMember, RevisitNeed, SLOW_APART, SetMember, SetVisits,
-    churns, holds_the_answers, pair_members, revisit_order, run_seed, sets_to_pair,
+    DISRUPTIVE_BYTES, NowAndThen, PairedMember, SLOW_APART, SetMember, SetVisits, churns,
+    holds_the_answers, pair_members, sets_to_pair,
 };
 use plan::groups_of;
 pub use plan::{Group, Planned, intermittent_plan, plan};
 pub use progress::{Progress, human};
+pub use revisit::{RevisitNeed, revisit_order, run_seed};
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
@@ -158,7 +160,7 @@ pub struct Sweep {
     settling: paired::Budget,
     /// The sets the pairing pass sampled, kept for their visit again later
     /// in the run ([`Sweep::revisit`]), and the time left for those visits.
-    visited: Vec<pairing::VisitedSet>,
+    visited: Vec<revisit::VisitedSet>,
     revisiting: paired::Budget,
     /// The intermittent benchmarks (measured by parbench itself, after
     /// criterion), and the filter they honour.
