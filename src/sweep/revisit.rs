@@ -14,14 +14,16 @@ use crate::results::{Benchmark, TimeEstimator, TimeNs};
 impl Sweep {
     /// Visits every set the pairing pass sampled for it
     /// ([`Profile::revisits`](crate::profile::Profile::revisits)) once
-    /// more, later in the run, so that each figure rests on rounds taken at two moments and
-    /// its interval takes in how far the host moved between them
-    /// ([`crate::paired::sample_again`]): the sets that need it most first, each
-    /// need in a random order ([`revisit_order`]), each set with `sampling` visiting again
-    /// ([`Sampling::visiting_again`]) within what is left of the run's
-    /// revisit budget ([`crate::profile::Profile::revisit_budget`]). Each
-    /// set's records are written again at once. Returns the sets visited
-    /// again and the sets in all.
+    /// more, later in the run, so that each figure rests on rounds taken
+    /// at two moments and its interval takes in how far the host moved
+    /// between them ([`crate::paired::sample_again`]): the sets that need
+    /// it most first, each need in a random order ([`revisit_order`]),
+    /// each set with `sampling` visiting again
+    /// ([`Sampling::visiting_again`]); those due whatever is left of the
+    /// run's revisit budget ([`RevisitNeed::is_due`]), the others within
+    /// it ([`crate::profile::Profile::revisit_budget`]). Each set's records
+    /// are written again at once. Returns the sets visited again and the
+    /// sets in all.
     pub fn revisit(&mut self, sampling: &Sampling) -> Result<(usize, usize)> {
         let sampling = sampling.visiting_again();
         let mut visited: Vec<Option<VisitedSet>> = std::mem::take(&mut self.visited)
