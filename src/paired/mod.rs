@@ -417,11 +417,22 @@ pub fn sample(
     sampling: &Sampling,
     call: impl FnMut(usize) -> Result<()>,
 ) -> Result<Samples> {
+    sample_batches(Samples::default(), churns, watched, sampling, call)
+}
+
+/// [`sample`] and [`sample_again`]: batches from `earlier` on, on the
+/// monotonic clock, a panic of a call turned into an error.
+fn sample_batches(
+    earlier: Samples,
+    churns: &[bool],
+    watched: &[Watched],
+    sampling: &Sampling,
+    call: impl FnMut(usize) -> Result<()>,
+) -> Result<Samples> {
     let clock = MonotonicClock::start();
-    let fresh = Samples::default();
     caught(|| {
         sample_rounds(
-            fresh,
+            earlier,
             churns,
             watched,
             sampling,

@@ -5,10 +5,7 @@
 
 use anyhow::{Result, anyhow};
 
-use super::{
-    Interval, MemberSamples, MonotonicClock, Samples, Sampling, Switching, Watched, caught,
-    median_of, sample_rounds,
-};
+use super::{Interval, MemberSamples, Samples, Sampling, Watched, median_of};
 
 impl MemberSamples {
     /// The rounds of each visit, in order, as ranges of `wall_ns`.
@@ -91,16 +88,5 @@ pub fn sample_again(
             churns.len()
         ));
     }
-    let clock = MonotonicClock::start();
-    caught(|| {
-        sample_rounds(
-            earlier,
-            churns,
-            watched,
-            sampling,
-            Switching::Batches,
-            &clock,
-            call,
-        )
-    })
+    super::sample_batches(earlier, churns, watched, sampling, call)
 }
