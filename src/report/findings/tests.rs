@@ -1326,8 +1326,7 @@ fn the_trust_question_says_how_many_figures_two_visits_sampled_and_how_far_apart
     let words = trust::visits_words(entries.iter()).unwrap();
     assert_eq!(
         words,
-        "3 of 4 paired figures sampled at two moments, over a median of 5.0 min, their visits' \
-         speedups a median 2.0% apart (3.0% at the 90th percentile)"
+        "3 of 4 figures sampled at two moments 5.0 min apart, differing by 2.0% (median; p90 3.0%)"
     );
     assert_eq!(
         trust::visits_words(shared_sums(2, [1.0; 3], [1.5; 3]).iter()),

@@ -64,8 +64,7 @@ pub(super) fn visits_words<'a>(entries: impl Iterator<Item = &'a Benchmark>) -> 
     let spreads: Vec<f64> = visited.iter().map(|v| v.spread()).collect();
     let at = |values: &[f64], q| crate::paired::quantile(values, q).unwrap_or(f64::NAN);
     Some(format!(
-        "{} of {} paired figures sampled at two moments, over a median of {}, their visits' \
-         speedups a median {} apart ({} at the 90th percentile)",
+        "{} of {} figures sampled at two moments {} apart, differing by {} (median; p90 {})",
         visited.len(),
         paired.len(),
         crate::report::format::span_s(at(&spans, 0.5)),
