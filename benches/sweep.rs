@@ -187,10 +187,12 @@ fn sweep_main() -> Result<()> {
         // both visits left undecided.
         let started = std::time::Instant::now();
         let (again, sets) = sweep.revisit(&sampling)?;
-        println!(
-            "parbench: {again} of {sets} paired sets visited again ({:.1} s)",
-            started.elapsed().as_secs_f64()
-        );
+        if sets > 0 {
+            println!(
+                "parbench: {again} of {sets} paired sets visited again ({:.1} s)",
+                started.elapsed().as_secs_f64()
+            );
+        }
         let mut workloads: Vec<&str> = groups.iter().map(|g| g.workload).collect();
         workloads.dedup();
         for workload in workloads {

@@ -81,8 +81,8 @@ struct Pairing {
 
 /// The pairings of a run of `profile` at `threads`, up to `logical_cores`,
 /// that criterion's filter `selected` accepts: each backend at the thread
-/// counts `profile` measures it at
-/// ([`Profile::backend_measures_threads`]).
+/// counts `profile` measures beside the matrix at
+/// ([`Profile::measures_beside_at`]).
 fn pairings(
     profile: Profile,
     threads: &[usize],
@@ -95,7 +95,7 @@ fn pairings(
     for &backend in in_process {
         for t in backends::thread_counts(backend, threads) {
             if t > logical_cores.max(1)
-                || !profile.backend_measures_threads(backend, t, threads, logical_cores)
+                || !profile.measures_beside_at(backend, t, threads, logical_cores)
             {
                 continue;
             }

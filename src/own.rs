@@ -563,7 +563,7 @@ fn measure<P: Problem>(
         let mut benchmarks = Vec::new();
         for (set, churns) in sets {
             let answers = answers(&plan[start]);
-            let again = settings.profile.revisits(answers);
+            let again = settings.profile.revisits();
             let first = match again {
                 true => sampling.first_of_two_visits(),
                 false => sampling,
@@ -632,10 +632,12 @@ fn measure<P: Problem>(
         let benchmarks = set.iter().zip(paired).map(|(&i, m)| record(i, m)).collect();
         store.record(benchmarks, BTreeMap::from([(name.clone(), info.clone())]))?;
     }
-    println!(
-        "parbench: {name}: {again} of {sets} sets visited again ({:.1} s)",
-        revisiting.spent().as_secs_f64()
-    );
+    if sets > 0 {
+        println!(
+            "parbench: {name}: {again} of {sets} sets visited again ({:.1} s)",
+            revisiting.spent().as_secs_f64()
+        );
+    }
     // The two leading backends head to head, as in the built-in sweep
     // (`Sweep::race_backends`).
     let points = results::backend_points(store.measured_of(&name));

@@ -124,7 +124,7 @@ impl Sweep {
             })
             .collect();
         let answers = holds_the_answers(group.backend, group.threads, &self.threads);
-        let again = self.profile.revisits(answers);
+        let again = self.profile.revisits();
         for (set, churns) in sets_to_pair(&members, Some(state_bytes as u64)) {
             let first = match again {
                 true => sampling.first_of_two_visits(),

@@ -110,13 +110,27 @@ impl Profile {
         if self == Profile::Full || !backend.narrowing().is_some_and(|n| n.most_threads_only) {
             return true;
         }
-        let counts = backends::thread_counts(backend, requested);
-        let most = counts
-            .iter()
-            .copied()
-            .filter(|&t| t <= logical_cores.max(1))
-            .max();
-        Some(threads) == most.or(counts.last().copied())
+        Some(threads) == most_threads_of(backend, requested, logical_cores)
+    }
+
+    /// Does this profile take the measurements beside the matrix (the
+    /// harness overhead, the intermittent regime) on `backend` at `threads`?
+    /// Where it measures the backend at that count
+    /// ([`Profile::backend_measures_threads`]); in `quick` only at the count
+    /// the answers quote, the most of the backend's counts within the cores.
+    /// At every count, a quick run spent 14 s on the harness overhead's 21
+    /// pairings and 10 s on 16 intermittent entries (2026-12-07), half of
+    /// them at one thread, which no answer quotes.
+    pub fn measures_beside_at(
+        self,
+        backend: &dyn backends::Backend,
+        threads: usize,
+        requested: &[usize],
+        logical_cores: usize,
+    ) -> bool {
+        self.backend_measures_threads(backend, threads, requested, logical_cores)
+            && (self != Profile::Quick
+                || Some(threads) == most_threads_of(backend, requested, logical_cores))
     }
 
     /// Does the backend's narrowing ([`backends::Backend::narrowing`]) keep
@@ -178,12 +192,31 @@ pub fn plan(profile: Profile, threads: &[usize]) -> Vec<Planned> {
 /// Every intermittent benchmark of a profile, in the order of [`plan`]: the
 /// parallel backends only (the sequential loop is the caller's work).
 pub fn intermittent_plan(profile: Profile, threads: &[usize]) -> Vec<Planned> {
-    planned(profile, threads, Regime::Intermittent, |c| {
+    let cores = crate::platform::logical_cores() as usize;
+    let mut plan = planned(profile, threads, Regime::Intermittent, |c| {
         c.backend.max_threads() > 1
             && profile.measures_intermittent(c.workload, c.variant)
             && profile.backend_measures(c)
             && profile.calls_now_and_then(c.backend)
-    })
+    });
+    plan.retain(|p| profile.measures_beside_at(p.combo.backend, p.threads, threads, cores));
+    plan
+}
+
+/// The most of `backend`'s counts among `requested` within the cores (its
+/// largest, where none is): the count the answers quote.
+fn most_threads_of(
+    backend: &dyn backends::Backend,
+    requested: &[usize],
+    logical_cores: usize,
+) -> Option<usize> {
+    let counts = backends::thread_counts(backend, requested);
+    let most = counts
+        .iter()
+        .copied()
+        .filter(|&t| t <= logical_cores.max(1))
+        .max();
+    most.or(counts.last().copied())
 }
 
 pub(super) fn planned(

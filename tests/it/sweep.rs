@@ -279,8 +279,9 @@ fn the_harness_overhead_pairs_every_in_process_backend_with_its_hand_written_map
     let keys = harness_overhead::keys(sweep.profile, &sweep.threads, logical_cores);
     assert!(!path.exists(), "checking writes nothing");
     // Per workload: the sequential backend once, each parallel backend per
-    // thread count it is measured at (a backend added for how the work is
-    // split, at the most threads within the cores only).
+    // thread count it is measured at beside the matrix (a backend added for
+    // how the work is split, and every backend in quick, at the most
+    // threads within the cores only).
     let parallel_in_process: Vec<_> = (parbench::backends::BACKENDS.iter())
         .filter(|b| b.shares_memory() && b.max_threads() > 1)
         .collect();
@@ -291,7 +292,7 @@ fn the_harness_overhead_pairs_every_in_process_backend_with_its_hand_written_map
                 (sweep.threads.iter())
                     .filter(|&&t| {
                         t <= logical_cores
-                            && sweep.profile.backend_measures_threads(
+                            && sweep.profile.measures_beside_at(
                                 **b,
                                 t,
                                 &sweep.threads,
