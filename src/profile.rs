@@ -214,12 +214,13 @@ impl Profile {
     /// every set; in `quick`, none, for its 2-minute budget. Visiting every
     /// set of a quick run took its revisits 33 s for 31 sets and the run
     /// 15 s more (162 s against 147 s for the commit before, back to back,
-    /// 2026-12-07); the answers' sets alone took 9.7 s of the built-in
-    /// sweep and 4.7 s of the two examples, and a quick run 148 to 158 s
-    /// on a host on which the commit before them already took 137 s. Two
-    /// quick runs back to back with them overlapped in 221 of 222 paired
-    /// intervals: a quick figure is then sampled at one moment, and the
-    /// report counts none at two.
+    /// 2026-12-07); the answers' sets alone took 9.7 to 11.6 s of the
+    /// built-in sweep and 4.7 s of the two examples, and a quick run 148 to
+    /// 160 s on a host on which the commit before them took 137 s. Two
+    /// quick runs back to back overlapped in 221 of their 222 paired
+    /// intervals with those visits, and again without them (compute
+    /// speedups within 3%: 96, then 106 of 113). A quick figure is sampled
+    /// at one moment, and the report counts none at two.
     pub fn revisits(self) -> bool {
         self != Profile::Quick
     }

@@ -119,8 +119,9 @@ impl Profile {
     /// ([`Profile::backend_measures_threads`]); in `quick` only at the count
     /// the answers quote, the most of the backend's counts within the cores.
     /// At every count, a quick run spent 14 s on the harness overhead's 21
-    /// pairings and 10 s on 16 intermittent entries (2026-12-07), half of
-    /// them at one thread, which no answer quotes.
+    /// pairings and 10 s on 16 intermittent entries, half of them at one
+    /// thread, which no answer quotes; at the most only, 7 s on 12 pairings
+    /// and about 5 s on 8 entries (2026-12-07).
     pub fn measures_beside_at(
         self,
         backend: &dyn backends::Backend,
