@@ -35,7 +35,7 @@ use crate::backends::{self, BACKENDS, Backend, Executor};
 use crate::key::{Key, Regime};
 use crate::matrix::{self, Prepared, Target};
 use crate::memory::Memory;
-use crate::paired::{self, Sampling};
+use crate::paired::{self, IntermittentSampling, Sampling};
 use crate::problem::Problem;
 use crate::profile::{self, Profile};
 use crate::results::{self, Benchmark, OwnRun, RunInfo, TimeEstimator, TimeNs, WorkloadInfo};
@@ -89,9 +89,11 @@ pub struct Settings {
     pub sampling: Sampling,
     /// Where `runs/<machine>.json` and the report go.
     pub reports: PathBuf,
-    /// The caller's own work before each intermittent call, at least
-    /// (`PARBENCH_CALLER_WORK_MS`; and at least one sequential call).
-    pub caller_work: Duration,
+    /// How long each intermittent call is sampled, after how much of the
+    /// caller's own work: the profile's
+    /// ([`Profile::intermittent_sampling`], with `PARBENCH_CALLER_WORK_MS`,
+    /// and at least one sequential call).
+    pub intermittent: IntermittentSampling,
 }
 
 impl Settings {
@@ -109,9 +111,9 @@ impl Settings {
             )?,
             args: BenchArgs::parse(&args),
             reports: sweep::reports_dir(package, std::env::var_os("PARBENCH_REPORTS_DIR")),
-            caller_work: sweep::caller_work_from(
+            intermittent: profile.intermittent_sampling(sweep::caller_work_from(
                 std::env::var("PARBENCH_CALLER_WORK_MS").ok().as_deref(),
-            )?,
+            )?),
         })
     }
 }
@@ -712,7 +714,7 @@ fn measure<P: Problem>(
     // Each call after the caller's own work, as the built-in sweep
     // measures its intermittent regime (`Sweep::measure_intermittent`):
     // turn 0 is the caller's work (the sequential loop), turn 1 the call.
-    let sampling = settings.profile.intermittent_sampling(settings.caller_work);
+    let sampling = settings.intermittent;
     for &(p, memory) in intermittent {
         let key = key_of(&name, &p).in_regime(Regime::Intermittent);
         executors.get(p.backend, p.threads)?;
