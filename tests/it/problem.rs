@@ -234,8 +234,8 @@ fn settings(args: &[&str], reports: &Path) -> Settings {
         },
         reports: reports.to_path_buf(),
         // One sequential call before each intermittent call (the least),
-        // and few calls: `full`'s 200 to 800 a backend took 13 s of a
-        // test's 44 s beside a CI run.
+        // and few calls, where `full` makes 200 to 800 on each parallel
+        // backend.
         intermittent: IntermittentSampling {
             min_calls: 20,
             max_calls: 40,
