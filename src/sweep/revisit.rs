@@ -40,7 +40,7 @@ impl Sweep {
             let v = visited[at].take().expect("each set once");
             let held = self.hold_group(&v.group)?;
             let sampling = sampling.of_set(v.churns).answering(v.answers);
-            let sampled = match RevisitNeed::of(v.answers, &v.rounds).is_due() {
+            let sampled = match parts[at].1.is_due() {
                 true => Some(budget.charge(|| {
                     self.pair_set(&v.group, &v.set, v.churns, &sampling, Some(v.rounds))
                 })),
