@@ -35,12 +35,13 @@ pub(super) fn headline(answers: &[Finding], index: &Index<'_>) -> String {
     let visits = visits_words(index.all());
     format!(
         "{decided} of {subjects} subjects decided; the host moved {} during the run; {}\
-         {left_out} figures left out",
+         {left_out} figure{} left out",
         match drift {
             Some(d) => format!("by up to {}", percent(d)),
             None => "by an unmeasured amount".to_string(),
         },
         visits.map_or(String::new(), |v| format!("{v}; ")),
+        if left_out == 1 { "" } else { "s" },
     )
 }
 
