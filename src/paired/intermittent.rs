@@ -21,9 +21,7 @@ use std::time::Duration;
 use anyhow::Result;
 
 use super::confidence::{mean_ratio_sequence, median_sequence};
-use super::{
-    Clock, Interval, MonotonicClock, Outcome, caught, mean, median_of, next_look, process_cpu_time,
-};
+use super::{Clock, Interval, MonotonicClock, Outcome, caught, mean, median_of, next_look};
 
 /// What the intermittent regime measured of one group: per member, each
 /// call made after the caller's own work, and that work's time.
@@ -188,11 +186,11 @@ pub(super) fn intermittent_rounds(
                 references += 1;
             }
             let worked = clock.now() - worked;
-            let cpu_before = process_cpu_time();
+            let cpu_before = clock.cpu_time();
             let started = clock.now();
             call(member + 1)?;
             let took = clock.now() - started;
-            if let Some(cpu) = cpu_before.zip(process_cpu_time()).map(|(b, a)| a - b) {
+            if let Some(cpu) = cpu_before.zip(clock.cpu_time()).map(|(b, a)| a - b) {
                 samples.cpu_ns[member].push(cpu.as_nanos() as f64);
             }
             // The steady call of this round: the next one, back to back.

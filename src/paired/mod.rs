@@ -61,10 +61,6 @@ use std::time::Duration;
 use anyhow::{Result, anyhow};
 use serde::{Deserialize, Serialize};
 
-/// Where the process CPU clock comes from ([`crate::platform`]); re-exported
-/// here, its home before the platform module, for code that still calls it so.
-pub use crate::platform::process_cpu_time;
-
 mod clock;
 pub mod confidence;
 #[cfg(test)]
@@ -595,14 +591,14 @@ fn sample_rounds(
                 discarding = !(recovered || given_up);
             }
             let calls = samples.members[member].calls_per_batch;
-            let cpu_before = process_cpu_time();
+            let cpu_before = clock.cpu_time();
             let wall = clock.now();
             for _ in 0..calls {
                 call(member)?;
             }
             let wall = clock.now() - wall;
             after_churn = churns[member];
-            let cpu = cpu_before.zip(process_cpu_time()).map(|(b, a)| a - b);
+            let cpu = cpu_before.zip(clock.cpu_time()).map(|(b, a)| a - b);
             let into = &mut samples.members[member];
             into.wall_ns.push(wall.as_nanos() as f64 / calls as f64);
             if let Some(cpu) = cpu {
