@@ -1,14 +1,15 @@
 //! Where the sampler reads the time, and the process CPU time. In a run,
-//! the monotonic clock and the process CPU clock; in the tests (the coverage test, `coverage.rs`; the order's, `order.rs`; the
-//! slow members', `sweep::pairing`), a synthetic clock that the calls
+//! the monotonic clock and the process CPU clock; in the tests (the
+//! coverage test, `coverage.rs`; the order's, `order.rs`; the slow
+//! members', `sweep::pairing`), a synthetic clock that the calls
 //! themselves advance, so the real sampler's code (its batches, its
 //! discarded calls, its looks, caps and stopping) can be driven with
 //! per-round ratios of known distributions, thousands of times a second.
 //! The synthetic clock reads no CPU time: the process CPU clock is a system
 //! call (`CLOCK_PROCESS_CPUTIME_ID` sums every thread's time in the
-//! kernel), and read twice a round it took about half of the coverage
-//! tests' time (`perf`, a debug build, 2026-12-07: 14 of their 23 s of CPU
-//! in the kernel).
+//! kernel), and read around every batch it took most of the coverage
+//! tests' time (a debug build, 2026-12-07: 17 to 20 s of wall time, 14 to
+//! 16 s of CPU in the kernel; 7 s without it).
 
 #[cfg(test)]
 use std::cell::Cell;
