@@ -105,22 +105,19 @@ pub fn bytes_unit(largest: u64) -> (&'static str, f64) {
     (UNITS[unit], 1024f64.powi(unit as i32))
 }
 
+/// A count with its noun, singular for one: `1 figure`, `3 figures`.
+pub fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// A thread count with its noun: `1 thread`, `8 threads`.
 pub fn threads(n: u64) -> String {
-    if n == 1 {
-        "1 thread".to_string()
-    } else {
-        format!("{n} threads")
-    }
+    counted(n, "thread", "threads")
 }
 
 /// A copy count with its noun: `1 copy`, `8 copies`.
 pub fn copies(n: u64) -> String {
-    if n == 1 {
-        "1 copy".to_string()
-    } else {
-        format!("{n} copies")
-    }
+    counted(n, "copy", "copies")
 }
 
 /// A whole number to two significant figures (`4`, `91`, `2400`): for a
@@ -400,6 +397,12 @@ mod tests {
         assert_eq!(bytes(64 << 20), "64.0 MiB");
         assert_eq!(count(1_000_000), "1,000,000");
         assert_eq!(count(999), "999");
+        assert_eq!(counted(1, "figure", "figures"), "1 figure");
+        assert_eq!(counted(0, "figure", "figures"), "0 figures");
+        assert_eq!(
+            (threads(1), copies(8)),
+            ("1 thread".into(), "8 copies".into())
+        );
         assert_eq!(times(3.5217), "3.52×");
         assert_eq!(percent(0.876), "88%");
         assert_eq!(percent(0.016), "1.6%");

@@ -13,7 +13,7 @@
 
 use serde::Serialize;
 
-use super::format::{duration_ns, speedup_with_interval};
+use super::format::{duration_ns, speedup_with_interval, threads};
 use crate::results::HarnessOverhead;
 
 /// One row of the table.
@@ -69,12 +69,11 @@ pub fn seed_sentence(entries: &[HarnessOverhead], workload: &str) -> Option<Stri
     let mut parts = Vec::new();
     if let Some(p) = parallel {
         parts.push(format!(
-            "at most {} on a parallel call ({} on {} at {} thread{}, {} against {} by hand)",
+            "at most {} on a parallel call ({} on {} at {}, {} against {} by hand)",
             speedup_with_interval(&p.time_ratio, Some(p.paired_rounds)),
             p.variant,
             p.backend,
-            p.threads,
-            if p.threads == 1 { "" } else { "s" },
+            threads(p.threads),
             duration_ns(p.harness_ns),
             duration_ns(p.hand_written_ns)
         ));

@@ -7,6 +7,7 @@
 use super::*;
 use crate::paired::{MODE_GAP, Mode, TARGET_HALF_WIDTH};
 use crate::report::columns::{CAPPED_MARK, TWO_MODES_MARK};
+use crate::report::format::counted;
 
 const QUESTION: &str = "How far can these numbers be trusted?";
 
@@ -35,13 +36,13 @@ pub(super) fn headline(answers: &[Finding], index: &Index<'_>) -> String {
     let visits = visits_words(index.all());
     format!(
         "{decided} of {subjects} subjects decided; the host moved {} during the run; {}\
-         {left_out} figure{} left out",
+         {} left out",
         match drift {
             Some(d) => format!("by up to {}", percent(d)),
             None => "by an unmeasured amount".to_string(),
         },
         visits.map_or(String::new(), |v| format!("{v}; ")),
-        if left_out == 1 { "" } else { "s" },
+        counted(left_out as u64, "figure", "figures"),
     )
 }
 
