@@ -38,6 +38,7 @@ fn mix(mut z: u64) -> u64 {
 }
 
 impl Problem for Classifier {
+    parbench::u64_output!();
     type State = Scoring;
 
     fn name(&self) -> &str {

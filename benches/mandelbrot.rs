@@ -30,6 +30,7 @@ struct Mandelbrot {
 }
 
 impl Problem for Mandelbrot {
+    parbench::u64_output!();
     type State = View;
 
     fn name(&self) -> &str {

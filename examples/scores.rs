@@ -5,6 +5,7 @@ use parbench::problem::Problem;
 struct Scores;
 
 impl Problem for Scores {
+    parbench::u64_output!(); // each item a u64, accumulated as a wrapping sum
     /// Read by every item; `Clone` is the deep copy the ownership modes pay.
     type State = Vec<u32>;
     fn name(&self) -> &str {

@@ -9,10 +9,12 @@
 //! from their knobs, [`Runnable::seed_state`]; any other problem from its
 //! serialised state, [`Runnable::wire_state`]).
 
+use std::any::TypeId;
 use std::fmt;
+use std::marker::PhantomData;
 use std::ops::Range;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 
 use crate::schedule::{Outcome, Scheduler};
 use crate::variants::{Kernel, Variant};
@@ -73,8 +75,11 @@ pub trait Runnable: Send + Sync {
         kernel: Kernel,
         items: Range<usize>,
         on: &dyn Scheduler,
-        out: &mut [u64],
+        out: Slots<'_>,
     ) -> Result<Outcome>;
+    /// The type of one item's output (`std::any::type_name`): worker
+    /// processes carry `u64` outputs only.
+    fn output_type(&self) -> &'static str;
     /// The seed's state, when this is one of the seed's problems
     /// ([`Seed`]): worker processes rebuild it from the seed's knobs and
     /// its table. `None` for any other problem.
@@ -102,4 +107,61 @@ pub fn seed_state_of<P: 'static, S: 'static>(state: &S) -> Option<&Constants> {
     (std::any::TypeId::of::<P>() == std::any::TypeId::of::<Seed>())
         .then(|| (state as &dyn std::any::Any).downcast_ref::<Constants>())
         .flatten()
+}
+
+/// A call's output slots, whatever the problem's output type: how they
+/// cross [`Runnable`] and `dyn Executor`, which cannot be generic over it.
+/// The problem's own code views them typed again ([`Slots::typed`]); the
+/// calls timed in this process never go through here
+/// (`matrix::Prepared::run_on` keeps them typed).
+pub struct Slots<'a> {
+    ptr: *mut (),
+    len: usize,
+    ty: TypeId,
+    type_name: &'static str,
+    _borrow: PhantomData<&'a mut [()]>,
+}
+
+impl<'a> Slots<'a> {
+    /// The slots of `out`, their type kept to be checked.
+    pub fn of<T: 'static>(out: &'a mut [T]) -> Slots<'a> {
+        Slots {
+            len: out.len(),
+            ptr: out.as_mut_ptr().cast(),
+            ty: TypeId::of::<T>(),
+            type_name: std::any::type_name::<T>(),
+            _borrow: PhantomData,
+        }
+    }
+
+    /// How many slots.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The slots as `T`s, if they are `T`s.
+    pub fn typed<T: 'static>(self) -> Result<&'a mut [T]> {
+        if self.ty != TypeId::of::<T>() {
+            bail!(
+                "output slots of type {} where {} were expected",
+                self.type_name,
+                std::any::type_name::<T>()
+            );
+        }
+        // SAFETY: `ptr` and `len` came from a `&'a mut [T]` of this very
+        // `T` (the type ids are equal), borrowed for `'a` by `self`, which
+        // this consumes.
+        Ok(unsafe { std::slice::from_raw_parts_mut(self.ptr.cast::<T>(), self.len) })
+    }
+}
+
+impl fmt::Debug for Slots<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Slots<{}>({})", self.type_name, self.len)
+    }
 }

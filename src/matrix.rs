@@ -6,8 +6,9 @@
 //! agree on what exists and on what "correct" means. A (variant, backend)
 //! pair exists unless the variant refuses the backend ([`refusal`], the
 //! capability check); a problem of its own may further rule out a variant
-//! ([`problem_refusal`]: no sum), a backend ([`backend_refusal`]: worker
-//! processes carry a state only if it is the seed's or serialisable), or a
+//! ([`problem_refusal`]: no sum, or an atomic where the accumulator is not
+//! the `u64` sum), a backend ([`backend_refusal`]: worker processes carry a
+//! state only if it is the seed's or serialisable, and `u64` outputs only), or a
 //! variant on a backend ([`sharing_refusal`]: `arc_state` across processes
 //! maps the seed's table only). A backend runs at the thread
 //! counts it supports ([`backends::thread_counts`]). Nothing here names a
@@ -15,20 +16,21 @@
 
 use std::ops::Range;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::PoisonError;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
 use crate::backends::{self, BACKENDS, Backend, CallingThreadUncaught, Executor, catch_panic};
-use crate::job::{Job, Runnable, WireState, seed_state_of};
+use crate::job::{Job, Runnable, Slots, WireState, seed_state_of};
 use crate::key::Key;
 use crate::memory::{self, Memory};
-use crate::problem::{Problem, oracle_into};
+use crate::problem::{Accumulator, Problem, oracle_into, oracle_total, shown, sums_atomically};
 use crate::roles::{Family, Role};
 use crate::schedule::{Outcome, Produced, Scheduler};
-use crate::variants::{self, Kernel, VARIANTS, Variant};
+use crate::variants::{self, ATOMIC_REFUSAL, Kernel, Tally, VARIANTS, Variant};
 use crate::workload::{self, Constants, Seed, Spec, WORKLOADS, Workload, wrapping_sum};
 
 /// One (workload, variant, backend) cell; threads are chosen at run time.
@@ -72,11 +74,18 @@ pub fn refusal(variant: &dyn Variant, backend: &dyn Backend) -> Option<&'static 
 /// ([`Runnable::wire_state`]), what the process backend asks too; any
 /// problem runs on every in-process backend.
 pub fn backend_refusal(backend: &dyn Backend, problem: &dyn Runnable) -> Option<&'static str> {
-    (!backend.shares_memory() && problem.seed_state().is_none() && problem.wire_state().is_none())
-        .then_some(
+    if backend.shares_memory() || problem.seed_state().is_some() {
+        return None;
+    }
+    if problem.wire_state().is_none() {
+        return Some(
             "the state is not serialisable: make it serde's and call bench_main!(problem, serde) \
              to run it in worker processes",
-        )
+        );
+    }
+    (problem.output_type() != std::any::type_name::<u64>()).then_some(
+        "worker processes return u64 outputs only: the problem's items return another type",
+    )
 }
 
 /// Why `variant` cannot run `problem` on `backend`, where the two allow it
@@ -98,13 +107,20 @@ pub fn sharing_refusal(
 }
 
 /// Why `variant` cannot run on a problem, if it cannot: the shared-mutable
-/// strategies add the items' results into one total, which a problem that
-/// declares no sum ([`Problem::sums`]) does not have.
+/// strategies add the items' outputs into one accumulator, which a problem
+/// that declares none ([`Problem::sums`]) does not have, and an atomic
+/// holds only the `u64` sum ([`ATOMIC_REFUSAL`]).
 pub fn problem_refusal<P: Problem>(variant: &dyn Variant, problem: &P) -> Option<&'static str> {
-    (variant.family() == Family::SharedMutable && !problem.sums()).then_some(
-        "the problem declares no sum of its items (Problem::sums is false), \
-         which the shared-mutable strategies accumulate",
-    )
+    if variant.family() != Family::SharedMutable {
+        return None;
+    }
+    if !problem.sums() {
+        return Some(
+            "the problem declares no accumulation of its items (Problem::sums is false), \
+             which the shared-mutable strategies need",
+        );
+    }
+    (variant.role() == Role::AtomicSum && !sums_atomically::<P>()).then_some(ATOMIC_REFUSAL)
 }
 
 /// Every (workload, variant, backend) that runs, in report order.
@@ -194,12 +210,14 @@ pub struct Prepared<P: Problem> {
     pub problem: P,
     /// Its constant state, built once.
     pub state: Arc<P::State>,
-    /// The sequential loop's result of every item.
-    pub expected: Vec<u64>,
-    /// Their wrapping sum (what the shared-mutable strategies must reach).
-    pub expected_sum: u64,
-    /// Deep copies of the state the kernels made (the ownership modes).
-    copies: AtomicU64,
+    /// The sequential loop's output of every item.
+    pub expected: Vec<P::Output>,
+    /// The sequential loop's accumulator of every item (what the
+    /// shared-mutable strategies must reach).
+    pub expected_total: P::Acc,
+    /// Deep copies of the state the kernels made (the ownership modes), and
+    /// the last call's total of an accumulator other than the `u64` sum.
+    tally: Tally<P::Acc>,
     /// The state serialised, and its digest, for worker processes
     /// ([`Prepared::portable`]); `None`: they cannot carry it.
     wire: Option<(Vec<u8>, u64)>,
@@ -238,19 +256,19 @@ impl<P: Problem> Prepared<P> {
                 problem.name()
             )
         })?;
-        expected.resize(items, 0);
+        expected.resize_with(items, Default::default);
         // A panicking item is an error naming the problem, not a crash.
-        catch_panic(backends::Sequential.id(), || {
-            oracle_into::<P>(&state, 0, &mut expected)
+        let expected_total = catch_panic(backends::Sequential.id(), || {
+            oracle_into::<P>(&state, 0, &mut expected);
+            oracle_total::<P>(&state, 0..items)
         })
         .with_context(|| format!("the sequential loop of problem {}", problem.name()))?;
-        let expected_sum = wrapping_sum(&expected);
         Ok(Prepared {
             problem,
             state: Arc::new(state),
             expected,
-            expected_sum,
-            copies: AtomicU64::new(0),
+            expected_total,
+            tally: Tally::default(),
             wire: None,
         })
     }
@@ -280,17 +298,17 @@ impl<P: Problem> Prepared<P> {
 
     /// Deep copies of the state the kernels made so far.
     pub fn copies(&self) -> u64 {
-        self.copies.load(Ordering::Relaxed)
+        self.tally.copies.load(Ordering::Relaxed)
     }
 
-    /// A zeroed output buffer of one slot per item.
-    pub fn output(&self) -> Result<Vec<u64>> {
+    /// An output buffer of one empty slot (`Default`) per item.
+    pub fn output(&self) -> Result<Vec<P::Output>> {
         let mut out = Vec::new();
         out.try_reserve_exact(self.expected.len())
             .with_context(|| {
                 format!("cannot allocate results for {} items", self.expected.len())
             })?;
-        out.resize(self.expected.len(), 0);
+        out.resize_with(self.expected.len(), Default::default);
         Ok(out)
     }
 
@@ -305,7 +323,7 @@ impl<P: Problem> Prepared<P> {
     /// target: on the calling thread, whose timed call does not catch
     /// ([`Target::CallingThread`]), it is caught here, around the same call.
     #[inline]
-    pub fn run(&self, job: &Job, exec: &dyn Executor, out: &mut [u64]) -> Result<Outcome> {
+    pub fn run(&self, job: &Job, exec: &dyn Executor, out: &mut [P::Output]) -> Result<Outcome> {
         match Target::of(exec) {
             Target::CallingThread => catch_panic(backends::Sequential.id(), || {
                 self.run_on(job, Target::CallingThread, out)
@@ -318,32 +336,41 @@ impl<P: Problem> Prepared<P> {
     /// Inlined into the timing loops (criterion's, the paired sampler's),
     /// so it is not one more call around the call it times. On a scheduler
     /// in this process it jumps on the kernel compiled for `P`, then makes
-    /// only the scheduler's own calls. Going through [`Executor::execute`]
-    /// and [`Runnable::run_kernel`] instead puts one more indirect call in
-    /// the chain, which issue 23 measured on the seed's 20-item sequential
-    /// call, against the hand-written loop. On the calling thread the
-    /// kernel is compiled for that scheduler itself, so neither the
-    /// scheduler nor the task is an indirect call ([`Target::CallingThread`]).
+    /// only the scheduler's own calls, its outputs typed. Going through
+    /// [`Executor::execute`] and [`Runnable::run_kernel`] instead puts one
+    /// more indirect call in the chain, which issue 23 measured on the
+    /// seed's 20-item sequential call, against the hand-written loop. On the
+    /// calling thread the kernel is compiled for that scheduler itself, so
+    /// neither the scheduler nor the task is an indirect call
+    /// ([`Target::CallingThread`]).
     #[inline]
-    pub fn run_on(&self, job: &Job, target: Target<'_>, out: &mut [u64]) -> Result<Outcome> {
+    pub fn run_on(&self, job: &Job, target: Target<'_>, out: &mut [P::Output]) -> Result<Outcome> {
+        let (state, tally, items) = (&self.state, &self.tally, job.items.clone());
         match target {
             Target::CallingThread => variants::run::<P, CallingThreadUncaught>(
                 job.kernel,
-                &self.state,
-                &self.copies,
-                job.items.clone(),
+                state,
+                tally,
+                items,
                 &CallingThreadUncaught,
                 out,
             ),
-            Target::Here(on) => self.run_kernel(job.kernel, job.items.clone(), on, out),
-            Target::Elsewhere(exec) => exec.execute(job, self, out),
+            Target::Here(on) => {
+                variants::run::<P, dyn Scheduler>(job.kernel, state, tally, items, on, out)
+            }
+            Target::Elsewhere(exec) => exec.execute(job, self, Slots::of(out)),
         }
     }
 
-    /// Runs `job` once and checks it against the oracle. `out` is zeroed
-    /// first, so results left by an earlier call cannot pass for this one's.
-    pub fn run_checked(&self, job: &Job, exec: &dyn Executor, out: &mut [u64]) -> Result<Outcome> {
-        out.fill(0);
+    /// Runs `job` once and checks it against the oracle. `out` is emptied
+    /// first, so outputs left by an earlier call cannot pass for this one's.
+    pub fn run_checked(
+        &self,
+        job: &Job,
+        exec: &dyn Executor,
+        out: &mut [P::Output],
+    ) -> Result<Outcome> {
+        empty(out);
         let outcome = self.run(job, exec, out)?;
         self.check_range(job.items.clone(), &outcome, out)?;
         Ok(outcome)
@@ -351,12 +378,18 @@ impl<P: Problem> Prepared<P> {
 
     /// Checks an outcome of the whole problem against the oracle, naming the
     /// first difference.
-    pub fn check(&self, outcome: &Outcome, out: &[u64]) -> Result<()> {
+    pub fn check(&self, outcome: &Outcome, out: &[P::Output]) -> Result<()> {
         self.check_range(0..self.expected.len(), outcome, out)
     }
 
-    /// Checks an outcome of the items `items` (`out` holds their results).
-    pub fn check_range(&self, items: Range<usize>, outcome: &Outcome, out: &[u64]) -> Result<()> {
+    /// Checks an outcome of the items `items` (`out` holds their outputs;
+    /// another accumulator's total is the last one the kernels left).
+    pub fn check_range(
+        &self,
+        items: Range<usize>,
+        outcome: &Outcome,
+        out: &[P::Output],
+    ) -> Result<()> {
         let expected = self.expected.get(items.clone()).with_context(|| {
             format!(
                 "items {items:?} are outside the problem's {} items",
@@ -368,7 +401,7 @@ impl<P: Problem> Prepared<P> {
                 if out.len() != expected.len() {
                     bail!("{} results for {} items", out.len(), expected.len());
                 }
-                for (k, (&want, &got)) in expected.iter().zip(out).enumerate() {
+                for (k, (want, got)) in expected.iter().zip(out).enumerate() {
                     if let Err(difference) = self.problem.check(items.start + k, want, got) {
                         bail!("{difference}");
                     }
@@ -376,12 +409,34 @@ impl<P: Problem> Prepared<P> {
             }
             Produced::Sum(sum) => {
                 let want = if items.len() == self.expected.len() {
-                    self.expected_sum
+                    self.expected_total.as_sum()
                 } else {
-                    wrapping_sum(expected)
+                    oracle_total::<P>(&self.state, items.clone()).as_sum()
+                };
+                let Some(want) = want else {
+                    bail!("a u64 sum ({sum}) where the problem accumulates another total");
                 };
                 if sum != want {
                     bail!("sum: expected {want}, got {sum}");
+                }
+            }
+            Produced::Total => {
+                let got = (self
+                    .tally
+                    .total
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner))
+                .take();
+                let Some(got) = got else {
+                    bail!("the call said it accumulated a total, but left none");
+                };
+                let want = if items.len() == self.expected.len() {
+                    &self.expected_total
+                } else {
+                    &oracle_total::<P>(&self.state, items.clone())
+                };
+                if got != *want {
+                    bail!("total: expected {}, got {}", shown(want), shown(&got));
                 }
             }
         }
@@ -396,9 +451,14 @@ impl<P: Problem> Prepared<P> {
 /// The checksum a run prints: the wrapping sum of its results.
 pub fn checksum(outcome: &Outcome, out: &[u64]) -> u64 {
     match outcome.produced {
-        Produced::Items => wrapping_sum(out),
+        Produced::Items | Produced::Total => wrapping_sum(out),
         Produced::Sum(sum) => sum,
     }
+}
+
+/// Every slot of `out` back to its empty value.
+fn empty<T: Default>(out: &mut [T]) {
+    out.iter_mut().for_each(|slot| *slot = T::default());
 }
 
 impl<P: Problem> Runnable for Prepared<P> {
@@ -411,9 +471,13 @@ impl<P: Problem> Runnable for Prepared<P> {
         kernel: Kernel,
         items: Range<usize>,
         on: &dyn Scheduler,
-        out: &mut [u64],
+        out: Slots<'_>,
     ) -> Result<Outcome> {
-        variants::run::<P, dyn Scheduler>(kernel, &self.state, &self.copies, items, on, out)
+        let out = out.typed::<P::Output>()?;
+        variants::run::<P, dyn Scheduler>(kernel, &self.state, &self.tally, items, on, out)
+    }
+    fn output_type(&self) -> &'static str {
+        std::any::type_name::<P::Output>()
     }
     fn seed_state(&self) -> Option<&Constants> {
         seed_state_of::<P, P::State>(&*self.state)
@@ -472,7 +536,7 @@ pub fn measure_once<P: Problem>(
     problem: &Prepared<P>,
     job: &Job,
     exec: &dyn Executor,
-    out: &mut [u64],
+    out: &mut [P::Output],
 ) -> Result<Measured> {
     // One uncounted call first: lazily initialised state (thread-locals,
     // channel internals) is allocated once, not by every call.
@@ -481,7 +545,7 @@ pub fn measure_once<P: Problem>(
         workers.reset_peaks()?;
     }
     let copies_before = problem.copies();
-    out.fill(0);
+    empty(out);
     let ((outcome, wall), mut memory) = memory::measure(|| {
         let start = Instant::now();
         let outcome = problem.run(job, exec, out);

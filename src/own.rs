@@ -372,7 +372,7 @@ fn intermittent_of(plan: &[Planned], profile: Profile) -> Vec<Planned> {
 /// visit, or a visit again of the rounds `earlier` holds.
 fn pair_own_set<P: Problem>(
     prepared: &Prepared<P>,
-    out: &mut [u64],
+    out: &mut [P::Output],
     executors: &Executors,
     (plan, set): (&[Planned], &[usize]),
     churns: bool,
@@ -478,7 +478,7 @@ fn measure<P: Problem>(
         eprintln!("parbench: warning: {warning}");
     }
     let mut out = prepared.output()?;
-    let sequential_ns = |out: &mut [u64], executors: &mut Executors| -> Result<f64> {
+    let sequential_ns = |out: &mut [P::Output], executors: &mut Executors| -> Result<f64> {
         sweep::sequential_ns(prepared, executors.get(&backends::Sequential, 1)?, out)
     };
     let mut info = WorkloadInfo {
@@ -610,7 +610,7 @@ fn measure<P: Problem>(
             false => None,
         };
         let sampling = sampling.visiting_again().of_set(churns).answering(answers);
-        let pair = |out: &mut [u64], sampling: &Sampling, rounds| {
+        let pair = |out: &mut [P::Output], sampling: &Sampling, rounds| {
             pair_own_set(
                 prepared,
                 out,
@@ -782,6 +782,7 @@ mod tests {
     struct Squares;
 
     impl Problem for Squares {
+        crate::u64_output!();
         type State = Vec<u64>;
         fn name(&self) -> &str {
             "squares"

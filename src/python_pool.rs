@@ -304,7 +304,8 @@ pub fn measure(runs: &[PythonRun], measured_at: &str) -> Result<Measured> {
         let lines = run_script(&script, run)?;
         let expected = Prepared::new(run.spec)
             .with_context(|| format!("the oracle of {} for Python", run.workload))?
-            .expected_sum;
+            .expected_total
+            .0;
         let mut checked = Vec::new();
         for line in lines {
             let key = line.key();

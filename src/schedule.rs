@@ -98,7 +98,16 @@ impl std::fmt::Debug for RunStats {
 
 /// An in-process executor: runs a task over the chunks of a range of items
 /// on its threads.
-pub trait Scheduler: Send + Sync {
+///
+/// # Safety
+///
+/// In one call to [`Scheduler::run`], no item of `items` goes to two tasks,
+/// and no task gets an item outside `items`: a variant whose outputs are not
+/// `u64` writes each chunk's slots through one pointer to the call's output
+/// (`variants::map_chunks`), relying on it. (The `u64` slots are also
+/// handed out with the chunks, as safe slices.) Every chunk being handed
+/// out exactly once is the oracle's to prove, not memory safety's.
+pub unsafe trait Scheduler: Send + Sync {
     fn threads(&self) -> usize;
     /// Runs `task` over `items`. `out` is empty or holds exactly one slot per
     /// item, handed out with the chunks. A panic inside `task` comes back as
@@ -120,12 +129,14 @@ pub trait Scheduler: Send + Sync {
     }
 }
 
-/// What a call produced: per-item results (written into the caller's output
-/// slice) or one sum.
+/// What a call produced: per-item outputs (written into the caller's
+/// output slice), one wrapping `u64` sum, or another accumulator's total
+/// (left with the problem: `matrix::Prepared::check`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Produced {
     Items,
     Sum(u64),
+    Total,
 }
 
 /// What a call produced, how many times a stateful worker was called, and

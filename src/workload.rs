@@ -546,6 +546,7 @@ impl Workload {
 }
 
 impl Problem for Seed {
+    crate::u64_output!();
     type State = Constants;
     fn name(&self) -> &str {
         self.name

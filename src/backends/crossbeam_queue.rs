@@ -62,7 +62,9 @@ struct CrossbeamExecutor {
     threads: usize,
 }
 
-impl Scheduler for CrossbeamExecutor {
+// SAFETY: each chunk of `each_fixed_chunk` (disjoint) is sent once through
+// the queue and received by one worker.
+unsafe impl Scheduler for CrossbeamExecutor {
     fn threads(&self) -> usize {
         self.threads
     }

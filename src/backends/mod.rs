@@ -35,7 +35,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::{Result, anyhow, bail};
 
-use crate::job::{Job, Runnable};
+use crate::job::{Job, Runnable, Slots};
 use crate::profile::{MAX_THREADS, check_threads};
 use crate::schedule::{Capabilities, Chunk, Outcome, Scheduler};
 use crate::workload::{Constants, Narrowing, SPLIT_QUESTION};
@@ -57,10 +57,10 @@ pub use std_scope::StdScope;
 pub trait Executor: Send + Sync {
     fn threads(&self) -> usize;
     /// Runs `job` on `problem` (its state built once, outside the call),
-    /// writing per-item results into `out` (`job.items.len()` slots, or none
-    /// for a variant that produces a sum). A panic inside a work item comes
-    /// back as an error, on every backend.
-    fn execute(&self, job: &Job, problem: &dyn Runnable, out: &mut [u64]) -> Result<Outcome>;
+    /// writing per-item outputs into `out` (`job.items.len()` slots, or
+    /// none for a variant that accumulates). A panic inside a work item
+    /// comes back as an error, on every backend.
+    fn execute(&self, job: &Job, problem: &dyn Runnable, out: Slots<'_>) -> Result<Outcome>;
     /// The scheduler it is, for an executor that runs in this process: the
     /// timed call then goes straight to the kernel compiled for the
     /// problem ([`crate::matrix::Prepared::run_on`]), with no more indirect
@@ -88,7 +88,7 @@ impl<S: Scheduler> Executor for S {
     fn threads(&self) -> usize {
         Scheduler::threads(self)
     }
-    fn execute(&self, job: &Job, problem: &dyn Runnable, out: &mut [u64]) -> Result<Outcome> {
+    fn execute(&self, job: &Job, problem: &dyn Runnable, out: Slots<'_>) -> Result<Outcome> {
         problem.run_kernel(job.kernel, job.items.clone(), self, out)
     }
     fn scheduler(&self) -> Option<&dyn Scheduler> {

@@ -153,7 +153,9 @@ fn once_per_thread<P: ThreadPool>(pool: &P, f: &(dyn Fn() -> bool + Sync)) -> bo
     all.load(Ordering::Relaxed)
 }
 
-impl Scheduler for OrxExecutor {
+// SAFETY: chunk `k` holds items `k * len..` up to chunk `k + 1`'s first, and
+// each `k` is handed to one task.
+unsafe impl Scheduler for OrxExecutor {
     fn threads(&self) -> usize {
         self.threads
     }

@@ -157,7 +157,9 @@ impl ParalightExecutor {
     }
 }
 
-impl Scheduler for ParalightExecutor {
+// SAFETY: chunk `k` holds items `k * len..` up to chunk `k + 1`'s first, and
+// each `k` is handed to one task.
+unsafe impl Scheduler for ParalightExecutor {
     fn threads(&self) -> usize {
         self.threads
     }

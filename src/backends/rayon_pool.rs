@@ -79,7 +79,9 @@ struct RayonExecutor {
     threads: usize,
 }
 
-impl Scheduler for RayonExecutor {
+// SAFETY: chunk `k` holds items `k * len..` up to chunk `k + 1`'s first, and
+// each `k` is handed to one task.
+unsafe impl Scheduler for RayonExecutor {
     fn threads(&self) -> usize {
         self.threads
     }

@@ -168,7 +168,9 @@ impl<'a> Piece<'a> {
     }
 }
 
-impl Scheduler for RayonSplitExecutor {
+// SAFETY: `Piece::halve` cuts a piece into two disjoint halves, and each
+// piece is run once.
+unsafe impl Scheduler for RayonSplitExecutor {
     fn threads(&self) -> usize {
         self.threads
     }

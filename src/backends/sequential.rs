@@ -50,7 +50,8 @@ pub(super) fn hand_written_map(consts: &Constants, out: &mut [u64]) {
 /// and a panic in it comes back as an error, as [`Scheduler`] promises.
 struct CallingThread;
 
-impl Scheduler for CallingThread {
+// SAFETY: one chunk, all the items, on the calling thread.
+unsafe impl Scheduler for CallingThread {
     fn threads(&self) -> usize {
         1
     }
@@ -78,7 +79,8 @@ impl Scheduler for CallingThread {
 /// ([`crate::matrix::Prepared::run`]).
 pub struct CallingThreadUncaught;
 
-impl Scheduler for CallingThreadUncaught {
+// SAFETY: as `CallingThread`'s: one chunk of all the items.
+unsafe impl Scheduler for CallingThreadUncaught {
     fn threads(&self) -> usize {
         1
     }

@@ -57,7 +57,9 @@ struct StdScopeExecutor {
     threads: usize,
 }
 
-impl Scheduler for StdScopeExecutor {
+// SAFETY: `even_chunks` cuts the range into disjoint blocks, one per scoped
+// thread.
+unsafe impl Scheduler for StdScopeExecutor {
     fn threads(&self) -> usize {
         self.threads
     }

@@ -153,7 +153,7 @@ impl Sweep {
 /// ([`crate::own`]) both race through here.
 pub fn race<P: Problem>(
     problem: &Prepared<P>,
-    out: &mut [u64],
+    out: &mut [P::Output],
     leader: &SetMember<'_>,
     runner_up: &SetMember<'_>,
     sampling: &Sampling,
@@ -179,7 +179,7 @@ pub fn race<P: Problem>(
 /// ratio, and the rounds behind it.
 pub fn head_to_head<P: Problem>(
     problem: &Prepared<P>,
-    out: &mut [u64],
+    out: &mut [P::Output],
     [(first, first_churns), (second, second_churns)]: [(&SetMember<'_>, bool); 2],
     margin: f64,
     sampling: &Sampling,

@@ -583,7 +583,7 @@ fn workload_infos(sizes: Sizes, benchmarks: &[Benchmark]) -> BTreeMap<String, Wo
 pub fn sequential_ns<P: Problem>(
     prepared: &Prepared<P>,
     sequential: &dyn Executor,
-    out: &mut [u64],
+    out: &mut [P::Output],
 ) -> Result<f64> {
     let sampling = Sampling {
         cap: Duration::from_millis(200),

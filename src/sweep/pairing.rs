@@ -378,7 +378,7 @@ pub struct PairedMember {
 /// ([`paired::sample_again`]); the figures pool the visits.
 pub fn pair_members<P: Problem>(
     problem: &Prepared<P>,
-    out: &mut [u64],
+    out: &mut [P::Output],
     reference: (Job, Target<'_>),
     members: &[SetMember<'_>],
     churns: bool,
@@ -402,7 +402,7 @@ pub fn pair_members<P: Problem>(
                 .collect()
         })
         .collect();
-    let call = |member: Option<usize>, out: &mut [u64]| match member {
+    let call = |member: Option<usize>, out: &mut [P::Output]| match member {
         None => problem.run_on(&reference.0, reference.1, out).map(drop),
         Some(m) => (problem.run_on(&members[m].job, members[m].target, out)).map(drop),
     };

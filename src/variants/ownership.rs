@@ -125,7 +125,7 @@ pub(super) fn arc_state<P: Problem, S: Scheduler + ?Sized>(
     state: &Arc<P::State>,
     items: Range<usize>,
     on: &S,
-    out: &mut [u64],
+    out: &mut [P::Output],
 ) -> Result<Outcome> {
     map_chunks(
         on,
@@ -142,7 +142,7 @@ pub(super) fn clone_per_worker<P: Problem, S: Scheduler + ?Sized>(
     copies: &AtomicU64,
     items: Range<usize>,
     on: &S,
-    out: &mut [u64],
+    out: &mut [P::Output],
 ) -> Result<Outcome> {
     let per_worker: PerWorker<OnceLock<P::State>> = PerWorker::new(on.threads(), OnceLock::new);
     map_chunks(
@@ -164,7 +164,7 @@ pub(super) fn clone_per_task<P: Problem, S: Scheduler + ?Sized>(
     copies: &AtomicU64,
     items: Range<usize>,
     on: &S,
-    out: &mut [u64],
+    out: &mut [P::Output],
 ) -> Result<Outcome> {
     map_chunks(
         on,

@@ -11,11 +11,11 @@ use std::sync::Arc;
 
 use anyhow::Result;
 
-use super::{Kernel, Variant, map_items};
+use super::{Kernel, Variant, map_items, run_with_slots};
 use crate::problem::{Problem, oracle_into};
 use crate::roles::{Family, Role};
+use crate::schedule::Scheduler;
 use crate::schedule::{Capabilities, Outcome, Produced};
-use crate::schedule::{Chunk, Scheduler};
 
 /// The sequential loop: the oracle and the baseline of every speedup. It
 /// runs the oracle's own loop over its items, on the `sequential` backend
@@ -117,12 +117,12 @@ impl<'a, P: Problem> Multiplier<'a, P> {
     }
     /// `__call__`.
     #[inline]
-    pub fn call(&self, i: usize) -> u64 {
+    pub fn call(&self, i: usize) -> P::Output {
         P::item(self.state, i)
     }
     /// The seed's `worker.foo`: the same computation as a named method.
     #[inline]
-    pub fn foo(&self, i: usize) -> u64 {
+    pub fn foo(&self, i: usize) -> P::Output {
         P::item(self.state, i)
     }
 }
@@ -216,11 +216,11 @@ pub(super) fn sequential<P: Problem, S: Scheduler + ?Sized>(
     state: &Arc<P::State>,
     items: Range<usize>,
     on: &S,
-    out: &mut [u64],
+    out: &mut [P::Output],
 ) -> Result<Outcome> {
     let state: &P::State = state;
-    let stats = on.run(items, out, &|_, chunk: Chunk<'_>| {
-        oracle_into::<P>(state, chunk.items.start, chunk.out)
+    let stats = run_with_slots(on, items, out, |_, start, slots| {
+        oracle_into::<P>(state, start, slots)
     })?;
     Ok(Outcome {
         produced: Produced::Items,
@@ -234,7 +234,7 @@ pub(super) fn closure<P: Problem, S: Scheduler + ?Sized>(
     state: &Arc<P::State>,
     items: Range<usize>,
     on: &S,
-    out: &mut [u64],
+    out: &mut [P::Output],
 ) -> Result<Outcome> {
     let state: &P::State = state;
     let partial = move |i: usize| P::item(state, i);
@@ -246,7 +246,7 @@ pub(super) fn function_object<P: Problem, S: Scheduler + ?Sized>(
     state: &Arc<P::State>,
     items: Range<usize>,
     on: &S,
-    out: &mut [u64],
+    out: &mut [P::Output],
 ) -> Result<Outcome> {
     let object = Multiplier::<P>::new(state);
     map_items(on, items, out, move |i| object.call(i))
@@ -257,7 +257,7 @@ pub(super) fn method_reference<P: Problem, S: Scheduler + ?Sized>(
     state: &Arc<P::State>,
     items: Range<usize>,
     on: &S,
-    out: &mut [u64],
+    out: &mut [P::Output],
 ) -> Result<Outcome> {
     let worker = Multiplier::<P>::new(state);
     let method = Multiplier::<P>::foo;
@@ -269,10 +269,10 @@ pub(super) fn dyn_callable<P: Problem, S: Scheduler + ?Sized>(
     state: &Arc<P::State>,
     items: Range<usize>,
     on: &S,
-    out: &mut [u64],
+    out: &mut [P::Output],
 ) -> Result<Outcome> {
     let state: &P::State = state;
-    let boxed: Box<dyn Fn(usize) -> u64 + Sync + '_> = Box::new(move |i| P::item(state, i));
-    let callable: &(dyn Fn(usize) -> u64 + Sync) = black_box(&*boxed);
+    let boxed: Box<dyn Fn(usize) -> P::Output + Sync + '_> = Box::new(move |i| P::item(state, i));
+    let callable: &(dyn Fn(usize) -> P::Output + Sync) = black_box(&*boxed);
     map_items(on, items, out, callable)
 }

@@ -1,11 +1,14 @@
 //! Shared mutable state: the seed's "all hell breaks loose".
 //!
-//! Every item adds its result into shared state instead of returning it.
-//! In Python the race is silent; in Rust it does not compile (see the
-//! `compile_fail` example on [`CountingWorker`]), so each variant here is
-//! one way of making it compile, and what that way costs: a lock per item,
-//! an atomic per item, a padded slot per thread, or a private accumulator
-//! merged at the end.
+//! Every item adds its output into shared state instead of returning it:
+//! the problem's accumulator ([`Problem::Acc`]), a wrapping `u64` sum by
+//! default. In Python the race is silent; in Rust it does not compile (see
+//! the `compile_fail` example on [`CountingWorker`]), so each variant here
+//! is one way of making it compile, and what that way costs: a lock per
+//! item, an atomic per item, a padded slot per thread, or a private
+//! accumulator merged at the end. Atomics hold only the `u64` sum
+//! ([`sums_atomically`]): `atomic_sum` runs there alone, and `sharded_sum`
+//! and `fold_reduce` lock a slot per thread for any other accumulator.
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,8 +16,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use anyhow::Result;
 
-use super::{Kernel, PerWorker, Variant};
-use crate::problem::Problem;
+use super::{Kernel, PerWorker, Tally, Variant};
+use crate::problem::{Accumulator, Problem, sums_atomically};
 use crate::roles::{Family, Role};
 use crate::schedule::{Capabilities, Outcome, Produced};
 use crate::schedule::{RunStats, Scheduler};
@@ -51,10 +54,14 @@ fn each_item(items: Range<usize>, worker: usize, f: impl Fn(usize, usize)) {
     }
 }
 
-/// The private accumulator of `fold_reduce`: the wrapping sum of a task's items.
+/// The private accumulator of `fold_reduce`: a task's items added into
+/// an empty one (for the `u64` sum, their wrapping sum).
 #[inline(never)]
-fn fold_items<P: Problem>(items: Range<usize>, state: &P::State) -> u64 {
-    items.fold(0u64, |acc, i| acc.wrapping_add(P::item(state, i)))
+fn fold_items<P: Problem>(items: Range<usize>, state: &P::State) -> P::Acc {
+    items.fold(P::Acc::empty(), |mut acc, i| {
+        acc.add(P::item(state, i));
+        acc
+    })
 }
 
 /// The wrapping sum of every thread's slot.
@@ -64,6 +71,15 @@ fn slot_total(slots: PerWorker<AtomicU64>) -> u64 {
         .fold(0u64, |acc, slot| acc.wrapping_add(slot.into_inner()))
 }
 
+/// Every thread's locked accumulator merged into one.
+fn merged<A: Accumulator<O>, O>(slots: PerWorker<Mutex<A>>) -> A {
+    slots.into_inner().fold(A::empty(), |mut total, slot| {
+        total.merge(slot.into_inner().unwrap_or_else(PoisonError::into_inner));
+        total
+    })
+}
+
+/// The outcome of a call that summed into a `u64`.
 fn sum(sum: u64, calls: Option<u64>, stats: RunStats) -> Outcome {
     Outcome {
         produced: Produced::Sum(sum),
@@ -71,6 +87,33 @@ fn sum(sum: u64, calls: Option<u64>, stats: RunStats) -> Outcome {
         stats,
     }
 }
+
+/// The outcome of a call that accumulated `total`: the `u64` sum comes back
+/// in the outcome, any other total is left in `tally` for the check.
+#[inline]
+fn accumulated<P: Problem>(
+    total: P::Acc,
+    calls: Option<u64>,
+    stats: RunStats,
+    tally: &Tally<P::Acc>,
+) -> Outcome {
+    match total.as_sum() {
+        Some(total) => sum(total, calls, stats),
+        None => {
+            *lock(&tally.total) = Some(total);
+            Outcome {
+                produced: Produced::Total,
+                calls,
+                stats,
+            }
+        }
+    }
+}
+
+/// Why `atomic_sum` does not run a problem whose accumulator is not the
+/// `u64` sum (`matrix::problem_refusal`).
+pub const ATOMIC_REFUSAL: &str =
+    "an atomic holds only a u64 sum, and the problem's accumulator (Problem::Acc) is another";
 
 /// A `Mutex<u64>` locked by every item.
 ///
@@ -226,8 +269,8 @@ pub struct CountingWorker<'a, P: Problem> {
     state: &'a P::State,
     /// Items this worker was called on.
     pub calls: u64,
-    /// Wrapping sum of their results.
-    pub total: u64,
+    /// Their outputs, accumulated (for the `u64` sum, their wrapping sum).
+    pub total: P::Acc,
 }
 
 impl<'a, P: Problem> CountingWorker<'a, P> {
@@ -235,13 +278,13 @@ impl<'a, P: Problem> CountingWorker<'a, P> {
         CountingWorker {
             state,
             calls: 0,
-            total: 0,
+            total: P::Acc::empty(),
         }
     }
     /// `__call__`, mutating the worker.
     #[inline]
     pub fn call(&mut self, i: usize) {
-        self.total = self.total.wrapping_add(P::item(self.state, i));
+        self.total.add(P::item(self.state, i));
         self.calls += 1;
     }
     /// Calls itself on every item of a task.
@@ -252,8 +295,8 @@ impl<'a, P: Problem> CountingWorker<'a, P> {
         }
     }
     /// Folds another worker's counts into this one.
-    pub fn merge(&mut self, other: &CountingWorker<'_, P>) {
-        self.total = self.total.wrapping_add(other.total);
+    pub fn merge(&mut self, other: CountingWorker<'_, P>) {
+        self.total.merge(other.total);
         self.calls += other.calls;
     }
 }
@@ -323,71 +366,94 @@ impl Variant for WorkerPerThread {
 /// [`MutexSum`]'s kernel.
 pub(super) fn mutex_sum<P: Problem, S: Scheduler + ?Sized>(
     state: &Arc<P::State>,
+    tally: &Tally<P::Acc>,
     items: Range<usize>,
     on: &S,
 ) -> Result<Outcome> {
-    let total = Mutex::new(0u64);
+    let total = Mutex::new(P::Acc::empty());
     let (state, shared): (&P::State, _) = (state, &total);
     let stats = for_each_item(on, items, move |_, i| {
-        let result = P::item(state, i);
-        let mut total = lock(shared);
-        *total = total.wrapping_add(result);
+        let output = P::item(state, i);
+        lock(shared).add(output);
     })?;
-    Ok(sum(
-        total.into_inner().unwrap_or_else(PoisonError::into_inner),
-        None,
-        stats,
-    ))
+    let total = total.into_inner().unwrap_or_else(PoisonError::into_inner);
+    Ok(accumulated::<P>(total, None, stats, tally))
 }
 
-/// [`AtomicSum`]'s kernel.
+/// [`AtomicSum`]'s kernel: the `u64` sum only ([`ATOMIC_REFUSAL`]).
 pub(super) fn atomic_sum<P: Problem, S: Scheduler + ?Sized>(
     state: &Arc<P::State>,
     items: Range<usize>,
     on: &S,
 ) -> Result<Outcome> {
+    if !sums_atomically::<P>() {
+        anyhow::bail!("atomic_sum: {ATOMIC_REFUSAL}");
+    }
     let total = AtomicU64::new(0);
     let (state, shared): (&P::State, _) = (state, &total);
     let stats = for_each_item(on, items, move |_, i| {
-        shared.fetch_add(P::item(state, i), Ordering::Relaxed);
+        let summand = P::Acc::summand(&P::item(state, i)).unwrap_or(0);
+        shared.fetch_add(summand, Ordering::Relaxed);
     })?;
     Ok(sum(total.into_inner(), None, stats))
 }
 
-/// [`ShardedSum`]'s kernel.
+/// [`ShardedSum`]'s kernel: an atomic per thread for the `u64` sum, a lock
+/// per thread for any other accumulator.
 pub(super) fn sharded_sum<P: Problem, S: Scheduler + ?Sized>(
     state: &Arc<P::State>,
+    tally: &Tally<P::Acc>,
     items: Range<usize>,
     on: &S,
 ) -> Result<Outcome> {
-    let slots: PerWorker<AtomicU64> = PerWorker::new(on.threads(), || AtomicU64::new(0));
-    let (state, shards): (&P::State, _) = (state, &slots);
+    let state: &P::State = state;
+    if sums_atomically::<P>() {
+        let slots: PerWorker<AtomicU64> = PerWorker::new(on.threads(), || AtomicU64::new(0));
+        let shards = &slots;
+        let stats = for_each_item(on, items, move |worker, i| {
+            let summand = P::Acc::summand(&P::item(state, i)).unwrap_or(0);
+            shards.get(worker).fetch_add(summand, Ordering::Relaxed);
+        })?;
+        return Ok(sum(slot_total(slots), None, stats));
+    }
+    let slots = PerWorker::new(on.threads(), || Mutex::new(P::Acc::empty()));
+    let shards = &slots;
     let stats = for_each_item(on, items, move |worker, i| {
-        shards
-            .get(worker)
-            .fetch_add(P::item(state, i), Ordering::Relaxed);
+        let output = P::item(state, i);
+        lock(shards.get(worker)).add(output);
     })?;
-    Ok(sum(slot_total(slots), None, stats))
+    Ok(accumulated::<P>(merged(slots), None, stats, tally))
 }
 
-/// [`FoldReduce`]'s kernel.
+/// [`FoldReduce`]'s kernel: each task's private accumulator into its
+/// thread's slot, an atomic for the `u64` sum, a lock for any other.
 pub(super) fn fold_reduce<P: Problem, S: Scheduler + ?Sized>(
     state: &Arc<P::State>,
+    tally: &Tally<P::Acc>,
     items: Range<usize>,
     on: &S,
 ) -> Result<Outcome> {
-    let slots: PerWorker<AtomicU64> = PerWorker::new(on.threads(), || AtomicU64::new(0));
     let state: &P::State = state;
+    if sums_atomically::<P>() {
+        let slots: PerWorker<AtomicU64> = PerWorker::new(on.threads(), || AtomicU64::new(0));
+        let stats = on.run(items, &mut [], &|worker, chunk| {
+            let local = fold_items::<P>(chunk.items, state).as_sum().unwrap_or(0);
+            slots.get(worker).fetch_add(local, Ordering::Relaxed);
+        })?;
+        return Ok(sum(slot_total(slots), None, stats));
+    }
+    let slots = PerWorker::new(on.threads(), || Mutex::new(P::Acc::empty()));
     let stats = on.run(items, &mut [], &|worker, chunk| {
         let local = fold_items::<P>(chunk.items, state);
-        slots.get(worker).fetch_add(local, Ordering::Relaxed);
+        lock(slots.get(worker)).merge(local);
     })?;
-    Ok(sum(slot_total(slots), None, stats))
+    Ok(accumulated::<P>(merged(slots), None, stats, tally))
 }
 
 /// [`MutexWorker`]'s kernel.
 pub(super) fn mutex_worker<P: Problem, S: Scheduler + ?Sized>(
     state: &Arc<P::State>,
+    tally: &Tally<P::Acc>,
     items: Range<usize>,
     on: &S,
 ) -> Result<Outcome> {
@@ -395,12 +461,18 @@ pub(super) fn mutex_worker<P: Problem, S: Scheduler + ?Sized>(
     let shared = &worker;
     let stats = for_each_item(on, items, move |_, i| lock(shared).call(i))?;
     let worker = worker.into_inner().unwrap_or_else(PoisonError::into_inner);
-    Ok(sum(worker.total, Some(worker.calls), stats))
+    Ok(accumulated::<P>(
+        worker.total,
+        Some(worker.calls),
+        stats,
+        tally,
+    ))
 }
 
 /// [`WorkerPerThread`]'s kernel.
 pub(super) fn worker_per_thread<P: Problem, S: Scheduler + ?Sized>(
     state: &Arc<P::State>,
+    tally: &Tally<P::Acc>,
     items: Range<usize>,
     on: &S,
 ) -> Result<Outcome> {
@@ -412,7 +484,8 @@ pub(super) fn worker_per_thread<P: Problem, S: Scheduler + ?Sized>(
     })?;
     let mut merged = CountingWorker::<P>::new(state);
     for worker in workers.into_inner() {
-        merged.merge(&worker.into_inner().unwrap_or_else(PoisonError::into_inner));
+        merged.merge(worker.into_inner().unwrap_or_else(PoisonError::into_inner));
     }
-    Ok(sum(merged.total, Some(merged.calls), stats))
+    let calls = merged.calls;
+    Ok(accumulated::<P>(merged.total, Some(calls), stats, tally))
 }

@@ -13,6 +13,7 @@ use parbench::backends::process::protocol::ChunkJob;
 use parbench::backends::{
     self, BACKENDS, Backend, Executor, catch_panic, check_output, fixed_chunks,
 };
+use parbench::job::Slots;
 use parbench::matrix::{self, Prepared, Target};
 use parbench::paired::{self, Sampling};
 use parbench::problem::Problem;
@@ -83,6 +84,7 @@ fn sixty_four_threads_on_two_cores_complete() {
 struct Poisoned;
 
 impl Problem for Poisoned {
+    parbench::u64_output!();
     type State = Arc<AtomicBool>;
     fn name(&self) -> &str {
         "poisoned"
@@ -168,6 +170,7 @@ fn a_panic_in_a_timed_call_on_the_calling_thread_is_an_error() {
 fn a_sequential_loop_that_panics_is_an_error_naming_the_problem() {
     struct Broken;
     impl Problem for Broken {
+        parbench::u64_output!();
         type State = ();
         fn name(&self) -> &str {
             "broken"
@@ -210,7 +213,8 @@ struct ReverseScheduler {
     threads: usize,
 }
 
-impl Scheduler for ReverseScheduler {
+// SAFETY: the disjoint chunks of `fixed_chunks`, each run once.
+unsafe impl Scheduler for ReverseScheduler {
     fn threads(&self) -> usize {
         self.threads
     }
@@ -260,7 +264,7 @@ fn a_job_carried_as_bytes_computes_the_same_elsewhere() {
         // outcome back.
         let middle = spec.items / 2;
         let mut merged: Option<Outcome> = None;
-        let mut out = vec![0; spec.items];
+        let mut out = vec![0u64; spec.items];
         for part in [0..middle, middle..spec.items] {
             let sent = serde_json::to_string(&ChunkJob::of(&job, spec, part.clone())).unwrap();
             let received: ChunkJob = serde_json::from_str(&sent).unwrap();
@@ -269,7 +273,7 @@ fn a_job_carried_as_bytes_computes_the_same_elsewhere() {
             let exec = backends::Sequential.executor(1).unwrap();
             let slots = &mut out[received.items.clone()];
             let part_job = there.job(received.variant).part(received.items.clone());
-            let outcome = exec.execute(&part_job, &there, slots).unwrap();
+            let outcome = exec.execute(&part_job, &there, Slots::of(slots)).unwrap();
             let back: Outcome =
                 serde_json::from_str(&serde_json::to_string(&outcome).unwrap()).unwrap();
             merged = Some(match merged {

@@ -36,6 +36,7 @@ struct Collatz {
 }
 
 impl Problem for Collatz {
+    parbench::u64_output!();
     type State = Vec<u32>;
     fn name(&self) -> &str {
         "collatz"
@@ -112,6 +113,7 @@ fn copies_of_a_problems_state_are_counted() {
 struct Labels;
 
 impl Problem for Labels {
+    parbench::u64_output!();
     type State = ();
     fn name(&self) -> &str {
         "labels"
@@ -145,7 +147,113 @@ fn a_problem_without_a_sum_skips_the_shared_mutable_strategies() {
         .find(|v| v.family() == Family::SharedMutable)
         .unwrap();
     let why = matrix::problem_refusal(*locked, &Labels).unwrap();
-    assert!(why.contains("no sum"), "{why}");
+    assert!(why.contains("Problem::sums is false"), "{why}");
+}
+
+/// Each item a small struct (a number's decimal digits and how many), all
+/// of them counted into a histogram of digits: an output that is not a
+/// `u64` and an accumulator of its own. `LOSSY`: the histogram's merge
+/// forgets what it merges, a bug only the accumulator's check can see.
+struct DigitHistogram<const LOSSY: bool>;
+
+#[derive(Debug, Default, PartialEq)]
+struct Digits {
+    text: String,
+    count: usize,
+}
+
+#[derive(Debug, PartialEq)]
+struct Histogram<const LOSSY: bool>([u64; 10]);
+
+impl<const LOSSY: bool> parbench::problem::Accumulator<Digits> for Histogram<LOSSY> {
+    fn empty() -> Self {
+        Histogram([0; 10])
+    }
+    fn add(&mut self, digits: Digits) {
+        for d in digits.text.bytes() {
+            self.0[usize::from(d - b'0')] += 1;
+        }
+    }
+    fn merge(&mut self, other: Self) {
+        if !LOSSY {
+            self.0.iter_mut().zip(other.0).for_each(|(a, b)| *a += b);
+        }
+    }
+}
+
+impl<const LOSSY: bool> Problem for DigitHistogram<LOSSY> {
+    type Output = Digits;
+    type Acc = Histogram<LOSSY>;
+    /// The multiplier: serde's, so the problem could go to worker processes
+    /// but for its output.
+    type State = u64;
+    fn name(&self) -> &str {
+        "digits"
+    }
+    fn items(&self) -> usize {
+        500
+    }
+    fn state(&self) -> Result<u64> {
+        Ok(7919)
+    }
+    fn item(multiplier: &u64, index: usize) -> Digits {
+        let text = (index as u64 * multiplier).to_string();
+        Digits {
+            count: text.len(),
+            text,
+        }
+    }
+}
+
+#[test]
+fn an_output_of_any_type_runs_through_the_whole_matrix_into_its_own_accumulator() {
+    let prepared = Prepared::portable(DigitHistogram::<false>).unwrap();
+    let verdicts = matrix::verify_prepared(&prepared, BACKENDS, &[1, 2, 3]).unwrap();
+    for v in &verdicts {
+        assert!(v.mismatch.is_none(), "{}: {:?}", v.key, v.mismatch);
+    }
+    // Every shared-mutable strategy ran into the histogram, on every
+    // backend in this process, but the atomic, which holds a u64 sum only.
+    for variant in VARIANTS
+        .iter()
+        .filter(|v| v.family() == Family::SharedMutable)
+    {
+        let ran = verdicts
+            .iter()
+            .filter(|v| v.key.variant == variant.id())
+            .count();
+        match variant.role() {
+            Role::AtomicSum => {
+                assert_eq!(ran, 0);
+                let why = matrix::problem_refusal(*variant, &prepared.problem).unwrap();
+                assert_eq!(why, parbench::variants::ATOMIC_REFUSAL);
+            }
+            _ => assert!(ran >= 3, "{}: {ran} verdicts", variant.id()),
+        }
+    }
+    // Worker processes return u64 outputs only: refused, by reason, though
+    // the state is serde's.
+    let why = matrix::backend_refusal(&backends::Process, &prepared).unwrap();
+    assert!(why.contains("u64 outputs only"), "{why}");
+    assert!(verdicts.iter().all(|v| v.key.backend != "process"));
+}
+
+#[test]
+fn an_accumulator_that_loses_what_it_merges_is_caught_before_timing() {
+    let prepared = Prepared::of(DigitHistogram::<true>).unwrap();
+    let err = matrix::prove(&prepared, BACKENDS, &[2]).unwrap_err();
+    let message = format!("{err:#}");
+    assert!(message.contains("total: expected Histogram("), "{message}");
+    // The per-item variants and the one shared accumulator still match:
+    // only the merges are wrong.
+    let verdicts = matrix::verify_prepared(&prepared, BACKENDS, &[2]).unwrap();
+    let wrong = |id: &str| {
+        verdicts
+            .iter()
+            .any(|v| v.key.variant == id && v.mismatch.is_some())
+    };
+    assert!(wrong("fold_reduce") && wrong("sharded_sum") && wrong("worker_per_thread"));
+    assert!(!wrong("closure") && !wrong("mutex_sum") && !wrong("mutex_worker"));
 }
 
 /// Goes wrong in parallel: an item computed on any thread but the one that
@@ -153,6 +261,7 @@ fn a_problem_without_a_sum_skips_the_shared_mutable_strategies() {
 struct ThreadSensitive;
 
 impl Problem for ThreadSensitive {
+    parbench::u64_output!();
     type State = Arc<AtomicUsize>;
     fn name(&self) -> &str {
         "thread_sensitive"
@@ -199,6 +308,7 @@ fn a_wrong_variant_is_caught_before_timing_by_name() {
 fn a_name_that_cannot_be_a_key_is_refused_by_name() {
     struct Slashed;
     impl Problem for Slashed {
+        parbench::u64_output!();
         type State = ();
         fn name(&self) -> &str {
             "my/problem"
@@ -461,6 +571,7 @@ fn a_filter_for_other_benchmarks_runs_nothing_and_is_no_failure() {
 fn a_problem_named_as_a_built_in_workload_is_refused_by_name() {
     struct Compute;
     impl Problem for Compute {
+        parbench::u64_output!();
         type State = ();
         fn name(&self) -> &str {
             "compute"

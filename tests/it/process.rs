@@ -11,6 +11,7 @@ use std::time::Duration;
 use parbench::backends::process::fault::Fault;
 use parbench::backends::process::{self, ProcessPool, WorkerProcesses as _, protocol};
 use parbench::backends::{Executor, pool_map_chunk_len};
+use parbench::job::Slots;
 use parbench::matrix::{self, Measured, Prepared};
 
 use parbench::variants::variant;
@@ -218,7 +219,7 @@ fn a_failing_chunk_is_an_error_naming_worker_and_chunk() {
     problem.state = Arc::new(state);
     let job = problem.job(variant("closure").unwrap());
     let err = exec
-        .execute(&job, &problem, &mut [0; 20])
+        .execute(&job, &problem, Slots::of(&mut [0u64; 20]))
         .unwrap_err()
         .to_string();
     assert!(
@@ -481,6 +482,7 @@ fn shared_memory_that_cannot_be_created_is_an_error_and_the_pool_recovers() {
 struct Squares;
 
 impl parbench::problem::Problem for Squares {
+    parbench::u64_output!();
     type State = Vec<u64>;
     fn name(&self) -> &str {
         "squares"

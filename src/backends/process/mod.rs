@@ -78,7 +78,7 @@ use self::protocol::{
 };
 use self::workers::CallState;
 use super::{Backend, Executor, check_output, pool_map_chunk_len};
-use crate::job::{Job, Runnable, WireState};
+use crate::job::{Job, Runnable, Slots, WireState};
 use crate::roles::Role;
 use crate::schedule::RunStats;
 use crate::schedule::{Outcome, Produced};
@@ -392,7 +392,15 @@ impl Executor for ProcessPool {
     fn threads(&self) -> usize {
         self.threads
     }
-    fn execute(&self, job: &Job, problem: &dyn Runnable, out: &mut [u64]) -> Result<Outcome> {
+    fn execute(&self, job: &Job, problem: &dyn Runnable, out: Slots<'_>) -> Result<Outcome> {
+        let out = out.typed::<u64>().with_context(|| {
+            format!(
+                "process: problem {}'s items return {}: worker processes return u64 outputs \
+                 only (matrix::backend_refusal)",
+                problem.name(),
+                problem.output_type()
+            )
+        })?;
         check_output(&job.items, out)?;
         // Worker processes rebuild the seed's problem from its knobs and
         // its table, and another problem from its serialised state.

@@ -21,7 +21,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use serde::de::DeserializeOwned;
 
 use super::fault::Fault;
@@ -31,8 +31,9 @@ use super::protocol::{
 };
 use super::{Produces, SLOT_BYTES, produces};
 use crate::backends::panic_message;
+use crate::job::Slots;
 use crate::platform;
-use crate::problem::{Problem, oracle_into};
+use crate::problem::{Accumulator, Problem, oracle_into, oracle_total};
 use crate::roles::Role;
 use crate::variants::CountingWorker;
 use crate::workload::{Constants, Seed, Spec};
@@ -258,7 +259,9 @@ fn run_chunk(
 
 /// Computes `items` of problem `P` from `state` as `role`'s chunk produces
 /// them ([`produces`]): the items' results, a private sum, a stateful
-/// worker's sum and count, or adds into the shared slot.
+/// worker's sum and count, or adds into the shared slot. Worker processes
+/// carry `u64` outputs and their wrapping sum only (the parent refuses any
+/// other problem: `matrix::backend_refusal`), so another type is an error.
 fn compute<P: Problem>(
     state: &P::State,
     role: Role,
@@ -266,21 +269,28 @@ fn compute<P: Problem>(
     slot: Option<SharedSlot<'_>>,
     kept: &mut Kept,
 ) -> Result<ChunkResult> {
+    let not_a_sum = || {
+        anyhow!(
+            "worker processes add u64 outputs only, not {}",
+            std::any::type_name::<P::Output>()
+        )
+    };
     Ok(match produces(role) {
         Produces::Items => {
-            let mut out = vec![0u64; items.len()];
+            let mut out: Vec<P::Output> = (0..items.len()).map(|_| Default::default()).collect();
             oracle_into::<P>(state, items.start, &mut out);
-            ChunkResult::Items(protocol::as_bytes(&out).to_vec())
+            let out = Slots::of(&mut out).typed::<u64>()?;
+            ChunkResult::Items(protocol::as_bytes(out).to_vec())
         }
         Produces::Sum => ChunkResult::Sum {
-            sum: items.fold(0u64, |acc, i| acc.wrapping_add(P::item(state, i))),
+            sum: (oracle_total::<P>(state, items).as_sum()).ok_or_else(not_a_sum)?,
             calls: None,
         },
         Produces::CountedSum => {
             let mut worker = CountingWorker::<P>::new(state);
             worker.call_all(items);
             ChunkResult::Sum {
-                sum: worker.total,
+                sum: worker.total.as_sum().ok_or_else(not_a_sum)?,
                 calls: Some(worker.calls),
             }
         }
@@ -288,7 +298,8 @@ fn compute<P: Problem>(
             let slot = slot.context("a shared-sum chunk came without its slot")?;
             let target = shared_slot(&slot, kept)?;
             for i in items {
-                target.fetch_add(P::item(state, i), Ordering::Relaxed);
+                let summand = P::Acc::summand(&P::item(state, i)).ok_or_else(not_a_sum)?;
+                target.fetch_add(summand, Ordering::Relaxed);
             }
             ChunkResult::Added
         }
