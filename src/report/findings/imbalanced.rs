@@ -91,6 +91,21 @@ pub(super) struct Lead<'a> {
     /// the margin; else equal within it, or undecided.
     pub(super) outcome: Outcome,
     pub(super) words: String,
+    /// When undecided: the backends the leader could not be told apart
+    /// from (by more than the margin either way).
+    pub(super) unseparated: Vec<&'a str>,
+}
+
+impl Lead<'_> {
+    /// Who leads, in the short answer: the leader alone when it leads by
+    /// more than the margin, else with the backends it could not be told
+    /// apart from ("rayon or std_scope"); empty when they are equal.
+    pub(super) fn contenders(&self) -> String {
+        match self.unseparated.as_slice() {
+            [] => String::new(),
+            others => format!("{} or {}", self.leader.key.backend, others.join(" or ")),
+        }
+    }
 }
 
 /// The race between `first` and `second` ([`crate::results::HeadToHead`]),
@@ -169,6 +184,7 @@ pub(super) fn lead_at<'a>(point: &[&'a Benchmark], margin: f64) -> Lead<'a> {
             leader: first,
             outcome,
             words,
+            unseparated: unseparated_if(outcome, vec![second.key.backend.as_str()]),
         };
     };
     // `ratio`: the holder's time over the other's, decided as the sampler
@@ -193,10 +209,15 @@ pub(super) fn lead_at<'a>(point: &[&'a Benchmark], margin: f64) -> Lead<'a> {
                     leader,
                     outcome: Outcome::Slower,
                     words,
+                    unseparated: Vec::new(),
                 },
                 false => Lead {
                     leader,
                     outcome: Outcome::Undecided,
+                    unseparated: (point.iter())
+                        .filter(|b| !behind(b))
+                        .map(|b| b.key.backend.as_str())
+                        .collect(),
                     words: format!(
                         "{words}; its lead over the other backends is not shown beyond {} \
                          (their speedups, widened for the choice among {})",
@@ -209,6 +230,7 @@ pub(super) fn lead_at<'a>(point: &[&'a Benchmark], margin: f64) -> Lead<'a> {
         outcome => Lead {
             leader: holder,
             outcome,
+            unseparated: unseparated_if(outcome, vec![other.key.backend.as_str()]),
             words: format!(
                 "{}'s time over {}'s, {how}: {}",
                 holder.key.backend,
@@ -216,6 +238,14 @@ pub(super) fn lead_at<'a>(point: &[&'a Benchmark], margin: f64) -> Lead<'a> {
                 ratio_words(&ratio, margin, bounds_name(Some(rounds)))
             ),
         },
+    }
+}
+
+/// `backends` where `outcome` is undecided, else none.
+fn unseparated_if(outcome: Outcome, backends: Vec<&str>) -> Vec<&str> {
+    match outcome {
+        Outcome::Undecided => backends,
+        _ => Vec::new(),
     }
 }
 
@@ -298,7 +328,7 @@ pub(super) fn backends(
                 percent(margin)
             ),
         ),
-        outcome => Claim::of_outcome("", outcome, margin),
+        outcome => Claim::of_outcome(lead.contenders(), outcome, margin),
     });
     let verdict = lead.words;
     // The figure the answer rests on: the race where there was one.

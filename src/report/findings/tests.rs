@@ -610,9 +610,14 @@ fn the_leaders_head_to_head_decides_what_their_speedups_cannot() {
         let finding = found.iter().find(|f| f.id == "imbalanced").unwrap();
         (finding.short(), answer_to(&found, "Which backend"))
     };
-    // Through the speedups alone: undecided.
+    // Through the speedups alone: undecided, naming the two it could not
+    // tell apart.
     let (alone, answer) = short(&imbalanced_raced(None));
-    assert_eq!(alone.as_deref(), Some("undecided"), "{answer}");
+    assert_eq!(
+        alone.as_deref(),
+        Some("undecided: rayon or crossbeam"),
+        "{answer}"
+    );
     // Head to head within 1%: equal within the margin, and the race is the
     // key figure.
     let raced = imbalanced_raced(Some([1.0, 0.99, 1.01]));
@@ -676,15 +681,21 @@ fn the_leaders_head_to_head_decides_what_their_speedups_cannot() {
     // A race against another backend than the runner-up is not this one.
     let mut elsewhere = imbalanced_raced(Some([1.0, 0.99, 1.01]));
     elsewhere[0].head_to_head.as_mut().unwrap().with = "std_scope".to_string();
-    assert_eq!(short(&elsewhere).0.as_deref(), Some("undecided"));
+    assert_eq!(
+        short(&elsewhere).0.as_deref(),
+        Some("undecided: rayon or crossbeam")
+    );
     // Nor one held by an entry of an earlier run whose partner was
     // measured again (a merged file).
     let mut stale = imbalanced_raced(Some([1.0, 0.99, 1.01]));
     stale[1].measured_at = "2026-12-08T00:00:00Z".to_string();
-    assert_eq!(short(&stale).0.as_deref(), Some("undecided"));
+    assert_eq!(
+        short(&stale).0.as_deref(),
+        Some("undecided: rayon or crossbeam")
+    );
     // A lead by more than the margin over the runner-up, head to head,
     // while a third backend's speedup lies as high as the leader's: not
-    // shown over every backend, so undecided.
+    // shown over every backend, so undecided between the leader and it.
     let mut third = imbalanced_raced(Some([1.10, 1.08, 1.12]));
     third.push(paired(
         entry("imbalanced", "closure", "std_scope", 2, 1000.0),
@@ -692,7 +703,11 @@ fn the_leaders_head_to_head_decides_what_their_speedups_cannot() {
         &[],
     ));
     let (open, answer) = short(&third);
-    assert_eq!(open.as_deref(), Some("undecided"), "{answer}");
+    assert_eq!(
+        open.as_deref(),
+        Some("undecided: crossbeam or std_scope"),
+        "{answer}"
+    );
     assert!(
         answer.contains("its lead over the other backends is not shown beyond 5.0%"),
         "{answer}"
