@@ -22,11 +22,10 @@ use anyhow::Result;
 /// method path or a `dyn Fn`; the ownership modes share the state through
 /// `Arc` or deep-copy it per worker or per task (`State: Clone` is that
 /// deep copy, and parbench counts each one); the shared-mutable strategies
-/// add every item's result into one shared total (a wrapping `u64` sum)
-/// into one shared accumulator ([`Problem::Acc`]) behind a mutex, an
-/// atomic, shards, private folds or stateful workers. Each variant's
-/// results are checked against the sequential loop's, item by item
-/// ([`Problem::check`]), before anything is timed.
+/// add every item's output into one shared accumulator ([`Problem::Acc`])
+/// behind a mutex, an atomic, shards, private folds or stateful workers.
+/// Each variant's outputs are checked against the sequential loop's, item
+/// by item ([`Problem::check`]), before anything is timed.
 ///
 /// An item's output is any [`Problem::Output`]: a `u64` (a value, a count,
 /// a class, a digest), a `String`, a struct, a vector. Each call writes
@@ -73,7 +72,7 @@ use anyhow::Result;
 /// ```
 ///
 /// An output of another type, and an accumulator of one's own: each item
-/// a word's count, all of them into one map.
+/// a word and its length, the words counted into one map.
 ///
 /// ```
 /// use std::collections::HashMap;

@@ -104,7 +104,7 @@ impl std::fmt::Debug for RunStats {
 /// In one call to [`Scheduler::run`], no item of `items` goes to two tasks,
 /// and no task gets an item outside `items`: a variant whose outputs are not
 /// `u64` writes each chunk's slots through one pointer to the call's output
-/// (`variants::map_chunks`), relying on it. (The `u64` slots are also
+/// (`variants::run_with_slots`), relying on it. (The `u64` slots are also
 /// handed out with the chunks, as safe slices.) Every chunk being handed
 /// out exactly once is the oracle's to prove, not memory safety's.
 pub unsafe trait Scheduler: Send + Sync {
