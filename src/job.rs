@@ -80,6 +80,9 @@ pub trait Runnable: Send + Sync {
     /// The type of one item's output (`std::any::type_name`): worker
     /// processes carry `u64` outputs only.
     fn output_type(&self) -> &'static str;
+    /// Whether its accumulator is the wrapping `u64` sum
+    /// ([`crate::problem::WrappingSum`]), the one worker processes send back.
+    fn accumulates_u64_sum(&self) -> bool;
     /// The seed's state, when this is one of the seed's problems
     /// ([`Seed`]): worker processes rebuild it from the seed's knobs and
     /// its table. `None` for any other problem.

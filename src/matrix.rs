@@ -8,11 +8,12 @@
 //! capability check); a problem of its own may further rule out a variant
 //! ([`problem_refusal`]: no sum, or an atomic where the accumulator is not
 //! the `u64` sum), a backend ([`backend_refusal`]: worker processes carry a
-//! state only if it is the seed's or serialisable, and `u64` outputs only), or a
-//! variant on a backend ([`sharing_refusal`]: `arc_state` across processes
-//! maps the seed's table only). A backend runs at the thread
-//! counts it supports ([`backends::thread_counts`]). Nothing here names a
-//! variant or a backend by its id.
+//! state only if it is the seed's or serialisable, and `u64` outputs only),
+//! or a variant on a backend ([`sharing_refusal`]: `arc_state` across
+//! processes maps the seed's table only, and they send back a `u64` sum
+//! only). A backend runs at the thread counts it supports
+//! ([`backends::thread_counts`]). Nothing here names a variant or a backend
+//! by its id.
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -91,19 +92,27 @@ pub fn backend_refusal(backend: &dyn Backend, problem: &dyn Runnable) -> Option<
 /// Why `variant` cannot run `problem` on `backend`, where the two allow it
 /// apart: worker processes share the seed's table by mapping its file, but
 /// a serialised state cannot be shared without a copy in each worker, so
-/// `arc_state` (no copy) does not run there on any other problem.
+/// `arc_state` (no copy) does not run there on any other problem; and they
+/// send back a `u64` sum, so a strategy that accumulates runs there only
+/// where the problem's accumulator is that sum.
 pub fn sharing_refusal(
     variant: &dyn Variant,
     backend: &dyn Backend,
     problem: &dyn Runnable,
 ) -> Option<&'static str> {
-    (!backend.shares_memory()
-        && problem.seed_state().is_none()
-        && variant.role() == Role::SharedOwnership)
-        .then_some(
+    if backend.shares_memory() || problem.seed_state().is_some() {
+        return None;
+    }
+    if variant.role() == Role::SharedOwnership {
+        return Some(
             "worker processes share only the seed's table without a copy (a mapped file); \
              a serialised state is deserialised by each worker",
-        )
+        );
+    }
+    (variant.family() == Family::SharedMutable && !problem.accumulates_u64_sum()).then_some(
+        "worker processes send back a u64 sum only, and the problem's accumulator \
+         (Problem::Acc) is another",
+    )
 }
 
 /// Why `variant` cannot run on a problem, if it cannot: the shared-mutable
@@ -478,6 +487,9 @@ impl<P: Problem> Runnable for Prepared<P> {
     }
     fn output_type(&self) -> &'static str {
         std::any::type_name::<P::Output>()
+    }
+    fn accumulates_u64_sum(&self) -> bool {
+        sums_atomically::<P>()
     }
     fn seed_state(&self) -> Option<&Constants> {
         seed_state_of::<P, P::State>(&*self.state)

@@ -498,6 +498,76 @@ impl parbench::problem::Problem for Squares {
     }
 }
 
+/// The largest of `i * 37 % 101`: a `u64` output whose accumulator is its
+/// maximum, not its sum, with a serde state.
+struct Largest;
+
+#[derive(Debug, PartialEq)]
+struct Max(u64);
+
+impl parbench::problem::Accumulator<u64> for Max {
+    fn empty() -> Max {
+        Max(0)
+    }
+    fn add(&mut self, output: u64) {
+        self.0 = self.0.max(output);
+    }
+    fn merge(&mut self, other: Max) {
+        self.add(other.0);
+    }
+}
+
+impl parbench::problem::Problem for Largest {
+    type Output = u64;
+    type Acc = Max;
+    type State = u64;
+    fn name(&self) -> &str {
+        "largest"
+    }
+    fn items(&self) -> usize {
+        300
+    }
+    fn state(&self) -> anyhow::Result<u64> {
+        Ok(37)
+    }
+    fn item(factor: &u64, i: usize) -> u64 {
+        i as u64 * factor % 101
+    }
+}
+
+#[test]
+fn worker_processes_run_a_u64_problem_but_accumulate_only_its_sum() {
+    let portable = Prepared::portable(Largest).unwrap();
+    // Its u64 outputs can go to worker processes...
+    assert!(matrix::backend_refusal(&process::Process, &portable).is_none());
+    let closure = variant("closure").unwrap();
+    assert!(matrix::sharing_refusal(closure, &process::Process, &portable).is_none());
+    // ... but its maximum cannot come back as their u64 sum: every
+    // strategy that accumulates is refused there, by reason, and runs on
+    // the threads.
+    for id in [
+        "mutex_sum",
+        "sharded_sum",
+        "fold_reduce",
+        "worker_per_thread",
+    ] {
+        let why = matrix::sharing_refusal(variant(id).unwrap(), &process::Process, &portable);
+        assert!(
+            why.is_some_and(|w| w.contains("u64 sum only")),
+            "{id}: {why:?}"
+        );
+        let threads = matrix::executor(&parbench::backends::Rayon, 2).unwrap();
+        let mut out = portable.output().unwrap();
+        portable
+            .run_checked(&portable.job(variant(id).unwrap()), &*threads, &mut out)
+            .unwrap();
+    }
+    // The seed's sum goes on being added by the workers.
+    let seed = Prepared::new(spec(20, 0, 0)).unwrap();
+    let fold = variant("fold_reduce").unwrap();
+    assert!(matrix::sharing_refusal(fold, &process::Process, &seed).is_none());
+}
+
 #[test]
 fn parbench_s_own_workers_refuse_another_problem_by_name() {
     let portable = Prepared::portable(Squares).unwrap();

@@ -260,8 +260,9 @@ fn run_chunk(
 /// Computes `items` of problem `P` from `state` as `role`'s chunk produces
 /// them ([`produces`]): the items' results, a private sum, a stateful
 /// worker's sum and count, or adds into the shared slot. Worker processes
-/// carry `u64` outputs and their wrapping sum only (the parent refuses any
-/// other problem: `matrix::backend_refusal`), so another type is an error.
+/// carry `u64` outputs and their wrapping sum only (the parent refuses the
+/// rest: `matrix::backend_refusal`, `matrix::sharing_refusal`), so another
+/// type is an error.
 fn compute<P: Problem>(
     state: &P::State,
     role: Role,
@@ -271,8 +272,9 @@ fn compute<P: Problem>(
 ) -> Result<ChunkResult> {
     let not_a_sum = || {
         anyhow!(
-            "worker processes add u64 outputs only, not {}",
-            std::any::type_name::<P::Output>()
+            "worker processes add into a u64 sum only, not into a {} \
+             (matrix::sharing_refusal)",
+            std::any::type_name::<P::Acc>()
         )
     };
     Ok(match produces(role) {
