@@ -493,6 +493,8 @@ fn measure<P: Problem>(
                 .with_context(|| format!("problem {name}: timing its sequential loop"))?,
             sequential_ns_end: None,
             sums: prepared.problem.sums(),
+            accumulator: (!crate::problem::sums_atomically::<P>())
+                .then(|| std::any::type_name::<P::Acc>().to_string()),
             git_commit: build.0,
             rustc: build.1,
             parbench_version: build.2,

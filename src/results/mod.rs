@@ -691,6 +691,12 @@ pub struct OwnRun {
     /// filter.
     #[serde(default = "yes")]
     pub sums: bool,
+    /// The type of the problem's accumulator (`Problem::Acc`) when it is
+    /// not the wrapping `u64` sum (a map of counts, a histogram): adding
+    /// into it may cost as much as an item, which the sequential loop does
+    /// not do. `None`: the `u64` sum (every file before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accumulator: Option<String>,
     /// The build that measured it (the file's `machine` describes the
     /// built-in sweep's): the git commit of the problem's package, the
     /// compiler and parbench's version.

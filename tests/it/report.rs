@@ -914,6 +914,7 @@ fn with_own_problem(sums: bool) -> ResultsFile {
                 // 10% slower at the end: more than the drift threshold.
                 sequential_ns_end: Some(1_100_000.0),
                 sums,
+                accumulator: None,
                 git_commit: None,
                 rustc: "rustc 1.91.0".to_string(),
                 parbench_version: "0.1.0".to_string(),

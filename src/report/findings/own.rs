@@ -490,7 +490,8 @@ fn ownership(index: &Index<'_>, workload: &str) -> Finding {
 /// The shared sums against the private fold, as the built-in finding
 /// answers them on each workload; skipped when the problem declares no
 /// sum (its run says so: `own_run.sums`), not answered when they were not
-/// measured otherwise (a filter).
+/// measured otherwise (a filter). An accumulator other than the `u64` sum
+/// (`own_run.accumulator`) is named, with what it does to their speedups.
 fn shared(index: &Index<'_>, workload: &str) -> Finding {
     let id = "shared-sum";
     let measured = index
@@ -528,5 +529,17 @@ fn shared(index: &Index<'_>, workload: &str) -> Finding {
     let mut finding = Finding::new(SHARED, id, String::new());
     finding.margin = Some(percent(SHARED_SUM_MARGIN));
     finding.answer = shared_state::on_workload(index, workload, &mut finding).join(" ");
+    let accumulator = (index.file())
+        .and_then(|f| f.workloads.get(workload))
+        .and_then(|w| w.own_run.as_ref())
+        .and_then(|run| run.accumulator.as_deref());
+    if let Some(accumulator) = accumulator {
+        finding.answer.push_str(&format!(
+            " Its accumulator is {accumulator}, not a u64 sum: atomic_sum does not run (an \
+             atomic holds only a u64 sum), and each strategy's speedup over the sequential loop \
+             includes adding into it, which that loop does not do: compare the strategies with \
+             each other, as the answer does with fold_reduce."
+        ));
+    }
     finding
 }

@@ -1085,6 +1085,7 @@ fn with_own(entries: Vec<Benchmark>) -> crate::report::data::Run {
                 sequential_ns_start: 1000.0,
                 sequential_ns_end: Some(1000.0),
                 sums: false,
+                accumulator: None,
                 git_commit: None,
                 rustc: String::new(),
                 parbench_version: String::new(),
@@ -1163,6 +1164,7 @@ fn an_own_problem_within_the_margin_of_its_loop_gains_nothing_and_leaves_compute
             &[],
         ),
     ]);
+    let wide_entries = wide.clone();
     let wide = with_own(wide);
     let wide_index = Index::of_file(&wide.file);
     let worth = own_findings(&wide_index)[0]
@@ -1211,6 +1213,28 @@ fn an_own_problem_within_the_margin_of_its_loop_gains_nothing_and_leaves_compute
         .unwrap();
     assert!(shared.claims.is_empty(), "{shared:?}");
     assert!(shared.answer.contains("(a filter?)"), "{}", shared.answer);
+    // A problem whose accumulator is a map: named, with what it does to
+    // the strategies' speedups; a u64 sum (None) says nothing of it.
+    let mut counted = with_own(wide_entries.clone());
+    let run = counted.file.workloads.get_mut("mine").unwrap();
+    run.own_run.as_mut().unwrap().sums = true;
+    let shared_answer = |run: &crate::report::data::Run| {
+        let own = own_findings(&Index::of_file(&run.file));
+        (own[0].findings.iter())
+            .find(|f| f.id == "shared-sum")
+            .unwrap()
+            .answer
+            .clone()
+    };
+    assert!(!shared_answer(&counted).contains("Its accumulator"));
+    let run = counted.file.workloads.get_mut("mine").unwrap();
+    run.own_run.as_mut().unwrap().accumulator = Some("wordfreq::WordCounts".to_string());
+    let answer = shared_answer(&counted);
+    assert!(
+        answer.contains("Its accumulator is wordfreq::WordCounts, not a u64 sum")
+            && answer.contains("includes adding into it"),
+        "{answer}"
+    );
     // The built-in findings read as without the problem.
     let plain = with_own(compute);
     assert_eq!(findings(&Index::of_file(&plain.file)), findings(&index));
