@@ -137,16 +137,6 @@ impl<'a> Slots<'a> {
         }
     }
 
-    /// How many slots.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     /// The slots as `T`s, if they are `T`s.
     pub fn typed<T: 'static>(self) -> Result<&'a mut [T]> {
         if self.ty != TypeId::of::<T>() {
