@@ -466,6 +466,7 @@ fn records(lines: &[Line], run: &PythonRun, measured_at: &str) -> Vec<Benchmark>
                     rounds: line.call_ns.len() as u64,
                     wall_ns: paired::mean(&line.call_ns),
                     cpu_time_ns: None,
+                    cores_beyond_speedup: None,
                     compared,
                     visits: None,
                 })

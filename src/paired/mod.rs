@@ -349,6 +349,35 @@ impl Samples {
         let cpu = &self.members[member].cpu_ns;
         (!cpu.is_empty() && cpu.len() == self.members[member].wall_ns.len()).then(|| mean(cpu))
     }
+
+    /// The cores `member` kept busy beyond its speedup over `reference`,
+    /// round by round: in each round, (its CPU time less the reference's
+    /// wall time) over its wall time, that is its cores busy less its
+    /// speedup in that round; their median with its confidence sequence,
+    /// widened to take in each visit's own median ([`covering_visits`]).
+    /// Paired, so a host that slows a round slows both sides of it: the
+    /// two figures apart ([`Samples::cpu_per_call_ns`] over the mean wall
+    /// time, and [`Samples::speedup`]) each carry that noise. `None` where
+    /// the platform has no process CPU clock.
+    pub fn cores_beyond_speedup(&self, member: usize, reference: usize) -> Option<Interval> {
+        let (m, r) = (&self.members[member], &self.members[reference]);
+        if m.wall_ns.is_empty() || m.cpu_ns.len() != m.wall_ns.len() {
+            return None;
+        }
+        let by_visit: Vec<Vec<f64>> = (m.visits().zip(r.visits()))
+            .map(|(in_m, in_r)| {
+                (m.cpu_ns[in_m.clone()].iter())
+                    .zip(&m.wall_ns[in_m])
+                    .zip(&r.wall_ns[in_r])
+                    .map(|((cpu, wall), reference_wall)| (cpu - reference_wall) / wall)
+                    .collect()
+            })
+            .collect();
+        Some(covering_visits(
+            median_sequence(&mut by_visit.concat()),
+            &by_visit,
+        ))
+    }
 }
 
 /// The mean of `values` (0 for none).
@@ -821,6 +850,51 @@ mod tests {
         let (cpu, wall) = (samples.cpu_per_call_ns(1).unwrap(), samples.mean_wall_ns(1));
         assert_eq!(cpu, 4480.0 / 6.0);
         assert!((cpu / wall - 2.0).abs() < 1e-12, "two cores busy");
+    }
+
+    #[test]
+    fn cores_beyond_the_speedup_come_round_by_round() {
+        // The sequential loop (member 0) drifts by 3x across the rounds;
+        // member 1 is 1.6x faster in each round and keeps 2 cores busy:
+        // 0.4 cores beyond its speedup in every round, whatever the drift.
+        let sequential = [100.0, 300.0, 160.0, 240.0, 120.0, 200.0, 280.0, 140.0];
+        let wall: Vec<f64> = sequential.iter().map(|s| s / 1.6).collect();
+        let samples = Samples {
+            members: vec![
+                MemberSamples {
+                    calls_per_batch: 1,
+                    wall_ns: sequential.to_vec(),
+                    cpu_ns: sequential.to_vec(),
+                    visit_starts: Vec::new(),
+                },
+                MemberSamples {
+                    calls_per_batch: 1,
+                    cpu_ns: wall.iter().map(|w| 2.0 * w).collect(),
+                    wall_ns: wall,
+                    visit_starts: Vec::new(),
+                },
+            ],
+        };
+        let beyond = samples.cores_beyond_speedup(1, 0).unwrap();
+        for x in [beyond.estimate, beyond.lower, beyond.upper] {
+            assert!((x - 0.4).abs() < 1e-12, "{beyond:?}");
+        }
+        // One round where the member was 4x slower and its 2 cores spun:
+        // its cores busy stay 2, its speedup falls to 0.4. The median moves
+        // little; the bound takes it in once rounds are few.
+        let mut slowed = samples.clone();
+        slowed.members[1].wall_ns[3] *= 4.0;
+        slowed.members[1].cpu_ns[3] *= 4.0;
+        let beyond = slowed.cores_beyond_speedup(1, 0).unwrap();
+        assert!((beyond.estimate - 0.4).abs() < 1e-12, "{beyond:?}");
+        assert!(
+            beyond.upper >= 1.6 - 1e-12,
+            "8 rounds bound by their range: {beyond:?}"
+        );
+        // No process CPU clock: no figure.
+        let mut no_clock = samples;
+        no_clock.members[1].cpu_ns.clear();
+        assert_eq!(no_clock.cores_beyond_speedup(1, 0), None);
     }
 
     #[test]

@@ -383,6 +383,16 @@ pub struct Benchmark {
     /// paired batches (ns).
     #[serde(default)]
     pub cpu_time_ns: Option<f64>,
+    /// The cores the call kept busy beyond its paired speedup, round by
+    /// round: in each paired round, its CPU time less the sequential loop's
+    /// wall time, over its own wall time; the median with its 95%
+    /// confidence sequence ([`crate::paired::Samples::cores_beyond_speedup`]).
+    /// Paired, so it is narrower than `cores_busy` against the speedup's
+    /// interval, which each carry the host's noise apart. Absent where no
+    /// process CPU clock sees the call (worker processes), for intermittent
+    /// and Python entries, and in files written before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cores_beyond_speedup: Option<Interval>,
     /// Paired time ratios against the variants this one is compared with.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub compared: Vec<Comparison>,
@@ -502,6 +512,7 @@ impl Benchmark {
             paired_visits: None,
             paired_wall_ns: None,
             cpu_time_ns: None,
+            cores_beyond_speedup: None,
             compared: Vec::new(),
             head_to_head: None,
             caller_work_ns: None,
@@ -531,6 +542,7 @@ impl Benchmark {
         self.speedup_modes = paired.modes;
         self.paired_wall_ns = Some(paired.wall_ns);
         self.cpu_time_ns = paired.cpu_time_ns;
+        self.cores_beyond_speedup = paired.cores_beyond_speedup;
         self.compared = paired.compared;
         self.paired_visits = paired.visits;
         self
@@ -626,6 +638,15 @@ impl Benchmark {
             .find(|t| !t.is_finite() || **t <= 0.0)
         {
             return Some(format!("a call time {bad} is not a positive number"));
+        }
+        if let Some(beyond) = self.cores_beyond_speedup.filter(|i| {
+            ![i.lower, i.estimate, i.upper].iter().all(|x| x.is_finite())
+                || i.lower > i.estimate
+                || i.estimate > i.upper
+        }) {
+            return Some(format!(
+                "the cores busy beyond the speedup {beyond:?} are not an interval"
+            ));
         }
         if let Some(bad) = self.compared.iter().find(|c| !c.time_ratio.is_valid()) {
             return Some(format!(

@@ -66,6 +66,9 @@ pub struct PairedFigures {
     pub target_reached: Option<bool>,
     pub wall_ns: f64,
     pub cpu_time_ns: Option<f64>,
+    /// The cores kept busy beyond the speedup, round by round
+    /// ([`crate::paired::Samples::cores_beyond_speedup`]).
+    pub cores_beyond_speedup: Option<Interval>,
     pub compared: Vec<Comparison>,
     /// Where the entry's set was visited at more than one moment of the
     /// run: each visit's speedup and the minutes they span.

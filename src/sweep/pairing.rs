@@ -68,6 +68,8 @@ impl NowAndThen<'_> {
                 target_reached: None,
                 wall_ns: paired::mean(&samples.call_ns[m]),
                 cpu_time_ns: cpu_time_seen(self.backend, samples.cpu_per_call_ns(m)),
+                // Each call's steady partner is no sequential loop.
+                cores_beyond_speedup: None,
                 compared: Vec::new(),
                 visits: None,
             });
@@ -516,6 +518,8 @@ pub fn pair_members<P: Problem>(
                     target_reached,
                     wall_ns: samples.mean_wall_ns(at),
                     cpu_time_ns: cpu_time_seen(member.backend, samples.cpu_per_call_ns(at)),
+                    cores_beyond_speedup: (samples.cores_beyond_speedup(at, 0))
+                        .filter(|_| member.backend.shares_memory() && !member.is_reference()),
                     compared,
                     visits,
                 },

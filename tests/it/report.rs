@@ -1026,6 +1026,7 @@ fn with_own_problem(sums: bool) -> ResultsFile {
                         target_reached: Some(true),
                         wall_ns: 1_000_000.0 / s,
                         cpu_time_ns: Some(1_000_000.0 / s * threads as f64),
+                        cores_beyond_speedup: None,
                         compared: compared
                             .iter()
                             .map(|(with, r)| Comparison::of(*with, interval(*r)))
@@ -1066,6 +1067,7 @@ fn with_own_problem(sums: bool) -> ResultsFile {
                 target_reached: None,
                 wall_ns: median,
                 cpu_time_ns: Some(median * 2.0),
+                cores_beyond_speedup: None,
                 compared: Vec::new(),
                 visits: None,
             });

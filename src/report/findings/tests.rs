@@ -36,6 +36,7 @@ fn paired(b: Benchmark, speedup: [f64; 3], compared: &[(&str, [f64; 3])]) -> Ben
         target_reached: Some(true),
         wall_ns: 1000.0,
         cpu_time_ns: None,
+        cores_beyond_speedup: None,
         compared: compared
             .iter()
             .map(|(with, r)| crate::results::Comparison::of(*with, interval(*r)))
@@ -311,6 +312,59 @@ fn cores_busy_beyond_the_speedup_are_called_out() {
                  speedup of 0.820×: 0.54 cores beyond its upper bound"
         ),
         "{answer}"
+    );
+
+    // Round by round, where the run measured it: the paired difference
+    // decides where the cores busy against the speedup's wide interval
+    // cannot (1.8 - 1.3 = 0.5 is beyond the margin, 1.8 - 1.9 within).
+    let round_by_round = |variant: &str, beyond: [f64; 3]| {
+        let mut b = busy(
+            entry("compute", variant, "rayon", 2, 1000.0),
+            [1.6, 1.3, 1.9],
+            1.8,
+        );
+        b.cores_beyond_speedup = Some(Interval {
+            estimate: beyond[0],
+            lower: beyond[1],
+            upper: beyond[2],
+        });
+        b
+    };
+    let entries = [
+        round_by_round("closure", [0.1, -0.05, 0.2]),
+        round_by_round("mutex_worker", [0.5, 0.3, 0.7]),
+        round_by_round("arc_state", [0.2, 0.1, 0.3]),
+    ];
+    let finding = findings_of(&entries)
+        .into_iter()
+        .find(|f| f.id == "burning-cores")
+        .unwrap();
+    let claims: Vec<(&str, &str)> = (finding.claims.iter())
+        .map(|c| (c.subject.as_str(), c.answer.as_str()))
+        .collect();
+    assert_eq!(
+        claims,
+        [
+            ("closure", "no"),
+            ("arc_state", "undecided"),
+            ("mutex_worker", "burns cores")
+        ]
+    );
+    assert!(
+        finding.answer.starts_with(
+            "1 of 3 parallel entries keep more than 0.25 cores busy beyond their paired \
+             speedup, round by round (the bound of the interval)"
+        ) && finding.answer.contains(
+            "mutex_worker on compute (rayon, 2 threads) keeps 1.80 cores busy for a paired \
+             speedup of 1.60×: 0.50 cores beyond its speedup round by round (95% interval \
+             0.30–0.70)"
+        ) && finding.answer.contains(
+            "arc_state: on compute (rayon, 2 threads) 1.80 cores busy for a paired speedup of \
+             1.60×, 0.20 cores beyond its speedup round by round (95% interval 0.10–0.30): the \
+             interval spans the margin"
+        ),
+        "{}",
+        finding.answer
     );
 }
 
