@@ -7,9 +7,10 @@
 //! and the backends' narrowing. Budgets on a 2-core machine: `default`
 //! under 12 minutes from a fresh clone, its compile included (657 s on
 //! 2026-12-07 with a 109 s compile); `quick` under 2 minutes of measuring
-//! (117.4 and 117.6 s that day, 90 to 94 s on a faster one; 134 and 141 s
-//! on a slower host that evening, where the commit before issue 31's
-//! visits took 137 s), plus a fresh clone's compile (77 to 128 s, no
+//! (117.4 and 117.6 s that day, 90 to 94 s on a faster one; 133 to 137 s
+//! on 2026-12-08 until the plan's `measures_state_size_at`, Python's pools
+//! within the cores and the break-even map's cap of 2^23 took 16 to 20 s
+//! off it: 117 s), plus a fresh clone's compile (77 to 128 s, no
 //! profile's doing).
 //!
 //! The thread counts are powers of two up to twice the logical core count,

@@ -153,8 +153,14 @@ pub fn plan(profile: Profile, threads: &[usize], cores: usize) -> Vec<PythonRun>
         warmup,
     };
     let all = threads.to_vec();
+    // `quick` measures no count above the cores in Rust
+    // (`Profile::measures_threads`), so neither here: each row keeps a Rust
+    // process row beside it.
+    let within: Vec<usize> = (threads.iter().copied())
+        .filter(|&t| t <= cores.max(1))
+        .collect();
     match profile {
-        Profile::Quick => vec![run(overhead, spec(overhead, 20, 0), &all, 12, 2)],
+        Profile::Quick => vec![run(overhead, spec(overhead, 20, 0), &within, 12, 2)],
         Profile::Default => vec![
             run(overhead, spec(overhead, 20, 0), &all, 30, 3),
             run(memory_bound, spec(memory_bound, 200_000, 0), &one, 6, 1),
@@ -492,6 +498,11 @@ mod tests {
         let quick = plan(Profile::Quick, &[1, 2, 4], 2);
         assert_eq!(quick.len(), 1);
         assert_eq!(quick[0].spec.items, 20);
+        assert_eq!(
+            quick[0].workers,
+            [1, 2],
+            "no pool beyond the cores in quick"
+        );
         let default = plan(Profile::Default, &[1, 2, 4], 2);
         assert_eq!(
             default.iter().map(|r| r.workload).collect::<Vec<_>>(),
