@@ -175,9 +175,14 @@ impl Interval {
 
     /// All three finite and positive, lower <= estimate <= upper.
     pub fn is_valid(&self) -> bool {
+        self.is_ordered() && self.lower > 0.0
+    }
+
+    /// All three finite, lower <= estimate <= upper (any sign).
+    pub fn is_ordered(&self) -> bool {
         [self.estimate, self.lower, self.upper]
             .iter()
-            .all(|x| x.is_finite() && *x > 0.0)
+            .all(|x| x.is_finite())
             && self.lower <= self.estimate
             && self.estimate <= self.upper
     }
@@ -355,10 +360,7 @@ impl Samples {
     /// wall time) over its wall time, that is its cores busy less its
     /// speedup in that round; their median with its confidence sequence,
     /// widened to take in each visit's own median ([`covering_visits`]).
-    /// Paired, so a host that slows a round slows both sides of it: the
-    /// two figures apart ([`Samples::cpu_per_call_ns`] over the mean wall
-    /// time, and [`Samples::speedup`]) each carry that noise. `None` where
-    /// the platform has no process CPU clock.
+    /// `None` where the platform has no process CPU clock.
     pub fn cores_beyond_speedup(&self, member: usize, reference: usize) -> Option<Interval> {
         let (m, r) = (&self.members[member], &self.members[reference]);
         if m.wall_ns.is_empty() || m.cpu_ns.len() != m.wall_ns.len() {

@@ -28,15 +28,16 @@ use crate::results::{Benchmark, Comparison, PairedFigures, TimeEstimator, TimeNs
 use crate::roles::Role;
 use crate::variants::Variant;
 
-/// A call's CPU time as the process CPU clock saw it, where that clock sees
-/// all of the call: it counts this process only, so the CPU time of a
-/// backend whose workers are other processes is unknown (`None`), never
-/// the parent's own waiting presented as the call's whole cost.
-pub(super) fn cpu_time_seen(
+/// A figure from a call's CPU time (the time itself, or the cores beyond
+/// its speedup) as the process CPU clock saw it, where that clock sees all
+/// of the call: it counts this process only, so for a backend whose
+/// workers are other processes it is unknown (`None`), never the parent's
+/// own waiting presented as the call's whole cost.
+pub(super) fn cpu_time_seen<T>(
     backend: &dyn backends::Backend,
-    cpu_time_ns: Option<f64>,
-) -> Option<f64> {
-    cpu_time_ns.filter(|_| backend.shares_memory())
+    from_cpu_time: Option<T>,
+) -> Option<T> {
+    from_cpu_time.filter(|_| backend.shares_memory())
 }
 
 /// What one intermittent benchmark is, for its record: its key and items,
@@ -518,8 +519,11 @@ pub fn pair_members<P: Problem>(
                     target_reached,
                     wall_ns: samples.mean_wall_ns(at),
                     cpu_time_ns: cpu_time_seen(member.backend, samples.cpu_per_call_ns(at)),
-                    cores_beyond_speedup: (samples.cores_beyond_speedup(at, 0))
-                        .filter(|_| member.backend.shares_memory() && !member.is_reference()),
+                    cores_beyond_speedup: cpu_time_seen(
+                        member.backend,
+                        samples.cores_beyond_speedup(at, 0),
+                    )
+                    .filter(|_| !member.is_reference()),
                     compared,
                     visits,
                 },
