@@ -33,7 +33,8 @@ with fork the workers inherit the parent's memory and nothing is pickled).
 Each worker's peak RSS is measured per idiom, in an untimed pass after the
 timed rounds (the idioms share a pool and alternate in the rounds): reset,
 one Pool.map call of the idiom, read (Linux: clear_refs and VmHWM; each
-read resets the mark for the next idiom);
+read resets the mark for the next idiom; every worker reads once, held at
+its pool's barrier until all have their read task);
 elsewhere it is unknown (null).
 
 Output: one JSON object per line, per (idiom, workers), the idiom under
@@ -111,11 +112,18 @@ class Worker:
 
 
 STATE = None  # the initializer's global
+BARRIER = None  # every worker of the pool waits here once per peak read
 
 
-def init(state):
+def init(state, barrier):
     global STATE
+    init_barrier(barrier)
     STATE = state
+
+
+def init_barrier(barrier):
+    global BARRIER
+    BARRIER = barrier
 
 
 def f_global(ab):
@@ -124,8 +132,10 @@ def f_global(ab):
 
 def peak_rss(reset):
     """(pid, peak RSS in bytes or None) of this worker since its last reset;
-    then resets it if asked (an unknown peak when the reset fails)."""
-    time.sleep(0.05)  # so every worker takes one of these tasks
+    then resets it if asked (an unknown peak when the reset fails). Every
+    worker of the pool waits at the barrier, so each takes exactly one of
+    these tasks (a broken or timed-out barrier is an error)."""
+    BARRIER.wait(timeout=60)
     peak = None
     try:
         with open("/proc/self/status") as fh:
@@ -141,18 +151,13 @@ def peak_rss(reset):
 
 
 def worker_peaks(pool, workers, reset):
-    """Every worker's peak RSS since its last reset (one task per worker, by
-    sleeping), then resets them if asked."""
-    seen = {}
-    for pid, peak in pool.map(peak_rss, [reset] * (4 * workers), chunksize=1):
-        # A worker's first task reads its peak (and may reset it); its later
-        # tasks read only what it holds now: keep the largest, and unknown
-        # if any read was.
-        if pid in seen and (seen[pid] is None or peak is None):
-            seen[pid] = None
-        else:
-            seen[pid] = max(peak, seen.get(pid) or 0) if peak is not None else None
-    return list(seen.values())
+    """Every worker's peak RSS since its last reset (one task per worker:
+    each waits at the pool's barrier until all have theirs), then resets
+    them if asked."""
+    peaks = dict(pool.map(peak_rss, [reset] * workers, chunksize=1))
+    if len(peaks) != workers:
+        raise RuntimeError(f"{len(peaks)} of {workers} workers read their peak RSS")
+    return list(peaks.values())
 
 
 def checksum(results):
@@ -205,9 +210,15 @@ def main():
     for workers in [int(w) for w in args.workers.split(",") if w.strip()]:
         chunksize = max(1, -(-n // (4 * workers)))
         chunks = -(-n // chunksize) if n else 0
-        plain = multiprocessing.Pool(workers)
+        # One barrier per pool, given to its workers when they start (the
+        # only way multiprocessing shares one): the peak RSS reads wait there.
+        plain = multiprocessing.Pool(
+            workers, initializer=init_barrier, initargs=(multiprocessing.Barrier(workers),)
+        )
         before = PICKLES
-        initialised = multiprocessing.Pool(workers, initializer=init, initargs=(state,))
+        initialised = multiprocessing.Pool(
+            workers, initializer=init, initargs=(state, multiprocessing.Barrier(workers))
+        )
         at_pool_start = PICKLES - before
         try:
             idioms = [
