@@ -4,7 +4,7 @@
 //! chunk, after which the pool works again; and no worker process outlives
 //! its parent, whether the parent finishes, drops its pool or is killed.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -316,6 +316,7 @@ fn no_worker_outlives_a_parent_that_finished_or_was_killed() {
         "workers of {parent} left: {:?}",
         workers_of(parent)
     );
+    assert_eq!(pool_folders_of(parent), Vec::<PathBuf>::new());
 
     // A parent killed outright (SIGKILL: no destructor runs) in the middle
     // of `verify`, whose process pools are busy: the workers see their
@@ -337,6 +338,20 @@ fn no_worker_outlives_a_parent_that_finished_or_was_killed() {
         "workers {seen:?} of the killed {parent} left: {:?}",
         workers_of(parent)
     );
+    // Its pool folders stayed behind (no destructor ran): the next pool
+    // started, in any process, removes them.
+    drop(pool(1, process::DEFAULT_TIMEOUT));
+    assert_eq!(pool_folders_of(parent), Vec::<PathBuf>::new());
+}
+
+/// The pool folders of process `pid` in the temporary folder.
+#[cfg(target_os = "linux")]
+fn pool_folders_of(pid: u32) -> Vec<PathBuf> {
+    let prefix = format!("{}{pid}-", process::POOL_FOLDER_PREFIX);
+    (std::fs::read_dir(std::env::temp_dir()).unwrap().flatten())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .map(|e| e.path())
+        .collect()
 }
 
 /// A pool of `threads` workers whose worker 0 misbehaves as `fault` says.

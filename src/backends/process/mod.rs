@@ -58,6 +58,7 @@ pub mod protocol;
 pub mod worker;
 mod workers;
 
+pub use self::workers::POOL_FOLDER_PREFIX;
 use self::workers::Workers;
 
 use std::fs::OpenOptions;

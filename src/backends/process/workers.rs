@@ -66,6 +66,36 @@ pub(super) struct Workers {
     dir: tempfile::TempDir,
 }
 
+/// A pool's folder is named `parbench-pool-<pid of its parent>-<random>`.
+pub const POOL_FOLDER_PREFIX: &str = "parbench-pool-";
+
+/// Removes the pool folders in `temp` whose parent process has ended: a
+/// parent killed outright (SIGKILL, or Ctrl-C in the middle of a run) runs
+/// no destructor, and its folder, table files included, would stay behind
+/// (its workers exit when its pipes close). The next pool started cleans
+/// up. A folder whose process still runs, or whose name holds no pid
+/// (older parbench versions), is left alone; so is everything where the
+/// system cannot say whether a process has ended (not Unix).
+fn remove_folders_of_ended_pools(temp: &Path) {
+    let Ok(entries) = std::fs::read_dir(temp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let pid = (name.to_str())
+            .and_then(|n| n.strip_prefix(POOL_FOLDER_PREFIX))
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok());
+        if let Some(pid) = pid
+            && pid != std::process::id()
+            && crate::platform::process_ended(pid) == Some(true)
+        {
+            // Best effort: another process may be removing it too.
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 impl Workers {
     /// The pool's private folder (table files, the shared sums file).
     pub(super) fn folder(&self) -> &Path {
@@ -82,8 +112,9 @@ impl Workers {
         threads: usize,
         fault: Option<fault::Fault>,
     ) -> Result<Workers> {
+        remove_folders_of_ended_pools(&std::env::temp_dir());
         let dir = tempfile::Builder::new()
-            .prefix("parbench-pool-")
+            .prefix(&format!("{POOL_FOLDER_PREFIX}{}-", std::process::id()))
             .tempdir()
             .context("creating the process pool's folder")?;
         let sums_path = dir.path().join("sums");
