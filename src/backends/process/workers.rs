@@ -75,7 +75,9 @@ pub const POOL_FOLDER_PREFIX: &str = "parbench-pool-";
 /// (its workers exit when its pipes close). The next pool started cleans
 /// up. A folder whose process still runs, or whose name holds no pid
 /// (older parbench versions), is left alone; so is everything where the
-/// system cannot say whether a process has ended (not Unix).
+/// system cannot say whether a process has ended (not Unix). A parent in
+/// another PID namespace sharing this temporary folder (containers) would
+/// look ended, and could lose its folder while it runs.
 fn remove_folders_of_ended_pools(temp: &Path) {
     let Ok(entries) = std::fs::read_dir(temp) else {
         return;
