@@ -139,25 +139,6 @@ pub fn peak_rss_since_reset() -> Option<u64> {
     Some(kib * 1024)
 }
 
-/// Whether process `pid` has ended: `Some(true)` only where the system
-/// says no such process exists (`kill(pid, 0)` fails with `ESRCH`); a
-/// process of another user still counts as running. `None` where this
-/// cannot be asked (other systems than Unix).
-pub fn process_ended(pid: u32) -> Option<bool> {
-    #[cfg(unix)]
-    {
-        let pid = libc::pid_t::try_from(pid).ok()?;
-        // SAFETY: signal 0 sends nothing; it only asks whether `pid` exists.
-        let rc = unsafe { libc::kill(pid, 0) };
-        Some(rc != 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH))
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = pid;
-        None
-    }
-}
-
 /// `ru_maxrss` of `getrusage(who)` in bytes: Linux reports KiB, macOS bytes.
 #[cfg(unix)]
 fn max_rss(who: libc::c_int) -> Option<u64> {

@@ -58,8 +58,8 @@ pub mod protocol;
 pub mod worker;
 mod workers;
 
-pub use self::workers::POOL_FOLDER_PREFIX;
 use self::workers::Workers;
+pub use self::workers::{POOL_FOLDER_PREFIX, remove_folders_of_ended_pools};
 
 use std::fs::OpenOptions;
 use std::io::Write as _;

@@ -7,6 +7,8 @@
 
 use super::*;
 
+use std::fs::File;
+
 /// Which state a worker keeps: the seed's (its spec and `c`), or a
 /// serialised one (its digest).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -59,44 +61,76 @@ pub(super) struct Workers {
     /// The shared sums file, mapped by the parent.
     sums_path: PathBuf,
     sums: memmap2::MmapMut,
+    /// The folder's owner file, locked while the pool lives
+    /// ([`remove_folders_of_ended_pools`]): held, never read; closed before
+    /// the folder goes.
+    _owner: File,
     /// The pool's private folder: table files and the shared sums file.
-    /// Declared after `sums` on purpose: fields drop in declaration order,
-    /// and the folder can only be removed once the sums file is unmapped
-    /// (Windows refuses to delete a mapped file).
+    /// Declared after `sums` and `_owner` on purpose: fields drop in
+    /// declaration order, and the folder can only be removed once the sums
+    /// file is unmapped and the owner file closed (Windows refuses to
+    /// delete a mapped or open file).
     dir: tempfile::TempDir,
 }
 
-/// A pool's folder is named `parbench-pool-<pid of its parent>-<random>`.
+/// A pool's folder is named `parbench-pool-<pid of its parent>-<random>`
+/// (the pid for whoever looks in the temporary folder).
 pub const POOL_FOLDER_PREFIX: &str = "parbench-pool-";
 
-/// Removes the pool folders in `temp` whose parent process has ended: a
-/// parent killed outright (SIGKILL, or Ctrl-C in the middle of a run) runs
-/// no destructor, and its folder, table files included, would stay behind
-/// (its workers exit when its pipes close). The next pool started cleans
-/// up. A folder whose process still runs, or whose name holds no pid
-/// (older parbench versions), is left alone; so is everything where the
-/// system cannot say whether a process has ended (not Unix). A parent in
-/// another PID namespace sharing this temporary folder (containers) would
-/// look ended, and could lose its folder while it runs.
-fn remove_folders_of_ended_pools(temp: &Path) {
+/// The file of a pool's folder its parent holds locked for the pool's life.
+const OWNER_LOCK: &str = "owner.lock";
+
+/// The pool's folder, and its owner file, locked: the lock goes when the
+/// file is closed, with the pool or with the process however it ends. The
+/// file is locked under another name and then renamed, so a folder's
+/// owner file is never seen unlocked while its pool lives.
+fn pool_folder() -> Result<(tempfile::TempDir, File)> {
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("{POOL_FOLDER_PREFIX}{}-", std::process::id()))
+        .tempdir()
+        .context("creating the process pool's folder")?;
+    let creating = dir.path().join(format!("{OWNER_LOCK}.new"));
+    let owner =
+        File::create(&creating).with_context(|| format!("creating {}", creating.display()))?;
+    owner
+        .lock()
+        .with_context(|| format!("locking {}", creating.display()))?;
+    let path = dir.path().join(OWNER_LOCK);
+    std::fs::rename(&creating, &path).with_context(|| format!("creating {}", path.display()))?;
+    Ok((dir, owner))
+}
+
+/// Removes the pool folders in `temp` whose owner file nobody holds locked:
+/// their parent ended without removing them. A parent killed outright
+/// (SIGKILL, or Ctrl-C in the middle of a run) runs no destructor, and its
+/// folder, table files included, would stay behind (its workers exit when
+/// its pipes close). The first pool a process starts cleans up. A folder
+/// without an owner file (older parbench versions) is left alone.
+pub fn remove_folders_of_ended_pools(temp: &Path) {
     let Ok(entries) = std::fs::read_dir(temp) else {
         return;
     };
     for entry in entries.flatten() {
-        let name = entry.file_name();
-        let pid = (name.to_str())
-            .and_then(|n| n.strip_prefix(POOL_FOLDER_PREFIX))
-            .and_then(|rest| rest.split_once('-'))
-            .and_then(|(pid, _)| pid.parse::<u32>().ok());
-        if let Some(pid) = pid
-            && pid != std::process::id()
-            && crate::platform::process_ended(pid) == Some(true)
+        if !entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(POOL_FOLDER_PREFIX)
         {
+            continue;
+        }
+        let Ok(owner) = File::open(entry.path().join(OWNER_LOCK)) else {
+            continue;
+        };
+        if owner.try_lock().is_ok() {
+            drop(owner); // closed first: Windows removes no open file
             // Best effort: another process may be removing it too.
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }
 }
+
+/// The folders of ended pools are looked for once per process.
+static ENDED_POOLS_REMOVED: std::sync::Once = std::sync::Once::new();
 
 impl Workers {
     /// The pool's private folder (table files, the shared sums file).
@@ -114,11 +148,8 @@ impl Workers {
         threads: usize,
         fault: Option<fault::Fault>,
     ) -> Result<Workers> {
-        remove_folders_of_ended_pools(&std::env::temp_dir());
-        let dir = tempfile::Builder::new()
-            .prefix(&format!("{POOL_FOLDER_PREFIX}{}-", std::process::id()))
-            .tempdir()
-            .context("creating the process pool's folder")?;
+        ENDED_POOLS_REMOVED.call_once(|| remove_folders_of_ended_pools(&std::env::temp_dir()));
+        let (dir, owner) = pool_folder()?;
         let sums_path = dir.path().join("sums");
         let sums_file = OpenOptions::new()
             .read(true)
@@ -142,6 +173,7 @@ impl Workers {
             kept: vec![None; threads],
             sums_path,
             sums,
+            _owner: owner,
             dir,
         };
         for index in 0..threads {
@@ -566,5 +598,60 @@ impl Drop for Workers {
                 let _ = reader.join();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_folders_whose_owner_file_nobody_holds_are_removed() {
+        let temp = tempfile::tempdir().unwrap();
+        let folder = |name: &str| {
+            let path = temp.path().join(name);
+            std::fs::create_dir(&path).unwrap();
+            std::fs::write(path.join("sums"), b"sums").unwrap();
+            path
+        };
+        // A pool that lives: its owner file held locked (here, by the test).
+        let live = folder("parbench-pool-1-live");
+        let held = File::create(live.join(OWNER_LOCK)).unwrap();
+        held.lock().unwrap();
+        // A pool whose parent ended: its owner file closed, so unlocked.
+        let ended = folder("parbench-pool-2-ended");
+        File::create(ended.join(OWNER_LOCK)).unwrap();
+        // An older parbench's folder has no owner file; the other is no pool's.
+        let older = folder("parbench-pool-abc123");
+        let other = folder("not-a-pool");
+        File::create(other.join(OWNER_LOCK)).unwrap();
+        remove_folders_of_ended_pools(temp.path());
+        assert!(!ended.exists());
+        assert!(live.is_dir() && older.is_dir() && other.is_dir());
+        drop(held);
+        remove_folders_of_ended_pools(temp.path());
+        assert!(!live.exists());
+        assert!(older.is_dir() && other.is_dir());
+    }
+
+    #[test]
+    fn a_pools_folder_is_held_from_its_start_and_let_go_with_its_owner_file() {
+        let (dir, owner) = pool_folder().unwrap();
+        let name = dir
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert!(name.starts_with(&format!("{POOL_FOLDER_PREFIX}{}-", std::process::id())));
+        let files: Vec<String> = (std::fs::read_dir(dir.path()).unwrap().flatten())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(files, [OWNER_LOCK]);
+        remove_folders_of_ended_pools(&std::env::temp_dir());
+        assert!(dir.path().is_dir(), "a live pool's folder stays");
+        drop(owner);
+        remove_folders_of_ended_pools(&std::env::temp_dir());
+        assert!(!dir.path().exists(), "let go, it is removed");
     }
 }
